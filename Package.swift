@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+// qconvert: post-training int8 quantization of ONNX models. Module layout and the direction data flows
+// in are described in README.md ("Layout"); each target below says what it holds.
+import PackageDescription
+
+let package = Package(
+    name: "qconvert",
+    products: [
+        .executable(name: "qconvert", targets: ["qconvert"]),
+        .library(name: "QConvert", targets: ["QConvert"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        /// C header over the system C++ protobuf-lite library: the only code that sees protobuf types.
+        .target(
+            name: "COnnx",
+            exclude: ["onnx-trimmed.proto"],
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("protobuf-lite")]
+        ),
+        /// OpenBLAS's cblas_sgemm for the float GEMM fast path (Debian libopenblas-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        /// zlib for deflated .npz calibration archives (Debian zlib1g-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        /// The in-memory model: graph, nodes, tensors, attributes. Depends on nothing.
+        .target(
+            name: "QConvertIR",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        /// ONNX file reader and writer; the only module that imports COnnx.
+        .target(name: "QConvertONNX", dependencies: ["COnnx", "QConvertIR"]),
+        /// Ops, interpreter, passes, calibration, report, and the library API the CLI calls.
+        .target(
+            name: "QConvert",
+            dependencies: ["QConvertIR", "QConvertONNX", "CBLAS", "CZlib",
+                           .product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        /// The command-line tool: flags -> typed options -> library call -> rendering.
+        .executableTarget(
+            name: "qconvert",
+            dependencies: ["QConvert", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        /// Fixture loading, closeness asserts, SQNR and a CLI runner shared by the test targets.
+        .target(name: "QConvertTestSupport", dependencies: ["QConvert"]),
+        .testTarget(name: "QConvertIRTests", dependencies: ["QConvertIR"]),
+        .testTarget(name: "QConvertONNXTests", dependencies: ["QConvertONNX", "QConvertTestSupport"]),
+        .testTarget(name: "QConvertTests", dependencies: ["QConvert", "QConvertTestSupport"]),
+        .testTarget(name: "qconvertCLITests", dependencies: ["QConvertTestSupport"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

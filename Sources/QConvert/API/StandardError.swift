@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Unbuffered writes to stderr, where progress, notes and errors go (results go to stdout).
+///
+/// Why not `fputs(stderr)`: the C global is shared mutable state to Swift 6; file descriptor 2 is not.
+public enum StandardError {
+    public static func write(_ text: String) {
+        var copy = text
+        copy.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    /// Whether stderr is a terminal (progress bars are drawn only then).
+    public static var isTerminal: Bool { isatty(2) != 0 }
+}

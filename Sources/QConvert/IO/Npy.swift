@@ -1,0 +1,181 @@
+import QConvertIR
+import QConvertONNX
+
+/// Reading and writing numpy `.npy` arrays (format versions 1, 2 and 3; C order; every numeric dtype
+/// and bool), the format calibration samples, test inputs and `qconvert run` outputs use.
+///
+/// Reading memory-maps the file and borrows the array bytes when they are little-endian and aligned,
+/// so a calibration sample is never copied on its way into the interpreter.
+public enum Npy {
+    static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+
+    /// Reads the array in `path`; errors name the file.
+    public static func read(path: String) throws -> Tensor {
+        do {
+            let file = try MappedFile(path: path)
+            return try decode(file.bytes, owner: file)
+        } catch let error as QConvertError {
+            throw error.context(path)
+        }
+    }
+
+    /// Decodes an in-memory `.npy` whose bytes stay valid as long as `owner` lives (nil: copy them).
+    public static func decode(_ bytes: UnsafeRawBufferPointer, owner: AnyObject?) throws -> Tensor {
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+            throw QConvertError("not a .npy file (no \\x93NUMPY magic)")
+        }
+        let major = bytes[6]
+        let headerLength: Int
+        let headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw QConvertError("truncated .npy header") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            headerStart = 12
+        default:
+            throw QConvertError(".npy format version \(major) is not supported (1, 2 and 3 are)")
+        }
+        guard headerStart + headerLength <= bytes.count else { throw QConvertError("truncated .npy header") }
+        let header = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[headerStart..<(headerStart + headerLength)]), as: UTF8.self)
+        let fields = try NpyHeader(parsing: header)
+        let count = try elementCount(fields.shape)
+        let dataStart = headerStart + headerLength
+        if fields.dataType == .string { throw QConvertError("string arrays are not supported") }
+        guard let byteCount = fields.dataType.byteCount(elements: count) else {
+            throw QConvertError("array of \(Formatting.grouped(count)) elements is too large")
+        }
+        guard bytes.count - dataStart >= byteCount else {
+            throw QConvertError("truncated: holds \(bytes.count - dataStart) bytes of data, shape \(fields.shape) of \(fields.dataType) needs \(byteCount)")
+        }
+        let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + byteCount)])
+        let itemSize = max(1, fields.dataType.bitWidth / 8)
+        let storage: TensorStorage
+        if fields.bigEndian && itemSize > 1 {
+            storage = TensorStorage(byteCount: byteCount) { out in
+                for index in stride(from: 0, to: byteCount, by: itemSize) {
+                    for k in 0..<itemSize { out[index + k] = data[index + itemSize - 1 - k] }
+                }
+            }
+        } else if let owner {
+            storage = TensorStorage(borrowing: data, owner: owner, alignment: itemSize)
+        } else {
+            storage = TensorStorage(byteCount: byteCount) { $0.copyMemory(from: data) }
+        }
+        return Tensor(dataType: fields.dataType, shape: fields.shape, storage: storage)
+    }
+
+    /// The `.npy` (version 1) bytes of a tensor.
+    public static func encode(_ tensor: Tensor) throws -> [UInt8] {
+        guard let descr = descriptor(tensor.dataType) else {
+            throw QConvertError("cannot write a \(tensor.dataType) tensor as .npy")
+        }
+        let shapeText: String
+        switch tensor.shape.count {
+        case 0: shapeText = "()"
+        case 1: shapeText = "(\(tensor.shape[0]),)"
+        default: shapeText = "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+        }
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        // numpy pads so that the data starts at a multiple of 64 bytes, ending the header with "\n".
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var out = magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        out += Array(header.utf8)
+        out += Array(tensor.storage.bytes)
+        return out
+    }
+
+    /// Writes a tensor as `.npy`, atomically.
+    public static func write(_ tensor: Tensor, to path: String) throws {
+        let file = try AtomicFile(destination: path)
+        try file.write(try encode(tensor))
+        try file.commit()
+    }
+
+    static func elementCount(_ shape: [Int]) throws -> Int {
+        var count = 1
+        for dim in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw QConvertError("shape \(shape) overflows a 64-bit element count") }
+            count = product
+        }
+        return count
+    }
+
+    static let descriptors: [(String, DataType)] = [
+        ("f4", .float), ("f8", .double), ("f2", .float16), ("i1", .int8), ("u1", .uint8), ("i2", .int16),
+        ("u2", .uint16), ("i4", .int32), ("u4", .uint32), ("i8", .int64), ("u8", .uint64), ("b1", .bool),
+    ]
+
+    static func descriptor(_ type: DataType) -> String? {
+        guard let code = descriptors.first(where: { $0.1 == type })?.0 else { return nil }
+        return (code.hasSuffix("1") ? "|" : "<") + code
+    }
+}
+
+/// The three fields of a `.npy` header dict, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3), }`.
+struct NpyHeader {
+    var dataType: DataType
+    var bigEndian: Bool
+    var shape: [Int]
+
+    init(parsing header: String) throws {
+        guard let descr = Self.value(of: "descr", in: header), descr.count >= 2 else {
+            throw QConvertError("malformed .npy header (no 'descr'): \(header.prefix(80))")
+        }
+        let body = descr.trimmingCharacters(in: "'\"")
+        guard let order = body.first, "<>|=".contains(order),
+              let entry = Npy.descriptors.first(where: { $0.0 == String(body.dropFirst()) })
+        else {
+            throw QConvertError("unsupported .npy dtype \(descr) (numeric types and bool are supported)")
+        }
+        dataType = entry.1
+        bigEndian = order == ">"
+        if let fortran = Self.value(of: "fortran_order", in: header), fortran.hasPrefix("True") {
+            throw QConvertError("Fortran-order arrays are not supported; save with np.ascontiguousarray")
+        }
+        guard let shapeText = Self.value(of: "shape", in: header), shapeText.hasPrefix("("),
+              let close = shapeText.firstIndex(of: ")")
+        else {
+            throw QConvertError("malformed .npy header (no 'shape')")
+        }
+        let inner = shapeText[shapeText.index(after: shapeText.startIndex)..<close]
+        shape = try inner.split(separator: ",").compactMap { part -> Int? in
+            let trimmed = String(part).trimmingCharacters(in: " L")
+            if trimmed.isEmpty { return nil }
+            guard let dim = Int(trimmed), dim >= 0 else { throw QConvertError("malformed .npy shape (\(inner))") }
+            return dim
+        }
+    }
+
+    /// The text after `'key':` up to the next top-level comma (tuples kept whole).
+    private static func value(of key: String, in header: String) -> String? {
+        guard let range = header.range(of: "'\(key)'") ?? header.range(of: "\"\(key)\"") else { return nil }
+        var rest = header[range.upperBound...].drop { $0 == " " }
+        guard rest.first == ":" else { return nil }
+        rest = rest.dropFirst().drop { $0 == " " }
+        var depth = 0
+        var end = rest.startIndex
+        while end < rest.endIndex {
+            let c = rest[end]
+            if c == "(" { depth += 1 }
+            if c == ")" { depth -= 1 }
+            if (c == "," && depth == 0) || c == "}" { break }
+            end = rest.index(after: end)
+        }
+        return String(rest[rest.startIndex..<end])
+    }
+}
+
+extension String {
+    /// Removes leading and trailing characters from `set` (no Foundation needed).
+    func trimmingCharacters(in set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

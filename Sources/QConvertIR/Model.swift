@@ -1,0 +1,66 @@
+/// A whole ONNX model: the main graph plus the file-level facts around it.
+public struct Model: Sendable {
+    public var irVersion: Int64
+    public var opsetImports: [OpsetImport]
+    public var producerName: String
+    public var producerVersion: String
+    public var domain: String
+    public var modelVersion: Int64
+    public var metadata: [MetadataEntry]
+    public var graph: Graph
+    public var extras: ProtoExtras
+
+    public init(
+        irVersion: Int64 = 8, opsetImports: [OpsetImport] = [OpsetImport(domain: "", version: 13)],
+        producerName: String = "", producerVersion: String = "", domain: String = "", modelVersion: Int64 = 0,
+        metadata: [MetadataEntry] = [], graph: Graph, extras: ProtoExtras = ProtoExtras()
+    ) {
+        self.irVersion = irVersion
+        self.opsetImports = opsetImports
+        self.producerName = producerName
+        self.producerVersion = producerVersion
+        self.domain = domain
+        self.modelVersion = modelVersion
+        self.metadata = metadata
+        self.graph = graph
+        self.extras = extras
+    }
+
+    /// The imported opset version of `domain` ("" and "ai.onnx" are the same domain).
+    public func opsetVersion(domain: String = "") -> Int? {
+        let wanted = domain == "ai.onnx" ? "" : domain
+        return opsetImports.first(where: { ($0.domain == "ai.onnx" ? "" : $0.domain) == wanted }).map { Int($0.version) }
+    }
+
+    /// Sets (or adds) the opset version imported for `domain`.
+    public mutating func setOpsetVersion(_ version: Int, domain: String = "") {
+        let wanted = domain == "ai.onnx" ? "" : domain
+        if let index = opsetImports.firstIndex(where: { ($0.domain == "ai.onnx" ? "" : $0.domain) == wanted }) {
+            opsetImports[index].version = Int64(version)
+        } else {
+            opsetImports.append(OpsetImport(domain: domain, version: Int64(version)))
+        }
+    }
+}
+
+/// An imported operator set: domain and version.
+public struct OpsetImport: Hashable, Sendable {
+    public var domain: String
+    public var version: Int64
+
+    public init(domain: String, version: Int64) {
+        self.domain = domain
+        self.version = version
+    }
+}
+
+/// A model-level key/value metadata entry.
+public struct MetadataEntry: Hashable, Sendable {
+    public var key: String
+    public var value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}

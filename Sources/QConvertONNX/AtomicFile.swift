@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import QConvertIR
+
+/// A file written under a temporary name in its destination folder and renamed into place only when
+/// complete, so a crash, a full disk or an error never leaves a half-written output behind.
+///
+/// Refuses destinations that are directories or special files (`-o /dev/full` must fail, not replace
+/// the device node). Discarded (temp file removed) unless `commit()` succeeds.
+public final class AtomicFile {
+    public let destination: String
+    private let temporary: String
+    private var fd: Int32
+    private var committed = false
+
+    public init(destination: String) throws {
+        var info = stat()
+        if stat(destination, &info) == 0 {
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                throw QConvertError("\(destination): is a directory; give a file name to write")
+            }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                throw QConvertError("\(destination): not a regular file; refusing to replace it")
+            }
+        }
+        self.destination = destination
+        let folder = ONNXReader.directory(of: destination)
+        let base = destination.split(separator: "/").last.map(String.init) ?? destination
+        var attempt = 0
+        while true {
+            let candidate = "\(folder)/.\(base).tmp-\(getpid())-\(attempt)"
+            let opened = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            if opened >= 0 {
+                temporary = candidate
+                fd = opened
+                break
+            }
+            guard errno == EEXIST, attempt < 1000 else {
+                throw QConvertError("\(destination): cannot create a file in '\(folder)': \(systemErrorDescription(errno))")
+            }
+            attempt += 1
+        }
+    }
+
+    /// The open descriptor, for writers that stream into it (protobuf's serializer).
+    public var descriptor: Int32 { fd }
+
+    /// Appends bytes, retrying short writes.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw failure(errno)
+            }
+            offset += written
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Current length of what was written.
+    public var size: Int { Int(lseek(fd, 0, SEEK_CUR)) }
+
+    /// The error for a failed write, naming the destination.
+    public func failure(_ code: Int32) -> QConvertError {
+        QConvertError("cannot write '\(destination)': \(systemErrorDescription(code))")
+    }
+
+    /// Flushes to disk and renames into place.
+    public func commit() throws {
+        guard fsync(fd) == 0 else { throw failure(errno) }
+        guard close(fd) == 0 else {
+            fd = -1
+            throw failure(errno)
+        }
+        fd = -1
+        guard rename(temporary, destination) == 0 else { throw failure(errno) }
+        committed = true
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(temporary) }
+    }
+}

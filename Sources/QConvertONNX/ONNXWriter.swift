@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import COnnx
+import QConvertIR
+
+/// How a model file is written.
+public struct WriteOptions: Sendable {
+    /// Where tensor bytes go: inside the .onnx, or into a separate `<name>.data` file beside it.
+    public enum ExternalData: String, Sendable, CaseIterable {
+        /// Embedded, unless the model would pass protobuf's 2 GB limit; then external.
+        case automatic
+        /// Tensors of at least `externalThreshold` bytes go to the data file.
+        case always
+        /// Always embedded; a model over 2 GB is an error.
+        case never
+    }
+
+    public var externalData: ExternalData
+    public var externalThreshold: Int
+
+    public init(externalData: ExternalData = .automatic, externalThreshold: Int = 1024) {
+        self.externalData = externalData
+        self.externalThreshold = externalThreshold
+    }
+}
+
+/// Writes the IR as an ONNX file, atomically (temp file + rename), never half-written.
+public enum ONNXWriter {
+    /// Protobuf refuses to serialize a message of 2 GB or more; keep headroom for the graph itself.
+    static let embeddedLimit = 2_000_000_000
+
+    /// Writes `model` to `path`; returns the paths written (the model, and the data file if any).
+    @discardableResult
+    public static func write(_ model: Model, to path: String, options: WriteOptions = WriteOptions()) throws -> [String] {
+        let external: Bool
+        switch options.externalData {
+        case .always: external = true
+        case .never: external = false
+        case .automatic: external = tensorBytes(model.graph) >= embeddedLimit
+        }
+        let modelFile = try AtomicFile(destination: path)
+        var dataFile: AtomicFile?
+        var sink: ExternalDataSink?
+        if external {
+            let location = dataFileName(for: path)
+            let file = try AtomicFile(destination: ONNXReader.directory(of: path) + "/" + location)
+            dataFile = file
+            sink = ExternalDataSink(file: file, location: location, threshold: options.externalData == .automatic ? 1024 : options.externalThreshold)
+        }
+        let encoded = try ModelEncoder(external: sink).encode(model)
+        let size = qc_model_byte_size(encoded.handle)
+        guard size < Int(Int32.max) else {
+            throw QConvertError("\(path): the model serializes to \(size) bytes, over protobuf's 2 GB limit; write it with external data")
+        }
+        guard qc_model_write_fd(encoded.handle, modelFile.descriptor) != 0 else {
+            throw modelFile.failure(errno)
+        }
+        try dataFile?.commit()
+        try modelFile.commit()
+        return [path] + (dataFile.map { [$0.destination] } ?? [])
+    }
+
+    /// `out/model.int8.onnx` -> `model.int8.data`.
+    static func dataFileName(for path: String) -> String {
+        var base = path.split(separator: "/").last.map(String.init) ?? path
+        if base.hasSuffix(".onnx") { base.removeLast(5) }
+        return base + ".data"
+    }
+
+    /// Total bytes of tensor data in a graph and its subgraphs (initializers and tensor attributes).
+    static func tensorBytes(_ graph: Graph) -> Int {
+        var total = 0
+        graph.forEachGraph { g in
+            total += g.initializers.values.reduce(0) { $0 + $1.storage.bytes.count }
+            for node in g.nodes {
+                for attribute in node.attributes {
+                    switch attribute.value {
+                    case .tensor(let t): total += t.storage.bytes.count
+                    case .tensors(let ts): total += ts.reduce(0) { $0 + $1.storage.bytes.count }
+                    default: break
+                    }
+                }
+            }
+        }
+        return total
+    }
+}

@@ -1,0 +1,15 @@
+import COnnx
+
+/// Owns a parsed C++ ModelProto. Tensors decoded from it borrow its raw_data bytes instead of copying
+/// them, and hold this object as their storage owner, so it is freed when the last of them is.
+final class ParsedModel: @unchecked Sendable {
+    let handle: qc_model
+
+    init(handle: qc_model) {
+        self.handle = handle
+    }
+
+    deinit {
+        qc_model_free(handle)
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import QConvert
+import QConvertONNX
+
+extension WriteOptions.ExternalData: ExpressibleByArgument {}
+
+/// `qconvert copy IN -o OUT`: read a model and write it back through qconvert's reader and writer.
+struct CopyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Read a model and write it again (round trip), optionally moving weights to external data.",
+        discussion: """
+            Everything in the file survives, including ops, attributes and protobuf fields qconvert does \
+            not know. Use --external-data always to store weights in OUT's sibling file <name>.data, or \
+            never to embed external weights into one file.
+            """
+    )
+
+    @Argument(help: "The ONNX model to read.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Where to write the copy.")
+    var output: String
+
+    @Option(help: "Where tensor bytes go: automatic (external only above 2 GB), always, or never.")
+    var externalData: WriteOptions.ExternalData = .automatic
+
+    func run() throws {
+        try OutputPaths.checkNotAnInput(output, inputs: [model])
+        let loaded = try ONNXReader.load(path: model)
+        let written = try ONNXWriter.write(loaded.model, to: output, options: WriteOptions(externalData: externalData))
+        Terminal.note("wrote " + written.joined(separator: ", "))
+    }
+}
