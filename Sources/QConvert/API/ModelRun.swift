@@ -1,0 +1,69 @@
+import QConvertIR
+import QConvertONNX
+
+/// `qconvert run`: runs a model on `.npy` inputs with the interpreter and writes each output as `.npy`.
+public struct ModelRun {
+    public struct Options: Sendable {
+        public var model: String
+        /// Input name -> .npy path. A nil name stands for the model's only input.
+        public var inputs: [(name: String?, path: String)]
+        public var outputDirectory: String
+        public var threads: Int
+        public var profile: Bool
+
+        public init(model: String, inputs: [(name: String?, path: String)], outputDirectory: String, threads: Int, profile: Bool) {
+            self.model = model
+            self.inputs = inputs
+            self.outputDirectory = outputDirectory
+            self.threads = threads
+            self.profile = profile
+        }
+    }
+
+    public struct Result: Sendable, Encodable {
+        /// Output name -> written file path.
+        public var outputs: [String: String]
+        /// Op type -> seconds, when profiling.
+        public var opSeconds: [String: Double]?
+        public var opCalls: [String: Int]?
+    }
+
+    public static func run(_ options: Options) throws -> Result {
+        let interpreter: Interpreter
+        do {
+            interpreter = try Interpreter(model: try ONNXReader.read(path: options.model), threads: options.threads)
+        } catch let error as QConvertError {
+            throw error.context(options.model)
+        }
+        var feeds: [String: Tensor] = [:]
+        let expected = interpreter.runtimeInputs
+        for (name, path) in options.inputs {
+            let resolved: String
+            if let name {
+                resolved = name
+            } else {
+                guard expected.count == 1 else {
+                    throw QConvertError("the model has \(expected.count) inputs (\(expected.map(\.name).joined(separator: ", "))); pass them as NAME=FILE.npy")
+                }
+                resolved = expected[0].name
+            }
+            guard feeds[resolved] == nil else { throw QConvertError("input '\(resolved)' is given twice") }
+            feeds[resolved] = try Npy.read(path: path)
+        }
+        let profile = options.profile ? OpProfile() : nil
+        let outputs: [String: Tensor]
+        do {
+            outputs = try interpreter.run(feeds, profile: profile)
+        } catch let error as QConvertError {
+            throw error.context(options.model)
+        }
+        try Directory.create(options.outputDirectory)
+        var written: [String: String] = [:]
+        for name in interpreter.model.graph.outputs.map(\.name) {
+            let path = options.outputDirectory + "/" + SafeFileName.escape(name) + ".npy"
+            try Npy.write(outputs[name]!, to: path)
+            written[name] = path
+        }
+        return Result(outputs: written, opSeconds: profile?.seconds, opCalls: profile?.calls)
+    }
+}

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import QConvertIR
+
+/// Folder helpers with one-line errors.
+public enum Directory {
+    /// Creates `path` and its parents if missing; fails if it exists as a file.
+    public static func create(_ path: String) throws {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw QConvertError("\(path): exists and is not a folder") }
+            return
+        }
+        let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        if !parent.isEmpty && parent != path { try create(parent) }
+        guard mkdir(path, 0o777) == 0 || errno == EEXIST else {
+            throw QConvertError("\(path): cannot create folder: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Whether `path` is an existing folder.
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Names of the entries in `path` (not `.`/`..`), sorted bytewise so the order is the same on
+    /// every machine.
+    public static func entries(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            throw QConvertError("\(path): \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+}

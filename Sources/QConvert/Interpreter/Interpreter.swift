@@ -1,0 +1,61 @@
+import QConvertIR
+
+/// Runs an ONNX model in Swift: the float kernels calibration uses, and the integer reference kernels
+/// that show what a quantized model computes.
+///
+/// Usage: `try Interpreter(model: m).run(["x": tensor])`. Shapes are resolved at run time (dynamic
+/// batch, H, W). An op qconvert lacks fails at construction, naming the op and node.
+public final class Interpreter: Sendable {
+    public let model: Model
+    public let graph: CompiledGraph
+    /// Threads a kernel may use for one node.
+    public let threads: Int
+
+    public init(model: Model, threads: Int = Parallel.defaultThreads) throws {
+        self.model = model
+        self.threads = max(1, threads)
+        var opsets: [String: Int] = [:]
+        for opset in model.opsetImports {
+            opsets[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version)
+        }
+        graph = try CompiledGraph(graph: model.graph, opsets: opsets)
+    }
+
+    /// Runs the model on named inputs and returns its outputs (plus any `keep` values), after checking
+    /// each input against the declared element type and fixed dimensions.
+    public func run(
+        _ inputs: [String: Tensor], keep: Set<String> = [], hook: ((String, Tensor) -> Void)? = nil,
+        profile: OpProfile? = nil
+    ) throws -> [String: Tensor] {
+        try checkInputs(inputs)
+        return try graph.run(inputs, context: RunContext(threads: threads), keep: keep, hook: hook, profile: profile)
+    }
+
+    /// The inputs a caller must feed (graph inputs that are not initializers).
+    public var runtimeInputs: [ValueInfo] { model.graph.runtimeInputs }
+
+    func checkInputs(_ inputs: [String: Tensor]) throws {
+        let known = Set(model.graph.inputs.map(\.name))
+        for name in inputs.keys.sorted() where !known.contains(name) {
+            throw QConvertError("the model has no input named '\(name)' (inputs: \(runtimeInputs.map(\.name).joined(separator: ", ")))")
+        }
+        for input in runtimeInputs {
+            guard let tensor = inputs[input.name] else {
+                throw QConvertError("input '\(input.name)' was not given")
+            }
+            guard let type = input.tensorType else { continue }
+            if type.elementType != tensor.dataType {
+                throw QConvertError("input '\(input.name)' must be \(type.elementType), got \(tensor.dataType)")
+            }
+            guard let dims = type.shape else { continue }
+            if dims.count != tensor.rank {
+                throw QConvertError("input '\(input.name)' must have rank \(dims.count) (shape [\(dims.map(\.description).joined(separator: ", "))]), got shape \(tensor.shape)")
+            }
+            for (axis, dim) in dims.enumerated() {
+                if case .value(let expected) = dim, expected > 0, tensor.shape[axis] != expected {
+                    throw QConvertError("input '\(input.name)' must have \(expected) at axis \(axis) (shape [\(dims.map(\.description).joined(separator: ", "))]), got shape \(tensor.shape)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import QConvertIR
+
+extension Ops {
+    /// Identity: y = x (shares storage; tensors are immutable).
+    enum Identity: Operator {
+        static let type = "Identity"
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, _ in
+                guard let x = inputs.first ?? nil else { throw QConvertError("missing input") }
+                return [x]
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import QConvert
+
+/// `qconvert run MODEL --input NAME=FILE.npy ... -o DIR`: run a model with qconvert's interpreter.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a model on .npy inputs with qconvert's interpreter; write each output as .npy.",
+        discussion: """
+            Output files are named after the outputs, with characters that are not safe in file names \
+            percent-encoded ('a/b' -> a%2Fb.npy); --json prints the name -> path map. A single-input model \
+            may take the bare file: qconvert run model.onnx x.npy
+            """
+    )
+
+    @Argument(help: "The ONNX model.")
+    var model: String
+
+    @Argument(help: "Inputs as NAME=FILE.npy (or just FILE.npy for a single-input model).")
+    var inputs: [String] = []
+
+    @Option(name: .customLong("input"), help: "An input as NAME=FILE.npy (repeatable).")
+    var namedInputs: [String] = []
+
+    @Option(name: .shortAndLong, help: "Folder for the output .npy files.")
+    var output: String = "outputs"
+
+    @Option(help: "Threads per kernel (default: all cores).")
+    var threads: Int = Parallel.defaultThreads
+
+    @Flag(help: "Print the output name -> file map as JSON.")
+    var json = false
+
+    @Flag(help: "Print time spent per op type.")
+    var time = false
+
+    func validate() throws {
+        if inputs.isEmpty && namedInputs.isEmpty { throw ValidationError("give at least one input (--input NAME=FILE.npy)") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let parsed = (inputs + namedInputs).map { spec -> (name: String?, path: String) in
+            if let eq = spec.firstIndex(of: "="), !spec[..<eq].hasSuffix(".npy") {
+                return (String(spec[..<eq]), String(spec[spec.index(after: eq)...]))
+            }
+            return (nil, spec)
+        }
+        let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time))
+        if json {
+            print(try JSONText.encode(["outputs": result.outputs]))
+        } else {
+            for (name, path) in result.outputs.sorted(by: { $0.key < $1.key }) { print("\(name) -> \(path)") }
+        }
+        if time, let seconds = result.opSeconds {
+            let total = seconds.values.reduce(0, +)
+            let rows = seconds.sorted { $0.value > $1.value }.map { entry in
+                [entry.key, String(result.opCalls?[entry.key] ?? 0), Formatting.fixed(entry.value * 1000, digits: 2) + " ms",
+                 Formatting.fixed(100 * entry.value / max(total, 1e-12), digits: 1) + "%"]
+            }
+            Terminal.note(Formatting.table([["op", "calls", "time", "share"]] + rows))
+        }
+    }
+}
