@@ -87,6 +87,22 @@ int qc_model_write_fd(qc_model model, int fd) {
   return as<ModelProto>(model.p)->SerializeToFileDescriptor(fd) ? 1 : 0;
 }
 
+qc_tensor qc_tensor_parse(const void *data, size_t size, char *error, size_t error_capacity) {
+  if (size > static_cast<size_t>(INT_MAX)) {
+    write_error(error, error_capacity, "file is larger than 2 GB, the protobuf limit for one message");
+    return qc_tensor{nullptr};
+  }
+  auto *tensor = new TensorProto();
+  if (!tensor->ParseFromArray(data, static_cast<int>(size))) {
+    delete tensor;
+    write_error(error, error_capacity, "not a valid TensorProto (truncated or corrupt)");
+    return qc_tensor{nullptr};
+  }
+  return qc_tensor{tensor};
+}
+
+void qc_tensor_free(qc_tensor tensor) { delete as<TensorProto>(tensor.p); }
+
 /* ---- unknown fields ---- */
 
 QC_UNKNOWN(qc_model, ModelProto, qc_model)

@@ -42,6 +42,25 @@ public enum ONNXReader {
         return model
     }
 
+    /// Reads a standalone serialized TensorProto (the `test_data_set_*/input_*.pb` files of ONNX's
+    /// test data and ONNX Runtime's layout). External data is looked up next to the file.
+    public static func readTensor(path: String) throws -> (name: String, tensor: Tensor) {
+        do {
+            let file = try MappedFile(path: path)
+            guard !file.bytes.isEmpty else { throw QConvertError("empty file, not a TensorProto") }
+            var message = [CChar](repeating: 0, count: 256)
+            let handle = qc_tensor_parse(file.bytes.baseAddress, file.bytes.count, &message, message.count)
+            guard handle.p != nil else {
+                throw QConvertError(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            let owner = ParsedTensor(handle: handle)
+            let decoder = TensorDecoder(owner: owner, external: ExternalDataResolver(baseDirectory: directory(of: path)))
+            return (qc_tensor_name(handle).string, try decoder.tensor(handle))
+        } catch let error as QConvertError {
+            throw error.context(path)
+        }
+    }
+
     /// The folder holding `path` ("." for a bare file name).
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -13,3 +13,16 @@ final class ParsedModel: @unchecked Sendable {
         qc_model_free(handle)
     }
 }
+
+/// Owns a parsed standalone TensorProto, the storage owner of the tensor decoded from it.
+final class ParsedTensor: @unchecked Sendable {
+    let handle: qc_tensor
+
+    init(handle: qc_tensor) {
+        self.handle = handle
+    }
+
+    deinit {
+        qc_tensor_free(handle)
+    }
+}

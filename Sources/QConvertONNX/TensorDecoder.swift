@@ -8,7 +8,8 @@ import QConvertIR
 /// stores widened in int32_data (int8, float16, bool...) are converted. External data is resolved by
 /// `ExternalDataResolver` and borrowed from a memory map.
 struct TensorDecoder {
-    let owner: ParsedModel
+    /// The parsed message the decoded tensors borrow bytes from.
+    let owner: AnyObject
     let external: ExternalDataResolver
 
     /// Decodes a tensor. `keepName`: store the proto's name in the tensor's extras (attribute tensors;

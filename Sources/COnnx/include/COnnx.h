@@ -43,6 +43,10 @@ size_t qc_model_byte_size(qc_model model);
 /// Writes the serialized model to an open file descriptor. Returns 1 on success, 0 on failure.
 int qc_model_write_fd(qc_model model, int fd);
 
+/// Parses a serialized standalone TensorProto (ONNX test data's `input_0.pb`). Free with qc_tensor_free.
+qc_tensor qc_tensor_parse(const void *data, size_t size, char *error, size_t error_capacity);
+void qc_tensor_free(qc_tensor tensor);
+
 /* ---- unknown fields: bytes of fields this schema does not name, kept for the round trip ------ */
 
 qc_bytes qc_model_unknown(qc_model m);
