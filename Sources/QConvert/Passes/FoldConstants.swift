@@ -52,17 +52,18 @@ public struct FoldConstants: Pass {
 
     /// The node's outputs if it can be computed now, else nil.
     private func evaluate(_ node: Node, graph: Graph, constants: [String: Tensor], opsets: [String: Int]) throws -> [Tensor]? {
-        guard node.isDefaultDomain, node.subgraphs.isEmpty, !node.outputs.isEmpty,
-              let op = OpRegistry.lookup(type: node.opType, domain: "")
-        else { return nil }
+        guard node.isDefaultDomain, node.subgraphs.isEmpty, !node.outputs.isEmpty else { return nil }
+        if node.opType == "Shape", let input = node.inputs.first, constants[input] == nil,
+           let shape = graph.declaredType(of: input)?.staticShape {
+            return try foldShape(node, shape: shape)
+        }
+        guard let op = OpRegistry.lookup(type: node.opType, domain: "") else { return nil }
         var inputs: [Tensor?] = []
         for name in node.inputs {
             if name.isEmpty {
                 inputs.append(nil)
             } else if let tensor = constants[name] {
                 inputs.append(tensor)
-            } else if node.opType == "Shape", let shape = graph.declaredType(of: name)?.staticShape {
-                return try foldShape(node, shape: shape)
             } else {
                 return nil
             }

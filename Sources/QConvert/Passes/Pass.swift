@@ -58,4 +58,13 @@ public struct FusedUnit: Codable, Sendable, Equatable {
     /// Lower and upper bounds the activation imposes on the output (nil: none).
     public var lowerBound: Float?
     public var upperBound: Float?
+
+    public init(kind: Kind, values: [String], input: String, output: String, lowerBound: Float?, upperBound: Float?) {
+        self.kind = kind
+        self.values = values
+        self.input = input
+        self.output = output
+        self.lowerBound = lowerBound
+        self.upperBound = upperBound
+    }
 }
