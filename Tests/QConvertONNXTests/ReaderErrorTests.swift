@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func randomBytes() {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         let path = FileChecks.temporaryDirectory() + "/random.onnx"
         FileChecks.write((0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: path)
         #expect(readError(path) != nil)
@@ -69,20 +69,5 @@ import Testing
     func hostileFile(_ name: String, _ expected: String) {
         let message = readError(Fixtures.root + "/hostile/\(name).onnx")
         #expect(message?.contains(expected) == true, "got: \(message ?? "no error")")
-    }
-}
-
-/// A small seeded generator so the random-input tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

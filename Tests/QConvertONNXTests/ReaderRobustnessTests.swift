@@ -45,7 +45,7 @@ import Testing
 
     @Test func twoHundredByteFlippedCopies() {
         let (_, bytes) = Self.sampleModel()
-        var generator = SplitMix64(seed: 2026)
+        var generator = SeededGenerator(seed: 2026)
         var loaded = 0, rejected = 0
         for _ in 0..<200 {
             var copy = bytes
