@@ -1,0 +1,140 @@
+# Cases for the elementwise, activation, normalization, reduction, shape and control-flow kernels: every
+# op, its opset variants (attribute vs input arguments), broadcasting patterns, int64 shape chains,
+# negative axes and odd shapes. Truth is ONNX Runtime. Needs: python with numpy, onnx, onnxruntime.
+import numpy as np
+from onnx import TensorProto as T
+from onnx import helper
+
+from .common import rng, save
+
+ONNX_TYPE = {np.dtype(k): v for k, v in [
+    ("float32", T.FLOAT), ("float64", T.DOUBLE), ("float16", T.FLOAT16), ("int8", T.INT8), ("uint8", T.UINT8),
+    ("int16", T.INT16), ("int32", T.INT32), ("int64", T.INT64), ("bool", T.BOOL)]}
+CASES = []
+
+
+def X(a):
+    """A runtime input."""
+    return ("x", np.asarray(a))
+
+
+def C(a):
+    """An initializer (a constant input, as exporters write weights and shape arguments)."""
+    return ("c", np.asarray(a))
+
+
+def I64(*v):
+    return np.array(v, dtype=np.int64)
+
+
+def randn(name, *shape, scale=1.0):
+    return (rng(name).standard_normal(shape) * scale).astype(np.float32)
+
+
+def case(name, op, args, outs=1, types=None, opset=13, **attrs):
+    """Registers a one-node case: args are X(...)/C(...)/None (an omitted optional input); outputs get
+    `types` (default: the first argument's type)."""
+    CASES.append(lambda: build_case(name, op, args, outs, types, opset, attrs))
+
+
+def build_case(name, op, args, outs, types, opset, attrs):
+    inputs, inits, names = [], {}, []
+    for i, arg in enumerate(args):
+        if arg is None:
+            names.append("")
+            continue
+        kind, array = arg
+        names.append(f"{kind}{i}")
+        if kind == "c":
+            inits[names[-1]] = array
+        else:
+            inputs.append((names[-1], array))
+    out_names = [f"y{k}" for k in range(outs)]
+    types = types or [ONNX_TYPE[args[0][1].dtype]] * outs
+    save(name, [helper.make_node(op, names, out_names, **attrs)], inputs, list(zip(out_names, types)),
+         initializers=inits, opset=opset)
+
+
+def graph_case(name, nodes, inputs, outputs, opset=17):
+    CASES.append(lambda: save(name, nodes, inputs, outputs, opset=opset))
+
+
+# Binary arithmetic and broadcasting patterns.
+case("add_same_shape", "Add", [X(randn("a1", 2, 3, 5)), X(randn("a2", 2, 3, 5))])
+case("add_channel_broadcast", "Add", [X(randn("a3", 2, 3, 4, 5)), C(randn("a4", 3, 1, 1))])
+case("sub_scalar", "Sub", [X(randn("s1", 3, 4)), C(np.float32(0.25))])
+case("sub_scalar_first", "Sub", [C(np.float32(1.0)), X(randn("s2", 3, 4))])
+case("mul_outer", "Mul", [X(randn("m1", 4, 1)), X(randn("m2", 1, 5))])
+case("mul_odd_broadcast", "Mul", [X(randn("m3", 2, 1, 3, 1)), X(randn("m4", 5, 1, 7))])
+case("div_trailing", "Div", [X(randn("d1", 2, 3, 4)), X(randn("d2", 4) + 3)])
+case("div_rank0_both", "Div", [X(np.float32(3.0)), X(np.float32(-2.0))])
+case("add_empty_dim", "Add", [X(np.zeros((0, 3), np.float32)), X(randn("e1", 3))])
+case("add_int64", "Add", [X(I64(3, -4, 5)), C(I64(10))])
+case("sub_int64_shape", "Sub", [X(I64(1, 3, 320, 320)), C(I64(0, 0, 1, 1))])
+case("mul_int32", "Mul", [X(np.arange(6, dtype=np.int32).reshape(2, 3)), X(np.array([1, -2, 3], np.int32))])
+case("div_int64_truncates", "Div", [X(I64(-7, 7, -8, 9, 0)), X(I64(2, -2, 3, 4, 5))])
+case("add_double", "Add", [X(rng("dd").standard_normal((2, 3))), X(rng("de").standard_normal((3,)))])
+case("pow_square_const", "Pow", [X(randn("p1", 2, 8)), C(np.float32(2.0))], opset=12)
+case("pow_broadcast", "Pow", [X(np.abs(randn("p2", 3, 4)) + 0.1), X(randn("p3", 4))])
+case("pow_int64_exponent", "Pow", [X(randn("p4", 5)), C(I64(3))])
+case("pow_int64_base", "Pow", [X(I64(2, -3, 4, 5)), C(I64(3, 2, 0, 1))])
+case("max_variadic", "Max", [X(randn("x1", 2, 3)), X(randn("x2", 3)), X(randn("x3", 1, 1))])
+case("min_variadic", "Min", [X(randn("n1", 4, 1)), X(randn("n2", 3))])
+case("max_int64", "Max", [X(I64(1, 5, -3)), C(I64(2))])
+case("min_single", "Min", [X(randn("n3", 3, 2))])
+case("sum_variadic", "Sum", [X(randn("u1", 2, 3)), X(randn("u2", 3)), X(randn("u3", 2, 1))])
+case("mean_variadic", "Mean", [X(randn("u4", 2, 3)), X(randn("u5", 3)), X(randn("u6", 2, 1))])
+case("prelu_channel", "PRelu", [X(randn("r1", 2, 3, 4, 4)), C(randn("r2", 3, 1, 1))])
+case("prelu_scalar_slope", "PRelu", [X(randn("r3", 7, 3)), C(np.array([0.25], np.float32))])
+
+# Unary math and activations.
+WIDE = randn("wide", 3, 17, scale=6.0)
+case("sqrt", "Sqrt", [X(np.abs(WIDE))])
+case("exp", "Exp", [X(WIDE)])
+case("log", "Log", [X(np.abs(WIDE) + 1e-3)])
+case("erf", "Erf", [X(randn("erf", 4, 9, scale=2.0))])
+case("reciprocal", "Reciprocal", [X(WIDE + 0.5)])
+case("neg_float", "Neg", [X(WIDE)])
+case("neg_int64", "Neg", [X(I64(3, -2, 0))])
+case("abs_float", "Abs", [X(WIDE)])
+case("abs_int32", "Abs", [X(np.array([[-3, 4], [0, -9]], np.int32))])
+case("floor", "Floor", [X(WIDE)])
+case("ceil", "Ceil", [X(WIDE)])
+case("sigmoid", "Sigmoid", [X(WIDE)])
+case("tanh", "Tanh", [X(WIDE)])
+case("softplus", "Softplus", [X(np.concatenate([WIDE.ravel(), np.float32([95.0, -95.0])]))])
+case("elu", "Elu", [X(WIDE)], alpha=0.5)
+case("leakyrelu_default", "LeakyRelu", [X(WIDE)])
+case("leakyrelu_alpha", "LeakyRelu", [X(WIDE)], alpha=0.2)
+case("hardsigmoid_ppocr", "HardSigmoid", [X(WIDE)], opset=11, alpha=0.16666670143604279, beta=0.5)
+case("hardsigmoid_default", "HardSigmoid", [X(WIDE)])
+case("hardswish", "HardSwish", [X(WIDE)], opset=14)
+case("gelu_none", "Gelu", [X(WIDE)], opset=20)
+case("gelu_tanh", "Gelu", [X(WIDE)], opset=20, approximate="tanh")
+case("clip_opset6_attributes", "Clip", [X(WIDE)], opset=6, min=-0.5, max=0.5)
+case("clip_opset11_inputs", "Clip", [X(WIDE), C(np.float32(0.0)), C(np.float32(6.0))], opset=11)
+case("clip_opset13_max_only", "Clip", [X(WIDE), None, C(np.float32(1.0))])
+case("clip_opset13_unbounded", "Clip", [X(WIDE)])
+case("clip_int64", "Clip", [X(I64(-5, 0, 3, 9)), C(I64(-1)), C(I64(4))])
+
+# Comparisons, logic and selection.
+CA, CB = np.float32([[1, 2, 3], [4, 5, 6]]), np.float32([2, 2, 7])
+case("equal_float", "Equal", [X(CA), X(CB)], types=[T.BOOL])
+case("equal_int64", "Equal", [X(I64(1, 2, 3)), C(I64(2))], types=[T.BOOL])
+case("less", "Less", [X(CA), X(CB)], types=[T.BOOL])
+case("greater_int32", "Greater", [X(np.int32([[1], [5]])), X(np.int32([0, 5, 9]))], types=[T.BOOL])
+case("lessorequal", "LessOrEqual", [X(CA), X(CB)], types=[T.BOOL], opset=16)
+case("greaterorequal", "GreaterOrEqual", [X(CA), X(CB)], types=[T.BOOL], opset=16)
+BA, BB = np.array([[True, False], [False, True]]), np.array([True, False])
+case("not", "Not", [X(BA)])
+case("and_broadcast", "And", [X(BA), X(BB)])
+case("or_broadcast", "Or", [X(BA), X(BB)])
+case("where_broadcast", "Where", [X(rng("wc").random((2, 1, 4)) > 0.5), X(randn("wx", 3, 4)), C(np.float32(-1))],
+     types=[T.FLOAT])
+case("where_int64", "Where", [X(np.array([True, False, True])), X(I64(1, 2, 3)), X(I64(-1, -2, -3))], types=[T.INT64])
+
+
+def build():
+    for c in CASES:
+        c()
+    return len(CASES)

@@ -1,0 +1,16 @@
+import QConvertIR
+
+extension Ops {
+    /// Ceil: y = the smallest integer >= x, elementwise on float32.
+    enum Ceil: Operator {
+        static let type = "Ceil"
+
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { x.rounded(.up) }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}

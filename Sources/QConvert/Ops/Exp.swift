@@ -1,0 +1,19 @@
+import QConvertIR
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Ops {
+    /// Exp: y = e^x, elementwise on float32.
+    enum Exp: Operator {
+        static let type = "Exp"
+
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { FastExp.exp(x) }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import QConvertIR
+
+extension Ops {
+    /// Floor: y = the largest integer <= x, elementwise on float32.
+    enum Floor: Operator {
+        static let type = "Floor"
+
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { x.rounded(.down) }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}

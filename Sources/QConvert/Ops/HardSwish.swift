@@ -1,0 +1,16 @@
+import QConvertIR
+
+extension Ops {
+    /// HardSwish: y = x * max(0, min(1, x / 6 + 0.5)), elementwise on float32.
+    enum HardSwish: Operator {
+        static let type = "HardSwish"
+
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { x * max(0, min(1, x * (1 / 6) + 0.5)) }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import QConvertIR
+
+extension Ops {
+    /// PRelu: y = x for x >= 0, slope * x otherwise, on float32; slope broadcasts to x's shape
+    /// (unidirectionally: the output always has x's shape), typically one slope per channel.
+    enum PRelu: Operator {
+        static let type = "PRelu"
+
+        struct Formula: BinaryFunction {
+            func callAsFunction(_ x: Float, _ slope: Float) -> Float { x >= 0 ? x : x * slope }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in
+                let x = try inputs.required(0, "X"), slope = try inputs.required(1, "slope")
+                guard x.dataType == .float, slope.dataType == .float else {
+                    throw QConvertError("expects float32 inputs, got \(x.dataType) and \(slope.dataType)")
+                }
+                let plan = try Broadcast([x.shape, slope.shape], to: x.shape)
+                return [plan.map(x, slope, to: .float, threads: context.threads, Formula())]
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import QConvertIR
+
+extension Ops {
+    /// Reciprocal: y = 1 / x, elementwise on float32.
+    enum Reciprocal: Operator {
+        static let type = "Reciprocal"
+
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { 1 / x }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import QConvertIR
+
+extension Ops {
+    /// Sqrt: y = sqrt(x), elementwise on float32.
+    enum Sqrt: Operator {
+        static let type = "Sqrt"
+
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { x.squareRoot() }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}
