@@ -133,6 +133,47 @@ case("where_broadcast", "Where", [X(rng("wc").random((2, 1, 4)) > 0.5), X(randn(
      types=[T.FLOAT])
 case("where_int64", "Where", [X(np.array([True, False, True])), X(I64(1, 2, 3)), X(I64(-1, -2, -3))], types=[T.INT64])
 
+# Softmax family: opset < 13 flattens at axis, opset >= 13 normalises one axis.
+SM = randn("softmax", 2, 3, 4, scale=4.0)
+for opset in (11, 13):
+    for op in ("Softmax", "LogSoftmax"):
+        case(f"{op.lower()}_opset{opset}_axis1", op, [X(SM)], opset=opset, axis=1)
+        case(f"{op.lower()}_opset{opset}_default", op, [X(SM)], opset=opset)
+case("softmax_large_values", "Softmax", [X(randn("softbig", 3, 5, scale=80.0))], axis=-1)
+case("softmax_odd_inner", "Softmax", [X(randn("softinner", 1, 16, 4, 21))], axis=1)
+case("logsoftmax_two_blocks", "LogSoftmax", [X(randn("softblocks", 2, 3, 300, scale=3.0))], axis=1)
+case("softmax_long_row", "Softmax", [X(randn("softrow", 2, 1000, scale=5.0))], axis=-1)
+
+# Normalization.
+LN = randn("ln", 2, 3, 8) + 3.0
+case("layernorm_last_axis", "LayerNormalization", [X(LN), C(randn("lns", 8)), C(randn("lnb", 8))], opset=17)
+case("layernorm_axis_m2_stats", "LayerNormalization", [X(LN), C(randn("lns2", 3, 8))], outs=3, opset=17, axis=-2,
+     epsilon=1e-3)
+case("instancenorm", "InstanceNormalization", [X(randn("in", 2, 3, 4, 5)), C(randn("ins", 3)), C(randn("inb", 3))])
+
+# Reductions: axes as attribute (before 13 for ReduceSum, 18 for the others) and as input.
+RX = randn("reduce", 2, 3, 4, 5)
+case("reducemean_opset11_last", "ReduceMean", [X(RX)], opset=11, axes=[-1])
+case("reducemean_opset18_input_keep0", "ReduceMean", [X(RX), C(I64(0, 2))], opset=18, keepdims=0)
+case("reducemean_opset13_all", "ReduceMean", [X(RX)], keepdims=0)
+case("reducesum_opset11_attr", "ReduceSum", [X(RX)], opset=11, axes=[1, 2])
+case("reducesum_opset13_input", "ReduceSum", [X(RX), C(I64(-1, 1))])
+case("reducesum_opset13_noop", "ReduceSum", [X(RX), C(np.zeros(0, np.int64))], noop_with_empty_axes=1)
+case("reducesum_int64", "ReduceSum", [X(I64(1, 2, 3, 4, 5, 6).reshape(2, 3)), C(I64(0))])
+case("reducemax_opset13", "ReduceMax", [X(RX)], axes=[1])
+case("reducemax_int64", "ReduceMax", [X(I64(3, 9, -2, 4).reshape(2, 2))], axes=[1], keepdims=0)
+case("reducemin_opset18", "ReduceMin", [X(RX), C(I64(3))], opset=18)
+case("reduceprod", "ReduceProd", [X(randn("rp", 3, 4) * 0.5 + 1)], axes=[0])
+case("reducel2", "ReduceL2", [X(RX)], axes=[2, 3])
+case("reducel1", "ReduceL1", [X(RX)], axes=[0, 3], keepdims=0)
+case("reducesumsquare", "ReduceSumSquare", [X(RX)], axes=[1])
+TIES = np.array([[1, 3, 3, 0], [2, 2, -1, 2], [0, 5, 5, 5]], np.float32)
+case("argmax_default", "ArgMax", [X(RX)], types=[T.INT64])
+case("argmax_last_index", "ArgMax", [X(TIES)], types=[T.INT64], axis=-1, keepdims=0, select_last_index=1)
+case("argmin_axis1", "ArgMin", [X(TIES)], types=[T.INT64], axis=1)
+case("topk_largest", "TopK", [X(randn("topk", 3, 6, 2)), C(I64(3))], outs=2, types=[T.FLOAT, T.INT64], axis=1)
+case("topk_smallest_ties", "TopK", [X(TIES), C(I64(2))], outs=2, types=[T.FLOAT, T.INT64], largest=0)
+
 
 def build():
     for c in CASES:
