@@ -247,6 +247,76 @@ case("tile", "Tile", [X(randn("ti", 2, 3)), C(I64(2, 3))])
 case("tile_int64_rank3", "Tile", [X(np.arange(4, dtype=np.int64).reshape(1, 2, 2)), C(I64(2, 1, 2))])
 
 
+
+# Control flow: both branches read values of the enclosing graph (an input and an intermediate).
+def if_case(name, condition):
+    value = lambda n, t=T.FLOAT: helper.make_tensor_value_info(n, t, None)  # noqa: E731
+    then_branch = helper.make_graph([helper.make_node("Add", ["s", "x"], ["t"])], "then", [], [value("t")])
+    two = helper.make_tensor("two", T.FLOAT, [], [2.0])
+    else_branch = helper.make_graph([helper.make_node("Mul", ["x", "two"], ["m"]), helper.make_node("Sub", ["m", "s"], ["e"])],
+                                    "else", [], [value("e")], [two])
+    nodes = [helper.make_node("Sigmoid", ["x"], ["s"]),
+             helper.make_node("If", ["cond"], ["y"], then_branch=then_branch, else_branch=else_branch),
+             helper.make_node("Mul", ["y", "s"], ["z"])]
+    graph_case(name, nodes, [("x", randn(name, 2, 3)), ("cond", np.array(condition))], ["y", "z"], opset=13)
+
+
+if_case("if_then_branch", True)
+if_case("if_else_branch", False)
+case("dropout_with_mask", "Dropout", [X(randn("dr", 3, 4)), C(np.float32(0.5))], outs=2, types=[T.FLOAT, T.BOOL])
+
+
+def const(name, array):
+    return helper.make_node("Constant", [], [name], value=helper.make_tensor(name, ONNX_TYPE[np.asarray(array).dtype],
+                                                                           np.shape(array), np.ravel(array)))
+
+
+# yolov8n's anchor-grid chain on int64 shapes (opset 17): Shape, Gather, Cast, Range, Unsqueeze, Concat,
+# Reshape, ConstantOfShape, Expand.
+graph_case("chain_yolov8_grid", [
+    const("two", np.int64(2)), const("three", np.int64(3)), const("zero", np.float32(0)), const("one", np.float32(1)),
+    const("axes0", I64(0)), const("column", I64(-1, 1)),
+    helper.make_node("Shape", ["x"], ["s"]),
+    helper.make_node("Gather", ["s", "two"], ["h"], axis=0),
+    helper.make_node("Gather", ["s", "three"], ["w"], axis=0),
+    helper.make_node("Cast", ["h"], ["hf"], to=T.FLOAT),
+    helper.make_node("Range", ["zero", "hf", "one"], ["r"]),
+    helper.make_node("Unsqueeze", ["h", "axes0"], ["hu"]),
+    helper.make_node("Unsqueeze", ["w", "axes0"], ["wu"]),
+    helper.make_node("Concat", ["hu", "wu"], ["hw"], axis=0),
+    helper.make_node("Reshape", ["r", "column"], ["rc"], allowzero=0),
+    helper.make_node("Expand", ["rc", "hw"], ["grid"]),
+    helper.make_node("ConstantOfShape", ["hw"], ["half"], value=helper.make_tensor("v", T.FLOAT, [1], [0.5])),
+    helper.make_node("Add", ["grid", "half"], ["y"]),
+], [("x", randn("yolo", 1, 3, 4, 5))], ["y", ("hw", T.INT64)])
+
+# PP-OCRv4 rec's hand-written layer norm (opset 12): ReduceMean, Sub, Pow, Sqrt, Div with attribute axes.
+graph_case("chain_ppocr_layernorm", [
+    const("two", np.float32(2)), const("eps", np.float32(1e-6)), const("gamma", randn("g", 12)),
+    helper.make_node("ReduceMean", ["x"], ["m"], axes=[-1]),
+    helper.make_node("Sub", ["x", "m"], ["d"]),
+    helper.make_node("Pow", ["d", "two"], ["p"]),
+    helper.make_node("ReduceMean", ["p"], ["v"], axes=[-1]),
+    helper.make_node("Add", ["v", "eps"], ["ve"]),
+    helper.make_node("Sqrt", ["ve"], ["sd"]),
+    helper.make_node("Div", ["d", "sd"], ["n"]),
+    helper.make_node("Mul", ["n", "gamma"], ["y"]),
+], [("x", randn("ppln", 1, 5, 12) + 2)], ["y"], opset=12)
+
+# PP-OCR cls's head (opset 11): Shape, Cast to int32, 5-input Slice, Cast back, Concat, Reshape, Softmax.
+graph_case("chain_ppocr_cls_head", [
+    const("st", np.int32([0])), const("en", np.int32([1])), const("ax", np.int32([0])), const("sp", np.int32([1])),
+    const("rest", I64(-1)),
+    helper.make_node("Shape", ["x"], ["s"]),
+    helper.make_node("Cast", ["s"], ["s32"], to=T.INT32),
+    helper.make_node("Slice", ["s32", "st", "en", "ax", "sp"], ["b"]),
+    helper.make_node("Cast", ["b"], ["b64"], to=T.INT64),
+    helper.make_node("Concat", ["b64", "rest"], ["shape"], axis=-1),
+    helper.make_node("Reshape", ["x", "shape"], ["flat"]),
+    helper.make_node("Softmax", ["flat"], ["y"], axis=1),
+], [("x", randn("cls", 2, 3, 4))], ["y"], opset=11)
+
+
 def build():
     for c in CASES:
         c()
