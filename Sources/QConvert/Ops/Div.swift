@@ -12,12 +12,13 @@ extension Ops {
         static func apply(_ a: Int64, _ b: Int64) -> Int64 { a.dividedReportingOverflow(by: b).partialValue }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            Kernel { inputs, context in
-                let b = try inputs.required(1, "B")
+            let legacy = try LegacyBroadcast(node, context)
+            return Kernel { inputs, context in
+                let a = try inputs.required(0, "A"), b = try legacy.align(a, inputs.required(1, "B"))
                 if b.dataType == .int32 || b.dataType == .int64, b.integers()?.contains(0) == true {
                     throw QConvertError("integer division by zero")
                 }
-                return [try Broadcast.arithmetic(Div.self, inputs.required(0, "A"), b, threads: context.threads)]
+                return [try Broadcast.arithmetic(Div.self, a, b, threads: context.threads)]
             }
         }
     }

@@ -2,7 +2,8 @@ import QConvertIR
 
 extension Ops {
     /// PRelu: y = x for x >= 0, slope * x otherwise, on float32; slope broadcasts to x's shape
-    /// (unidirectionally: the output always has x's shape), typically one slope per channel.
+    /// (unidirectionally: the output always has x's shape), typically one slope per channel. Before
+    /// opset 7 a 1-D slope of C values is one per channel of axis 1.
     enum PRelu: Operator {
         static let type = "PRelu"
 
@@ -11,8 +12,14 @@ extension Ops {
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            Kernel { inputs, context in
-                let x = try inputs.required(0, "X"), slope = try inputs.required(1, "slope")
+            let perChannel = context.opsetVersion < 7
+            return Kernel { inputs, context in
+                let x = try inputs.required(0, "X")
+                var slope = try inputs.required(1, "slope")
+                // Before opset 7 a 1-D slope of C values is one per channel (axis 1).
+                if perChannel, slope.rank == 1, x.rank >= 2, slope.count == x.shape[1], slope.count != 1 {
+                    slope = slope.reshaped([slope.count] + [Int](repeating: 1, count: x.rank - 2))
+                }
                 guard x.dataType == .float, slope.dataType == .float else {
                     throw QConvertError("expects float32 inputs, got \(x.dataType) and \(slope.dataType)")
                 }

@@ -26,8 +26,9 @@ extension Ops {
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            Kernel { inputs, context in
-                let x = try inputs.required(0, "X"), y = try inputs.required(1, "Y")
+            let legacy = try LegacyBroadcast(node, context)
+            return Kernel { inputs, context in
+                let x = try inputs.required(0, "X"), y = try legacy.align(x, inputs.required(1, "Y"))
                 let threads = context.threads
                 switch (x.dataType, y.dataType) {
                 case (.float, .float) where y.count == 1:

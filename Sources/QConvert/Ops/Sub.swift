@@ -12,8 +12,10 @@ extension Ops {
         static func apply(_ a: Int64, _ b: Int64) -> Int64 { a &- b }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            Kernel { inputs, context in
-                [try Broadcast.arithmetic(Sub.self, inputs.required(0, "A"), inputs.required(1, "B"), threads: context.threads)]
+            let legacy = try LegacyBroadcast(node, context)
+            return Kernel { inputs, context in
+                let a = try inputs.required(0, "A"), b = try legacy.align(a, inputs.required(1, "B"))
+                return [try Broadcast.arithmetic(Sub.self, a, b, threads: context.threads)]
             }
         }
     }
