@@ -109,6 +109,10 @@ case("leakyrelu_alpha", "LeakyRelu", [X(WIDE)], alpha=0.2)
 case("hardsigmoid_ppocr", "HardSigmoid", [X(WIDE)], opset=11, alpha=0.16666670143604279, beta=0.5)
 case("hardsigmoid_default", "HardSigmoid", [X(WIDE)])
 case("hardswish", "HardSwish", [X(WIDE)], opset=14)
+case("selu", "Selu", [X(WIDE)])
+case("shrink", "Shrink", [X(WIDE)], lambd=1.5, bias=0.25)
+case("sign_float", "Sign", [X(np.float32([-2.5, 0.0, 3.0, -0.0]))])
+case("sign_int64", "Sign", [X(I64(-7, 0, 9))])
 case("gelu_none", "Gelu", [X(WIDE)], opset=20)
 case("gelu_tanh", "Gelu", [X(WIDE)], opset=20, approximate="tanh")
 case("clip_opset6_attributes", "Clip", [X(WIDE)], opset=6, min=-0.5, max=0.5)
@@ -149,6 +153,8 @@ LN = randn("ln", 2, 3, 8) + 3.0
 case("layernorm_last_axis", "LayerNormalization", [X(LN), C(randn("lns", 8)), C(randn("lnb", 8))], opset=17)
 case("layernorm_axis_m2_stats", "LayerNormalization", [X(LN), C(randn("lns2", 3, 8))], outs=3, opset=17, axis=-2,
      epsilon=1e-3)
+case("lrn_size3", "LRN", [X(randn("lrn", 2, 5, 3, 3))], size=3)
+case("lrn_size5_params", "LRN", [X(randn("lrn2", 1, 6, 2, 5, scale=3.0))], size=5, alpha=0.01, beta=0.5, bias=2.0)
 case("instancenorm", "InstanceNormalization", [X(randn("in", 2, 3, 4, 5)), C(randn("ins", 3)), C(randn("inb", 3))])
 
 # Reductions: axes as attribute (before 13 for ReduceSum, 18 for the others) and as input.
