@@ -6,10 +6,12 @@ extension Ops {
     enum Abs: Operator {
         static let type = "Abs"
 
+        /// The formula for floating-point elements, as a value the shared loop specialises on.
         struct Real<T: TensorElement & FloatingPoint>: UnaryFunction {
             func callAsFunction(_ x: T) -> T { abs(x) }
         }
 
+        /// The formula for integer elements, as a value the shared loop specialises on.
         struct Integer<T: TensorElement & FixedWidthInteger>: UnaryFunction {
             func callAsFunction(_ x: T) -> T { x < 0 ? 0 &- x : x }
         }

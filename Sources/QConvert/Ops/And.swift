@@ -5,6 +5,7 @@ extension Ops {
     enum And: Operator {
         static let type = "And"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: BinaryFunction {
             func callAsFunction(_ a: UInt8, _ b: UInt8) -> UInt8 { a != 0 && b != 0 ? 1 : 0 }
         }

@@ -5,6 +5,7 @@ extension Ops {
     enum Ceil: Operator {
         static let type = "Ceil"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { x.rounded(.up) }
         }

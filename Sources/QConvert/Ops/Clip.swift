@@ -7,6 +7,7 @@ extension Ops {
     enum Clip: Operator {
         static let type = "Clip"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula<T: TensorElement & Comparable>: UnaryFunction {
             let lo: T, hi: T
             func callAsFunction(_ x: T) -> T { min(max(x, lo), hi) }

@@ -8,6 +8,7 @@ extension Ops {
     enum Elu: Operator {
         static let type = "Elu"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             let alpha: Float
             func callAsFunction(_ x: Float) -> Float { x >= 0 ? x : alpha * (expf(x) - 1) }

@@ -8,6 +8,7 @@ extension Ops {
     enum Exp: Operator {
         static let type = "Exp"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { FastExp.exp(x) }
         }

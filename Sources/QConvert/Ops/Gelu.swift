@@ -9,10 +9,12 @@ extension Ops {
     enum Gelu: Operator {
         static let type = "Gelu"
 
+        /// The erf form, as a value the shared loop specialises on.
         struct Exact: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * Float(0.5.squareRoot()))) }
         }
 
+        /// The tanh form, as a value the shared loop specialises on.
         struct TanhApproximation: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float {
                 0.5 * x * (1 + tanhf(Float((2 / Double.pi).squareRoot()) * (x + 0.044715 * x * x * x)))

@@ -6,6 +6,7 @@ extension Ops {
     enum HardSigmoid: Operator {
         static let type = "HardSigmoid"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             let alpha: Float, beta: Float
             func callAsFunction(_ x: Float) -> Float { max(0, min(1, alpha * x + beta)) }

@@ -5,6 +5,7 @@ extension Ops {
     enum HardSwish: Operator {
         static let type = "HardSwish"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { x * max(0, min(1, x * (1 / 6) + 0.5)) }
         }

@@ -5,6 +5,7 @@ extension Ops {
     enum LeakyRelu: Operator {
         static let type = "LeakyRelu"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             let alpha: Float
             func callAsFunction(_ x: Float) -> Float { x >= 0 ? x : alpha * x }

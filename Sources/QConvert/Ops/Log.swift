@@ -8,6 +8,7 @@ extension Ops {
     enum Log: Operator {
         static let type = "Log"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { logf(x) }
         }

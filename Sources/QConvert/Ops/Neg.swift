@@ -6,10 +6,12 @@ extension Ops {
     enum Neg: Operator {
         static let type = "Neg"
 
+        /// The formula for floating-point elements, as a value the shared loop specialises on.
         struct Real<T: TensorElement & FloatingPoint>: UnaryFunction {
             func callAsFunction(_ x: T) -> T { -x }
         }
 
+        /// The formula for integer elements, as a value the shared loop specialises on.
         struct Integer<T: TensorElement & FixedWidthInteger>: UnaryFunction {
             func callAsFunction(_ x: T) -> T { 0 &- x }
         }

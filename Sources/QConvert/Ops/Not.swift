@@ -5,6 +5,7 @@ extension Ops {
     enum Not: Operator {
         static let type = "Not"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: UInt8) -> UInt8 { x == 0 ? 1 : 0 }
         }

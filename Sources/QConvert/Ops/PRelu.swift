@@ -7,6 +7,7 @@ extension Ops {
     enum PRelu: Operator {
         static let type = "PRelu"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: BinaryFunction {
             func callAsFunction(_ x: Float, _ slope: Float) -> Float { x >= 0 ? x : x * slope }
         }

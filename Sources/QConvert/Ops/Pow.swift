@@ -17,10 +17,12 @@ extension Ops {
         }
         static func apply(_ a: Int64, _ b: Int64) -> Int64 { Conversion.truncate(pow(Double(a), Double(b))) }
 
+        /// y = x * x (the exponent-2 fast path), as a value the shared loop specialises on.
         struct Square: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { x * x }
         }
 
+        /// y = x * x * x (the exponent-3 fast path), as a value the shared loop specialises on.
         struct Cube: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { x * x * x }
         }

@@ -5,6 +5,7 @@ extension Ops {
     enum Relu: Operator {
         static let type = "Relu"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { max(x, 0) }
         }

@@ -6,6 +6,7 @@ extension Ops {
     enum Selu: Operator {
         static let type = "Selu"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             let alpha: Float, gamma: Float
             func callAsFunction(_ x: Float) -> Float { x > 0 ? gamma * x : gamma * alpha * (FastExp.exp(x) - 1) }

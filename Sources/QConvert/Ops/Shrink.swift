@@ -6,6 +6,7 @@ extension Ops {
     enum Shrink: Operator {
         static let type = "Shrink"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             let lambd: Float, bias: Float
             func callAsFunction(_ x: Float) -> Float { x < -lambd ? x + bias : (x > lambd ? x - bias : 0) }

@@ -8,6 +8,7 @@ extension Ops {
     enum Sigmoid: Operator {
         static let type = "Sigmoid"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { 1 / (1 + FastExp.exp(-x)) }
         }

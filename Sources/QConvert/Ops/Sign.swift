@@ -6,10 +6,12 @@ extension Ops {
     enum Sign: Operator {
         static let type = "Sign"
 
+        /// The formula for floating-point elements, as a value the shared loop specialises on.
         struct Real<T: TensorElement & FloatingPoint>: UnaryFunction {
             func callAsFunction(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : x) }
         }
 
+        /// The formula for integer elements, as a value the shared loop specialises on.
         struct Integer<T: TensorElement & FixedWidthInteger>: UnaryFunction {
             func callAsFunction(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? 0 &- 1 : 0) }
         }

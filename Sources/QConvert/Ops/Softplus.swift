@@ -9,6 +9,7 @@ extension Ops {
     enum Softplus: Operator {
         static let type = "Softplus"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)) }
         }

@@ -5,6 +5,7 @@ extension Ops {
     enum Sqrt: Operator {
         static let type = "Sqrt"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { x.squareRoot() }
         }

@@ -8,6 +8,7 @@ extension Ops {
     enum Tanh: Operator {
         static let type = "Tanh"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { tanhf(x) }
         }

@@ -41,19 +41,22 @@ extension Broadcast {
     }
 }
 
-/// `F`'s formula on one element type, as a `BinaryFunction` the loops specialise on.
+/// `F`'s float formula, as a `BinaryFunction` the loops specialise on.
 private struct FloatFormula<F: BinaryArithmetic>: BinaryFunction {
     func callAsFunction(_ a: Float, _ b: Float) -> Float { F.apply(a, b) }
 }
 
+/// `F`'s double formula, as a `BinaryFunction` the loops specialise on.
 private struct DoubleFormula<F: BinaryArithmetic>: BinaryFunction {
     func callAsFunction(_ a: Double, _ b: Double) -> Double { F.apply(a, b) }
 }
 
+/// `F`'s int32 formula, as a `BinaryFunction` the loops specialise on.
 private struct Int32Formula<F: BinaryArithmetic>: BinaryFunction {
     func callAsFunction(_ a: Int32, _ b: Int32) -> Int32 { F.apply(a, b) }
 }
 
+/// `F`'s int64 formula, as a `BinaryFunction` the loops specialise on.
 private struct Int64Formula<F: BinaryArithmetic>: BinaryFunction {
     func callAsFunction(_ a: Int64, _ b: Int64) -> Int64 { F.apply(a, b) }
 }

@@ -26,32 +26,3 @@ extension Tensor {
         self.dataType = dataType
     }
 }
-
-extension Array where Element == Tensor? {
-    /// Input `index` of a node, which must be present; `name` is its ONNX name, for the error.
-    func required(_ index: Int, _ name: String) throws -> Tensor {
-        guard index < count, let tensor = self[index] else { throw QConvertError("missing input \(index) (\(name))") }
-        return tensor
-    }
-
-    /// Optional input `index`, nil when omitted.
-    func optional(_ index: Int) -> Tensor? {
-        index < count ? self[index] : nil
-    }
-}
-
-/// Element counts of shapes that come from tensor values (Reshape's, Expand's, ConstantOfShape's...),
-/// checked so a bad model is an error rather than an overflow trap.
-enum ShapeCount {
-    /// The product of `shape`, which must have no negative dim and must not overflow.
-    static func of(_ shape: [Int]) throws -> Int {
-        var count = 1
-        for dim in shape {
-            guard dim >= 0 else { throw QConvertError("shape \(shape) has a negative dimension") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            guard !overflow else { throw QConvertError("shape \(shape) has too many elements") }
-            count = product
-        }
-        return count
-    }
-}
