@@ -23,6 +23,7 @@ extension Ops {
                     return index < 0 ? index + layout.extent : index
                 }
                 let shape = Array(data.shape[..<axis]) + indexTensor.shape + Array(data.shape[(axis + 1)...])
+                _ = try ShapeCount.of(shape)
                 let block = layout.inner * data.dataType.bitWidth / 8
                 let storage = TensorStorage(byteCount: layout.outer * picks.count * block) { out in
                     guard block > 0 else { return }

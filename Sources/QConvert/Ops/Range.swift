@@ -39,7 +39,7 @@ extension Ops {
             let first = start.scalars(of: T.self)[0], last = limit.scalars(of: T.self)[0], step = delta.scalars(of: T.self)[0]
             guard step != 0 else { throw QConvertError("delta must not be 0") }
             let length = steps(first, last, step).rounded(.up)
-            guard !(length > Double(1 << 40)), !length.isNaN else { throw QConvertError("the range has \(length) elements") }
+            guard !(length > Double(ShapeCount.limit)), !length.isNaN else { throw QConvertError("the range has \(length) elements") }
             let count = length > 0 ? Int(length) : 0
             return Tensor(shape: [count], of: T.self) { out in
                 var value = first

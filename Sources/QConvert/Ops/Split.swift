@@ -35,7 +35,7 @@ extension Ops {
         /// The size of each part of a dim of size `dim`.
         static func partSizes(_ split: [Int]?, dim: Int, outputs: Int, ceiling: Bool) throws -> [Int] {
             if let split {
-                guard split.count == outputs, split.allSatisfy({ $0 >= 0 }), split.reduce(0, +) == dim else {
+                guard split.count == outputs, split.allSatisfy({ $0 >= 0 && $0 <= dim }), split.reduce(0, +) == dim else {
                     throw QConvertError("split \(split) must be \(outputs) non-negative sizes adding up to \(dim)")
                 }
                 return split

@@ -54,6 +54,8 @@ import Testing
     @Test func badShapesAndSizes() {
         expectError("negative") { try run("ConstantOfShape", [Tensor(scalars: [Int64(2), -1])]) }
         expectError("too many elements") { try run("ConstantOfShape", [Tensor(scalars: [Int64(1) << 40, 1 << 40])]) }
+        expectError("too many elements") { try run("Expand", [x, Tensor(scalars: [Int64(1) << 20, 1 << 20, 3])]) }
+        expectError("elements") { try run("Range", [Tensor(scalar: Float(0)), Tensor(scalar: Float(1e30)), Tensor(scalar: Float(1))]) }
         expectError("adding up to 3") { try run("Split", [x, Tensor(scalars: [Int64(1), 1])], outputs: 2, [Attribute(name: "axis", value: .int(1))]) }
         expectError("steps must not be 0") { try run("Slice", [x, Tensor(scalars: [Int64(0)]), Tensor(scalars: [Int64(1)]), Tensor(scalars: [Int64(0)]), Tensor(scalars: [Int64(0)])]) }
         expectError("delta must not be 0") { try run("Range", [Tensor(scalar: Float(0)), Tensor(scalar: Float(1)), Tensor(scalar: Float(0))]) }
