@@ -1,14 +1,17 @@
 import QConvertIR
 
 extension Ops {
-    /// Relu: y = max(x, 0).
+    /// Relu: y = max(x, 0), elementwise on float32.
     enum Relu: Operator {
         static let type = "Relu"
 
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { max(x, 0) }
+        }
+
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            Kernel { inputs, context in
-                [try Elementwise.unaryFloat(inputs, context) { max($0, 0) }]
-            }
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
         }
     }
 }

@@ -1,15 +1,29 @@
 import QConvertIR
 
-/// Shared loops for elementwise float kernels.
-public enum Elementwise {
-    /// Applies `f` to every element of float input 0, split over threads in fixed chunks.
-    public static func unaryFloat(_ inputs: [Tensor?], _ context: RunContext, _ f: @escaping (Float) -> Float) throws -> Tensor {
-        guard let x = inputs.first ?? nil else { throw QConvertError("missing input") }
+/// The shared loop for elementwise unary kernels: y[i] = f(x[i]), split over threads in fixed chunks.
+///
+/// Why here: every activation and unary math op (Relu, Sigmoid, Sqrt, Clip...) is this loop with a
+/// different formula (a `UnaryFunction`); each output element depends only on its input, so any thread
+/// count gives the same bits.
+enum Elementwise {
+    /// Elements per parallel chunk.
+    static let grain = 1 << 16
+
+    /// `f` applied to every element of input 0, which must be float32.
+    static func unaryFloat(_ inputs: [Tensor?], _ context: RunContext, _ f: some UnaryFunction<Float>) throws -> Tensor {
+        let x = try inputs.required(0, "X")
         guard x.dataType == .float else { throw QConvertError("expects float32 input, got \(x.dataType)") }
-        return x.withElements(of: Float.self) { src in
-            Tensor(shape: x.shape, of: Float.self) { dst in
-                Parallel.forEach(count: src.count, grain: 1 << 16, threads: context.threads) { range in
-                    for i in range { dst[i] = f(src[i]) }
+        return map(x, threads: context.threads, f)
+    }
+
+    /// A tensor of x's shape and type with y[i] = f(x[i]); x is read as `F.Element`, which must have
+    /// its type's width.
+    static func map<F: UnaryFunction>(_ x: Tensor, threads: Int, _ f: F) -> Tensor {
+        x.withElements(of: F.Element.self) { src in
+            Tensor(shape: x.shape, dataType: x.dataType, of: F.Element.self) { dst in
+                guard let source = src.baseAddress, let target = dst.baseAddress else { return }
+                Parallel.forEach(count: src.count, grain: grain, threads: threads) { range in
+                    for i in range { target[i] = f(source[i]) }
                 }
             }
         }

@@ -1,0 +1,22 @@
+import QConvertIR
+
+extension Ops {
+    /// Add: C = A + B elementwise, with numpy broadcasting (float32, float64, int32, int64; integers wrap
+    /// on overflow).
+    enum Add: Operator, BinaryArithmetic {
+        static let type = "Add"
+
+        static func apply(_ a: Float, _ b: Float) -> Float { a + b }
+        static func apply(_ a: Double, _ b: Double) -> Double { a + b }
+        static func apply(_ a: Int32, _ b: Int32) -> Int32 { a &+ b }
+        static func apply(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            let legacy = try LegacyBroadcast(node, context)
+            return Kernel { inputs, context in
+                let a = try inputs.required(0, "A"), b = try legacy.align(a, inputs.required(1, "B"))
+                return [try Broadcast.arithmetic(Add.self, a, b, threads: context.threads)]
+            }
+        }
+    }
+}

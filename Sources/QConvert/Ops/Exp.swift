@@ -1,0 +1,20 @@
+import QConvertIR
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Ops {
+    /// Exp: y = e^x, elementwise on float32.
+    enum Exp: Operator {
+        static let type = "Exp"
+
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { FastExp.exp(x) }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import QConvertIR
+
+extension Ops {
+    /// Flatten: the same elements as a matrix [product of dims before axis, product of dims from axis
+    /// on] (no copy); axis defaults to 1 and may equal the rank (giving [count, 1]).
+    enum Flatten: Operator {
+        static let type = "Flatten"
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            let axis = try node.int("axis", default: 1)
+            return Kernel { inputs, _ in
+                let x = try inputs.required(0, "input")
+                guard axis >= -x.rank && axis <= x.rank else { throw QConvertError("axis \(axis) is out of range for rank \(x.rank)") }
+                let split = axis < 0 ? axis + x.rank : axis
+                return [x.reshaped([x.shape[..<split].reduce(1, *), x.shape[split...].reduce(1, *)])]
+            }
+        }
+    }
+}

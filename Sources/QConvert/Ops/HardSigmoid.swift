@@ -1,0 +1,20 @@
+import QConvertIR
+
+extension Ops {
+    /// HardSigmoid: y = max(0, min(1, alpha * x + beta)) (alpha 0.2, beta 0.5 by default), elementwise
+    /// on float32.
+    enum HardSigmoid: Operator {
+        static let type = "HardSigmoid"
+
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
+        struct Formula: UnaryFunction {
+            let alpha: Float, beta: Float
+            func callAsFunction(_ x: Float) -> Float { max(0, min(1, alpha * x + beta)) }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            let formula = Formula(alpha: try node.float("alpha", default: 0.2), beta: try node.float("beta", default: 0.5))
+            return Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, formula)] }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import QConvertIR
+
+extension Ops {
+    /// HardSwish: y = x * max(0, min(1, x / 6 + 0.5)), elementwise on float32.
+    enum HardSwish: Operator {
+        static let type = "HardSwish"
+
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { x * max(0, min(1, x * (1 / 6) + 0.5)) }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}

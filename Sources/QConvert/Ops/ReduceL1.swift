@@ -1,0 +1,17 @@
+import QConvertIR
+
+extension Ops {
+    /// ReduceL1: y = sum of |x| over the reduced axes (float32, float64, int32, int64). Axes are an
+    /// attribute before opset 18 and an input from 18; see `Reduction.kernel` for keepdims and empty axes.
+    enum ReduceL1: Operator, ReductionFormula {
+        static let type = "ReduceL1"
+
+        static let identity: Double = 0
+        static func combine(_ a: Double, _ b: Double) -> Double { a + b }
+        static func map(_ x: Double) -> Double { abs(x) }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            try Reduction.kernel(ReduceL1.self, node, context, axesInputSince: 18)
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import QConvertIR
+
+extension Ops {
+    /// ReduceMean: y = (sum of x) / n over the reduced axes (float32, float64, int32, int64). Axes are an
+    /// attribute before opset 18 and an input from 18; see `Reduction.kernel` for keepdims and empty axes.
+    enum ReduceMean: Operator, ReductionFormula {
+        static let type = "ReduceMean"
+
+        static let identity: Double = 0
+        static func combine(_ a: Double, _ b: Double) -> Double { a + b }
+        static func finish(_ value: Double, count: Int) -> Double { value / Double(count) }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            try Reduction.kernel(ReduceMean.self, node, context, axesInputSince: 18)
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import QConvertIR
+
+/// Element counts of shapes that come from tensor values (Reshape's, Expand's, ConstantOfShape's,
+/// Range's length...), checked so a bad model is an error rather than a trap: a negative dim, a count
+/// that overflows, or one above `limit`, which no real model needs and whose allocation would abort
+/// the process.
+enum ShapeCount {
+    /// The most elements a computed shape may have (2^32, 16 GiB of float32).
+    static let limit = 1 << 32
+
+    /// The product of `shape`, checked as above.
+    static func of(_ shape: [Int]) throws -> Int {
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw QConvertError("shape \(shape) has a negative dimension") }
+        if shape.contains(0) { return 0 }
+        var count = 1
+        for dim in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow, product <= limit else { throw QConvertError("shape \(shape) has too many elements") }
+            count = product
+        }
+        return count
+    }
+}

@@ -1,0 +1,28 @@
+import QConvertIR
+
+/// Tensor helpers kernels share: reading shape-like inputs and building outputs whose ONNX type differs
+/// from the Swift type that stores them (bool as UInt8, any type moved as same-width unsigned bits).
+extension Tensor {
+    /// The elements of an integer tensor (a shape, axes, indices) as Int; `name` names it in errors.
+    func intValues(_ name: String) throws -> [Int] {
+        guard let values = integers() else {
+            throw QConvertError("\(name) must be an integer tensor, got \(dataType)")
+        }
+        return values.map { Int($0) }
+    }
+
+    /// The single element of an integer tensor (Range's bounds, TopK's k...).
+    func intScalar(_ name: String) throws -> Int {
+        let values = try intValues(name)
+        guard values.count == 1 else { throw QConvertError("\(name) must have one element, got shape \(shape)") }
+        return values[0]
+    }
+
+    /// A new tensor of ONNX type `dataType` stored as `T` (which must have its width), filled by `fill`.
+    init<T: TensorElement>(
+        shape: [Int], dataType: DataType, of type: T.Type, fill: (UnsafeMutableBufferPointer<T>) throws -> Void
+    ) rethrows {
+        try self.init(shape: shape, of: T.self, fill: fill)
+        self.dataType = dataType
+    }
+}

@@ -1,0 +1,24 @@
+import QConvertIR
+
+extension Ops {
+    /// Squeeze: removes the listed size-1 dims (all size-1 dims when none are listed), no copy. Axes are
+    /// an attribute before opset 13, an optional input from 13; a listed dim that is not 1 is an error.
+    enum Squeeze: Operator {
+        static let type = "Squeeze"
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            let axes = try IntListArgument(node, context, name: "axes", input: 1, inputSince: 13)
+            return Kernel { inputs, _ in
+                let x = try inputs.required(0, "data")
+                guard let listed = try axes.value(inputs, name: "axes"), !listed.isEmpty else {
+                    return [x.reshaped(x.shape.filter { $0 != 1 })]
+                }
+                let removed = try Axes.normalize(listed, rank: x.rank)
+                for axis in removed where x.shape[axis] != 1 {
+                    throw QConvertError("cannot squeeze axis \(axis) of shape \(x.shape): its size is not 1")
+                }
+                return [x.reshaped(x.shape.enumerated().filter { !removed.contains($0.offset) }.map(\.element))]
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import QConvert
+import QConvertIR
+import Testing
+
+/// Bad inputs to the tensor kernels are one-line errors naming the node, never traps.
+@Suite struct TensorOpErrorTests {
+    func run(_ op: String, _ inputs: [Tensor], opset: Int = 13, outputs: Int = 1, _ attributes: [Attribute] = []) throws -> [Tensor] {
+        try SingleNode.run(op, inputs, opset: opset, outputs: outputs, attributes)
+    }
+
+    func expectError(_ fragment: String, _ body: () throws -> [Tensor]) {
+        do {
+            _ = try body()
+            Issue.record("expected an error containing '\(fragment)'")
+        } catch let error as QConvertError {
+            #expect(error.description.contains(fragment), "\(error.description)")
+            #expect(error.description.contains("node 'n'"), "\(error.description)")
+            #expect(!error.description.contains("\n"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    let x = Tensor(shape: [2, 3], scalars: [Float](repeating: 1, count: 6))
+
+    @Test func broadcastMismatch() {
+        expectError("cannot be broadcast") { try run("Add", [x, Tensor(scalars: [Float(1), 2])]) }
+    }
+
+    @Test func integerDivisionByZero() {
+        expectError("division by zero") { try run("Div", [Tensor(scalars: [Int64(4)]), Tensor(scalars: [Int64(0)])]) }
+    }
+
+    @Test func reshapeRules() {
+        expectError("more than one -1") { try run("Reshape", [x, Tensor(scalars: [Int64(-1), -1])]) }
+        expectError("cannot reshape") { try run("Reshape", [x, Tensor(scalars: [Int64(4), 2])]) }
+        expectError("negative") { try run("Reshape", [x, Tensor(scalars: [Int64(-2), 3])]) }
+        expectError("copies dim") { try run("Reshape", [x, Tensor(scalars: [Int64(6), 0, 0])]) }
+    }
+
+    @Test func gatherIndexOutOfRange() {
+        expectError("out of range") { try run("Gather", [x, Tensor(scalars: [Int64(2)])]) }
+        expectError("out of range") { try run("GatherElements", [x, Tensor(shape: [1, 1], scalars: [Int64(-3)])]) }
+    }
+
+    @Test func badAxes() {
+        expectError("axis 2 is out of range") { try run("Softmax", [x], [Attribute(name: "axis", value: .int(2))]) }
+        expectError("repeated") { try run("ReduceSum", [x, Tensor(scalars: [Int64(1), -1])]) }
+        expectError("not 1") { try run("Squeeze", [x, Tensor(scalars: [Int64(0)])]) }
+        expectError("not a permutation") { try run("Transpose", [x], [Attribute(name: "perm", value: .ints([0, 0]))]) }
+        expectError("cannot join") { try run("Concat", [x, Tensor(shape: [2, 2], scalars: [Float](repeating: 0, count: 4))], [Attribute(name: "axis", value: .int(0))]) }
+    }
+
+    @Test func badShapesAndSizes() {
+        expectError("negative") { try run("ConstantOfShape", [Tensor(scalars: [Int64(2), -1])]) }
+        expectError("too many elements") { try run("ConstantOfShape", [Tensor(scalars: [Int64(1) << 40, 1 << 40])]) }
+        expectError("too many elements") { try run("Expand", [x, Tensor(scalars: [Int64(1) << 20, 1 << 20, 3])]) }
+        expectError("elements") { try run("Range", [Tensor(scalar: Float(0)), Tensor(scalar: Float(1e30)), Tensor(scalar: Float(1))]) }
+        expectError("adding up to 3") { try run("Split", [x, Tensor(scalars: [Int64(1), 1])], outputs: 2, [Attribute(name: "axis", value: .int(1))]) }
+        expectError("steps must not be 0") { try run("Slice", [x, Tensor(scalars: [Int64(0)]), Tensor(scalars: [Int64(1)]), Tensor(scalars: [Int64(0)]), Tensor(scalars: [Int64(0)])]) }
+        expectError("delta must not be 0") { try run("Range", [Tensor(scalar: Float(0)), Tensor(scalar: Float(1)), Tensor(scalar: Float(0))]) }
+        expectError("repeats") { try run("Tile", [x, Tensor(scalars: [Int64(2)])]) }
+    }
+
+    @Test func typeErrors() {
+        expectError("float32") { try run("Sigmoid", [Tensor(scalars: [Int64(1)])]) }
+        expectError("bool") { try run("Where", [x, x, x]) }
+        expectError("expects a bool input") { try run("Not", [x]) }
+    }
+}
