@@ -13,7 +13,7 @@ struct QConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qconvert",
         abstract: "Post-training int8 quantization of ONNX models.",
-        subcommands: [InspectCommand.self, RunCommand.self, CopyCommand.self]
+        subcommands: [InspectCommand.self, RunCommand.self, CopyCommand.self, CalibrateCommand.self, MergeStatsCommand.self]
     )
 
     static func main() {
