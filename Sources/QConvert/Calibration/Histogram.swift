@@ -72,6 +72,15 @@ public struct Histogram: Equatable, Sendable {
 
     /// Adds every element of `values`.
     public mutating func add(_ values: UnsafeBufferPointer<Float>) {
+        guard !values.isEmpty else { return }
+        if let (low, high) = Self.finiteRange(values) {
+            include(low: low, high: high)
+            Self.accumulate(values, scale: Double(sign: .plus, exponent: -exponent, significand: 1),
+                            start: windowStart, into: &counts)
+            count += values.count
+            return
+        }
+        // Some values are NaN or infinite: the slow path skips them.
         var low = Float.infinity, high = -Float.infinity, finite = 0
         for x in values where x.isFinite {
             low = Swift.min(low, x)
@@ -84,14 +93,8 @@ public struct Histogram: Equatable, Sendable {
         let scale = Double(sign: .plus, exponent: -exponent, significand: 1)
         let offset = windowStart
         counts.withUnsafeMutableBufferPointer { bins in
-            if finite == values.count {
-                for x in values {
-                    bins[Int((Double(x) * scale).rounded(.down)) - offset] += 1
-                }
-            } else {
-                for x in values where x.isFinite {
-                    bins[Int((Double(x) * scale).rounded(.down)) - offset] += 1
-                }
+            for x in values where x.isFinite {
+                bins[Int((Double(x) * scale).rounded(.down)) - offset] += 1
             }
         }
         count += finite

@@ -53,6 +53,26 @@ import Testing
         #expect(zeros.min.sign == .plus && zeros.max.sign == .plus)
     }
 
+    /// Every value lands in bin floor(x / 2^e), computed here per element: tiny negatives (whose
+    /// scaled value rounds towards 0), exact bin edges, zeros and -0, on the small-input path and on
+    /// the four-lane path taken from 4096 values up.
+    @Test(arguments: [1000, 10_000])
+    func binsMatchTheDefinition(count: Int) {
+        var rng = SeededGenerator(seed: UInt64(count))
+        let special: [Float] = [-1e-30, -Float.leastNonzeroMagnitude, 0, -0.0, -0.5, 0.5, -3, 3]
+        let values: [Float] = (0..<count).map { k in
+            k % 3 == 0 ? special[k / 3 % special.count] : Float.random(in: -3...3, using: &rng)
+        }
+        var h = Histogram()
+        h.add(values)
+        var expected: [Int: Int] = [:]
+        let scale = Double(sign: .plus, exponent: -h.exponent, significand: 1)
+        for x in values { expected[Int((Double(x) * scale).rounded(.down)), default: 0] += 1 }
+        #expect(expected[-1] ?? 0 > 0)
+        for (index, n) in expected { #expect(h.count(atIndex: index) == n, "bin \(index)") }
+        #expect(h.counts.reduce(0, +) == count)
+    }
+
     @Test func emptyTensorChangesNothing() {
         var h = Histogram()
         h.add([Float]())
