@@ -31,11 +31,12 @@ public struct QuantizationScheme: Hashable, Sendable, Codable, CustomStringConve
 
     /// The range a quantizer actually uses for `range`: widened to contain 0 (so real zero is exact,
     /// as padding and ReLU need), and for a symmetric grid made `[-m, m]`, `m = max(|lo|, |hi|)`.
+    /// A zero bound is +0, never -0.
     public func adjusted(_ range: ClosedRange<Float>) -> ClosedRange<Float> {
-        let lo = Swift.min(range.lowerBound, 0), hi = Swift.max(range.upperBound, 0)
+        let lo = Swift.min(range.lowerBound, 0) + 0, hi = Swift.max(range.upperBound, 0) + 0
         if symmetric {
             let m = Swift.max(-lo, hi)
-            return -m...m
+            return (0 - m)...m
         }
         return lo...hi
     }

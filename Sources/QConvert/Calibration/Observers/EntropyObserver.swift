@@ -30,7 +30,7 @@ public struct EntropyObserver: RangeObserver {
         if scheme.symmetric {
             let maxAbs = Swift.max(-bins.min, bins.max)
             let t = Self.threshold(bins.magnitudes(), targetBins: (scheme.levels + 1) / 2, width: bins.width, extent: maxAbs)
-            return -Float(t)...Float(t)
+            return scheme.adjusted(-Float(t)...Float(t))
         }
         let sides = bins.sides()
         let positive = Swift.max(bins.max, 0), negative = Swift.max(-bins.min, 0)

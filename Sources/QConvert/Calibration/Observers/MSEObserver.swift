@@ -33,7 +33,7 @@ public struct MSEObserver: RangeObserver {
                 let error = model.error(of: -t...t, scheme: scheme)
                 if error < best.error { best = (error, t) }
             }
-            return -best.t...best.t
+            return scheme.adjusted(-best.t...best.t)
         }
         let sides = bins.sides()
         let his = sides.positive.isEmpty ? [Float(0)] : (0..<sides.positive.count).map {

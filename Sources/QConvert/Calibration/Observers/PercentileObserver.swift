@@ -23,7 +23,7 @@ public struct PercentileObserver: RangeObserver {
             let maxAbs = Swift.max(-bins.min, bins.max)
             let j = Self.firstReaching(magnitudes, percentile / 100 * bins.total)
             let m = Float(Swift.min(Double(j + 1) * bins.width, maxAbs))
-            return -m...m
+            return scheme.adjusted(-m...m)
         }
         let keep = (1 - (1 - percentile / 100) / 2) * bins.total
         let j = Self.firstReaching(bins.counts, keep)
