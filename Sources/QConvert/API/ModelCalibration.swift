@@ -4,6 +4,7 @@ import QConvertONNX
 /// `qconvert calibrate`: loads a model and a calibration folder, runs the calibrator, and writes
 /// the statistics file. Nothing is written unless every sample succeeded.
 public enum ModelCalibration {
+    /// What `qconvert calibrate` was asked for, flag by flag.
     public struct Options: Sendable {
         public var model: String
         public var calibrationDirectory: String

@@ -17,6 +17,7 @@ import QConvertIR
 /// Why lazy: memory must not grow with the number of samples; a sample's arrays are memory-mapped
 /// (or inflated) when it is loaded and released when the caller drops them.
 public struct CalibrationDataset: Sendable {
+    /// Which of the three folder layouts the samples are in.
     public enum Layout: String, Sendable {
         case npy, npz, onnxTestData = "test_data_set"
     }

@@ -12,6 +12,7 @@ import QConvertIR
 /// histograms are merged at the end; merging is exact, so the statistics do not depend on the thread
 /// count or on which worker ran which sample.
 public enum Calibrator {
+    /// How to calibrate: parallelism and which values to observe.
     public struct Options: Sendable {
         /// Workers (and kernel threads when there are fewer samples than workers).
         public var threads: Int

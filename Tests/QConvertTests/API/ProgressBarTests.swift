@@ -2,6 +2,7 @@ import Foundation
 @testable import QConvert
 import Testing
 
+/// The progress line's text (hand-computed rate and ETA) and its redraw throttling.
 @Suite struct ProgressBarTests {
     /// 12 of 30 after 3 s: 4 samples/s, 18 left -> 4.5 s, shown rounded up as 0:05; 8 of 20 cells.
     @Test func lineWhileRunning() {
@@ -38,6 +39,7 @@ import Testing
     }
 }
 
+/// Collects what the bar writes, instead of stderr.
 final class Output: @unchecked Sendable {
     private let lock = NSLock()
     private var written = ""

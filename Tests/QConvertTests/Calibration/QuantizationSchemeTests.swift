@@ -1,6 +1,7 @@
 @testable import QConvert
 import Testing
 
+/// Scale and zero point from a range, computed by hand as ONNX Runtime defines them.
 @Suite struct QuantizationSchemeTests {
     /// [-1, 3] on uint8: scale 4/255, zero point round(0 + 1 / (4/255)) = round(63.75) = 64.
     @Test func asymmetricParameters() {

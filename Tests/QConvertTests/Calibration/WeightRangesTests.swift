@@ -2,6 +2,7 @@
 import QConvertIR
 import Testing
 
+/// Per-channel weight ranges on a hand-written [2, 3] weight: rows, columns, middle axes, errors.
 @Suite struct WeightRangesTests {
     let weight = Tensor(shape: [2, 3], scalars: [Float(1), -2, 3, 0.5, 0.25, -0.125])
 

@@ -1,6 +1,7 @@
 @testable import QConvert
 import Testing
 
+/// MinMax on hand-picked values: the data range, widened to zero, or made symmetric.
 @Suite struct MinMaxObserverTests {
     @Test func asymmetricRangeIsTheDataRangeWithZero() {
         var h = Histogram()
