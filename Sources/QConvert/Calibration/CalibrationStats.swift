@@ -99,6 +99,9 @@ public struct CalibrationStats: Codable, Equatable, Sendable {
         model = try container.decode(ModelIdentity.self, forKey: .model)
         sampleCount = try container.decode(Int.self, forKey: .sampleCount)
         samples = try container.decode([String].self, forKey: .samples)
+        guard sampleCount == samples.count else {
+            throw QConvertError("sample_count \(sampleCount) does not match the \(samples.count) samples listed")
+        }
         var tensors: [String: Histogram] = [:]
         for entry in try container.decode([TensorEntry].self, forKey: .tensors) {
             guard tensors.updateValue(entry.histogram, forKey: entry.name) == nil else {

@@ -81,6 +81,8 @@ import Testing
         ("{}", "missing 'format'"),
         (#"{"format":"other","version":1}"#, "not a qconvert statistics file"),
         (#"{"format":"qconvert-calibration-stats","version":99}"#, "newer"),
+        (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":2,"samples":["a"],"tensors":[]}"#, "does not match"),
+        (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":1,"samples":["a"],"tensors":[{"name":"t","count":1,"non_finite":0,"min":1,"max":1,"exponent":-23,"first":8388608,"counts":[2]}]}"#, "tensor 't': histogram bins do not add up"),
     ])
     func loadErrorsAreOneLineNamingTheFile(content: String, message: String) {
         let path = FileChecks.temporaryDirectory() + "/bad.json"
