@@ -3,6 +3,10 @@
 // in are described in README.md ("Layout"); each target below says what it holds.
 import PackageDescription
 
+/// Where Debian's libopenblas-serial-dev puts the single-threaded OpenBLAS. Linked (and found at run
+/// time, via rpath) ahead of the default multi-threaded build.
+let serialOpenBLAS = "/usr/lib/x86_64-linux-gnu/openblas-serial"
+
 let package = Package(
     name: "qconvert",
     products: [
@@ -21,8 +25,9 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("protobuf-lite")]
         ),
-        /// OpenBLAS's cblas_sgemm for the float GEMM fast path (Debian libopenblas-dev).
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        /// OpenBLAS's cblas_sgemm for the float GEMM fast path: the serial build (Debian
+        /// libopenblas-serial-dev), linked by path below, see Sources/CBLAS/shim.h for why.
+        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-serial-dev"])]),
         /// zlib for deflated .npz calibration archives (Debian zlib1g-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         /// The in-memory model: graph, nodes, tensors, attributes. Depends on nothing.
@@ -40,7 +45,8 @@ let package = Package(
             name: "QConvert",
             dependencies: ["QConvertIR", "QConvertONNX", "CBLAS", "CZlib",
                            .product(name: "OrderedCollections", package: "swift-collections")],
-            swiftSettings: [.swiftLanguageMode(.v5)]
+            swiftSettings: [.swiftLanguageMode(.v5)],
+            linkerSettings: [.unsafeFlags(["-L" + serialOpenBLAS, "-Xlinker", "-rpath=" + serialOpenBLAS])]
         ),
         /// The command-line tool: flags -> typed options -> library call -> rendering.
         .executableTarget(

@@ -3,6 +3,8 @@
 #include "include/COnnx.h"
 #include "onnx-trimmed.pb.h"
 
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
 #include <climits>
 #include <cstring>
 #include <string>
@@ -84,7 +86,13 @@ void qc_model_free(qc_model model) { delete as<ModelProto>(model.p); }
 size_t qc_model_byte_size(qc_model model) { return as<ModelProto>(model.p)->ByteSizeLong(); }
 
 int qc_model_write_fd(qc_model model, int fd) {
-  return as<ModelProto>(model.p)->SerializeToFileDescriptor(fd) ? 1 : 0;
+  // A 1 MB reused block: protobuf's default 8 KB blocks cost more in system calls than serializing, and
+  // serializing the whole model into one fresh buffer costs a page fault per 4 KB.
+  google::protobuf::io::FileOutputStream stream(fd, 1 << 20);
+  bool ok = as<ModelProto>(model.p)->SerializeToZeroCopyStream(&stream);
+  ok = stream.Flush() && ok;
+  stream.SetCloseOnDelete(false);
+  return ok ? 1 : 0;
 }
 
 qc_tensor qc_tensor_parse(const void *data, size_t size, char *error, size_t error_capacity) {
@@ -194,6 +202,18 @@ int qc_tensor_has_raw_data(qc_tensor t) { return as<TensorProto>(t.p)->has_raw_d
 qc_bytes qc_tensor_raw_data(qc_tensor t) { return view(as<TensorProto>(t.p)->raw_data()); }
 void qc_tensor_set_raw_data(qc_tensor t, const void *data, size_t size) {
   as<TensorProto>(t.p)->set_raw_data(data, size);
+}
+void qc_tensor_swap_data(qc_tensor a, qc_tensor b, qc_data_field field) {
+  auto *x = as<TensorProto>(a.p);
+  auto *y = as<TensorProto>(b.p);
+  switch (field) {
+    case QC_RAW_DATA: x->mutable_raw_data()->swap(*y->mutable_raw_data()); break;
+    case QC_FLOAT_DATA: x->mutable_float_data()->Swap(y->mutable_float_data()); break;
+    case QC_INT32_DATA: x->mutable_int32_data()->Swap(y->mutable_int32_data()); break;
+    case QC_INT64_DATA: x->mutable_int64_data()->Swap(y->mutable_int64_data()); break;
+    case QC_DOUBLE_DATA: x->mutable_double_data()->Swap(y->mutable_double_data()); break;
+    case QC_UINT64_DATA: x->mutable_uint64_data()->Swap(y->mutable_uint64_data()); break;
+  }
 }
 QC_REPEATED_NUMBER(qc_tensor, TensorProto, qc_tensor, float_data, float)
 QC_REPEATED_NUMBER(qc_tensor, TensorProto, qc_tensor, int32_data, int32_t)

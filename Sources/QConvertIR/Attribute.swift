@@ -1,5 +1,5 @@
 /// A node attribute: a name and one typed value, as ONNX's AttributeProto holds it.
-public struct Attribute: Sendable {
+public struct Attribute: Sendable, Equatable {
     public var name: String
     public var value: AttributeValue
     /// Set inside function bodies, where the attribute refers to one of the function's own.
@@ -16,7 +16,7 @@ public struct Attribute: Sendable {
 
 /// The value of an attribute. Kinds this code does not model (sparse tensors, type protos) are kept as
 /// `.other` with their ONNX type number; their payload stays in the attribute's unknown fields.
-public enum AttributeValue: Sendable {
+public enum AttributeValue: Sendable, Equatable {
     case float(Float)
     case int(Int64)
     case string([UInt8])

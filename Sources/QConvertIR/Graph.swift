@@ -4,7 +4,7 @@ import OrderedCollections
 ///
 /// A value type so a pass can take a graph, rewrite a copy and hand it back, and a test can keep the
 /// before and after side by side. Subgraphs (If/Loop/Scan bodies) are Graphs inside node attributes.
-public struct Graph: Sendable {
+public struct Graph: Sendable, Equatable {
     public var name: String
     public var nodes: [Node]
     /// Weights and other constant tensors, by name, in file order.
@@ -54,7 +54,8 @@ public struct Graph: Sendable {
             for input in node.inputs where !input.isEmpty {
                 map[input, default: []].append(index)
             }
-            for name in node.subgraphs.flatMap({ $0.outerScopeReads() }) {
+            let subgraphReads = node.subgraphs.reduce(into: Set<String>()) { $0.formUnion($1.outerScopeReads()) }
+            for name in subgraphReads.sorted() {
                 map[name, default: []].append(index)
             }
         }

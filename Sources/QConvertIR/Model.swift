@@ -1,5 +1,5 @@
 /// A whole ONNX model: the main graph plus the file-level facts around it.
-public struct Model: Sendable {
+public struct Model: Sendable, Equatable {
     public var irVersion: Int64
     public var opsetImports: [OpsetImport]
     public var producerName: String

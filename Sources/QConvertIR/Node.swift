@@ -1,6 +1,6 @@
 /// One operator application. Values are referred to by name, as in ONNX; an empty input name is an
 /// omitted optional input.
-public struct Node: Sendable {
+public struct Node: Sendable, Equatable {
     public var name: String
     public var opType: String
     /// Operator domain; "" (and "ai.onnx") is the default ONNX domain.

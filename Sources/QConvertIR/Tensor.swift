@@ -1,8 +1,12 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A dense tensor: element type, shape, and immutable shared storage.
 ///
 /// Used both for weights in the IR and for values the interpreter computes, so a folded constant and
 /// a computed activation are the same thing. Copying a Tensor never copies its bytes.
-public struct Tensor: Sendable {
+public struct Tensor: Sendable, Equatable {
     public var dataType: DataType
     public var shape: [Int]
     public var storage: TensorStorage
@@ -14,6 +18,18 @@ public struct Tensor: Sendable {
         self.shape = shape
         self.storage = storage
         self.extras = extras
+    }
+
+    /// Same type, shape, bytes (or strings) and proto extras; storage identity does not matter.
+    public static func == (a: Tensor, b: Tensor) -> Bool {
+        a.dataType == b.dataType && a.shape == b.shape && a.extras == b.extras
+            && a.storage.strings == b.storage.strings && sameBytes(a.storage.bytes, b.storage.bytes)
+    }
+
+    private static func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let pa = a.baseAddress, let pb = b.baseAddress, a.count > 0 else { return true }
+        return memcmp(pa, pb, a.count) == 0
     }
 
     /// Number of elements (1 for a scalar).

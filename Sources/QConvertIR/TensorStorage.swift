@@ -8,8 +8,9 @@
 public final class TensorStorage: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     public let strings: [[UInt8]]
-    /// Keeps a borrowed region alive; nil when `bytes` was allocated here.
-    private let owner: AnyObject?
+    /// Keeps a borrowed region alive; nil when `bytes` was allocated here. The ONNX writer looks at it
+    /// to recognise bytes it can hand to protobuf without copying.
+    public let owner: AnyObject?
 
     /// Alignment of allocated storage: enough for any element type and for SIMD loads.
     public static let alignment = 64

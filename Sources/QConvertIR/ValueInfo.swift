@@ -1,5 +1,5 @@
 /// A named value's declared type, as graph inputs, outputs and value_info carry it.
-public struct ValueInfo: Sendable {
+public struct ValueInfo: Sendable, Equatable {
     public var name: String
     /// nil when the file gave no type.
     public var type: ValueType?
@@ -22,7 +22,7 @@ public struct ValueInfo: Sendable {
 
 /// ONNX's TypeProto. Only tensor types are modelled; sequences, maps and optionals stay in
 /// `unknownFields` and are written back unchanged.
-public struct ValueType: Sendable {
+public struct ValueType: Sendable, Equatable {
     public var tensor: TensorType?
     public var denotation: String
     public var unknownFields: [UInt8]

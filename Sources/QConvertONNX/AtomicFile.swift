@@ -32,7 +32,7 @@ public final class AtomicFile {
         var attempt = 0
         while true {
             let candidate = "\(folder)/.\(base).tmp-\(getpid())-\(attempt)"
-            let opened = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            let opened = open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if opened >= 0 {
                 temporary = candidate
                 fd = opened
@@ -73,9 +73,11 @@ public final class AtomicFile {
         QConvertError("cannot write '\(destination)': \(systemErrorDescription(code))")
     }
 
-    /// Flushes to disk and renames into place.
+    /// Closes and renames into place. The rename is atomic, so a crash or error leaves either the old
+    /// file or the complete new one. No fsync: like onnx.save and ONNX Runtime, durability across a
+    /// power cut is left to the file system (ext4 flushes data before a rename that replaces a file);
+    /// an fsync would cost as much as writing a 10 MB model.
     public func commit() throws {
-        guard fsync(fd) == 0 else { throw failure(errno) }
         guard close(fd) == 0 else {
             fd = -1
             throw failure(errno)

@@ -5,9 +5,12 @@ import QConvertIR
 /// `ExternalDataSink` accepts are written to the data file and referenced instead of embedded.
 struct ModelEncoder {
     let external: ExternalDataSink?
+    /// Parsed tensors whose raw_data buffers are lent to the message being built.
+    let loans = RawDataLoans()
 
     func encode(_ model: Model) throws -> ParsedModel {
         let m = ParsedModel(handle: qc_model_new())
+        m.loans = loans
         let h = m.handle
         qc_model_set_ir_version(h, model.irVersion)
         for opset in model.opsetImports {
@@ -95,7 +98,7 @@ struct ModelEncoder {
                 withBytes(value) { qc_entry_set_value(e, $0) }
             }
             qc_tensor_set_data_location(t, 1)
-        } else {
+        } else if !loans.borrow(tensor.storage, into: t) {
             let bytes = tensor.storage.bytes
             qc_tensor_set_raw_data(t, bytes.baseAddress, bytes.count)
         }

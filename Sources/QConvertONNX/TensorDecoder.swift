@@ -60,22 +60,22 @@ struct TensorDecoder {
             if let expected, raw.count != expected {
                 throw QConvertError("has \(raw.count) bytes of raw_data; type \(dataType) and shape need \(expected)")
             }
-            return TensorStorage(borrowing: raw, owner: owner, alignment: alignment)
+            return TensorStorage(borrowing: raw, owner: ParsedTensorData(parsed: owner, tensor: t, field: QC_RAW_DATA), alignment: alignment)
         }
         guard let expected else {
             throw QConvertError("element type \(dataType.rawValue) is not supported without raw_data")
         }
         switch dataType {
         case .float, .complex64:
-            return try borrowTyped(repeatedView { qc_tensor_float_data(t, $0) }, perElement: dataType == .float ? 1 : 2, count: count)
+            return try borrowTyped(t, QC_FLOAT_DATA, repeatedView { qc_tensor_float_data(t, $0) }, perElement: dataType == .float ? 1 : 2, count: count)
         case .double, .complex128:
-            return try borrowTyped(repeatedView { qc_tensor_double_data(t, $0) }, perElement: dataType == .double ? 1 : 2, count: count)
+            return try borrowTyped(t, QC_DOUBLE_DATA, repeatedView { qc_tensor_double_data(t, $0) }, perElement: dataType == .double ? 1 : 2, count: count)
         case .int32:
-            return try borrowTyped(repeatedView { qc_tensor_int32_data(t, $0) }, perElement: 1, count: count)
+            return try borrowTyped(t, QC_INT32_DATA, repeatedView { qc_tensor_int32_data(t, $0) }, perElement: 1, count: count)
         case .int64:
-            return try borrowTyped(repeatedView { qc_tensor_int64_data(t, $0) }, perElement: 1, count: count)
+            return try borrowTyped(t, QC_INT64_DATA, repeatedView { qc_tensor_int64_data(t, $0) }, perElement: 1, count: count)
         case .uint64:
-            return try borrowTyped(repeatedView { qc_tensor_uint64_data(t, $0) }, perElement: 1, count: count)
+            return try borrowTyped(t, QC_UINT64_DATA, repeatedView { qc_tensor_uint64_data(t, $0) }, perElement: 1, count: count)
         case .uint32:
             let values = try checked(repeatedView { qc_tensor_uint64_data(t, $0) }, count: count)
             return TensorStorage(byteCount: expected) { out in
@@ -106,10 +106,13 @@ struct TensorDecoder {
     }
 
     /// Borrows a typed field whose in-memory layout is the raw element layout.
-    private func borrowTyped<T>(_ values: UnsafeBufferPointer<T>, perElement: Int, count: Int) throws -> TensorStorage {
+    private func borrowTyped<T>(
+        _ t: qc_tensor, _ field: qc_data_field, _ values: UnsafeBufferPointer<T>, perElement: Int, count: Int
+    ) throws -> TensorStorage {
         guard values.count == count * perElement else {
             throw QConvertError("holds \(values.count) values; its shape needs \(count * perElement)")
         }
-        return TensorStorage(borrowing: UnsafeRawBufferPointer(values), owner: owner, alignment: MemoryLayout<T>.alignment)
+        let source = ParsedTensorData(parsed: owner, tensor: t, field: field)
+        return TensorStorage(borrowing: UnsafeRawBufferPointer(values), owner: source, alignment: MemoryLayout<T>.alignment)
     }
 }

@@ -25,10 +25,20 @@ struct CopyCommand: ParsableCommand {
     @Option(help: "Where tensor bytes go: automatic (external only above 2 GB), always, or never.")
     var externalData: WriteOptions.ExternalData = .automatic
 
+    @Flag(help: "Print the time spent reading and writing.")
+    var time = false
+
     func run() throws {
         try OutputPaths.checkNotAnInput(output, inputs: [model])
+        let reading = Stopwatch()
         let loaded = try ONNXReader.load(path: model)
+        let readSeconds = reading.seconds
+        let writing = Stopwatch()
         let written = try ONNXWriter.write(loaded.model, to: output, options: WriteOptions(externalData: externalData))
+        let writeSeconds = writing.seconds
         Terminal.note("wrote " + written.joined(separator: ", "))
+        if time {
+            Terminal.note("read \(Formatting.fixed(readSeconds * 1000, digits: 1)) ms, write \(Formatting.fixed(writeSeconds * 1000, digits: 1)) ms")
+        }
     }
 }

@@ -195,6 +195,13 @@ void qc_tensor_set_dims(qc_tensor t, const int64_t *v, int count);
 int qc_tensor_has_raw_data(qc_tensor t);
 qc_bytes qc_tensor_raw_data(qc_tensor t);
 void qc_tensor_set_raw_data(qc_tensor t, const void *data, size_t size);
+/// Which field holds a tensor's bytes, for qc_tensor_swap_data.
+typedef enum {
+  QC_RAW_DATA = 0, QC_FLOAT_DATA = 1, QC_INT32_DATA = 2, QC_INT64_DATA = 3, QC_DOUBLE_DATA = 4, QC_UINT64_DATA = 5
+} qc_data_field;
+/// Exchanges one data field of two tensors without copying (the writer lends a parsed tensor's bytes
+/// to the message it serializes, then takes them back).
+void qc_tensor_swap_data(qc_tensor a, qc_tensor b, qc_data_field field);
 /// The typed repeated fields ONNX allows instead of raw_data.
 const float *qc_tensor_float_data(qc_tensor t, int *count);
 const int32_t *qc_tensor_int32_data(qc_tensor t, int *count);

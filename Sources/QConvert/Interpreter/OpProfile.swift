@@ -9,11 +9,7 @@ public final class OpProfile: @unchecked Sendable {
 
     public init() {}
 
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
+    static func now() -> Double { Stopwatch.now() }
 
     func record(_ opType: String, since start: Double) {
         seconds[opType, default: 0] += Self.now() - start

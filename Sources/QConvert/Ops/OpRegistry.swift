@@ -4,7 +4,9 @@
 public enum OpRegistry {
     public static let operators: [any Operator.Type] = [
         Ops.Constant.self,
+        Ops.DequantizeLinear.self,
         Ops.Identity.self,
+        Ops.QuantizeLinear.self,
         Ops.Relu.self,
     ]
 

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job on a fixture model: installs what is missing, builds qconvert in release mode and runs it
+# on Fixtures/models/conv_bn_relu. Needs: Debian 12 with Swift 6. Usage: Scripts/run-example.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Scripts/setup-machine.sh --no-python
+swift build -c release --product qconvert
+.build/release/qconvert inspect Fixtures/models/conv_bn_relu/model.onnx

@@ -1,0 +1,131 @@
+import QConvertIR
+
+/// Finds the activations that quantization must treat together with the op before them, and records
+/// them as units in the pass context; rewrites x * HardSigmoid(x) to HardSwish where the opset has it.
+///
+/// Why: quantizing the output of a Conv and again after its Relu wastes half the grid on negative
+/// values the Relu removes. As a unit, the Conv's output is quantized once, on the Relu's range
+/// [0, max] (Clip: [min, max]); ONNX Runtime then fuses Conv + Relu into one integer kernel.
+///     Given:  y = Conv(x, W, b); z = Relu(y)              (y read only by the Relu)
+///     Result: unbroken, recorded as unit [y, z] with lower bound 0
+///     Given:  s = Sigmoid(x); y = Mul(x, s)               (SiLU)
+///     Result: unbroken, recorded as unit [s, y]
+///     Given:  h = HardSigmoid(x) {alpha 1/6, beta 1/2}; y = Mul(x, h), opset >= 14
+///     Result: y = HardSwish(x)
+/// The graph stays standard ONNX; running the pass again finds the same units.
+public struct FuseConvActivation: Pass {
+    public let name = "fuse-conv-activation"
+
+    public init() {}
+
+    static let computeOps: Set<String> = ["Conv", "ConvTranspose", "Gemm", "MatMul"]
+
+    public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
+        var graph = model.graph
+        let hardSwishes = try rewriteHardSwish(&graph, opset: model.opsetVersion() ?? 1)
+        let producers = graph.producers()
+        let consumers = graph.consumers()
+        var units: [FusedUnit] = []
+        var counts: [String: Int] = [:]
+        for node in graph.nodes where node.isDefaultDomain {
+            guard let output = node.outputs.first, let input = node.inputs.first, !input.isEmpty else { continue }
+            // Compute op + Relu/Clip.
+            if let p = producers[input], Self.computeOps.contains(graph.nodes[p].opType), graph.nodes[p].isDefaultDomain,
+               consumers[input]?.count == 1, !graph.isOutput(input),
+               let bounds = try clampBounds(node, graph: graph) {
+                let compute = graph.nodes[p]
+                units.append(FusedUnit(kind: .computeActivation, values: [input, output], input: compute.inputs[0],
+                                       output: output, lowerBound: bounds.lower, upperBound: bounds.upper))
+                counts["\(compute.opType)+\(node.opType)", default: 0] += 1
+                continue
+            }
+            // x * Sigmoid(x) and x * HardSigmoid(x).
+            if node.opType == "Mul", node.inputs.count == 2 {
+                for (k, other) in [(0, 1), (1, 0)] {
+                    guard let p = producers[node.inputs[k]] else { continue }
+                    let gate = graph.nodes[p]
+                    guard gate.isDefaultDomain, gate.inputs.first == node.inputs[other], consumers[node.inputs[k]]?.count == 1,
+                          !graph.isOutput(node.inputs[k])
+                    else { continue }
+                    let kind: FusedUnit.Kind
+                    if gate.opType == "Sigmoid" {
+                        kind = .silu
+                    } else if gate.opType == "HardSigmoid", try isHardSwishGate(gate) {
+                        kind = .hardSwish
+                    } else {
+                        continue
+                    }
+                    units.append(FusedUnit(kind: kind, values: [node.inputs[k], output], input: node.inputs[other], output: output,
+                                           lowerBound: nil, upperBound: nil))
+                    counts[kind == .silu ? "x*Sigmoid(x)" : "x*HardSigmoid(x)", default: 0] += 1
+                    break
+                }
+            }
+        }
+        model.graph = graph
+        context.units.removeAll { old in units.contains { $0.output == old.output } }
+        context.units += units
+        var parts = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        if hardSwishes > 0 { parts.append("\(hardSwishes) HardSwish rewritten") }
+        guard !parts.isEmpty else { return .unchanged }
+        return PassReport(changes: units.count + hardSwishes, summary: parts.joined(separator: ", "))
+    }
+
+    /// [lower, upper] a Relu or Clip imposes, if it is one that clips below at or above zero.
+    private func clampBounds(_ node: Node, graph: Graph) throws -> (lower: Float, upper: Float?)? {
+        switch node.opType {
+        case "Relu":
+            return (0, nil)
+        case "Clip":
+            var lower: Float = -.infinity, upper: Float = .infinity
+            if let v = node.attribute("min"), case .float(let f) = v { lower = f }
+            if let v = node.attribute("max"), case .float(let f) = v { upper = f }
+            if node.inputs.count >= 2, !node.inputs[1].isEmpty {
+                guard let v = graph.initializers[node.inputs[1]]?.floats()?.first else { return nil }
+                lower = v
+            }
+            if node.inputs.count >= 3, !node.inputs[2].isEmpty {
+                guard let v = graph.initializers[node.inputs[2]]?.floats()?.first else { return nil }
+                upper = v
+            }
+            guard lower >= 0 else { return nil }
+            return (lower, upper.isFinite ? upper : nil)
+        default:
+            return nil
+        }
+    }
+
+    /// HardSigmoid with alpha 1/6 and beta 1/2, the gate of HardSwish.
+    private func isHardSwishGate(_ node: Node) throws -> Bool {
+        let alpha = try node.float("alpha", default: 0.2), beta = try node.float("beta", default: 0.5)
+        return abs(alpha - 1.0 / 6.0) < 1e-6 && abs(beta - 0.5) < 1e-6
+    }
+
+    /// Replaces x * HardSigmoid(x) by HardSwish(x) when the opset (>= 14) has it.
+    private func rewriteHardSwish(_ graph: inout Graph, opset: Int) throws -> Int {
+        guard opset >= 14 else { return 0 }
+        var rewritten = 0
+        var index = 0
+        while index < graph.nodes.count {
+            let node = graph.nodes[index]
+            let producers = graph.producers(), consumers = graph.consumers()
+            var replaced = false
+            if node.opType == "Mul", node.isDefaultDomain, node.inputs.count == 2 {
+                for (k, other) in [(0, 1), (1, 0)] {
+                    guard let p = producers[node.inputs[k]], graph.nodes[p].opType == "HardSigmoid", graph.nodes[p].isDefaultDomain,
+                          graph.nodes[p].inputs.first == node.inputs[other], consumers[node.inputs[k]]?.count == 1,
+                          !graph.isOutput(node.inputs[k]), try isHardSwishGate(graph.nodes[p])
+                    else { continue }
+                    graph.nodes[index] = Node(name: node.name, opType: "HardSwish", inputs: [node.inputs[other]], outputs: node.outputs)
+                    graph.valueInfo.removeValue(forKey: node.inputs[k])
+                    graph.nodes.remove(at: p)
+                    rewritten += 1
+                    replaced = true
+                    break
+                }
+            }
+            if !replaced { index += 1 }
+        }
+        return rewritten
+    }
+}

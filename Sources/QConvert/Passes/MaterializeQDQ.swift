@@ -1,0 +1,125 @@
+import QConvertIR
+
+/// Turns a float model and a quantization plan into a QDQ model: int8 weights with per-axis
+/// DequantizeLinear, int32 biases, and a QuantizeLinear -> DequantizeLinear pair on every planned value.
+///
+/// Why this form: it is standard ONNX that any runtime can run, and ONNX Runtime fuses each
+/// `DQ -> op -> Q` group into its integer kernel (QLinearConv, QLinearMatMul...).
+///     Given:  y = Conv(x, W, b); z = Relu(y)       with x and z planned
+///     Result: xq = QuantizeLinear(x, sx, zx); xd = DequantizeLinear(xq, sx, zx)
+///             Wd = DequantizeLinear(Wq, sW, 0) {axis 0};  bd = DequantizeLinear(bq, sx*sW, 0) {axis 0}
+///             y = Conv(xd, Wd, bd); z = Relu(y); zq = QuantizeLinear(z, sz, zz); zd = DequantizeLinear(zq, sz, zz)
+///             and every reader of z reads zd.
+/// A planned value that is a graph output keeps its name on the dequantized value.
+public struct MaterializeQDQ: Pass {
+    public let name = "materialize-qdq"
+    public let plan: QuantizationPlan
+
+    public init(plan: QuantizationPlan) {
+        self.plan = plan
+    }
+
+    public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
+        var graph = model.graph
+        var names = NameScope(graph)
+        let constants = Set(graph.initializers.keys)
+        let decisions = Dictionary(plan.nodes.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
+        var weightCount = 0
+        // Weights and biases of quantized compute nodes.
+        for index in graph.nodes.indices {
+            let node = graph.nodes[index]
+            guard decisions[node.displayName]?.quantized == true, let choice = plan.weights[node.displayName],
+                  let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
+                  let rule = try op.quantizationRule(for: node, isConstant: { constants.contains($0) }),
+                  case .compute(let weightInput, let axis, let biasInput) = rule.kind,
+                  let weight = graph.initializers[node.inputs[weightInput]],
+                  let inputParams = plan.points[node.inputs[rule.activationInputs[0]]]
+            else { continue }
+            let channelAxis = choice.perChannel ? axis : nil
+            var scales = WeightQuantization.scales(maxima: WeightQuantization.channelMaxima(weight, axis: channelAxis), bits: choice.bits)
+            let bias = biasInput.flatMap { $0 < node.inputs.count && !node.inputs[$0].isEmpty ? graph.initializers[node.inputs[$0]] : nil }
+            if let bias, let values = bias.floats() {
+                scales = WeightQuantization.widenedForBias(scales, bias: values, inputScale: inputParams.scales[0])
+            }
+            let quantized = WeightQuantization.quantize(weight, scales: scales, axis: channelAxis, bits: choice.bits)
+            graph.nodes[index].inputs[weightInput] = addDequantize(
+                quantized.tensor, params: quantized.params, base: node.inputs[weightInput], graph: &graph, names: &names)
+            if let bias, let biasInput {
+                let q = WeightQuantization.quantizeBias(bias, inputScale: inputParams.scales[0], weightScales: scales)
+                graph.nodes[index].inputs[biasInput] = addDequantize(q.tensor, params: q.params, base: node.inputs[biasInput], graph: &graph, names: &names)
+            }
+            weightCount += 1
+        }
+        // Activation pairs, in graph order of the values they follow.
+        var pairs = 0
+        for value in orderedPoints(graph) {
+            guard let params = plan.points[value] else { continue }
+            let isOutput = graph.isOutput(value)
+            let source: String
+            if isOutput {
+                // The dequantized value takes the output's name (so readers keep reading it); the
+                // producer writes a new one that only the QuantizeLinear reads.
+                source = names.fresh(value + "_float")
+                for k in graph.nodes.indices {
+                    for o in graph.nodes[k].outputs.indices where graph.nodes[k].outputs[o] == value { graph.nodes[k].outputs[o] = source }
+                }
+            } else {
+                source = value
+            }
+            let (scaleName, zeroName) = addParameters(params, base: value, graph: &graph, names: &names)
+            let quantized = names.fresh(value + "_quantized")
+            let dequantized = isOutput ? value : names.fresh(value + "_dequantized")
+            if !isOutput { graph.replaceUses(of: value, with: dequantized) }
+            let insertAt = insertionIndex(after: source, in: graph)
+            graph.nodes.insert(contentsOf: [
+                Node(name: names.fresh(value + "_QuantizeLinear"), opType: "QuantizeLinear", inputs: [source, scaleName, zeroName], outputs: [quantized]),
+                Node(name: names.fresh(value + "_DequantizeLinear"), opType: "DequantizeLinear", inputs: [quantized, scaleName, zeroName], outputs: [dequantized]),
+            ], at: insertAt)
+            graph.valueInfo.removeValue(forKey: value)
+            pairs += 1
+        }
+        model.graph = graph
+        if model.opsetVersion() ?? 0 < 13 {
+            throw QConvertError("the model's opset \(model.opsetVersion() ?? 0) is below 13, which per-axis DequantizeLinear needs; run upgrade-opset first")
+        }
+        return PassReport(changes: weightCount + pairs, summary: "\(weightCount) weights quantized, \(pairs) activation pairs inserted")
+    }
+
+    /// Planned values sorted by where they are produced (graph inputs first), for a stable file.
+    private func orderedPoints(_ graph: Graph) -> [String] {
+        var position: [String: Int] = [:]
+        for (k, input) in graph.inputs.enumerated() { position[input.name] = -graph.inputs.count + k }
+        for (k, node) in graph.nodes.enumerated() { for output in node.outputs { position[output] = k } }
+        return plan.points.keys.sorted { (position[$0] ?? .max, $0) < (position[$1] ?? .max, $1) }
+    }
+
+    /// Right after the node producing `value` (at the start for graph inputs and constants).
+    private func insertionIndex(after value: String, in graph: Graph) -> Int {
+        graph.nodes.firstIndex { $0.outputs.contains(value) }.map { $0 + 1 } ?? 0
+    }
+
+    /// Adds scale and zero-point initializers; returns their names.
+    private func addParameters(_ params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> (String, String) {
+        let scaleName = names.fresh(base + "_scale"), zeroName = names.fresh(base + "_zero_point")
+        let shape: [Int] = params.axis == nil ? [] : [params.scales.count]
+        graph.initializers[scaleName] = Tensor(shape: shape, scalars: params.scales)
+        switch params.type {
+        case .uint8: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints.map { UInt8($0) })
+        case .int8: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints.map { Int8($0) })
+        case .int32: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints)
+        }
+        return (scaleName, zeroName)
+    }
+
+    /// Stores an integer constant and a DequantizeLinear of it; returns the dequantized value's name.
+    private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> String {
+        let stored = names.fresh(base + "_quantized")
+        graph.initializers[stored] = tensor
+        let (scaleName, zeroName) = addParameters(params, base: base, graph: &graph, names: &names)
+        let output = names.fresh(base + "_dequantized")
+        var node = Node(name: names.fresh(base + "_DequantizeLinear"), opType: "DequantizeLinear", inputs: [stored, scaleName, zeroName], outputs: [output])
+        if let axis = params.axis { node.attributes = [Attribute(name: "axis", value: .int(Int64(axis)))] }
+        graph.nodes.insert(node, at: 0)
+        return output
+    }
+}

@@ -1,0 +1,122 @@
+import QConvertIR
+
+/// Raises the default-domain opset to 13, converting the ops whose signature or meaning changed on
+/// the way, so per-axis DequantizeLinear (opset 13) can be used.
+///
+/// Why: ONNX Runtime refuses a model whose DequantizeLinear has an `axis` its opset does not allow, and
+/// silently re-interpreting old ops under a new opset would change results.
+///     Clip (< 11):            min/max attributes -> inputs
+///     Pad (< 11):             pads/value attributes -> inputs
+///     Slice (< 10):           starts/ends/axes attributes -> inputs
+///     Squeeze, Unsqueeze:     axes attribute -> input
+///     Split:                  split attribute -> input
+///     ReduceSum:              axes attribute -> input
+///     Softmax, LogSoftmax, Hardmax (< 13): "flatten to 2-D at axis" semantics, expressed in opset 13
+///                             as the same op on the last axis when `axis` is the last axis, else as
+///                             Flatten -> op(axis 1) -> Reshape(back to the input's shape)
+/// Ops whose behaviour did not change need nothing. A model with an op this pass cannot convert
+/// (Upsample, Resize-10, Scatter...) is an error naming the node.
+public struct UpgradeOpset: Pass {
+    public let name = "upgrade-opset"
+    public static let target = 13
+
+    public init() {}
+
+    public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
+        let from = model.opsetVersion() ?? 1
+        guard from < Self.target else { return .unchanged }
+        var graph = model.graph
+        var names = NameScope(graph)
+        var converted: [String: Int] = [:]
+        var rewritten: [Node] = []
+        for node in graph.nodes {
+            guard node.isDefaultDomain else { rewritten.append(node); continue }
+            let nodes = try convert(node, from: from, graph: &graph, names: &names)
+            if nodes.count != 1 || nodes[0] != node { converted[node.opType, default: 0] += 1 }
+            rewritten += nodes
+        }
+        graph.nodes = rewritten
+        model.graph = graph
+        model.setOpsetVersion(Self.target)
+        let parts = converted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        return PassReport(changes: converted.values.reduce(0, +) + 1,
+                          summary: "opset \(from) -> \(Self.target)" + (parts.isEmpty ? "" : " (converted " + parts.joined(separator: ", ") + ")"))
+    }
+
+    private func convert(_ node: Node, from: Int, graph: inout Graph, names: inout NameScope) throws -> [Node] {
+        var node = node
+        func moveInts(_ attribute: String, toInput index: Int) throws {
+            guard let values = try node.ints(attribute) else { return }
+            let constant = names.fresh(node.displayName + "_" + attribute)
+            graph.initializers[constant] = Tensor(scalars: values.map(Int64.init))
+            while node.inputs.count < index { node.inputs.append("") }
+            node.inputs.insert(constant, at: index)
+            node.removeAttribute(attribute)
+        }
+        func scalarInput(_ value: Float) -> String {
+            let constant = names.fresh(node.displayName + "_bound")
+            graph.initializers[constant] = Tensor(scalar: value)
+            return constant
+        }
+        switch node.opType {
+        case "Clip" where from < 11:
+            let lower = try node.float("min", default: -.greatestFiniteMagnitude)
+            let upper = try node.float("max", default: .greatestFiniteMagnitude)
+            node.removeAttribute("min")
+            node.removeAttribute("max")
+            node.inputs = [node.inputs[0], scalarInput(lower), scalarInput(upper)]
+        case "Pad" where from < 11:
+            try moveInts("pads", toInput: 1)
+            if let value = node.attribute("value"), case .float(let v) = value {
+                node.inputs.append(scalarInput(v))
+                node.removeAttribute("value")
+            }
+        case "Slice" where from < 10:
+            let axes = try node.ints("axes")
+            try moveInts("starts", toInput: 1)
+            try moveInts("ends", toInput: 2)
+            if axes != nil { try moveInts("axes", toInput: 3) }
+        case "Squeeze", "Unsqueeze":
+            try moveInts("axes", toInput: 1)
+        case "Split":
+            try moveInts("split", toInput: 1)
+        case "ReduceSum":
+            try moveInts("axes", toInput: 1)
+        case "Softmax", "LogSoftmax", "Hardmax":
+            return try convertSoftmax(node, graph: &graph, names: &names)
+        case "Upsample", "Scatter":
+            throw QConvertError("node '\(node.displayName)': \(node.opType) (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
+        case "Resize" where from < 11:
+            throw QConvertError("node '\(node.displayName)': Resize of opset 10 cannot be upgraded to opset \(Self.target) yet")
+        default:
+            break
+        }
+        return [node]
+    }
+
+    /// Opset < 13 Softmax: coerce the input to 2-D [prod(d[..<axis]), prod(d[axis...])] and normalise
+    /// each row. Equal to opset-13 Softmax(axis) when axis is the last one; otherwise flatten, apply on
+    /// axis 1, and reshape back.
+    private func convertSoftmax(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> [Node] {
+        var node = node
+        let axis = try node.int("axis", default: 1)
+        let rank = graph.declaredType(of: node.inputs[0])?.shape?.count
+        if axis == -1 || (rank != nil && axis == rank! - 1) {
+            node.setAttribute("axis", .int(-1))
+            return [node]
+        }
+        let x = node.inputs[0], y = node.outputs[0]
+        let shape = names.fresh(y + "_shape"), flat = names.fresh(y + "_flat"), normalized = names.fresh(y + "_2d")
+        var op = node
+        op.inputs = [flat]
+        op.outputs = [normalized]
+        op.setAttribute("axis", .int(1))
+        return [
+            Node(name: names.fresh(node.displayName + "_shape"), opType: "Shape", inputs: [x], outputs: [shape]),
+            Node(name: names.fresh(node.displayName + "_flatten"), opType: "Flatten", inputs: [x], outputs: [flat],
+                 attributes: [Attribute(name: "axis", value: .int(Int64(axis)))]),
+            op,
+            Node(name: names.fresh(node.displayName + "_reshape"), opType: "Reshape", inputs: [normalized, shape], outputs: [y]),
+        ]
+    }
+}

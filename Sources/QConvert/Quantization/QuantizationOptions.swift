@@ -1,0 +1,58 @@
+import QConvertIR
+
+/// Everything that decides how a model is quantized, as one Codable value: what the CLI's flags map to,
+/// and what `--config q.json` overrides (unknown keys there are errors).
+public struct QuantizationOptions: Codable, Sendable, Equatable {
+    /// static: int8 weights and activations (needs calibration); dynamic: int8 weights, activations
+    /// quantized at run time; weightOnly: int8 weights dequantized to float compute.
+    public enum Mode: String, Codable, Sendable, CaseIterable {
+        case `static`
+        case dynamic
+        case weightOnly = "weight-only"
+    }
+
+    /// qdq: standard ops between QuantizeLinear/DequantizeLinear pairs (the runtime fuses them);
+    /// qoperator: explicit integer ops (QLinearConv, QLinearMatMul, com.microsoft QLinearAdd...).
+    public enum Format: String, Codable, Sendable, CaseIterable {
+        case qdq
+        case qoperator
+    }
+
+    public var mode: Mode = .static
+    public var format: Format = .qdq
+    /// Activation integer type: uint8 (asymmetric) or int8.
+    public var activationType: QuantType = .uint8
+    public var symmetricActivations = false
+    /// Weight bits: 8 (values in [-127, 127]) or 7 ([-63, 63]): 7 keeps ONNX Runtime's u8 x s8 kernels
+    /// on CPUs without VNNI from saturating their 16-bit intermediate sums.
+    public var weightBits = 7
+    public var perChannel = true
+    /// Node names and op types kept in float.
+    public var excludeNodes: [String] = []
+    public var excludeOpTypes: [String] = []
+    /// Per-op-type and per-node overrides from a config file (node overrides win).
+    public var opTypeOverrides: [String: NodeOverride] = [:]
+    public var nodeOverrides: [String: NodeOverride] = [:]
+
+    public init() {}
+
+    /// What may be overridden for one op type or node.
+    public struct NodeOverride: Codable, Sendable, Equatable {
+        /// false keeps the node in float.
+        public var quantize: Bool?
+        public var weightBits: Int?
+        public var perChannel: Bool?
+    }
+
+    /// The effective settings for one node: defaults, then its op type's override, then its own.
+    func resolved(for node: Node) -> (quantize: Bool, weightBits: Int, perChannel: Bool) {
+        var quantize = !excludeNodes.contains(node.name) && !excludeOpTypes.contains(node.opType)
+        var bits = weightBits, channel = perChannel
+        for override in [opTypeOverrides[node.opType], nodeOverrides[node.name]].compactMap({ $0 }) {
+            if let q = override.quantize { quantize = q }
+            if let b = override.weightBits { bits = b }
+            if let p = override.perChannel { channel = p }
+        }
+        return (quantize, bits, channel)
+    }
+}

@@ -1,0 +1,41 @@
+import QConvertIR
+
+/// How a node is quantized, declared by its op in `Ops/<Op>.swift` (`quantizationRule(for:)`). The
+/// quantizer never special-cases op types: it reads these values, and one materialisation pass does
+/// all graph surgery from them.
+public struct QuantizationRule: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A compute-heavy op with a constant weight: Conv, ConvTranspose, Gemm, MatMul by a constant.
+        /// The weight is quantized per channel along `axis`; an optional bias input becomes int32 with
+        /// scale = activation scale x weight scale[c].
+        case compute(weight: Int, axis: Int, bias: Int?)
+        /// The output only moves or selects input 0's values (MaxPool, Reshape, Transpose, Slice...):
+        /// it reuses input 0's quantization parameters, so quantizing it loses nothing.
+        case passThrough
+        /// Arithmetic on activations with its own output range (Add, Mul, Concat, AveragePool, MatMul of
+        /// two activations...): quantizing it adds one rounding of its output.
+        case arithmetic
+        /// The function's output range is known in advance (Sigmoid: [0, 1]).
+        case fixedRange(lower: Float, upper: Float)
+    }
+
+    public var kind: Kind
+    /// Inputs quantized as activations (data inputs; shape and index inputs are not listed).
+    public var activationInputs: [Int]
+
+    public init(_ kind: Kind, activationInputs: [Int] = [0]) {
+        self.kind = kind
+        self.activationInputs = activationInputs
+    }
+
+    /// Whether quantizing this op makes the model faster by itself (the ops worth an int8 kernel).
+    public var isComputeHeavy: Bool {
+        if case .compute = kind { return true }
+        return false
+    }
+}
+
+/// Ops that can be quantized say how, given the node and which of its inputs are constants.
+public protocol Quantizable: Operator {
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule?
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import QConvert
+import QConvertIR
+import QConvertONNX
+
+/// `qconvert prepare MODEL -o OUT.onnx`: the float model as quantization will see it.
+struct PrepareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Fold constants and BatchNorm, remove identities and dead nodes; write the float model.",
+        discussion: """
+            Runs the 'prepare' pipeline (fold-constants, eliminate-identity, collapse-reshape-transpose, \
+            fold-batchnorm, fuse-conv-activation, eliminate-dead-nodes) that every quantization starts \
+            with, and writes the result. The output computes the same function as the input.
+            """
+    )
+
+    @Argument(help: "The float ONNX model.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Where to write the prepared model (default: MODEL.prepared.onnx).")
+    var output: String?
+
+    @OptionGroup var passes: PassOptions
+
+    func run() throws {
+        let destination = output ?? OutputPaths.sibling(of: model, suffix: "prepared")
+        try OutputPaths.checkNotAnInput(destination, inputs: [model])
+        let loaded = try ONNXReader.load(path: model)
+        let options = Preparation.Options(verify: passes.verify, printAfter: Set(passes.printAfter), stopAfter: passes.stopAfter)
+        let result: Preparation.Result
+        do {
+            result = try Preparation.run(loaded.model, options: options)
+        } catch let error as QConvertError {
+            throw error.context(model)
+        }
+        try ONNXWriter.write(result.model, to: destination)
+        print(Preparation.text(result.outcomes, timing: passes.stats))
+        Terminal.note("wrote \(destination)")
+    }
+}

@@ -1,0 +1,115 @@
+import QConvertIR
+import QConvertONNX
+import QConvertTestSupport
+import Testing
+
+/// read -> write -> read gives the same IR, and what the IR does not model survives in the file.
+/// (Scripts/roundtrip-check.py checks the same files against onnx.checker and ONNX Runtime.)
+@Suite struct RoundTripTests {
+    @Test(arguments: Fixtures.models())
+    func fixtureSurvivesRoundTrip(_ fixture: FixtureCase) throws {
+        let original = try fixture.model()
+        let path = FileChecks.temporaryDirectory() + "/copy.onnx"
+        try ONNXWriter.write(original, to: path)
+        let copy = try ONNXReader.read(path: path)
+        #expect(copy == original)
+    }
+
+    @Test func unknownOpAttributeAndFieldsSurvive() throws {
+        let fixture = Fixtures.model("unknown_op")
+        let path = FileChecks.temporaryDirectory() + "/copy.onnx"
+        try ONNXWriter.write(try fixture.model(), to: path)
+        let copy = try ONNXReader.read(path: path)
+
+        let fancy = try #require(copy.graph.nodes.first { $0.opType == "FancyOp" })
+        #expect(fancy.domain == "com.example.qconvert")
+        #expect(fancy.attribute("alpha") != nil)
+        let relu = try #require(copy.graph.nodes.first { $0.opType == "Relu" })
+        #expect(relu.attribute("qc_unknown_attr") == .int(0), "explicit zero attribute kept (proto2 presence)")
+        #expect(copy.opsetVersion(domain: "com.example.qconvert") == 1)
+
+        // Unknown protobuf fields: model field 1000 (bytes) and graph field 1001 (varint 7).
+        let bytes = try #require(FileChecks.read(path))
+        #expect(bytes.firstRange(of: Array("qconvert-unknown-field".utf8)) != nil)
+        #expect(copy.extras.unknownFields == [0xC2, 0x3E, 22] + Array("qconvert-unknown-field".utf8))
+        #expect(copy.graph.extras.unknownFields == [0xC8, 0x3E, 7])
+    }
+
+    @Test func externalDataIsWrittenAndReadBack() throws {
+        let original = try Fixtures.model("external_data").model()
+        let folder = FileChecks.temporaryDirectory()
+        let written = try ONNXWriter.write(original, to: folder + "/ext.onnx", options: WriteOptions(externalData: .always, externalThreshold: 256))
+        #expect(written == [folder + "/ext.onnx", folder + "/ext.data"])
+        let loaded = try ONNXReader.load(path: folder + "/ext.onnx")
+        #expect(loaded.externalDataFiles == ["ext.data"])
+        #expect(loaded.model == original)
+        // Everything embedded again when asked.
+        try ONNXWriter.write(loaded.model, to: folder + "/embedded.onnx", options: WriteOptions(externalData: .never))
+        let embedded = try ONNXReader.load(path: folder + "/embedded.onnx")
+        #expect(embedded.externalDataFiles.isEmpty)
+        #expect(embedded.model == original)
+    }
+
+    @Test func writerIsDeterministic() throws {
+        let model = try Fixtures.model("matmul_transformer_block").model()
+        let folder = FileChecks.temporaryDirectory()
+        try ONNXWriter.write(model, to: folder + "/a.onnx")
+        try ONNXWriter.write(model, to: folder + "/b.onnx")
+        #expect(FileChecks.read(folder + "/a.onnx") == FileChecks.read(folder + "/b.onnx"))
+    }
+
+    @Test func standaloneTensorFileIsRead() throws {
+        // A TensorProto file as ONNX's test data stores them, built from a known tensor via a model.
+        let expected = Tensor(shape: [2, 3], scalars: [Float](arrayLiteral: 1, -2, 3.5, 0, 1e-3, -7))
+        var graph = Graph(name: "g")
+        graph.initializers["t"] = expected
+        let model = Model(graph: graph)
+        let folder = FileChecks.temporaryDirectory()
+        try ONNXWriter.write(model, to: folder + "/m.onnx")
+        // The initializer is the only TensorProto in GraphProto field 5: cut it out of the file.
+        let bytes = try #require(FileChecks.read(folder + "/m.onnx"))
+        let tensorBytes = try #require(TensorProtoSlicer.firstInitializer(in: bytes))
+        FileChecks.write(tensorBytes, to: folder + "/input_0.pb")
+        let (name, tensor) = try ONNXReader.readTensor(path: folder + "/input_0.pb")
+        #expect(name == "t")
+        #expect(tensor == expected)
+    }
+}
+
+/// Just enough protobuf wire-format walking to cut the first initializer out of a serialized model.
+enum TensorProtoSlicer {
+    static func firstInitializer(in model: [UInt8]) -> [UInt8]? {
+        guard let graph = field(7, in: model[...]) else { return nil }
+        return field(5, in: graph).map(Array.init)
+    }
+
+    /// The payload of the first length-delimited field `number` in `bytes`.
+    static func field(_ number: Int, in bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        var index = bytes.startIndex
+        func varint() -> Int? {
+            var value = 0, shift = 0
+            while index < bytes.endIndex {
+                let byte = bytes[index]
+                index += 1
+                value |= Int(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        while index < bytes.endIndex {
+            guard let key = varint() else { return nil }
+            switch key & 7 {
+            case 0: guard varint() != nil else { return nil }
+            case 1: index += 8
+            case 5: index += 4
+            case 2:
+                guard let length = varint(), index + length <= bytes.endIndex else { return nil }
+                if key >> 3 == number { return bytes[index..<(index + length)] }
+                index += length
+            default: return nil
+            }
+        }
+        return nil
+    }
+}
