@@ -116,18 +116,20 @@ def side_bins(counts, sign):
 
 
 def grid(lo, hi, qmin, qmax, symmetric):
-    """Scale, zero point and ends as QuantizationScheme.parameters computes them (float32)."""
+    """Scale and covered ends as QuantParams.covering computes them (float32): the range widened
+    to 0; symmetric scale max|x| / 127 with zero point 0 (int8) or 128 (uint8); asymmetric scale
+    (hi - lo) / (qmax - qmin), zero point qmin - round_half_even(lo / scale). The grid saturates at
+    the type's full [qmin, qmax]."""
     lo, hi = np.float32(min(lo, 0)), np.float32(max(hi, 0))
     if symmetric:
-        m = max(-lo, hi)
-        lo, hi = -m, m
-    scale = np.float32((hi - lo) / np.float32(qmax - qmin))
-    if not scale > 0:
-        scale = np.float32(1)
-    if symmetric:
-        zero = (qmin + qmax + 1) // 2
+        bound = max(-lo, hi)
+        scale = np.float32(bound / np.float32(127)) if bound > 0 else np.float32(1)
+        zero = 128 if qmin == 0 else 0
+    elif hi > lo:
+        scale = np.float32((hi - lo) / np.float32(qmax - qmin))
+        zero = int(np.clip(np.float32(qmin) - np.round(lo / scale), qmin, qmax))
     else:
-        zero = int(np.clip(np.round(np.float32(qmin) - lo / scale), qmin, qmax))
+        scale, zero = np.float32(1), 0
     s = float(scale)
     return s, (qmin - zero) * s, (qmax - zero) * s
 
@@ -213,12 +215,13 @@ def main():
     lo = min(best_bin_count(side_bins(two, -1), 64) + 0.5, 400)
     print("entropy, two-sided data, asymmetric: lo", -lo, "hi", hi)
 
-    int8, uint8 = (-127, 127, True), (0, 255, False)
+    int8, uint8 = (-128, 127, True), (0, 255, False)
     print("mse, decay data, int8 symmetric: T =", mse_symmetric(decay, int8))
     print("mse, decay data, uint8: range", mse_asymmetric(decay, uint8))
     mse_two = mse_two_sided_counts()
     check_unit_bins(mse_two)
     print("mse, two-sided data, uint8: range", mse_asymmetric(mse_two, uint8))
+    print("mse, two-sided data, int8 symmetric: T =", mse_symmetric(mse_two, int8))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 /// for the scheme's grid: rounding noise inside the grid plus clipping error outside it.
 ///
 /// For a candidate `[lo, hi]` the grid is what the quantizer will use (`QuantizationScheme
-/// .parameters`): scale `s`, zero point `z`, representable ends `L = (qmin - z) s`, `H = (qmax - z) s`.
+/// .parameters`, i.e. `QuantParams.covering`): scale `s`, zero point `z`, representable ends
+/// `L = (qmin - z) s`, `H = (qmax - z) s` with the type's full `[qmin, qmax]` (QuantizeLinear
+/// saturates there, so int8 symmetric covers `[-128 s, 127 s]`).
 /// With each bin's mass spread uniformly over its support (see `BinnedDistribution`),
 ///     error(lo, hi) = sum over values x of  s^2 / 12     if L <= x <= H   (uniform rounding noise)
 ///                                          (L - x)^2    if x < L         (clipped to L)
@@ -97,8 +99,8 @@ extension MSEObserver {
         }
 
         func error(of range: ClosedRange<Float>, scheme: QuantizationScheme) -> Double {
-            let (scale, zero) = scheme.parameters(for: range)
-            let s = Double(scale)
+            let grid = scheme.parameters(for: range)
+            let s = Double(grid.scales[0]), zero = Int(grid.zeroPoints[0])
             let low = Double(scheme.qmin - zero) * s, high = Double(scheme.qmax - zero) * s
             let below = tail(below: low), above = tail(above: high)
             let inside = bins.total - below.mass - above.mass

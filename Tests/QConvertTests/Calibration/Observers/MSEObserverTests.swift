@@ -37,6 +37,12 @@ import Testing
         #expect(MSEObserver().range(h, scheme: .uint8Asymmetric) == -40...1090)
     }
 
+    /// Symmetric on two-sided data: the grid saturates at -128 s below and 127 s above.
+    @Test func twoSidedDataSymmetric() {
+        let h = ObserverTestData.histogram(ObserverTestData.mseTwoSided)
+        #expect(MSEObserver().range(h, scheme: .int8Symmetric) == -1081...1081)
+    }
+
     /// Above the exhaustive limit the lattice-then-refine search still finds the minimum of a bowl.
     @Test func latticeSearchFindsTheMinimumOfABowl() {
         let (i, j) = MSEObserver.search(700, 1500) { i, j in
