@@ -11,6 +11,7 @@ struct CalibrateCommand: ParsableCommand {
             DIR holds .npy files (single-input models; a file batching several samples along its first \
             dimension is split), .npz files keyed by input name, or test_data_set_*/input_*.pb folders. \
             Files are taken in sorted order. Memory does not grow with the number of samples. \
+            Statistics describe the prepared model (see prepare), the graph quantization starts from. \
             Statistics from several runs on the same model combine exactly with merge-stats.
             """
     )

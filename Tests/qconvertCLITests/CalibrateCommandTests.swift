@@ -1,4 +1,5 @@
 import QConvert
+import QConvertONNX
 import QConvertTestSupport
 import Testing
 
@@ -13,9 +14,13 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
         // stderr is a file here, not a terminal: a summary line and no progress bar.
-        #expect(result.stderr == "calibrated 5 tensors on 2 samples; wrote \(out)\n")
+        // Preparation removes the Identity, so y_id is not there: x, y, x_relu, y_relu.
+        #expect(result.stderr == "calibrated 4 tensors on 2 samples; wrote \(out)\n")
         let stats = try CalibrationStats.load(path: out)
         #expect(stats.sampleCount == 2 && stats.tensors["x"]?.max == 3)
+        #expect(Set(stats.tensors.keys) == ["x", "y", "x_relu", "y_relu"])
+        let prepared = try Preparation.run(ONNXReader.read(path: Self.twoInputs + "/model.onnx")).model
+        try stats.check(against: prepared)
     }
 
     @Test func quietPrintsNothing() {

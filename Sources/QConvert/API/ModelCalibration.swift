@@ -3,6 +3,10 @@ import QConvertONNX
 
 /// `qconvert calibrate`: loads a model and a calibration folder, runs the calibrator, and writes
 /// the statistics file. Nothing is written unless every sample succeeded.
+///
+/// The model is first run through the `prepare` pipeline, as every quantization is: statistics
+/// describe the values of the prepared graph (BatchNorm folded, identities gone), which is the graph
+/// `quantize --load-stats` will look the ranges up in, and its fingerprint is the one recorded.
 public enum ModelCalibration {
     /// What `qconvert calibrate` was asked for, flag by flag.
     public struct Options: Sendable {
@@ -28,7 +32,12 @@ public enum ModelCalibration {
         _ options: Options, progress: (_ total: Int) -> (@Sendable (Int) -> Void)? = { _ in nil }
     ) throws -> CalibrationStats {
         try OutputPaths.checkNotAnInput(options.output, inputs: [options.model])
-        let model = try ONNXReader.read(path: options.model)
+        let model: Model
+        do {
+            model = try Preparation.run(try ONNXReader.read(path: options.model)).model
+        } catch let error as QConvertError {
+            throw error.context(options.model)
+        }
         let dataset = try CalibrationDataset(directory: options.calibrationDirectory, inputs: model.graph.runtimeInputs,
                                              limit: options.samples)
         let stats: CalibrationStats
