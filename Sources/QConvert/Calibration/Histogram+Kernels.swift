@@ -1,7 +1,14 @@
-/// The two loops every calibrated activation element goes through, written for speed: calibration
-/// histograms tens of millions of values per sample (measured in release builds, see the commit that
-/// introduced this file).
+/// The loops every calibrated activation element goes through, written for speed: a model such as
+/// ppocrv4_rec produces 50 million float activations per sample. Measured in release builds on 2^20
+/// floats, all three passes together: ~0.8 ns per element, against ~1.6 ns for a straightforward
+/// Double-precision floor (see the commit introducing this version for the figures).
 extension Histogram {
+    /// Values handled per pass: small enough to stay in L1 between the passes.
+    static let chunkSize = 1024
+    /// Inputs at least this long count into four-lane sub-histograms (zeroing and folding the lanes
+    /// costs more than it saves on shorter ones).
+    static let lanedThreshold = 4096
+
     /// Min and max of `values` when all are finite, else nil. Eight independent lanes with
     /// select-style min/max (which the compiler vectorizes) instead of a branch per element; a value
     /// is non-finite exactly when `x - x` is not 0, so one running sum of `x - x` per lane group
@@ -37,48 +44,65 @@ extension Histogram {
         return (low, high)
     }
 
-    /// Adds finite `values` to `counts`: value x goes to bin `floor(x * scale) - start`, the floor
-    /// taken as truncation corrected by one where it rounded up (negative non-integers), which
-    /// avoids a libm call per element. (Subtracting `start` before truncating would be cheaper but
-    /// rounds a tiny negative `x * scale` up into bin 0.) Large inputs count into four interleaved
-    /// 32-bit sub-histograms, so runs of equal values (ReLU zeros) do not serialise on one counter,
-    /// and fold them in at the end.
-    static func accumulate(_ values: UnsafeBufferPointer<Float>, scale: Double, start: Int, into counts: inout [Int]) {
-        @inline(__always) func bin(_ x: Float) -> Int {
-            let v = Double(x) * scale
-            let t = Int(v)
-            return t &- (Double(t) > v ? 1 : 0) &- start
-        }
-        guard values.count >= 4096 else {
-            counts.withUnsafeMutableBufferPointer { bins in
-                for x in values { bins[bin(x)] += 1 }
+    /// Window positions `floor(x / 2^exponent) - start` of finite values inside the window, whose
+    /// largest magnitude is `magnitude`.
+    ///
+    /// Fast path, when `2^-exponent` is a float in [1, 2^126] and every `|x| 2^-exponent < 2^22`:
+    /// `v = x * 2^-exponent` is exact in Float (a power-of-two scale of at least 1 cannot underflow),
+    /// adding 1.5 * 2^23 rounds `v` to the nearest integer in the low mantissa bits of `m`, and
+    /// `(m - 1.5 * 2^23) > v` says that rounding went up, so subtracting it gives the floor. Every
+    /// step is a float or integer operation the compiler vectorizes (Swift's checked float-to-int
+    /// conversion is not). Otherwise, an exact Double floor per element.
+    static func binIndices(
+        _ values: UnsafeBufferPointer<Float>, exponent: Int, start: Int, magnitude: Float, into out: UnsafeMutablePointer<Int32>
+    ) {
+        let p = values.baseAddress!
+        if (-126...0).contains(exponent), Double(magnitude) * Double(sign: .plus, exponent: -exponent, significand: 1) < 0x1p22 {
+            let scale = Float(sign: .plus, exponent: -exponent, significand: 1)
+            let magic: Float = 0x1.8p23
+            let bias = Int32(bitPattern: magic.bitPattern) &+ Int32(start)
+            for k in 0..<values.count {
+                let v = p[k] * scale
+                let m = v + magic
+                out[k] = Int32(bitPattern: m.bitPattern) &- bias &- ((m - magic) > v ? 1 : 0)
             }
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * binCount) { lanes in
-            var done = 0
-            while done < values.count {
-                // At most 2^31 values per round, so no 32-bit lane overflows.
-                let chunk = UnsafeBufferPointer(rebasing: values[done..<Swift.min(values.count, done + (1 << 31))])
-                lanes.initialize(repeating: 0)
-                let p = chunk.baseAddress!, whole = chunk.count / 4 * 4
-                var i = 0
-                while i < whole {
-                    lanes[4 &* bin(p[i])] &+= 1
-                    lanes[4 &* bin(p[i + 1]) &+ 1] &+= 1
-                    lanes[4 &* bin(p[i + 2]) &+ 2] &+= 1
-                    lanes[4 &* bin(p[i + 3]) &+ 3] &+= 1
-                    i += 4
-                }
-                while i < chunk.count {
-                    lanes[4 &* bin(p[i])] &+= 1
-                    i += 1
-                }
-                for k in 0..<binCount {
-                    counts[k] += Int(lanes[4 * k]) + Int(lanes[4 * k + 1]) + Int(lanes[4 * k + 2]) + Int(lanes[4 * k + 3])
-                }
-                done += chunk.count
+        } else {
+            let scale = Double(sign: .plus, exponent: -exponent, significand: 1)
+            for k in 0..<values.count {
+                out[k] = Int32(Int((Double(p[k]) * scale).rounded(.down)) - start)
             }
         }
+    }
+
+    /// Counts positions into four interleaved 32-bit lanes per bin (`lanes[4 position + k % 4]`), so
+    /// runs of one value (ReLU zeros) do not serialise on a single counter.
+    static func countLaned(_ positions: UnsafePointer<Int32>, _ n: Int, into lanes: UnsafeMutablePointer<UInt32>) {
+        let whole = n / 4 * 4
+        var i = 0
+        while i < whole {
+            lanes[4 &* Int(positions[i])] &+= 1
+            lanes[4 &* Int(positions[i + 1]) &+ 1] &+= 1
+            lanes[4 &* Int(positions[i + 2]) &+ 2] &+= 1
+            lanes[4 &* Int(positions[i + 3]) &+ 3] &+= 1
+            i += 4
+        }
+        while i < n {
+            lanes[4 &* Int(positions[i])] &+= 1
+            i += 1
+        }
+    }
+
+    static func countDirect(_ positions: UnsafePointer<Int32>, _ n: Int, into counts: inout [Int]) {
+        counts.withUnsafeMutableBufferPointer { bins in
+            for i in 0..<n { bins[Int(positions[i])] += 1 }
+        }
+    }
+
+    /// Adds the lanes into `counts` and zeroes them.
+    static func fold(_ lanes: UnsafeMutablePointer<UInt32>, into counts: inout [Int]) {
+        for k in 0..<binCount {
+            counts[k] += Int(lanes[4 * k]) + Int(lanes[4 * k + 1]) + Int(lanes[4 * k + 2]) + Int(lanes[4 * k + 3])
+        }
+        lanes.update(repeating: 0, count: 4 * binCount)
     }
 }

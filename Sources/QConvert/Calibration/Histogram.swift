@@ -70,17 +70,52 @@ public struct Histogram: Equatable, Sendable {
         return counts.indices.contains(local) ? counts[local] : 0
     }
 
-    /// Adds every element of `values`.
+    /// Adds every element of `values`, a chunk of `chunkSize` at a time: a range pass (widening the
+    /// window when the chunk leaves it), a pass computing bin indices, and a counting pass (see
+    /// `Histogram+Kernels.swift`). Long inputs count into four 32-bit lanes per bin, folded into
+    /// `counts` before the window changes and at the end.
     public mutating func add(_ values: UnsafeBufferPointer<Float>) {
         guard !values.isEmpty else { return }
-        if let (low, high) = Self.finiteRange(values) {
-            include(low: low, high: high)
-            Self.accumulate(values, scale: Double(sign: .plus, exponent: -exponent, significand: 1),
-                            start: windowStart, into: &counts)
-            count += values.count
-            return
+        let lanes: UnsafeMutablePointer<UInt32>? = values.count >= Self.lanedThreshold ? .allocate(capacity: 4 * Self.binCount) : nil
+        lanes?.initialize(repeating: 0, count: 4 * Self.binCount)
+        defer { lanes?.deallocate() }
+        var pending = 0
+        func fold() {
+            guard let lanes, pending > 0 else { return }
+            Self.fold(lanes, into: &counts)
+            pending = 0
         }
-        // Some values are NaN or infinite: the slow path skips them.
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: Self.chunkSize) { indices in
+            var offset = 0
+            while offset < values.count {
+                let chunk = UnsafeBufferPointer(rebasing: values[offset..<Swift.min(values.count, offset + Self.chunkSize)])
+                offset += chunk.count
+                guard let (low, high) = Self.finiteRange(chunk) else {
+                    fold()
+                    addSkippingNonFinite(chunk)
+                    continue
+                }
+                if count == 0 || low < min || high > max {
+                    fold()
+                    include(low: low, high: high)
+                }
+                Self.binIndices(chunk, exponent: exponent, start: windowStart, magnitude: Swift.max(-min, max),
+                                into: indices.baseAddress!)
+                if let lanes {
+                    Self.countLaned(indices.baseAddress!, chunk.count, into: lanes)
+                    pending += chunk.count
+                    if pending >= 1 << 30 { fold() }
+                } else {
+                    Self.countDirect(indices.baseAddress!, chunk.count, into: &counts)
+                }
+                count += chunk.count
+            }
+        }
+        fold()
+    }
+
+    /// The slow path for a chunk holding NaN or infinities: they are counted apart and skipped.
+    private mutating func addSkippingNonFinite(_ values: UnsafeBufferPointer<Float>) {
         var low = Float.infinity, high = -Float.infinity, finite = 0
         for x in values where x.isFinite {
             low = Swift.min(low, x)
@@ -90,12 +125,8 @@ public struct Histogram: Equatable, Sendable {
         nonFinite += values.count - finite
         guard finite > 0 else { return }
         include(low: low, high: high)
-        let scale = Double(sign: .plus, exponent: -exponent, significand: 1)
-        let offset = windowStart
-        counts.withUnsafeMutableBufferPointer { bins in
-            for x in values where x.isFinite {
-                bins[Int((Double(x) * scale).rounded(.down)) - offset] += 1
-            }
+        for x in values where x.isFinite {
+            counts[binIndex(of: x) - windowStart] += 1
         }
         count += finite
     }

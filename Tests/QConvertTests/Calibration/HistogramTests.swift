@@ -54,21 +54,23 @@ import Testing
     }
 
     /// Every value lands in bin floor(x / 2^e), computed here per element: tiny negatives (whose
-    /// scaled value rounds towards 0), exact bin edges, zeros and -0, on the small-input path and on
-    /// the four-lane path taken from 4096 values up.
-    @Test(arguments: [1000, 10_000])
-    func binsMatchTheDefinition(count: Int) {
+    /// scaled value rounds towards 0), exact bin edges, zeros and -0, on the short-input and
+    /// four-lane paths, and on the float fast path (width <= 1) and its Double fallbacks (width > 1,
+    /// or values far from 0 relative to the width).
+    @Test(arguments: [(1000, Float(1), Float(0)), (10_000, 1, 0), (10_000, 1000, 0), (5000, 1, 1_000_000)])
+    func binsMatchTheDefinition(count: Int, scale: Float, shift: Float) {
         var rng = SeededGenerator(seed: UInt64(count))
         let special: [Float] = [-1e-30, -Float.leastNonzeroMagnitude, 0, -0.0, -0.5, 0.5, -3, 3]
         let values: [Float] = (0..<count).map { k in
-            k % 3 == 0 ? special[k / 3 % special.count] : Float.random(in: -3...3, using: &rng)
+            (k % 3 == 0 ? special[k / 3 % special.count] : Float.random(in: -3...3, using: &rng)) * scale + shift
         }
         var h = Histogram()
         h.add(values)
+        #expect((scale > 1) == (h.exponent > 0))
         var expected: [Int: Int] = [:]
-        let scale = Double(sign: .plus, exponent: -h.exponent, significand: 1)
-        for x in values { expected[Int((Double(x) * scale).rounded(.down)), default: 0] += 1 }
-        #expect(expected[-1] ?? 0 > 0)
+        let binScale = Double(sign: .plus, exponent: -h.exponent, significand: 1)
+        for x in values { expected[Int((Double(x) * binScale).rounded(.down)), default: 0] += 1 }
+        if shift == 0 { #expect(expected[-1] ?? 0 > 0) }
         for (index, n) in expected { #expect(h.count(atIndex: index) == n, "bin \(index)") }
         #expect(h.counts.reduce(0, +) == count)
     }
