@@ -164,6 +164,8 @@ def expected_error(bins, lo, hi, scheme):
     return total + float(np.sum(below) + np.sum(inside) + np.sum(above))
 
 
+# Candidate thresholds run over bins from 0 here; the Swift observer starts at the lowest bin
+# holding data, which is the same for these data sets (each reaches bin 0 or -1).
 def mse_symmetric(counts, scheme):
     vmax = max(abs(v) for v in counts)
     top = max(max(counts), max(-v - 1 for v in counts) if min(counts) < 0 else 0)

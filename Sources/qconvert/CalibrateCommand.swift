@@ -19,7 +19,7 @@ struct CalibrateCommand: ParsableCommand {
     @Argument(help: "The ONNX model.")
     var model: String
 
-    @Option(help: "Folder of calibration samples.")
+    @Option(help: ArgumentHelp("Folder of calibration samples.", valueName: "dir"))
     var calib: String
 
     @Option(help: "Use at most this many samples.")

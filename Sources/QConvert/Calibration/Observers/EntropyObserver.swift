@@ -19,8 +19,9 @@ import Foundation
 /// all 256 for a one-signed tensor such as a ReLU output, whose grid spends every level on that
 /// side); a side whose share is under 2 levels, or with at most `L` bins, is not clipped.
 ///
-/// Candidate thresholds are the histogram's bins (width `2^e`): 1024 to 2048 bins over the data, so
-/// 512 to 2048 over a side.
+/// The magnitude histogram is the stored one folded at zero (width `2^e`: 1024 to 2048 bins over
+/// the data, so 512 to 2048 over a side), with bins merged in pairs while `[0, max]` spans more than
+/// 2048 (data far from zero relative to its spread).
 public struct EntropyObserver: RangeObserver {
     public init() {}
 
@@ -34,17 +35,20 @@ public struct EntropyObserver: RangeObserver {
         }
         let sides = bins.sides()
         let positive = Swift.max(bins.max, 0), negative = Swift.max(-bins.min, 0)
+        guard positive + negative > 0 else { return 0...0 }
         let positiveLevels = Int((Double(scheme.levels) * positive / (positive + negative)).rounded())
         let hi = Self.threshold(sides.positive, targetBins: positiveLevels, width: bins.width, extent: positive)
         let lo = Self.threshold(sides.negative, targetBins: scheme.levels - positiveLevels, width: bins.width, extent: negative)
         return scheme.adjusted(-Float(lo)...Float(hi))
     }
 
-    /// The TensorRT threshold for one magnitude histogram, at most `extent`.
-    static func threshold(_ bins: [Double], targetBins: Int, width: Double, extent: Double) -> Double {
-        guard targetBins >= 2, bins.count > targetBins else { return extent }
+    /// The TensorRT threshold for one side's magnitudes, at most `extent`.
+    static func threshold(_ side: MagnitudeCounts, targetBins: Int, width: Double, extent: Double) -> Double {
+        guard targetBins >= 2, !side.isEmpty else { return extent }
+        let (bins, shift) = side.fromZero(atMost: Histogram.binCount)
+        guard bins.count > targetBins else { return extent }
         let m = bestBinCount(bins, targetBins: targetBins)
-        return Swift.min((Double(m) + 0.5) * width, extent)
+        return Swift.min((Double(m) + 0.5) * width * Double(1 << shift), extent)
     }
 
     /// The `i` in `targetBins...bins.count` of least divergence (see the type's comment).

@@ -9,9 +9,10 @@
 ///     error(lo, hi) = sum over values x of  s^2 / 12     if L <= x <= H   (uniform rounding noise)
 ///                                          (L - x)^2    if x < L         (clipped to L)
 ///                                          (x - H)^2    if x > H         (clipped to H)
-/// Candidates: symmetric, `[-T, T]` for T at every magnitude bin's upper edge (capped at max |x|);
-/// asymmetric, every `hi` at a non-negative bin's upper edge (capped at max) with every `lo` at a
-/// negative bin's lower edge (capped at min), or 0 on a side with no data. The first minimum wins
+/// Candidates: symmetric, `[-T, T]` for T at the upper edge of every magnitude bin from the lowest
+/// to the highest holding data (capped at max |x|); asymmetric, every `hi` at the upper edge of a
+/// non-negative bin from the lowest to the highest holding data (capped at max) with every `lo` at
+/// the lower edge of a negative bin likewise (capped at min), or 0 on a side with no data. The first minimum wins
 /// (ascending T; lo ascending, then hi ascending). When there are more than 65,536 pairs, pairs are
 /// first searched on a stride-`d` lattice (d chosen to give about 65,536, ends included), then
 /// exhaustively within `d` of the best lattice pair.
@@ -28,8 +29,10 @@ public struct MSEObserver: RangeObserver {
         if scheme.symmetric {
             let maxAbs = Swift.max(-bins.min, bins.max)
             guard maxAbs > 0 else { return 0...0 }
-            let count = bins.magnitudes().count
-            let candidates = (0..<count).map { Float(Swift.min(Double($0 + 1) * bins.width, maxAbs)) }
+            let magnitudes = bins.magnitudes()
+            let candidates = (0..<magnitudes.counts.count).map {
+                Float(Swift.min(Double(magnitudes.offset + $0 + 1) * bins.width, maxAbs))
+            }
             var best = (error: Double.infinity, t: candidates.last!)
             for t in candidates {
                 let error = model.error(of: -t...t, scheme: scheme)
@@ -38,11 +41,12 @@ public struct MSEObserver: RangeObserver {
             return scheme.adjusted(-best.t...best.t)
         }
         let sides = bins.sides()
-        let his = sides.positive.isEmpty ? [Float(0)] : (0..<sides.positive.count).map {
-            Float(Swift.min(Double($0 + 1) * bins.width, bins.max))
+        let (positive, negative) = (sides.positive, sides.negative)
+        let his = positive.isEmpty ? [Float(0)] : (0..<positive.counts.count).map {
+            Float(Swift.min(Double(positive.offset + $0 + 1) * bins.width, bins.max))
         }
-        let los = sides.negative.isEmpty ? [Float(0)] : (0..<sides.negative.count).reversed().map {
-            Float(Swift.max(-Double($0 + 1) * bins.width, bins.min))
+        let los = negative.isEmpty ? [Float(0)] : (0..<negative.counts.count).reversed().map {
+            Float(Swift.max(-Double(negative.offset + $0 + 1) * bins.width, bins.min))
         }
         let (l, h) = Self.search(los.count, his.count) { model.error(of: los[$0]...his[$1], scheme: scheme) }
         return scheme.adjusted(los[l]...his[h])

@@ -21,7 +21,7 @@ public struct PercentileObserver: RangeObserver {
         if scheme.symmetric {
             let magnitudes = bins.magnitudes()
             let maxAbs = Swift.max(-bins.min, bins.max)
-            let j = Self.firstReaching(magnitudes, percentile / 100 * bins.total)
+            let j = magnitudes.offset + Self.firstReaching(magnitudes.counts, percentile / 100 * bins.total)
             let m = Float(Swift.min(Double(j + 1) * bins.width, maxAbs))
             return scheme.adjusted(-m...m)
         }

@@ -36,38 +36,59 @@ struct BinnedDistribution {
     /// Upper end of bin `k`'s support.
     func upper(_ k: Int) -> Double { Swift.min(Double(first + k + 1) * width, max) }
 
-    /// Counts by magnitude: entry `m` holds the values with `|x|` in bin `m` of width `w`, i.e. signed
-    /// bin `m` plus signed bin `-m-1` (which holds `x` in `[-(m+1) w, -m w)`; a value exactly at
-    /// `-m w` lands one magnitude bin low, the one inexactness of folding).
-    func magnitudes() -> [Double] {
-        let last = first + counts.count - 1
-        let top = Swift.max(last, -first - 1)
-        var folded = [Double](repeating: 0, count: Swift.max(0, top + 1))
+    /// Counts by magnitude: magnitude bin `m` holds the values with `|x|` in `[m w, (m+1) w)`, i.e.
+    /// signed bin `m` plus signed bin `-m-1` (which holds `x` in `[-(m+1) w, -m w)`; a value exactly
+    /// at `-m w` lands one magnitude bin low, the one inexactness of folding).
+    func magnitudes() -> MagnitudeCounts {
+        var folded: [Int: Double] = [:]
         for (k, n) in counts.enumerated() where n > 0 {
             let index = first + k
-            folded[index >= 0 ? index : -index - 1] += n
+            folded[index >= 0 ? index : -index - 1, default: 0] += n
         }
-        while folded.last == 0 { folded.removeLast() }
-        return folded
+        return MagnitudeCounts(folded)
     }
 
-    /// The two sides of zero as magnitude counts: `positive[m]` = signed bin `m` (values >= 0),
-    /// `negative[m]` = signed bin `-m-1` (values < 0). Trailing empty bins dropped.
-    func sides() -> (positive: [Double], negative: [Double]) {
-        var positive: [Double] = [], negative: [Double] = []
-        for (k, n) in counts.enumerated() {
+    /// The two sides of zero as magnitude counts: `positive` from signed bins `m >= 0` (values >= 0),
+    /// `negative` from signed bins `-m-1` (values < 0).
+    func sides() -> (positive: MagnitudeCounts, negative: MagnitudeCounts) {
+        var positive: [Int: Double] = [:], negative: [Int: Double] = [:]
+        for (k, n) in counts.enumerated() where n > 0 {
             let index = first + k
-            if index >= 0 {
-                while positive.count < index { positive.append(0) }
-                positive.append(n)
-            } else {
-                let m = -index - 1
-                while negative.count <= m { negative.append(0) }
-                negative[m] += n
-            }
+            if index >= 0 { positive[index] = n } else { negative[-index - 1] = n }
         }
-        while positive.last == 0 { positive.removeLast() }
-        while negative.last == 0 { negative.removeLast() }
-        return (positive, negative)
+        return (MagnitudeCounts(positive), MagnitudeCounts(negative))
+    }
+}
+
+/// Counts over magnitude bins `offset ..< offset + counts.count` (bin `m` covers `[m w, (m+1) w)`),
+/// the first and last non-empty. Offset, not from 0, because data far from zero relative to the bin
+/// width (values in [1000, 1001]) would otherwise need a million empty bins below it.
+struct MagnitudeCounts {
+    let offset: Int
+    let counts: [Double]
+
+    init(_ sparse: [Int: Double]) {
+        guard let low = sparse.keys.min(), let high = sparse.keys.max() else {
+            offset = 0
+            counts = []
+            return
+        }
+        var dense = [Double](repeating: 0, count: high - low + 1)
+        for (m, n) in sparse { dense[m - low] = n }
+        offset = low
+        counts = dense
+    }
+
+    var isEmpty: Bool { counts.isEmpty }
+
+    /// The counts from bin 0, with `2^shift` bins merged into one, `shift` the smallest giving at most
+    /// `limit` bins: the [0, max] histogram TensorRT's procedure takes.
+    func fromZero(atMost limit: Int) -> (counts: [Double], shift: Int) {
+        let top = offset + counts.count - 1
+        var shift = 0
+        while top >> shift >= limit { shift += 1 }
+        var merged = [Double](repeating: 0, count: (top >> shift) + 1)
+        for (k, n) in counts.enumerated() { merged[(offset + k) >> shift] += n }
+        return (merged, shift)
     }
 }

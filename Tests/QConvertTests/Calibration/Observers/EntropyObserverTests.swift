@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func fewBinsAreNotClipped() {
-        #expect(EntropyObserver.threshold([3, 2, 1], targetBins: 128, width: 1, extent: 2.5) == 2.5)
+        #expect(EntropyObserver.threshold(MagnitudeCounts([0: 3, 1: 2, 2: 1]), targetBins: 128, width: 1, extent: 2.5) == 2.5)
         var h = Histogram()
         h.add([1, 1, 1])
         #expect(EntropyObserver().range(h, scheme: .int8Symmetric) == -1...1)
