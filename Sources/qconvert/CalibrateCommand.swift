@@ -40,7 +40,6 @@ struct CalibrateCommand: ParsableCommand {
     }
 
     func run() throws {
-        ProcessMemory.returnLargeBlocksToTheSystem()
         let options = ModelCalibration.Options(model: model, calibrationDirectory: calib, samples: samples,
                                                threads: threads, output: output)
         var bar: ProgressBar?
