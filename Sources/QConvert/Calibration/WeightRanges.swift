@@ -22,6 +22,11 @@ public enum WeightRanges {
         let channels = weight.shape[resolved]
         let inner = weight.shape[(resolved + 1)...].reduce(1, *)
         let outer = weight.shape[..<resolved].reduce(1, *)
+        if method == .minMax {
+            return minMax(weight, channels: channels, inner: inner, outer: outer).map { range in
+                range.map(scheme.adjusted) ?? 0...0
+            }
+        }
         var histograms = [Histogram](repeating: Histogram(), count: channels)
         weight.withElements(of: Float.self) { values in
             for o in 0..<outer {
@@ -33,5 +38,28 @@ public enum WeightRanges {
         }
         let observer = method.observer
         return histograms.map { observer.range($0, scheme: scheme) }
+    }
+
+    /// Min and max of each channel's finite elements in one pass (nil for a channel without any):
+    /// min-max needs no histogram, and a [K, N] MatMul weight on axis 1 would otherwise add one
+    /// element at a time.
+    static func minMax(_ weight: Tensor, channels: Int, inner: Int, outer: Int) -> [ClosedRange<Float>?] {
+        var low = [Float](repeating: .infinity, count: channels), high = [Float](repeating: -.infinity, count: channels)
+        weight.withElements(of: Float.self) { values in
+            var index = 0
+            for _ in 0..<outer {
+                for c in 0..<channels {
+                    for _ in 0..<inner {
+                        let x = values[index]
+                        if x.isFinite {
+                            low[c] = Swift.min(low[c], x)
+                            high[c] = Swift.max(high[c], x)
+                        }
+                        index += 1
+                    }
+                }
+            }
+        }
+        return zip(low, high).map { $0 <= $1 ? $0...$1 : nil }
     }
 }
