@@ -6,9 +6,10 @@ import Testing
 /// `qconvert calibrate` and `qconvert merge-stats` end to end, through the built binary.
 @Suite struct CalibrateCommandTests {
     static let twoInputs = Fixtures.root + "/calib/two_inputs"
+    let temporary = TemporaryDirectories()
 
     @Test func calibratesAndWritesStatistics() throws {
-        let out = FileChecks.temporaryDirectory() + "/stats.json"
+        let out = temporary.make() + "/stats.json"
         let result = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/npz_deflated",
                                     "--samples", "2", "-o", out])
         #expect(result.status == 0, "\(result.stderr)")
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func quietPrintsNothing() {
-        let out = FileChecks.temporaryDirectory() + "/stats.json"
+        let out = temporary.make() + "/stats.json"
         let result = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/test_data",
                                     "--quiet", "-o", out])
         #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.isEmpty)
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func mergeStatsEqualsTheLibraryMerge() throws {
-        let dir = FileChecks.temporaryDirectory()
+        let dir = temporary.make()
         for (name, folder) in [("a", "npz_stored"), ("b", "test_data")] {
             let result = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/" + folder,
                                         "--quiet", "-o", dir + "/\(name).json"])
@@ -45,7 +46,7 @@ import Testing
     }
 
     @Test func mergeStatsOfDifferentModelsFails() throws {
-        let dir = FileChecks.temporaryDirectory()
+        let dir = temporary.make()
         let single = Fixtures.root + "/calib/single_input"
         _ = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/test_data", "--quiet", "-o", dir + "/a.json"])
         _ = CLIRunner.run(["calibrate", single + "/model.onnx", "--calib", single + "/split", "--quiet", "-o", dir + "/b.json"])

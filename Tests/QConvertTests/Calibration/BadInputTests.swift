@@ -8,6 +8,7 @@ import Testing
 /// file (and the input). The CLI-level twins are in Tests/qconvertCLITests.
 @Suite struct BadInputTests {
     static let model = CalibrationTestModels.relu()
+    let temporary = TemporaryDirectories()
 
     /// Calibrates the folder and returns the error message (asserting it is one line).
     func failure(_ dir: String, model: Model = model) -> String {
@@ -27,7 +28,7 @@ import Testing
     func folder(withBad bad: Tensor) throws -> String {
         var samples = CalibrationTestModels.randomSamples(3)
         samples[1] = bad
-        return try CalibrationTestModels.npyFolder(samples)
+        return try CalibrationTestModels.npyFolder(samples, in: temporary)
     }
 
     @Test func wrongShape() throws {
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func emptyFolder() {
-        let dir = FileChecks.temporaryDirectory()
+        let dir = temporary.make()
         #expect(failure(dir) == "\(dir): no calibration samples (expected .npy or .npz files, or test_data_set_* folders)")
     }
 
@@ -75,7 +76,7 @@ import Testing
 
     @Test func corruptNpz() throws {
         let model = try ONNXReader.read(path: Fixtures.root + "/calib/two_inputs/model.onnx")
-        let dir = FileChecks.temporaryDirectory()
+        let dir = temporary.make()
         FileChecks.write(Array("PK not really".utf8), to: dir + "/0000.npz")
         #expect(failure(dir, model: model) == "\(dir)/0000.npz: not a zip archive (no end-of-central-directory record)")
     }
@@ -83,7 +84,7 @@ import Testing
     /// An archive whose directory is fine but whose data is damaged fails when its sample loads.
     @Test func corruptNpzData() throws {
         let model = try ONNXReader.read(path: Fixtures.root + "/calib/two_inputs/model.onnx")
-        let dir = FileChecks.temporaryDirectory()
+        let dir = temporary.make()
         var bytes = FileChecks.read(Fixtures.root + "/calib/two_inputs/npz_deflated/0002.npz")!
         for k in 60..<70 { bytes[k] = 0xFF }
         FileChecks.write(bytes, to: dir + "/0000.npz")
@@ -94,7 +95,7 @@ import Testing
     @Test func earliestFailureWins() throws {
         var samples = CalibrationTestModels.randomSamples(8)
         for k in [3, 5, 6] { samples[k] = Tensor(shape: [1, 4], scalars: [Float.nan, 0, 0, 0]) }
-        let dir = try CalibrationTestModels.npyFolder(samples)
+        let dir = try CalibrationTestModels.npyFolder(samples, in: temporary)
         #expect(failure(dir) == "\(dir)/0003.npy: input 'x' has a non-finite value (NaN or infinity) at flat index 0")
     }
 }

@@ -9,6 +9,7 @@ import Testing
 @Suite struct CalibrationDatasetTests {
     static let twoInputs = Fixtures.root + "/calib/two_inputs"
     static let single = Fixtures.root + "/calib/single_input"
+    let temporary = TemporaryDirectories()
 
     static func inputs(_ folder: String) throws -> [ValueInfo] {
         try ONNXReader.read(path: folder + "/model.onnx").graph.runtimeInputs
@@ -49,14 +50,14 @@ import Testing
     }
 
     @Test func splitNeedsAMultipleOfTheBatch() throws {
-        let dir = try CalibrationTestModels.npyFolder([Tensor(shape: [3, 3], scalars: [Float](repeating: 1, count: 9))])
+        let dir = try CalibrationTestModels.npyFolder([Tensor(shape: [3, 3], scalars: [Float](repeating: 1, count: 9))], in: temporary)
         #expect(throws: QConvertError("\(dir)/0000.npy: leading dimension 3 is not a multiple of the model's batch 2 (input 'input' has shape [2, 3])")) {
             _ = try CalibrationDataset(directory: dir, inputs: Self.inputs(Self.single))
         }
     }
 
     @Test func singleInputTakesAnUnnamedNpzArray() throws {
-        let dir = FileChecks.temporaryDirectory()
+        let dir = temporary.make()
         // A stored archive of one member named arr_0.npy holding x of sample 0.
         let npy = try Npy.encode(Tensor(shape: [1, 4], scalars: [Float(-1.5), -0.5, 0.5, 1.5]))
         FileChecks.write(ZipFixture.stored(name: "arr_0.npy", contents: npy), to: dir + "/a.npz")
@@ -66,13 +67,13 @@ import Testing
     }
 
     @Test func layoutErrors() throws {
-        let mixed = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(1))
+        let mixed = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(1), in: temporary)
         FileChecks.write([0], to: mixed + "/b.npz")
         let x = [ValueInfo(name: "x", elementType: .float, shape: [.value(1), .value(4)])]
         #expect(throws: QConvertError("\(mixed): mixes .npy and .npz files; use one layout")) {
             _ = try CalibrationDataset(directory: mixed, inputs: x)
         }
-        let other = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(1))
+        let other = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(1), in: temporary)
         FileChecks.write([0], to: other + "/notes.txt")
         #expect(throws: QConvertError("\(other)/notes.txt: not a calibration sample (expected .npy or .npz files, or test_data_set_* folders)")) {
             _ = try CalibrationDataset(directory: other, inputs: x)

@@ -6,6 +6,8 @@ import Testing
 
 /// The statistics file: exact round trip, model identity, merging, and ranges by method.
 @Suite struct CalibrationStatsTests {
+    let temporary = TemporaryDirectories()
+
     static func model(_ input: String = "x") -> Model {
         Model(graph: Graph(
             nodes: [Node(name: "relu", opType: "Relu", inputs: [input], outputs: ["y"])],
@@ -24,7 +26,7 @@ import Testing
     }
 
     @Test func saveAndLoadRoundTrip() throws {
-        let dir = FileChecks.temporaryDirectory()
+        let dir = temporary.make()
         let stats = Self.stats([-1.5, 0.1, 2.75, 1e-30], samples: ["a.npy", "b.npy"])
         try stats.save(to: dir + "/stats.json")
         let loaded = try CalibrationStats.load(path: dir + "/stats.json")
@@ -85,7 +87,7 @@ import Testing
         (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":1,"samples":["a"],"tensors":[{"name":"t","count":1,"non_finite":0,"min":1,"max":1,"exponent":-23,"first":8388608,"counts":[2]}]}"#, "tensor 't': histogram bins do not add up"),
     ])
     func loadErrorsAreOneLineNamingTheFile(content: String, message: String) {
-        let path = FileChecks.temporaryDirectory() + "/bad.json"
+        let path = temporary.make() + "/bad.json"
         FileChecks.write(Array(content.utf8), to: path)
         #expect {
             _ = try CalibrationStats.load(path: path)

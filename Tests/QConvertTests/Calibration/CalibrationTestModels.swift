@@ -22,9 +22,9 @@ enum CalibrationTestModels {
         ))
     }
 
-    /// Writes `samples` as 0000.npy, 0001.npy... into a fresh folder and returns it.
-    static func npyFolder(_ samples: [Tensor]) throws -> String {
-        let dir = FileChecks.temporaryDirectory("qconvert-calib")
+    /// Writes `samples` as 0000.npy, 0001.npy... into a fresh folder of `temporary` and returns it.
+    static func npyFolder(_ samples: [Tensor], in temporary: TemporaryDirectories) throws -> String {
+        let dir = temporary.make()
         for (index, sample) in samples.enumerated() {
             try Npy.write(sample, to: dir + "/" + fileName(index))
         }

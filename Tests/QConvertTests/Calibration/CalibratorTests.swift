@@ -8,6 +8,7 @@ import Testing
 /// The calibration runner: what it observes, and results independent of threads and sharding.
 @Suite struct CalibratorTests {
     static let model = CalibrationTestModels.relu(width: 64)
+    let temporary = TemporaryDirectories()
 
     func calibrate(_ dir: String, threads: Int, model: Model = model) throws -> CalibrationStats {
         let dataset = try CalibrationDataset(directory: dir, inputs: model.graph.runtimeInputs)
@@ -34,7 +35,7 @@ import Testing
     }
 
     @Test func resultsDoNotDependOnThreads() throws {
-        let dir = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(40, width: 64))
+        let dir = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(40, width: 64), in: temporary)
         let one = try calibrate(dir, threads: 1)
         #expect(one.tensors["x"]?.count == 40 * 64)
         for threads in [2, 3, 8] {
@@ -46,9 +47,9 @@ import Testing
     /// hence identical ranges for every method.
     @Test func shardsMergeToTheSameStatistics() throws {
         let samples = CalibrationTestModels.randomSamples(64, width: 64, seed: 11)
-        let all = try calibrate(CalibrationTestModels.npyFolder(samples), threads: 2)
+        let all = try calibrate(CalibrationTestModels.npyFolder(samples, in: temporary), threads: 2)
         let shards = try (0..<4).map { shard in
-            try calibrate(CalibrationTestModels.npyFolder(Array(samples[(shard * 16)..<(shard * 16 + 16)])), threads: 2)
+            try calibrate(CalibrationTestModels.npyFolder(Array(samples[(shard * 16)..<(shard * 16 + 16)]), in: temporary), threads: 2)
         }
         let merged = try CalibrationStats.merged(shards)
         #expect(merged.tensors == all.tensors)
@@ -61,7 +62,7 @@ import Testing
     }
 
     @Test func chosenTensorsOnly() throws {
-        let dir = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(3, width: 64))
+        let dir = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(3, width: 64), in: temporary)
         let dataset = try CalibrationDataset(directory: dir, inputs: Self.model.graph.runtimeInputs)
         let stats = try Calibrator.calibrate(Self.model, dataset: dataset, options: .init(threads: 1, tensors: ["r"]))
         #expect(Array(stats.tensors.keys) == ["r"])
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func progressReportsEverySample() throws {
-        let dir = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(10, width: 64))
+        let dir = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(10, width: 64), in: temporary)
         let dataset = try CalibrationDataset(directory: dir, inputs: Self.model.graph.runtimeInputs)
         let seen = Counter()
         _ = try Calibrator.calibrate(Self.model, dataset: dataset, options: .init(threads: 3)) { done in seen.record(done) }

@@ -8,6 +8,7 @@ import Testing
 @Suite struct NpzTests {
     static let stored = Fixtures.root + "/calib/two_inputs/npz_stored/0001.npz"
     static let deflated = Fixtures.root + "/calib/two_inputs/npz_deflated/0001.npz"
+    let temporary = TemporaryDirectories()
 
     /// Sample 1: x = (arange(4) - 1.5) * 2, y = arange(6).reshape(1, 2, 3) / 4 - 1.
     @Test(arguments: [stored, deflated])
@@ -23,7 +24,7 @@ import Testing
     func error(patching source: String, _ patch: (inout [UInt8]) -> Void) -> String {
         var bytes = FileChecks.read(source)!
         patch(&bytes)
-        let path = FileChecks.temporaryDirectory() + "/bad.npz"
+        let path = temporary.make() + "/bad.npz"
         FileChecks.write(bytes, to: path)
         do {
             _ = try Npz(path: path).array(named: "x")
