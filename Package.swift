@@ -58,7 +58,9 @@ let package = Package(
         .testTarget(name: "QConvertIRTests", dependencies: ["QConvertIR"]),
         .testTarget(name: "QConvertONNXTests", dependencies: ["QConvertONNX", "QConvertTestSupport"]),
         .testTarget(name: "QConvertTests", dependencies: ["QConvert", "QConvertTestSupport"]),
-        .testTarget(name: "qconvertCLITests", dependencies: ["QConvertTestSupport"]),
+        /// Runs the built `qconvert` binary (see QConvertTestSupport/CLIRunner.swift); depending on the
+        /// executable target makes `swift test` build it first.
+        .testTarget(name: "qconvertCLITests", dependencies: ["QConvertTestSupport", "qconvert"]),
     ],
     cxxLanguageStandard: .cxx17
 )

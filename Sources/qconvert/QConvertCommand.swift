@@ -13,7 +13,8 @@ struct QConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qconvert",
         abstract: "Post-training int8 quantization of ONNX models.",
-        subcommands: [InspectCommand.self, PrepareCommand.self, RunCommand.self, CopyCommand.self]
+        subcommands: [InspectCommand.self, PrepareCommand.self, RunCommand.self, CopyCommand.self, CalibrateCommand.self,
+                      MergeStatsCommand.self]
     )
 
     static func main() {

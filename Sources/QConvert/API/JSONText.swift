@@ -3,10 +3,11 @@ import Foundation
 /// JSON encoding used for every machine-readable output: snake_case keys, sorted, pretty-printed, so
 /// the same data always gives the same bytes.
 public enum JSONText {
-    public static func encode<T: Encodable>(_ value: T) throws -> String {
+    /// `pretty: false` puts everything on one line, for large files such as calibration statistics.
+    public static func encode<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 

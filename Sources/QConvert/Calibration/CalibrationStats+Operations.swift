@@ -1,0 +1,90 @@
+import Foundation
+import QConvertIR
+import QConvertONNX
+
+/// Saving, loading, merging and turning statistics into ranges: the library API behind
+/// `calibrate`, `merge-stats`, and `quantize --save-stats/--load-stats/--method`.
+extension CalibrationStats {
+    /// Writes the statistics as JSON, atomically (nothing is left behind on failure).
+    public func save(to path: String) throws {
+        let text = try JSONText.encode(self, pretty: false) + "\n"
+        let file = try AtomicFile(destination: path)
+        try file.write(Array(text.utf8))
+        try file.commit()
+    }
+
+    /// Reads a statistics file; every failure is one line naming the file.
+    public static func load(path: String) throws -> CalibrationStats {
+        do {
+            let file = try MappedFile(path: path)
+            let data = file.bytes.isEmpty ? Data() : Data(file.bytes)
+            return try JSONText.decode(CalibrationStats.self, from: data)
+        } catch let error as QConvertError {
+            throw error.context(path)
+        } catch let error as DecodingError {
+            throw QConvertError("\(path): not a valid statistics file: \(Self.describe(error))")
+        } catch {
+            throw QConvertError("\(path): not a valid statistics file: \(error)")
+        }
+    }
+
+    /// Fails unless these statistics were gathered on `model` (same `ModelFingerprint`).
+    public func check(against model: Model) throws {
+        let identity = ModelIdentity(model)
+        guard identity.fingerprint == self.model.fingerprint else {
+            throw QConvertError("statistics are for another model (fingerprint \(self.model.fingerprint), inputs \(self.model.inputs.joined(separator: ", ")); this model's fingerprint is \(identity.fingerprint))")
+        }
+    }
+
+    /// Statistics of all `parts` together: exactly what one calibration over all their samples
+    /// gives (histograms merge exactly), samples in the order of `parts`. All parts must describe the
+    /// same model.
+    public static func merged(_ parts: [CalibrationStats]) throws -> CalibrationStats {
+        guard var result = parts.first else { throw QConvertError("nothing to merge") }
+        for (index, part) in parts.enumerated().dropFirst() {
+            guard part.model == result.model else {
+                throw QConvertError("statistics \(index + 1) are for another model (fingerprint \(part.model.fingerprint), the first's is \(result.model.fingerprint))")
+            }
+            result.sampleCount += part.sampleCount
+            result.samples += part.samples
+            for (name, histogram) in part.tensors {
+                result.tensors[name, default: Histogram()].merge(histogram)
+            }
+        }
+        return result
+    }
+
+    /// The clipping range of every tensor with data, by `method` on `scheme`'s grid (tensors
+    /// without a finite value are left out). Tensors are spread over `threads` threads; each result
+    /// depends on its own histogram only.
+    public func ranges(
+        method: CalibrationMethod, scheme: QuantizationScheme, threads: Int = Parallel.defaultThreads
+    ) -> [String: ClosedRange<Float>] {
+        let names = tensors.keys.sorted().filter { tensors[$0]!.count > 0 }
+        let histograms = names.map { tensors[$0]! }
+        let observer = method.observer
+        var results = [ClosedRange<Float>](repeating: 0...0, count: names.count)
+        results.withUnsafeMutableBufferPointer { out in
+            Parallel.forEach(count: names.count, grain: 1, threads: threads) { range in
+                for index in range { out[index] = observer.range(histograms[index], scheme: scheme) }
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: zip(names, results))
+    }
+
+    /// One line for a JSON decoding failure: what was wrong and where.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+            return keys.isEmpty ? "" : " at \(keys)"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing '\(key.stringValue)'\(path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "wrong type\(path(context)): \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return "\(context.debugDescription.split(separator: "\n").first ?? "corrupt JSON")\(path(context))"
+        @unknown default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// TensorRT's entropy calibration: the clipping threshold whose quantized distribution loses the
+/// least information (KL divergence) against the full one.
+///
+/// On a magnitude histogram `bin[0..<K]` of width `w` (TensorRT: 2048 bins), for every candidate
+/// `i` in `L...K` (`L` = target bins, 128 for int8):
+///     P = bin[0..<i], with the outliers sum(bin[i..<K]) added to P[i-1]
+///     Q = bin[0..<i] merged into L groups of floor(i / L) bins (the last group takes the rest),
+///         each group's total spread evenly over the group's bins where P is non-zero
+///     P and Q smoothed (zeros get eps = 1e-4, taken evenly from the non-zeros; MXNet's rule, the
+///     open reference ONNX Runtime also uses), divergence = sum P/|P| * ln((P/|P|) / (Q/|Q|))
+/// and the threshold is `(m + 0.5) w` for the `i = m` of least divergence (first on ties), capped at
+/// the largest magnitude. (ONNX Runtime and MXNet return `m w`; half a bin apart.)
+///
+/// Symmetric schemes: on `|x|` with `L = levels / 2` (128), range `[-T, T]`.
+/// Asymmetric schemes (TensorRT defines none): each side of zero is calibrated on its own, with
+/// the side's share of the grid's levels as `L` (in proportion to the side's extent in the data, so
+/// all 256 for a one-signed tensor such as a ReLU output, whose grid spends every level on that
+/// side); a side whose share is under 2 levels, or with at most `L` bins, is not clipped.
+///
+/// The magnitude histogram is the stored one folded at zero (width `2^e`: 1024 to 2048 bins over
+/// the data, so 512 to 2048 over a side), with bins merged in pairs while `[0, max]` spans more than
+/// 2048 (data far from zero relative to its spread).
+public struct EntropyObserver: RangeObserver {
+    public init() {}
+
+    public func range(_ histogram: Histogram, scheme: QuantizationScheme) -> ClosedRange<Float> {
+        guard histogram.count > 0 else { return 0...0 }
+        let bins = BinnedDistribution(histogram)
+        if scheme.symmetric {
+            let maxAbs = Swift.max(-bins.min, bins.max)
+            let t = Self.threshold(bins.magnitudes(), targetBins: (scheme.levels + 1) / 2, width: bins.width, extent: maxAbs)
+            return scheme.adjusted(-Float(t)...Float(t))
+        }
+        let sides = bins.sides()
+        let positive = Swift.max(bins.max, 0), negative = Swift.max(-bins.min, 0)
+        guard positive + negative > 0 else { return 0...0 }
+        let positiveLevels = Int((Double(scheme.levels) * positive / (positive + negative)).rounded())
+        let hi = Self.threshold(sides.positive, targetBins: positiveLevels, width: bins.width, extent: positive)
+        let lo = Self.threshold(sides.negative, targetBins: scheme.levels - positiveLevels, width: bins.width, extent: negative)
+        return scheme.adjusted(-Float(lo)...Float(hi))
+    }
+
+    /// The TensorRT threshold for one side's magnitudes, at most `extent`.
+    static func threshold(_ side: MagnitudeCounts, targetBins: Int, width: Double, extent: Double) -> Double {
+        guard targetBins >= 2, !side.isEmpty else { return extent }
+        let (bins, shift) = side.fromZero(atMost: Histogram.binCount)
+        guard bins.count > targetBins else { return extent }
+        let m = bestBinCount(bins, targetBins: targetBins)
+        return Swift.min((Double(m) + 0.5) * width * Double(1 << shift), extent)
+    }
+
+    /// The `i` in `targetBins...bins.count` of least divergence (see the type's comment).
+    static func bestBinCount(_ bins: [Double], targetBins: Int) -> Int {
+        let table = PrefixTable(bins)
+        var best = (i: bins.count, divergence: Double.infinity)
+        for i in targetBins...bins.count {
+            let divergence = self.divergence(table, keeping: i, targetBins: targetBins)
+            if divergence < best.divergence { best = (i, divergence) }
+        }
+        return best.i
+    }
+
+    /// Running sums over the bins so each candidate costs one logarithm per non-empty bin.
+    struct PrefixTable {
+        let bins: [Double]
+        /// `sums[k]` = sum of bins[0..<k]; `zeros[k]` = empty bins among bins[0..<k].
+        let sums: [Double]
+        let zeros: [Int]
+
+        init(_ bins: [Double]) {
+            self.bins = bins
+            var sums = [0.0], zeros = [0]
+            for n in bins {
+                sums.append(sums.last! + n)
+                zeros.append(zeros.last! + (n == 0 ? 1 : 0))
+            }
+            self.sums = sums
+            self.zeros = zeros
+        }
+    }
+
+    /// KL(P || Q) for candidate `i`, as the type's comment defines P, Q and the smoothing, without
+    /// building them: smoothing keeps each total (`|P|` = all counts, `|Q|` = sum(bins[0..<i])), Q
+    /// is constant over a group's non-empty bins, and empty bins (eps in both) contribute 0, so
+    ///     KL = (1/|P|) [sum_k ps_k ln ps_k - sum_g S_g ln qs_g] + ln(|Q| / |P|)
+    /// over P's non-empty bins k, with `ps`, `qs` the smoothed values and `S_g` = sum of `ps` in group
+    /// g. Infinity when Q is empty or smoothing would make a value non-positive.
+    static func divergence(_ t: PrefixTable, keeping i: Int, targetBins: Int, eps: Double = 1e-4) -> Double {
+        let pTotal = t.sums[t.bins.count], qTotal = t.sums[i]
+        guard qTotal > 0 else { return .infinity }
+        let tail = pTotal - t.sums[i]
+        let pLast = t.bins[i - 1] + tail
+        let zerosP = t.zeros[i - 1] + (pLast == 0 ? 1 : 0)
+        let takenP = eps * Double(zerosP) / Double(i - zerosP)
+        let size = i / targetBins
+        var groups: [(nonZero: Int, value: Double, pSum: Double)] = []
+        groups.reserveCapacity(targetBins)
+        var zerosQ = zerosP
+        for g in 0..<targetBins {
+            let start = g * size, end = g == targetBins - 1 ? i : start + size
+            var nonZero = (end - start) - (t.zeros[end] - t.zeros[start])
+            var pSum = t.sums[end] - t.sums[start]
+            if end == i {
+                if t.bins[i - 1] == 0 && pLast != 0 { nonZero += 1 }
+                pSum += tail
+            }
+            let value = nonZero > 0 ? (t.sums[end] - t.sums[start]) / Double(nonZero) : 0
+            if nonZero > 0 && value == 0 { zerosQ += nonZero }
+            groups.append((nonZero, value, pSum - takenP * Double(nonZero)))
+        }
+        let takenQ = eps * Double(zerosQ) / Double(i - zerosQ)
+        var sum = 0.0
+        for k in 0..<i {
+            let p = k == i - 1 ? pLast : t.bins[k]
+            guard p != 0 else { continue }
+            let ps = p - takenP
+            guard ps > 0 else { return .infinity }
+            sum += ps * log(ps)
+        }
+        for group in groups where group.nonZero > 0 {
+            let qs = group.value == 0 ? eps : group.value - takenQ
+            guard qs > 0 else { return .infinity }
+            sum -= group.pSum * log(qs)
+        }
+        return sum / pTotal + log(qTotal / pTotal)
+    }
+}

@@ -1,0 +1,48 @@
+import QConvertIR
+
+/// Checks one calibration tensor against the model input it feeds, before anything runs: element
+/// type, rank, fixed dimensions, and finiteness.
+///
+/// Why here and not only in the interpreter: the error must name the file the user has to fix (a
+/// NaN in sample 1,734 of 5,000 is otherwise a needle in a haystack), and a NaN would poison every
+/// histogram downstream without failing anything.
+enum SampleValidation {
+    static func check(_ tensor: Tensor, against input: ValueInfo, file: String) throws {
+        let name = input.name
+        if let type = input.tensorType {
+            guard tensor.dataType == type.elementType else {
+                throw QConvertError("\(file): input '\(name)' must be \(type.elementType), got \(tensor.dataType)")
+            }
+            if let dims = type.shape {
+                let expected = "[" + dims.map(\.description).joined(separator: ", ") + "]"
+                guard dims.count == tensor.rank else {
+                    throw QConvertError("\(file): input '\(name)' must have shape \(expected), got \(tensor.shape)")
+                }
+                for (axis, dim) in dims.enumerated() {
+                    if case .value(let size) = dim, size > 0, tensor.shape[axis] != size {
+                        throw QConvertError("\(file): input '\(name)' must have shape \(expected), got \(tensor.shape) (axis \(axis))")
+                    }
+                }
+            }
+        }
+        if let index = firstNonFinite(tensor) {
+            throw QConvertError("\(file): input '\(name)' has a non-finite value (NaN or infinity) at flat index \(index)")
+        }
+    }
+
+    /// Flat index of the first NaN or infinity in a floating-point tensor; nil if none (or not float).
+    static func firstNonFinite(_ tensor: Tensor) -> Int? {
+        switch tensor.dataType {
+        case .float:
+            return tensor.withElements(of: Float.self) { values in values.firstIndex { !$0.isFinite } }
+        case .double:
+            return tensor.withElements(of: Double.self) { values in values.firstIndex { !$0.isFinite } }
+        case .float16, .bfloat16:
+            // Exponent bits all ones means infinity or NaN in both formats.
+            let mask: UInt16 = tensor.dataType == .float16 ? 0x7C00 : 0x7F80
+            return tensor.withElements(of: UInt16.self) { values in values.firstIndex { $0 & mask == mask } }
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import CZlib
+import QConvertIR
+import QConvertONNX
+
+/// The members of a zip archive, read through its central directory; stored and deflated members
+/// only, each checked against its CRC-32.
+///
+/// Why a reader of our own: `.npz` calibration files are zip archives (numpy's `savez` stores,
+/// `savez_compressed` deflates), and a small reader over a memory map keeps stored members zero-copy.
+/// Zip64, encryption and multi-disk archives are rejected with a one-line error (numpy writes none of
+/// them for files under 4 GB). Errors name the archive and, where it applies, the member.
+public final class ZipArchive {
+    /// A central-directory entry.
+    public struct Member {
+        public let name: String
+        let method: UInt16
+        let crc: UInt32
+        let compressedSize: Int
+        let uncompressedSize: Int
+        let localHeaderOffset: Int
+    }
+
+    public let path: String
+    public let members: [Member]
+    private let file: MappedFile
+
+    public init(path: String) throws {
+        self.path = path
+        do {
+            file = try MappedFile(path: path)
+            members = try Self.centralDirectory(file.bytes)
+        } catch let error as QConvertError {
+            throw error.context(path)
+        }
+    }
+
+    /// The uncompressed bytes of `member`, valid as long as the returned owner lives.
+    public func contents(of member: Member) throws -> (bytes: UnsafeRawBufferPointer, owner: AnyObject) {
+        do {
+            let bytes = file.bytes
+            let local = member.localHeaderOffset
+            guard local + 30 <= bytes.count, bytes.u32(local) == 0x0403_4b50 else {
+                throw QConvertError("local header missing (corrupt archive)")
+            }
+            let start = local + 30 + Int(bytes.u16(local + 26)) + Int(bytes.u16(local + 28))
+            guard start + member.compressedSize <= bytes.count else { throw QConvertError("truncated archive") }
+            let stored = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + member.compressedSize)])
+            let result: (bytes: UnsafeRawBufferPointer, owner: AnyObject)
+            if member.method == 0 {
+                guard member.compressedSize == member.uncompressedSize else { throw QConvertError("stored sizes disagree (corrupt archive)") }
+                result = (stored, file)
+            } else {
+                let storage = try TensorStorage(byteCount: member.uncompressedSize) { out in
+                    try Self.inflate(stored, into: out)
+                }
+                result = (storage.bytes, storage)
+            }
+            let crc = result.bytes.isEmpty ? 0 : crc32(0, result.bytes.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(result.bytes.count))
+            guard UInt32(crc) == member.crc else { throw QConvertError("CRC-32 mismatch (corrupt archive)") }
+            return result
+        } catch let error as QConvertError {
+            throw error.context("\(path): member '\(member.name)'")
+        }
+    }
+
+    /// Raw-deflate decompression of exactly `out.count` bytes.
+    static func inflate(_ input: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw QConvertError("cannot start zlib")
+        }
+        defer { inflateEnd(&stream) }
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(input.count)
+        stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(out.count)
+        let status = CZlib.inflate(&stream, Z_FINISH)
+        guard status == Z_STREAM_END, Int(stream.total_out) == out.count else {
+            let reason = stream.msg.map { String(cString: $0) } ?? (status == Z_BUF_ERROR ? "data ends early or is longer than declared" : "zlib status \(status)")
+            throw QConvertError("corrupt deflate data (\(reason))")
+        }
+    }
+
+    /// Parses the end-of-central-directory record and the entries it points to.
+    static func centralDirectory(_ bytes: UnsafeRawBufferPointer) throws -> [Member] {
+        guard let end = endRecord(bytes) else { throw QConvertError("not a zip archive (no end-of-central-directory record)") }
+        if end >= 20 && bytes.u32(end - 20) == 0x0706_4b50 {
+            throw QConvertError("zip64 archives are not supported")
+        }
+        let disk = bytes.u16(end + 4), cdDisk = bytes.u16(end + 6)
+        let entriesHere = bytes.u16(end + 8), entries = bytes.u16(end + 10)
+        let size = Int(bytes.u32(end + 12)), offset = Int(bytes.u32(end + 16))
+        if entries == 0xFFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
+            throw QConvertError("zip64 archives are not supported")
+        }
+        guard disk == 0, cdDisk == 0, entriesHere == entries else {
+            throw QConvertError("multi-disk (split) zip archives are not supported")
+        }
+        guard offset + size <= end else { throw QConvertError("central directory lies outside the file (corrupt archive)") }
+        var members: [Member] = []
+        var at = offset
+        for _ in 0..<Int(entries) {
+            guard at + 46 <= offset + size, bytes.u32(at) == 0x0201_4b50 else {
+                throw QConvertError("central directory entry \(members.count + 1) is corrupt")
+            }
+            let flags = bytes.u16(at + 8), method = bytes.u16(at + 10)
+            let nameLength = Int(bytes.u16(at + 28))
+            let next = at + 46 + nameLength + Int(bytes.u16(at + 30)) + Int(bytes.u16(at + 32))
+            guard next <= offset + size else { throw QConvertError("central directory entry \(members.count + 1) is corrupt") }
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(at + 46)..<(at + 46 + nameLength)]), as: UTF8.self)
+            let compressed = bytes.u32(at + 20), uncompressed = bytes.u32(at + 24), local = bytes.u32(at + 42)
+            if compressed == 0xFFFF_FFFF || uncompressed == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
+                throw QConvertError("member '\(name)': zip64 archives are not supported")
+            }
+            if flags & 0x41 != 0 { throw QConvertError("member '\(name)': encrypted archives are not supported") }
+            if bytes.u16(at + 34) != 0 { throw QConvertError("multi-disk (split) zip archives are not supported") }
+            guard method == 0 || method == 8 else {
+                throw QConvertError("member '\(name)': compression method \(method) is not supported (stored and deflate are)")
+            }
+            members.append(Member(name: name, method: method, crc: bytes.u32(at + 16), compressedSize: Int(compressed),
+                                  uncompressedSize: Int(uncompressed), localHeaderOffset: Int(local)))
+            at = next
+        }
+        return members
+    }
+
+    /// Offset of the end-of-central-directory record: the last signature whose comment length
+    /// reaches exactly to the end of the file.
+    static func endRecord(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= 22 else { return nil }
+        var at = bytes.count - 22
+        let lowest = Swift.max(0, bytes.count - 22 - 65535)
+        while at >= lowest {
+            if bytes.u32(at) == 0x0605_4b50 && at + 22 + Int(bytes.u16(at + 20)) == bytes.count { return at }
+            at -= 1
+        }
+        return nil
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Little-endian integers at a byte offset (callers check bounds).
+    func u16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
+    func u32(_ at: Int) -> UInt32 { UInt32(u16(at)) | UInt32(u16(at + 2)) << 16 }
+}

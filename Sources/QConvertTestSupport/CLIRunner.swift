@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the built `qconvert` executable the way a user would, capturing stdout, stderr and the exit
+/// status, for tests of the command line (argument parsing, one-line errors, exit codes, files
+/// written or not).
+///
+/// The binary is `$QCONVERT_BIN` if set, else `qconvert` next to the test executable (SwiftPM puts
+/// both in `.build/<config>/`; the CLI test target depends on the executable so it is built first).
+public enum CLIRunner {
+    /// What a run produced. `status` is the exit code, or 128 + signal if the process was killed.
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    public static var binary: String {
+        if let path = getenv("QCONVERT_BIN") { return String(cString: path) }
+        let me = CommandLine.arguments[0]
+        let folder = me.lastIndex(of: "/").map { String(me[..<$0]) } ?? "."
+        return folder + "/qconvert"
+    }
+
+    /// Runs `qconvert arguments...` (stdin from /dev/null) and waits for it.
+    public static func run(_ arguments: [String]) -> Result {
+        let scratch = FileChecks.temporaryDirectory("qconvert-cli")
+        let outPath = scratch + "/stdout", errPath = scratch + "/stderr"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            return Result(status: -1, stdout: "", stderr: "cannot run \(binary): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let text = { (path: String) in String(decoding: FileChecks.read(path) ?? [], as: UTF8.self) }
+        defer {
+            unlink(outPath)
+            unlink(errPath)
+            rmdir(scratch)
+        }
+        return Result(status: code, stdout: text(outPath), stderr: text(errPath))
+    }
+}

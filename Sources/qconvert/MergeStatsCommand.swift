@@ -1,0 +1,29 @@
+import ArgumentParser
+import QConvert
+
+/// `qconvert merge-stats a.json b.json ... -o all.json`: combine statistics calibrated in shards.
+struct MergeStatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge-stats",
+        abstract: "Merge calibration statistics of the same model (e.g. from shards) into one file.",
+        discussion: """
+            The result is exactly what calibrating all the shards' samples in one run gives: min/max \
+            and histograms merge without loss. All files must come from the same model.
+            """
+    )
+
+    @Argument(help: "Statistics files written by qconvert calibrate.")
+    var inputs: [String]
+
+    @Option(name: .shortAndLong, help: "Where to write the merged statistics.")
+    var output: String
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one statistics file") }
+    }
+
+    func run() throws {
+        let merged = try ModelCalibration.merge(inputs, output: output)
+        Terminal.note("merged \(inputs.count) files: \(merged.sampleCount) samples, \(merged.tensors.count) tensors; wrote \(output)")
+    }
+}

@@ -1,0 +1,114 @@
+@testable import QConvert
+import QConvertIR
+import QConvertONNX
+import QConvertTestSupport
+import Testing
+
+/// The three dataset layouts on the fixtures made by Scripts/make-calib-fixtures.py, whose values
+/// are formulas stated there.
+@Suite struct CalibrationDatasetTests {
+    static let twoInputs = Fixtures.root + "/calib/two_inputs"
+    static let single = Fixtures.root + "/calib/single_input"
+    let temporary = TemporaryDirectories()
+
+    static func inputs(_ folder: String) throws -> [ValueInfo] {
+        try ONNXReader.read(path: folder + "/model.onnx").graph.runtimeInputs
+    }
+
+    /// Sample k: x = (arange(4) - 1.5) * (k + 1), y = arange(6) / 4 - k, whatever the layout.
+    @Test(arguments: ["npz_stored", "npz_deflated", "test_data"])
+    func everyLayoutGivesTheSameSamples(folder: String) throws {
+        let dataset = try CalibrationDataset(directory: Self.twoInputs + "/" + folder, inputs: Self.inputs(Self.twoInputs))
+        #expect(dataset.layout == (folder == "test_data" ? .onnxTestData : .npz))
+        #expect(dataset.count == 3)
+        for k in 0..<3 {
+            let sample = try dataset.sample(k)
+            let scale = Float(k + 1)
+            #expect(sample["x"]?.scalars(of: Float.self) == [-1.5, -0.5, 0.5, 1.5].map { $0 * scale })
+            #expect(sample["y"]?.scalars(of: Float.self) == (0..<6).map { Float($0) / 4 - Float(k) })
+        }
+    }
+
+    @Test func sourcesAreSortedAndTrailingSlashIsIgnored() throws {
+        let dataset = try CalibrationDataset(directory: Self.twoInputs + "/test_data/", inputs: Self.inputs(Self.twoInputs))
+        #expect(dataset.sources == (0..<3).map { Self.twoInputs + "/test_data/test_data_set_\($0)" })
+    }
+
+    /// 0000.npy is [6, 3] for a model batch of 2: three samples, rows 0-1, 2-3, 4-5 of arange(18) - 8.
+    @Test func batchedNpyIsSplit() throws {
+        let dataset = try CalibrationDataset(directory: Self.single + "/split", inputs: Self.inputs(Self.single))
+        let file = Self.single + "/split/0000.npy"
+        #expect(dataset.sources == [file + "[0]", file + "[1]", file + "[2]", Self.single + "/split/0001.npy"])
+        #expect(try dataset.sample(1)["input"]?.scalars(of: Float.self) == [-2, -1, 0, 1, 2, 3])
+        #expect(try dataset.sample(1)["input"]?.shape == [2, 3])
+        #expect(try dataset.sample(3)["input"]?.scalars(of: Float.self) == [0, -1, -2, -3, -4, -5])
+    }
+
+    @Test func limitCountsSamplesNotFiles() throws {
+        let dataset = try CalibrationDataset(directory: Self.single + "/split", inputs: Self.inputs(Self.single), limit: 2)
+        #expect(dataset.count == 2)
+    }
+
+    @Test func splitNeedsAMultipleOfTheBatch() throws {
+        let dir = try CalibrationTestModels.npyFolder([Tensor(shape: [3, 3], scalars: [Float](repeating: 1, count: 9))], in: temporary)
+        #expect(throws: QConvertError("\(dir)/0000.npy: leading dimension 3 is not a multiple of the model's batch 2 (input 'input' has shape [2, 3])")) {
+            _ = try CalibrationDataset(directory: dir, inputs: Self.inputs(Self.single))
+        }
+    }
+
+    @Test func singleInputTakesAnUnnamedNpzArray() throws {
+        let dir = temporary.make()
+        // A stored archive of one member named arr_0.npy holding x of sample 0.
+        let npy = try Npy.encode(Tensor(shape: [1, 4], scalars: [Float(-1.5), -0.5, 0.5, 1.5]))
+        FileChecks.write(ZipFixture.stored(name: "arr_0.npy", contents: npy), to: dir + "/a.npz")
+        let inputs = [ValueInfo(name: "x", elementType: .float, shape: [.value(1), .value(4)])]
+        let dataset = try CalibrationDataset(directory: dir, inputs: inputs)
+        #expect(try dataset.sample(0)["x"]?.scalars(of: Float.self) == [-1.5, -0.5, 0.5, 1.5])
+    }
+
+    @Test func layoutErrors() throws {
+        let mixed = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(1), in: temporary)
+        FileChecks.write([0], to: mixed + "/b.npz")
+        let x = [ValueInfo(name: "x", elementType: .float, shape: [.value(1), .value(4)])]
+        #expect(throws: QConvertError("\(mixed): mixes .npy and .npz files; use one layout")) {
+            _ = try CalibrationDataset(directory: mixed, inputs: x)
+        }
+        let other = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(1), in: temporary)
+        FileChecks.write([0], to: other + "/notes.txt")
+        #expect(throws: QConvertError("\(other)/notes.txt: not a calibration sample (expected .npy or .npz files, or test_data_set_* folders)")) {
+            _ = try CalibrationDataset(directory: other, inputs: x)
+        }
+        #expect(throws: QConvertError.self) {
+            _ = try CalibrationDataset(directory: Self.single + "/split", inputs: Self.inputs(Self.twoInputs))
+        }
+    }
+}
+
+/// Builds a one-member stored zip by hand (for layouts numpy's writer cannot produce).
+enum ZipFixture {
+    static func stored(name: String, contents: [UInt8]) -> [UInt8] {
+        func le(_ value: Int, _ bytes: Int) -> [UInt8] { (0..<bytes).map { UInt8((value >> (8 * $0)) & 0xFF) } }
+        let crc = Int(contents.withUnsafeBufferPointer { CRC32.of($0) })
+        let nameBytes = Array(name.utf8)
+        let local = [0x50, 0x4B, 0x03, 0x04] + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
+            + le(contents.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 2) + nameBytes + contents
+        let central = [0x50, 0x4B, 0x01, 0x02] + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
+            + le(contents.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 6) + le(0, 2) + le(0, 4)
+            + le(0, 4) + nameBytes
+        let end = [0x50, 0x4B, 0x05, 0x06] + le(0, 4) + le(1, 2) + le(1, 2) + le(central.count, 4) + le(local.count, 4) + le(0, 2)
+        return local + central + end
+    }
+}
+
+/// Bitwise CRC-32 (IEEE, reflected, polynomial 0xEDB88320), written out here so the zip built in
+/// tests does not rely on the zlib the reader uses.
+enum CRC32 {
+    static func of(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}

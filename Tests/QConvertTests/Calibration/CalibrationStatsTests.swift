@@ -1,0 +1,99 @@
+import Foundation
+@testable import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// The statistics file: exact round trip, model identity, merging, and ranges by method.
+@Suite struct CalibrationStatsTests {
+    let temporary = TemporaryDirectories()
+
+    static func model(_ input: String = "x") -> Model {
+        Model(graph: Graph(
+            nodes: [Node(name: "relu", opType: "Relu", inputs: [input], outputs: ["y"])],
+            inputs: [ValueInfo(name: input, elementType: .float, shape: [.value(1), .value(4)])],
+            outputs: [ValueInfo(name: "y", elementType: .float, shape: [.value(1), .value(4)])]
+        ))
+    }
+
+    static func stats(_ values: [Float], samples: [String]) -> CalibrationStats {
+        var h = Histogram()
+        h.add(values)
+        var y = Histogram()
+        y.add(values.map { max($0, 0) })
+        return CalibrationStats(model: .init(model()), sampleCount: samples.count, samples: samples,
+                                tensors: ["x": h, "y": y])
+    }
+
+    @Test func saveAndLoadRoundTrip() throws {
+        let dir = temporary.make()
+        let stats = Self.stats([-1.5, 0.1, 2.75, 1e-30], samples: ["a.npy", "b.npy"])
+        try stats.save(to: dir + "/stats.json")
+        let loaded = try CalibrationStats.load(path: dir + "/stats.json")
+        #expect(loaded == stats)
+        let text = String(decoding: try #require(FileChecks.read(dir + "/stats.json")), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"format":"qconvert-calibration-stats","model":{"fingerprint":""#))
+        #expect(text.contains(#""sample_count":2,"samples":["a.npy","b.npy"],"tensors":[{"count":4,"#))
+    }
+
+    @Test func tensorNamesAreKeptVerbatim() throws {
+        var stats = Self.stats([1], samples: ["a"])
+        stats.tensors = ["conv1/Relu_Output:0": stats.tensors["x"]!, "snake_case_name": stats.tensors["y"]!]
+        let back = try JSONText.decode(CalibrationStats.self, from: Data(JSONText.encode(stats, pretty: false).utf8))
+        #expect(Set(back.tensors.keys) == ["conv1/Relu_Output:0", "snake_case_name"])
+    }
+
+    @Test func modelIdentity() throws {
+        let stats = Self.stats([1], samples: ["a"])
+        try stats.check(against: Self.model())
+        #expect(throws: QConvertError.self) { try stats.check(against: Self.model("renamed")) }
+        #expect(ModelFingerprint.of(Self.model()) != ModelFingerprint.of(Self.model("renamed")))
+        #expect(ModelFingerprint.of(Self.model()).count == 16)
+    }
+
+    @Test func mergeEqualsOneRun() throws {
+        let a: [Float] = [-1, 0.5, 3], b: [Float] = [7, -0.25]
+        let merged = try CalibrationStats.merged([Self.stats(a, samples: ["a"]), Self.stats(b, samples: ["b"])])
+        #expect(merged == Self.stats(a + b, samples: ["a", "b"]))
+    }
+
+    @Test func mergeRejectsAnotherModel() {
+        var other = Self.stats([1], samples: ["b"])
+        other.model = .init(Self.model("z"))
+        #expect(throws: QConvertError.self) { try CalibrationStats.merged([Self.stats([1], samples: ["a"]), other]) }
+    }
+
+    @Test func rangesByMethod() throws {
+        let stats = Self.stats([-1, 0.5, 3], samples: ["a"])
+        #expect(stats.ranges(method: .minMax, scheme: .uint8Asymmetric) == ["x": -1...3, "y": 0...3])
+        #expect(stats.ranges(method: .minMax, scheme: .int8Symmetric, threads: 1) == ["x": -3...3, "y": -3...3])
+        let all = [CalibrationMethod.percentile(99), .entropy, .mse].map { stats.ranges(method: $0, scheme: .uint8Asymmetric) }
+        for ranges in all { #expect(Set(ranges.keys) == ["x", "y"]) }
+    }
+
+    @Test func methodNames() throws {
+        #expect(try CalibrationMethod(name: "MinMax") == .minMax)
+        #expect(try CalibrationMethod(name: "percentile", percentile: 99.9) == .percentile(99.9))
+        #expect(throws: QConvertError.self) { try CalibrationMethod(name: "percentile", percentile: 101) }
+        #expect(throws: QConvertError.self) { try CalibrationMethod(name: "kl") }
+    }
+
+    @Test(arguments: [
+        ("", "not a valid statistics file"),
+        ("{}", "missing 'format'"),
+        (#"{"format":"other","version":1}"#, "not a qconvert statistics file"),
+        (#"{"format":"qconvert-calibration-stats","version":99}"#, "newer"),
+        (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":2,"samples":["a"],"tensors":[]}"#, "does not match"),
+        (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":1,"samples":["a"],"tensors":[{"name":"t","count":1,"non_finite":0,"min":1,"max":1,"exponent":-23,"first":8388608,"counts":[2]}]}"#, "tensor 't': histogram bins do not add up"),
+    ])
+    func loadErrorsAreOneLineNamingTheFile(content: String, message: String) {
+        let path = temporary.make() + "/bad.json"
+        FileChecks.write(Array(content.utf8), to: path)
+        #expect {
+            _ = try CalibrationStats.load(path: path)
+        } throws: { error in
+            let text = (error as? QConvertError)?.description ?? ""
+            return text.hasPrefix(path + ": ") && text.contains(message) && !text.contains("\n")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+@testable import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// Reading numpy's own .npz files (Fixtures/calib, written by np.savez and np.savez_compressed in
+/// Scripts/make-calib-fixtures.py), and one-line errors for archives qconvert does not read.
+@Suite struct NpzTests {
+    static let stored = Fixtures.root + "/calib/two_inputs/npz_stored/0001.npz"
+    static let deflated = Fixtures.root + "/calib/two_inputs/npz_deflated/0001.npz"
+    let temporary = TemporaryDirectories()
+
+    /// Sample 1: x = (arange(4) - 1.5) * 2, y = arange(6).reshape(1, 2, 3) / 4 - 1.
+    @Test(arguments: [stored, deflated])
+    func readsNumpyArchives(path: String) throws {
+        let npz = try Npz(path: path)
+        #expect(npz.names == ["x", "y"])
+        let x = try npz.array(named: "x"), y = try npz.array(named: "y")
+        #expect(x.shape == [1, 4] && x.scalars(of: Float.self) == [-3, -1, 1, 3])
+        #expect(y.shape == [1, 2, 3] && y.scalars(of: Float.self) == [-1, -0.75, -0.5, -0.25, 0, 0.25])
+    }
+
+    /// Copies `source` with `patch` applied to its bytes and returns the error reading array x.
+    func error(patching source: String, _ patch: (inout [UInt8]) -> Void) -> String {
+        var bytes = FileChecks.read(source)!
+        patch(&bytes)
+        let path = temporary.make() + "/bad.npz"
+        FileChecks.write(bytes, to: path)
+        do {
+            _ = try Npz(path: path).array(named: "x")
+            return "no error"
+        } catch {
+            let text = (error as? QConvertError)?.description ?? "\(error)"
+            return text.hasPrefix(path + ": ") && !text.contains("\n") ? String(text.dropFirst(path.count + 2)) : "badly formed: \(text)"
+        }
+    }
+
+    static func offset(of signature: [UInt8], in bytes: [UInt8]) -> Int {
+        (0...(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == signature }!
+    }
+
+    static let centralEntry: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
+    static let endRecord: [UInt8] = [0x50, 0x4B, 0x05, 0x06]
+
+    @Test func corruptStoredDataFailsTheChecksum() {
+        // x.npy's data ends just before y's local header; flip its last byte.
+        let message = error(patching: Self.stored) { bytes in
+            let second = (1..<bytes.count - 4).first { Array(bytes[$0..<($0 + 4)]) == [0x50, 0x4B, 0x03, 0x04] }!
+            bytes[second - 1] ^= 0xFF
+        }
+        #expect(message == "member 'x.npy': CRC-32 mismatch (corrupt archive)")
+    }
+
+    @Test func corruptDeflateStream() {
+        let message = error(patching: Self.deflated) { bytes in
+            for k in 60..<70 { bytes[k] = 0xFF }
+        }
+        #expect(message.hasPrefix("member 'x.npy': corrupt deflate data"))
+    }
+
+    @Test func truncatedArchive() {
+        let message = error(patching: Self.stored) { bytes in bytes.removeLast(30) }
+        #expect(message == "not a zip archive (no end-of-central-directory record)")
+    }
+
+    @Test func zip64IsRejected() {
+        let message = error(patching: Self.stored) { bytes in
+            let at = Self.offset(of: Self.centralEntry, in: bytes)
+            for k in 20..<24 { bytes[at + k] = 0xFF }
+        }
+        #expect(message == "member 'x.npy': zip64 archives are not supported")
+    }
+
+    @Test func encryptionIsRejected() {
+        let message = error(patching: Self.stored) { bytes in
+            bytes[Self.offset(of: Self.centralEntry, in: bytes) + 8] |= 1
+        }
+        #expect(message == "member 'x.npy': encrypted archives are not supported")
+    }
+
+    @Test func multiDiskIsRejected() {
+        let message = error(patching: Self.stored) { bytes in
+            bytes[Self.offset(of: Self.endRecord, in: bytes) + 4] = 1
+        }
+        #expect(message == "multi-disk (split) zip archives are not supported")
+    }
+
+    @Test func otherCompressionIsRejected() {
+        let message = error(patching: Self.stored) { bytes in
+            bytes[Self.offset(of: Self.centralEntry, in: bytes) + 10] = 12
+        }
+        #expect(message == "member 'x.npy': compression method 12 is not supported (stored and deflate are)")
+    }
+
+    @Test func missingArray() throws {
+        #expect(throws: QConvertError("\(Self.stored): no array named 'z' (has x, y)")) {
+            _ = try Npz(path: Self.stored).array(named: "z")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import QConvert
+import QConvertONNX
+import QConvertTestSupport
+import Testing
+
+/// `qconvert calibrate` and `qconvert merge-stats` end to end, through the built binary.
+@Suite struct CalibrateCommandTests {
+    static let twoInputs = Fixtures.root + "/calib/two_inputs"
+    let temporary = TemporaryDirectories()
+
+    @Test func calibratesAndWritesStatistics() throws {
+        let out = temporary.make() + "/stats.json"
+        let result = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/npz_deflated",
+                                    "--samples", "2", "-o", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+        // stderr is a file here, not a terminal: a summary line and no progress bar.
+        // Preparation removes the Identity, so y_id is not there: x, y, x_relu, y_relu.
+        #expect(result.stderr == "calibrated 4 tensors on 2 samples; wrote \(out)\n")
+        let stats = try CalibrationStats.load(path: out)
+        #expect(stats.sampleCount == 2 && stats.tensors["x"]?.max == 3)
+        #expect(Set(stats.tensors.keys) == ["x", "y", "x_relu", "y_relu"])
+        let prepared = try Preparation.run(ONNXReader.read(path: Self.twoInputs + "/model.onnx")).model
+        try stats.check(against: prepared)
+    }
+
+    @Test func quietPrintsNothing() {
+        let out = temporary.make() + "/stats.json"
+        let result = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/test_data",
+                                    "--quiet", "-o", out])
+        #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.isEmpty)
+        #expect(FileChecks.exists(out))
+    }
+
+    @Test func mergeStatsEqualsTheLibraryMerge() throws {
+        let dir = temporary.make()
+        for (name, folder) in [("a", "npz_stored"), ("b", "test_data")] {
+            let result = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/" + folder,
+                                        "--quiet", "-o", dir + "/\(name).json"])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let result = CLIRunner.run(["merge-stats", dir + "/a.json", dir + "/b.json", "-o", dir + "/all.json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let parts = try [dir + "/a.json", dir + "/b.json"].map(CalibrationStats.load(path:))
+        #expect(try CalibrationStats.load(path: dir + "/all.json") == CalibrationStats.merged(parts))
+    }
+
+    @Test func mergeStatsOfDifferentModelsFails() throws {
+        let dir = temporary.make()
+        let single = Fixtures.root + "/calib/single_input"
+        _ = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/test_data", "--quiet", "-o", dir + "/a.json"])
+        _ = CLIRunner.run(["calibrate", single + "/model.onnx", "--calib", single + "/split", "--quiet", "-o", dir + "/b.json"])
+        let result = CLIRunner.run(["merge-stats", dir + "/a.json", dir + "/b.json", "-o", dir + "/all.json"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: cannot merge \(dir)/a.json, \(dir)/b.json: statistics 2 are for another model"))
+        #expect(!FileChecks.exists(dir + "/all.json"))
+    }
+
+    @Test func flagsAreValidated() {
+        let result = CLIRunner.run(["calibrate", "m.onnx", "--calib", "d", "--threads", "0", "-o", "s.json"])
+        #expect(result.status != 0 && result.stderr.contains("--threads must be at least 1"))
+    }
+}
