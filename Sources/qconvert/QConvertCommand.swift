@@ -13,8 +13,9 @@ struct QConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qconvert",
         abstract: "Post-training int8 quantization of ONNX models.",
-        subcommands: [InspectCommand.self, PrepareCommand.self, RunCommand.self, CopyCommand.self, CalibrateCommand.self,
-                      MergeStatsCommand.self]
+        subcommands: [QuantizeCommand.self, InspectCommand.self, PrepareCommand.self, CalibrateCommand.self,
+                      MergeStatsCommand.self, RunCommand.self, CopyCommand.self],
+        defaultSubcommand: QuantizeCommand.self
     )
 
     static func main() {

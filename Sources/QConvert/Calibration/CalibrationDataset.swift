@@ -25,7 +25,7 @@ public struct CalibrationDataset: Sendable {
     public let directory: String
     public let layout: Layout
     public let inputs: [ValueInfo]
-    let entries: [SampleEntry]
+    private(set) var entries: [SampleEntry]
     private let reader: any SampleLayout
 
     /// Lists the samples in `directory` for a model with runtime `inputs`, at most `limit`.
@@ -64,6 +64,13 @@ public struct CalibrationDataset: Sendable {
             }
         }
         entries = try reader.entries(limit: limit)
+    }
+
+    /// The samples at `range` (e.g. to hold the last ones out for evaluation).
+    public func slice(_ range: Range<Int>) -> CalibrationDataset {
+        var copy = self
+        copy.entries = Array(entries[range])
+        return copy
     }
 
     /// Number of samples (after splitting and the limit).

@@ -20,3 +20,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Add: Quantizable {
+    /// Quantized as arithmetic: adds two activations.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.arithmetic, activationInputs: [0, 1])
+    }
+}

@@ -46,3 +46,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Clip: Quantizable {
+    /// Quantized as passThrough: clamping a quantized x leaves every value on its grid.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

@@ -23,3 +23,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Div: Quantizable {
+    /// Quantized as arithmetic: divides two activations.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.arithmetic, activationInputs: [0, 1])
+    }
+}

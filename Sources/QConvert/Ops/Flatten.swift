@@ -17,3 +17,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Flatten: Quantizable {
+    /// Quantized as passThrough: moves values.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

@@ -41,3 +41,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Gather: Quantizable {
+    /// Quantized as passThrough: selects values of input 0 (indices stay integer).
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

@@ -15,3 +15,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.HardSwish: Quantizable {
+    /// Quantized as arithmetic: x * HardSigmoid(x).
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.arithmetic)
+    }
+}

@@ -13,3 +13,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Identity: Quantizable {
+    /// Quantized as passThrough: passes values through.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

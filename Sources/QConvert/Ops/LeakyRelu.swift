@@ -17,3 +17,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.LeakyRelu: Quantizable {
+    /// Quantized as arithmetic: scales negative values.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.arithmetic)
+    }
+}

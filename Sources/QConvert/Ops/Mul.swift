@@ -20,3 +20,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Mul: Quantizable {
+    /// Quantized as arithmetic: multiplies two activations.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.arithmetic, activationInputs: [0, 1])
+    }
+}

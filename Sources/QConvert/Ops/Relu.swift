@@ -15,3 +15,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Relu: Quantizable {
+    /// Quantized as passThrough: max(x, 0) of a quantized x is exact on the same grid (0 is on every grid).
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

@@ -52,3 +52,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Reshape: Quantizable {
+    /// Quantized as passThrough: moves values.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

@@ -18,3 +18,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Sigmoid: Quantizable {
+    /// Quantized as fixedRange: output in [0, 1].
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.fixedRange(lower: 0, upper: 1))
+    }
+}

@@ -61,3 +61,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Slice: Quantizable {
+    /// Quantized as passThrough: selects values.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

@@ -22,3 +22,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Squeeze: Quantizable {
+    /// Quantized as passThrough: moves values.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

@@ -18,3 +18,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Tanh: Quantizable {
+    /// Quantized as fixedRange: output in [-1, 1].
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.fixedRange(lower: -1, upper: 1))
+    }
+}

@@ -24,3 +24,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Transpose: Quantizable {
+    /// Quantized as passThrough: moves values.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

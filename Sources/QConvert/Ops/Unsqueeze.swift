@@ -19,3 +19,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Unsqueeze: Quantizable {
+    /// Quantized as passThrough: moves values.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

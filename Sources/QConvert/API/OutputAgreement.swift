@@ -1,0 +1,44 @@
+import QConvertIR
+
+/// How closely a quantized model's outputs follow the float model's on some samples: SQNR per output
+/// over all samples together, 10 log10(sum y^2 / sum (y - y_q)^2), as evaluate.py measures it.
+public struct OutputAgreement: Codable, Sendable, Equatable {
+    /// Output name -> SQNR in dB (infinity when identical).
+    public var sqnr: [String: Double]
+    public var samples: Int
+
+    /// Runs both models on every sample of `dataset`.
+    public static func measure(reference: Interpreter, test: Interpreter, dataset: CalibrationDataset) throws -> OutputAgreement {
+        var signal: [String: Double] = [:], noise: [String: Double] = [:]
+        for index in 0..<dataset.count {
+            let feeds = try dataset.sample(index)
+            let expected = try reference.run(feeds), actual = try test.run(feeds)
+            for output in reference.model.graph.outputs.map(\.name) {
+                guard let y = expected[output]?.floats(), let q = actual[output]?.floats(), y.count == q.count else {
+                    throw QConvertError("output '\(output)' differs in shape between the float and the quantized model")
+                }
+                var s = 0.0, n = 0.0
+                for i in 0..<y.count {
+                    let a = Double(y[i]), d = a - Double(q[i])
+                    s += a * a
+                    n += d * d
+                }
+                signal[output, default: 0] += s
+                noise[output, default: 0] += n
+            }
+        }
+        var sqnr: [String: Double] = [:]
+        for (name, s) in signal {
+            let n = noise[name] ?? 0
+            sqnr[name] = n == 0 ? .infinity : 10 * log10(s / n)
+        }
+        return OutputAgreement(sqnr: sqnr, samples: dataset.count)
+    }
+
+    /// The lowest SQNR over the outputs.
+    public var worst: Double { sqnr.values.min() ?? .infinity }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

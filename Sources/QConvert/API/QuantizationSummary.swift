@@ -1,0 +1,59 @@
+import QConvertIR
+
+/// What a quantize run did: what was quantized, what stayed float and why, sizes, output SQNR on
+/// held-out samples, and where the time went. Printed after every run; `--json` prints it whole.
+public struct QuantizationSummary: Codable, Sendable {
+    public var model: String
+    /// Files written (the model, and its external data file if any).
+    public var outputs: [String]
+    public var options: QuantizationOptions
+    public var method: String
+    public var plan: QuantizationPlan
+    public var preparation: [PassManager.Outcome]
+    public var calibrationSamples: Int
+    /// Output agreement with the float model on held-out samples (nil when none were held out).
+    public var agreement: OutputAgreement?
+    public var floatBytes: Int
+    public var quantizedBytes: Int
+    public var seconds: Double
+    public var stepSeconds: [String: Double]
+
+    /// Quantized nodes per op type.
+    public var quantizedByOp: [String: Int] {
+        plan.nodes.filter(\.quantized).reduce(into: [:]) { $0[$1.opType, default: 0] += 1 }
+    }
+
+    /// Float nodes grouped by reason, then op type.
+    public var floatByReason: [String: [String: Int]] {
+        plan.nodes.filter { !$0.quantized }.reduce(into: [:]) { $0[$1.reason, default: [:]][$1.opType, default: 0] += 1 }
+    }
+
+    public var text: String {
+        var lines: [String] = []
+        let total = plan.nodes.count, quantized = plan.quantizedCount
+        lines.append("wrote \(outputs.joined(separator: ", "))  (\(options.mode.rawValue), \(options.format.rawValue), \(options.activationType.rawValue) activations, \(options.weightBits)-bit weights, \(method))")
+        let ops = quantizedByOp.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        lines.append("quantized \(quantized) of \(total) nodes: " + ops.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        if quantized < total {
+            lines.append("kept float:")
+            for (reason, byOp) in floatByReason.sorted(by: { $0.key < $1.key }) {
+                let count = byOp.values.reduce(0, +)
+                let detail = byOp.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+                lines.append("  \(count) \(reason): " + detail.joined(separator: ", "))
+            }
+        }
+        let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
+        lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
+        if let agreement {
+            let values = agreement.sqnr.sorted { $0.key < $1.key }.map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }
+            lines.append("output SQNR on \(agreement.samples) held-out samples: " + values.joined(separator: ", "))
+        } else if options.mode == .static {
+            lines.append("output SQNR: no samples held out (fewer than 4 calibration samples, or --holdout 0)")
+        }
+        let steps = ["prepare", "calibrate", "ranges", "quantize", "write", "evaluate"].compactMap { step in
+            stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
+        }
+        lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")
+        return lines.joined(separator: "\n")
+    }
+}

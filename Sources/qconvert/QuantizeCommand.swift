@@ -1,0 +1,160 @@
+import ArgumentParser
+import QConvert
+import QConvertONNX
+
+extension QuantizationOptions.Mode: ExpressibleByArgument {}
+extension QuantizationOptions.Format: ExpressibleByArgument {}
+extension QuantType: ExpressibleByArgument {}
+
+/// `qconvert [quantize] MODEL --calib DIR`: the main job.
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Quantize a float ONNX model to int8 (the default command).",
+        discussion: """
+            Prepares the model (folds BatchNorm and constants), runs the calibration samples through it, \
+            decides what to quantize, and writes MODEL.int8.onnx next to the input (or -o OUT). The last \
+            samples (one in eight, at most 8) are held out to measure the output SQNR printed at the end.
+
+            Examples:
+              qconvert model.onnx --calib data/
+              qconvert model.onnx --calib data/ --method percentile --percentile 99.99 -o model.q.onnx
+              qconvert model.onnx --mode weight-only
+            """
+    )
+
+    @Argument(help: "The float ONNX model.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Where to write the quantized model (default: MODEL.int8.onnx).")
+    var output: String?
+
+    @OptionGroup(title: "Calibration") var calibration: CalibrationOptions
+    @OptionGroup(title: "Quantization") var scheme: SchemeOptions
+    @OptionGroup(title: "Passes") var passes: PassOptions
+
+    @Option(help: "Where weights go: automatic (external data only above 2 GB), always, or never.")
+    var externalData: WriteOptions.ExternalData = .automatic
+
+    @Flag(help: "Print the full summary as JSON.")
+    var json = false
+
+    func validate() throws {
+        try calibration.validate(mode: scheme.mode)
+        try scheme.validate()
+    }
+
+    func run() throws {
+        var options = ModelQuantization.Options(model: model)
+        options.output = output
+        options.externalData = externalData
+        options.preparation = Preparation.Options(verify: passes.verify, printAfter: Set(passes.printAfter), stopAfter: passes.stopAfter)
+        try calibration.apply(to: &options)
+        options.quantization = try scheme.options()
+        let quiet = calibration.quiet
+        var bars: [ProgressBar] = []
+        let summary = try ModelQuantization.run(options) { label, total in
+            guard ProgressBar.enabled(quiet: quiet) else { return nil }
+            let bar = ProgressBar(label: label, total: total)
+            bars.append(bar)
+            return bar.update
+        }
+        bars.forEach { $0.finish() }
+        print(json ? try JSONText.encode(summary) : summary.text)
+    }
+}
+
+/// Flags about calibration samples and statistics.
+struct CalibrationOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder of calibration samples (.npy, .npz, or test_data_set_* folders).", valueName: "dir"))
+    var calib: String?
+
+    @Option(help: "Range-setting method: minmax, percentile, entropy or mse.")
+    var method = "minmax"
+
+    @Option(help: "Percentile for --method percentile.")
+    var percentile = 99.999
+
+    @Option(help: "Use at most this many samples.")
+    var samples: Int?
+
+    @Option(help: "Samples held out of calibration to measure output SQNR (default: 1 in 8, at most 8).")
+    var holdout: Int?
+
+    @Option(help: ArgumentHelp("Save calibration statistics to this JSON file.", valueName: "file"))
+    var saveStats: String?
+
+    @Option(help: ArgumentHelp("Use statistics from this file instead of running calibration.", valueName: "file"))
+    var loadStats: String?
+
+    @Option(help: "Threads (default: all cores).")
+    var threads = Parallel.defaultThreads
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func validate(mode: QuantizationOptions.Mode) throws {
+        if mode == .static && calib == nil && loadStats == nil {
+            throw ValidationError("static quantization needs --calib DIR (or --load-stats FILE); --mode dynamic and weight-only need none")
+        }
+        if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
+        if let holdout, holdout < 0 { throw ValidationError("--holdout must be 0 or more") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if saveStats != nil && loadStats != nil { throw ValidationError("--save-stats and --load-stats exclude each other") }
+    }
+
+    func apply(to options: inout ModelQuantization.Options) throws {
+        options.calibrationDirectory = calib
+        options.samples = samples
+        options.holdout = holdout
+        options.threads = threads
+        options.saveStats = saveStats
+        options.loadStats = loadStats
+        options.method = try CalibrationMethod(name: method, percentile: percentile)
+    }
+}
+
+/// Flags about the integer scheme and what gets quantized.
+struct SchemeOptions: ParsableArguments {
+    @Option(help: "static (int8 weights and activations), dynamic, or weight-only.")
+    var mode: QuantizationOptions.Mode = .static
+
+    @Option(help: "qdq (QuantizeLinear/DequantizeLinear around standard ops) or qoperator.")
+    var format: QuantizationOptions.Format = .qdq
+
+    @Option(help: "Activation type: uint8 (asymmetric) or int8.")
+    var activationType: QuantType = .uint8
+
+    @Flag(help: "Symmetric activation ranges (zero point 0).")
+    var symmetricActivations = false
+
+    @Option(help: "Weight bits, 8 or 7. 7 keeps ONNX Runtime's u8 x s8 kernels on CPUs without VNNI from saturating.")
+    var weightBits = 7
+
+    @Flag(help: "One scale per weight tensor instead of per output channel.")
+    var perTensor = false
+
+    @Option(help: ArgumentHelp("Keep this node in float (repeatable).", valueName: "node"))
+    var exclude: [String] = []
+
+    @Option(help: ArgumentHelp("Keep every node of this op type in float (repeatable).", valueName: "op"))
+    var excludeOp: [String] = []
+
+    func validate() throws {
+        if weightBits != 7 && weightBits != 8 { throw ValidationError("--weight-bits must be 7 or 8") }
+        if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
+    }
+
+    func options() throws -> QuantizationOptions {
+        var options = QuantizationOptions()
+        options.mode = mode
+        options.format = format
+        options.activationType = activationType
+        options.symmetricActivations = symmetricActivations
+        options.weightBits = weightBits
+        options.perChannel = !perTensor
+        options.excludeNodes = exclude
+        options.excludeOpTypes = excludeOp
+        return options
+    }
+}
