@@ -1,0 +1,66 @@
+# Cases for the compute-heavy float kernels (Conv, ConvTranspose, BatchNormalization, Gemm, MatMul, pools,
+# Resize/Upsample, Pad, LSTM, GRU): odd shapes (1x1, non-square, stride > kernel, batch > 1), groups, dilations,
+# asymmetric pads, auto_pad, ceil_mode, every Resize mode. Truth: ONNX Runtime. build() writes them all.
+import numpy as np
+from onnx import TensorProto, helper
+
+from .common import rng, save
+
+CASES = []
+
+
+def case(f):
+    CASES.append(f)
+    return f
+
+
+def normal(name, *shape, scale=1.0):
+    return (rng(name).standard_normal(shape) * scale).astype(np.float32)
+
+
+def single(name, op, x, initializers=None, opset=13, outputs=("y",), inputs=None, **attributes):
+    """One node `op` reading runtime input x (plus initializers, in order) writing `outputs`."""
+    initializers = initializers or {}
+    names = ["x"] + list(initializers) if inputs is None else inputs
+    node = helper.make_node(op, names, list(outputs), **attributes)
+    save(name, [node], [("x", x)], list(outputs), initializers, opset=opset)
+
+
+def conv(name, x_shape, w_shape, bias=True, opset=13, **attributes):
+    x = normal(name, *x_shape)
+    w = normal(name + "w", *w_shape, scale=0.5)
+    inits = {"w": w}
+    if bias:
+        inits["b"] = normal(name + "b", w_shape[0])
+    single(name, "Conv", x, inits, opset=opset, **attributes)
+
+
+@case
+def conv_cases():
+    conv("conv_3x3_pad1", (1, 3, 7, 7), (4, 3, 3, 3), pads=[1, 1, 1, 1])
+    conv("conv_1x1_pointwise", (2, 5, 4, 3), (6, 5, 1, 1), bias=False)
+    conv("conv_1x1_stride2", (1, 4, 7, 6), (3, 4, 1, 1), strides=[2, 2])
+    conv("conv_nonsquare", (1, 2, 9, 6), (3, 2, 3, 2), strides=[1, 2], pads=[0, 1, 2, 0])
+    conv("conv_stride_gt_kernel", (2, 3, 11, 10), (4, 3, 2, 2), strides=[3, 4])
+    conv("conv_groups", (1, 6, 6, 5), (4, 3, 3, 3), group=2, pads=[1, 0, 1, 2])
+    conv("conv_depthwise", (2, 4, 8, 7), (4, 1, 3, 3), group=4, pads=[1, 1, 1, 1])
+    conv("conv_depthwise_5x5_stride2", (1, 3, 9, 11), (3, 1, 5, 5), group=3, strides=[2, 1], pads=[2, 2, 2, 2])
+    conv("conv_depthwise_multiplier", (1, 2, 6, 6), (6, 1, 3, 2), group=2, strides=[1, 2], dilations=[2, 1])
+    conv("conv_dilations", (1, 3, 10, 9), (2, 3, 3, 3), dilations=[2, 3], pads=[2, 1, 0, 3])
+    conv("conv_same_upper", (1, 2, 7, 8), (3, 2, 4, 3), auto_pad="SAME_UPPER", strides=[2, 3])
+    conv("conv_same_lower", (1, 2, 7, 8), (3, 2, 4, 3), auto_pad="SAME_LOWER", strides=[2, 3])
+    conv("conv_valid", (1, 2, 6, 9), (3, 2, 3, 4), auto_pad="VALID", strides=[2, 2], bias=False)
+    conv("conv_1d", (2, 3, 12), (4, 3, 3), pads=[2, 1], strides=[2], dilations=[2])
+    conv("conv_3d", (1, 2, 4, 5, 6), (3, 2, 2, 3, 2), pads=[1, 0, 1, 0, 1, 1], strides=[1, 2, 2])
+    conv("conv_single_channel_input", (1, 1, 6, 6), (5, 1, 3, 3), pads=[1, 1, 1, 1])
+    conv("conv_big_k", (1, 24, 9, 14), (8, 24, 3, 3), pads=[1, 1, 1, 1])
+    conv("conv_opset1", (1, 2, 5, 5), (2, 2, 3, 3), opset=1, kernel_shape=[3, 3])
+    # Weights fed at run time, not an initializer.
+    name = "conv_runtime_weights"
+    x, w = normal(name, 1, 2, 5, 4), normal(name + "w", 3, 2, 2, 2)
+    save(name, [helper.make_node("Conv", ["x", "w"], ["y"])], [("x", x), ("w", w)], ["y"])
+    return 19
+
+
+def build():
+    return sum(c() for c in CASES)
