@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+# Times qconvert's Conv/ConvTranspose/MatMul kernels against ONNX Runtime on single-op models with the layer shapes
+# of the real models (heaviest layers by FLOPs, found with onnx shape inference), both at 2 threads; prints ratios.
+# Needs: the real-model cache (../shared/real-models/setup.sh), its venv python, a release build (swift build -c release).
+import argparse
+import collections
+import glob
+import json
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import helper, numpy_helper, shape_inference
+
+ROOT = os.environ.get("QCONVERT_REAL", os.path.expanduser("~/.cache/qconvert-real"))
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
+
+
+def layers(model_name):
+    """(op, attributes, input shapes, constant input indices, flops) of every heavy op, shapes at the sample size."""
+    model = onnx.load(os.path.join(ROOT, "models", model_name + ".onnx"))
+    sample = np.load(sorted(glob.glob(os.path.join(ROOT, "data", model_name, "calib", "*.npy")))[0])
+    for axis, dim in enumerate(model.graph.input[0].type.tensor_type.shape.dim):
+        dim.ClearField("dim_param")
+        dim.dim_value = sample.shape[axis]
+    model = shape_inference.infer_shapes(model)
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+              for v in list(model.graph.value_info) + list(model.graph.input) + list(model.graph.output)}
+    constants = {i.name: list(i.dims) for i in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "Constant":
+            constants[node.output[0]] = list(node.attribute[0].t.dims)
+    found = []
+    for node in model.graph.node:
+        if node.op_type not in OPS:
+            continue
+        ins = [constants.get(i, shapes.get(i)) for i in node.input if i]
+        out = shapes.get(node.output[0])
+        if any(s is None or (s and 0 in s) for s in ins) or not out:
+            continue
+        fixed = tuple(k for k, name in enumerate(node.input) if name in constants)
+        attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type == "Conv":
+            flops = 2 * np.prod(out) * np.prod(ins[1][1:])
+        elif node.op_type == "ConvTranspose":
+            flops = 2 * np.prod(ins[0]) * np.prod(ins[1][1:])
+        else:
+            flops = 2 * np.prod(out) * ins[0][-1]
+        found.append((node.op_type, attributes, ins, fixed, int(flops)))
+    return found
+
+
+def single_op_model(op, attributes, shapes, fixed, path):
+    rng = np.random.default_rng(0)
+    names = [f"in{k}" for k in range(len(shapes))]
+    feeds, inputs, initializers = {}, [], []
+    for k, (name, shape) in enumerate(zip(names, shapes)):
+        value = (rng.standard_normal(shape) * 0.1).astype(np.float32)
+        if k in fixed:
+            initializers.append(numpy_helper.from_array(value, name))
+        else:
+            inputs.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, shape))
+            feeds[name] = value
+    node = helper.make_node(op, names, ["y"], **attributes)
+    graph = helper.make_graph([node], "bench", inputs, [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+                              initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return feeds
+
+
+def ort_median(path, feeds, repeats):
+    best = None
+    for level in (ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, ort.GraphOptimizationLevel.ORT_ENABLE_ALL):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 2
+        options.graph_optimization_level = level
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        session.run(None, feeds)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            session.run(None, feeds)
+            times.append(time.perf_counter() - start)
+        median = statistics.median(times)
+        best = median if best is None else min(best, median)
+    return best
+
+
+def ours_median(binary, path, feeds, repeats, folder):
+    args = [binary, "run", path, "--threads", "2", "--time", "--repeat", str(repeats), "-o", folder]
+    for name, value in feeds.items():
+        np.save(os.path.join(folder, name + ".npy"), value)
+        args += ["--input", f"{name}={os.path.join(folder, name + '.npy')}"]
+    result = subprocess.run(args, capture_output=True, text=True)
+    if result.returncode != 0:
+        print("  qconvert failed:", result.stderr.strip())
+        return None
+    return float(re.search(r"median run: ([0-9.]+) ms", result.stderr).group(1)) / 1000
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--models", nargs="*", default=["yolov8n_320", "ppocrv4_det", "ppocrv4_rec", "ppocr_cls"])
+    parser.add_argument("--top", type=int, default=10, help="heaviest distinct layers per model")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "qconvert"))
+    parser.add_argument("--ort-cache", help="JSON file remembering ORT's timings between runs of this script")
+    args = parser.parse_args()
+    cache = json.load(open(args.ort_cache)) if args.ort_cache and os.path.exists(args.ort_cache) else {}
+    grand = [0.0, 0.0]
+    with tempfile.TemporaryDirectory() as folder:
+        for model_name in args.models:
+            groups = collections.OrderedDict()
+            for op, attributes, shapes, fixed, flops in layers(model_name):
+                key = repr((op, sorted(attributes.items()), shapes, fixed))
+                groups.setdefault(key, [op, attributes, shapes, fixed, flops, 0])[5] += 1
+            heaviest = sorted(groups.items(), key=lambda g: -g[1][4] * g[1][5])[:args.top]
+            print(f"\n{model_name}: {len(heaviest)} heaviest distinct layers (x count), ms at 2 threads")
+            total = [0.0, 0.0]
+            for key, (op, attributes, shapes, fixed, flops, count) in heaviest:
+                path = os.path.join(folder, "layer.onnx")
+                feeds = single_op_model(op, attributes, shapes, fixed, path)
+                if key not in cache:
+                    cache[key] = ort_median(path, feeds, args.repeats)
+                theirs = cache[key]
+                ours = ours_median(args.binary, path, feeds, args.repeats, folder)
+                if ours is None:
+                    continue
+                total[0] += ours * count
+                total[1] += theirs * count
+                extra = {k: v for k, v in attributes.items() if k in ("strides", "group", "pads", "dilations") and v not in (1, [1, 1], [0, 0, 0, 0])}
+                print(f"  {op:13} {str(shapes):46} {str(extra):38} x{count}  ours {ours * 1e3:7.3f}  ort {theirs * 1e3:7.3f}  ratio {ours / theirs:5.2f}")
+            print(f"  total (weighted by count): ours {total[0] * 1e3:.2f} ms, ort {total[1] * 1e3:.2f} ms, ratio {total[0] / total[1]:.2f}")
+            grand[0] += total[0]
+            grand[1] += total[1]
+    if args.ort_cache:
+        json.dump(cache, open(args.ort_cache, "w"))
+    print(f"\nall models: ours {grand[0] * 1e3:.2f} ms, ort {grand[1] * 1e3:.2f} ms, ratio {grand[0] / grand[1]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
