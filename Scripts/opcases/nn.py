@@ -62,5 +62,31 @@ def conv_cases():
     return 19
 
 
+def conv_transpose(name, x_shape, w_shape, bias=True, **attributes):
+    x = normal(name, *x_shape)
+    inits = {"w": normal(name + "w", *w_shape, scale=0.5)}
+    if bias:
+        inits["b"] = normal(name + "b", w_shape[1] * attributes.get("group", 1))
+    single(name, "ConvTranspose", x, inits, **attributes)
+
+
+@case
+def conv_transpose_cases():
+    conv_transpose("convtranspose_3x3", (1, 2, 4, 5), (2, 3, 3, 3))
+    conv_transpose("convtranspose_k2_s2", (2, 3, 5, 4), (3, 2, 2, 2), strides=[2, 2])
+    conv_transpose("convtranspose_stride_gt_kernel", (1, 2, 3, 4), (2, 2, 2, 3), strides=[3, 4], pads=[1, 0, 0, 2],
+                   output_padding=[2, 1])
+    conv_transpose("convtranspose_groups", (1, 4, 3, 3), (4, 3, 3, 2), group=2, strides=[2, 1], bias=False)
+    conv_transpose("convtranspose_dilations", (1, 2, 4, 3), (2, 2, 3, 2), dilations=[2, 3], pads=[1, 2, 0, 1])
+    conv_transpose("convtranspose_output_shape", (1, 2, 4, 4), (2, 2, 3, 3), strides=[2, 2], output_shape=[8, 9])
+    conv_transpose("convtranspose_output_shape_upper", (1, 2, 4, 4), (2, 2, 3, 3), strides=[2, 2], output_shape=[8, 7],
+                   auto_pad="SAME_UPPER")
+    conv_transpose("convtranspose_same_upper", (1, 2, 3, 4), (2, 2, 4, 3), strides=[2, 2], auto_pad="SAME_UPPER")
+    conv_transpose("convtranspose_same_lower", (1, 2, 3, 4), (2, 2, 4, 3), strides=[2, 2], auto_pad="SAME_LOWER")
+    conv_transpose("convtranspose_1d", (2, 3, 5), (3, 2, 3), strides=[2], pads=[1, 0])
+    conv_transpose("convtranspose_3d", (1, 2, 3, 3, 2), (2, 2, 2, 2, 3), strides=[1, 2, 1])
+    return 11
+
+
 def build():
     return sum(c() for c in CASES)

@@ -5,6 +5,7 @@ public enum OpRegistry {
     public static let operators: [any Operator.Type] = [
         Ops.Constant.self,
         Ops.Conv.self,
+        Ops.ConvTranspose.self,
         Ops.Identity.self,
         Ops.Relu.self,
     ]
