@@ -51,5 +51,5 @@ def save(name, nodes, inputs, outputs, initializers=None, opset=13, extra_opsets
     for k, (_, a) in enumerate(inputs):
         np.save(os.path.join(folder, f"input_{k}.npy"), a)
     for k, r in enumerate(results):
-        np.save(os.path.join(folder, f"output_{k}.npy"), np.ascontiguousarray(r))
+        np.save(os.path.join(folder, f"output_{k}.npy"), np.array(r, order="C"))  # ascontiguousarray would make a 0-d result 1-d
     return results
