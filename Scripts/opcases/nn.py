@@ -88,5 +88,59 @@ def conv_transpose_cases():
     return 11
 
 
+def two_inputs(name, op, a, b, extra=None, opset=13, **attributes):
+    """Node `op` on runtime inputs a and b (plus initializers `extra`)."""
+    extra = extra or {}
+    node = helper.make_node(op, ["a", "b"] + list(extra), ["y"], **attributes)
+    save(name, [node], [("a", a), ("b", b)], ["y"], extra, opset=opset)
+
+
+@case
+def batch_norm_cases():
+    def params(name, shape):
+        r = rng(name + "p")
+        return {"scale": r.standard_normal(shape).astype(np.float32), "bias": r.standard_normal(shape).astype(np.float32),
+                "mean": r.standard_normal(shape).astype(np.float32),
+                "var": (r.random(shape) + 0.1).astype(np.float32)}
+    single("batchnorm_4d", "BatchNormalization", normal("batchnorm_4d", 2, 3, 4, 5), params("batchnorm_4d", (3,)), epsilon=1e-3)
+    single("batchnorm_2d_opset9", "BatchNormalization", normal("batchnorm_2d_opset9", 3, 4), params("batchnorm_2d_opset9", (4,)),
+           opset=9)
+    single("batchnorm_3d_opset15", "BatchNormalization", normal("batchnorm_3d_opset15", 1, 2, 7), params("batchnorm_3d_opset15", (2,)),
+           opset=15)
+    single("batchnorm_spatial0_opset7", "BatchNormalization", normal("batchnorm_spatial0_opset7", 2, 3, 2, 2),
+           params("batchnorm_spatial0_opset7", (3, 2, 2)), opset=7, spatial=0)
+    return 4
+
+
+@case
+def gemm_cases():
+    two_inputs("gemm_plain", "Gemm", normal("gemm_plain", 3, 5), normal("gemm_plainb", 5, 4))
+    two_inputs("gemm_trans_alpha_beta", "Gemm", normal("gemm_tab", 6, 3), normal("gemm_tabb", 7, 6),
+               {"c": normal("gemm_tabc", 7)}, transA=1, transB=1, alpha=0.5, beta=2.0)
+    two_inputs("gemm_c_column", "Gemm", normal("gemm_cc", 4, 3), normal("gemm_ccb", 3, 5), {"c": normal("gemm_ccc", 4, 1)},
+               beta=-1.0)
+    two_inputs("gemm_c_scalar", "Gemm", normal("gemm_cs", 2, 3), normal("gemm_csb", 5, 3), {"c": np.array(1.5, np.float32)},
+               transB=1)
+    two_inputs("gemm_c_full_fc", "Gemm", normal("gemm_fc", 1, 64), normal("gemm_fcb", 10, 64), {"c": normal("gemm_fcc", 1, 10)},
+               transB=1)
+    return 5
+
+
+@case
+def matmul_cases():
+    def mm(name, a_shape, b_shape):
+        two_inputs(name, "MatMul", normal(name, *a_shape), normal(name + "b", *b_shape))
+    mm("matmul_2d", (3, 4), (4, 5))
+    mm("matmul_1d_1d", (6,), (6,))
+    mm("matmul_1d_batched", (4,), (2, 4, 3))
+    mm("matmul_batched_1d", (2, 3, 4), (4,))
+    mm("matmul_batched_weights", (2, 3, 5, 4), (4, 6))
+    mm("matmul_broadcast", (2, 1, 3, 4), (3, 4, 2))
+    mm("matmul_same_batch", (3, 2, 5), (3, 5, 4))
+    mm("matmul_tall", (200, 3), (3, 2))
+    mm("matmul_zero_k", (2, 0), (0, 3))
+    return 9
+
+
 def build():
     return sum(c() for c in CASES)

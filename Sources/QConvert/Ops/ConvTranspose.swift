@@ -94,7 +94,7 @@ extension Ops {
                                 a: wp + g * inPerGroup * rows, lda: rows,
                                 b: xp + image * inPerGroup * window.inputSize, ldb: window.inputSize,
                                 c: col, ldc: window.inputSize)
-                            MatrixMultiply.parallel(product, threads: threads)
+                            MatrixMultiply.parallel([product], threads: threads)
                             let yImage = yp + image * outPerGroup * window.outputSize
                             let rowWork = max(1, window.output[2] * window.kernelSize)
                             Parallel.forEach(count: outputRows, grain: max(1, (1 << 15) / rowWork), threads: threads) { range in

@@ -3,10 +3,13 @@
 /// deliberately unsupported.
 public enum OpRegistry {
     public static let operators: [any Operator.Type] = [
+        Ops.BatchNormalization.self,
         Ops.Constant.self,
         Ops.Conv.self,
         Ops.ConvTranspose.self,
+        Ops.Gemm.self,
         Ops.Identity.self,
+        Ops.MatMul.self,
         Ops.Relu.self,
     ]
 

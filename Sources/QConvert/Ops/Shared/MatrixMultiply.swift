@@ -50,6 +50,15 @@ enum MatrixMultiply {
         return block
     }
 
+    /// The operands restricted to output rows `rows` (a block of C and the matching part of A).
+    static func rows(_ o: Operands, _ rows: Range<Int>) -> Operands {
+        var block = o
+        block.m = rows.count
+        block.a = o.transA ? o.a + rows.lowerBound : o.a + rows.lowerBound * o.lda
+        block.c = o.c + rows.lowerBound * o.ldc
+        return block
+    }
+
     /// Output columns per work chunk for an `m×k` by `k×n` product: enough work per chunk (about
     /// 2 MFLOP) that OpenBLAS's packing of A is amortised, a multiple of 16 columns. It depends on
     /// the shapes only, never on the thread count.
@@ -58,10 +67,28 @@ enum MatrixMultiply {
         return max(16, (target + 15) / 16 * 16)
     }
 
-    /// `run` split over threads in fixed blocks of output columns.
-    static func parallel(_ o: Operands, alpha: Float = 1, beta: Float = 0, threads: Int) {
-        Parallel.forEach(count: o.n, grain: columnGrain(m: o.m, k: o.k), threads: threads) { range in
-            run(columns(o, range), alpha: alpha, beta: beta)
+    /// How one product is cut into chunks: along columns when C is at least as wide as it is tall,
+    /// else along rows, in blocks that depend on the shapes only.
+    private static func blocks(_ o: Operands) -> (count: Int, block: (Int) -> Operands) {
+        let alongColumns = o.n >= o.m
+        let (length, other) = alongColumns ? (o.n, o.m) : (o.m, o.n)
+        let grain = min(max(1, length), columnGrain(m: other, k: o.k))
+        let count = (length + grain - 1) / grain
+        return (count, { index in
+            let range = index * grain..<min(length, (index + 1) * grain)
+            return alongColumns ? columns(o, range) : rows(o, range)
+        })
+    }
+
+    /// Runs every product (C = alpha · op(A) · op(B) + beta · C), cut into fixed chunks spread over threads.
+    static func parallel(_ products: [Operands], alpha: Float = 1, beta: Float = 0, threads: Int) {
+        let plans = products.map(blocks)
+        let chunks = plans.indices.flatMap { product in (0..<plans[product].count).map { (product, $0) } }
+        Parallel.forEach(count: chunks.count, grain: 1, threads: threads) { items in
+            for item in items {
+                let (product, block) = chunks[item]
+                run(plans[product].block(block), alpha: alpha, beta: beta)
+            }
         }
     }
 }
