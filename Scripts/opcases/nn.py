@@ -22,7 +22,7 @@ def single(name, op, x, initializers=None, opset=13, outputs=("y",), inputs=None
     """One node `op` reading runtime input x (plus initializers, in order) writing `outputs`."""
     initializers = initializers or {}
     names = ["x"] + list(initializers) if inputs is None else inputs
-    node = helper.make_node(op, names, list(outputs), **attributes)
+    node = helper.make_node(op, names, [o if isinstance(o, str) else o[0] for o in outputs], **attributes)
     save(name, [node], [("x", x)], list(outputs), initializers, opset=opset)
 
 
@@ -140,6 +140,42 @@ def matmul_cases():
     mm("matmul_tall", (200, 3), (3, 2))
     mm("matmul_zero_k", (2, 0), (0, 3))
     return 9
+
+
+@case
+def pool_cases():
+    def pool(name, op, shape, opset=13, outputs=("y",), **attributes):
+        single(name, op, normal(name, *shape), opset=opset, outputs=outputs, **attributes)
+    pool("maxpool_2x2", "MaxPool", (2, 3, 6, 7), kernel_shape=[2, 2], strides=[2, 2])
+    pool("maxpool_5x5_same_pads", "MaxPool", (1, 4, 10, 10), kernel_shape=[5, 5], pads=[2, 2, 2, 2])
+    pool("maxpool_nonsquare_asym_pads", "MaxPool", (1, 2, 7, 9), kernel_shape=[3, 2], strides=[2, 1], pads=[1, 0, 0, 1])
+    pool("maxpool_stride_gt_kernel", "MaxPool", (1, 2, 9, 10), kernel_shape=[2, 2], strides=[3, 4])
+    pool("maxpool_ceil", "MaxPool", (1, 2, 6, 7), kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)
+    pool("maxpool_ceil_pads", "MaxPool", (1, 1, 5, 6), kernel_shape=[2, 3], strides=[2, 2], pads=[0, 1, 1, 1], ceil_mode=1)
+    pool("maxpool_dilations", "MaxPool", (1, 2, 8, 8), kernel_shape=[2, 3], dilations=[2, 2], pads=[1, 1, 1, 1])
+    pool("maxpool_same_upper", "MaxPool", (1, 2, 7, 6), kernel_shape=[3, 2], strides=[2, 2], auto_pad="SAME_UPPER")
+    pool("maxpool_same_lower", "MaxPool", (1, 2, 7, 6), kernel_shape=[3, 2], strides=[2, 2], auto_pad="SAME_LOWER")
+    pool("maxpool_valid_1d", "MaxPool", (2, 3, 11), kernel_shape=[3], strides=[2], auto_pad="VALID")
+    pool("maxpool_3d", "MaxPool", (1, 2, 4, 5, 6), kernel_shape=[2, 2, 3], strides=[2, 1, 2], pads=[0, 1, 1, 1, 0, 0])
+    pool("maxpool_indices", "MaxPool", (2, 2, 5, 6), kernel_shape=[2, 2], strides=[2, 2], pads=[1, 0, 0, 1],
+         outputs=("y", ("i", TensorProto.INT64)))
+    pool("maxpool_indices_column_major", "MaxPool", (1, 2, 5, 6), kernel_shape=[3, 2], strides=[1, 2], storage_order=1,
+         outputs=("y", ("i", TensorProto.INT64)))
+    pool("averagepool_exclude_pad", "AveragePool", (1, 3, 7, 8), kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    pool("averagepool_include_pad", "AveragePool", (2, 2, 7, 8), kernel_shape=[3, 2], strides=[2, 3], pads=[1, 0, 2, 1],
+         count_include_pad=1)
+    pool("averagepool_ceil_include_pad", "AveragePool", (1, 2, 5, 7), kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 0, 1],
+         ceil_mode=1, count_include_pad=1, opset=11)
+    pool("averagepool_ceil_exclude_pad", "AveragePool", (1, 2, 5, 7), kernel_shape=[2, 3], strides=[2, 3], ceil_mode=1)
+    pool("averagepool_rec_3x2", "AveragePool", (1, 4, 3, 8), kernel_shape=[3, 2], strides=[3, 2])
+    pool("averagepool_dilations_opset19", "AveragePool", (1, 2, 7, 7), kernel_shape=[2, 2], dilations=[2, 3], pads=[1, 1, 1, 1],
+         count_include_pad=1, opset=19)
+    pool("averagepool_same_upper_1d", "AveragePool", (1, 2, 9), kernel_shape=[4], strides=[2], auto_pad="SAME_UPPER")
+    pool("globalaveragepool", "GlobalAveragePool", (2, 3, 5, 7))
+    pool("globalaveragepool_long", "GlobalAveragePool", (1, 2, 40, 30))
+    pool("globalmaxpool", "GlobalMaxPool", (2, 3, 4, 5))
+    pool("globalmaxpool_1d", "GlobalMaxPool", (1, 3, 9))
+    return 24
 
 
 def build():

@@ -3,13 +3,17 @@
 /// deliberately unsupported.
 public enum OpRegistry {
     public static let operators: [any Operator.Type] = [
+        Ops.AveragePool.self,
         Ops.BatchNormalization.self,
         Ops.Constant.self,
         Ops.Conv.self,
         Ops.ConvTranspose.self,
         Ops.Gemm.self,
+        Ops.GlobalAveragePool.self,
+        Ops.GlobalMaxPool.self,
         Ops.Identity.self,
         Ops.MatMul.self,
+        Ops.MaxPool.self,
         Ops.Relu.self,
     ]
 
