@@ -4,9 +4,16 @@
 import numpy as np
 from onnx import TensorProto, helper
 
-from .common import rng, save
+from .common import rng, save as save_one
 
 CASES = []
+WRITTEN = []
+
+
+def save(name, *args, **kwargs):
+    """common.save, remembering the case so build() can count what it wrote."""
+    WRITTEN.append(name)
+    return save_one(name, *args, **kwargs)
 
 
 def case(f):
@@ -59,7 +66,6 @@ def conv_cases():
     name = "conv_runtime_weights"
     x, w = normal(name, 1, 2, 5, 4), normal(name + "w", 3, 2, 2, 2)
     save(name, [helper.make_node("Conv", ["x", "w"], ["y"])], [("x", x), ("w", w)], ["y"])
-    return 19
 
 
 def conv_transpose(name, x_shape, w_shape, bias=True, **attributes):
@@ -85,7 +91,6 @@ def conv_transpose_cases():
     conv_transpose("convtranspose_same_lower", (1, 2, 3, 4), (2, 2, 4, 3), strides=[2, 2], auto_pad="SAME_LOWER")
     conv_transpose("convtranspose_1d", (2, 3, 5), (3, 2, 3), strides=[2], pads=[1, 0])
     conv_transpose("convtranspose_3d", (1, 2, 3, 3, 2), (2, 2, 2, 2, 3), strides=[1, 2, 1])
-    return 11
 
 
 def two_inputs(name, op, a, b, extra=None, opset=13, **attributes):
@@ -109,7 +114,6 @@ def batch_norm_cases():
            opset=15)
     single("batchnorm_spatial0_opset7", "BatchNormalization", normal("batchnorm_spatial0_opset7", 2, 3, 2, 2),
            params("batchnorm_spatial0_opset7", (3, 2, 2)), opset=7, spatial=0)
-    return 4
 
 
 @case
@@ -123,7 +127,6 @@ def gemm_cases():
                transB=1)
     two_inputs("gemm_c_full_fc", "Gemm", normal("gemm_fc", 1, 64), normal("gemm_fcb", 10, 64), {"c": normal("gemm_fcc", 1, 10)},
                transB=1)
-    return 5
 
 
 @case
@@ -139,7 +142,6 @@ def matmul_cases():
     mm("matmul_same_batch", (3, 2, 5), (3, 5, 4))
     mm("matmul_tall", (200, 3), (3, 2))
     mm("matmul_zero_k", (2, 0), (0, 3))
-    return 9
 
 
 @case
@@ -175,8 +177,74 @@ def pool_cases():
     pool("globalaveragepool_long", "GlobalAveragePool", (1, 2, 40, 30))
     pool("globalmaxpool", "GlobalMaxPool", (2, 3, 4, 5))
     pool("globalmaxpool_1d", "GlobalMaxPool", (1, 3, 9))
-    return 24
+
+
+def resize(name, shape, scales=None, sizes=None, roi=None, opset=13, **attributes):
+    """Resize of a runtime input with scales/sizes/roi as initializers (empty names for absent ones)."""
+    x = normal(name, *shape)
+    inits, names = {}, ["x"]
+    if opset == 10:
+        inits["scales"] = np.array(scales, np.float32)
+        names.append("scales")
+    else:
+        for key, value, dtype in (("roi", roi, np.float32), ("scales", scales, np.float32), ("sizes", sizes, np.int64)):
+            if value is None and not (opset == 11 and key != "sizes"):
+                names.append("")
+            else:
+                inits[key] = np.array([] if value is None else value, dtype)
+                names.append(key)
+        while names[-1] == "":
+            names.pop()
+    single(name, "Resize", x, inits, opset=opset, inputs=names, **attributes)
+
+
+@case
+def resize_cases():
+    for rounding in ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil"):
+        for coordinates in ("half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel", "tf_half_pixel_for_nn"):
+            resize(f"resize_nearest_{rounding}_{coordinates}", (1, 2, 5, 6), sizes=[1, 2, 8, 9], mode="nearest",
+                   nearest_mode=rounding, coordinate_transformation_mode=coordinates)
+    resize("resize_nearest_down_ties", (1, 1, 6, 8), scales=[1, 1, 0.5, 0.75], mode="nearest")
+    resize("resize_nearest_yolo_2x", (1, 3, 4, 5), scales=[1, 1, 2, 2], mode="nearest", nearest_mode="floor",
+           coordinate_transformation_mode="asymmetric")
+    resize("resize_nearest_det_8x_opset11", (1, 2, 3, 3), scales=[1, 1, 8, 8], opset=11, mode="nearest",
+           nearest_mode="floor", coordinate_transformation_mode="asymmetric")
+    resize("resize_nearest_opset10", (1, 2, 3, 4), scales=[1, 1, 2.5, 0.5], opset=10, mode="nearest")
+    resize("resize_nearest_channels", (2, 3, 4), scales=[1, 2, 1.5], mode="nearest")
+    for coordinates in ("half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"):
+        resize(f"resize_linear_up_{coordinates}", (1, 2, 4, 5), scales=[1, 1, 2, 1.5], mode="linear",
+               coordinate_transformation_mode=coordinates)
+        resize(f"resize_linear_down_{coordinates}", (2, 1, 9, 7), sizes=[2, 1, 4, 3], mode="linear",
+               coordinate_transformation_mode=coordinates)
+    resize("resize_linear_pytorch_size1", (1, 1, 4, 5), sizes=[1, 1, 1, 3], mode="linear",
+           coordinate_transformation_mode="pytorch_half_pixel")
+    resize("resize_linear_crop", (1, 1, 6, 7), roi=[0, 0, 0.2, 0.1, 1, 1, 0.9, 1.2], sizes=[1, 1, 5, 6], mode="linear",
+           coordinate_transformation_mode="tf_crop_and_resize", extrapolation_value=-3.0)
+    resize("resize_nearest_crop", (1, 1, 6, 7), roi=[0, 0, -0.1, 0.3, 1, 1, 0.8, 1.1], sizes=[1, 1, 4, 5], mode="nearest",
+           coordinate_transformation_mode="tf_crop_and_resize")
+    resize("resize_linear_opset10", (1, 2, 3, 4), scales=[1, 1, 2, 3], opset=10, mode="linear")
+    resize("resize_trilinear", (1, 1, 3, 4, 5), sizes=[1, 1, 5, 6, 4], mode="linear")
+    resize("resize_cubic", (1, 2, 5, 6), scales=[1, 1, 1.6, 2], mode="cubic")
+    resize("resize_cubic_align_corners_a05", (1, 1, 6, 5), sizes=[1, 1, 4, 9], mode="cubic", cubic_coeff_a=-0.5,
+           coordinate_transformation_mode="align_corners")
+    resize("resize_cubic_exclude_outside", (1, 1, 5, 5), scales=[1, 1, 0.8, 1.4], mode="cubic", exclude_outside=1)
+    resize("resize_linear_axes_opset18", (1, 2, 4, 6), sizes=[6, 9], opset=18, mode="linear", axes=[2, 3])
+    resize("resize_not_larger_opset18", (1, 1, 4, 6), sizes=[8, 9], opset=18, mode="nearest", axes=[2, 3],
+           keep_aspect_ratio_policy="not_larger")
+    resize("resize_not_smaller_opset18", (1, 1, 4, 6), sizes=[7, 9], opset=18, mode="linear", axes=[2, 3],
+           keep_aspect_ratio_policy="not_smaller")
+    resize("resize_crop_same_size", (1, 1, 5, 6), roi=[0, 0, 0.2, 0.2, 1, 1, 0.8, 0.8], sizes=[1, 1, 5, 6], mode="linear",
+           coordinate_transformation_mode="tf_crop_and_resize")
+    resize("resize_half_pixel_symmetric_opset19", (1, 1, 5, 4), sizes=[1, 1, 7, 3], opset=19, mode="linear",
+           coordinate_transformation_mode="half_pixel_symmetric")
+    x = normal("upsample_nearest_opset7", 1, 2, 3, 4)
+    single("upsample_nearest_opset7", "Upsample", x, opset=7, scales=[1.0, 1.0, 2.0, 3.0])
+    x = normal("upsample_linear_opset9", 1, 2, 3, 4)
+    single("upsample_linear_opset9", "Upsample", x, {"scales": np.array([1, 1, 2, 1.5], np.float32)}, opset=9, mode="linear")
 
 
 def build():
-    return sum(c() for c in CASES)
+    for c in CASES:
+        c()
+    assert len(set(WRITTEN)) == len(WRITTEN), "two cases share a name"
+    return len(WRITTEN)

@@ -15,6 +15,8 @@ public enum OpRegistry {
         Ops.MatMul.self,
         Ops.MaxPool.self,
         Ops.Relu.self,
+        Ops.Resize.self,
+        Ops.Upsample.self,
     ]
 
     private static let table: [String: any Operator.Type] = {
