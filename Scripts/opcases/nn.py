@@ -243,6 +243,34 @@ def resize_cases():
     single("upsample_linear_opset9", "Upsample", x, {"scales": np.array([1, 1, 2, 1.5], np.float32)}, opset=9, mode="linear")
 
 
+@case
+def pad_cases():
+    def pad(name, x, pads, mode="constant", value=None, axes=None, opset=13):
+        inits = {"pads": np.array(pads, np.int64)}
+        names = ["x", "pads"]
+        if value is not None:
+            inits["value"] = np.array(value, x.dtype)
+            names.append("value")
+        if axes is not None:
+            inits["axes"] = np.array(axes, np.int64)
+            names += [""] * (3 - len(names)) + ["axes"]
+        single(name, "Pad", x, inits, opset=opset, inputs=names, mode=mode,
+               outputs=(("y", helper.np_dtype_to_tensor_dtype(x.dtype)),))
+    x = normal("pad", 2, 3, 4, 5)
+    pad("pad_constant_zero", x, [0, 0, 1, 2, 0, 1, 2, 1])
+    pad("pad_constant_value", x, [1, 0, 0, 3, 0, 2, 1, 0], value=-1.5)
+    pad("pad_constant_negative_crop", x, [0, -1, 2, -2, 0, 0, -1, 1])
+    pad("pad_reflect", x, [0, 0, 3, 2, 0, 0, 1, 4], mode="reflect")
+    pad("pad_edge", x, [0, 1, 2, 3, 1, 0, 3, 2], mode="edge")
+    pad("pad_wrap_opset19", x, [0, 0, 2, 3, 0, 0, 1, 4], mode="wrap", opset=19)
+    pad("pad_axes_opset18", x, [1, 2, 3, 0], axes=[1, -1], opset=18, value=2.0)
+    pad("pad_int64", np.arange(12, dtype=np.int64).reshape(3, 4), [1, 1, 0, 2], value=7)
+    pad("pad_uint8_reflect", np.arange(10, dtype=np.uint8).reshape(2, 5), [0, 2, 0, 3], mode="reflect")
+    pad("pad_1d_edge", normal("pad1d", 4), [3, 2], mode="edge")
+    single("pad_attribute_opset2", "Pad", x, opset=2, pads=[0, 0, 1, 1, 0, 0, 2, 0], value=0.25)
+    single("pad_attribute_reflect_opset10", "Pad", x, opset=10, pads=[0, 0, 2, 1, 0, 0, 1, 3], mode="reflect")
+
+
 def build():
     for c in CASES:
         c()

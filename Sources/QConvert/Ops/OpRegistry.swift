@@ -14,6 +14,7 @@ public enum OpRegistry {
         Ops.Identity.self,
         Ops.MatMul.self,
         Ops.MaxPool.self,
+        Ops.Pad.self,
         Ops.Relu.self,
         Ops.Resize.self,
         Ops.Upsample.self,
