@@ -271,6 +271,49 @@ def pad_cases():
     single("pad_attribute_reflect_opset10", "Pad", x, opset=10, pads=[0, 0, 2, 1, 0, 0, 1, 3], mode="reflect")
 
 
+def recurrent(name, op, steps, batch, inputs, hidden, direction="forward", bias=True, lengths=None, initial=False,
+              peepholes=False, opset=14, **attributes):
+    """LSTM or GRU with every optional input chosen by flag; all outputs requested."""
+    gates = 4 if op == "LSTM" else 3
+    directions = 2 if direction == "bidirectional" else 1
+    x = normal(name, steps, batch, inputs)
+    state_shape = (directions, batch, hidden)
+    inits = {"w": normal(name + "w", directions, gates * hidden, inputs, scale=0.5),
+             "r": normal(name + "r", directions, gates * hidden, hidden, scale=0.5)}
+    names = ["x", "w", "r"]
+    optional = [("b", bias, lambda: normal(name + "b", directions, 2 * gates * hidden, scale=0.5)),
+                ("lens", lengths is not None, lambda: np.array(lengths, np.int32)),
+                ("h0", initial, lambda: normal(name + "h0", *state_shape)),
+                ("c0", initial and op == "LSTM", lambda: normal(name + "c0", *state_shape)),
+                ("p", peepholes, lambda: normal(name + "p", directions, 3 * hidden, scale=0.5))]
+    for key, wanted, make in optional:
+        if wanted:
+            inits[key] = make()
+        names.append(key if wanted else "")
+    while names[-1] == "":
+        names.pop()
+    outputs = ["y", "y_h"] + (["y_c"] if op == "LSTM" else [])
+    single(name, op, x, inits, opset=opset, inputs=names, outputs=outputs, direction=direction, hidden_size=hidden,
+           **attributes)
+
+
+@case
+def recurrent_cases():
+    recurrent("lstm_forward", "LSTM", 4, 2, 3, 5)
+    recurrent("lstm_reverse_no_bias", "LSTM", 3, 1, 4, 3, direction="reverse", bias=False)
+    recurrent("lstm_bidirectional_lengths", "LSTM", 5, 3, 2, 4, direction="bidirectional", lengths=[5, 2, 3], initial=True)
+    recurrent("lstm_peepholes_clip", "LSTM", 4, 2, 3, 3, peepholes=True, initial=True, clip=0.7)
+    recurrent("lstm_input_forget", "LSTM", 3, 2, 2, 3, input_forget=1)
+    recurrent("lstm_activations", "LSTM", 3, 1, 2, 3, activations=["HardSigmoid", "LeakyRelu", "Softsign"],
+              activation_alpha=[0.3, 0.1], activation_beta=[0.4])
+    recurrent("lstm_opset7", "LSTM", 3, 2, 3, 2, direction="bidirectional", opset=7)
+    recurrent("gru_forward", "GRU", 4, 2, 3, 5)
+    recurrent("gru_linear_before_reset", "GRU", 4, 2, 3, 4, linear_before_reset=1, initial=True)
+    recurrent("gru_reverse_lengths", "GRU", 5, 3, 2, 3, direction="reverse", lengths=[1, 5, 3], initial=True)
+    recurrent("gru_bidirectional", "GRU", 3, 2, 4, 3, direction="bidirectional", linear_before_reset=1)
+    recurrent("gru_clip_no_bias", "GRU", 3, 1, 2, 4, bias=False, clip=0.5)
+
+
 def build():
     for c in CASES:
         c()
