@@ -17,6 +17,7 @@ extension Ops {
                     throw QConvertError("input X of shape \(x.shape) does not match kernel_shape \(kernel)")
                 }
                 let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel)
+                guard x.count > 0 || window.outputSize * x.shape[0] * x.shape[1] == 0 else { throw QConvertError("cannot pool the empty input \(x.shape)") }
                 return [Pooling.pool(x, window: window, reduction: .average(includePad: includePad), threads: context.threads).0]
             }
         }

@@ -27,12 +27,12 @@ extension Ops {
                 return [a.withElements(of: Float.self) { aValues in
                     b.withElements(of: Float.self) { bValues in
                         Tensor(shape: [m, n], of: Float.self) { y in
-                            guard let yp = y.baseAddress, let ap = aValues.baseAddress, let bp = bValues.baseAddress else { return }
                             if let (values, rowStep, columnStep) = addend, beta != 0 {
                                 for i in 0..<m {
-                                    for j in 0..<n { yp[i * n + j] = beta * values[i * rowStep + j * columnStep] }
+                                    for j in 0..<n { y[i * n + j] = beta * values[i * rowStep + j * columnStep] }
                                 }
                             }
+                            guard k > 0, let yp = y.baseAddress, let ap = aValues.baseAddress, let bp = bValues.baseAddress else { return }
                             let product = MatrixMultiply.Operands(
                                 transA: transA, transB: transB, m: m, n: n, k: k, a: ap, lda: a.shape[1],
                                 b: bp, ldb: b.shape[1], c: yp, ldc: n)

@@ -50,6 +50,7 @@ enum Pooling {
         var argmax: Tensor?
         let y = x.withElements(of: Float.self) { xs in
             Tensor(shape: shape, of: Float.self) { ys in
+                guard ys.count > 0, xs.count > 0 else { return }
                 let run = { (positions: UnsafeMutableBufferPointer<Int64>?) in
                     Parallel.forEach(count: planes, grain: grain, threads: threads) { range in
                         for plane in range {

@@ -64,6 +64,7 @@ struct Recurrent {
             throw QConvertError("R must have shape [\(directions), \(gates)·hidden, hidden], got \(r.shape)")
         }
         let hidden = r.shape[2]
+        guard hidden > 0 else { throw QConvertError("hidden size must be positive, R has shape \(r.shape)") }
         guard r.shape[1] == gates * hidden, hiddenSize == nil || hiddenSize == hidden else {
             throw QConvertError("R of shape \(r.shape) does not match hidden_size \(hiddenSize ?? hidden)")
         }
@@ -103,6 +104,7 @@ struct Recurrent {
         var projection = reversed.indices.flatMap { d in
             (0..<rows).flatMap { _ in s.bias[d * 2 * width..<d * 2 * width + width] }
         }
+        guard rows > 0, s.inputSize > 0 else { return projection }
         s.x.withUnsafeBufferPointer { x in
             s.w.withUnsafeBufferPointer { w in
                 projection.withUnsafeMutableBufferPointer { out in
