@@ -23,6 +23,11 @@ let package = Package(
         ),
         /// OpenBLAS's cblas_sgemm for the float GEMM fast path (Debian libopenblas-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        /// Float convolution kernels in C (packed GEMM reading the image in place, depthwise), written with
+        /// vector extensions and compiled for AVX-512, AVX2 and baseline, chosen at run time: ORT-class
+        /// convolution speed needs AVX-512 and no separate im2col pass, which neither Swift's baseline
+        /// code generation nor OpenBLAS's interface gives. -O2 as COnnx, so debug builds are usable too.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         /// zlib for deflated .npz calibration archives (Debian zlib1g-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         /// The in-memory model: graph, nodes, tensors, attributes. Depends on nothing.
@@ -38,7 +43,7 @@ let package = Package(
         /// cannot see; its strict checking stays on for every other module.
         .target(
             name: "QConvert",
-            dependencies: ["QConvertIR", "QConvertONNX", "CBLAS", "CZlib",
+            dependencies: ["QConvertIR", "QConvertONNX", "CBLAS", "CKernels", "CZlib",
                            .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),

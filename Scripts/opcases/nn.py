@@ -61,6 +61,15 @@ def conv_cases():
     conv("conv_3d", (1, 2, 4, 5, 6), (3, 2, 2, 3, 2), pads=[1, 0, 1, 0, 1, 1], strides=[1, 2, 2])
     conv("conv_single_channel_input", (1, 1, 6, 6), (5, 1, 3, 3), pads=[1, 1, 1, 1])
     conv("conv_big_k", (1, 24, 9, 14), (8, 24, 3, 3), pads=[1, 1, 1, 1])
+    conv("conv_depthwise_1d", (2, 3, 20), (3, 1, 5), group=3, pads=[2, 2], strides=[2])
+    conv("conv_depthwise_3d", (1, 2, 4, 5, 6), (2, 1, 3, 3, 3), group=2, pads=[1, 1, 1, 1, 1, 1], strides=[1, 2, 2])
+    conv("conv_depthwise_wide_row", (1, 2, 3, 70), (2, 1, 3, 3), group=2, pads=[1, 1, 1, 1])
+    conv("conv_depthwise_dilated_stride2", (1, 3, 11, 13), (3, 1, 3, 3), group=3, strides=[2, 2], dilations=[2, 2],
+         pads=[2, 1, 1, 2])
+    conv("conv_tile_edges", (1, 10, 4, 55), (13, 10, 3, 3), pads=[1, 1, 1, 1])
+    conv("conv_pointwise_wide", (1, 24, 7, 15), (17, 24, 1, 1))
+    conv("conv_stride2_wide", (1, 4, 9, 70), (9, 4, 3, 3), strides=[2, 2], pads=[1, 1, 1, 1])
+    conv("conv_3d_wide", (1, 2, 3, 6, 20), (10, 2, 2, 3, 3), pads=[0, 1, 1, 0, 1, 1])
     conv("conv_opset1", (1, 2, 5, 5), (2, 2, 3, 3), opset=1, kernel_shape=[3, 3])
     # Weights fed at run time, not an initializer.
     name = "conv_runtime_weights"

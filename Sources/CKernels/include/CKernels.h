@@ -1,0 +1,67 @@
+// Float convolution kernels, compiled for AVX-512, AVX2+FMA and baseline vectors and chosen at run time.
+// A single-precision GEMM for convolutions: weights packed once, activations read in place (pointwise
+// convolutions), from a padded band of input rows (1-D and 2-D convolutions) or packed panel by panel
+// from the image (3-D), through register-tiled micro-kernels; and a direct depthwise convolution.
+// Each output element is summed in the same order however the caller splits the work.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Sliding-window geometry of one convolution group, over exactly three spatial axes (leading axes of
+// size 1 for 1-D and 2-D). Pads are the pads before each axis.
+typedef struct {
+    int channels;
+    int in_d, in_h, in_w;
+    int out_d, out_h, out_w;
+    int kernel_d, kernel_h, kernel_w;
+    int stride_d, stride_h, stride_w;
+    int dilation_d, dilation_h, dilation_w;
+    int pad_d, pad_h, pad_w;
+} qc_conv_geometry;
+
+// Name of the micro-kernel in use ("avx512", "avx2", "baseline").
+const char *qc_gemm_kernel_name(void);
+
+// Rows of A one micro-kernel tile covers (a split of A's rows between threads should be a multiple).
+int qc_gemm_tile_rows(void);
+
+// Floats a packed copy of an m x k matrix takes.
+size_t qc_gemm_packed_size(int m, int k);
+
+// Packs row-major a (m x k, row stride lda) into the micro-kernel's layout.
+void qc_gemm_pack(const float *a, int m, int k, int lda, float *packed);
+
+// Floats of scratch qc_gemm_rows needs.
+size_t qc_gemm_rows_scratch_size(void);
+
+// c[i][j] = bias[i] + sum_p a[i][p] * b[p][col0 + j] for i < m, j < n, where b[p] points at row p of B;
+// c has row stride ldc; bias may be NULL (zero).
+void qc_gemm_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, const float *bias,
+                  float *c, int ldc, float *scratch);
+
+// Floats of scratch qc_conv needs for m output channels.
+size_t qc_conv_scratch_size(int m, const qc_conv_geometry *g);
+
+// The same with B the im2col matrix of image (g->channels planes of in_d*in_h*in_w floats): row
+// (channel, kd, kh, kw), column = output position (od, oh, ow) flattened, for positions [n0, n1);
+// c points at position n0 of output channel 0.
+void qc_conv(const float *packed_a, int m, const float *image, const qc_conv_geometry *g, int n0, int n1,
+             const float *bias, float *c, int ldc, float *scratch);
+
+// Floats of scratch qc_depthwise needs.
+size_t qc_depthwise_scratch_size(const qc_conv_geometry *g);
+
+// One plane of a depthwise convolution (g->channels is ignored): y[o] = bias + sum over taps k of
+// w[k] * x[o * stride - pad + k * dilation] (0 outside x), taps in (kd, kh, kw) order.
+void qc_depthwise(const float *x, const float *w, float bias, const qc_conv_geometry *g, float *y, float *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,33 @@
+// What the CKernels sources share: the micro-kernels, the choice among them, blocking constants.
+#ifndef CKERNELS_INTERNAL_H
+#define CKERNELS_INTERNAL_H
+
+#include <stdint.h>
+
+// c[i][j] (+)= bias[i] + sum_{p < kc} a[p * mr + i] * b[p][col + j] for i < rows, j < cols, where
+// b[p] points at row p of B. Writes c (accumulate = 0) or adds to it (accumulate = 1); bias may be
+// NULL. a holds an mr-row panel packed k-major; B rows must hold nr readable floats from col when
+// cols == nr.
+typedef void (*qc_micro_kernel)(int kc, const float *a, const float *const *b, int col, float *c, int ldc,
+                                int rows, int cols, const float *bias, int accumulate);
+
+typedef struct {
+    const char *name;
+    int mr, nr;
+    qc_micro_kernel run;
+} qc_kernel;
+
+// The fastest kernel the CPU and OS support, chosen once.
+const qc_kernel *qc_current_kernel(void);
+
+// Widest micro-kernel tile, and rows of B handled per pass (a KC x NR panel stays in L1).
+enum { QC_MAX_NR = 48, QC_KC = 128 };
+
+// p rounded up to a 64-byte boundary (scratch regions after the first; sizes include 16 floats of slack).
+static inline float *qc_align(float *p) { return (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
+
+static inline int qc_min(int a, int b) { return a < b ? a : b; }
+static inline int qc_max(int a, int b) { return a > b ? a : b; }
+static inline int qc_floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+#endif
