@@ -96,15 +96,23 @@ def ort_median(path, feeds, repeats):
 
 
 def ours_median(binary, path, feeds, repeats, folder):
-    args = [binary, "run", path, "--threads", "2", "--time", "--repeat", str(repeats), "-o", folder]
+    """Median of qconvert's own run timings; enough runs to last 0.5 s, so that start-up effects (OpenBLAS's
+    unused worker thread spins for about 0.1 s after the library loads) stay out of the median."""
+    inputs = []
     for name, value in feeds.items():
         np.save(os.path.join(folder, name + ".npy"), value)
-        args += ["--input", f"{name}={os.path.join(folder, name + '.npy')}"]
-    result = subprocess.run(args, capture_output=True, text=True)
-    if result.returncode != 0:
-        print("  qconvert failed:", result.stderr.strip())
-        return None
-    return float(re.search(r"median run: ([0-9.]+) ms", result.stderr).group(1)) / 1000
+        inputs += ["--input", f"{name}={os.path.join(folder, name + '.npy')}"]
+
+    def timed(count):
+        args = [binary, "run", path, "--threads", "2", "--time", "--repeat", str(count), "-o", folder] + inputs
+        result = subprocess.run(args, capture_output=True, text=True)
+        if result.returncode != 0:
+            print("  qconvert failed:", result.stderr.strip()[:300])
+            return None
+        return float(re.search(r"median run: ([0-9.]+) ms", result.stderr).group(1)) / 1000
+
+    probe = timed(3)
+    return None if probe is None else timed(max(repeats, int(0.5 / max(probe, 1e-5))))
 
 
 def main():

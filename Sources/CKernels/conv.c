@@ -162,9 +162,13 @@ static void fill_band(const float *image, const qc_conv_geometry *g, band_layout
                     int offset = phase - g->pad_w;  // column q reads in[q * sw + offset]
                     int lo = qc_min(qc_max(-qc_floor_div(offset, sw), 0), b.width);
                     int hi = qc_max(qc_min(qc_floor_div(g->in_w - 1 - offset, sw) + 1, b.width), lo);
-                    for (int q = 0; q < lo; q++) out[q] = 0.0f;
-                    for (int q = lo; q < hi; q++) out[q] = in[q * sw + offset];
-                    for (int q = hi; q < b.width; q++) out[q] = 0.0f;
+                    memset(out, 0, (size_t)lo * sizeof(float));
+                    if (sw == 1) {
+                        memcpy(out + lo, in + lo + offset, (size_t)(hi - lo) * sizeof(float));
+                    } else {
+                        for (int q = lo; q < hi; q++) out[q] = in[q * sw + offset];
+                    }
+                    memset(out + hi, 0, (size_t)(b.width - hi) * sizeof(float));
                 }
             }
     memset(band + band_floats(g, b) - b.width - QC_MAX_NR, 0, (size_t)(b.width + QC_MAX_NR) * sizeof(float));
@@ -173,21 +177,23 @@ static void fill_band(const float *image, const qc_conv_geometry *g, band_layout
 // Output rows [r0, r1) of a banded convolution; c points at position r0 * out_w.
 static void conv_banded(const float *packed_a, int m, const float *image, const qc_conv_geometry *g, int r0, int r1,
                         const float *bias, float *c, int ldc, float *scratch) {
-    int size = kernel_size(g), k = g->channels * size, most = band_rows(g), sw = g->stride_w;
+    int k = g->channels * kernel_size(g), most = band_rows(g), sw = g->stride_w;
     float *band = scratch, *out = qc_align(band + band_floats(g, layout(g, most)));
     const float **rows = (const float **)qc_align(out + (size_t)m * most * layout(g, most).width);
     float *gemm_scratch = qc_align((float *)(rows + k));
     for (int top = r0; top < r1; top += most) {
         band_layout b = layout(g, qc_min(most, r1 - top));
         fill_band(image, g, b, top, band);
-        for (int p = 0; p < k; p++) {
-            int ch = p / size, kh = p % size / g->kernel_w, kw = p % g->kernel_w, shift = kw * g->dilation_w;
-            int plane = (ch * b.kh_planes + (b.kh_planes == 1 ? 0 : kh)) * sw + shift % sw;
-            int line = b.kh_planes == 1 ? kh * g->dilation_h : 0;
-            rows[p] = band + ((size_t)plane * b.lines + line) * b.width + shift / sw;
-        }
+        const float **row = rows;
+        for (int ch = 0; ch < g->channels; ch++)
+            for (int kh = 0; kh < g->kernel_h; kh++)
+                for (int kw = 0, shift = 0; kw < g->kernel_w; kw++, shift += g->dilation_w) {
+                    int plane = (ch * b.kh_planes + (b.kh_planes == 1 ? 0 : kh)) * sw + shift % sw;
+                    int line = b.kh_planes == 1 ? kh * g->dilation_h : 0;
+                    *row++ = band + ((size_t)plane * b.lines + line) * b.width + shift / sw;
+                }
         int columns = b.rows * b.width;
-        qc_gemm_rows(packed_a, m, k, rows, 0, columns, bias, out, columns, gemm_scratch);
+        qc_multiply_rows(packed_a, m, k, rows, 0, columns, 1, bias, out, columns, gemm_scratch);
         for (int i = 0; i < m; i++)
             for (int r = 0; r < b.rows; r++)
                 memcpy(c + (size_t)i * ldc + (size_t)(top - r0 + r) * g->out_w, out + (size_t)i * columns + (size_t)r * b.width,

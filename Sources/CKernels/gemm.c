@@ -13,6 +13,8 @@ const char *qc_gemm_kernel_name(void) { return qc_current_kernel()->name; }
 
 int qc_gemm_tile_rows(void) { return qc_current_kernel()->mr; }
 
+int qc_gemm_tile_columns(void) { return qc_current_kernel()->nr; }
+
 size_t qc_gemm_packed_size(int m, int k) {
     int mr = qc_current_kernel()->mr;
     return (size_t)((m + mr - 1) / mr) * mr * k;
@@ -29,6 +31,11 @@ size_t qc_gemm_rows_scratch_size(void) { return (size_t)QC_KC * QC_MAX_NR + (siz
 
 void qc_gemm_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, const float *bias,
                   float *c, int ldc, float *scratch) {
+    qc_multiply_rows(packed_a, m, k, b, col0, n, 0, bias, c, ldc, scratch);
+}
+
+void qc_multiply_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, int overread,
+                      const float *bias, float *c, int ldc, float *scratch) {
     const qc_kernel *kernel = qc_current_kernel();
     int mr = kernel->mr, nr = kernel->nr;
     if (k == 0) {
@@ -44,7 +51,7 @@ void qc_gemm_rows(const float *packed_a, int m, int k, const float *const *b, in
             int kc = qc_min(QC_KC, k - k0);
             const float *const *rows = b + k0;
             int col = col0 + start;
-            if (width < nr) {  // a last, partial panel is copied so that loads stay inside B's rows
+            if (width < nr && !overread) {  // a last, partial panel is copied so that loads stay inside B's rows
                 for (int p = 0; p < kc; p++) {
                     float *line = panel + (size_t)p * nr;
                     memcpy(line, b[k0 + p] + col, (size_t)width * sizeof(float));

@@ -11,11 +11,17 @@
 typedef void (*qc_micro_kernel)(int kc, const float *a, const float *const *b, int col, float *c, int ldc,
                                 int rows, int cols, const float *bias, int accumulate);
 
+// A micro-kernel for one instruction set and its tile: mr rows of A by nr columns of B.
 typedef struct {
     const char *name;
     int mr, nr;
     qc_micro_kernel run;
 } qc_kernel;
+
+// qc_gemm_rows, reading B's rows in place even for a last partial panel when `overread` says that
+// nr floats from any column below n are readable.
+void qc_multiply_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, int overread,
+                      const float *bias, float *c, int ldc, float *scratch);
 
 // The fastest kernel the CPU and OS support, chosen once.
 const qc_kernel *qc_current_kernel(void);

@@ -30,6 +30,9 @@ const char *qc_gemm_kernel_name(void);
 // Rows of A one micro-kernel tile covers (a split of A's rows between threads should be a multiple).
 int qc_gemm_tile_rows(void);
 
+// Columns of B one micro-kernel tile covers (a split of B's columns should be a multiple).
+int qc_gemm_tile_columns(void);
+
 // Floats a packed copy of an m x k matrix takes.
 size_t qc_gemm_packed_size(int m, int k);
 

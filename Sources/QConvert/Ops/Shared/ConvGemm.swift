@@ -65,14 +65,17 @@ struct ConvGemm {
             pad_d: c(w.padBegin[0]), pad_h: c(w.padBegin[1]), pad_w: c(w.padBegin[2]))
     }
 
-    /// Output positions per item: about 2 MFLOP of work and at least an eighth of the image, in whole
-    /// output rows unless the convolution is 3-D or pointwise.
+    /// Output positions per item: about 2 MFLOP of work, at least four micro-kernel tiles wide and at
+    /// least an eighth of the image; a multiple of the tile width, or whole output rows for 1-D/2-D
+    /// convolutions (which CKernels computes on rows padded to `paddedRowWidth`).
     var positionGrain: Int {
+        let tile = Int(qc_gemm_tile_columns())
         let work = (1 << 21) / max(1, 2 * outPerGroup * depth)
-        let target = max(64, work, (positions + 7) / 8)
-        let rowWidth = window.output[2]
-        if window.isPointwise || window.rank == 3 || rowWidth == 0 { return min(positions, (target + 63) / 64 * 64) }
-        return min(positions, (target + rowWidth - 1) / rowWidth * rowWidth)
+        let target = max(4 * tile, work, (positions + 7) / 8)
+        if window.isPointwise || window.rank == 3 { return min(positions, (target + tile - 1) / tile * tile) }
+        let rowWidth = max(1, window.output[2]), paddedRowWidth = rowWidth + (window.kernel[2] - 1) * window.dilations[2] / window.strides[2]
+        let rows = max((target + rowWidth - 1) / rowWidth, (4 * tile + paddedRowWidth - 1) / paddedRowWidth)
+        return min(positions, rows * rowWidth)
     }
 
     /// Output channels per item: all, unless there are fewer than 4 position items to share out.
