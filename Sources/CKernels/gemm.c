@@ -61,9 +61,10 @@ void qc_multiply_rows(const float *packed_a, int m, int k, const float *const *b
                 rows = panel_rows;
                 col = 0;
             }
+            qc_micro_kernel run = qc_kernel_for(kernel, width);
             for (int row = 0; row < m; row += mr) {
-                kernel->run(kc, packed_a + (size_t)row * k + (size_t)k0 * mr, rows, col, c + (size_t)row * ldc + start, ldc,
-                            qc_min(mr, m - row), width, k0 == 0 && bias ? bias + row : NULL, k0 > 0);
+                run(kc, packed_a + (size_t)row * k + (size_t)k0 * mr, rows, col, c + (size_t)row * ldc + start, ldc,
+                    qc_min(mr, m - row), width, k0 == 0 && bias ? bias + row : NULL, k0 > 0);
             }
         }
     }

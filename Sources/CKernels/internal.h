@@ -11,12 +11,19 @@
 typedef void (*qc_micro_kernel)(int kc, const float *a, const float *const *b, int col, float *c, int ldc,
                                 int rows, int cols, const float *bias, int accumulate);
 
-// A micro-kernel for one instruction set and its tile: mr rows of A by nr columns of B.
+// The micro-kernels of one instruction set: tiles of mr rows of A by 1, 2 or 3 vectors of `vlen`
+// columns of B (nr = 3 * vlen); the narrower ones finish a product's last, partial panel with less
+// wasted work, and sum in the same order, so they give the same values.
 typedef struct {
     const char *name;
-    int mr, nr;
-    qc_micro_kernel run;
+    int mr, nr, vlen;
+    qc_micro_kernel run[3];
 } qc_kernel;
+
+// The micro-kernel for a panel of `cols` (1 to nr) columns.
+static inline qc_micro_kernel qc_kernel_for(const qc_kernel *kernel, int cols) {
+    return kernel->run[(cols + kernel->vlen - 1) / kernel->vlen - 1];
+}
 
 // qc_gemm_rows, reading B's rows in place even for a last partial panel when `overread` says that
 // nr floats from any column below n are readable.

@@ -1,8 +1,9 @@
 // Micro-kernels for AVX-512, AVX2+FMA and baseline SSE (or any 128-bit vector ISA), written once with
 // clang/gcc vector extensions and compiled per target with function attributes, then chosen at run
-// time from CPUID. Tile sizes fill each ISA's register file: 8 x 48 (24 zmm accumulators), 4 x 24
-// (12 ymm) and 4 x 12 (12 xmm). (Narrower tiles for products with few columns were tried: an 8 x 32
-// AVX-512 tile runs about 12% slower per column, which its smaller padding does not win back.)
+// time from CPUID. The widest tiles fill each ISA's register file: 8 x 48 (24 zmm accumulators), 4 x 24
+// (12 ymm) and 4 x 12 (12 xmm); tiles of one and two vectors finish partial panels. (Using the narrower
+// tiles throughout for products with few columns was tried: an 8 x 32 AVX-512 tile runs about 12%
+// slower per column, which its smaller padding does not win back.)
 #include "internal.h"
 
 #include <pthread.h>
@@ -48,10 +49,16 @@
     }
 
 #if defined(__x86_64__)
-DEFINE_MICRO_KERNEL(micro_avx512, __attribute__((target("avx512f"))), 16, 8, 3)
-DEFINE_MICRO_KERNEL(micro_avx2, __attribute__((target("avx2,fma"))), 8, 4, 3)
+DEFINE_MICRO_KERNEL(avx512_1, __attribute__((target("avx512f"))), 16, 8, 1)
+DEFINE_MICRO_KERNEL(avx512_2, __attribute__((target("avx512f"))), 16, 8, 2)
+DEFINE_MICRO_KERNEL(avx512_3, __attribute__((target("avx512f"))), 16, 8, 3)
+DEFINE_MICRO_KERNEL(avx2_1, __attribute__((target("avx2,fma"))), 8, 4, 1)
+DEFINE_MICRO_KERNEL(avx2_2, __attribute__((target("avx2,fma"))), 8, 4, 2)
+DEFINE_MICRO_KERNEL(avx2_3, __attribute__((target("avx2,fma"))), 8, 4, 3)
 #endif
-DEFINE_MICRO_KERNEL(micro_baseline, , 4, 4, 3)
+DEFINE_MICRO_KERNEL(baseline_1, , 4, 4, 1)
+DEFINE_MICRO_KERNEL(baseline_2, , 4, 4, 2)
+DEFINE_MICRO_KERNEL(baseline_3, , 4, 4, 3)
 
 static qc_kernel chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
@@ -59,7 +66,7 @@ static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 // The widest kernel whose instructions the CPU has and whose registers the OS saves (XCR0), or a
 // narrower one named by QCONVERT_KERNELS (avx2, baseline), so tests can check every kernel on one machine.
 static void choose(void) {
-    chosen = (qc_kernel){"baseline", 4, 12, micro_baseline};
+    chosen = (qc_kernel){"baseline", 4, 12, 4, {baseline_1, baseline_2, baseline_3}};
     const char *wanted = getenv("QCONVERT_KERNELS");
     if (wanted && strcmp(wanted, "baseline") == 0) return;
 #if defined(__x86_64__)
@@ -70,9 +77,9 @@ static void choose(void) {
     __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return;
     if ((xcr0 & 0xE6) == 0xE6 && (ebx & (1u << 16)) && !(wanted && strcmp(wanted, "avx2") == 0)) {
-        chosen = (qc_kernel){"avx512", 8, 48, micro_avx512};
+        chosen = (qc_kernel){"avx512", 8, 48, 16, {avx512_1, avx512_2, avx512_3}};
     } else if ((xcr0 & 0x6) == 0x6 && (ebx & (1u << 5)) && fma) {
-        chosen = (qc_kernel){"avx2", 4, 24, micro_avx2};
+        chosen = (qc_kernel){"avx2", 4, 24, 8, {avx2_1, avx2_2, avx2_3}};
     }
 #endif
 }

@@ -1,7 +1,8 @@
 // Float convolution kernels, compiled for AVX-512, AVX2+FMA and baseline vectors and chosen at run time.
 // A single-precision GEMM for convolutions: weights packed once, activations read in place (pointwise
-// convolutions), from a padded band of input rows (1-D and 2-D convolutions) or packed panel by panel
-// from the image (3-D), through register-tiled micro-kernels; and a direct depthwise convolution.
+// convolutions), from a padded, phase-split copy of the input (1-D and 2-D convolutions) or packed
+// panel by panel from the image (3-D), through register-tiled micro-kernels; and a direct depthwise
+// convolution.
 // Each output element is summed in the same order however the caller splits the work.
 #ifndef CKERNELS_H
 #define CKERNELS_H
@@ -47,21 +48,45 @@ size_t qc_gemm_rows_scratch_size(void);
 void qc_gemm_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, const float *bias,
                   float *c, int ldc, float *scratch);
 
-// Floats of scratch qc_conv needs for m output channels.
-size_t qc_conv_scratch_size(int m, const qc_conv_geometry *g);
+// Whether the band functions below apply to g (1-D and 2-D convolutions); qc_conv covers the others.
+int qc_band_supported(const qc_conv_geometry *g);
 
-// The same with B the im2col matrix of image (g->channels planes of in_d*in_h*in_w floats): row
-// (channel, kd, kh, kw), column = output position (od, oh, ow) flattened, for positions [n0, n1);
-// c points at position n0 of output channel 0.
+// Floats of the band for `rows` output rows of one image (and group): a zero-padded copy of the input
+// rows they read, split by stride phase, in which every row of the im2col matrix is a shifted view.
+size_t qc_band_size(const qc_conv_geometry *g, int rows);
+
+// Writes the planes of input channels [first, end) of the band for output rows [top, top + rows) of
+// image (g->channels planes of in_h*in_w floats).
+void qc_band_fill(const float *image, const qc_conv_geometry *g, int top, int rows, int first, int end, float *band);
+
+// Floats of scratch qc_band_multiply needs for m output channels and `rows` output rows.
+size_t qc_band_scratch_size(int m, const qc_conv_geometry *g, int rows);
+
+// c[i][r * out_w + ow] = bias[i] + sum_p a[i][p] * im2col[p][(r0 + r) * out_w + ow] for output rows
+// [r0, r1), reading the im2col matrix from the filled band of rows [top, top + band_rows) (which must
+// include them); c has row stride ldc; bias may be NULL.
+void qc_band_multiply(const float *packed_a, int m, const qc_conv_geometry *g, const float *band, int top, int band_rows,
+                      int r0, int r1, const float *bias, float *c, int ldc, float *scratch);
+
+// Floats of scratch qc_conv needs.
+size_t qc_conv_scratch_size(const qc_conv_geometry *g);
+
+// c[i][j] = bias[i] + sum_p a[i][p] * im2col[p][n0 + j] for positions [n0, n1), with the im2col matrix
+// of image (g->channels planes of in_d*in_h*in_w floats) packed panel by panel: row (channel, kd, kh,
+// kw), column = output position (od, oh, ow) flattened; c points at position n0 of output channel 0.
 void qc_conv(const float *packed_a, int m, const float *image, const qc_conv_geometry *g, int n0, int n1,
              const float *bias, float *c, int ldc, float *scratch);
 
 // Floats of scratch qc_depthwise needs.
 size_t qc_depthwise_scratch_size(const qc_conv_geometry *g);
 
-// One plane of a depthwise convolution (g->channels is ignored): y[o] = bias + sum over taps k of
-// w[k] * x[o * stride - pad + k * dilation] (0 outside x), taps in (kd, kh, kw) order.
-void qc_depthwise(const float *x, const float *w, float bias, const qc_conv_geometry *g, float *y, float *scratch);
+// Output planes [first, end) of a depthwise convolution (one input channel per group, g->channels
+// ignored), planes numbered n * out_channels + m: plane p reads input plane p / multiplier (multiplier =
+// output channels per input channel) and writes y + (p - first) * plane size:
+// y[o] = bias[m] + sum over taps k of w[m][k] * x[o * stride - pad + k * dilation] (0 outside x), taps
+// in (kd, kh, kw) order; bias may be NULL.
+void qc_depthwise(const float *x, const float *w, const float *bias, const qc_conv_geometry *g, int out_channels,
+                  int multiplier, int first, int end, float *y, float *scratch);
 
 #ifdef __cplusplus
 }

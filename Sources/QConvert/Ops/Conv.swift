@@ -48,48 +48,45 @@ extension Ops {
         /// `packed`: W already packed (when it is a constant), else it is packed here.
         static func convolve(x: Tensor, w: Tensor, packed: PackedConvWeights?, bias: Tensor?, groups: Int, window: SpatialWindow, threads: Int) -> Tensor {
             let (batch, channels, outChannels) = (x.shape[0], x.shape[1], w.shape[0])
-            let outPerGroup = outChannels / groups
-            let shape = [batch, outChannels] + window.outputShape
-            let biases = bias?.scalars(of: Float.self)
             return x.withElements(of: Float.self) { xs in
-                Tensor(shape: shape, of: Float.self) { ys in
+                Tensor(shape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
                     guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
-                    if channels == groups {
-                        w.withElements(of: Float.self) { ws in
-                            depthwise(xp, ws.baseAddress!, biases ?? Array(repeating: 0, count: outChannels), batch: batch,
-                                      outChannels: outChannels, channels: channels, outPerGroup: outPerGroup,
-                                      window: window, into: yp, threads: threads)
+                    withBias(bias) { biases in
+                        if channels == groups {
+                            w.withElements(of: Float.self) { ws in
+                                depthwise(xp, ws.baseAddress!, biases, batch: batch, outChannels: outChannels,
+                                          channels: channels, window: window, into: yp, threads: threads)
+                            }
+                        } else {
+                            let gemm = ConvGemm(window: window, batch: batch, groups: groups, inPerGroup: channels / groups,
+                                                outPerGroup: outChannels / groups)
+                            gemm.run(xp, packed ?? PackedConvWeights(w, groups: groups), biases: biases, into: yp, threads: threads)
                         }
-                        return
-                    }
-                    let gemm = ConvGemm(window: window, batch: batch, groups: groups, inPerGroup: channels / groups, outPerGroup: outPerGroup)
-                    let weights = packed ?? PackedConvWeights(w, groups: groups)
-                    if let biases {
-                        biases.withUnsafeBufferPointer { gemm.run(xp, weights, biases: $0.baseAddress, into: yp, threads: threads) }
-                    } else {
-                        gemm.run(xp, weights, biases: nil, into: yp, threads: threads)
                     }
                 }
             }
         }
 
-        /// One `qc_depthwise` plane per (image, output channel), several planes per work chunk.
+        /// Calls `body` with the bias values, or nil when there is no bias.
+        static func withBias<R>(_ bias: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+            guard let bias else { return body(nil) }
+            return bias.withElements(of: Float.self) { body($0.baseAddress) }
+        }
+
+        /// `qc_depthwise` over chunks of output planes (image, output channel).
         static func depthwise(
-            _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ biases: [Float], batch: Int, outChannels: Int,
-            channels: Int, outPerGroup: Int, window: SpatialWindow, into y: UnsafeMutablePointer<Float>, threads: Int
+            _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ biases: UnsafePointer<Float>?, batch: Int, outChannels: Int,
+            channels: Int, window: SpatialWindow, into y: UnsafeMutablePointer<Float>, threads: Int
         ) {
-            let geometry = ConvGemm(window: window, batch: batch, groups: channels, inPerGroup: 1, outPerGroup: outPerGroup).geometry
+            let geometry = ConvGemm(window: window, batch: batch, groups: channels, inPerGroup: 1, outPerGroup: outChannels / channels).geometry
             let scratchSize = withUnsafePointer(to: geometry) { qc_depthwise_scratch_size($0) }
             let planeWork = max(1, window.outputSize * window.kernelSize)
             Parallel.forEach(count: batch * outChannels, grain: max(1, (1 << 16) / planeWork), threads: threads) { planes in
                 let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchSize * 4, alignment: 64).bindMemory(to: Float.self, capacity: scratchSize)
                 defer { scratch.deallocate() }
                 withUnsafePointer(to: geometry) { g in
-                    for plane in planes {
-                        let (n, m) = plane.quotientAndRemainder(dividingBy: outChannels)
-                        qc_depthwise(x + (n * channels + m / outPerGroup) * window.inputSize, w + m * window.kernelSize,
-                                     biases[m], g, y + plane * window.outputSize, scratch)
-                    }
+                    qc_depthwise(x, w, biases, g, Int32(outChannels), Int32(outChannels / channels), Int32(planes.lowerBound),
+                                 Int32(planes.upperBound), y + planes.lowerBound * window.outputSize, scratch)
                 }
             }
         }
