@@ -20,11 +20,12 @@ size_t qc_gemm_packed_size(int m, int k) {
     return (size_t)((m + mr - 1) / mr) * mr * k;
 }
 
-void qc_gemm_pack(const float *a, int m, int k, int lda, float *packed) {
+void qc_gemm_pack(const float *a, int m, int k, int row_stride, int column_stride, float *packed) {
     int mr = qc_current_kernel()->mr;
     for (int row = 0; row < m; row += mr)
         for (int p = 0; p < k; p++)
-            for (int i = 0; i < mr; i++) *packed++ = row + i < m ? a[(size_t)(row + i) * lda + p] : 0.0f;
+            for (int i = 0; i < mr; i++)
+                *packed++ = row + i < m ? a[(size_t)(row + i) * row_stride + (size_t)p * column_stride] : 0.0f;
 }
 
 size_t qc_gemm_rows_scratch_size(void) { return (size_t)QC_KC * QC_MAX_NR + (size_t)QC_KC * 2; }

@@ -37,8 +37,8 @@ int qc_gemm_tile_columns(void);
 // Floats a packed copy of an m x k matrix takes.
 size_t qc_gemm_packed_size(int m, int k);
 
-// Packs row-major a (m x k, row stride lda) into the micro-kernel's layout.
-void qc_gemm_pack(const float *a, int m, int k, int lda, float *packed);
+// Packs the m x k matrix A[i][p] = a[i * row_stride + p * column_stride] into the micro-kernel's layout.
+void qc_gemm_pack(const float *a, int m, int k, int row_stride, int column_stride, float *packed);
 
 // Floats of scratch qc_gemm_rows needs.
 size_t qc_gemm_rows_scratch_size(void);
@@ -76,6 +76,17 @@ size_t qc_conv_scratch_size(const qc_conv_geometry *g);
 // kw), column = output position (od, oh, ow) flattened; c points at position n0 of output channel 0.
 void qc_conv(const float *packed_a, int m, const float *image, const qc_conv_geometry *g, int n0, int n1,
              const float *bias, float *c, int ldc, float *scratch);
+
+// Output rows oh in [oh0, oh1) of channels [c0, c1) (all od) of a transposed convolution, from (part
+// of) its column matrix col[(channel, kd, kh, kw)][(id, ih, iw)] = W^T X, which holds col_plane floats
+// per row starting at input row ih_first: y[c, o] = bias[c] + sum of the col entries with
+// o = i * stride - pad + k * dilation, taps in (kd, kh, kw) order. Here in_* is the transposed
+// convolution's input size and out_* its output size; bias may be NULL.
+void qc_col2im(const float *col, size_t col_plane, int ih_first, const qc_conv_geometry *g, const float *bias, int c0, int c1,
+               int oh0, int oh1, float *y);
+
+// The input rows [*ih0, *ih1) whose columns reach output rows [oh0, oh1) of a transposed convolution.
+void qc_col2im_input_rows(const qc_conv_geometry *g, int oh0, int oh1, int *ih0, int *ih1);
 
 // Floats of scratch qc_depthwise needs.
 size_t qc_depthwise_scratch_size(const qc_conv_geometry *g);

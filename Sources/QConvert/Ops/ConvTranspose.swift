@@ -1,11 +1,13 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
     /// ConvTranspose: y[n, g·M/G + m, o] = b + Σ_{c < C/G, k : o = i·s − pad_begin + k·d} x[n, g·C/G + c, i] · w[g·C/G + c, m, k],
     /// the gradient of Conv with respect to its input.
     ///
-    /// Computed per image and group as one GEMM, col[(m, k), i] = Σ_c w[c, (m, k)] · x[c, i] (split over
-    /// threads by input positions), then `Col2im` sums the columns into output rows (split by rows).
+    /// Computed per image and group as one GEMM on CKernels, col[(m, k), i] = Σ_c w[c, (m, k)] · x[c, i]
+    /// (weights packed transposed at compile time when constant; split over threads by input
+    /// positions), then `qc_col2im` sums the columns into output rows (split by rows).
     enum ConvTranspose: Operator {
         static let type = "ConvTranspose"
 
@@ -15,8 +17,12 @@ extension Ops {
             guard groups >= 1 else { throw QConvertError("group \(groups) must be positive") }
             let outputPadding = try node.ints("output_padding")
             let outputShape = try node.ints("output_shape")
-            if let w = context.constant(node, input: 1), w.dataType != .float {
+            let constantWeights = context.constant(node, input: 1)
+            if let w = constantWeights, w.dataType != .float {
                 throw QConvertError("input W must be float32, got \(w.dataType)")
+            }
+            let packed = constantWeights.flatMap { w in
+                w.rank >= 3 && w.shape[0] % groups == 0 ? PackedConvWeights(w, groups: groups, transposed: true) : nil
             }
             return Kernel { inputs, context in
                 let x = try inputs.floatInput(0, "X")
@@ -33,7 +39,8 @@ extension Ops {
                 }
                 let window = try geometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]),
                                           outputPadding: outputPadding, outputShape: outputShape)
-                return [convolve(x: x, w: w, bias: bias, groups: groups, window: window, threads: context.threads)]
+                return [convolve(x: x, weights: packed ?? PackedConvWeights(w, groups: groups, transposed: true), bias: bias,
+                                 outChannels: outChannels, groups: groups, window: window, threads: context.threads)]
             }
         }
 
@@ -74,40 +81,89 @@ extension Ops {
                                  dilations: dilations, padBegin: padBegin, padEnd: padEnd)
         }
 
-        static func convolve(x: Tensor, w: Tensor, bias: Tensor?, groups: Int, window: SpatialWindow, threads: Int) -> Tensor {
-            let (batch, channels) = (x.shape[0], x.shape[1])
-            let (inPerGroup, outPerGroup) = (channels / groups, w.shape[1])
-            let outChannels = outPerGroup * groups
-            let rows = outPerGroup * window.kernelSize
-            let outputRows = outPerGroup * window.output[0] * window.output[1]
-            let biases = bias?.scalars(of: Float.self) ?? [Float](repeating: 0, count: outChannels)
+        static func convolve(x: Tensor, weights: PackedConvWeights, bias: Tensor?, outChannels: Int, groups: Int, window: SpatialWindow,
+                             threads: Int) -> Tensor {
+            let (batch, inPerGroup, outPerGroup) = (x.shape[0], x.shape[1] / groups, outChannels / groups)
+            let geometry = ConvGemm(window: window, batch: batch, groups: groups, inPerGroup: outPerGroup, outPerGroup: outPerGroup).geometry
             return x.withElements(of: Float.self) { xs in
-                w.withElements(of: Float.self) { ws in
-                    Tensor(shape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
-                        guard ys.count > 0, let xp = xs.baseAddress, let wp = ws.baseAddress, let yp = ys.baseAddress else { return }
-                        let col = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * window.inputSize))
-                        defer { col.deallocate() }
-                        for image in 0..<batch * groups {
-                            let g = image % groups
-                            let product = MatrixMultiply.Operands(
-                                transA: true, m: rows, n: window.inputSize, k: inPerGroup,
-                                a: wp + g * inPerGroup * rows, lda: rows,
-                                b: xp + image * inPerGroup * window.inputSize, ldb: window.inputSize,
-                                c: col, ldc: window.inputSize)
-                            MatrixMultiply.parallel([product], threads: threads)
-                            let yImage = yp + image * outPerGroup * window.outputSize
-                            let rowWork = max(1, window.output[2] * window.kernelSize)
-                            Parallel.forEach(count: outputRows, grain: max(1, (1 << 15) / rowWork), threads: threads) { range in
-                                for outputRow in range {
-                                    let (plane, oh) = outputRow.quotientAndRemainder(dividingBy: window.output[1])
-                                    let (m, od) = plane.quotientAndRemainder(dividingBy: window.output[0])
-                                    Col2im.gatherRow(col, channel: m, od: od, oh: oh, bias: biases[g * outPerGroup + m],
-                                                     window: window, into: yImage)
+                Tensor(shape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
+                    guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
+                    Ops.Conv.withBias(bias) { biases in
+                        withUnsafePointer(to: geometry) { g in
+                            for image in 0..<batch * groups {
+                                let product = ColumnProduct(weights: weights, group: image % groups, inputs: inPerGroup,
+                                                            x: xp + image * inPerGroup * window.inputSize, window: window)
+                                let output = yp + image * outPerGroup * window.outputSize
+                                let bias = biases.map { $0 + (image % groups) * outPerGroup }
+                                if window.input[0] == 1 && window.output[0] == 1 {
+                                    gatherByRowBlocks(product, g, bias: bias, outPerGroup: outPerGroup, into: output, threads: threads)
+                                } else {
+                                    gatherWhole(product, g, bias: bias, outPerGroup: outPerGroup, into: output, threads: threads)
                                 }
                             }
                         }
                     }
                 }
+            }
+        }
+
+        /// 1-D and 2-D: items of output rows, each computing the columns of just the input rows that
+        /// reach them (recomputing the few shared by neighbouring items when windows overlap), so the
+        /// column block stays in cache.
+        static func gatherByRowBlocks(_ product: ColumnProduct, _ g: UnsafePointer<qc_conv_geometry>, bias: UnsafePointer<Float>?,
+                                      outPerGroup: Int, into y: UnsafeMutablePointer<Float>, threads: Int) {
+            let window = product.window, rowFloats = product.weights.rows * window.input[2]
+            let rowsPerItem = max(1, min(window.output[1], (1 << 16) * window.strides[1] / max(1, rowFloats)))
+            let span = (rowsPerItem - 1 + (window.kernel[1] - 1) * window.dilations[1]) / window.strides[1] + 2
+            Parallel.forEach(count: (window.output[1] + rowsPerItem - 1) / rowsPerItem, grain: 1, threads: threads) { items in
+                let col = ConvGemm.scratch(span * rowFloats)
+                let scratch = ConvGemm.scratch(qc_gemm_rows_scratch_size())
+                defer { col.deallocate(); scratch.deallocate() }
+                for item in items {
+                    let oh0 = item * rowsPerItem, oh1 = min(window.output[1], oh0 + rowsPerItem)
+                    var (ih0, ih1): (Int32, Int32) = (0, 0)
+                    qc_col2im_input_rows(g, Int32(oh0), Int32(oh1), &ih0, &ih1)
+                    let columns = Int(ih0) * window.input[2]..<Int(ih1) * window.input[2]
+                    product.multiply(columns, into: col, ldc: columns.count, scratch: scratch)
+                    qc_col2im(col, columns.count, ih0, g, bias, 0, Int32(outPerGroup), Int32(oh0), Int32(oh1), y)
+                }
+            }
+        }
+
+        /// 3-D: the whole column matrix, then items of output channels gather from it.
+        static func gatherWhole(_ product: ColumnProduct, _ g: UnsafePointer<qc_conv_geometry>, bias: UnsafePointer<Float>?,
+                                outPerGroup: Int, into y: UnsafeMutablePointer<Float>, threads: Int) {
+            let inSize = product.window.inputSize
+            let col = ConvGemm.scratch(product.weights.rows * inSize)
+            defer { col.deallocate() }
+            let tile = Int(qc_gemm_tile_columns()), grain = max(16 * tile, (inSize + 7) / 8 + tile - 1) / tile * tile
+            Parallel.forEach(count: (inSize + grain - 1) / grain, grain: 1, threads: threads) { chunks in
+                let scratch = ConvGemm.scratch(qc_gemm_rows_scratch_size())
+                defer { scratch.deallocate() }
+                for chunk in chunks {
+                    let columns = chunk * grain..<min(inSize, (chunk + 1) * grain)
+                    product.multiply(columns, into: col + columns.lowerBound, ldc: inSize, scratch: scratch)
+                }
+            }
+            Parallel.forEach(count: outPerGroup, grain: 1, threads: threads) { channels in
+                qc_col2im(col, inSize, 0, g, bias, Int32(channels.lowerBound), Int32(channels.upperBound), 0,
+                          Int32(product.window.output[1]), y)
+            }
+        }
+
+        /// col[(m, k), i] = Σ_c W_g[c, (m, k)] · x[c, i] for one image and group, over input positions i.
+        struct ColumnProduct {
+            let weights: PackedConvWeights
+            let group: Int
+            let inputs: Int
+            let x: UnsafePointer<Float>
+            let window: SpatialWindow
+
+            /// Columns `columns` of the product into `col` (row stride `ldc`).
+            func multiply(_ columns: Range<Int>, into col: UnsafeMutablePointer<Float>, ldc: Int, scratch: UnsafeMutablePointer<Float>) {
+                let sources = (0..<inputs).map { Optional(x + $0 * window.inputSize) }
+                qc_gemm_rows(weights.group(group, fromRow: 0), Int32(weights.rows), Int32(inputs), sources, Int32(columns.lowerBound),
+                             Int32(columns.count), nil, col, Int32(ldc), scratch)
             }
         }
     }
