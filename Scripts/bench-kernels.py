@@ -23,6 +23,19 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
 
 
+def runtime_shapes(model, sample, names):
+    """Shapes of values `names` when ONNX Runtime runs the model on `sample` (where shape inference gives up)."""
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    del probe.graph.output[:]
+    probe.graph.output.extend(helper.make_empty_tensor_value_info(name) for name in names)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    values = session.run(names, {model.graph.input[0].name: sample})
+    return {name: list(value.shape) for name, value in zip(names, values)}
+
+
 def layers(model_name):
     """(op, attributes, input shapes, constant input indices, flops) of every heavy op, shapes at the sample size."""
     model = onnx.load(os.path.join(ROOT, "models", model_name + ".onnx"))
@@ -33,6 +46,13 @@ def layers(model_name):
     model = shape_inference.infer_shapes(model)
     shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
               for v in list(model.graph.value_info) + list(model.graph.input) + list(model.graph.output)}
+    shapes = {name: shape for name, shape in shapes.items() if shape and 0 not in shape}
+    heavy = [n for n in model.graph.node if n.op_type in OPS]
+    unknown = sorted({name for n in heavy for name in list(n.input) + [n.output[0]] if name and name not in shapes})
+    constants_known = {i.name for i in model.graph.initializer} | {n.output[0] for n in model.graph.node if n.op_type == "Constant"}
+    unknown = [name for name in unknown if name not in constants_known]
+    if unknown:
+        shapes.update(runtime_shapes(model, sample, unknown))
     constants = {i.name: list(i.dims) for i in model.graph.initializer}
     for node in model.graph.node:
         if node.op_type == "Constant":
@@ -119,6 +139,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", nargs="*", default=["yolov8n_320", "ppocrv4_det", "ppocrv4_rec", "ppocr_cls"])
     parser.add_argument("--top", type=int, default=10, help="heaviest distinct layers per model")
+    parser.add_argument("--ops", nargs="*", default=list(OPS), help="op types to time")
     parser.add_argument("--repeats", type=int, default=20, help="runs per timing; the median is taken")
     parser.add_argument("--rounds", type=int, default=3,
                         help="timings per side, alternating ours and ORT; the best is kept (other load on the machine only slows)")
@@ -131,9 +152,13 @@ def main():
         for model_name in args.models:
             groups = collections.OrderedDict()
             for op, attributes, shapes, fixed, flops in layers(model_name):
+                if op not in args.ops:
+                    continue
                 key = repr((op, sorted(attributes.items()), shapes, fixed))
                 groups.setdefault(key, [op, attributes, shapes, fixed, flops, 0])[5] += 1
             heaviest = sorted(groups.items(), key=lambda g: -g[1][4] * g[1][5])[:args.top]
+            if not heaviest:
+                continue
             print(f"\n{model_name}: {len(heaviest)} heaviest distinct layers (x count), ms at 2 threads")
             total = [0.0, 0.0]
             for key, (op, attributes, shapes, fixed, flops, count) in heaviest:

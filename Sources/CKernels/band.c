@@ -106,7 +106,7 @@ void qc_band_multiply(const float *packed_a, int m, const qc_conv_geometry *g, c
                 size_t plane = ((size_t)ch * g->stride_h + down % g->stride_h) * sw + along % sw;
                 *next++ = band + plane * plane_floats(g, band_rows) + (size_t)(down / g->stride_h) * b.width + along / sw;
             }
-    qc_multiply_rows(packed_a, m, k, row, (r0 - top) * b.width, columns, 1, bias, out, columns, gemm_scratch);
+    qc_multiply_rows(packed_a, m, k, row, (r0 - top) * b.width, columns, 1, bias, 0, out, columns, gemm_scratch);
     for (int i = 0; i < m; i++)
         for (int r = 0; r < rows; r++)
             memcpy(c + (size_t)i * ldc + (size_t)r * g->out_w, out + (size_t)i * columns + (size_t)r * b.width,

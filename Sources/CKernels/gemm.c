@@ -31,17 +31,20 @@ void qc_gemm_pack(const float *a, int m, int k, int row_stride, int column_strid
 size_t qc_gemm_rows_scratch_size(void) { return (size_t)QC_KC * QC_MAX_NR + (size_t)QC_KC * 2; }
 
 void qc_gemm_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, const float *bias,
-                  float *c, int ldc, float *scratch) {
-    qc_multiply_rows(packed_a, m, k, b, col0, n, 0, bias, c, ldc, scratch);
+                  int accumulate, float *c, int ldc, float *scratch) {
+    qc_multiply_rows(packed_a, m, k, b, col0, n, 0, bias, accumulate, c, ldc, scratch);
 }
 
 void qc_multiply_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, int overread,
-                      const float *bias, float *c, int ldc, float *scratch) {
+                      const float *bias, int accumulate, float *c, int ldc, float *scratch) {
     const qc_kernel *kernel = qc_current_kernel();
     int mr = kernel->mr, nr = kernel->nr;
     if (k == 0) {
         for (int i = 0; i < m; i++)
-            for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] = bias ? bias[i] : 0.0f;
+            for (int j = 0; j < n; j++) {
+                float start = bias ? bias[i] : 0.0f;
+                c[(size_t)i * ldc + j] = accumulate ? c[(size_t)i * ldc + j] + start : start;
+            }
         return;
     }
     float *panel = scratch;
@@ -65,7 +68,7 @@ void qc_multiply_rows(const float *packed_a, int m, int k, const float *const *b
             qc_micro_kernel run = qc_kernel_for(kernel, width);
             for (int row = 0; row < m; row += mr) {
                 run(kc, packed_a + (size_t)row * k + (size_t)k0 * mr, rows, col, c + (size_t)row * ldc + start, ldc,
-                    qc_min(mr, m - row), width, k0 == 0 && bias ? bias + row : NULL, k0 > 0);
+                    qc_min(mr, m - row), width, k0 == 0 && bias ? bias + row : NULL, accumulate || k0 > 0);
             }
         }
     }

@@ -28,7 +28,7 @@ static inline qc_micro_kernel qc_kernel_for(const qc_kernel *kernel, int cols) {
 // qc_gemm_rows, reading B's rows in place even for a last partial panel when `overread` says that
 // nr floats from any column below n are readable.
 void qc_multiply_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, int overread,
-                      const float *bias, float *c, int ldc, float *scratch);
+                      const float *bias, int accumulate, float *c, int ldc, float *scratch);
 
 // The fastest kernel the CPU and OS support, chosen once.
 const qc_kernel *qc_current_kernel(void);

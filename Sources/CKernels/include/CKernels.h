@@ -43,10 +43,10 @@ void qc_gemm_pack(const float *a, int m, int k, int row_stride, int column_strid
 // Floats of scratch qc_gemm_rows needs.
 size_t qc_gemm_rows_scratch_size(void);
 
-// c[i][j] = bias[i] + sum_p a[i][p] * b[p][col0 + j] for i < m, j < n, where b[p] points at row p of B;
-// c has row stride ldc; bias may be NULL (zero).
+// c[i][j] = (accumulate ? c[i][j] : 0) + bias[i] + sum_p a[i][p] * b[p][col0 + j] for i < m, j < n,
+// where b[p] points at row p of B; c has row stride ldc; bias may be NULL (zero).
 void qc_gemm_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, const float *bias,
-                  float *c, int ldc, float *scratch);
+                  int accumulate, float *c, int ldc, float *scratch);
 
 // Whether the band functions below apply to g (1-D and 2-D convolutions); qc_conv covers the others.
 int qc_band_supported(const qc_conv_geometry *g);

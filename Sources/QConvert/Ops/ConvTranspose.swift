@@ -163,7 +163,7 @@ extension Ops {
             func multiply(_ columns: Range<Int>, into col: UnsafeMutablePointer<Float>, ldc: Int, scratch: UnsafeMutablePointer<Float>) {
                 let sources = (0..<inputs).map { Optional(x + $0 * window.inputSize) }
                 qc_gemm_rows(weights.group(group, fromRow: 0), Int32(weights.rows), Int32(inputs), sources, Int32(columns.lowerBound),
-                             Int32(columns.count), nil, col, Int32(ldc), scratch)
+                             Int32(columns.count), nil, 0, col, Int32(ldc), scratch)
             }
         }
     }

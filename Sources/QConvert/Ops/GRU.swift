@@ -24,13 +24,13 @@ extension Ops {
                 let reset = Recurrent.scratch(Array(repeating: 0, count: directions * batch * hidden))
                 defer { [h, y, recurrence, reset].forEach { $0.deallocate() } }
                 let projection = recurrent.inputProjection(s, threads: context.threads)
-                s.r.withUnsafeBufferPointer { r in
+                s.rTransposed.withUnsafeBufferPointer { r in
                     recurrent.forEachStep(s, threads: context.threads) { d, _, active in
                         let hd = h.baseAddress! + d * batch * hidden, hr = recurrence.baseAddress! + d * batch * width
                         let rh = reset.baseAddress! + d * batch * hidden, rd = r.baseAddress! + d * width * hidden
                         let recurrentColumns = linearBeforeReset ? width : 2 * hidden
-                        MatrixMultiply.run(.init(transB: true, m: batch, n: recurrentColumns, k: hidden, a: hd, lda: hidden,
-                                                 b: rd, ldb: hidden, c: hr, ldc: width))
+                        MatrixMultiply.run(.init(m: batch, n: recurrentColumns, k: hidden, a: hd, lda: hidden,
+                                                 b: rd, ldb: width, c: hr, ldc: width))
                         let (f, g) = (recurrent.activations[2 * d], recurrent.activations[2 * d + 1])
                         let rb = d * 2 * width + width
                         func gate(_ b: Int, _ t: Int, _ block: Int, _ j: Int) -> Float {
@@ -42,8 +42,8 @@ extension Ops {
                                 guard let t = active[b] else { continue }
                                 for j in 0..<hidden { rh[b * hidden + j] = f(recurrent.clipped(gate(b, t, 1, j))) * hd[b * hidden + j] }
                             }
-                            MatrixMultiply.run(.init(transB: true, m: batch, n: hidden, k: hidden, a: rh, lda: hidden,
-                                                     b: rd + 2 * hidden * hidden, ldb: hidden, c: hr + 2 * hidden, ldc: width))
+                            MatrixMultiply.run(.init(m: batch, n: hidden, k: hidden, a: rh, lda: hidden,
+                                                     b: rd + 2 * hidden, ldb: width, c: hr + 2 * hidden, ldc: width))
                         }
                         for b in 0..<batch {
                             guard let t = active[b] else { continue }

@@ -30,12 +30,12 @@ extension Ops {
                 }
                 let p = peepholes?.scalars(of: Float.self) ?? Array(repeating: 0, count: directions * 3 * hidden)
                 let projection = recurrent.inputProjection(s, threads: context.threads)
-                s.r.withUnsafeBufferPointer { r in
+                s.rTransposed.withUnsafeBufferPointer { r in
                     recurrent.forEachStep(s, threads: context.threads) { d, _, active in
                         let (hd, cd, hr) = (h.baseAddress! + d * batch * hidden, c.baseAddress! + d * batch * hidden,
                                             recurrence.baseAddress! + d * batch * width)
-                        MatrixMultiply.run(.init(transB: true, m: batch, n: width, k: hidden, a: hd, lda: hidden,
-                                                 b: r.baseAddress! + d * width * hidden, ldb: hidden, c: hr, ldc: width))
+                        MatrixMultiply.run(.init(m: batch, n: width, k: hidden, a: hd, lda: hidden,
+                                                 b: r.baseAddress! + d * width * hidden, ldb: width, c: hr, ldc: width))
                         let (f, g, hOut) = (recurrent.activations[3 * d], recurrent.activations[3 * d + 1], recurrent.activations[3 * d + 2])
                         let (rb, pd) = (d * 2 * width + width, d * 3 * hidden)
                         for b in 0..<batch {

@@ -96,7 +96,7 @@ struct ConvGemm {
                 if pointwise {
                     let rows = (0..<inPerGroup).map { Optional(xg + $0 * positions) }
                     qc_gemm_rows(a, Int32(rowCount), Int32(inPerGroup), rows, Int32(columns.lowerBound), Int32(columns.count),
-                                 bias, yg, Int32(positions), scratch)
+                                 bias, 0, yg, Int32(positions), scratch)
                 } else {
                     withUnsafePointer(to: geometry) { g in
                         qc_conv(a, Int32(rowCount), xg, g, Int32(columns.lowerBound), Int32(columns.upperBound),

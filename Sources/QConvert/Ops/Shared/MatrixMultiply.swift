@@ -1,11 +1,13 @@
-import CBLAS
+import CKernels
 
-/// Row-major float matrix products through OpenBLAS's `cblas_sgemm`: the one GEMM that Conv,
-/// ConvTranspose, Gemm, MatMul, LSTM and GRU share.
+/// Row-major float matrix products C = alpha · op(A) · op(B) + beta · C on CKernels' GEMM: the one
+/// general GEMM that Gemm, MatMul, LSTM and GRU share (Conv and ConvTranspose call CKernels directly,
+/// for their im2col-free operands).
 ///
-/// Why OpenBLAS runs single-threaded here: kernels split their work over threads themselves, in fixed
-/// chunks (`Parallel.forEach`), so results never depend on the thread count. OpenBLAS's own threads
-/// would oversubscribe the cores and decide the split by heuristics of their own.
+/// op(A) is packed, scaled by alpha, once per product; the rows of op(B) are read in place, or from a
+/// transposed copy when `transB`. Products are cut into fixed chunks of whole micro-kernel tiles along
+/// C's longer side, and every element is summed in the same order whatever the split, so results do
+/// not depend on the thread count.
 enum MatrixMultiply {
     /// Operand layout: `a` is `m×k` (or `k×m` stored, when `transA`), `b` is `k×n` (or `n×k` stored,
     /// when `transB`); `lda`, `ldb`, `ldc` are row strides in elements.
@@ -23,72 +25,81 @@ enum MatrixMultiply {
         var ldc: Int
     }
 
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
-
-    /// C = alpha · op(A) · op(B) + beta · C on the calling thread. `beta == 0` ignores what C held.
+    /// C = alpha · op(A) · op(B) + beta · C on the calling thread.
     static func run(_ o: Operands, alpha: Float = 1, beta: Float = 0) {
-        guard o.m > 0, o.n > 0 else { return }
-        guard o.k > 0 else {
-            for row in 0..<o.m {
-                let c = o.c + row * o.ldc
-                for column in 0..<o.n { c[column] = beta == 0 ? 0 : beta * c[column] }
-            }
-            return
-        }
-        _ = singleThreaded
-        cblas_sgemm(CblasRowMajor, o.transA ? CblasTrans : CblasNoTrans, o.transB ? CblasTrans : CblasNoTrans,
-                    Int32(o.m), Int32(o.n), Int32(o.k), alpha, o.a, Int32(max(1, o.lda)), o.b, Int32(max(1, o.ldb)),
-                    beta, o.c, Int32(max(1, o.ldc)))
+        parallel([o], alpha: alpha, beta: beta, threads: 1)
     }
 
-    /// The operands restricted to output columns `columns` (a block of C and the matching part of B).
-    static func columns(_ o: Operands, _ columns: Range<Int>) -> Operands {
-        var block = o
-        block.n = columns.count
-        block.b = o.transB ? o.b + columns.lowerBound * o.ldb : o.b + columns.lowerBound
-        block.c = o.c + columns.lowerBound
-        return block
-    }
-
-    /// The operands restricted to output rows `rows` (a block of C and the matching part of A).
-    static func rows(_ o: Operands, _ rows: Range<Int>) -> Operands {
-        var block = o
-        block.m = rows.count
-        block.a = o.transA ? o.a + rows.lowerBound : o.a + rows.lowerBound * o.lda
-        block.c = o.c + rows.lowerBound * o.ldc
-        return block
-    }
-
-    /// Output columns per work chunk for an `m×k` by `k×n` product: enough work per chunk (about
-    /// 2 MFLOP) that OpenBLAS's packing of A is amortised, a multiple of 16 columns. It depends on
-    /// the shapes only, never on the thread count.
-    static func columnGrain(m: Int, k: Int) -> Int {
-        let target = (1 << 20) / max(1, m * k)
-        return max(16, (target + 15) / 16 * 16)
-    }
-
-    /// How one product is cut into chunks: along columns when C is at least as wide as it is tall,
-    /// else along rows, in blocks that depend on the shapes only.
-    private static func blocks(_ o: Operands) -> (count: Int, block: (Int) -> Operands) {
-        let alongColumns = o.n >= o.m
-        let (length, other) = alongColumns ? (o.n, o.m) : (o.m, o.n)
-        let grain = min(max(1, length), columnGrain(m: other, k: o.k))
-        let count = (length + grain - 1) / grain
-        return (count, { index in
-            let range = index * grain..<min(length, (index + 1) * grain)
-            return alongColumns ? columns(o, range) : rows(o, range)
-        })
-    }
-
-    /// Runs every product (C = alpha · op(A) · op(B) + beta · C), cut into fixed chunks spread over threads.
+    /// C = alpha · op(A) · op(B) + beta · C for every product, chunks spread over threads.
     static func parallel(_ products: [Operands], alpha: Float = 1, beta: Float = 0, threads: Int) {
-        let plans = products.map(blocks)
-        let chunks = plans.indices.flatMap { product in (0..<plans[product].count).map { (product, $0) } }
+        let prepared = products.filter { $0.m > 0 && $0.n > 0 }.map { Prepared($0, alpha: alpha) }
+        let chunks = prepared.indices.flatMap { product in (0..<prepared[product].chunkCount).map { (product, $0) } }
         Parallel.forEach(count: chunks.count, grain: 1, threads: threads) { items in
+            let scratch = ConvGemm.scratch(qc_gemm_rows_scratch_size())
+            defer { scratch.deallocate() }
             for item in items {
-                let (product, block) = chunks[item]
-                run(plans[product].block(block), alpha: alpha, beta: beta)
+                let (product, chunk) = chunks[item]
+                prepared[product].multiply(chunk: chunk, beta: beta, scratch: scratch)
             }
+        }
+    }
+
+    /// One product made ready for CKernels: op(A) packed, pointers to the rows of op(B).
+    final class Prepared {
+        let o: Operands
+        let packed: UnsafeMutablePointer<Float>
+        let transposedB: UnsafeMutablePointer<Float>?
+        let rows: [UnsafePointer<Float>?]
+        /// Chunks cut C along its columns (else its rows) into `grain` columns (rows) each.
+        let alongColumns: Bool
+        let grain: Int
+
+        var chunkCount: Int { ((alongColumns ? o.n : o.m) + grain - 1) / grain }
+
+        init(_ o: Operands, alpha: Float) {
+            self.o = o
+            let size = qc_gemm_packed_size(Int32(o.m), Int32(o.k))
+            packed = ConvGemm.scratch(size)
+            qc_gemm_pack(o.a, Int32(o.m), Int32(o.k), Int32(o.transA ? 1 : o.lda), Int32(o.transA ? o.lda : 1), packed)
+            if alpha != 1 {
+                for index in 0..<size { packed[index] *= alpha }
+            }
+            if o.transB {
+                let copy = ConvGemm.scratch(o.k * o.n)
+                for j in 0..<o.n {
+                    for p in 0..<o.k { copy[p * o.n + j] = o.b[j * o.ldb + p] }
+                }
+                transposedB = copy
+                rows = (0..<o.k).map { Optional(UnsafePointer(copy + $0 * o.n)) }
+            } else {
+                transposedB = nil
+                rows = (0..<o.k).map { Optional(o.b + $0 * o.ldb) }
+            }
+            alongColumns = o.n >= o.m
+            let tile = Int(alongColumns ? qc_gemm_tile_columns() : qc_gemm_tile_rows())
+            let work = (1 << 21) / max(1, 2 * o.k * (alongColumns ? o.m : o.n))
+            let target = max(alongColumns ? 4 * tile : tile, work)
+            grain = (target + tile - 1) / tile * tile
+        }
+
+        deinit {
+            packed.deallocate()
+            transposedB?.deallocate()
+        }
+
+        /// C's chunk `chunk` = alpha · op(A) · op(B) + beta · C.
+        func multiply(chunk: Int, beta: Float, scratch: UnsafeMutablePointer<Float>) {
+            let length = alongColumns ? o.n : o.m
+            let range = chunk * grain..<min(length, (chunk + 1) * grain)
+            let (rowRange, columnRange) = alongColumns ? (0..<o.m, range) : (range, 0..<o.n)
+            let c = o.c + rowRange.lowerBound * o.ldc + columnRange.lowerBound
+            if beta != 0 && beta != 1 {
+                for i in 0..<rowRange.count {
+                    for j in 0..<columnRange.count { c[i * o.ldc + j] *= beta }
+                }
+            }
+            qc_gemm_rows(packed + rowRange.lowerBound * o.k, Int32(rowRange.count), Int32(o.k), rows,
+                         Int32(columnRange.lowerBound), Int32(columnRange.count), nil, beta == 0 ? 0 : 1, c, Int32(o.ldc), scratch)
         }
     }
 }

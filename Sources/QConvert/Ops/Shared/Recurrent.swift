@@ -49,7 +49,9 @@ struct Recurrent {
         /// X, [steps, batch, input].
         let x: [Float]
         let w: [Float]
-        let r: [Float]
+        /// R transposed per direction: [directions, hidden, gates · hidden], so that a step's
+        /// H·Rᵀ reads rows of it.
+        let rTransposed: [Float]
         /// [directions, 2 · gates · hidden]: input biases then recurrence biases (zeros when absent).
         let bias: [Float]
         let lengths: [Int]
@@ -83,9 +85,21 @@ struct Recurrent {
             lengths = values.map { Int($0) }
         }
         return Inputs(steps: steps, batch: batch, inputSize: x.shape[2], hidden: hidden, x: x.scalars(of: Float.self),
-                      w: w.scalars(of: Float.self), r: r.scalars(of: Float.self),
+                      w: w.scalars(of: Float.self), rTransposed: Self.transposeBlocks(r.scalars(of: Float.self), directions, gates * hidden, hidden),
                       bias: bias?.scalars(of: Float.self) ?? Array(repeating: 0, count: directions * 2 * gates * hidden),
                       lengths: lengths)
+    }
+
+    /// Each of `count` row-major rows×columns blocks of `values`, transposed.
+    static func transposeBlocks(_ values: [Float], _ count: Int, _ rows: Int, _ columns: Int) -> [Float] {
+        var result = values
+        for block in 0..<count {
+            let base = block * rows * columns
+            for i in 0..<rows {
+                for j in 0..<columns { result[base + j * rows + i] = values[base + i * columns + j] }
+            }
+        }
+        return result
     }
 
     /// An initial state input ([directions, batch, hidden]), or zeros.
