@@ -30,7 +30,8 @@ size_t qc_depthwise_scratch_size(const qc_conv_geometry *g) {
 // Up to four consecutive output lines: `rows` gives per tap the first scratch float the first line
 // reads; line r reads `pitch` floats further on and writes y + r * out_w. Vectors of VLEN outputs
 // accumulate every tap in registers: four vectors of two lines at a time (eight independent sums, to
-// hide the multiply-add latency), then one vector of every line, then single floats.
+// hide the multiply-add latency), then the remaining one to three vectors of two lines at a time,
+// then single floats.
 #define DEFINE_LINES(NAME, TARGET, VLEN)                                                                     \
     typedef float NAME##_vector __attribute__((vector_size((VLEN) * 4), aligned(4)));                       \
     /* LINES lines of VECS vectors from line `first` and output column o, all taps, in registers. */         \
@@ -57,13 +58,19 @@ size_t qc_depthwise_scratch_size(const qc_conv_geometry *g) {
             for (; r + 2 <= lines; r += 2) NAME##_block(rows, pitch, r, 2, 4, w, taps, bias, width, y, o);    \
             if (r < lines) NAME##_block(rows, pitch, r, 1, 4, w, taps, bias, width, y, o);                    \
         }                                                                                                    \
-        for (; o + (VLEN) <= width; o += (VLEN)) {                                                           \
-            if (lines == 4) {                                                                                \
-                NAME##_block(rows, pitch, 0, 4, 1, w, taps, bias, width, y, o);                              \
-            } else {                                                                                         \
-                for (int r = 0; r < lines; r++) NAME##_block(rows, pitch, r, 1, 1, w, taps, bias, width, y, o); \
+        int left = (width - o) / (VLEN);                                                                     \
+        for (int r = 0; left > 0 && r < lines; r += 2) {                                                     \
+            int two = r + 1 < lines;                                                                         \
+            switch (left * 2 + two) {                                                                        \
+            case 2: NAME##_block(rows, pitch, r, 1, 1, w, taps, bias, width, y, o); break;                   \
+            case 3: NAME##_block(rows, pitch, r, 2, 1, w, taps, bias, width, y, o); break;                   \
+            case 4: NAME##_block(rows, pitch, r, 1, 2, w, taps, bias, width, y, o); break;                   \
+            case 5: NAME##_block(rows, pitch, r, 2, 2, w, taps, bias, width, y, o); break;                   \
+            case 6: NAME##_block(rows, pitch, r, 1, 3, w, taps, bias, width, y, o); break;                   \
+            default: NAME##_block(rows, pitch, r, 2, 3, w, taps, bias, width, y, o); break;                  \
             }                                                                                                \
         }                                                                                                    \
+        o += left * (VLEN);                                                                                  \
         for (; o < width; o++)                                                                               \
             for (int r = 0; r < lines; r++) {                                                                \
                 float sum = bias;                                                                            \
