@@ -2,6 +2,7 @@
 # Times qconvert's Conv/ConvTranspose/MatMul kernels against ONNX Runtime on single-op models with the layer shapes
 # of the real models (heaviest layers by FLOPs, found with onnx shape inference), both at 2 threads; prints ratios.
 # Needs: the real-model cache (../shared/real-models/setup.sh), its venv python, a release build (swift build -c release).
+# Usage: bench-kernels.py [--models M ...] [--ops Conv ...] [--top N] [--rounds R]; also prints each layer's error vs ORT.
 import argparse
 import collections
 import glob
@@ -98,6 +99,7 @@ def single_op_model(op, attributes, shapes, fixed, path):
 
 
 def ort_median(path, feeds, repeats):
+    """Best median over ORT's graph optimisation levels (extended; all, which adds the NCHWc layout)."""
     best = None
     for level in (ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, ort.GraphOptimizationLevel.ORT_ENABLE_ALL):
         options = ort.SessionOptions()
@@ -116,8 +118,8 @@ def ort_median(path, feeds, repeats):
 
 
 def ours_median(binary, path, feeds, repeats, folder):
-    """Median of qconvert's own run timings; enough runs to last 0.5 s, so that start-up effects (OpenBLAS's
-    unused worker thread spins for about 0.1 s after the library loads) stay out of the median."""
+    """Median of qconvert's own run timings, over enough runs to last 0.5 s, so that start-up effects (first
+    touches of memory, thread creation) stay out of the median."""
     inputs = []
     for name, value in feeds.items():
         np.save(os.path.join(folder, name + ".npy"), value)
@@ -133,6 +135,14 @@ def ours_median(binary, path, feeds, repeats, folder):
 
     probe = timed(3)
     return None if probe is None else timed(max(repeats, int(0.5 / max(probe, 1e-5))))
+
+
+def relative_error(path, feeds, folder):
+    """max |ours - ORT| / max |ORT| over the layer's output (ours from the last qconvert run)."""
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    expected = session.run(None, feeds)[0]
+    actual = np.load(os.path.join(folder, "y.npy"))
+    return float(np.abs(actual - expected).max() / max(np.abs(expected).max(), 1e-30))
 
 
 def main():
@@ -175,10 +185,11 @@ def main():
                     continue
                 cache.setdefault(key, min(ort_runs or [float("inf")]))
                 theirs, ours = cache[key], min(ours_runs)
+                error = relative_error(path, feeds, folder)
                 total[0] += ours * count
                 total[1] += theirs * count
                 extra = {k: v for k, v in attributes.items() if k in ("strides", "group", "pads", "dilations") and v not in (1, [1, 1], [0, 0, 0, 0])}
-                print(f"  {op:13} {str(shapes):46} {str(extra):38} x{count}  ours {ours * 1e3:7.3f}  ort {theirs * 1e3:7.3f}  ratio {ours / theirs:5.2f}")
+                print(f"  {op:13} {str(shapes):46} {str(extra):38} x{count}  ours {ours * 1e3:7.3f}  ort {theirs * 1e3:7.3f}  ratio {ours / theirs:5.2f}  err {error:.1e}")
             print(f"  total (weighted by count): ours {total[0] * 1e3:.2f} ms, ort {total[1] * 1e3:.2f} ms, ratio {total[0] / total[1]:.2f}")
             grand[0] += total[0]
             grand[1] += total[1]

@@ -6,8 +6,8 @@
 
 // c[i][j] (+)= bias[i] + sum_{p < kc} a[p * mr + i] * b[p][col + j] for i < rows, j < cols, where
 // b[p] points at row p of B. Writes c (accumulate = 0) or adds to it (accumulate = 1); bias may be
-// NULL. a holds an mr-row panel packed k-major; B rows must hold nr readable floats from col when
-// cols == nr.
+// NULL. a holds an mr-row panel packed k-major; each B row must have as many readable floats from
+// col as the kernel's vectors hold (nr for the widest).
 typedef void (*qc_micro_kernel)(int kc, const float *a, const float *const *b, int col, float *c, int ldc,
                                 int rows, int cols, const float *bias, int accumulate);
 
