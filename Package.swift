@@ -21,8 +21,6 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("protobuf-lite")]
         ),
-        /// OpenBLAS's cblas_sgemm for the float GEMM fast path (Debian libopenblas-dev).
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         /// Float convolution kernels in C (packed GEMM reading the image in place, depthwise), written with
         /// vector extensions and compiled for AVX-512, AVX2 and baseline, chosen at run time: ORT-class
         /// convolution speed needs AVX-512 and no separate im2col pass, which neither Swift's baseline
@@ -43,7 +41,7 @@ let package = Package(
         /// cannot see; its strict checking stays on for every other module.
         .target(
             name: "QConvert",
-            dependencies: ["QConvertIR", "QConvertONNX", "CBLAS", "CKernels", "CZlib",
+            dependencies: ["QConvertIR", "QConvertONNX", "CKernels", "CZlib",
                            .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
