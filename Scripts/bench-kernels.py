@@ -21,7 +21,8 @@ from onnx import helper, numpy_helper, shape_inference
 
 ROOT = os.environ.get("QCONVERT_REAL", os.path.expanduser("~/.cache/qconvert-real"))
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
+OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
+       "Resize", "Pad", "LSTM", "GRU")
 
 
 def runtime_shapes(model, sample, names):
@@ -38,61 +39,65 @@ def runtime_shapes(model, sample, names):
 
 
 def layers(model_name):
-    """(op, attributes, input shapes, constant input indices, flops) of every heavy op, shapes at the sample size."""
+    """(op, attributes, inputs, opset, work) of every op of OPS in the model, at the sample's size. inputs: per input,
+    ("", None) when omitted, ("runtime", shape) or ("constant", the model's value). work: FLOPs, or outputs for ops
+    without multiply-adds, for ranking."""
     model = onnx.load(os.path.join(ROOT, "models", model_name + ".onnx"))
     sample = np.load(sorted(glob.glob(os.path.join(ROOT, "data", model_name, "calib", "*.npy")))[0])
     for axis, dim in enumerate(model.graph.input[0].type.tensor_type.shape.dim):
         dim.ClearField("dim_param")
         dim.dim_value = sample.shape[axis]
+    opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
     model = shape_inference.infer_shapes(model)
     shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
               for v in list(model.graph.value_info) + list(model.graph.input) + list(model.graph.output)}
     shapes = {name: shape for name, shape in shapes.items() if shape and 0 not in shape}
-    heavy = [n for n in model.graph.node if n.op_type in OPS]
-    unknown = sorted({name for n in heavy for name in list(n.input) + [n.output[0]] if name and name not in shapes})
-    constants_known = {i.name for i in model.graph.initializer} | {n.output[0] for n in model.graph.node if n.op_type == "Constant"}
-    unknown = [name for name in unknown if name not in constants_known]
-    if unknown:
-        shapes.update(runtime_shapes(model, sample, unknown))
-    constants = {i.name: list(i.dims) for i in model.graph.initializer}
+    constants = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     for node in model.graph.node:
         if node.op_type == "Constant":
-            constants[node.output[0]] = list(node.attribute[0].t.dims)
+            constants[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+    chosen = [n for n in model.graph.node if n.op_type in OPS]
+    unknown = sorted({name for n in chosen for name in list(n.input) + [n.output[0]]
+                      if name and name not in shapes and name not in constants})
+    if unknown:
+        shapes.update(runtime_shapes(model, sample, unknown))
     found = []
-    for node in model.graph.node:
-        if node.op_type not in OPS:
-            continue
-        ins = [constants.get(i, shapes.get(i)) for i in node.input if i]
+    for node in chosen:
+        inputs = [("", None) if not name else ("constant", constants[name]) if name in constants else ("runtime", shapes.get(name))
+                  for name in node.input]
         out = shapes.get(node.output[0])
-        if any(s is None or (s and 0 in s) for s in ins) or not out:
+        if any(kind == "runtime" and value is None for kind, value in inputs) or not out:
             continue
-        fixed = tuple(k for k, name in enumerate(node.input) if name in constants)
+        first = inputs[0][1] if inputs[0][0] == "runtime" else inputs[0][1].shape
         attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         if node.op_type == "Conv":
-            flops = 2 * np.prod(out) * np.prod(ins[1][1:])
+            work = 2 * np.prod(out) * np.prod(inputs[1][1].shape[1:])
         elif node.op_type == "ConvTranspose":
-            flops = 2 * np.prod(ins[0]) * np.prod(ins[1][1:])
+            work = 2 * np.prod(first) * np.prod(inputs[1][1].shape[1:])
+        elif node.op_type in ("MatMul", "Gemm"):
+            work = 2 * np.prod(out) * first[-1]
         else:
-            flops = 2 * np.prod(out) * ins[0][-1]
-        found.append((node.op_type, attributes, ins, fixed, int(flops)))
+            work = np.prod(out)
+        found.append((node.op_type, attributes, inputs, opset, int(work)))
     return found
 
 
-def single_op_model(op, attributes, shapes, fixed, path):
+def single_op_model(op, attributes, inputs, opset, path):
+    """A one-node model: runtime inputs get random values (returned as feeds), constants their model values."""
     rng = np.random.default_rng(0)
-    names = [f"in{k}" for k in range(len(shapes))]
-    feeds, inputs, initializers = {}, [], []
-    for k, (name, shape) in enumerate(zip(names, shapes)):
-        value = (rng.standard_normal(shape) * 0.1).astype(np.float32)
-        if k in fixed:
+    names, feeds, graph_inputs, initializers = [], {}, [], []
+    for k, (kind, value) in enumerate(inputs):
+        name = f"in{k}" if kind else ""
+        names.append(name)
+        if kind == "constant":
             initializers.append(numpy_helper.from_array(value, name))
-        else:
-            inputs.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, shape))
-            feeds[name] = value
+        elif kind == "runtime":
+            graph_inputs.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, value))
+            feeds[name] = (rng.standard_normal(value) * 0.1).astype(np.float32)
     node = helper.make_node(op, names, ["y"], **attributes)
-    graph = helper.make_graph([node], "bench", inputs, [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
+    graph = helper.make_graph([node], "bench", graph_inputs, [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
                               initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
     onnx.save(model, path)
     return feeds
@@ -149,7 +154,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", nargs="*", default=["yolov8n_320", "ppocrv4_det", "ppocrv4_rec", "ppocr_cls"])
     parser.add_argument("--top", type=int, default=10, help="heaviest distinct layers per model")
-    parser.add_argument("--ops", nargs="*", default=list(OPS), help="op types to time")
+    parser.add_argument("--ops", nargs="*", default=["Conv", "ConvTranspose", "MatMul", "Gemm"], help=f"op types to time, of {OPS}")
     parser.add_argument("--repeats", type=int, default=20, help="runs per timing; the median is taken")
     parser.add_argument("--rounds", type=int, default=3,
                         help="timings per side, alternating ours and ORT; the best is kept (other load on the machine only slows)")
@@ -161,19 +166,22 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for model_name in args.models:
             groups = collections.OrderedDict()
-            for op, attributes, shapes, fixed, flops in layers(model_name):
+            for op, attributes, inputs, opset, work in layers(model_name):
                 if op not in args.ops:
                     continue
-                key = repr((op, sorted(attributes.items()), shapes, fixed))
-                groups.setdefault(key, [op, attributes, shapes, fixed, flops, 0])[5] += 1
+                described = [(kind, value.shape if kind == "constant" and value.size > 4 else
+                              value.tolist() if kind == "constant" else value) for kind, value in inputs]
+                key = repr((op, sorted(attributes.items()), described))
+                groups.setdefault(key, [op, attributes, inputs, opset, work, 0, described])[5] += 1
             heaviest = sorted(groups.items(), key=lambda g: -g[1][4] * g[1][5])[:args.top]
             if not heaviest:
                 continue
             print(f"\n{model_name}: {len(heaviest)} heaviest distinct layers (x count), ms at 2 threads")
             total = [0.0, 0.0]
-            for key, (op, attributes, shapes, fixed, flops, count) in heaviest:
+            for key, (op, attributes, inputs, opset, work, count, described) in heaviest:
                 path = os.path.join(folder, "layer.onnx")
-                feeds = single_op_model(op, attributes, shapes, fixed, path)
+                feeds = single_op_model(op, attributes, inputs, opset, path)
+                shapes = [value if kind == "runtime" else list(value) if isinstance(value, tuple) else value for kind, value in described if kind]
                 ours_runs, ort_runs = [], []
                 for _ in range(args.rounds):
                     ours_runs.append(ours_median(args.binary, path, feeds, args.repeats, folder))

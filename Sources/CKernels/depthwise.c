@@ -1,31 +1,20 @@
-// Direct depthwise convolution of one plane. The plane is first copied into a zero-bordered scratch
-// volume whose columns are split by phase (column mod stride_w), so that for every tap the inputs of
-// consecutive outputs are consecutive floats; outputs are then accumulated a vector at a time across
-// all taps in registers and stored once. See CKernels.h.
+// Direct depthwise convolution, plane by plane. Each plane is first copied into a zero-bordered,
+// phase-split scratch volume (window.c), so that for every tap the inputs of consecutive outputs are
+// consecutive floats; outputs are then accumulated a vector at a time across all taps in registers
+// and stored once. See CKernels.h.
 #include "CKernels.h"
 #include "internal.h"
 
 #include <pthread.h>
 #include <string.h>
 
-// The scratch volume: `phases` blocks of depth x height lines of `width` floats.
+size_t qc_depthwise_scratch_size(const qc_conv_geometry *g) { return qc_padded_scratch_size(g); }
+
+// What a depthwise line kernel needs besides the rows: the plane's taps and bias.
 typedef struct {
-    int depth, height, width, phases;
-} padded_shape;
-
-static padded_shape shape_of(const qc_conv_geometry *g) {
-    padded_shape s;
-    s.depth = (g->out_d - 1) * g->stride_d + (g->kernel_d - 1) * g->dilation_d + 1;
-    s.height = (g->out_h - 1) * g->stride_h + (g->kernel_h - 1) * g->dilation_h + 1;
-    s.phases = g->stride_w;
-    s.width = g->out_w + (g->kernel_w - 1) * g->dilation_w / g->stride_w + 1;
-    return s;
-}
-
-size_t qc_depthwise_scratch_size(const qc_conv_geometry *g) {
-    padded_shape s = shape_of(g);
-    return (size_t)s.phases * s.depth * s.height * s.width + (size_t)g->kernel_d * g->kernel_h * g->kernel_w * 4 + 32;
-}
+    const float *w;
+    float bias;
+} depthwise_taps;
 
 // Up to four consecutive output lines: `rows` gives per tap the first scratch float the first line
 // reads; line r reads `pitch` floats further on and writes y + r * out_w. Vectors of VLEN outputs
@@ -50,8 +39,10 @@ size_t qc_depthwise_scratch_size(const qc_conv_geometry *g) {
         for (int i = 0; i < lines_ * vecs_; i++)                                                             \
             *(vec *)(y + (size_t)(first + i / vecs_) * width + o + (i % vecs_) * (VLEN)) = acc[i];           \
     }                                                                                                        \
-    TARGET static void NAME(const float *const *rows, size_t pitch, int lines, const float *w, int taps,       \
-                            float bias, int width, float *y) {                                               \
+    TARGET static void NAME(const float *const *rows, size_t pitch, int lines, int taps, int width, float *y,  \
+                            int od, int oh, const void *context) {                                           \
+        const float *w = ((const depthwise_taps *)context)->w;                                               \
+        float bias = ((const depthwise_taps *)context)->bias;                                                \
         int o = 0;                                                                                           \
         for (; o + 4 * (VLEN) <= width; o += 4 * (VLEN)) {                                                   \
             int r = 0;                                                                                       \
@@ -85,9 +76,7 @@ DEFINE_LINES(lines_avx2, __attribute__((target("avx2,fma"))), 8)
 #endif
 DEFINE_LINES(lines_baseline, , 4)
 
-typedef void (*lines_kernel)(const float *const *, size_t, int, const float *, int, float, int, float *);
-
-static lines_kernel chosen_lines;
+static qc_lines_kernel chosen_lines;
 static pthread_once_t lines_once = PTHREAD_ONCE_INIT;
 
 static void choose_lines(void) {
@@ -102,46 +91,15 @@ static void choose_lines(void) {
 void qc_depthwise(const float *x, const float *w, const float *bias, const qc_conv_geometry *g, int out_channels,
                   int multiplier, int first, int end, float *y, float *scratch) {
     pthread_once(&lines_once, choose_lines);
-    padded_shape s = shape_of(g);
-    size_t block = (size_t)s.depth * s.height * s.width;
+    qc_padded s = qc_padded_shape(g);
     size_t in_plane = (size_t)g->in_d * g->in_h * g->in_w, out_plane = (size_t)g->out_d * g->out_h * g->out_w;
-    int taps = g->kernel_d * g->kernel_h * g->kernel_w;
-    const float **rows = (const float **)qc_align(scratch + (size_t)s.phases * block);
-    size_t *offsets = (size_t *)(rows + taps);
-    size_t *t = offsets;
-    for (int kd = 0; kd < g->kernel_d; kd++)
-        for (int kh = 0; kh < g->kernel_h; kh++)
-            for (int kw = 0, along = 0; kw < g->kernel_w; kw++, along += g->dilation_w)
-                *t++ = (size_t)(along % s.phases) * block +
-                       ((size_t)kd * g->dilation_d * s.height + (size_t)kh * g->dilation_h) * s.width + along / s.phases;
+    const float **rows = qc_padded_rows(s, scratch);
+    size_t *offsets = (size_t *)(rows + s.taps);
+    qc_padded_offsets(g, s, offsets);
     for (int plane = first; plane < end; plane++) {
-        const float *in = x + (size_t)(plane / multiplier) * in_plane;
-        const float *taps_w = w + (size_t)(plane % out_channels) * taps;
-        float start = bias ? bias[plane % out_channels] : 0.0f;
-        memset(scratch, 0, (size_t)s.phases * block * sizeof(float));
-        for (int d = 0; d < g->in_d && d + g->pad_d < s.depth; d++)
-            for (int h = 0; h < g->in_h && h + g->pad_h < s.height; h++) {
-                const float *line = in + ((size_t)d * g->in_h + h) * g->in_w;
-                float *out = scratch + ((size_t)(d + g->pad_d) * s.height + h + g->pad_h) * s.width;
-                for (int phase = 0; phase < s.phases; phase++) {
-                    // Padded column q * phases + phase holds input column q * phases + phase - pad_w.
-                    int offset = phase - g->pad_w;
-                    int lo = qc_max(-qc_floor_div(offset, s.phases), 0);
-                    int hi = qc_min(qc_floor_div(g->in_w - 1 - offset, s.phases) + 1, s.width);
-                    if (s.phases == 1) {
-                        memcpy(out + lo, line + lo + offset, (size_t)qc_max(0, hi - lo) * sizeof(float));
-                    } else {
-                        for (int q = lo; q < hi; q++) out[(size_t)phase * block + q] = line[q * s.phases + offset];
-                    }
-                }
-            }
-        float *result = y + (size_t)(plane - first) * out_plane;
-        for (int od = 0; od < g->out_d; od++)
-            for (int oh = 0; oh < g->out_h; oh += 4) {
-                const float *base = scratch + ((size_t)od * g->stride_d * s.height + (size_t)oh * g->stride_h) * s.width;
-                for (int k = 0; k < taps; k++) rows[k] = base + offsets[k];
-                chosen_lines(rows, (size_t)g->stride_h * s.width, qc_min(4, g->out_h - oh), taps_w, taps, start, g->out_w,
-                             result + ((size_t)od * g->out_h + oh) * g->out_w);
-            }
+        int channel = plane % out_channels;
+        depthwise_taps taps = {w + (size_t)channel * s.taps, bias ? bias[channel] : 0.0f};
+        qc_padded_fill(x + (size_t)(plane / multiplier) * in_plane, g, s, 0.0f, scratch);
+        qc_padded_each_lines(g, s, scratch, offsets, rows, y + (size_t)(plane - first) * out_plane, chosen_lines, &taps);
     }
 }

@@ -2,7 +2,10 @@
 #ifndef CKERNELS_INTERNAL_H
 #define CKERNELS_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "CKernels.h"
 
 // c[i][j] (+)= bias[i] + sum_{p < kc} a[p * mr + i] * b[p][col + j] for i < rows, j < cols, where
 // b[p] points at row p of B. Writes c (accumulate = 0) or adds to it (accumulate = 1); bias may be
@@ -42,5 +45,30 @@ static inline float *qc_align(float *p) { return (float *)(((uintptr_t)p + 63) &
 static inline int qc_min(int a, int b) { return a < b ? a : b; }
 static inline int qc_max(int a, int b) { return a > b ? a : b; }
 static inline int qc_floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// A plane padded for a windowed kernel (window.c): `phases` blocks (one per column phase) of depth x
+// height lines of `width` floats, and the kernel's number of taps.
+typedef struct {
+    int depth, height, width, phases, taps;
+    size_t block;
+} qc_padded;
+
+// Up to four consecutive output lines (line r reads rows[t] + r * pitch per tap t and writes
+// y + r * width), the first of them at (od, oh).
+typedef void (*qc_lines_kernel)(const float *const *rows, size_t pitch, int lines, int taps, int width, float *y,
+                                int od, int oh, const void *context);
+
+qc_padded qc_padded_shape(const qc_conv_geometry *g);
+// Floats of scratch a padded plane and its tap tables take.
+size_t qc_padded_scratch_size(const qc_conv_geometry *g);
+// Where in the scratch the per-tap row pointers go (taps pointers, then taps offsets).
+const float **qc_padded_rows(qc_padded s, float *scratch);
+// Each tap's (kd, kh, kw order) offset in the padded volume.
+void qc_padded_offsets(const qc_conv_geometry *g, qc_padded s, size_t *offsets);
+// Fills the padded volume with `fill`, then copies plane x (in_d x in_h x in_w) into it.
+void qc_padded_fill(const float *x, const qc_conv_geometry *g, qc_padded s, float fill, float *scratch);
+// Runs `lines` over all output lines of a filled padded plane, four lines at a time.
+void qc_padded_each_lines(const qc_conv_geometry *g, qc_padded s, const float *scratch, const size_t *offsets,
+                          const float **rows, float *y, qc_lines_kernel lines, const void *context);
 
 #endif

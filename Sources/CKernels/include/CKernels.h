@@ -99,6 +99,19 @@ size_t qc_depthwise_scratch_size(const qc_conv_geometry *g);
 void qc_depthwise(const float *x, const float *w, const float *bias, const qc_conv_geometry *g, int out_channels,
                   int multiplier, int first, int end, float *y, float *scratch);
 
+// out[i * factor + r] = in[i] for i < n, r < factor.
+void qc_repeat(const float *in, int n, int factor, float *out);
+
+// Floats of scratch qc_pool needs.
+size_t qc_pool_scratch_size(const qc_conv_geometry *g);
+
+// Planes [first, end) of a pooling (g->channels ignored) into y + (p - first) * plane size: with the
+// counts NULL, y[o] = max over taps of x[o * stride - pad + k * dilation] (positions inside x only;
+// the lowest float when there are none); else y[o] = (sum over those taps) / (count_d[od] *
+// count_h[oh] * count_w[ow]).
+void qc_pool(const float *x, const qc_conv_geometry *g, const float *count_d, const float *count_h, const float *count_w,
+             int first, int end, float *y, float *scratch);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,7 +18,7 @@ extension Ops {
                 }
                 let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel)
                 guard x.count > 0 || window.outputSize * x.shape[0] * x.shape[1] == 0 else { throw QConvertError("cannot pool the empty input \(x.shape)") }
-                return [Pooling.pool(x, window: window, reduction: .average(includePad: includePad), threads: context.threads).0]
+                return [Pooling.pool(x, window: window, reduction: .average(includePad: includePad), threads: context.threads)]
             }
         }
     }

@@ -19,9 +19,9 @@ extension Ops {
                 }
                 let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel)
                 guard x.count > 0 || window.outputSize * x.shape[0] * x.shape[1] == 0 else { throw QConvertError("cannot pool the empty input \(x.shape)") }
-                let (y, indices) = Pooling.pool(x, window: window, reduction: .max, indices: wantsIndices,
-                                                columnMajor: columnMajor, threads: context.threads)
-                return [y] + (indices.map { [$0] } ?? [])
+                guard wantsIndices else { return [Pooling.pool(x, window: window, reduction: .max, threads: context.threads)] }
+                let (y, indices) = Pooling.maxWithIndices(x, window: window, columnMajor: columnMajor, threads: context.threads)
+                return [y, indices]
             }
         }
     }

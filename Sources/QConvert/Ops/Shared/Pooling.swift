@@ -1,13 +1,14 @@
+import CKernels
 import QConvertIR
 
 /// Window reductions over the spatial axes of an (N, C, spatial...) tensor, shared by MaxPool,
 /// AveragePool and their Global* forms.
 ///
-/// Windows are clipped to the input before reducing (padding never enters a max, and enters an
-/// average only through the divisor), so each axis is described once by per-output tap ranges.
+/// Padding never enters a max, and enters an average only through the divisor: each axis is described
+/// once by per-output tap ranges (`AxisTaps`), whose counts give the divisors.
 enum Pooling {
     enum Reduction {
-        /// y = max over the window; optionally also the flat index of the (first) maximum.
+        /// y = max over the window.
         case max
         /// y = Σ window / count, where count covers the positions inside the input, or with
         /// `includePad` also those in the declared padding (not the extra ceil_mode overhang).
@@ -38,44 +39,69 @@ enum Pooling {
         }
     }
 
-    /// Pools float tensor `x` (N, C, spatial...) over `window`. Returns y and, for `.max` with
-    /// `indices`, the flat input index of each maximum (row-major, or column-major over the spatial
-    /// axes when `columnMajor`), as int64.
-    static func pool(_ x: Tensor, window: SpatialWindow, reduction: Reduction, indices: Bool = false,
-                     columnMajor: Bool = false, threads: Int) -> (Tensor, Tensor?) {
+    /// Pools float tensor `x` (N, C, spatial...) over `window` with the vectorised `qc_pool`, in chunks
+    /// of planes; averages divide by the product of the per-axis tap counts.
+    static func pool(_ x: Tensor, window: SpatialWindow, reduction: Reduction, threads: Int) -> Tensor {
         let taps = (0..<3).map { AxisTaps(window: window, axis: $0) }
-        let shape = Array(x.shape[..<2]) + window.outputShape
         let planes = x.shape[0] * x.shape[1]
+        let geometry = ConvGemm(window: window, batch: 1, groups: 1, inPerGroup: 1, outPerGroup: 1).geometry
+        let counts: [[Float]]?
+        switch reduction {
+        case .max: counts = nil
+        case .average(let includePad):
+            counts = taps.map { axis in (includePad ? axis.padded : axis.count).map { Float(Swift.max(1, $0)) } }
+        }
         let grain = Swift.max(1, (1 << 16) / Swift.max(1, window.outputSize * window.kernelSize))
-        var argmax: Tensor?
-        let y = x.withElements(of: Float.self) { xs in
-            Tensor(shape: shape, of: Float.self) { ys in
-                guard ys.count > 0, xs.count > 0 else { return }
-                let run = { (positions: UnsafeMutableBufferPointer<Int64>?) in
+        return x.withElements(of: Float.self) { xs in
+            Tensor(shape: Array(x.shape[..<2]) + window.outputShape, of: Float.self) { ys in
+                guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
+                withUnsafePointer(to: geometry) { g in
+                    let scratchSize = qc_pool_scratch_size(g)
                     Parallel.forEach(count: planes, grain: grain, threads: threads) { range in
-                        for plane in range {
-                            poolPlane(xs.baseAddress! + plane * window.inputSize, taps, window, reduction,
-                                      into: ys.baseAddress! + plane * window.outputSize,
-                                      argmax: positions.map { ($0.baseAddress! + plane * window.outputSize, plane * window.inputSize) },
-                                      columnMajor: columnMajor)
+                        let scratch = ConvGemm.scratch(scratchSize)
+                        defer { scratch.deallocate() }
+                        let (first, end, y) = (Int32(range.lowerBound), Int32(range.upperBound), yp + range.lowerBound * window.outputSize)
+                        if let counts {
+                            qc_pool(xp, g, counts[0], counts[1], counts[2], first, end, y, scratch)
+                        } else {
+                            qc_pool(xp, g, nil, nil, nil, first, end, y, scratch)
                         }
                     }
                 }
-                if indices {
-                    argmax = Tensor(shape: shape, of: Int64.self) { run($0) }
-                } else {
-                    run(nil)
+            }
+        }
+    }
+
+    /// Max pooling that also returns, as int64, the flat input index of each maximum (the first of
+    /// equal ones; row-major, or column-major over the spatial axes when `columnMajor`). A scalar loop:
+    /// the indices are rarely asked for.
+    static func maxWithIndices(_ x: Tensor, window: SpatialWindow, columnMajor: Bool, threads: Int) -> (Tensor, Tensor) {
+        let taps = (0..<3).map { AxisTaps(window: window, axis: $0) }
+        let shape = Array(x.shape[..<2]) + window.outputShape
+        let grain = Swift.max(1, (1 << 16) / Swift.max(1, window.outputSize * window.kernelSize))
+        var indices: Tensor?
+        let y = x.withElements(of: Float.self) { xs in
+            Tensor(shape: shape, of: Float.self) { ys in
+                indices = Tensor(shape: shape, of: Int64.self) { positions in
+                    guard ys.count > 0, xs.count > 0 else { return }
+                    Parallel.forEach(count: x.shape[0] * x.shape[1], grain: grain, threads: threads) { range in
+                        for plane in range {
+                            maxPlane(xs.baseAddress! + plane * window.inputSize, taps, window,
+                                     into: ys.baseAddress! + plane * window.outputSize,
+                                     indices: positions.baseAddress! + plane * window.outputSize,
+                                     offset: plane * window.inputSize, columnMajor: columnMajor)
+                        }
+                    }
                 }
             }
         }
-        return (y, argmax)
+        return (y, indices!)
     }
 
-    /// One (n, c) plane: every output position reduces its window's taps in the input.
-    /// `argmax`: where to write the flat index of each maximum, and the plane's offset in the input.
-    static func poolPlane(
-        _ src: UnsafePointer<Float>, _ taps: [AxisTaps], _ window: SpatialWindow, _ reduction: Reduction,
-        into y: UnsafeMutablePointer<Float>, argmax: (UnsafeMutablePointer<Int64>, Int)?, columnMajor: Bool
+    /// One (n, c) plane of `maxWithIndices`; `offset` is the plane's start in the input.
+    static func maxPlane(
+        _ src: UnsafePointer<Float>, _ taps: [AxisTaps], _ window: SpatialWindow, into y: UnsafeMutablePointer<Float>,
+        indices: UnsafeMutablePointer<Int64>, offset: Int, columnMajor: Bool
     ) {
         let (inH, inW) = (window.input[1], window.input[2])
         let dilations = window.dilations
@@ -83,30 +109,19 @@ enum Pooling {
         for od in 0..<window.output[0] {
             for oh in 0..<window.output[1] {
                 for ow in 0..<window.output[2] {
-                    var best = -Float.greatestFiniteMagnitude, bestAt = 0, sum: Float = 0
+                    var best = -Float.greatestFiniteMagnitude, bestAt = 0
                     for td in 0..<taps[0].count[od] {
                         let id = taps[0].first[od] + td * dilations[0]
                         for th in 0..<taps[1].count[oh] {
                             let row = (id * inH + taps[1].first[oh] + th * dilations[1]) * inW
                             for tw in 0..<taps[2].count[ow] {
                                 let at = row + taps[2].first[ow] + tw * dilations[2]
-                                sum += src[at]
                                 if src[at] > best { (best, bestAt) = (src[at], at) }
                             }
                         }
                     }
-                    switch reduction {
-                    case .max:
-                        y[o] = best
-                        if let (positions, offset) = argmax {
-                            positions[o] = Int64(offset + (columnMajor ? transposed(bestAt, window) : bestAt))
-                        }
-                    case .average(let includePad):
-                        let count = includePad
-                            ? taps[0].padded[od] * taps[1].padded[oh] * taps[2].padded[ow]
-                            : taps[0].count[od] * taps[1].count[oh] * taps[2].count[ow]
-                        y[o] = sum / Float(Swift.max(1, count))
-                    }
+                    y[o] = best
+                    indices[o] = Int64(offset + (columnMajor ? transposed(bestAt, window) : bestAt))
                     o += 1
                 }
             }
