@@ -33,9 +33,13 @@ public enum Parallel {
     }
 }
 
-/// Threads that help the caller of `Parallel.forEach` with its chunks: they take chunk indices from a
-/// shared counter until none is left, then spin for up to `spinSeconds` waiting for the next job
-/// before parking on a condition variable.
+/// Threads that help the caller of `Parallel.forEach` with its chunks.
+///
+/// A job is open while chunks remain: a helper joins it (counted in `state`), takes chunk indices from a
+/// shared counter until none is left, and leaves. Once the caller has taken the last chunk it closes the
+/// job and waits only for the helpers inside it; one that wakes too late finds it closed and skips it,
+/// so a helper descheduled by another process never holds the caller up unless it holds a chunk. Idle
+/// helpers spin (yielding the core, which may be their caller's) for up to `spinSeconds`, then park.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool(size: Parallel.defaultThreads - 1)
     static let spinSeconds = 0.000_2
@@ -48,19 +52,22 @@ final class WorkerPool: @unchecked Sendable {
     private let nextChunk = Atomic<Int>(0)
     /// Helpers the current job asked for (workers with a lower index take part).
     private let helpers = Atomic<Int>(0)
-    /// Helpers of the current job that have not finished it yet.
-    private let pending = Atomic<Int>(0)
+    /// Bit 0: the job is open; the rest: twice the number of helpers inside it.
+    private let state = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
+    private let callerWaiting = Atomic<Bool>(false)
     private var mutex = pthread_mutex_t()
-    private var condition = pthread_cond_t()
-    /// The current job, written before `generation` is bumped and read only by its helpers, after
-    /// seeing the bump and before decrementing `pending`.
+    /// Signalled when a job starts (for parked workers) and when the last helper leaves a closed job.
+    private var jobStarted = pthread_cond_t()
+    private var jobFinished = pthread_cond_t()
+    /// The current job, written before it opens and read only by the helpers inside it.
     private var job: (chunks: Int, body: (Int) -> Void)?
 
     init(size: Int) {
         self.size = max(0, size)
         pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&condition, nil)
+        pthread_cond_init(&jobStarted, nil)
+        pthread_cond_init(&jobFinished, nil)
         for index in 0..<self.size {
             var thread = pthread_t()
             let context = Unmanaged.passRetained(WorkerStart(pool: self, index: index)).toOpaque()
@@ -73,25 +80,21 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Runs `chunk(0..<chunks)` with `helpers` workers; false (nothing run) if the pool is busy.
+    /// Runs `chunk(0..<chunks)` with up to `helpers` workers; false (nothing run) if the pool is busy.
     func run(chunks: Int, helpers: Int, _ chunk: @escaping (Int) -> Void) -> Bool {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         job = (chunks, chunk)
         nextChunk.store(0, ordering: .relaxed)
         self.helpers.store(helpers, ordering: .relaxed)
-        pending.store(helpers, ordering: .relaxed)
+        state.store(1, ordering: .releasing)
         generation.add(1, ordering: .sequentiallyConsistent)
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(&mutex)
-            pthread_cond_broadcast(&condition)
+            pthread_cond_broadcast(&jobStarted)
             pthread_mutex_unlock(&mutex)
         }
         take(chunks, chunk)
-        var spins = 0
-        while pending.load(ordering: .acquiring) > 0 {
-            spins += 1
-            if spins % 1024 == 0 { sched_yield() }  // a helper may be waiting for a core
-        }
+        if state.bitwiseAnd(~1, ordering: .acquiringAndReleasing).newValue != 0 { waitForHelpers() }
         job = nil
         busy.store(false, ordering: .releasing)
         return true
@@ -105,25 +108,56 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Waits for the helpers still inside the closed job: briefly yielding the core (a helper may be
+    /// waiting for it), then on `jobFinished`.
+    private func waitForHelpers() {
+        for _ in 0..<64 {
+            if state.load(ordering: .acquiring) == 0 { return }
+            sched_yield()
+        }
+        pthread_mutex_lock(&mutex)
+        callerWaiting.store(true, ordering: .sequentiallyConsistent)
+        while state.load(ordering: .sequentiallyConsistent) != 0 {
+            pthread_cond_wait(&jobFinished, &mutex)
+        }
+        callerWaiting.store(false, ordering: .relaxed)
+        pthread_mutex_unlock(&mutex)
+    }
+
     private func work(index: Int) {
         var seen = 0
         while true {
             seen = waitForJob(after: seen)
-            guard index < helpers.load(ordering: .relaxed) else { continue }
+            guard index < helpers.load(ordering: .relaxed), join() else { continue }
             help()
-            pending.subtract(1, ordering: .releasing)
+            if state.subtract(2, ordering: .acquiringAndReleasing).newValue == 0 && callerWaiting.load(ordering: .sequentiallyConsistent) {
+                pthread_mutex_lock(&mutex)
+                pthread_cond_signal(&jobFinished)
+                pthread_mutex_unlock(&mutex)
+            }
         }
     }
 
+    /// Enters the current job if it is still open.
+    private func join() -> Bool {
+        var current = state.load(ordering: .acquiring)
+        while current & 1 == 1 {
+            let (exchanged, original) = state.compareExchange(expected: current, desired: current + 2, ordering: .acquiringAndReleasing)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
     /// Takes chunks of the current job. Its own function so that the job's closure is released when it
-    /// returns, before `pending` tells the caller the job is over.
+    /// returns, before the helper leaves the job.
     @inline(never)
     private func help() {
         guard let job else { return }
         take(job.chunks, job.body)
     }
 
-    /// Spins, then parks, until `generation` moves past `seen`; returns the new generation.
+    /// Spins (yielding), then parks, until `generation` moves past `seen`; returns the new generation.
     private func waitForJob(after seen: Int) -> Int {
         let deadline = OpProfile.now() + Self.spinSeconds
         var spins = 0
@@ -131,12 +165,15 @@ final class WorkerPool: @unchecked Sendable {
             let current = generation.load(ordering: .acquiring)
             if current != seen { return current }
             spins += 1
-            if spins % 256 == 0 && OpProfile.now() > deadline { break }
+            if spins % 16 == 0 {
+                if OpProfile.now() > deadline { break }
+                sched_yield()
+            }
         }
         sleepers.add(1, ordering: .sequentiallyConsistent)
         pthread_mutex_lock(&mutex)
         while generation.load(ordering: .sequentiallyConsistent) == seen {
-            pthread_cond_wait(&condition, &mutex)
+            pthread_cond_wait(&jobStarted, &mutex)
         }
         pthread_mutex_unlock(&mutex)
         sleepers.subtract(1, ordering: .sequentiallyConsistent)
