@@ -70,6 +70,7 @@ def conv_cases():
     conv("conv_pointwise_wide", (1, 24, 7, 15), (17, 24, 1, 1))
     conv("conv_stride2_wide", (1, 4, 9, 70), (9, 4, 3, 3), strides=[2, 2], pads=[1, 1, 1, 1])
     conv("conv_3d_wide", (1, 2, 3, 6, 20), (10, 2, 2, 3, 3), pads=[0, 1, 1, 0, 1, 1])
+    conv("conv_groups_big_k", (1, 48, 5, 6), (9, 16, 3, 3), group=3, pads=[1, 1, 1, 1])
     conv("conv_opset1", (1, 2, 5, 5), (2, 2, 3, 3), opset=1, kernel_shape=[3, 3])
     # Weights fed at run time, not an initializer.
     name = "conv_runtime_weights"
@@ -100,6 +101,9 @@ def conv_transpose_cases():
     conv_transpose("convtranspose_same_lower", (1, 2, 3, 4), (2, 2, 4, 3), strides=[2, 2], auto_pad="SAME_LOWER")
     conv_transpose("convtranspose_1d", (2, 3, 5), (3, 2, 3), strides=[2], pads=[1, 0])
     conv_transpose("convtranspose_3d", (1, 2, 3, 3, 2), (2, 2, 2, 2, 3), strides=[1, 2, 1])
+    name = "convtranspose_runtime_weights"
+    x, w = normal(name, 2, 4, 3, 5), normal(name + "w", 4, 3, 3, 3)
+    save(name, [helper.make_node("ConvTranspose", ["x", "w"], ["y"], strides=[2, 2], group=2)], [("x", x), ("w", w)], ["y"])
 
 
 def two_inputs(name, op, a, b, extra=None, opset=13, **attributes):
