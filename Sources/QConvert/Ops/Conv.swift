@@ -78,7 +78,7 @@ extension Ops {
             _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ biases: UnsafePointer<Float>?, batch: Int, outChannels: Int,
             channels: Int, window: SpatialWindow, into y: UnsafeMutablePointer<Float>, threads: Int
         ) {
-            let geometry = ConvGemm(window: window, batch: batch, groups: channels, inPerGroup: 1, outPerGroup: outChannels / channels).geometry
+            let geometry = window.geometry(channels: 1)
             let scratchSize = withUnsafePointer(to: geometry) { qc_depthwise_scratch_size($0) }
             let planeWork = max(1, window.outputSize * window.kernelSize)
             Parallel.forEach(count: batch * outChannels, grain: max(1, (1 << 16) / planeWork), threads: threads) { planes in

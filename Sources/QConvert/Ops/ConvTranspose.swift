@@ -84,7 +84,7 @@ extension Ops {
         static func convolve(x: Tensor, weights: PackedConvWeights, bias: Tensor?, outChannels: Int, groups: Int, window: SpatialWindow,
                              threads: Int) -> Tensor {
             let (batch, inPerGroup, outPerGroup) = (x.shape[0], x.shape[1] / groups, outChannels / groups)
-            let geometry = ConvGemm(window: window, batch: batch, groups: groups, inPerGroup: outPerGroup, outPerGroup: outPerGroup).geometry
+            let geometry = window.geometry(channels: outPerGroup)
             return x.withElements(of: Float.self) { xs in
                 Tensor(shape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
                     guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
@@ -116,8 +116,8 @@ extension Ops {
             let rowsPerItem = max(1, min(window.output[1], (1 << 16) * window.strides[1] / max(1, rowFloats)))
             let span = (rowsPerItem - 1 + (window.kernel[1] - 1) * window.dilations[1]) / window.strides[1] + 2
             Parallel.forEach(count: (window.output[1] + rowsPerItem - 1) / rowsPerItem, grain: 1, threads: threads) { items in
-                let col = ConvGemm.scratch(span * rowFloats)
-                let scratch = ConvGemm.scratch(qc_gemm_rows_scratch_size())
+                let col = Scratch.floats(span * rowFloats)
+                let scratch = Scratch.floats(qc_gemm_rows_scratch_size())
                 defer { col.deallocate(); scratch.deallocate() }
                 for item in items {
                     let oh0 = item * rowsPerItem, oh1 = min(window.output[1], oh0 + rowsPerItem)
@@ -134,11 +134,11 @@ extension Ops {
         static func gatherWhole(_ product: ColumnProduct, _ g: UnsafePointer<qc_conv_geometry>, bias: UnsafePointer<Float>?,
                                 outPerGroup: Int, into y: UnsafeMutablePointer<Float>, threads: Int) {
             let inSize = product.window.inputSize
-            let col = ConvGemm.scratch(product.weights.rows * inSize)
+            let col = Scratch.floats(product.weights.rows * inSize)
             defer { col.deallocate() }
             let tile = Int(qc_gemm_tile_columns()), grain = max(16 * tile, (inSize + 7) / 8 + tile - 1) / tile * tile
             Parallel.forEach(count: (inSize + grain - 1) / grain, grain: 1, threads: threads) { chunks in
-                let scratch = ConvGemm.scratch(qc_gemm_rows_scratch_size())
+                let scratch = Scratch.floats(qc_gemm_rows_scratch_size())
                 defer { scratch.deallocate() }
                 for chunk in chunks {
                     let columns = chunk * grain..<min(inSize, (chunk + 1) * grain)

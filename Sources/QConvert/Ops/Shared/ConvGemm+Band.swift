@@ -16,7 +16,7 @@ extension ConvGemm {
             let multiplySize = qc_band_scratch_size(Int32(channelGrain), g, Int32(rowsPerItem))
             let bandOffset = (multiplySize + 15) / 16 * 16
             let scratchSize = shared ? multiplySize : bandOffset + bandSize
-            let band = shared ? Self.scratch(bandSize) : nil
+            let band = shared ? Scratch.floats(bandSize) : nil
             defer { band?.deallocate() }
             for image in 0..<batch * groups {
                 let xg = x + image * inPerGroup * window.inputSize
@@ -26,7 +26,7 @@ extension ConvGemm {
                     }
                 }
                 Parallel.forEach(count: positionItems * channelItems, grain: 1, threads: threads) { items in
-                    let scratch = Self.scratch(scratchSize)
+                    let scratch = Scratch.floats(scratchSize)
                     defer { scratch.deallocate() }
                     for item in items {
                         let (positionItem, channelItem) = item.quotientAndRemainder(dividingBy: channelItems)

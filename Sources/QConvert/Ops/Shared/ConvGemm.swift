@@ -18,17 +18,7 @@ struct ConvGemm {
     var positions: Int { window.outputSize }
     var depth: Int { inPerGroup * window.kernelSize }
 
-    var geometry: qc_conv_geometry {
-        let w = window
-        func c(_ v: Int) -> Int32 { Int32(v) }
-        return qc_conv_geometry(
-            channels: c(inPerGroup), in_d: c(w.input[0]), in_h: c(w.input[1]), in_w: c(w.input[2]),
-            out_d: c(w.output[0]), out_h: c(w.output[1]), out_w: c(w.output[2]),
-            kernel_d: c(w.kernel[0]), kernel_h: c(w.kernel[1]), kernel_w: c(w.kernel[2]),
-            stride_d: c(w.strides[0]), stride_h: c(w.strides[1]), stride_w: c(w.strides[2]),
-            dilation_d: c(w.dilations[0]), dilation_h: c(w.dilations[1]), dilation_w: c(w.dilations[2]),
-            pad_d: c(w.padBegin[0]), pad_h: c(w.padBegin[1]), pad_w: c(w.padBegin[2]))
-    }
+    var geometry: qc_conv_geometry { window.geometry(channels: inPerGroup) }
 
     /// Output positions per item: about 2 MFLOP of work and at least an eighth of the image, but at
     /// least 16 micro-kernel tiles wide (smaller images are shared out by output channels instead, since
@@ -81,7 +71,7 @@ struct ConvGemm {
         let pointwise = window.isPointwise
         let scratchSize = pointwise ? qc_gemm_rows_scratch_size() : withUnsafePointer(to: geometry) { qc_conv_scratch_size($0) }
         Parallel.forEach(count: batch * groups * positionItems * channelItems, grain: 1, threads: threads) { items in
-            let scratch = Self.scratch(scratchSize)
+            let scratch = Scratch.floats(scratchSize)
             defer { scratch.deallocate() }
             for item in items {
                 let (rest, channelItem) = item.quotientAndRemainder(dividingBy: channelItems)
@@ -105,10 +95,5 @@ struct ConvGemm {
                 }
             }
         }
-    }
-
-    /// `count` floats of 64-byte aligned scratch.
-    static func scratch(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(1, count))
     }
 }

@@ -35,7 +35,7 @@ enum MatrixMultiply {
         let prepared = products.filter { $0.m > 0 && $0.n > 0 }.map { Prepared($0, alpha: alpha) }
         let chunks = prepared.indices.flatMap { product in (0..<prepared[product].chunkCount).map { (product, $0) } }
         Parallel.forEach(count: chunks.count, grain: 1, threads: threads) { items in
-            let scratch = ConvGemm.scratch(qc_gemm_rows_scratch_size())
+            let scratch = Scratch.floats(qc_gemm_rows_scratch_size())
             defer { scratch.deallocate() }
             for item in items {
                 let (product, chunk) = chunks[item]
@@ -59,13 +59,13 @@ enum MatrixMultiply {
         init(_ o: Operands, alpha: Float) {
             self.o = o
             let size = qc_gemm_packed_size(Int32(o.m), Int32(o.k))
-            packed = ConvGemm.scratch(size)
+            packed = Scratch.floats(size)
             qc_gemm_pack(o.a, Int32(o.m), Int32(o.k), Int32(o.transA ? 1 : o.lda), Int32(o.transA ? o.lda : 1), packed)
             if alpha != 1 {
                 for index in 0..<size { packed[index] *= alpha }
             }
             if o.transB {
-                let copy = ConvGemm.scratch(o.k * o.n)
+                let copy = Scratch.floats(o.k * o.n)
                 for j in 0..<o.n {
                     for p in 0..<o.k { copy[p * o.n + j] = o.b[j * o.ldb + p] }
                 }

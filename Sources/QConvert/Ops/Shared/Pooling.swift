@@ -44,7 +44,7 @@ enum Pooling {
     static func pool(_ x: Tensor, window: SpatialWindow, reduction: Reduction, threads: Int) -> Tensor {
         let taps = (0..<3).map { AxisTaps(window: window, axis: $0) }
         let planes = x.shape[0] * x.shape[1]
-        let geometry = ConvGemm(window: window, batch: 1, groups: 1, inPerGroup: 1, outPerGroup: 1).geometry
+        let geometry = window.geometry(channels: 1)
         let counts: [[Float]]?
         switch reduction {
         case .max: counts = nil
@@ -58,7 +58,7 @@ enum Pooling {
                 withUnsafePointer(to: geometry) { g in
                     let scratchSize = qc_pool_scratch_size(g)
                     Parallel.forEach(count: planes, grain: grain, threads: threads) { range in
-                        let scratch = ConvGemm.scratch(scratchSize)
+                        let scratch = Scratch.floats(scratchSize)
                         defer { scratch.deallocate() }
                         let (first, end, y) = (Int32(range.lowerBound), Int32(range.upperBound), yp + range.lowerBound * window.outputSize)
                         if let counts {

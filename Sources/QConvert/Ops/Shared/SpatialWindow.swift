@@ -131,16 +131,9 @@ struct SpatialWindow {
         kernelSize == 1 && strides == [1, 1, 1] && padBegin == [0, 0, 0] && padEnd == [0, 0, 0]
     }
 
-    /// The outputs `o` of an axis whose tap `offset + o·stride` lands inside `0..<size`, within `bounds`.
-    static func validOutputs(offset: Int, stride: Int, size: Int, within bounds: Range<Int>) -> Range<Int> {
-        let first = ceilDivide(-offset, stride)
-        let last = floorDivide(size - 1 - offset, stride)
-        let lower = min(max(first, bounds.lowerBound), bounds.upperBound)
-        let upper = min(max(last + 1, lower), bounds.upperBound)
-        return lower..<upper
-    }
-
+    /// ⌊a / b⌋ for b > 0.
     static func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
+    /// ⌈a / b⌉ for b > 0.
     static func ceilDivide(_ a: Int, _ b: Int) -> Int { -floorDivide(-a, b) }
 }
