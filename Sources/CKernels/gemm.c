@@ -9,8 +9,6 @@
 
 #include <string.h>
 
-const char *qc_gemm_kernel_name(void) { return qc_current_kernel()->name; }
-
 int qc_gemm_tile_rows(void) { return qc_current_kernel()->mr; }
 
 int qc_gemm_tile_columns(void) { return qc_current_kernel()->nr; }

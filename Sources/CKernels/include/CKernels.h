@@ -1,9 +1,9 @@
-// Float convolution kernels, compiled for AVX-512, AVX2+FMA and baseline vectors and chosen at run time.
-// A single-precision GEMM for convolutions: weights packed once, activations read in place (pointwise
-// convolutions), from a padded, phase-split copy of the input (1-D and 2-D convolutions) or packed
-// panel by panel from the image (3-D), through register-tiled micro-kernels; and a direct depthwise
-// convolution.
-// Each output element is summed in the same order however the caller splits the work.
+// Float kernels of the compute-heavy ops, compiled for AVX-512, AVX2+FMA and baseline vectors and chosen
+// at run time: a single-precision GEMM with packed A and B rows read in place, which convolutions feed
+// from a padded, phase-split copy of the input (1-D and 2-D) or from panels packed from the image (3-D);
+// the column gather of transposed convolutions; direct depthwise convolution and pooling on padded
+// planes; and the row repetition of nearest upsampling. Each output element is summed in the same
+// order however the caller splits the work, so results do not depend on the thread count.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -24,9 +24,6 @@ typedef struct {
     int dilation_d, dilation_h, dilation_w;
     int pad_d, pad_h, pad_w;
 } qc_conv_geometry;
-
-// Name of the micro-kernel in use ("avx512", "avx2", "baseline").
-const char *qc_gemm_kernel_name(void);
 
 // Rows of A one micro-kernel tile covers (a split of A's rows between threads should be a multiple).
 int qc_gemm_tile_rows(void);
