@@ -3,10 +3,6 @@
 // in are described in README.md ("Layout"); each target below says what it holds.
 import PackageDescription
 
-/// Where Debian's libopenblas-serial-dev puts the single-threaded OpenBLAS. Linked (and found at run
-/// time, via rpath) ahead of the default multi-threaded build.
-let serialOpenBLAS = "/usr/lib/x86_64-linux-gnu/openblas-serial"
-
 let package = Package(
     name: "qconvert",
     products: [
@@ -25,9 +21,12 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("protobuf-lite")]
         ),
-        /// OpenBLAS's cblas_sgemm for the float GEMM fast path: the serial build (Debian
-        /// libopenblas-serial-dev), linked by path below, see Sources/CBLAS/shim.h for why.
-        .systemLibrary(name: "CBLAS", providers: [.apt(["libopenblas-serial-dev"])]),
+        /// Float kernels of the compute-heavy ops in C (the GEMM all float products use, convolution
+        /// without an im2col pass, depthwise, pooling), written with vector extensions and compiled for
+        /// AVX-512, AVX2 and baseline, chosen at run time: ORT-class speed needs AVX-512 and reading B in
+        /// place, which neither Swift's baseline code generation nor OpenBLAS's interface gives.
+        /// -O2 as COnnx, so debug builds are usable too.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         /// zlib for deflated .npz calibration archives (Debian zlib1g-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         /// The in-memory model: graph, nodes, tensors, attributes. Depends on nothing.
@@ -43,10 +42,9 @@ let package = Package(
         /// cannot see; its strict checking stays on for every other module.
         .target(
             name: "QConvert",
-            dependencies: ["QConvertIR", "QConvertONNX", "CBLAS", "CZlib",
+            dependencies: ["QConvertIR", "QConvertONNX", "CKernels", "CZlib",
                            .product(name: "OrderedCollections", package: "swift-collections")],
-            swiftSettings: [.swiftLanguageMode(.v5)],
-            linkerSettings: [.unsafeFlags(["-L" + serialOpenBLAS, "-Xlinker", "-rpath=" + serialOpenBLAS])]
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         /// The command-line tool: flags -> typed options -> library call -> rendering.
         .executableTarget(
@@ -58,9 +56,7 @@ let package = Package(
         .testTarget(name: "QConvertIRTests", dependencies: ["QConvertIR"]),
         .testTarget(name: "QConvertONNXTests", dependencies: ["QConvertONNX", "QConvertTestSupport"]),
         .testTarget(name: "QConvertTests", dependencies: ["QConvert", "QConvertTestSupport"]),
-        /// Runs the built `qconvert` binary (see QConvertTestSupport/CLIRunner.swift); depending on the
-        /// executable target makes `swift test` build it first.
-        .testTarget(name: "qconvertCLITests", dependencies: ["QConvertTestSupport", "qconvert"]),
+        .testTarget(name: "qconvertCLITests", dependencies: ["QConvertTestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing qconvert needs on Debian 12, only where missing: the apt packages
-# (protobuf, serial OpenBLAS, zlib) and a Python venv (.venv) with numpy, onnx and onnxruntime.
+# (protobuf, zlib) and a Python venv (.venv) with numpy, onnx and onnxruntime.
 # Needs: Debian 12 with the Swift toolchain; root or sudo for apt. Usage: Scripts/setup-machine.sh [--no-python]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libprotobuf-dev protobuf-compiler libopenblas-serial-dev zlib1g-dev pkg-config)
+packages=(libprotobuf-dev protobuf-compiler zlib1g-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

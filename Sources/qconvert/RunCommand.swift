@@ -34,9 +34,13 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print time spent per op type.")
     var time = false
 
+    @Option(help: ArgumentHelp("Run the model N times; with --time, report the median run.", visibility: .hidden))
+    var `repeat`: Int = 1
+
     func validate() throws {
         if inputs.isEmpty && namedInputs.isEmpty { throw ValidationError("give at least one input (--input NAME=FILE.npy)") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
     }
 
     func run() throws {
@@ -46,7 +50,7 @@ struct RunCommand: ParsableCommand {
             }
             return (nil, spec)
         }
-        let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time))
+        let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time, repeats: `repeat`))
         if json {
             print(try JSONText.encode(["outputs": result.outputs]))
         } else {
@@ -59,6 +63,9 @@ struct RunCommand: ParsableCommand {
                  Formatting.fixed(100 * entry.value / max(total, 1e-12), digits: 1) + "%"]
             }
             Terminal.note(Formatting.table([["op", "calls", "time", "share"]] + rows))
+            if let median = result.medianRunSeconds {
+                Terminal.note("median run: \(Formatting.fixed(median * 1000, digits: 3)) ms over \(`repeat`) runs")
+            }
         }
     }
 }

@@ -67,9 +67,10 @@ import Testing
     }
 
     @Test func unsupportedOpNamesTheModel() throws {
-        let dir = try folder(bad: Npy.encode(Tensor(shape: [2, 3], scalars: [Float](repeating: 1, count: 6))))
-        let model = Fixtures.root + "/models/conv_bn_relu/model.onnx"
+        let dir = try folder(bad: Npy.encode(Tensor(shape: [1, 4], scalars: [Float](repeating: 1, count: 4))))
+        let model = Fixtures.root + "/models/unknown_op/model.onnx"
         let message = try failure(dir, model: model)
         #expect(message.hasPrefix(model + ": "))
+        #expect(message.contains("FancyOp"))
     }
 }

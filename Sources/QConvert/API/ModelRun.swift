@@ -10,22 +10,28 @@ public struct ModelRun {
         public var outputDirectory: String
         public var threads: Int
         public var profile: Bool
+        /// Times to run the model (for timing; the outputs of the last run are written).
+        public var repeats: Int
 
-        public init(model: String, inputs: [(name: String?, path: String)], outputDirectory: String, threads: Int, profile: Bool) {
+        public init(model: String, inputs: [(name: String?, path: String)], outputDirectory: String, threads: Int, profile: Bool, repeats: Int = 1) {
             self.model = model
             self.inputs = inputs
             self.outputDirectory = outputDirectory
             self.threads = threads
             self.profile = profile
+            self.repeats = repeats
         }
     }
 
     public struct Result: Sendable, Encodable {
         /// Output name -> written file path.
         public var outputs: [String: String]
-        /// Op type -> seconds, when profiling.
+        /// Op type -> seconds per run (averaged over the repeats), when profiling.
         public var opSeconds: [String: Double]?
+        /// Op type -> calls per run, when profiling.
         public var opCalls: [String: Int]?
+        /// Median wall time of one run, when profiling.
+        public var medianRunSeconds: Double?
     }
 
     public static func run(_ options: Options) throws -> Result {
@@ -51,11 +57,16 @@ public struct ModelRun {
             feeds[resolved] = try Npy.read(path: path)
         }
         let profile = options.profile ? OpProfile() : nil
-        let outputs: [String: Tensor]
-        do {
-            outputs = try interpreter.run(feeds, profile: profile)
-        } catch let error as QConvertError {
-            throw error.context(options.model)
+        var outputs: [String: Tensor] = [:]
+        var runSeconds: [Double] = []
+        for _ in 0..<max(1, options.repeats) {
+            let started = OpProfile.now()
+            do {
+                outputs = try interpreter.run(feeds, profile: profile)
+            } catch let error as QConvertError {
+                throw error.context(options.model)
+            }
+            runSeconds.append(OpProfile.now() - started)
         }
         try Directory.create(options.outputDirectory)
         var written: [String: String] = [:]
@@ -64,6 +75,10 @@ public struct ModelRun {
             try Npy.write(outputs[name]!, to: path)
             written[name] = path
         }
-        return Result(outputs: written, opSeconds: profile?.seconds, opCalls: profile?.calls)
+        guard let profile else { return Result(outputs: written) }
+        let runs = Double(runSeconds.count)
+        return Result(outputs: written, opSeconds: profile.seconds.mapValues { $0 / runs },
+                      opCalls: profile.calls.mapValues { $0 / runSeconds.count },
+                      medianRunSeconds: runSeconds.sorted()[runSeconds.count / 2])
     }
 }

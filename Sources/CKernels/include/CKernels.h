@@ -1,0 +1,116 @@
+// Float kernels of the compute-heavy ops, compiled for AVX-512, AVX2+FMA and baseline vectors and chosen
+// at run time: a single-precision GEMM with packed A and B rows read in place, which convolutions feed
+// from a padded, phase-split copy of the input (1-D and 2-D) or from panels packed from the image (3-D);
+// the column gather of transposed convolutions; direct depthwise convolution and pooling on padded
+// planes; and the row repetition of nearest upsampling. Each output element is summed in the same
+// order however the caller splits the work, so results do not depend on the thread count.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Sliding-window geometry of one convolution group, over exactly three spatial axes (leading axes of
+// size 1 for 1-D and 2-D). Pads are the pads before each axis.
+typedef struct {
+    int channels;
+    int in_d, in_h, in_w;
+    int out_d, out_h, out_w;
+    int kernel_d, kernel_h, kernel_w;
+    int stride_d, stride_h, stride_w;
+    int dilation_d, dilation_h, dilation_w;
+    int pad_d, pad_h, pad_w;
+} qc_conv_geometry;
+
+// Rows of A one micro-kernel tile covers (a split of A's rows between threads should be a multiple).
+int qc_gemm_tile_rows(void);
+
+// Columns of B one micro-kernel tile covers (a split of B's columns should be a multiple).
+int qc_gemm_tile_columns(void);
+
+// Floats a packed copy of an m x k matrix takes.
+size_t qc_gemm_packed_size(int m, int k);
+
+// Packs the m x k matrix A[i][p] = a[i * row_stride + p * column_stride] into the micro-kernel's layout.
+void qc_gemm_pack(const float *a, int m, int k, int row_stride, int column_stride, float *packed);
+
+// Floats of scratch qc_gemm_rows needs.
+size_t qc_gemm_rows_scratch_size(void);
+
+// c[i][j] = (accumulate ? c[i][j] : 0) + bias[i] + sum_p a[i][p] * b[p][col0 + j] for i < m, j < n,
+// where b[p] points at row p of B; c has row stride ldc; bias may be NULL (zero).
+void qc_gemm_rows(const float *packed_a, int m, int k, const float *const *b, int col0, int n, const float *bias,
+                  int accumulate, float *c, int ldc, float *scratch);
+
+// Whether the band functions below apply to g (1-D and 2-D convolutions); qc_conv covers the others.
+int qc_band_supported(const qc_conv_geometry *g);
+
+// Floats of the band for `rows` output rows of one image (and group): a zero-padded copy of the input
+// rows they read, split by stride phase, in which every row of the im2col matrix is a shifted view.
+size_t qc_band_size(const qc_conv_geometry *g, int rows);
+
+// Writes the planes of input channels [first, end) of the band for output rows [top, top + rows) of
+// image (g->channels planes of in_h*in_w floats).
+void qc_band_fill(const float *image, const qc_conv_geometry *g, int top, int rows, int first, int end, float *band);
+
+// Floats of scratch qc_band_multiply needs for m output channels and `rows` output rows.
+size_t qc_band_scratch_size(int m, const qc_conv_geometry *g, int rows);
+
+// c[i][r * out_w + ow] = bias[i] + sum_p a[i][p] * im2col[p][(r0 + r) * out_w + ow] for output rows
+// [r0, r1), reading the im2col matrix from the filled band of rows [top, top + band_rows) (which must
+// include them); c has row stride ldc; bias may be NULL.
+void qc_band_multiply(const float *packed_a, int m, const qc_conv_geometry *g, const float *band, int top, int band_rows,
+                      int r0, int r1, const float *bias, float *c, int ldc, float *scratch);
+
+// Floats of scratch qc_conv needs.
+size_t qc_conv_scratch_size(const qc_conv_geometry *g);
+
+// c[i][j] = bias[i] + sum_p a[i][p] * im2col[p][n0 + j] for positions [n0, n1), with the im2col matrix
+// of image (g->channels planes of in_d*in_h*in_w floats) packed panel by panel: row (channel, kd, kh,
+// kw), column = output position (od, oh, ow) flattened; c points at position n0 of output channel 0.
+void qc_conv(const float *packed_a, int m, const float *image, const qc_conv_geometry *g, int n0, int n1,
+             const float *bias, float *c, int ldc, float *scratch);
+
+// Output rows oh in [oh0, oh1) of channels [c0, c1) (all od) of a transposed convolution, from (part
+// of) its column matrix col[(channel, kd, kh, kw)][(id, ih, iw)] = W^T X, which holds col_plane floats
+// per row starting at input row ih_first: y[c, o] = bias[c] + sum of the col entries with
+// o = i * stride - pad + k * dilation, taps in (kd, kh, kw) order. Here in_* is the transposed
+// convolution's input size and out_* its output size; bias may be NULL.
+void qc_col2im(const float *col, size_t col_plane, int ih_first, const qc_conv_geometry *g, const float *bias, int c0, int c1,
+               int oh0, int oh1, float *y);
+
+// The input rows [*ih0, *ih1) whose columns reach output rows [oh0, oh1) of a transposed convolution.
+void qc_col2im_input_rows(const qc_conv_geometry *g, int oh0, int oh1, int *ih0, int *ih1);
+
+// Floats of scratch qc_depthwise needs.
+size_t qc_depthwise_scratch_size(const qc_conv_geometry *g);
+
+// Output planes [first, end) of a depthwise convolution (one input channel per group, g->channels
+// ignored), planes numbered n * out_channels + m: plane p reads input plane p / multiplier (multiplier =
+// output channels per input channel) and writes y + (p - first) * plane size:
+// y[o] = bias[m] + sum over taps k of w[m][k] * x[o * stride - pad + k * dilation] (0 outside x), taps
+// in (kd, kh, kw) order; bias may be NULL.
+void qc_depthwise(const float *x, const float *w, const float *bias, const qc_conv_geometry *g, int out_channels,
+                  int multiplier, int first, int end, float *y, float *scratch);
+
+// out[i * factor + r] = in[i] for i < n, r < factor.
+void qc_repeat(const float *in, int n, int factor, float *out);
+
+// Floats of scratch qc_pool needs.
+size_t qc_pool_scratch_size(const qc_conv_geometry *g);
+
+// Planes [first, end) of a pooling (g->channels ignored) into y + (p - first) * plane size: with the
+// counts NULL, y[o] = max over taps of x[o * stride - pad + k * dilation] (positions inside x only;
+// the lowest float when there are none); else y[o] = (sum over those taps) / (count_d[od] *
+// count_h[oh] * count_w[ow]).
+void qc_pool(const float *x, const qc_conv_geometry *g, const float *count_d, const float *count_h, const float *count_w,
+             int first, int end, float *y, float *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

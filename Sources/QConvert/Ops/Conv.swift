@@ -1,0 +1,94 @@
+import CKernels
+import QConvertIR
+
+extension Ops {
+    /// Conv: y[n, m, o] = b[m] + Σ_{c < C/G, k} w[m, c, k] · x[n, g·C/G + c, o·s − pad_begin + k·d],
+    /// where g = m / (M/G) is output channel m's group and x reads as 0 outside the input.
+    ///
+    /// Two paths, chosen per run from the shapes: a depthwise conv (one input channel per group) runs
+    /// the direct kernel `qc_depthwise`; every other conv is a GEMM on CKernels (`ConvGemm`), with the
+    /// weights packed once at compile time when they are a constant.
+    enum Conv: Operator {
+        static let type = "Conv"
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            let attributes = try WindowAttributes(node)
+            let groups = try node.int("group", default: 1)
+            guard groups >= 1 else { throw QConvertError("group \(groups) must be positive") }
+            let constantWeights = context.constant(node, input: 1)
+            if let w = constantWeights, w.dataType != .float {
+                throw QConvertError("input W must be float32, got \(w.dataType)")
+            }
+            let packed = constantWeights.flatMap { w in
+                w.rank >= 3 && w.shape[0] % groups == 0 && w.shape[1] != 1 ? PackedConvWeights(w, groups: groups) : nil
+            }
+            return Kernel { inputs, context in
+                let x = try inputs.floatInput(0, "X")
+                let w = try inputs.floatInput(1, "W")
+                let bias = try inputs.optionalFloatInput(2, "B")
+                let window = try checkShapes(x: x, w: w, bias: bias, groups: groups, attributes)
+                return [convolve(x: x, w: w, packed: packed, bias: bias, groups: groups, window: window, threads: context.threads)]
+            }
+        }
+
+        /// Checks X (N, C, spatial...), W (M, C/G, kernel...) and B (M) agree; returns the geometry.
+        static func checkShapes(x: Tensor, w: Tensor, bias: Tensor?, groups: Int, _ attributes: WindowAttributes) throws -> SpatialWindow {
+            guard x.rank >= 3 else { throw QConvertError("input X must have rank 3 or more (N, C, spatial...), got shape \(x.shape)") }
+            guard w.rank == x.rank else { throw QConvertError("weights W of shape \(w.shape) must have the rank of X \(x.shape)") }
+            guard x.shape[1] == w.shape[1] * groups else {
+                throw QConvertError("X has \(x.shape[1]) channels but W \(w.shape) with group \(groups) expects \(w.shape[1] * groups)")
+            }
+            guard w.shape[0] % groups == 0 else { throw QConvertError("\(w.shape[0]) output channels do not split into \(groups) groups") }
+            if let bias, bias.shape != [w.shape[0]] {
+                throw QConvertError("bias B must have shape [\(w.shape[0])], got \(bias.shape)")
+            }
+            return try attributes.window(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
+        }
+
+        /// `packed`: W already packed (when it is a constant), else it is packed here.
+        static func convolve(x: Tensor, w: Tensor, packed: PackedConvWeights?, bias: Tensor?, groups: Int, window: SpatialWindow, threads: Int) -> Tensor {
+            let (batch, channels, outChannels) = (x.shape[0], x.shape[1], w.shape[0])
+            return x.withElements(of: Float.self) { xs in
+                Tensor(shape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
+                    guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
+                    withBias(bias) { biases in
+                        if channels == groups {
+                            w.withElements(of: Float.self) { ws in
+                                depthwise(xp, ws.baseAddress!, biases, batch: batch, outChannels: outChannels,
+                                          channels: channels, window: window, into: yp, threads: threads)
+                            }
+                        } else {
+                            let gemm = ConvGemm(window: window, batch: batch, groups: groups, inPerGroup: channels / groups,
+                                                outPerGroup: outChannels / groups)
+                            gemm.run(xp, packed ?? PackedConvWeights(w, groups: groups), biases: biases, into: yp, threads: threads)
+                        }
+                    }
+                }
+            }
+        }
+
+        /// Calls `body` with the bias values, or nil when there is no bias.
+        static func withBias<R>(_ bias: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+            guard let bias else { return body(nil) }
+            return bias.withElements(of: Float.self) { body($0.baseAddress) }
+        }
+
+        /// `qc_depthwise` over chunks of output planes (image, output channel).
+        static func depthwise(
+            _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ biases: UnsafePointer<Float>?, batch: Int, outChannels: Int,
+            channels: Int, window: SpatialWindow, into y: UnsafeMutablePointer<Float>, threads: Int
+        ) {
+            let geometry = window.geometry(channels: 1)
+            let scratchSize = withUnsafePointer(to: geometry) { qc_depthwise_scratch_size($0) }
+            let planeWork = max(1, window.outputSize * window.kernelSize)
+            Parallel.forEach(count: batch * outChannels, grain: max(1, (1 << 16) / planeWork), threads: threads) { planes in
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchSize * 4, alignment: 64).bindMemory(to: Float.self, capacity: scratchSize)
+                defer { scratch.deallocate() }
+                withUnsafePointer(to: geometry) { g in
+                    qc_depthwise(x, w, biases, g, Int32(outChannels), Int32(outChannels / channels), Int32(planes.lowerBound),
+                                 Int32(planes.upperBound), y + planes.lowerBound * window.outputSize, scratch)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import QConvertIR
+
+/// ONNX's `auto_pad`: explicit pads, no padding, or padding so that output = ceil(input / stride).
+enum AutoPad: String {
+    case notSet = "NOTSET"
+    case valid = "VALID"
+    case sameUpper = "SAME_UPPER"
+    case sameLower = "SAME_LOWER"
+}
+
+/// The window attributes of Conv, ConvTranspose, MaxPool and AveragePool (`auto_pad`, `kernel_shape`,
+/// `strides`, `dilations`, `pads`, `ceil_mode`), read and checked once when the node is compiled.
+///
+/// Why apart from `SpatialWindow`: the spatial input size (and for Conv the kernel size, from the
+/// weights) is known only at run time, so the concrete geometry is resolved per run.
+struct WindowAttributes {
+    let autoPad: AutoPad
+    let kernelShape: [Int]?
+    let strides: [Int]?
+    let dilations: [Int]?
+    let pads: [Int]?
+    let ceilMode: Bool
+
+    init(_ node: Node) throws {
+        let autoPadName = try node.string("auto_pad", default: "NOTSET")
+        guard let autoPad = AutoPad(rawValue: autoPadName) else {
+            throw QConvertError("auto_pad '\(autoPadName)' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER")
+        }
+        self.autoPad = autoPad
+        kernelShape = try node.ints("kernel_shape")
+        strides = try node.ints("strides")
+        dilations = try node.ints("dilations")
+        pads = try node.ints("pads")
+        ceilMode = try node.int("ceil_mode", default: 0) != 0
+        if let kernelShape, kernelShape.contains(where: { $0 < 1 }) { throw QConvertError("kernel_shape \(kernelShape) must be positive") }
+        if let strides, strides.contains(where: { $0 < 1 }) { throw QConvertError("strides \(strides) must be positive") }
+        if let dilations, dilations.contains(where: { $0 < 1 }) { throw QConvertError("dilations \(dilations) must be positive") }
+        if let pads, pads.contains(where: { $0 < 0 }) { throw QConvertError("pads \(pads) must not be negative") }
+    }
+
+    /// A per-axis attribute, checked to have one value per spatial axis; `fill` when absent.
+    func perAxis(_ values: [Int]?, _ name: String, rank: Int, fill: Int) throws -> [Int] {
+        guard let values else { return Array(repeating: fill, count: rank) }
+        guard values.count == rank else {
+            throw QConvertError("\(name) \(values) must have \(rank) values, one per spatial axis")
+        }
+        return values
+    }
+
+    /// Explicit pads as (begin, end) per axis, checked to have 2 values per spatial axis.
+    func explicitPads(rank: Int) throws -> (begin: [Int], end: [Int]) {
+        guard let pads else { return (Array(repeating: 0, count: rank), Array(repeating: 0, count: rank)) }
+        guard pads.count == 2 * rank else { throw QConvertError("pads \(pads) must have \(2 * rank) values") }
+        return (Array(pads[..<rank]), Array(pads[rank...]))
+    }
+
+    /// The geometry of a strided window of size `kernel` sliding over spatial dims `input`:
+    /// out = floor((in + pad_begin + pad_end − ((k − 1)·d + 1)) / s) + 1 (ceil with `ceil_mode`, dropping
+    /// a last window that would start in the end padding), or with `auto_pad` SAME_* out = ceil(in / s)
+    /// and the total padding (out − 1)·s + (k − 1)·d + 1 − in split evenly, the odd one at the end
+    /// (UPPER) or the beginning (LOWER).
+    func window(input: [Int], kernel: [Int]) throws -> SpatialWindow {
+        let rank = input.count
+        guard (1...3).contains(rank) else { throw QConvertError("\(rank) spatial dimensions are not supported (1 to 3 are)") }
+        if let kernelShape, kernelShape != kernel {
+            throw QConvertError("kernel_shape \(kernelShape) does not match the weights' spatial shape \(kernel)")
+        }
+        let strides = try perAxis(self.strides, "strides", rank: rank, fill: 1)
+        let dilations = try perAxis(self.dilations, "dilations", rank: rank, fill: 1)
+        var (padBegin, padEnd) = try explicitPads(rank: rank)
+        var output = [Int](repeating: 0, count: rank)
+        for axis in 0..<rank {
+            let extent = (kernel[axis] - 1) * dilations[axis] + 1
+            switch autoPad {
+            case .notSet, .valid:
+                if autoPad == .valid { (padBegin[axis], padEnd[axis]) = (0, 0) }
+                let room = input[axis] + padBegin[axis] + padEnd[axis] - extent
+                guard room >= 0 else {
+                    throw QConvertError("spatial input \(input) (padded by \(padBegin)/\(padEnd)) is smaller than the window (kernel \(kernel), dilations \(dilations))")
+                }
+                var count = (ceilMode ? (room + strides[axis] - 1) : room) / strides[axis] + 1
+                if ceilMode && (count - 1) * strides[axis] >= input[axis] + padBegin[axis] { count -= 1 }
+                output[axis] = count
+            case .sameUpper, .sameLower:
+                output[axis] = (input[axis] + strides[axis] - 1) / strides[axis]
+                let total = max(0, (output[axis] - 1) * strides[axis] + extent - input[axis])
+                padBegin[axis] = autoPad == .sameUpper ? total / 2 : total - total / 2
+                padEnd[axis] = total - padBegin[axis]
+            }
+        }
+        return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
+                             dilations: dilations, padBegin: padBegin, padEnd: padEnd)
+    }
+}
+
+/// Concrete sliding-window geometry over 1 to 3 spatial axes, stored normalised to exactly three
+/// (missing leading axes have size 1, kernel 1, stride 1, no padding) so that kernels have one
+/// loop nest for 1-D, 2-D and 3-D.
+struct SpatialWindow {
+    /// Number of spatial axes the op really has (the others are the padding axes in front).
+    let rank: Int
+    let input: [Int]
+    let output: [Int]
+    let kernel: [Int]
+    let strides: [Int]
+    let dilations: [Int]
+    let padBegin: [Int]
+    let padEnd: [Int]
+
+    init(input: [Int], output: [Int], kernel: [Int], strides: [Int], dilations: [Int], padBegin: [Int], padEnd: [Int]) {
+        rank = input.count
+        func three(_ values: [Int], _ fill: Int) -> [Int] { Array(repeating: fill, count: 3 - values.count) + values }
+        self.input = three(input, 1)
+        self.output = three(output, 1)
+        self.kernel = three(kernel, 1)
+        self.strides = three(strides, 1)
+        self.dilations = three(dilations, 1)
+        self.padBegin = three(padBegin, 0)
+        self.padEnd = three(padEnd, 0)
+    }
+
+    /// The op's own spatial output dims (without the normalising leading ones).
+    var outputShape: [Int] { Array(output.suffix(rank)) }
+
+    var inputSize: Int { input[0] * input[1] * input[2] }
+    var outputSize: Int { output[0] * output[1] * output[2] }
+    var kernelSize: Int { kernel[0] * kernel[1] * kernel[2] }
+
+    /// Whether the window reads each input position once in place (1×1 kernel, stride 1, no padding).
+    var isPointwise: Bool {
+        kernelSize == 1 && strides == [1, 1, 1] && padBegin == [0, 0, 0] && padEnd == [0, 0, 0]
+    }
+
+    /// ⌊a / b⌋ for b > 0.
+    static func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    /// ⌈a / b⌉ for b > 0.
+    static func ceilDivide(_ a: Int, _ b: Int) -> Int { -floorDivide(-a, b) }
+}
