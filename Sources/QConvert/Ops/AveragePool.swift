@@ -23,3 +23,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.AveragePool: Quantizable {
+    /// Quantized as arithmetic: an average is a new value needing its own rounding.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.arithmetic)
+    }
+}

@@ -92,3 +92,11 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Conv: Quantizable {
+    /// Quantized as compute: weight input 1 per output channel (axis 0), bias input 2 as int32.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        guard node.inputs.count >= 2, isConstant(node.inputs[1]) else { return QuantizationRule(.arithmetic, activationInputs: [0]) }
+        return QuantizationRule(.compute(weight: 1, axis: 0, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty ? 2 : nil))
+    }
+}

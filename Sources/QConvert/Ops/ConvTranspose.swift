@@ -168,3 +168,14 @@ extension Ops {
         }
     }
 }
+
+extension Ops.ConvTranspose: Quantizable {
+    /// Quantized as compute: weight [C_in, C_out/group, k...] per output channel along axis 1, bias as int32.
+    /// (Per-axis scales on axis 1 describe one group's channels; with several groups a per-tensor
+    /// scale is used instead, since one axis cannot index C_out.)
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        guard node.inputs.count >= 2, isConstant(node.inputs[1]) else { return QuantizationRule(.arithmetic, activationInputs: [0]) }
+        guard try node.int("group", default: 1) == 1 else { return QuantizationRule(.arithmetic, activationInputs: [0]) }
+        return QuantizationRule(.compute(weight: 1, axis: 1, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty ? 2 : nil))
+    }
+}

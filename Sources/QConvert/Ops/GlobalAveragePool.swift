@@ -12,3 +12,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.GlobalAveragePool: Quantizable {
+    /// Quantized as arithmetic: an average is a new value needing its own rounding.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.arithmetic)
+    }
+}

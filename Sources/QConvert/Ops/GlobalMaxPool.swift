@@ -12,3 +12,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.GlobalMaxPool: Quantizable {
+    /// Quantized as passThrough: the maximum of quantized values is one of them.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}

@@ -70,3 +70,13 @@ extension Ops {
         }
     }
 }
+
+extension Ops.MatMul: Quantizable {
+    /// Quantized as compute when input 1 is a constant [..., K, N] (per output column N, its last
+    /// axis); as arithmetic on two activations otherwise (attention's Q x K^T).
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        guard node.inputs.count == 2 else { return nil }
+        if isConstant(node.inputs[1]) { return QuantizationRule(.compute(weight: 1, axis: -1, bias: nil)) }
+        return QuantizationRule(.arithmetic, activationInputs: [0, 1])
+    }
+}

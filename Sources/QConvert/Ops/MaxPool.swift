@@ -26,3 +26,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.MaxPool: Quantizable {
+    /// Quantized as passThrough: the maximum of quantized values is one of them.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        node.outputs.count > 1 && !node.outputs[1].isEmpty ? nil : QuantizationRule(.passThrough)
+    }
+}

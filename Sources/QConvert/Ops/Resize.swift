@@ -82,3 +82,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Resize: Quantizable {
+    /// Quantized as passThrough in nearest mode (it copies values), as arithmetic when it interpolates.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        try node.string("mode", default: "nearest") == "nearest" ? QuantizationRule(.passThrough) : QuantizationRule(.arithmetic)
+    }
+}

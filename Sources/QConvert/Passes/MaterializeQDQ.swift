@@ -35,7 +35,7 @@ public struct MaterializeQDQ: Pass {
                   let weight = graph.initializers[node.inputs[weightInput]],
                   let inputParams = plan.points[node.inputs[rule.activationInputs[0]]]
             else { continue }
-            let channelAxis = choice.perChannel ? axis : nil
+            let channelAxis = choice.perChannel ? (axis < 0 ? axis + weight.rank : axis) : nil
             var scales = WeightQuantization.scales(maxima: WeightQuantization.channelMaxima(weight, axis: channelAxis), bits: choice.bits)
             let bias = biasInput.flatMap { $0 < node.inputs.count && !node.inputs[$0].isEmpty ? graph.initializers[node.inputs[$0]] : nil }
             if let bias, let values = bias.floats() {
