@@ -25,7 +25,9 @@ public struct MaterializeQDQ: Pass {
         let constants = Set(graph.initializers.keys)
         let decisions = Dictionary(plan.nodes.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         var weightCount = 0
-        // Weights and biases of quantized compute nodes.
+        // Weights and biases of quantized compute nodes; their DequantizeLinear nodes go first in the
+        // graph, added after this loop so node indices stay put while it runs.
+        var dequantizeNodes: [Node] = []
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
             guard decisions[node.displayName]?.quantized == true, let choice = plan.weights[node.displayName],
@@ -42,14 +44,18 @@ public struct MaterializeQDQ: Pass {
                 scales = WeightQuantization.widenedForBias(scales, bias: values, inputScale: inputParams.scales[0])
             }
             let quantized = WeightQuantization.quantize(weight, scales: scales, axis: channelAxis, bits: choice.bits)
-            graph.nodes[index].inputs[weightInput] = addDequantize(
-                quantized.tensor, params: quantized.params, base: node.inputs[weightInput], graph: &graph, names: &names)
+            let weightNode = addDequantize(quantized.tensor, params: quantized.params, base: node.inputs[weightInput], graph: &graph, names: &names)
+            graph.nodes[index].inputs[weightInput] = weightNode.outputs[0]
+            dequantizeNodes.append(weightNode)
             if let bias, let biasInput {
                 let q = WeightQuantization.quantizeBias(bias, inputScale: inputParams.scales[0], weightScales: scales)
-                graph.nodes[index].inputs[biasInput] = addDequantize(q.tensor, params: q.params, base: node.inputs[biasInput], graph: &graph, names: &names)
+                let biasNode = addDequantize(q.tensor, params: q.params, base: node.inputs[biasInput], graph: &graph, names: &names)
+                graph.nodes[index].inputs[biasInput] = biasNode.outputs[0]
+                dequantizeNodes.append(biasNode)
             }
             weightCount += 1
         }
+        graph.nodes.insert(contentsOf: dequantizeNodes, at: 0)
         // Activation pairs, in graph order of the values they follow.
         var pairs = 0
         for value in orderedPoints(graph) {
@@ -111,15 +117,14 @@ public struct MaterializeQDQ: Pass {
         return (scaleName, zeroName)
     }
 
-    /// Stores an integer constant and a DequantizeLinear of it; returns the dequantized value's name.
-    private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> String {
+    /// Stores an integer constant and returns a DequantizeLinear of it (not yet in the graph).
+    private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> Node {
         let stored = names.fresh(base + "_quantized")
         graph.initializers[stored] = tensor
         let (scaleName, zeroName) = addParameters(params, base: base, graph: &graph, names: &names)
         let output = names.fresh(base + "_dequantized")
         var node = Node(name: names.fresh(base + "_DequantizeLinear"), opType: "DequantizeLinear", inputs: [stored, scaleName, zeroName], outputs: [output])
         if let axis = params.axis { node.attributes = [Attribute(name: "axis", value: .int(Int64(axis)))] }
-        graph.nodes.insert(node, at: 0)
-        return output
+        return node
     }
 }
