@@ -102,6 +102,12 @@ public enum OpRegistry {
         Ops.Unsqueeze.self,
         Ops.Upsample.self,
         Ops.Where.self,
+        Ops.QLinearAdd.self,
+        Ops.QLinearConcat.self,
+        Ops.QLinearGlobalAveragePool.self,
+        Ops.QLinearLeakyRelu.self,
+        Ops.QLinearMul.self,
+        Ops.QLinearSigmoid.self,
     ]
 
     private static let table: [String: any Operator.Type] = {
