@@ -1,5 +1,5 @@
 # Cases for the integer reference kernels: QLinearConv, QLinearMatMul, MatMulInteger, ConvInteger,
-# DynamicQuantizeLinear and the com.microsoft QLinearAdd/Mul/Concat/GlobalAveragePool/Sigmoid/LeakyRelu:
+# DynamicQuantizeLinear and the com.microsoft QGemm, QLinearAdd/Mul/Concat/GlobalAveragePool/Sigmoid/LeakyRelu:
 # uint8/int8 operands, per-tensor and per-channel weights, pads/strides/groups/depthwise, saturation at
 # both ends, zero points at the extremes, exact ties in requantization (M = 0.5 with odd output zero
 # points), every value of the 8-bit lookup-table ops. Truth: ONNX Runtime with graph optimizations off.
@@ -145,6 +145,29 @@ def integer_cases():
              [("y", TensorProto.UINT8), "s", ("z", TensorProto.UINT8)])
 
 
+def qgemm_cases():
+    """com.microsoft QGemm (ORT's QOperator Gemm): transA/transB, alpha, int32 bias of every broadcast shape,
+    8-bit or float output."""
+    r = rng("qgemm")
+    for name, at, bt, m, k, n, attributes, bias_shape, output in (
+            ("qgemm_u8s8_per_column_bias", np.uint8, np.int8, 6, 40, 9, {}, (9,), True),
+            ("qgemm_u8s8_trans_b_alpha", np.uint8, np.int8, 5, 33, 7, {"transB": 1, "alpha": 0.5}, (1, 7), True),
+            ("qgemm_s8s8_trans_a_bias_matrix", np.int8, np.int8, 4, 17, 6, {"transA": 1}, (4, 6), True),
+            ("qgemm_u8u8_bias_column", np.uint8, np.uint8, 3, 20, 5, {}, (3, 1), True),
+            ("qgemm_u8s8_float_output", np.uint8, np.int8, 7, 25, 8, {"transB": 1}, (), False)):
+        a = ints(r, at, *((k, m) if attributes.get("transA") else (m, k)))
+        b = ints(r, bt, *((n, k) if attributes.get("transB") else (k, n)))
+        inits = {"as": np.float32(0.02), "az": scalar(131 if at == np.uint8 else 4, at), "b": b,
+                 "bs": r.uniform(0.002, 0.01, n).astype(np.float32), "bz": ints(r, bt, n, low=-3 if bt == np.int8 else 125, high=3 if bt == np.int8 else 131),
+                 "c": r.integers(-3000, 3000, bias_shape).astype(np.int32)}
+        names = ["a", "as", "az", "b", "bs", "bz", "c"]
+        if output:
+            inits.update({"ys": np.float32(0.02 * 0.006 * 128 * np.sqrt(k) / 40), "yz": scalar(128 if at == np.uint8 else -1, at)})
+            names += ["ys", "yz"]
+        node = helper.make_node("QGemm", names, ["y"], domain="com.microsoft", **attributes)
+        save(name, [node], [("a", a)], [("y", ELEM[at] if output else TensorProto.FLOAT)], inits, extra_opsets=MS)
+
+
 def binary(op, name, a_shape, b_shape, t, scales=(0.05, 0.03, 0.04), zeros=None, a=None, b=None):
     r = rng(name)
     a = ints(r, t, *a_shape) if a is None else a
@@ -214,6 +237,7 @@ def build():
     conv_cases()
     matmul_cases()
     integer_cases()
+    qgemm_cases()
     elementwise_cases()
     table_cases()
     return len(WRITTEN)

@@ -102,6 +102,7 @@ public enum OpRegistry {
         Ops.Unsqueeze.self,
         Ops.Upsample.self,
         Ops.Where.self,
+        Ops.QGemm.self,
         Ops.QLinearAdd.self,
         Ops.QLinearConcat.self,
         Ops.QLinearGlobalAveragePool.self,

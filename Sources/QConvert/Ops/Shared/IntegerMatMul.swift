@@ -17,11 +17,13 @@ enum IntegerMatMul {
         private let matrixStride: Int
         private let storage: UnsafeMutablePointer<Int16>
 
-        /// `zeroPoints`: one per column (N) or one for all.
-        init(_ b: Tensor, zeroPoints: [Int32]) throws {
+        /// `zeroPoints`: one per column (N) or one for all; `transposed`: b is a 2-D (N, K) matrix
+        /// holding Bᵀ (QGemm's transB).
+        init(_ b: Tensor, zeroPoints: [Int32], transposed: Bool = false) throws {
             guard b.rank >= 1 else { throw QConvertError("input B must not be a scalar") }
-            shape = b.shape
-            (k, n) = b.rank == 1 ? (b.shape[0], 1) : (b.shape[b.rank - 2], b.shape[b.rank - 1])
+            guard !transposed || b.rank == 2 else { throw QConvertError("a transposed B must be 2-D, got shape \(b.shape)") }
+            shape = transposed ? [b.shape[1], b.shape[0]] : b.shape
+            (k, n) = b.rank == 1 ? (b.shape[0], 1) : (shape[shape.count - 2], shape[shape.count - 1])
             guard zeroPoints.count == 1 || zeroPoints.count == n else {
                 throw QConvertError("B's zero point has \(zeroPoints.count) values, expected 1 or \(n) (one per column)")
             }
@@ -33,8 +35,8 @@ enum IntegerMatMul {
             b.withElements(of: UInt8.self) { values in
                 zeros.withUnsafeBufferPointer { zeros in
                     for index in 0..<matrices where k * n > 0 {
-                        qc_igemm_pack_b(values.baseAddress! + index * k * n, isSigned, zeros.baseAddress!, Int32(k), Int32(n), n, 1,
-                                        storage + index * matrixStride)
+                        qc_igemm_pack_b(values.baseAddress! + index * k * n, isSigned, zeros.baseAddress!, Int32(k), Int32(n),
+                                        transposed ? 1 : n, transposed ? k : 1, storage + index * matrixStride)
                     }
                 }
             }
