@@ -60,6 +60,14 @@ typedef struct {
 // The fastest integer kernel the CPU and OS support, chosen once.
 const qc_int_kernel *qc_current_int_kernel(void);
 
+// k pairs of a depth-k integer operand (an odd k pads its last pair with a zero).
+static inline int qc_pairs(int k) { return (k + 1) / 2; }
+
+// Element `index` of an int8 (is_signed) or uint8 tensor.
+static inline int qc_element(const void *x, int is_signed, size_t index) {
+    return is_signed ? ((const int8_t *)x)[index] : ((const uint8_t *)x)[index];
+}
+
 // Widest micro-kernel tile, and rows of B handled per pass (a KC x NR panel stays in L1).
 enum { QC_MAX_NR = 48, QC_KC = 128 };
 

@@ -111,8 +111,8 @@ size_t qc_pool_scratch_size(const qc_conv_geometry *g);
 void qc_pool(const float *x, const qc_conv_geometry *g, const float *count_d, const float *count_h, const float *count_w,
              int first, int end, float *y, float *scratch);
 
-// Integer GEMM (igemm.c) for the quantized ops: int32 C = A B over 8-bit operands minus their zero
-// points. Operands are packed as int16 pairs of consecutive k, in panels of qc_igemm_tile_rows() rows
+// Integer GEMM (igemm.c) and convolution (iconv.c) for the quantized ops: int32 C = A B over 8-bit
+// operands minus their zero points. Operands are packed as int16 pairs of consecutive k, in panels of qc_igemm_tile_rows() rows
 // of A and qc_igemm_tile_columns() columns of B; every element is an exact int32 sum.
 int qc_igemm_tile_rows(void);
 int qc_igemm_tile_columns(void);
@@ -135,15 +135,26 @@ void qc_igemm_pack_b(const void *b, int is_signed, const int32_t *zero_points, i
 // may start at any multiple of the tile rows of a packed A.
 void qc_igemm(const int16_t *packed_a, int m, int k, const int16_t *packed_b, int n, int32_t *c, int ldc);
 
+// int16s of one padded plane for the integer convolution of geometry g: every row, column and slice
+// the outputs' windows reach.
+size_t qc_iconv_plane_size(const qc_conv_geometry *g);
+
+// Writes `planes` consecutive planes of image (int8 or uint8, in_d*in_h*in_w values each) as padded
+// int16 planes of value - zero_point, 0 outside the image, qc_iconv_plane_size(g) apart.
+void qc_iconv_pad(const void *image, int is_signed, int zero_point, const qc_conv_geometry *g, int planes, int16_t *padded);
+
 // int16s of scratch qc_iconv needs.
 size_t qc_iconv_scratch_size(const qc_conv_geometry *g);
 
-// c[i][j] = sum_p A[i][p] * im2col(image - zero_point)[p][n0 + j] for output positions [n0, n1) of one
-// image and group (g->channels planes of in_d*in_h*in_w int8 or uint8 values, rows of im2col in
-// (channel, kd, kh, kw) order, positions outside the image reading the zero point); c points at
-// position n0 of output channel 0.
-void qc_iconv(const int16_t *packed_a, int m, const void *image, int is_signed, int zero_point, const qc_conv_geometry *g,
-              int n0, int n1, int32_t *c, int ldc, int16_t *scratch);
+// c[i][j] = sum_p A[i][p] * im2col[p][n0 + j] for output positions [n0, n1) of one image and group, the
+// im2col matrix (rows in (channel, kd, kh, kw) order) read from the group's g->channels padded planes;
+// c points at position n0 of output channel 0.
+void qc_iconv(const int16_t *packed_a, int m, const int16_t *padded, const qc_conv_geometry *g, int n0, int n1, int32_t *c,
+              int ldc, int16_t *scratch);
+
+// One output plane of a depthwise integer convolution: y[o] = sum over taps t (kd, kh, kw order) of
+// weights[t] * padded[o * stride + t * dilation], from one padded input plane.
+void qc_idepthwise(const int16_t *padded, const int16_t *weights, const qc_conv_geometry *g, int32_t *y);
 
 #ifdef __cplusplus
 }

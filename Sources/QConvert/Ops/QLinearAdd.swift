@@ -50,7 +50,7 @@ extension Ops {
             func rounded(_ x: Float, _ rx: Float, _ zx: Int32, _ y: Float, _ ry: Float, _ zy: Int32) -> T {
                 let fixed = Float(zeroC) - (ry * Float(zy)).addingProduct(rx, Float(zx))
                 let sum = fixed.addingProduct(y, ry).addingProduct(x, rx)
-                return T(min(max(sum, Float(range.lowerBound)), Float(range.upperBound)).rounded(.toNearestOrEven))
+                return T(Requantizer.roundedToEven(min(max(sum, Float(range.lowerBound)), Float(range.upperBound))))
             }
 
             @inline(__always)

@@ -34,32 +34,43 @@ import Testing
         return results[0]
     }
 
-    @Test func convIntegerOverManyItemsMatchesDirectSums() throws {
-        let (c, m, h, w, k, stride, pad, groups) = (94, 40, 37, 36, 3, 2, 1, 2)
+    /// Convolutions over many work items (odd depth 423, partial tiles) and depthwise ones wider than a
+    /// block of outputs, strided and dilated.
+    static let convolutions: [(c: Int, m: Int, h: Int, w: Int, k: Int, stride: Int, pad: Int, dilation: Int, groups: Int)] = [
+        (94, 40, 37, 36, 3, 2, 1, 1, 2),
+        (6, 12, 9, 150, 3, 1, 2, 2, 6),
+        (4, 4, 11, 161, 5, 2, 2, 1, 4),
+    ]
+
+    @Test(arguments: convolutions.indices)
+    func convIntegerMatchesDirectSums(_ index: Int) throws {
+        let (c, m, h, w, k, stride, pad, dilation, groups) = Self.convolutions[index]
         let x = bytes(c * h * w, seed: 1, signed: false).reshaped([1, c, h, w])
         let weights = bytes(m * c / groups * k * k, seed: 2, signed: true).reshaped([m, c / groups, k, k])
         let wZero = Tensor(shape: [m], scalars: (0..<m).map { Int8($0 % 7 - 3) })
+        let ints64 = { (value: Int) in AttributeValue.ints([Int64](repeating: Int64(value), count: 2)) }
         let node = Node(opType: "ConvInteger", inputs: ["x", "w", "xz", "wz"], outputs: ["y"],
-                        attributes: [Attribute(name: "strides", value: .ints([Int64(stride), Int64(stride)])),
+                        attributes: [Attribute(name: "strides", value: ints64(stride)), Attribute(name: "dilations", value: ints64(dilation)),
                                      Attribute(name: "group", value: .int(Int64(groups))),
                                      Attribute(name: "pads", value: .ints([Int64](repeating: Int64(pad), count: 4)))])
         let y = try run(node, feeds: ["x": x], constants: ["w": weights, "xz": Tensor(scalar: UInt8(201)), "wz": wZero])
-        let (oh, ow) = ((h + 2 * pad - k) / stride + 1, (w + 2 * pad - k) / stride + 1)
+        let extent = (k - 1) * dilation + 1
+        let (oh, ow) = ((h + 2 * pad - extent) / stride + 1, (w + 2 * pad - extent) / stride + 1)
         #expect(y.shape == [1, m, oh, ow] && y.dataType == DataType.int32)
         let (xs, ws, zs) = (ints(x), ints(weights), ints(wZero))
         var expected = [Int](repeating: 0, count: m * oh * ow)
-        let perGroup = c / groups
+        let (perGroup, outPerGroup) = (c / groups, m / groups)
         for o in 0..<m {
-            let g = o / (m / groups)
             for i in 0..<oh {
                 for j in 0..<ow {
                     var sum = 0
                     for ci in 0..<perGroup {
                         for a in 0..<k {
                             for b in 0..<k {
-                                let (r, q) = (i * stride - pad + a, j * stride - pad + b)
+                                let (r, q) = (i * stride - pad + a * dilation, j * stride - pad + b * dilation)
                                 guard r >= 0 && r < h && q >= 0 && q < w else { continue }
-                                sum += (ws[((o * perGroup + ci) * k + a) * k + b] - zs[o]) * (xs[((g * perGroup + ci) * h + r) * w + q] - 201)
+                                let input = xs[(((o / outPerGroup) * perGroup + ci) * h + r) * w + q]
+                                sum += (ws[((o * perGroup + ci) * k + a) * k + b] - zs[o]) * (input - 201)
                             }
                         }
                     }

@@ -40,10 +40,10 @@ struct Requantizer {
 
     /// M = s_x · s_w[c] / s_y for each weight scale, in float32 (left to right) and in double.
     init(mode: Requantization, inputScale: Float, weightScales: [Float], outputScale: Float, zeroPoint: Int32,
-         range: ClosedRange<Int32>, zeroPointBeforeRounding: Bool = false) {
+         range: ClosedRange<Int32>) {
         self.init(mode: mode, multipliers: weightScales.map { inputScale * $0 / outputScale },
                   exact: weightScales.map { Double(inputScale) * Double($0) / Double(outputScale) },
-                  zeroPoint: zeroPoint, range: range, zeroPointBeforeRounding: zeroPointBeforeRounding)
+                  zeroPoint: zeroPoint, range: range)
     }
 
     /// The output for accumulator `acc` of channel `channel` (0 when per-tensor).
@@ -52,17 +52,38 @@ struct Requantizer {
         let c = multipliers.count == 1 ? 0 : channel
         switch mode {
         case .float:
-            let scaled = Float(acc) * multipliers[c]
             if zeroPointBeforeRounding {
-                let value = scaled + Float(zeroPoint)
-                return Int32(min(max(value, Float(range.lowerBound)), Float(range.upperBound)).rounded(.toNearestOrEven))
+                let value = Float(acc) * multipliers[c] + Float(zeroPoint)
+                return Int32(Self.roundedToEven(min(max(value, Float(range.lowerBound)), Float(range.upperBound))))
             }
-            let low = Float(range.lowerBound - zeroPoint), high = Float(range.upperBound - zeroPoint)
-            return Int32(min(max(scaled, low), high).rounded(.toNearestOrEven)) + zeroPoint
+            return Self.floatForm(acc, multipliers[c], zeroPoint, Float(range.lowerBound - zeroPoint), Float(range.upperBound - zeroPoint))
         case .fixedPoint:
             let value = Int64(fixedPoint[c].apply(acc)) + Int64(zeroPoint)
             return Int32(min(max(value, Int64(range.lowerBound)), Int64(range.upperBound)))
         }
+    }
+
+    /// round_half_to_even(clamp(float(acc) · m, low, high)) + zeroPoint (low, high: the range minus the
+    /// zero point, so the clamp before rounding equals saturation after it).
+    @inline(__always)
+    static func floatForm(_ acc: Int32, _ m: Float, _ zeroPoint: Int32, _ low: Float, _ high: Float) -> Int32 {
+        let scaled = Float(acc) * m
+        let clamped = scaled < low ? low : (scaled > high ? high : scaled)
+        return Int32(bitPattern: (clamped + roundingBias).bitPattern) &- roundingBiasBits &+ zeroPoint
+    }
+
+    /// 1.5 · 2^23: for |v| ≤ 2^22, v + 1.5 · 2^23 has no bits below the units, so the addition rounds v
+    /// to the nearest integer, ties to even, and the sum's bit pattern is that integer plus
+    /// `roundingBiasBits` (MLAS's rounding bias). Requantized values are clamped to an 8-bit range first.
+    /// Unlike `rounded(.toNearestOrEven)` and `Int32(_: Float)`, this is no libm call and no range trap on
+    /// baseline x86-64, so the loops vectorize.
+    static let roundingBias: Float = 12_582_912
+    static let roundingBiasBits = Int32(bitPattern: roundingBias.bitPattern)
+
+    /// v rounded to the nearest integer, ties to even, for |v| ≤ 2^22 (see `roundingBias`).
+    @inline(__always)
+    static func roundedToEven(_ v: Float) -> Float {
+        (v + roundingBias) - roundingBias
     }
 
     /// y[i] = self(acc[i] + bias[c], channel: c) over an int32 tensor, with element i in channel
@@ -72,6 +93,8 @@ struct Requantizer {
     func apply(_ acc: Tensor, bias: [Int32]?, inner: Int, to type: DataType, threads: Int) -> Tensor {
         let channels = bias?.count ?? multipliers.count
         let bias = bias ?? [0]
+        let (low, high) = (Float(range.lowerBound - zeroPoint), Float(range.upperBound - zeroPoint))
+        let plainFloat = mode == .float && !zeroPointBeforeRounding
         return acc.withElements(of: Int32.self) { values in
             Tensor(shape: acc.shape, dataType: type, of: UInt8.self) { out in
                 guard let input = values.baseAddress, let output = out.baseAddress else { return }
@@ -83,6 +106,13 @@ struct Requantizer {
                         if inner > 1 {
                             let c = channels == 1 ? 0 : row % channels
                             let b = bias.count == 1 ? bias[0] : bias[c]
+                            if plainFloat {  // the common case, as one loop the compiler vectorizes
+                                let m = multipliers[multipliers.count == 1 ? 0 : c], zero = zeroPoint
+                                for i in start..<start + rowLength {
+                                    output[i] = UInt8(truncatingIfNeeded: Self.floatForm(input[i] &+ b, m, zero, low, high))
+                                }
+                                continue
+                            }
                             for i in start..<start + rowLength {
                                 output[i] = UInt8(truncatingIfNeeded: self(input[i] &+ b, channel: c))
                             }
