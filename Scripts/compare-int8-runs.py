@@ -6,7 +6,7 @@
 # end (differences accumulate along the graph), and layer by layer (the graph cut at every quantized tensor, each
 # DequantizeLinear fed the literal run's values, so each layer is compared on identical inputs).
 # Needs: python with numpy, onnx, onnxruntime; a built qconvert. Usage:
-#   compare-int8-runs.py MODEL.int8.onnx INPUT.npy|DIR ... [--qconvert PATH] [--limit N] [--threads N]
+#   compare-int8-runs.py MODEL.int8.onnx INPUT.npy|DIR ... [--qconvert PATH] [--limit N] [--threads N] [--requantization MODE]
 import argparse
 import collections
 import glob
@@ -99,11 +99,12 @@ def ort_run(path, feeds, optimize, threads):
     return [dict(zip(names, session.run(None, feed))) for feed in feeds], fused
 
 
-def qconvert_run(qconvert, path, feeds, threads):
+def qconvert_run(qconvert, path, feeds, threads, requantization):
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         for index, feed in enumerate(feeds):
-            args = [qconvert, "run", path, "-o", os.path.join(scratch, str(index)), "--json", "--threads", str(threads)]
+            args = [qconvert, "run", path, "-o", os.path.join(scratch, str(index)), "--json", "--threads", str(threads),
+                    "--requantization", requantization]
             for name, value in feed.items():
                 file = os.path.join(scratch, f"{index}_{len(args)}.npy")
                 np.save(file, value)
@@ -154,6 +155,8 @@ def main():
     parser.add_argument("--qconvert", default=os.path.join(ROOT, ".build", "debug", "qconvert"))
     parser.add_argument("--limit", type=int, default=0, help="use at most N samples")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--requantization", default="float", choices=["float", "fixed-point"],
+                        help="how qconvert's integer kernels requantize (QOperator models)")
     args = parser.parse_args()
     model, steps, outputs = exposed(onnx.load(args.model))
     inits = {t.name for t in model.graph.initializer}
@@ -170,8 +173,8 @@ def main():
             print(f"{os.path.basename(args.model)}, {title}: {len(feeds)} samples, {len(quantized)} quantized tensors; ORT fused "
                   f"them into {', '.join(f'{n} {op}' for op, n in sorted(fused.items())) or 'no integer ops'}")
             report("  ORT fused (optimizations on) vs ORT Q/DQ literal", compare(literal, optimized, steps), outputs)
-            report("  qconvert interpreter vs ORT Q/DQ literal",
-                   compare(literal, qconvert_run(args.qconvert, run_path, run_feeds, args.threads), steps), outputs)
+            report(f"  qconvert interpreter ({args.requantization} requantization) vs ORT Q/DQ literal",
+                   compare(literal, qconvert_run(args.qconvert, run_path, run_feeds, args.threads, args.requantization), steps), outputs)
 
 
 if __name__ == "__main__":
