@@ -19,6 +19,12 @@ public enum ModelQuantization {
         public var quantization = QuantizationOptions()
         public var preparation = Preparation.Options()
         public var externalData: WriteOptions.ExternalData = .automatic
+        /// Measure the layerwise report on the held-out samples.
+        public var report = true
+        /// Keep the most sensitive layers float until the output SQNR on held-out samples reaches this.
+        public var targetSQNR: Double?
+        /// At most this many layers kept float by --target-sqnr (nil: one in ten compute layers).
+        public var maxFloatLayers: Int?
 
         public init(model: String) {
             self.model = model
@@ -47,6 +53,7 @@ public enum ModelQuantization {
         // Calibration (static mode only), on all samples but the held-out ones.
         var ranges: [String: ClosedRange<Float>] = [:]
         var holdout: CalibrationDataset?
+        var calibrationSet: CalibrationDataset?
         var calibrationSamples = 0
         if options.quantization.mode == .static {
             let stats: CalibrationStats
@@ -55,7 +62,9 @@ public enum ModelQuantization {
                 try stats.check(against: prepared.model)
                 if let directory = options.calibrationDirectory {
                     let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
-                    holdout = dataset.slice(max(0, dataset.count - (options.holdout ?? defaultHoldout(dataset.count)))..<dataset.count)
+                    let held = min(options.holdout ?? defaultHoldout(dataset.count), dataset.count - 1)
+                    holdout = dataset.slice((dataset.count - held)..<dataset.count)
+                    calibrationSet = dataset.slice(0..<(dataset.count - held))
                 }
             } else {
                 guard let directory = options.calibrationDirectory else {
@@ -64,6 +73,7 @@ public enum ModelQuantization {
                 let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
                 let held = min(options.holdout ?? defaultHoldout(dataset.count), dataset.count - 1)
                 let calibration = dataset.slice(0..<(dataset.count - held))
+                calibrationSet = calibration
                 holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
                 stats = try withContext(options.model, unlessPrefixed: dataset.directory) {
                     try timed("calibrate") {
@@ -81,32 +91,73 @@ public enum ModelQuantization {
         // Plan and materialise.
         var model = prepared.model
         let context = prepared.context
-        let (plan, quantized) = try withContext(options.model) {
+        var plan = try withContext(options.model) {
             try timed("quantize") {
                 _ = try UpgradeOpset().run(&model, context)
-                let plan = try QuantizationPlanner(model: model, units: context.units, ranges: ranges, options: options.quantization).plan()
-                var quantized = model
-                _ = try PassManager(verify: true, printer: { _ in }).run(
-                    [MaterializeQDQ(plan: plan), EliminateDeadNodes()], on: &quantized, context: context)
-                quantized.producerName = "qconvert"
-                return (plan, quantized)
+                return try QuantizationPlanner(model: model, units: context.units, ranges: ranges, options: options.quantization).plan()
             }
         }
+        // Weight rounding: GPTQ on calibration inputs when asked for and possible.
+        var rounded: [String: QuantizedWeights] = [:]
+        if options.quantization.weightRounding == .gptq, let calibrationSet, calibrationSet.count > 0 {
+            let samples = calibrationSet.slice(0..<min(options.quantization.gptqSamples, calibrationSet.count))
+            rounded = try withContext(options.model, unlessPrefixed: samples.directory) {
+                try timed("gptq") { try WeightRounding.gptq(model: model, plan: plan, samples: samples, threads: options.threads) }
+            }
+        }
+        func materialize(_ plan: QuantizationPlan) throws -> Model {
+            var quantized = model
+            _ = try PassManager(verify: true, printer: { _ in }).run(
+                [MaterializeQDQ(plan: plan, weights: rounded), EliminateDeadNodes()], on: &quantized, context: context)
+            quantized.producerName = "qconvert"
+            return quantized
+        }
+        var fallback: SensitivityFallback.Result?
+        if let target = options.targetSQNR {
+            guard let holdout, holdout.count > 0 else {
+                throw QConvertError("--target-sqnr measures on held-out samples; none are held out (use --holdout N with --calib)")
+            }
+            let reference = try Interpreter(model: model, threads: options.threads)
+            let candidates = plan.nodes.filter { $0.quantized && plan.weights[$0.node] != nil }.count
+            let limit = options.maxFloatLayers ?? max(1, candidates / 10)
+            let bar = progress("sensitivity", candidates)
+            (plan, fallback) = try withContext(options.model, unlessPrefixed: holdout.directory) {
+                try timed("fallback") {
+                    try SensitivityFallback.run(plan: plan, targetSQNR: target, maxFloat: limit, measure: { candidate in
+                        try OutputAgreement.measure(reference: reference, test: Interpreter(model: materialize(candidate), threads: options.threads),
+                                                    dataset: holdout).worst
+                    }, progress: { done, _ in bar?(done) })
+                }
+            }
+        }
+        let quantized = try withContext(options.model) { try timed("materialize") { try materialize(plan) } }
         let written = try timed("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData)) }
 
-        // Output agreement on held-out samples, in qconvert's own interpreter.
+        // Output agreement and the layerwise report on held-out samples, in qconvert's own interpreter.
         var agreement: OutputAgreement?
+        var report: LayerReport?
         if let holdout, holdout.count > 0 {
             agreement = try withContext(options.model, unlessPrefixed: holdout.directory) {
                 try timed("evaluate") {
-                    try OutputAgreement.measure(reference: Interpreter(model: prepared.model, threads: options.threads),
+                    try OutputAgreement.measure(reference: Interpreter(model: model, threads: options.threads),
                                                 test: Interpreter(model: quantized, threads: options.threads), dataset: holdout)
+                }
+            }
+            if options.report {
+                report = try withContext(options.model, unlessPrefixed: holdout.directory) {
+                    try timed("report") {
+                        var built = try LayerReportBuilder.build(.init(float: model, quantized: quantized, plan: plan, units: context.units,
+                                                                       samples: holdout, threads: options.threads))
+                        built.outputSQNR = agreement?.sqnr ?? [:]
+                        return built
+                    }
                 }
             }
         }
         return QuantizationSummary(
             model: options.model, outputs: written, options: options.quantization, method: options.method.description,
-            plan: plan, preparation: prepared.outcomes, calibrationSamples: calibrationSamples, agreement: agreement,
+            plan: plan, preparation: prepared.outcomes, calibrationSamples: calibrationSamples, agreement: agreement, report: report,
+            fallback: fallback,
             floatBytes: fileBytes([options.model] + loaded.externalDataFiles.map { ONNXReaderPath.sibling(options.model, $0) }),
             quantizedBytes: fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
     }

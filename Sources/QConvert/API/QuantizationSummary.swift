@@ -13,6 +13,8 @@ public struct QuantizationSummary: Codable, Sendable {
     public var calibrationSamples: Int
     /// Output agreement with the float model on held-out samples (nil when none were held out).
     public var agreement: OutputAgreement?
+    public var report: LayerReport?
+    public var fallback: SensitivityFallback.Result?
     public var floatBytes: Int
     public var quantizedBytes: Int
     public var seconds: Double
@@ -50,7 +52,14 @@ public struct QuantizationSummary: Codable, Sendable {
         } else if options.mode == .static {
             lines.append("output SQNR: no samples held out (fewer than 4 calibration samples, or --holdout 0)")
         }
-        let steps = ["prepare", "calibrate", "ranges", "quantize", "write", "evaluate"].compactMap { step in
+        if let fallback {
+            let kept = fallback.steps.map { "\($0.node) (+\(Formatting.fixed($0.gain, digits: 1)) dB)" }
+            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.steps.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
+        }
+        if let report {
+            lines.append(report.worstTable(10))
+        }
+        let steps = ["prepare", "calibrate", "ranges", "quantize", "gptq", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }
         lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")

@@ -39,9 +39,10 @@ public struct QuantizationPlanner {
         var decisions: [Int: QuantizationPlan.NodeDecision] = [:]
         var plan = QuantizationPlan()
         var points: [String: PointSource] = [:]
-        func decide(_ index: Int, _ quantized: Bool, _ reason: String) {
+        func decide(_ index: Int, _ quantized: Bool, _ reason: String, inputs: [String] = [], output: String? = nil) {
             let node = graph.nodes[index]
-            decisions[index] = .init(node: node.displayName, opType: node.opType, quantized: quantized, reason: reason)
+            decisions[index] = .init(node: node.displayName, opType: node.opType, quantized: quantized, reason: reason,
+                                     inputs: inputs, output: output)
         }
 
         // 1. Compute nodes.
@@ -58,12 +59,12 @@ public struct QuantizationPlanner {
             let unit = units.first { $0.kind == .computeActivation && $0.values.first == output }
             let unitOutput = unit?.output ?? output
             let activation = unit.flatMap { graph.producers()[$0.output] }.map { graph.nodes[$0].opType }
-            decide(index, true, activation.map { "int8, fused with \($0)" } ?? "int8")
+            let inputs = rule.activationInputs.map { node.inputs[$0] }
+            let quantizedOutput = !graph.isOutput(unitOutput) && ranges[unitOutput] != nil ? unitOutput : nil
+            decide(index, true, activation.map { "int8, fused with \($0)" } ?? "int8", inputs: inputs, output: quantizedOutput)
             plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
-            for input in rule.activationInputs { points[node.inputs[input]] = points[node.inputs[input]] ?? .observed }
-            if !graph.isOutput(unitOutput), ranges[unitOutput] != nil {
-                points[unitOutput] = .observed
-            }
+            for input in inputs { points[input] = points[input] ?? .observed }
+            if let quantizedOutput { points[quantizedOutput] = .observed }
         }
         // Nodes inside units: a fused activation follows its compute node; SiLU/HardSwish internals
         // run in float between the unit's quantized input and output.
@@ -74,6 +75,7 @@ public struct QuantizationPlanner {
             case .computeActivation:
                 if let head = producers[unit.values[0]], decisions[head]?.quantized == true {
                     decide(index, true, "fused into \(graph.nodes[head].displayName)")
+                    decisions[index]?.fusedInto = graph.nodes[head].displayName
                 }
             case .silu, .hardSwish:
                 decide(index, false, "inside a \(unit.kind.rawValue) unit, computed in float between quantized neighbours")
@@ -95,7 +97,7 @@ public struct QuantizationPlanner {
                     return rules[c]?.kind == .passThrough && decisions[c] == nil
                 }
                 guard feedsQuantized || points[output] != nil else { continue }
-                decide(index, true, "int8, reuses its input's parameters")
+                decide(index, true, "int8, reuses its input's parameters", inputs: [input], output: output)
                 points[output] = .inherited(from: input)
                 changed = true
             }
