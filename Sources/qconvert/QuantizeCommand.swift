@@ -72,8 +72,8 @@ struct CalibrationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder of calibration samples (.npy, .npz, or test_data_set_* folders).", valueName: "dir"))
     var calib: String?
 
-    @Option(help: "Range-setting method: minmax, percentile, entropy or mse.")
-    var method = "minmax"
+    @Option(help: "Range-setting method: auto (try each on calibration samples, keep the most accurate), minmax, percentile, entropy or mse.")
+    var method = "auto"
 
     @Option(help: "Percentile for --method percentile.")
     var percentile = 99.999
@@ -113,7 +113,7 @@ struct CalibrationOptions: ParsableArguments {
         options.threads = threads
         options.saveStats = saveStats
         options.loadStats = loadStats
-        options.method = try CalibrationMethod(name: method, percentile: percentile)
+        options.method = method == "auto" ? nil : try CalibrationMethod(name: method, percentile: percentile)
     }
 }
 

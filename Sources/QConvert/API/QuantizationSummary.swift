@@ -8,6 +8,8 @@ public struct QuantizationSummary: Codable, Sendable {
     public var outputs: [String]
     public var options: QuantizationOptions
     public var method: String
+    /// With `--method auto`: the held-in output SQNR each method gave.
+    public var methodScores: [String: Double]
     public var plan: QuantizationPlan
     public var preparation: [PassManager.Outcome]
     public var calibrationSamples: Int
@@ -44,6 +46,10 @@ public struct QuantizationSummary: Codable, Sendable {
                 lines.append("  \(count) \(reason): " + detail.joined(separator: ", "))
             }
         }
+        if !methodScores.isEmpty {
+            lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
+                .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
+        }
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
         if let agreement {
@@ -59,7 +65,7 @@ public struct QuantizationSummary: Codable, Sendable {
         if let report {
             lines.append(report.worstTable(10))
         }
-        let steps = ["prepare", "calibrate", "ranges", "quantize", "gptq", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
+        let steps = ["prepare", "calibrate", "ranges", "quantize", "gptq", "choose method", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }
         lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")

@@ -14,10 +14,11 @@ import QConvertIR
 public struct MaterializeQDQ: Pass {
     public let name = "materialize-qdq"
     public let plan: QuantizationPlan
-    /// Integer weights already rounded (by GPTQ), by node name; others are rounded to nearest here.
-    public let weights: [String: QuantizedWeights]
+    /// Integer weights already rounded (by GPTQ), by node name. Used when their scales are the ones
+    /// the plan gives the node; otherwise (and for other nodes) weights are rounded to nearest here.
+    public let weights: [String: WeightQuantization.Result]
 
-    public init(plan: QuantizationPlan, weights: [String: QuantizedWeights] = [:]) {
+    public init(plan: QuantizationPlan, weights: [String: WeightQuantization.Result] = [:]) {
         self.plan = plan
         self.weights = weights
     }
@@ -31,9 +32,13 @@ public struct MaterializeQDQ: Pass {
         var dequantizeNodes: [Node] = []
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
-            guard plan.weights[node.displayName] != nil,
-                  let quantized = try weights[node.displayName] ?? WeightLayout.of(node, graph: graph, plan: plan)?.roundedToNearest()
-            else { continue }
+            guard plan.weights[node.displayName] != nil, let layout = try WeightLayout.of(node, graph: graph, plan: plan) else { continue }
+            let quantized: QuantizedWeights
+            if let rounded = weights[node.displayName], rounded.params.scales == layout.scales {
+                quantized = layout.with(weight: rounded)
+            } else {
+                quantized = layout.roundedToNearest()
+            }
             let weightName = node.inputs[quantized.weightInput]
             let weightNode = addDequantize(quantized.weight.tensor, params: quantized.weight.params, base: weightName, graph: &graph, names: &names)
             graph.nodes[index].inputs[quantized.weightInput] = weightNode.outputs[0]

@@ -45,7 +45,8 @@ public struct QuantizationPlanner {
                                      inputs: inputs, output: output)
         }
 
-        // 1. Compute nodes.
+        // 1. Compute nodes: which are quantized, then their input and output pairs.
+        var computeNodes: [Int] = []
         for index in order {
             let node = graph.nodes[index]
             guard let rule = rules[index], case .compute(let weight, _, _) = rule.kind else { continue }
@@ -55,12 +56,22 @@ public struct QuantizationPlanner {
             guard rule.activationInputs.allSatisfy({ ranges[node.inputs[$0]] != nil }) else {
                 decide(index, false, "input was not observed during calibration"); continue
             }
+            computeNodes.append(index)
+        }
+        let downstream = DownstreamCompute(graph: graph, consumers: consumers, computeNodes: Set(computeNodes))
+        for index in computeNodes {
+            let node = graph.nodes[index], rule = rules[index]!
+            let settings = options.resolved(for: node)
             let output = node.outputs[0]
             let unit = units.first { $0.kind == .computeActivation && $0.values.first == output }
             let unitOutput = unit?.output ?? output
             let activation = unit.flatMap { graph.producers()[$0.output] }.map { graph.nodes[$0].opType }
             let inputs = rule.activationInputs.map { node.inputs[$0] }
-            let quantizedOutput = !graph.isOutput(unitOutput) && ranges[unitOutput] != nil ? unitOutput : nil
+            // An output pair only where a quantized compute node reads the value, directly or through
+            // float ops: after the last compute layers (detection heads, classifier logits) values
+            // stay float, so no rounding is added where nothing downstream runs in int8 anyway.
+            let quantizedOutput = !graph.isOutput(unitOutput) && ranges[unitOutput] != nil
+                && downstream.reaches(unitOutput) ? unitOutput : nil
             decide(index, true, activation.map { "int8, fused with \($0)" } ?? "int8", inputs: inputs, output: quantizedOutput)
             plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
             for input in inputs { points[input] = points[input] ?? .observed }

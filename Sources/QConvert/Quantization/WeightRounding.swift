@@ -7,11 +7,11 @@ enum WeightRounding {
     /// Largest input-vector length rounded with GPTQ: its cost grows as k^3 (k = 4096 takes seconds).
     static let maxVectorLength = 4096
 
-    /// GPTQ-rounded weights for every quantized compute node GPTQ handles, from Gram matrices
-    /// gathered on `samples` (nodes are rounded in parallel; each on its own, so the result does not
-    /// depend on the thread count).
+    /// GPTQ-rounded integer weights (with the scales they were rounded on) for every quantized
+    /// compute node GPTQ handles, from Gram matrices gathered on `samples` (nodes are rounded in
+    /// parallel; each on its own, so the result does not depend on the thread count).
     static func gptq(model: Model, plan: QuantizationPlan, samples: CalibrationDataset, positionsPerSample: Int = 4096,
-                     threads: Int) throws -> [String: QuantizedWeights] {
+                     threads: Int) throws -> [String: WeightQuantization.Result] {
         var work: [(WeightLayout, Node, InputGram.Target)] = []
         for node in model.graph.nodes {
             guard let layout = try WeightLayout.of(node, graph: model.graph, plan: plan),
@@ -21,7 +21,7 @@ enum WeightRounding {
         }
         let grams = try InputGram.collect(model: model, targets: work.map(\.2), samples: samples,
                                           positionsPerSample: positionsPerSample, threads: threads)
-        var results = [QuantizedWeights?](repeating: nil, count: work.count)
+        var results = [WeightQuantization.Result?](repeating: nil, count: work.count)
         results.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(count: work.count, grain: 1, threads: threads) { range in
                 for i in range {
@@ -30,12 +30,12 @@ enum WeightRounding {
                 }
             }
         }
-        var map: [String: QuantizedWeights] = [:]
+        var map: [String: WeightQuantization.Result] = [:]
         for (i, item) in work.enumerated() { if let result = results[i] { map[item.0.node] = result } }
         return map
     }
 
-    static func gptq(_ layout: WeightLayout, node: Node, gram: [Float], target: InputGram.Target) -> QuantizedWeights? {
+    static func gptq(_ layout: WeightLayout, node: Node, gram: [Float], target: InputGram.Target) -> WeightQuantization.Result? {
         let w = layout.weight
         guard let values = w.floats(), target.k <= maxVectorLength else { return nil }
         let qmax = Double((1 << (layout.bits - 1)) - 1)
@@ -71,6 +71,6 @@ enum WeightRounding {
         }
         let tensor = Tensor(shape: w.shape, scalars: codes)
         let params = QuantParams(type: .int8, scales: layout.scales, zeroPoints: Array(repeating: 0, count: layout.scales.count), axis: layout.axis)
-        return layout.with(weight: WeightQuantization.Result(tensor: tensor, params: params))
+        return WeightQuantization.Result(tensor: tensor, params: params)
     }
 }
