@@ -32,6 +32,7 @@ final class QuantizationJob {
         try OutputPaths.checkWritable(output)
         loaded = try ONNXReader.load(path: options.model)
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
+        try splitSamples()
         if options.quantization.mode == .static { try calibrate() }
         model = prepared.model
         plan = try step("quantize") {
@@ -60,19 +61,18 @@ final class QuantizationJob {
         return try ModelQuantization.withContext(options.model, unlessPrefixed: samples?.directory, body)
     }
 
+    /// Splits the samples (if any) into calibration and held-out ones. Weight-only and dynamic runs
+    /// use them too when given: for GPTQ and the report.
+    private func splitSamples() throws {
+        guard let directory = options.calibrationDirectory else { return }
+        let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
+        let held = min(options.holdout ?? ModelQuantization.defaultHoldout(dataset.count), dataset.count - 1)
+        calibration = dataset.slice(0..<(dataset.count - held))
+        holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
+    }
+
     /// Statistics from calibration (or a file), on all samples but the held-out ones.
     private func calibrate() throws {
-        let dataset: CalibrationDataset?
-        if let directory = options.calibrationDirectory {
-            dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
-        } else {
-            dataset = nil
-        }
-        if let dataset {
-            let held = min(options.holdout ?? ModelQuantization.defaultHoldout(dataset.count), dataset.count - 1)
-            calibration = dataset.slice(0..<(dataset.count - held))
-            holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
-        }
         if let path = options.loadStats {
             let loaded = try CalibrationStats.load(path: path)
             try loaded.check(against: prepared.model)
@@ -101,8 +101,9 @@ final class QuantizationJob {
 
     func materialize(_ plan: QuantizationPlan) throws -> Model {
         var quantized = model!
-        _ = try PassManager(verify: true, printer: { _ in }).run(
-            [MaterializeQDQ(plan: plan, weights: rounded), EliminateDeadNodes()], on: &quantized, context: prepared.context)
+        var passes: [any Pass] = [options.quantization.mode == .dynamic ? MaterializeDynamic(plan: plan) : MaterializeQDQ(plan: plan, weights: rounded)]
+        if options.quantization.mode == .static && options.quantization.format == .qoperator { passes.append(ConvertToQOperator()) }
+        _ = try PassManager(verify: true, printer: { _ in }).run(passes + [EliminateDeadNodes()], on: &quantized, context: prepared.context)
         quantized.producerName = "qconvert"
         return quantized
     }

@@ -53,10 +53,26 @@ public struct QuantizationPlanner {
             let settings = options.resolved(for: node)
             guard settings.quantize else { decide(index, false, "excluded by options"); continue }
             guard graph.initializers[node.inputs[weight]]?.dataType == .float else { decide(index, false, "weight is not a float constant"); continue }
-            guard rule.activationInputs.allSatisfy({ ranges[node.inputs[$0]] != nil }) else {
-                decide(index, false, "input was not observed during calibration"); continue
+            if options.mode == .static {
+                guard rule.activationInputs.allSatisfy({ ranges[node.inputs[$0]] != nil }) else {
+                    decide(index, false, "input was not observed during calibration"); continue
+                }
             }
             computeNodes.append(index)
+        }
+        // Weight-only and dynamic: weights only; activations stay float in the file.
+        if options.mode != .static {
+            for index in computeNodes {
+                let node = graph.nodes[index], settings = options.resolved(for: node)
+                decide(index, true, options.mode == .dynamic ? "int8 weights, activations quantized at run time" : "int8 weights, float compute")
+                plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
+            }
+            for index in order where decisions[index] == nil {
+                let node = graph.nodes[index]
+                decide(index, false, rules[index] == nil ? "no quantization rule for \(node.opType)" : "\(options.mode.rawValue) mode quantizes weights of compute ops only")
+            }
+            plan.nodes = graph.nodes.indices.map { decisions[$0]! }
+            return plan
         }
         let downstream = DownstreamCompute(graph: graph, consumers: consumers, computeNodes: Set(computeNodes))
         for index in computeNodes {

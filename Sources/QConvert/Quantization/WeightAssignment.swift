@@ -21,8 +21,9 @@ public struct WeightLayout: Sendable {
     public var scales: [Float]
     public var biasInput: Int?
     public var bias: Tensor?
-    /// Scale of the activation input (the bias is quantized on inputScale x scales[c]).
-    public var inputScale: Float
+    /// Scale of the activation input (the bias is quantized on inputScale x scales[c]); nil when the
+    /// input is not quantized ahead of time (weight-only, dynamic), and the bias then stays float.
+    public var inputScale: Float?
 
     /// The layout of `node` under `plan`, or nil when the plan does not quantize its weight.
     public static func of(_ node: Node, graph: Graph, plan: QuantizationPlan) throws -> WeightLayout? {
@@ -30,17 +31,17 @@ public struct WeightLayout: Sendable {
               let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
               let rule = try op.quantizationRule(for: node, isConstant: { graph.initializers[$0] != nil }),
               case .compute(let weightInput, let axis, let biasInput) = rule.kind,
-              let weight = graph.initializers[node.inputs[weightInput]],
-              let inputParams = plan.points[node.inputs[rule.activationInputs[0]]]
+              let weight = graph.initializers[node.inputs[weightInput]]
         else { return nil }
+        let inputScale = plan.points[node.inputs[rule.activationInputs[0]]]?.scales[0]
         let channelAxis = choice.perChannel ? (axis < 0 ? axis + weight.rank : axis) : nil
         var scales = WeightQuantization.scales(maxima: WeightQuantization.channelMaxima(weight, axis: channelAxis), bits: choice.bits)
-        let bias = biasInput.flatMap { $0 < node.inputs.count && !node.inputs[$0].isEmpty ? graph.initializers[node.inputs[$0]] : nil }
-        if let bias, let values = bias.floats() {
-            scales = WeightQuantization.widenedForBias(scales, bias: values, inputScale: inputParams.scales[0])
+        let bias = inputScale == nil ? nil : biasInput.flatMap { $0 < node.inputs.count && !node.inputs[$0].isEmpty ? graph.initializers[node.inputs[$0]] : nil }
+        if let bias, let values = bias.floats(), let inputScale {
+            scales = WeightQuantization.widenedForBias(scales, bias: values, inputScale: inputScale)
         }
         return WeightLayout(node: node.displayName, weightInput: weightInput, weight: weight, axis: channelAxis, bits: choice.bits,
-                            scales: scales, biasInput: bias == nil ? nil : biasInput, bias: bias, inputScale: inputParams.scales[0])
+                            scales: scales, biasInput: bias == nil ? nil : biasInput, bias: bias, inputScale: inputScale)
     }
 
     /// Weight rounded to the nearest grid point, and the bias.
@@ -51,6 +52,6 @@ public struct WeightLayout: Sendable {
     /// The given integer weight, and the bias quantized on its scales.
     public func with(weight result: WeightQuantization.Result) -> QuantizedWeights {
         QuantizedWeights(weightInput: weightInput, weight: result, biasInput: biasInput,
-                         bias: bias.map { WeightQuantization.quantizeBias($0, inputScale: inputScale, weightScales: scales) })
+                         bias: bias.flatMap { b in inputScale.map { WeightQuantization.quantizeBias(b, inputScale: $0, weightScales: scales) } })
     }
 }
