@@ -111,9 +111,14 @@ size_t qc_pool_scratch_size(const qc_conv_geometry *g);
 void qc_pool(const float *x, const qc_conv_geometry *g, const float *count_d, const float *count_h, const float *count_w,
              int first, int end, float *y, float *scratch);
 
+/// Whether this CPU has VNNI (AVX512_VNNI or AVX_VNNI): 8-bit integer dot products summed straight
+/// into 32 bits. Without it ONNX Runtime's u8 x s8 kernels sum pairs of products in 16 bits.
+int qc_cpu_has_vnni(void);
+
 // Integer GEMM (igemm.c) and convolution (iconv.c) for the quantized ops: int32 C = A B over 8-bit
-// operands minus their zero points. Operands are packed as int16 pairs of consecutive k, in panels of qc_igemm_tile_rows() rows
-// of A and qc_igemm_tile_columns() columns of B; every element is an exact int32 sum.
+// operands minus their zero points. Operands are packed as int16 pairs of consecutive k, in panels of
+// qc_igemm_tile_rows() rows of A and qc_igemm_tile_columns() columns of B; every element is an exact
+// int32 sum.
 int qc_igemm_tile_rows(void);
 int qc_igemm_tile_columns(void);
 
