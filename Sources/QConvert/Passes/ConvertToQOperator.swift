@@ -29,11 +29,12 @@ public struct ConvertToQOperator: Pass {
         var replacements: [Int: Node] = [:]
         let producers = graph.producers(), consumers = graph.consumers()
         func node(producing value: String) -> Node? { producers[value].map { graph.nodes[$0] } }
-        /// (q, scale, zero) of a DequantizeLinear reading a QuantizeLinear's output or an initializer.
+        /// (q, scale, zero) of a DequantizeLinear reading a QuantizeLinear's output or an initializer;
+        /// zero is "" when left out (int32 biases).
         func dequantized(_ value: String) -> (q: String, scale: String, zero: String, index: Int)? {
-            guard let index = producers[value], graph.nodes[index].opType == "DequantizeLinear", graph.nodes[index].inputs.count == 3 else { return nil }
+            guard let index = producers[value], graph.nodes[index].opType == "DequantizeLinear", graph.nodes[index].inputs.count >= 2 else { return nil }
             let dq = graph.nodes[index]
-            return (dq.inputs[0], dq.inputs[1], dq.inputs[2], index)
+            return (dq.inputs[0], dq.inputs[1], dq.inputs.count > 2 ? dq.inputs[2] : "", index)
         }
         /// The single QuantizeLinear reading `value` (directly, or after a droppable Relu/Clip).
         func quantizeAfter(_ value: String) -> (q: Node, qIndex: Int, skipped: Int?)? {

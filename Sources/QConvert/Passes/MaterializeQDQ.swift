@@ -60,7 +60,7 @@ public struct MaterializeQDQ: Pass {
             if isOutput {
                 // The dequantized value takes the output's name (so readers keep reading it); the
                 // producer writes a new one that only the QuantizeLinear reads.
-                source = names.fresh(value + "_float")
+                source = names.fresh(value + "_f")
                 for k in graph.nodes.indices {
                     for o in graph.nodes[k].outputs.indices where graph.nodes[k].outputs[o] == value { graph.nodes[k].outputs[o] = source }
                 }
@@ -68,13 +68,13 @@ public struct MaterializeQDQ: Pass {
                 source = value
             }
             let (scaleName, zeroName) = addParameters(params, base: value, graph: &graph, names: &names)
-            let quantized = names.fresh(value + "_quantized")
-            let dequantized = isOutput ? value : names.fresh(value + "_dequantized")
+            let quantized = names.fresh(value + "_q")
+            let dequantized = isOutput ? value : names.fresh(value + "_dq")
             if !isOutput { graph.replaceUses(of: value, with: dequantized) }
             let insertAt = insertionIndex(after: source, in: graph)
             graph.nodes.insert(contentsOf: [
-                Node(name: names.fresh(value + "_QuantizeLinear"), opType: "QuantizeLinear", inputs: [source, scaleName, zeroName], outputs: [quantized]),
-                Node(name: names.fresh(value + "_DequantizeLinear"), opType: "DequantizeLinear", inputs: [quantized, scaleName, zeroName], outputs: [dequantized]),
+                Node(name: names.fresh(value + "_Q"), opType: "QuantizeLinear", inputs: [source, scaleName, zeroName!], outputs: [quantized]),
+                Node(name: names.fresh(value + "_DQ"), opType: "DequantizeLinear", inputs: [quantized, scaleName, zeroName!], outputs: [dequantized]),
             ], at: insertAt)
             graph.valueInfo.removeValue(forKey: value)
             pairs += 1
@@ -100,25 +100,43 @@ public struct MaterializeQDQ: Pass {
     }
 
     /// Adds scale and zero-point initializers; returns their names.
-    private func addParameters(_ params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> (String, String) {
-        let scaleName = names.fresh(base + "_scale"), zeroName = names.fresh(base + "_zero_point")
+    /// Adds the scale initializer and, except for int32 (whose zero point is always 0 and may be
+    /// left out), a zero-point initializer shared by every pair with the same zero points. Short
+    /// names and shared zero points keep the file small: on a model as small as ppocr_cls, names and
+    /// parameters would otherwise outweigh the int8 weights.
+    private func addParameters(_ params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> (String, String?) {
+        let scaleName = names.fresh(base + "_s")
         let shape: [Int] = params.axis == nil ? [] : [params.scales.count]
         graph.initializers[scaleName] = Tensor(shape: shape, scalars: params.scales)
+        guard params.type != .int32 else { return (scaleName, nil) }
+        let key = "\(params.type)\(shape)\(params.zeroPoints)"
+        if let shared = sharedZeroPoints.names[key] { return (scaleName, shared) }
+        let zeroName = names.fresh(params.zeroPoints.allSatisfy { $0 == params.zeroPoints.first } ?
+                                   "zero_point_\(params.type)_\(params.zeroPoints.first ?? 0)" + (shape.isEmpty ? "" : "_x\(shape[0])") : base + "_z")
         switch params.type {
         case .uint8: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints.map { UInt8($0) })
         case .int8: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints.map { Int8($0) })
-        case .int32: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints)
+        case .int32: break
         }
+        sharedZeroPoints.names[key] = zeroName
         return (scaleName, zeroName)
     }
 
+    /// Zero-point initializers already written, by content.
+    private final class ZeroPointTable {
+        var names: [String: String] = [:]
+    }
+
+    private let sharedZeroPoints = ZeroPointTable()
+
     /// Stores an integer constant and returns a DequantizeLinear of it (not yet in the graph).
     private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> Node {
-        let stored = names.fresh(base + "_quantized")
+        let stored = names.fresh(base + "_q")
         graph.initializers[stored] = tensor
         let (scaleName, zeroName) = addParameters(params, base: base, graph: &graph, names: &names)
-        let output = names.fresh(base + "_dequantized")
-        var node = Node(name: names.fresh(base + "_DequantizeLinear"), opType: "DequantizeLinear", inputs: [stored, scaleName, zeroName], outputs: [output])
+        let output = names.fresh(base + "_dq")
+        var node = Node(name: names.fresh(base + "_DQ"), opType: "DequantizeLinear", inputs: [stored, scaleName] + (zeroName.map { [$0] } ?? []),
+                        outputs: [output])
         if let axis = params.axis { node.attributes = [Attribute(name: "axis", value: .int(Int64(axis)))] }
         return node
     }
