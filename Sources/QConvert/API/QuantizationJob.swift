@@ -33,7 +33,10 @@ final class QuantizationJob {
         loaded = try ONNXReader.load(path: options.model)
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try splitSamples()
-        if options.quantization.mode == .static { try calibrate() }
+        if options.quantization.mode == .static {
+            try equalize()
+            try calibrate()
+        }
         model = prepared.model
         plan = try step("quantize") {
             _ = try UpgradeOpset().run(&model, prepared.context)
@@ -69,6 +72,31 @@ final class QuantizationJob {
         let held = min(options.holdout ?? ModelQuantization.defaultHoldout(dataset.count), dataset.count - 1)
         calibration = dataset.slice(0..<(dataset.count - held))
         holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
+    }
+
+    /// Activation equalization on the prepared model, from per-channel maxima on a few calibration
+    /// samples. Skipped with statistics files, which always describe the plain prepared model.
+    private func equalize() throws {
+        guard options.quantization.equalizeActivations, options.loadStats == nil, options.saveStats == nil,
+              let calibration, calibration.count > 0 else { return }
+        let graph = prepared.model.graph
+        let constants = Set(graph.initializers.keys)
+        var candidates = Set<String>()
+        for node in graph.nodes {
+            guard let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
+                  let rule = try op.quantizationRule(for: node, isConstant: { constants.contains($0) }),
+                  case .compute = rule.kind, options.quantization.resolved(for: node).quantize
+            else { continue }
+            candidates.insert(node.inputs[0])
+        }
+        let samples = calibration.slice(0..<min(16, calibration.count))
+        let maxima = try step("equalize", samples: samples) {
+            try ChannelMaxima.collect(model: prepared.model, values: candidates, samples: samples, threads: options.threads)
+        }
+        let outcome = try step("equalize") {
+            try PassManager(verify: true, printer: { _ in }).run([EqualizeActivations(maxima: maxima)], on: &prepared.model, context: prepared.context)
+        }
+        prepared.outcomes += outcome
     }
 
     /// Statistics from calibration (or a file), on all samples but the held-out ones.
