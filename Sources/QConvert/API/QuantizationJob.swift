@@ -81,14 +81,19 @@ final class QuantizationJob {
               let calibration, calibration.count > 0 else { return }
         let graph = prepared.model.graph
         let constants = Set(graph.initializers.keys)
-        var candidates = Set<String>()
+        // Inputs of quantized compute layers, with the axis their weights index (Conv: 1; MatMul,
+        // Gemm: last). A value read on two different axes is left alone.
+        var candidates: [String: Int] = [:], conflicting = Set<String>()
         for node in graph.nodes {
             guard let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
                   let rule = try op.quantizationRule(for: node, isConstant: { constants.contains($0) }),
                   case .compute = rule.kind, options.quantization.resolved(for: node).quantize
             else { continue }
-            candidates.insert(node.inputs[0])
+            let axis = node.opType == "Conv" ? 1 : -1
+            if let existing = candidates[node.inputs[0]], existing != axis { conflicting.insert(node.inputs[0]) }
+            candidates[node.inputs[0]] = axis
         }
+        for value in conflicting { candidates.removeValue(forKey: value) }
         let samples = calibration.slice(0..<min(16, calibration.count))
         let maxima = try step("equalize", samples: samples) {
             try ChannelMaxima.collect(model: prepared.model, values: candidates, samples: samples, threads: options.threads)

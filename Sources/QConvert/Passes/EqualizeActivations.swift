@@ -33,7 +33,7 @@ struct EqualizeActivations: Pass {
                   let scales = factors(observed.maxima, readers: readers, graph: graph)
             else { continue }
             var trial = graph
-            guard absorbInverse(scales, into: value, rank: observed.rank, graph: &trial, producers: producers, consumers: consumers,
+            guard absorbInverse(scales, into: value, rank: observed.rank, axis: observed.axis, graph: &trial, producers: producers, consumers: consumers,
                                 context: context, names: &names)
             else { continue }
             for reader in readers { scaleInputChannels(reader, by: scales, graph: &trial, names: &names) }
@@ -119,15 +119,17 @@ struct EqualizeActivations: Pass {
     }
 
     /// Rewrites the producer side so that `value` becomes value / s; false if no exact place.
-    func absorbInverse(_ s: [Float], into value: String, rank: Int, graph: inout Graph, producers: [String: Int],
+    func absorbInverse(_ s: [Float], into value: String, rank: Int, axis: Int, graph: inout Graph, producers: [String: Int],
                        consumers: [String: [Int]], context: PassContext, names: inout NameScope) -> Bool {
         var current = value
         var chain: [Int] = []
         while let p = producers[current] {
             let node = graph.nodes[p]
             if ["Conv", "Gemm", "MatMul"].contains(node.opType) {
-                guard scaleOutputChannels(p, by: s, graph: &graph, names: &names) else { return false }
-                return chain.allSatisfy { scaleConstant(of: $0, by: s, rank: rank, graph: &graph, names: &names) }
+                // The producer's output channels must lie on the axis the readers index.
+                guard axis == (node.opType == "Conv" ? 1 : rank - 1),
+                      scaleOutputChannels(p, by: s, graph: &graph, names: &names) else { return false }
+                return chain.allSatisfy { scaleConstant(of: $0, by: s, rank: rank, axis: axis, graph: &graph, names: &names) }
             }
             if node.opType == "Relu", consumers[node.inputs[0]]?.count == 1, !graph.isOutput(node.inputs[0]) {
                 chain.append(p)
@@ -139,7 +141,7 @@ struct EqualizeActivations: Pass {
             else { return false }
             chain.append(p)
             if node.opType == "Mul" || node.opType == "Div" {
-                return chain.allSatisfy { scaleConstant(of: $0, by: s, rank: rank, graph: &graph, names: &names) }
+                return chain.allSatisfy { scaleConstant(of: $0, by: s, rank: rank, axis: axis, graph: &graph, names: &names) }
             }
             let variable = graph.initializers[node.inputs[1]] != nil ? node.inputs[0] : node.inputs[1]
             guard consumers[variable]?.count == 1, !graph.isOutput(variable) else { return false }
@@ -150,12 +152,11 @@ struct EqualizeActivations: Pass {
 
     /// Divides (Mul/Add/Sub constants) or multiplies (Div constants) a node's constant by s,
     /// broadcast per channel; Relu needs nothing.
-    func scaleConstant(of index: Int, by s: [Float], rank: Int, graph: inout Graph, names: inout NameScope) -> Bool {
+    func scaleConstant(of index: Int, by s: [Float], rank: Int, axis: Int, graph: inout Graph, names: inout NameScope) -> Bool {
         let node = graph.nodes[index]
         if node.opType == "Relu" { return true }
         let k = graph.initializers[node.inputs[1]] != nil ? 1 : 0
         guard let constant = graph.initializers[node.inputs[k]], let values = constant.floats() else { return false }
-        let axis = ChannelMaxima.channelAxis(rank: rank)
         var shape = [Int](repeating: 1, count: rank)
         shape[axis] = s.count
         // The constant broadcast to per-channel: it must be a scalar or already per-channel.

@@ -39,7 +39,7 @@ import Testing
         _ = before
         let feeds = ["x": random.normal([2, 4, 6, 6])]
         let observed = try ["a", "b"].reduce(into: [String: ChannelMaxima.Observed]()) { result, name in
-            result[name] = ChannelMaxima.Observed(maxima: try maxima(before, name, feeds: feeds), rank: 4)
+            result[name] = ChannelMaxima.Observed(maxima: try maxima(before, name, feeds: feeds), rank: 4, axis: 1)
         }
         let (after, report) = try PassChecks.run(EqualizeActivations(maxima: observed), on: before)
         #expect(report.changes == 2)
