@@ -95,6 +95,13 @@ int qc_model_write_fd(qc_model model, int fd) {
   return ok ? 1 : 0;
 }
 
+int qc_model_serialize(qc_model model, void *out, size_t capacity) {
+  auto *m = as<ModelProto>(model.p);
+  size_t size = m->ByteSizeLong();
+  if (size > capacity || size > static_cast<size_t>(INT_MAX)) return 0;
+  return m->SerializeToArray(out, static_cast<int>(size)) ? 1 : 0;
+}
+
 qc_tensor qc_tensor_parse(const void *data, size_t size, char *error, size_t error_capacity) {
   if (size > static_cast<size_t>(INT_MAX)) {
     write_error(error, error_capacity, "file is larger than 2 GB, the protobuf limit for one message");

@@ -61,6 +61,21 @@ public enum ONNXWriter {
         return [path] + (dataFile.map { [$0.destination] } ?? [])
     }
 
+    /// The serialized model, every tensor embedded: the bytes `write` would put in a file with
+    /// `externalData: .never`. For checks that read a written model back without touching the disk
+    /// (the fuzz target, hostile-input tests).
+    public static func serialize(_ model: Model) throws -> [UInt8] {
+        let encoded = try ModelEncoder(external: nil).encode(model)
+        let size = qc_model_byte_size(encoded.handle)
+        guard size < Int(Int32.max) else {
+            throw QConvertError("the model serializes to \(size) bytes, over protobuf's 2 GB limit")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let ok = bytes.withUnsafeMutableBytes { qc_model_serialize(encoded.handle, $0.baseAddress, $0.count) }
+        guard ok != 0 else { throw QConvertError("protobuf could not serialize the model") }
+        return bytes
+    }
+
     /// `out/model.int8.onnx` -> `model.int8.data`.
     static func dataFileName(for path: String) -> String {
         var base = path.split(separator: "/").last.map(String.init) ?? path
