@@ -73,7 +73,10 @@ qc_model qc_model_parse(const void *data, size_t size, char *error, size_t error
   auto *model = new ModelProto();
   if (!model->ParseFromArray(data, static_cast<int>(size))) {
     delete model;
-    write_error(error, error_capacity, "not a valid ONNX protobuf (truncated or corrupt)");
+    // protobuf-lite does not say why; its parser also stops at messages nested 100 deep (about 33
+    // levels of subgraphs), which bounds the recursion of every reader above it.
+    write_error(error, error_capacity,
+                "not a valid ONNX protobuf (truncated, corrupt, or messages nested more than 100 deep)");
     return qc_model{nullptr};
   }
   return qc_model{model};
