@@ -12,6 +12,7 @@ public final class Interpreter: Sendable {
     public let threads: Int
 
     public init(model: Model, threads: Int = Parallel.defaultThreads) throws {
+        try SupportedOpsets.check(model)
         self.model = model
         self.threads = max(1, threads)
         var opsets: [String: Int] = [:]
