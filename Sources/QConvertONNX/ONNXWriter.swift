@@ -18,10 +18,15 @@ public struct WriteOptions: Sendable {
 
     public var externalData: ExternalData
     public var externalThreshold: Int
+    /// Files the write must not replace: the command's inputs, including the external data the
+    /// model was read from. Checked against both files written, because the data file's name
+    /// (`<name>.data` beside the output) can be an input's data file even when the output is not.
+    public var inputs: [String]
 
-    public init(externalData: ExternalData = .automatic, externalThreshold: Int = 1024) {
+    public init(externalData: ExternalData = .automatic, externalThreshold: Int = 1024, inputs: [String] = []) {
         self.externalData = externalData
         self.externalThreshold = externalThreshold
+        self.inputs = inputs
     }
 }
 
@@ -39,12 +44,18 @@ public enum ONNXWriter {
         case .never: external = false
         case .automatic: external = tensorBytes(model.graph) >= embeddedLimit
         }
+        let location = dataFileName(for: path)
+        let dataPath = ONNXReader.directory(of: path) + "/" + location
+        for destination in [path] + (external ? [dataPath] : []) {
+            if options.inputs.contains(where: { AtomicFile.isSameFile($0, destination) }) {
+                throw QConvertError("\(destination): is an input file; refusing to overwrite it (choose another -o)")
+            }
+        }
         let modelFile = try AtomicFile(destination: path)
         var dataFile: AtomicFile?
         var sink: ExternalDataSink?
         if external {
-            let location = dataFileName(for: path)
-            let file = try AtomicFile(destination: ONNXReader.directory(of: path) + "/" + location)
+            let file = try AtomicFile(destination: dataPath)
             dataFile = file
             sink = ExternalDataSink(file: file, location: location, threshold: options.externalData == .automatic ? 1024 : options.externalThreshold)
         }

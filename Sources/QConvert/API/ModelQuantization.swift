@@ -33,7 +33,15 @@ public enum ModelQuantization {
         _ options: Options, progress: (_ label: String, _ total: Int) -> (@Sendable (Int) -> Void)? = { _, _ in nil }
     ) throws -> QuantizationSummary {
         let output = options.outputPath
-        try OutputPaths.checkNotAnInput(output, inputs: [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 })
+        let inputs = [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 }
+        try OutputPaths.checkNotAnInput(output, inputs: inputs)
+        if let path = options.saveStats {
+            try OutputPaths.checkNotAnInput(path, inputs: inputs)
+            try OutputPaths.checkDistinct(path, from: output)
+        }
+        if let folder = options.calibrationDirectory {
+            for path in [output] + [options.saveStats].compactMap({ $0 }) { try OutputPaths.checkOutside(path, folder: folder) }
+        }
         let clock = Stopwatch()
         let loaded = try ONNXReader.load(path: options.model)
         var timings: [String: Double] = [:]
@@ -92,7 +100,7 @@ public enum ModelQuantization {
                 return (plan, quantized)
             }
         }
-        let written = try timed("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData)) }
+        let written = try timed("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData, inputs: loaded.inputFiles)) }
 
         // Output agreement on held-out samples, in qconvert's own interpreter.
         var agreement: OutputAgreement?
@@ -107,7 +115,7 @@ public enum ModelQuantization {
         return QuantizationSummary(
             model: options.model, outputs: written, options: options.quantization, method: options.method.description,
             plan: plan, preparation: prepared.outcomes, calibrationSamples: calibrationSamples, agreement: agreement,
-            floatBytes: fileBytes([options.model] + loaded.externalDataFiles.map { ONNXReaderPath.sibling(options.model, $0) }),
+            floatBytes: fileBytes(loaded.inputFiles),
             quantizedBytes: fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
     }
 
@@ -128,13 +136,5 @@ public enum ModelQuantization {
 
     static func fileBytes(_ paths: [String]) -> Int {
         paths.reduce(0) { total, path in total + ((try? MappedFile(path: path))?.bytes.count ?? 0) }
-    }
-}
-
-/// Paths of files that sit next to a model.
-enum ONNXReaderPath {
-    static func sibling(_ model: String, _ name: String) -> String {
-        guard let slash = model.lastIndex(of: "/") else { return name }
-        return String(model[...slash]) + name
     }
 }
