@@ -82,7 +82,7 @@ extension Ops {
                     throw QConvertError("output size \(output[axis]) along spatial axis \(axis) is not positive (pads \(padBegin)/\(padEnd))")
                 }
             }
-            _ = try ShapeCount.of(leading + output)
+            try WindowAttributes.checkOutput(output, leading: leading)
             return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
                                  dilations: dilations, padBegin: padBegin, padEnd: padEnd)
         }

@@ -22,10 +22,11 @@ struct WindowAttributes {
     let ceilMode: Bool
 
     /// The largest kernel size, stride, dilation, pad or output padding accepted (2^24), and the
-    /// largest spatial input size (2^32, `ShapeCount.limit`). Far above any real model's, low enough
-    /// that no geometry product below overflows: a model with pads of 2^32 is an error, not a trap.
+    /// largest spatial input or output size (the C kernels' int). Far above any real model's, low
+    /// enough that no geometry product below overflows: a model with pads of 2^32 is an error, not a
+    /// trap.
     static let largestValue = 1 << 24
-    static let largestInput = ShapeCount.limit
+    static let largestExtent = Int(Int32.max)
 
     init(_ node: Node) throws {
         let autoPadName = try node.string("auto_pad", default: "NOTSET")
@@ -54,9 +55,16 @@ struct WindowAttributes {
         }
     }
 
+    /// Fails unless each output size fits the C kernels' int and the whole output (with its batch
+    /// and channel dims `leading`) passes `ShapeCount`.
+    static func checkOutput(_ output: [Int], leading: [Int]) throws {
+        guard output.allSatisfy({ $0 <= largestExtent }) else { throw QConvertError("spatial output \(output) is larger than \(largestExtent)") }
+        _ = try ShapeCount.of(leading + output)
+    }
+
     /// Fails unless the spatial input and kernel sizes are positive and within the limits above.
     static func checkExtents(input: [Int], kernel: [Int]) throws {
-        guard input.allSatisfy({ $0 <= largestInput }) else { throw QConvertError("spatial input \(input) is larger than \(largestInput)") }
+        guard input.allSatisfy({ $0 <= largestExtent }) else { throw QConvertError("spatial input \(input) is larger than \(largestExtent)") }
         guard kernel.allSatisfy({ $0 >= 1 }) else { throw QConvertError("kernel \(kernel) must be positive") }
         try checkSize(kernel, "kernel")
     }
@@ -113,7 +121,7 @@ struct WindowAttributes {
                 padEnd[axis] = total - padBegin[axis]
             }
         }
-        _ = try ShapeCount.of(leading + output)
+        try Self.checkOutput(output, leading: leading)
         return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
                              dilations: dilations, padBegin: padBegin, padEnd: padEnd)
     }

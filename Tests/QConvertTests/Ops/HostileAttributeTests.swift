@@ -2,11 +2,11 @@ import QConvert
 import QConvertIR
 import Testing
 
-/// Window attributes and shapes from a hostile model (issue 9; the first two found by
-/// Scripts/mutate-real-models.py on ppocr_cls): values past the window limits, or outputs past
-/// `ShapeCount`'s, are one-line errors before anything is allocated, never an overflow trap or an
-/// aborted terabyte allocation.
-@Suite struct WindowLimitTests {
+/// Attribute values from a hostile model (issue 9; pads and Cast's `to` found by
+/// Scripts/mutate-real-models.py on ppocr_cls and ppocrv4_rec): window values past their limits, or
+/// outputs past `ShapeCount`'s, and numbers past their type are one-line errors before anything is
+/// allocated, never an overflow trap or an aborted terabyte allocation.
+@Suite struct HostileAttributeTests {
     func floats(_ shape: [Int]) -> Tensor {
         Tensor(shape: shape, scalars: [Float](repeating: 1, count: shape.reduce(1, *)))
     }
@@ -54,6 +54,12 @@ import Testing
         #expect(strides.hasSuffix("strides [1099511627776, 1] exceeds 16777216, the largest qconvert accepts"), "\(strides)")
         let dilations = error("Conv", [floats([1, 2, 4, 4]), floats([3, 2, 2, 2])], ["dilations": .ints([1 << 62, 1])])
         #expect(dilations.hasSuffix("exceeds 16777216, the largest qconvert accepts"), "\(dilations)")
+    }
+
+    /// Cast's `to` past Int32 trapped converting it to a type code.
+    @Test func castToATypeCodePastInt32() {
+        #expect(error("Cast", [floats([2])], ["to": .int(1 << 40)]).hasSuffix("Cast to type 1099511627776 is not supported"))
+        #expect(error("Cast", [floats([2])], ["to": .int(99)]).hasSuffix("Cast to dtype(99) is not supported"))
     }
 
     /// Zero-element shapes still have their other dims held to the limit (ShapeCount).
