@@ -21,10 +21,11 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("protobuf-lite")]
         ),
-        /// Float kernels of the compute-heavy ops in C (the GEMM all float products use, convolution
-        /// without an im2col pass, depthwise, pooling), written with vector extensions and compiled for
-        /// AVX-512, AVX2 and baseline, chosen at run time: ORT-class speed needs AVX-512 and reading B in
-        /// place, which neither Swift's baseline code generation nor OpenBLAS's interface gives.
+        /// Kernels of the compute-heavy ops in C (the GEMM all float products use, convolution without
+        /// an im2col pass, depthwise, pooling, and the quantized ops' integer GEMM), written with vector
+        /// extensions and compiled for AVX-512, AVX2 and baseline, chosen at run time: ORT-class speed
+        /// needs AVX-512 and reading B in place, which neither Swift's baseline code generation nor
+        /// OpenBLAS's interface gives.
         /// -O2 as COnnx, so debug builds are usable too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         /// zlib for deflated .npz calibration archives (Debian zlib1g-dev).

@@ -1,6 +1,8 @@
 import ArgumentParser
 import QConvert
 
+extension Requantization: ExpressibleByArgument {}
+
 /// `qconvert run MODEL --input NAME=FILE.npy ... -o DIR`: run a model with qconvert's interpreter.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +30,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads per kernel (default: all cores).")
     var threads: Int = Parallel.defaultThreads
 
+    @Option(help: "How integer ops requantize: float (as ONNX Runtime) or fixed-point (integer-only inference).")
+    var requantization: Requantization = .float
+
     @Flag(help: "Print the output name -> file map as JSON.")
     var json = false
 
@@ -50,7 +55,8 @@ struct RunCommand: ParsableCommand {
             }
             return (nil, spec)
         }
-        let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time, repeats: `repeat`))
+        let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time,
+                                                            repeats: `repeat`, requantization: requantization))
         if json {
             print(try JSONText.encode(["outputs": result.outputs]))
         } else {

@@ -1,13 +1,15 @@
-// Float kernels of the compute-heavy ops, compiled for AVX-512, AVX2+FMA and baseline vectors and chosen
+// Kernels of the compute-heavy ops, compiled for AVX-512, AVX2(+FMA) and baseline vectors and chosen
 // at run time: a single-precision GEMM with packed A and B rows read in place, which convolutions feed
 // from a padded, phase-split copy of the input (1-D and 2-D) or from panels packed from the image (3-D);
 // the column gather of transposed convolutions; direct depthwise convolution and pooling on padded
-// planes; and the row repetition of nearest upsampling. Each output element is summed in the same
-// order however the caller splits the work, so results do not depend on the thread count.
+// planes; the row repetition of nearest upsampling; and an integer GEMM with an implicit-im2col
+// convolution for the quantized ops. Each output element is summed in the same order however the
+// caller splits the work, so results do not depend on the thread count.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -108,6 +110,56 @@ size_t qc_pool_scratch_size(const qc_conv_geometry *g);
 // count_h[oh] * count_w[ow]).
 void qc_pool(const float *x, const qc_conv_geometry *g, const float *count_d, const float *count_h, const float *count_w,
              int first, int end, float *y, float *scratch);
+
+/// Whether this CPU has VNNI (AVX512_VNNI or AVX_VNNI): 8-bit integer dot products summed straight
+/// into 32 bits. Without it ONNX Runtime's u8 x s8 kernels sum pairs of products in 16 bits.
+int qc_cpu_has_vnni(void);
+
+// Integer GEMM (igemm.c) and convolution (iconv.c) for the quantized ops: int32 C = A B over 8-bit
+// operands minus their zero points. Operands are packed as int16 pairs of consecutive k, in panels of
+// qc_igemm_tile_rows() rows of A and qc_igemm_tile_columns() columns of B; every element is an exact
+// int32 sum.
+int qc_igemm_tile_rows(void);
+int qc_igemm_tile_columns(void);
+
+// int16s a packed m x k A takes.
+size_t qc_igemm_packed_a_size(int m, int k);
+
+// Packs A[i][p] = a[i * row_stride + p * column_stride] - zero_points[i], a int8 (is_signed) or uint8.
+void qc_igemm_pack_a(const void *a, int is_signed, const int32_t *zero_points, int m, int k, ptrdiff_t row_stride,
+                     ptrdiff_t column_stride, int16_t *packed);
+
+// int16s a packed k x n B takes.
+size_t qc_igemm_packed_b_size(int k, int n);
+
+// Packs B[p][j] = b[p * row_stride + j * column_stride] - zero_points[j], b int8 (is_signed) or uint8.
+void qc_igemm_pack_b(const void *b, int is_signed, const int32_t *zero_points, int k, int n, ptrdiff_t row_stride,
+                     ptrdiff_t column_stride, int16_t *packed);
+
+// c[i][j] = sum_p A[i][p] * B[p][j] for i < m, j < n (int32, wrapping), c with row stride ldc. packed_a
+// may start at any multiple of the tile rows of a packed A.
+void qc_igemm(const int16_t *packed_a, int m, int k, const int16_t *packed_b, int n, int32_t *c, int ldc);
+
+// int16s of one padded plane for the integer convolution of geometry g: every row, column and slice
+// the outputs' windows reach.
+size_t qc_iconv_plane_size(const qc_conv_geometry *g);
+
+// Writes `planes` consecutive planes of image (int8 or uint8, in_d*in_h*in_w values each) as padded
+// int16 planes of value - zero_point, 0 outside the image, qc_iconv_plane_size(g) apart.
+void qc_iconv_pad(const void *image, int is_signed, int zero_point, const qc_conv_geometry *g, int planes, int16_t *padded);
+
+// int16s of scratch qc_iconv needs.
+size_t qc_iconv_scratch_size(const qc_conv_geometry *g);
+
+// c[i][j] = sum_p A[i][p] * im2col[p][n0 + j] for output positions [n0, n1) of one image and group, the
+// im2col matrix (rows in (channel, kd, kh, kw) order) read from the group's g->channels padded planes;
+// c points at position n0 of output channel 0.
+void qc_iconv(const int16_t *packed_a, int m, const int16_t *padded, const qc_conv_geometry *g, int n0, int n1, int32_t *c,
+              int ldc, int16_t *scratch);
+
+// One output plane of a depthwise integer convolution: y[o] = sum over taps t (kd, kh, kw order) of
+// weights[t] * padded[o * stride + t * dilation], from one padded input plane.
+void qc_idepthwise(const int16_t *padded, const int16_t *weights, const qc_conv_geometry *g, int32_t *y);
 
 #ifdef __cplusplus
 }
