@@ -257,6 +257,10 @@ def main():
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--keep", help="copy inputs that crash, hang or fail uncleanly into this folder")
     parser.add_argument("--models", default=",".join(MODELS))
+    # The 10 s limit is there to catch hangs: the default method search (auto) and GPTQ rounding run
+    # the same interpreter and kernels 5 to 10 times over, which on a loaded machine alone passes 10 s.
+    parser.add_argument("--quantize-flags", default="--method minmax --weight-rounding nearest",
+                        help="extra flags for quantize (default: %(default)s)")
     args = parser.parse_args()
     binary = os.path.abspath(args.qconvert)
     outcomes = ["success", "clean_error", "unclean_error", "crash", "timeout"]
@@ -282,7 +286,7 @@ def main():
                 commands = {
                     "inspect": [binary, "inspect", model],
                     "quantize": [binary, model, "--calib", calib, "--samples", str(args.samples), "--holdout", "0",
-                                 "--quiet", "-o", output],
+                                 "--quiet", "-o", output] + args.quantize_flags.split(),
                 }
                 for cmd, command in commands.items():
                     outcome, seconds, stderr = run(command)
