@@ -52,6 +52,10 @@ let package = Package(
             name: "qconvert",
             dependencies: ["QConvert", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        /// The libFuzzer entry point over the ONNX reader and writer; Scripts/fuzz.sh links it with
+        /// libFuzzer and AddressSanitizer. A plain library in normal builds (nothing links it), so it
+        /// keeps compiling as the reader changes.
+        .target(name: "QConvertFuzz", dependencies: ["QConvertONNX", "QConvertIR"]),
         /// Fixture loading, closeness asserts, SQNR and a CLI runner shared by the test targets.
         .target(name: "QConvertTestSupport", dependencies: ["QConvert"]),
         .testTarget(name: "QConvertIRTests", dependencies: ["QConvertIR"]),

@@ -37,6 +37,26 @@ public struct Tensor: Sendable, Equatable {
 
     public var rank: Int { shape.count }
 
+    /// The element count of a shape read from a file, or nil when a dimension is negative or the
+    /// nonzero dimensions multiply past Int. Readers check shapes with this before sizing anything
+    /// from them. Zeros are left out of the product on purpose: an empty tensor's other dimensions
+    /// still get multiplied (strides, slice sizes), so [0, 2^40, 2^40] holds nothing yet overflows.
+    public static func checkedElementCount(_ shape: some Sequence<Int>) -> Int? {
+        var nonzero = 1
+        var hasZero = false
+        for dim in shape {
+            guard dim >= 0 else { return nil }
+            if dim == 0 {
+                hasZero = true
+                continue
+            }
+            let (product, overflow) = nonzero.multipliedReportingOverflow(by: dim)
+            guard !overflow else { return nil }
+            nonzero = product
+        }
+        return hasZero ? 0 : nonzero
+    }
+
     /// A new tensor of `T` elements whose storage `fill` writes (it starts zeroed).
     public init<T: TensorElement>(
         shape: [Int], of type: T.Type, fill: (UnsafeMutableBufferPointer<T>) throws -> Void

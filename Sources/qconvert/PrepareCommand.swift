@@ -34,7 +34,7 @@ struct PrepareCommand: ParsableCommand {
         } catch let error as QConvertError {
             throw error.context(model)
         }
-        try ONNXWriter.write(result.model, to: destination)
+        try ONNXWriter.write(result.model, to: destination, options: WriteOptions(inputs: loaded.inputFiles))
         print(Preparation.text(result.outcomes, timing: passes.stats))
         Terminal.note("wrote \(destination)")
     }

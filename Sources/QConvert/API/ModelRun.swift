@@ -76,10 +76,12 @@ public struct ModelRun {
         try Directory.create(options.outputDirectory)
         var written: [String: String] = [:]
         for name in interpreter.model.graph.outputs.map(\.name) {
-            let path = options.outputDirectory + "/" + SafeFileName.escape(name) + ".npy"
-            try Npy.write(outputs[name]!, to: path)
-            written[name] = path
+            written[name] = options.outputDirectory + "/" + SafeFileName.escape(name) + ".npy"
         }
+        // All checked before any is written: `-o .` beside x.npy must not replace the input x.npy.
+        let inputs = [options.model] + options.inputs.map(\.path)
+        for path in written.values { try OutputPaths.checkNotAnInput(path, inputs: inputs) }
+        for (name, path) in written.sorted(by: { $0.key < $1.key }) { try Npy.write(outputs[name]!, to: path) }
         guard let profile else { return Result(outputs: written) }
         let runs = Double(runSeconds.count)
         return Result(outputs: written, opSeconds: profile.seconds.mapValues { $0 / runs },

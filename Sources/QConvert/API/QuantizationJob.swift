@@ -28,7 +28,15 @@ final class QuantizationJob {
 
     func run() throws -> QuantizationSummary {
         let output = options.outputPath
-        try OutputPaths.checkNotAnInput(output, inputs: [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 })
+        let inputs = [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 }
+        try OutputPaths.checkNotAnInput(output, inputs: inputs)
+        if let path = options.saveStats {
+            try OutputPaths.checkNotAnInput(path, inputs: inputs)
+            try OutputPaths.checkDistinct(path, from: output)
+        }
+        if let folder = options.calibrationDirectory {
+            for path in [output] + [options.saveStats].compactMap({ $0 }) { try OutputPaths.checkOutside(path, folder: folder) }
+        }
         try OutputPaths.checkWritable(output)
         loaded = try ONNXReader.load(path: options.model)
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
@@ -46,7 +54,7 @@ final class QuantizationJob {
         if options.quantization.mode == .static && options.method == nil { try chooseMethod() } else { method = options.method ?? .minMax }
         if let target = options.targetSQNR { try keepSensitiveLayersFloat(target: target) }
         let quantized = try step("materialize") { try materialize(plan) }
-        let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData)) }
+        let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData, inputs: loaded.inputFiles)) }
         let (agreement, report) = try evaluate(quantized)
         let methodText = options.method == nil && options.quantization.mode == .static ? "auto: \(method)" : method.description
         return QuantizationSummary(

@@ -74,11 +74,17 @@ public final class CompiledGraph: Sendable {
         }
 
         // Values read but neither produced, fed nor constant here come from the enclosing scope.
+        // Constants of an enclosing graph (an If branch reading the main graph's weights) get a slot
+        // here too, filled with the other constants before each run.
         var outer: [(String, Int)] = []
         let producedHere = Set(graph.inputs.map(\.name)).union(constants.keys).union(pending.flatMap { $0.node.outputs })
         for entry in pending {
-            for name in entry.node.inputs where !name.isEmpty && !producedHere.contains(name) && slotOf[name] == nil {
-                outer.append((name, slot(name)))
+            for name in entry.node.inputs where !name.isEmpty && slotOf[name] == nil {
+                if producedHere.contains(name) {
+                    _ = slot(name)
+                } else {
+                    outer.append((name, slot(name)))
+                }
             }
         }
         for output in graph.outputs where slotOf[output.name] == nil {

@@ -14,6 +14,7 @@ public final class Interpreter: Sendable {
     /// `requantization`: how the integer kernels bring accumulators back to 8 bits (ONNX Runtime's
     /// float multiply by default, or integer-only fixed point).
     public init(model: Model, threads: Int = Parallel.defaultThreads, requantization: Requantization = .float) throws {
+        try SupportedOpsets.check(model)
         self.model = model
         self.threads = max(1, threads)
         var opsets: [String: Int] = [:]

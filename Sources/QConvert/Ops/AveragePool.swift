@@ -16,7 +16,7 @@ extension Ops {
                 guard x.rank == kernel.count + 2 else {
                     throw QConvertError("input X of shape \(x.shape) does not match kernel_shape \(kernel)")
                 }
-                let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel)
+                let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel, leading: Array(x.shape[..<2]))
                 guard x.count > 0 || window.outputSize * x.shape[0] * x.shape[1] == 0 else { throw QConvertError("cannot pool the empty input \(x.shape)") }
                 return [Pooling.pool(x, window: window, reduction: .average(includePad: includePad), threads: context.threads)]
             }

@@ -8,8 +8,11 @@ extension Ops {
         static let type = "Cast"
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            let target = DataType(rawValue: Int32(try node.int("to")))
-            guard Conversion.supported.contains(target) else { throw QConvertError("Cast to \(target) is not supported") }
+            let to = try node.int("to")
+            guard let code = Int32(exactly: to), Conversion.supported.contains(DataType(rawValue: code)) else {
+                throw QConvertError("Cast to \(Int32(exactly: to).map { "\(DataType(rawValue: $0))" } ?? "type \(to)") is not supported")
+            }
+            let target = DataType(rawValue: code)
             return Kernel { inputs, _ in [try Conversion.convert(inputs.required(0, "input"), to: target)] }
         }
     }

@@ -35,14 +35,16 @@ extension Ops {
         static func checkShapes(x: Tensor, w: Tensor, bias: Tensor?, groups: Int, _ attributes: WindowAttributes) throws -> SpatialWindow {
             guard x.rank >= 3 else { throw QConvertError("input X must have rank 3 or more (N, C, spatial...), got shape \(x.shape)") }
             guard w.rank == x.rank else { throw QConvertError("weights W of shape \(w.shape) must have the rank of X \(x.shape)") }
-            guard x.shape[1] == w.shape[1] * groups else {
-                throw QConvertError("X has \(x.shape[1]) channels but W \(w.shape) with group \(groups) expects \(w.shape[1] * groups)")
+            // Overflow-checked: group is an attribute, and W may be empty with any other dim.
+            let (expected, overflow) = w.shape[1].multipliedReportingOverflow(by: groups)
+            guard !overflow, x.shape[1] == expected else {
+                throw QConvertError("X has \(x.shape[1]) channels but W \(w.shape) with group \(groups) expects \(overflow ? "more than \(Int.max)" : "\(expected)")")
             }
             guard w.shape[0] % groups == 0 else { throw QConvertError("\(w.shape[0]) output channels do not split into \(groups) groups") }
             if let bias, bias.shape != [w.shape[0]] {
                 throw QConvertError("bias B must have shape [\(w.shape[0])], got \(bias.shape)")
             }
-            return try attributes.window(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
+            return try attributes.window(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), leading: [x.shape[0], w.shape[0]])
         }
 
         /// `packed`: W already packed (when it is a constant), else it is packed here.

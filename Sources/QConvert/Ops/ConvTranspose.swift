@@ -33,12 +33,13 @@ extension Ops {
                 guard w.shape[0] == x.shape[1], x.shape[1] % groups == 0 else {
                     throw QConvertError("X has \(x.shape[1]) channels but W \(w.shape) with group \(groups) expects \(w.shape[0]), a multiple of the groups")
                 }
-                let outChannels = w.shape[1] * groups
+                let (outChannels, overflow) = w.shape[1].multipliedReportingOverflow(by: groups)
+                guard !overflow else { throw QConvertError("W \(w.shape) with group \(groups) gives more than \(Int.max) output channels") }
                 if let bias, bias.shape != [outChannels] {
                     throw QConvertError("bias B must have shape [\(outChannels)], got \(bias.shape)")
                 }
                 let window = try geometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]),
-                                          outputPadding: outputPadding, outputShape: outputShape)
+                                          outputPadding: outputPadding, outputShape: outputShape, leading: [x.shape[0], outChannels])
                 return [convolve(x: x, weights: packed ?? PackedConvWeights(w, groups: groups, transposed: true), bias: bias,
                                  outChannels: outChannels, groups: groups, window: window, threads: context.threads)]
             }
@@ -47,9 +48,13 @@ extension Ops {
         /// The output size per axis: out = s·(in − 1) + output_padding + (k − 1)·d + 1 − pad_begin − pad_end,
         /// or out = `output_shape` (else in·s with auto_pad SAME_*) and the pads that give it: the total
         /// split evenly, the odd one at the end for SAME_UPPER and at the beginning otherwise.
-        static func geometry(_ attributes: WindowAttributes, input: [Int], kernel: [Int], outputPadding: [Int]?, outputShape: [Int]?) throws -> SpatialWindow {
+        /// `leading`: the output's batch and channel dims, for the check of its element count.
+        static func geometry(_ attributes: WindowAttributes, input: [Int], kernel: [Int], outputPadding: [Int]?, outputShape: [Int]?,
+                             leading: [Int] = []) throws -> SpatialWindow {
             let rank = input.count
             guard (1...3).contains(rank) else { throw QConvertError("\(rank) spatial dimensions are not supported (1 to 3 are)") }
+            try WindowAttributes.checkExtents(input: input, kernel: kernel)
+            try WindowAttributes.checkSize(outputPadding, "output_padding")
             if let kernelShape = attributes.kernelShape, kernelShape != kernel {
                 throw QConvertError("kernel_shape \(kernelShape) does not match the weights' spatial shape \(kernel)")
             }
@@ -77,6 +82,7 @@ extension Ops {
                     throw QConvertError("output size \(output[axis]) along spatial axis \(axis) is not positive (pads \(padBegin)/\(padEnd))")
                 }
             }
+            try WindowAttributes.checkOutput(output, leading: leading)
             return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
                                  dilations: dilations, padBegin: padBegin, padEnd: padEnd)
         }

@@ -21,6 +21,13 @@ struct WindowAttributes {
     let pads: [Int]?
     let ceilMode: Bool
 
+    /// The largest kernel size, stride, dilation, pad or output padding accepted (2^24), and the
+    /// largest spatial input or output size (the C kernels' int). Far above any real model's, low
+    /// enough that no geometry product below overflows: a model with pads of 2^32 is an error, not a
+    /// trap.
+    static let largestValue = 1 << 24
+    static let largestExtent = Int(Int32.max)
+
     init(_ node: Node) throws {
         let autoPadName = try node.string("auto_pad", default: "NOTSET")
         guard let autoPad = AutoPad(rawValue: autoPadName) else {
@@ -36,6 +43,30 @@ struct WindowAttributes {
         if let strides, strides.contains(where: { $0 < 1 }) { throw QConvertError("strides \(strides) must be positive") }
         if let dilations, dilations.contains(where: { $0 < 1 }) { throw QConvertError("dilations \(dilations) must be positive") }
         if let pads, pads.contains(where: { $0 < 0 }) { throw QConvertError("pads \(pads) must not be negative") }
+        for (name, values) in [("kernel_shape", kernelShape), ("strides", strides), ("dilations", dilations), ("pads", pads)] {
+            try Self.checkSize(values, name)
+        }
+    }
+
+    /// Fails if a value of a window attribute (or of the weights' kernel) exceeds `largestValue`.
+    static func checkSize(_ values: [Int]?, _ name: String) throws {
+        if let values, values.contains(where: { $0 > largestValue }) {
+            throw QConvertError("\(name) \(values) exceeds \(largestValue), the largest qconvert accepts")
+        }
+    }
+
+    /// Fails unless each output size fits the C kernels' int and the whole output (with its batch
+    /// and channel dims `leading`) passes `ShapeCount`.
+    static func checkOutput(_ output: [Int], leading: [Int]) throws {
+        guard output.allSatisfy({ $0 <= largestExtent }) else { throw QConvertError("spatial output \(output) is larger than \(largestExtent)") }
+        _ = try ShapeCount.of(leading + output)
+    }
+
+    /// Fails unless the spatial input and kernel sizes are positive and within the limits above.
+    static func checkExtents(input: [Int], kernel: [Int]) throws {
+        guard input.allSatisfy({ $0 <= largestExtent }) else { throw QConvertError("spatial input \(input) is larger than \(largestExtent)") }
+        guard kernel.allSatisfy({ $0 >= 1 }) else { throw QConvertError("kernel \(kernel) must be positive") }
+        try checkSize(kernel, "kernel")
     }
 
     /// A per-axis attribute, checked to have one value per spatial axis; `fill` when absent.
@@ -58,10 +89,12 @@ struct WindowAttributes {
     /// out = floor((in + pad_begin + pad_end − ((k − 1)·d + 1)) / s) + 1 (ceil with `ceil_mode`, dropping
     /// a last window that would start in the end padding), or with `auto_pad` SAME_* out = ceil(in / s)
     /// and the total padding (out − 1)·s + (k − 1)·d + 1 − in split evenly, the odd one at the end
-    /// (UPPER) or the beginning (LOWER).
-    func window(input: [Int], kernel: [Int]) throws -> SpatialWindow {
+    /// (UPPER) or the beginning (LOWER). `leading`: the output's batch and channel dims, so the whole
+    /// output's element count is checked (`ShapeCount`) before a kernel allocates it.
+    func window(input: [Int], kernel: [Int], leading: [Int] = []) throws -> SpatialWindow {
         let rank = input.count
         guard (1...3).contains(rank) else { throw QConvertError("\(rank) spatial dimensions are not supported (1 to 3 are)") }
+        try Self.checkExtents(input: input, kernel: kernel)
         if let kernelShape, kernelShape != kernel {
             throw QConvertError("kernel_shape \(kernelShape) does not match the weights' spatial shape \(kernel)")
         }
@@ -88,6 +121,7 @@ struct WindowAttributes {
                 padEnd[axis] = total - padBegin[axis]
             }
         }
+        try Self.checkOutput(output, leading: leading)
         return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
                              dilations: dilations, padBegin: padBegin, padEnd: padEnd)
     }
