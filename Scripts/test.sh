@@ -22,3 +22,4 @@ else
   echo "note: no real models at $real and no $shared/real-models/setup.sh; real-model checks skipped" >&2
 fi
 .venv/bin/python Scripts/roundtrip-check.py --qconvert .build/debug/qconvert "${real_args[@]}"
+.venv/bin/python Scripts/check-onnx-light.py --qconvert .build/debug/qconvert
