@@ -109,6 +109,12 @@ size_t qc_pool_scratch_size(const qc_conv_geometry *g);
 void qc_pool(const float *x, const qc_conv_geometry *g, const float *count_d, const float *count_h, const float *count_w,
              int first, int end, float *y, float *scratch);
 
+// Makes glibc malloc keep freed memory for reuse (no-op elsewhere): blocks up to 32 MB come from the
+// heap instead of their own mmap, and the heap is not trimmed until 1 GB of it is free. An interpreter
+// frees and re-allocates the same activation sizes every sample; with glibc's defaults each of those
+// went back to the kernel and page-faulted in again.
+void qc_retain_freed_memory(void);
+
 #ifdef __cplusplus
 }
 #endif
