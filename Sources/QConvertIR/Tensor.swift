@@ -48,11 +48,23 @@ public struct Tensor: Sendable, Equatable {
         self.init(dataType: T.dataType, shape: shape, storage: storage)
     }
 
+    /// A new tensor of `T` elements that `initialize` must write in full (the storage starts
+    /// uninitialised): for kernels that write every output element, where zeroing first is wasted work.
+    public init<T: TensorElement>(
+        uninitializedShape shape: [Int], of type: T.Type, initialize: (UnsafeMutableBufferPointer<T>) throws -> Void
+    ) rethrows {
+        let count = shape.reduce(1, *)
+        let storage = try TensorStorage(uninitializedByteCount: count * MemoryLayout<T>.stride) { raw in
+            try initialize(raw.bindMemory(to: T.self))
+        }
+        self.init(dataType: T.dataType, shape: shape, storage: storage)
+    }
+
     /// A tensor holding a copy of `scalars`; `shape` defaults to one dimension.
     public init<T: TensorElement>(shape: [Int]? = nil, scalars: [T]) {
         let shape = shape ?? [scalars.count]
         precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) does not hold \(scalars.count) elements")
-        self.init(shape: shape, of: T.self) { out in
+        self.init(uninitializedShape: shape, of: T.self) { out in
             _ = out.initialize(from: scalars)
         }
     }

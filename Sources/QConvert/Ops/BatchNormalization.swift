@@ -32,7 +32,7 @@ extension Ops {
                 }
                 let (scale, offset) = affine(parameters.map { $0.scalars(of: Float.self) }, epsilon: epsilon)
                 return [x.withElements(of: Float.self) { xs in
-                    Tensor(shape: x.shape, of: Float.self) { ys in
+                    Tensor(uninitializedShape: x.shape, of: Float.self) { ys in
                         let planes = x.count / max(1, inner)
                         Parallel.forEach(count: planes, grain: max(1, (1 << 16) / max(1, inner)), threads: context.threads) { range in
                             for plane in range {

@@ -27,7 +27,7 @@ extension Ops {
                 }
                 let outer = AxisLayout(shape, axis: axis).outer
                 let rowBytes = shape[axis...].reduce(width, *)
-                let storage = TensorStorage(byteCount: outer * rowBytes) { out in
+                let storage = TensorStorage(uninitializedByteCount: outer * rowBytes) { out in
                     var column = 0
                     for part in parts {
                         let bytes = part.shape[axis...].reduce(width, *)

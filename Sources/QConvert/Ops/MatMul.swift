@@ -25,8 +25,8 @@ extension Ops {
                 if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
                 return [a.withElements(of: Float.self) { aValues in
                     b.withElements(of: Float.self) { bValues in
-                        Tensor(shape: shape, of: Float.self) { y in
-                            guard let yp = y.baseAddress, let ap = aValues.baseAddress, let bp = bValues.baseAddress else { return }
+                        Tensor(uninitializedShape: shape, of: Float.self) { y in
+                            guard let yp = y.baseAddress, let ap = aValues.baseAddress, let bp = bValues.baseAddress else { return y.initialize(repeating: 0) }
                             var products: [MatrixMultiply.Operands] = []
                             if bBatch.reduce(1, *) == 1 {
                                 let rows = aBatch.reduce(1, *) * m

@@ -42,7 +42,7 @@ extension Broadcast {
     func map<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, to dataType: DataType, threads: Int, _ f: F) -> Tensor {
         a.withElements(of: F.A.self) { pa in
             b.withElements(of: F.B.self) { pb in
-                Tensor(shape: shape, dataType: dataType, of: F.Result.self) { out in
+                Tensor(uninitializedShape: shape, dataType: dataType, of: F.Result.self) { out in
                     apply(pa, pb, into: out, threads: threads, f)
                 }
             }

@@ -20,7 +20,7 @@ enum Elementwise {
     /// its type's width.
     static func map<F: UnaryFunction>(_ x: Tensor, threads: Int, _ f: F) -> Tensor {
         x.withElements(of: F.Element.self) { src in
-            Tensor(shape: x.shape, dataType: x.dataType, of: F.Element.self) { dst in
+            Tensor(uninitializedShape: x.shape, dataType: x.dataType, of: F.Element.self) { dst in
                 guard let source = src.baseAddress, let target = dst.baseAddress else { return }
                 Parallel.forEach(count: src.count, grain: grain, threads: threads) { range in
                     for i in range { target[i] = f(source[i]) }
