@@ -19,7 +19,8 @@ public final class CompiledGraph: Sendable {
     let steps: [Step]
     let slotNames: [String]
     let slotOfName: [String: Int]
-    /// Slots holding constants, filled before every run.
+    /// Slots holding constants (initializers, and node outputs computed at compile time from
+    /// constants only), filled before every run.
     let constantSlots: [(Int, Tensor)]
     /// Graph inputs a caller must (or may, if an initializer gives a default) provide.
     let inputs: [ValueInfo]
@@ -51,19 +52,21 @@ public final class CompiledGraph: Sendable {
             let context = CompileContext(opsetVersion: version, opsets: opsets, constants: constants,
                                          outerScope: outerScope.union(names))
             let kernel: Kernel
+            let folded: [Tensor]?
             do {
                 guard let op = OpRegistry.lookup(type: node.opType, domain: domain) else {
                     throw QConvertError("op \(node.opType)\(domain.isEmpty ? "" : " (domain \(domain))") is not supported by qconvert's interpreter")
                 }
                 kernel = try op.compile(node, context)
+                folded = try Self.foldedOutputs(node, domain: domain, kernel: kernel, constants: constants)
             } catch let error as QConvertError {
                 throw error.context("node '\(node.displayName)' (\(node.opType))")
             }
-            // A node reading only constants with a pure kernel (Constant itself, folded shape chains)
-            // would be evaluated here; Constant nodes are, since their value is in the attribute.
-            if node.opType == "Constant" && domain.isEmpty, let value = node.constantValue(), let output = node.outputs.first {
-                constants[output] = value
-                _ = slot(output)
+            if let folded {
+                for (output, tensor) in zip(node.outputs, folded) where !output.isEmpty {
+                    constants[output] = tensor
+                    _ = slot(output)
+                }
                 continue
             }
             for output in node.outputs where !output.isEmpty { _ = slot(output) }
@@ -109,7 +112,8 @@ public final class CompiledGraph: Sendable {
     }
 
     /// Runs the graph. `keep`: extra value names to return besides the graph outputs. `hook` sees
-    /// every fed input and every value a node produces, in execution order.
+    /// every fed input and every value a node produces, in execution order (not values computed
+    /// from constants only, which were folded when the graph was compiled).
     public func run(
         _ feeds: [String: Tensor], context: RunContext, keep: Set<String> = [],
         hook: ((String, Tensor) -> Void)? = nil, profile: OpProfile? = nil
