@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
@@ -42,8 +43,7 @@ extension Ops {
                                     let p = c * inner
                                     for i in 0..<inner { ys[base + i] = xs[base + i] * scale[p + i] + offset[p + i] }
                                 } else {
-                                    let (a, b) = (scale[c], offset[c])
-                                    for i in base..<base + inner { ys[i] = xs[i] * a + b }
+                                    qc_unary(QC_AFFINE, scale[c], offset[c], xs.baseAddress! + base, ys.baseAddress! + base, inner)
                                 }
                             }
                         }
