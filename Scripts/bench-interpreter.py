@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Benchmarks qconvert's interpreter against ONNX Runtime (CPU EP) on the four real models: median per-sample latency at
 # 2 threads (2 intra-op threads for ORT) and peak RSS of a one-sample run, each in its own process; prints ratios.
-# Needs: swift, the real-model cache and its venv python (../shared/real-models/setup.sh). Usage: bench-interpreter.py [--runs N] [--rounds R]
+# Needs: swift, the real-model cache and its venv python (../shared/real-models/setup.sh). Usage: bench-interpreter.py [--runs N] [--rounds R] [--models M ...]
 import argparse, json, os, subprocess, sys, tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -61,6 +61,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=30, help="timed runs per process (median taken)")
     ap.add_argument("--rounds", type=int, default=3, help="alternating qconvert/ORT processes per model (best median kept)")
+    ap.add_argument("--models", nargs="+", choices=[name for name, _ in MODELS], help="a subset of the models")
     a = ap.parse_args()
     subprocess.run(["swift", "build", "-c", "release", "--product", "qconvert"], cwd=REPO, check=True,
                    stdout=subprocess.DEVNULL)
@@ -72,6 +73,8 @@ def main():
     met = True
     with tempfile.TemporaryDirectory() as tmp:
         for name, target in MODELS:
+            if a.models and name not in a.models:
+                continue
             model = os.path.join(REAL, "models", name + ".onnx")
             sample = os.path.join(REAL, "data", name, "calib", "0000.npy")
             ours, theirs = [], []
