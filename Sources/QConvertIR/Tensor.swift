@@ -38,6 +38,7 @@ public struct Tensor: Sendable, Equatable {
     public var rank: Int { shape.count }
 
     /// A new tensor of `T` elements whose storage `fill` writes (it starts zeroed).
+    @inlinable
     public init<T: TensorElement>(
         shape: [Int], of type: T.Type, fill: (UnsafeMutableBufferPointer<T>) throws -> Void
     ) rethrows {
@@ -50,6 +51,7 @@ public struct Tensor: Sendable, Equatable {
 
     /// A new tensor of `T` elements that `initialize` must write in full (the storage starts
     /// uninitialised): for kernels that write every output element, where zeroing first is wasted work.
+    @inlinable
     public init<T: TensorElement>(
         uninitializedShape shape: [Int], of type: T.Type, initialize: (UnsafeMutableBufferPointer<T>) throws -> Void
     ) rethrows {
@@ -80,7 +82,9 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// Reads the elements as `T`, which must have the element type's bit width (so float16 may be read
-    /// as UInt16 and bool as UInt8).
+    /// as UInt16 and bool as UInt8). Inlinable, like the initialisers above, so kernels in other modules
+    /// get it specialised for their element type instead of a generic call per use.
+    @inlinable
     public func withElements<T: TensorElement, R>(
         of type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R
     ) rethrows -> R {
