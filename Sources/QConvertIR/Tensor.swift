@@ -11,7 +11,14 @@ public struct Tensor: Sendable, Equatable {
     public var shape: [Int]
     public var storage: TensorStorage
     /// Doc string and unknown fields of the TensorProto this came from (empty for computed values).
-    public var extras: ProtoExtras
+    public var extras: ProtoExtras {
+        get { extrasBox?.extras ?? ProtoExtras() }
+        set { extrasBox = newValue.isEmpty ? nil : ExtrasBox(extras: newValue) }
+    }
+
+    /// `extras` boxed, nil when empty. Why: the interpreter copies computed tensors several times per
+    /// node, and an inline ProtoExtras made every copy retain and release its byte array as well.
+    private var extrasBox: ExtrasBox?
 
     public init(dataType: DataType, shape: [Int], storage: TensorStorage, extras: ProtoExtras = ProtoExtras()) {
         self.dataType = dataType
@@ -178,5 +185,14 @@ public enum Float16Bits {
             }
         }
         return sign | UInt16(halfExponent << 10) | UInt16(mantissa)
+    }
+}
+
+/// A tensor's non-empty `ProtoExtras`, shared by its copies.
+private final class ExtrasBox: Sendable {
+    let extras: ProtoExtras
+
+    init(extras: ProtoExtras) {
+        self.extras = extras
     }
 }

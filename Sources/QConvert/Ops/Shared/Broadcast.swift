@@ -19,7 +19,10 @@ struct Broadcast {
     /// The broadcast output shape of `shapes`: shapes are right-aligned, and in each dimension every
     /// size must be 1 or equal to the others.
     static func shape(_ shapes: [[Int]]) throws -> [Int] {
-        let rank = shapes.map(\.count).max() ?? 0
+        // Same shapes, the usual case, need no per-axis work.
+        if let first = shapes.first, shapes.allSatisfy({ $0 == first }) { return first }
+        var rank = 0
+        for shape in shapes { rank = max(rank, shape.count) }
         var result = [Int](repeating: 1, count: rank)
         for shape in shapes {
             let lead = rank - shape.count
