@@ -36,6 +36,30 @@ void qc_multiply_rows(const float *packed_a, int m, int k, const float *const *b
 // The fastest kernel the CPU and OS support, chosen once.
 const qc_kernel *qc_current_kernel(void);
 
+// Instruction sets the kernels are compiled for, in increasing order (AVX512BW adds the 16-bit integer
+// operations the integer kernels need to AVX512F).
+typedef enum { QC_ISA_BASELINE, QC_ISA_AVX2, QC_ISA_AVX512F, QC_ISA_AVX512BW } qc_isa;
+
+// The widest instruction set the CPU and OS support, capped by QCONVERT_KERNELS (isa.c); detected once.
+qc_isa qc_current_isa(void);
+
+// c[i][j] = sum_{p < pairs} a[p][i][0] * b[p][j][0] + a[p][i][1] * b[p][j][1] in int32 for i < rows,
+// j < cols: a holds an mr-row panel of int16 pairs (two consecutive k) packed k-major, b a panel of
+// pairs for the kernel's nr columns (a pair row of 2 * nr int16 per p, the columns past cols zero).
+typedef void (*qc_int_micro_kernel)(int pairs, const int16_t *a, const int16_t *b, int32_t *c, int ldc, int rows,
+                                    int cols);
+
+// The integer micro-kernels of one instruction set: tiles of mr rows by 1, 2 or 3 vectors of `vlen`
+// int32 columns (nr = 3 * vlen), as for the float kernels.
+typedef struct {
+    const char *name;
+    int mr, nr, vlen;
+    qc_int_micro_kernel run[3];
+} qc_int_kernel;
+
+// The fastest integer kernel the CPU and OS support, chosen once.
+const qc_int_kernel *qc_current_int_kernel(void);
+
 // Widest micro-kernel tile, and rows of B handled per pass (a KC x NR panel stays in L1).
 enum { QC_MAX_NR = 48, QC_KC = 128 };
 

@@ -7,11 +7,7 @@
 #include "internal.h"
 
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 
 // acc = bias, acc += a[:, p] * b[p, col:col + NR] for p < kc, then c = acc or c += acc. Partial tiles
 // (rows < MR or cols < NR) are stored through a local tile. The += contracts to fused multiply-adds
@@ -63,22 +59,14 @@ DEFINE_MICRO_KERNEL(baseline_3, , 4, 4, 3)
 static qc_kernel chosen;
 static pthread_once_t chosen_once = PTHREAD_ONCE_INIT;
 
-// The widest kernel whose instructions the CPU has and whose registers the OS saves (XCR0), or a
-// narrower one named by QCONVERT_KERNELS (avx2, baseline), so tests can check every kernel on one machine.
+// The widest kernel the instruction set allows (see qc_current_isa).
 static void choose(void) {
     chosen = (qc_kernel){"baseline", 4, 12, 4, {baseline_1, baseline_2, baseline_3}};
-    const char *wanted = getenv("QCONVERT_KERNELS");
-    if (wanted && strcmp(wanted, "baseline") == 0) return;
 #if defined(__x86_64__)
-    unsigned int eax, ebx, ecx, edx;
-    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) return;  // OSXSAVE
-    int fma = (ecx >> 12) & 1;
-    unsigned int xcr0, xcr0_high;
-    __asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(xcr0_high) : "c"(0));
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return;
-    if ((xcr0 & 0xE6) == 0xE6 && (ebx & (1u << 16)) && !(wanted && strcmp(wanted, "avx2") == 0)) {
+    qc_isa isa = qc_current_isa();
+    if (isa >= QC_ISA_AVX512F) {
         chosen = (qc_kernel){"avx512", 8, 48, 16, {avx512_1, avx512_2, avx512_3}};
-    } else if ((xcr0 & 0x6) == 0x6 && (ebx & (1u << 5)) && fma) {
+    } else if (isa == QC_ISA_AVX2) {
         chosen = (qc_kernel){"avx2", 4, 24, 8, {avx2_1, avx2_2, avx2_3}};
     }
 #endif

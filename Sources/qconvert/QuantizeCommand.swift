@@ -5,6 +5,7 @@ import QConvertONNX
 extension QuantizationOptions.Mode: ExpressibleByArgument {}
 extension QuantizationOptions.Format: ExpressibleByArgument {}
 extension QuantType: ExpressibleByArgument {}
+extension WeightRoundingMethod: ExpressibleByArgument {}
 
 /// `qconvert [quantize] MODEL --calib DIR`: the main job.
 struct QuantizeCommand: ParsableCommand {
@@ -51,6 +52,8 @@ struct QuantizeCommand: ParsableCommand {
         options.preparation = Preparation.Options(verify: passes.verify, printAfter: Set(passes.printAfter), stopAfter: passes.stopAfter)
         try calibration.apply(to: &options)
         options.quantization = try scheme.options()
+        options.targetSQNR = scheme.targetSqnr
+        options.maxFloatLayers = scheme.maxFloatLayers
         let quiet = calibration.quiet
         var bars: [ProgressBar] = []
         let summary = try ModelQuantization.run(options) { label, total in
@@ -69,8 +72,8 @@ struct CalibrationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder of calibration samples (.npy, .npz, or test_data_set_* folders).", valueName: "dir"))
     var calib: String?
 
-    @Option(help: "Range-setting method: minmax, percentile, entropy or mse.")
-    var method = "minmax"
+    @Option(help: "Range-setting method: auto (try each on calibration samples, keep the most accurate), minmax, percentile, entropy or mse.")
+    var method = "auto"
 
     @Option(help: "Percentile for --method percentile.")
     var percentile = 99.999
@@ -110,7 +113,7 @@ struct CalibrationOptions: ParsableArguments {
         options.threads = threads
         options.saveStats = saveStats
         options.loadStats = loadStats
-        options.method = try CalibrationMethod(name: method, percentile: percentile)
+        options.method = method == "auto" ? nil : try CalibrationMethod(name: method, percentile: percentile)
     }
 }
 
@@ -128,11 +131,16 @@ struct SchemeOptions: ParsableArguments {
     @Flag(help: "Symmetric activation ranges (zero point 0).")
     var symmetricActivations = false
 
-    @Option(help: "Weight bits, 8 or 7. 7 keeps ONNX Runtime's u8 x s8 kernels on CPUs without VNNI from saturating.")
-    var weightBits = 7
+    @Option(help: ArgumentHelp(
+        "Weight bits: 8, 7, or auto (8 on CPUs with VNNI, else 7: without VNNI, ONNX Runtime's u8 x s8 kernels add pairs of products in 16 bits, which 8-bit weights can overflow).",
+        valueName: "bits"))
+    var weightBits = "auto"
 
     @Flag(help: "One scale per weight tensor instead of per output channel.")
     var perTensor = false
+
+    @Option(help: "Weight rounding: gptq (minimise each layer's output error on calibration samples) or nearest.")
+    var weightRounding: WeightRoundingMethod = .gptq
 
     @Option(help: ArgumentHelp("Keep this node in float (repeatable).", valueName: "node"))
     var exclude: [String] = []
@@ -140,8 +148,14 @@ struct SchemeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Keep every node of this op type in float (repeatable).", valueName: "op"))
     var excludeOp: [String] = []
 
+    @Option(help: ArgumentHelp("Keep the most sensitive layers float until the held-out output SQNR reaches this.", valueName: "dB"))
+    var targetSqnr: Double?
+
+    @Option(help: "At most this many layers kept float by --target-sqnr (default: one in ten compute layers).")
+    var maxFloatLayers: Int?
+
     func validate() throws {
-        if weightBits != 7 && weightBits != 8 { throw ValidationError("--weight-bits must be 7 or 8") }
+        if !["auto", "7", "8"].contains(weightBits) { throw ValidationError("--weight-bits must be 7, 8 or auto") }
         if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
     }
 
@@ -151,8 +165,9 @@ struct SchemeOptions: ParsableArguments {
         options.format = format
         options.activationType = activationType
         options.symmetricActivations = symmetricActivations
-        options.weightBits = weightBits
+        options.weightBits = Int(weightBits) ?? CPUFeatures.safeWeightBits
         options.perChannel = !perTensor
+        options.weightRounding = weightRounding
         options.excludeNodes = exclude
         options.excludeOpTypes = excludeOp
         return options

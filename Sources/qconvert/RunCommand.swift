@@ -1,6 +1,8 @@
 import ArgumentParser
 import QConvert
 
+extension Requantization: ExpressibleByArgument {}
+
 /// `qconvert run MODEL --input NAME=FILE.npy ... -o DIR`: run a model with qconvert's interpreter.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +29,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Threads per kernel (default: all cores).")
     var threads: Int = Parallel.defaultThreads
+
+    @Option(help: "How integer ops requantize: float (as ONNX Runtime) or fixed-point (integer-only inference).")
+    var requantization: Requantization = .float
 
     @Flag(help: "Print the output name -> file map as JSON.")
     var json = false
@@ -56,7 +61,8 @@ struct RunCommand: ParsableCommand {
             }
             return (nil, spec)
         }
-        let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time, repeats: `repeat`))
+        let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time,
+                                                            repeats: `repeat`, requantization: requantization))
         if json {
             print(try JSONText.encode(Report(outputs: result.outputs, medianRunSeconds: result.medianRunSeconds)))
         } else {

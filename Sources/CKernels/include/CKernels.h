@@ -1,14 +1,16 @@
-// Float kernels of the compute-heavy ops, compiled for AVX-512, AVX2+FMA and baseline vectors and chosen
+// Kernels of the compute-heavy ops, compiled for AVX-512, AVX2(+FMA) and baseline vectors and chosen
 // at run time: a single-precision GEMM with packed A and B rows read in place, which convolutions feed
 // from a padded, phase-split copy of the input (1-D and 2-D) or from panels packed from the image (3-D);
 // the column gather of transposed convolutions; direct depthwise convolution and pooling on padded
-// planes; the row repetition of nearest upsampling; and the hot elementwise activations and arithmetic.
-// Each output element is summed in the same order however the caller splits the work, so results do not
-// depend on the thread count.
+// planes; the row repetition of nearest upsampling; the hot elementwise activations and arithmetic;
+// and an integer GEMM with an implicit-im2col convolution for the quantized ops. Each output element is
+// summed in the same order however the caller splits the work, so results do not depend on the thread
+// count.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -136,6 +138,44 @@ void qc_binary(qc_binary_op op, const float *a, int a_step, const float *b, int 
 // frees and re-allocates the same activation sizes every sample; with glibc's defaults each of those
 // went back to the kernel and page-faulted in again.
 void qc_retain_freed_memory(void);
+
+/// Whether this CPU has VNNI (AVX512_VNNI or AVX_VNNI): 8-bit integer dot products summed straight
+/// into 32 bits. Without it ONNX Runtime's u8 x s8 kernels sum pairs of products in 16 bits.
+int qc_cpu_has_vnni(void);
+
+// Integer GEMM (igemm.c) for the quantized ops: int32 C = A B over 8-bit operands minus their zero
+// points. Operands are packed as int16 pairs of consecutive k, in panels of qc_igemm_tile_rows() rows
+// of A and qc_igemm_tile_columns() columns of B; every element is an exact int32 sum.
+int qc_igemm_tile_rows(void);
+int qc_igemm_tile_columns(void);
+
+// int16s a packed m x k A takes.
+size_t qc_igemm_packed_a_size(int m, int k);
+
+// Packs A[i][p] = a[i * row_stride + p * column_stride] - zero_points[i], a int8 (is_signed) or uint8.
+void qc_igemm_pack_a(const void *a, int is_signed, const int32_t *zero_points, int m, int k, ptrdiff_t row_stride,
+                     ptrdiff_t column_stride, int16_t *packed);
+
+// int16s a packed k x n B takes.
+size_t qc_igemm_packed_b_size(int k, int n);
+
+// Packs B[p][j] = b[p * row_stride + j * column_stride] - zero_points[j], b int8 (is_signed) or uint8.
+void qc_igemm_pack_b(const void *b, int is_signed, const int32_t *zero_points, int k, int n, ptrdiff_t row_stride,
+                     ptrdiff_t column_stride, int16_t *packed);
+
+// c[i][j] = sum_p A[i][p] * B[p][j] for i < m, j < n (int32, wrapping), c with row stride ldc. packed_a
+// may start at any multiple of the tile rows of a packed A.
+void qc_igemm(const int16_t *packed_a, int m, int k, const int16_t *packed_b, int n, int32_t *c, int ldc);
+
+// int16s of scratch qc_iconv needs.
+size_t qc_iconv_scratch_size(const qc_conv_geometry *g);
+
+// c[i][j] = sum_p A[i][p] * im2col(image - zero_point)[p][n0 + j] for output positions [n0, n1) of one
+// image and group (g->channels planes of in_d*in_h*in_w int8 or uint8 values, rows of im2col in
+// (channel, kd, kh, kw) order, positions outside the image reading the zero point); c points at
+// position n0 of output channel 0.
+void qc_iconv(const int16_t *packed_a, int m, const void *image, int is_signed, int zero_point, const qc_conv_geometry *g,
+              int n0, int n1, int32_t *c, int ldc, int16_t *scratch);
 
 #ifdef __cplusplus
 }

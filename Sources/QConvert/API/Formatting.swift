@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Small number formatters shared by the text renderings (summary, report, progress).
 public enum Formatting {
     /// `1234567` -> `"1.2 MB"` (decimal units, as file managers and `ls -h --si` show them).
@@ -36,6 +40,20 @@ public enum Formatting {
         guard digits > 0 else { return sign + String(whole) }
         let fractionText = String(fraction)
         return sign + String(whole) + "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+    }
+
+    /// `0.00123` -> `"1.23e-03"` with `digits` fractional digits in the mantissa (locale-free).
+    public static func scientific(_ value: Double, digits: Int) -> String {
+        guard value.isFinite, value != 0 else { return value == 0 ? "0" : fixed(value, digits: 0) }
+        var exponent = Int((log10(abs(value))).rounded(.down))
+        var mantissa = value / pow(10, Double(exponent))
+        if abs(Double(fixed(abs(mantissa), digits: digits)) ?? 0) >= 10 {
+            exponent += 1
+            mantissa /= 10
+        }
+        let sign = exponent < 0 ? "-" : "+"
+        let magnitude = String(abs(exponent))
+        return fixed(mantissa, digits: digits) + "e" + sign + (magnitude.count < 2 ? "0" : "") + magnitude
     }
 
     /// Left-aligned columns separated by two spaces; the last column is not padded.

@@ -1,8 +1,9 @@
 import QConvertIR
 import QConvertONNX
 
-/// The main job, `qconvert MODEL --calib DIR`: prepare, calibrate, plan, materialise, write, and
-/// measure the result on samples held out of calibration.
+/// The main job, `qconvert MODEL --calib DIR`: prepare, calibrate, plan, round weights, choose the
+/// range method, fall back where asked, write, and measure the result on samples held out of
+/// calibration. Each step is one method of `QuantizationJob`.
 public enum ModelQuantization {
     /// What the quantize command was asked for.
     public struct Options: Sendable {
@@ -13,12 +14,19 @@ public enum ModelQuantization {
         /// Samples held out of calibration to measure output SQNR (taken from the end).
         public var holdout: Int?
         public var threads: Int = Parallel.defaultThreads
-        public var method: CalibrationMethod = .minMax
+        /// Range-setting method; nil: try each on calibration samples and keep the most accurate.
+        public var method: CalibrationMethod?
         public var saveStats: String?
         public var loadStats: String?
         public var quantization = QuantizationOptions()
         public var preparation = Preparation.Options()
         public var externalData: WriteOptions.ExternalData = .automatic
+        /// Measure the layerwise report on the held-out samples.
+        public var report = true
+        /// Keep the most sensitive layers float until the output SQNR on held-out samples reaches this.
+        public var targetSQNR: Double?
+        /// At most this many layers kept float by --target-sqnr (nil: one in ten compute layers).
+        public var maxFloatLayers: Int?
 
         public init(model: String) {
             self.model = model
@@ -28,87 +36,12 @@ public enum ModelQuantization {
         public var outputPath: String { output ?? OutputPaths.sibling(of: model, suffix: "int8") }
     }
 
-    /// Runs the whole job. `progress(label, total)` may return a per-item callback for long steps.
-    public static func run(
-        _ options: Options, progress: (_ label: String, _ total: Int) -> (@Sendable (Int) -> Void)? = { _, _ in nil }
-    ) throws -> QuantizationSummary {
-        let output = options.outputPath
-        try OutputPaths.checkNotAnInput(output, inputs: [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 })
-        let clock = Stopwatch()
-        let loaded = try ONNXReader.load(path: options.model)
-        var timings: [String: Double] = [:]
-        func timed<T>(_ step: String, _ body: () throws -> T) rethrows -> T {
-            let start = Stopwatch()
-            defer { timings[step] = start.seconds }
-            return try body()
-        }
-        let prepared = try withContext(options.model) { try timed("prepare") { try Preparation.run(loaded.model, options: options.preparation) } }
+    /// A per-step progress callback maker: `(label, total)` -> callback taking the count done.
+    public typealias Progress = (_ label: String, _ total: Int) -> (@Sendable (Int) -> Void)?
 
-        // Calibration (static mode only), on all samples but the held-out ones.
-        var ranges: [String: ClosedRange<Float>] = [:]
-        var holdout: CalibrationDataset?
-        var calibrationSamples = 0
-        if options.quantization.mode == .static {
-            let stats: CalibrationStats
-            if let path = options.loadStats {
-                stats = try CalibrationStats.load(path: path)
-                try stats.check(against: prepared.model)
-                if let directory = options.calibrationDirectory {
-                    let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
-                    holdout = dataset.slice(max(0, dataset.count - (options.holdout ?? defaultHoldout(dataset.count)))..<dataset.count)
-                }
-            } else {
-                guard let directory = options.calibrationDirectory else {
-                    throw QConvertError("static quantization needs calibration samples: pass --calib DIR (or --load-stats FILE, or --mode dynamic / weight-only)")
-                }
-                let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
-                let held = min(options.holdout ?? defaultHoldout(dataset.count), dataset.count - 1)
-                let calibration = dataset.slice(0..<(dataset.count - held))
-                holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
-                stats = try withContext(options.model, unlessPrefixed: dataset.directory) {
-                    try timed("calibrate") {
-                        try Calibrator.calibrate(prepared.model, dataset: calibration, options: .init(threads: options.threads),
-                                                 progress: progress("calibrating", calibration.count))
-                    }
-                }
-                if let path = options.saveStats { try stats.save(to: path) }
-            }
-            calibrationSamples = stats.sampleCount
-            let scheme = QuantizationScheme(type: options.quantization.activationType, symmetric: options.quantization.symmetricActivations)
-            ranges = timed("ranges") { stats.ranges(method: options.method, scheme: scheme, threads: options.threads) }
-        }
-
-        // Plan and materialise.
-        var model = prepared.model
-        let context = prepared.context
-        let (plan, quantized) = try withContext(options.model) {
-            try timed("quantize") {
-                _ = try UpgradeOpset().run(&model, context)
-                let plan = try QuantizationPlanner(model: model, units: context.units, ranges: ranges, options: options.quantization).plan()
-                var quantized = model
-                _ = try PassManager(verify: true, printer: { _ in }).run(
-                    [MaterializeQDQ(plan: plan), EliminateDeadNodes()], on: &quantized, context: context)
-                quantized.producerName = "qconvert"
-                return (plan, quantized)
-            }
-        }
-        let written = try timed("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData)) }
-
-        // Output agreement on held-out samples, in qconvert's own interpreter.
-        var agreement: OutputAgreement?
-        if let holdout, holdout.count > 0 {
-            agreement = try withContext(options.model, unlessPrefixed: holdout.directory) {
-                try timed("evaluate") {
-                    try OutputAgreement.measure(reference: Interpreter(model: prepared.model, threads: options.threads),
-                                                test: Interpreter(model: quantized, threads: options.threads), dataset: holdout)
-                }
-            }
-        }
-        return QuantizationSummary(
-            model: options.model, outputs: written, options: options.quantization, method: options.method.description,
-            plan: plan, preparation: prepared.outcomes, calibrationSamples: calibrationSamples, agreement: agreement,
-            floatBytes: fileBytes([options.model] + loaded.externalDataFiles.map { ONNXReaderPath.sibling(options.model, $0) }),
-            quantizedBytes: fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
+    /// Runs the whole job.
+    public static func run(_ options: Options, progress: @escaping Progress = { _, _ in nil }) throws -> QuantizationSummary {
+        try QuantizationJob(options: options, progress: progress).run()
     }
 
     /// Samples held out of calibration by default: one in eight, at most 8, none below 4 samples.
@@ -129,10 +62,8 @@ public enum ModelQuantization {
     static func fileBytes(_ paths: [String]) -> Int {
         paths.reduce(0) { total, path in total + ((try? MappedFile(path: path))?.bytes.count ?? 0) }
     }
-}
 
-/// Paths of files that sit next to a model.
-enum ONNXReaderPath {
+    /// A file next to a model (its external data).
     static func sibling(_ model: String, _ name: String) -> String {
         guard let slash = model.lastIndex(of: "/") else { return name }
         return String(model[...slash]) + name

@@ -12,14 +12,18 @@ public struct ModelRun {
         public var profile: Bool
         /// Times to run the model (for timing; the outputs of the last run are written).
         public var repeats: Int
+        /// How integer kernels requantize (QOperator models).
+        public var requantization: Requantization
 
-        public init(model: String, inputs: [(name: String?, path: String)], outputDirectory: String, threads: Int, profile: Bool, repeats: Int = 1) {
+        public init(model: String, inputs: [(name: String?, path: String)], outputDirectory: String, threads: Int, profile: Bool,
+                    repeats: Int = 1, requantization: Requantization = .float) {
             self.model = model
             self.inputs = inputs
             self.outputDirectory = outputDirectory
             self.threads = threads
             self.profile = profile
             self.repeats = repeats
+            self.requantization = requantization
         }
     }
 
@@ -37,7 +41,8 @@ public struct ModelRun {
     public static func run(_ options: Options) throws -> Result {
         let interpreter: Interpreter
         do {
-            interpreter = try Interpreter(model: try ONNXReader.read(path: options.model), threads: options.threads)
+            interpreter = try Interpreter(model: try ONNXReader.read(path: options.model), threads: options.threads,
+                                          requantization: options.requantization)
         } catch let error as QConvertError {
             throw error.context(options.model)
         }

@@ -18,6 +18,20 @@ public enum OutputPaths {
         }
     }
 
+    /// Fails early, before long work, when `output`'s folder does not exist or cannot be written, or
+    /// `output` names something that is not a regular file.
+    public static func checkWritable(_ output: String) throws {
+        var info = stat()
+        if stat(output, &info) == 0 {
+            if (info.st_mode & S_IFMT) == S_IFDIR { throw QConvertError("\(output): is a directory; give a file name to write") }
+            guard (info.st_mode & S_IFMT) == S_IFREG else { throw QConvertError("\(output): not a regular file; refusing to replace it") }
+        }
+        let folder = output.lastIndex(of: "/").map { $0 == output.startIndex ? "/" : String(output[..<$0]) } ?? "."
+        guard access(folder, W_OK) == 0 else {
+            throw QConvertError("\(output): cannot write to folder '\(folder)': \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// `dir/model.onnx` -> `dir/model.<suffix>.onnx`, the default output name next to the input.
     public static func sibling(of input: String, suffix: String) -> String {
         var base = input

@@ -8,11 +8,15 @@ public struct QuantizationSummary: Codable, Sendable {
     public var outputs: [String]
     public var options: QuantizationOptions
     public var method: String
+    /// With `--method auto`: the held-in output SQNR each method gave.
+    public var methodScores: [String: Double]
     public var plan: QuantizationPlan
     public var preparation: [PassManager.Outcome]
     public var calibrationSamples: Int
     /// Output agreement with the float model on held-out samples (nil when none were held out).
     public var agreement: OutputAgreement?
+    public var report: LayerReport?
+    public var fallback: SensitivityFallback.Result?
     public var floatBytes: Int
     public var quantizedBytes: Int
     public var seconds: Double
@@ -42,6 +46,10 @@ public struct QuantizationSummary: Codable, Sendable {
                 lines.append("  \(count) \(reason): " + detail.joined(separator: ", "))
             }
         }
+        if !methodScores.isEmpty {
+            lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
+                .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
+        }
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
         if let agreement {
@@ -50,7 +58,14 @@ public struct QuantizationSummary: Codable, Sendable {
         } else if options.mode == .static {
             lines.append("output SQNR: no samples held out (fewer than 4 calibration samples, or --holdout 0)")
         }
-        let steps = ["prepare", "calibrate", "ranges", "quantize", "write", "evaluate"].compactMap { step in
+        if let fallback {
+            let kept = fallback.steps.map { "\($0.node) (+\(Formatting.fixed($0.gain, digits: 1)) dB)" }
+            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.steps.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
+        }
+        if let report {
+            lines.append(report.worstTable(10))
+        }
+        let steps = ["prepare", "calibrate", "ranges", "quantize", "gptq", "choose method", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }
         lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")

@@ -39,8 +39,10 @@ public final class CompiledGraph: Sendable {
     /// Values read from an enclosing graph's scope at run time.
     let outerReads: [(String, Int)]
 
-    /// Compiles `graph`. `outerScope`: names an enclosing graph makes visible (for subgraphs).
-    public init(graph: Graph, opsets: [String: Int], outerScope: Set<String> = [], outerConstants: [String: Tensor] = [:]) throws {
+    /// Compiles `graph`. `outerScope`: names an enclosing graph makes visible (for subgraphs);
+    /// `requantization`: how integer kernels requantize.
+    public init(graph: Graph, opsets: [String: Int], outerScope: Set<String> = [], outerConstants: [String: Tensor] = [:],
+                requantization: Requantization = .float) throws {
         var constants = outerConstants
         for (name, tensor) in graph.initializers { constants[name] = tensor }
         var names: [String] = []
@@ -61,7 +63,7 @@ public final class CompiledGraph: Sendable {
             let domain = node.domain == "ai.onnx" ? "" : node.domain
             let version = opsets[domain] ?? opsets[""] ?? 1
             let context = CompileContext(opsetVersion: version, opsets: opsets, constants: constants,
-                                         outerScope: outerScope.union(names))
+                                         outerScope: outerScope.union(names), requantization: requantization)
             let kernel: Kernel
             let folded: [Tensor]?
             do {

@@ -12,7 +12,9 @@ public final class Interpreter: Sendable {
     /// Threads a kernel may use for one node.
     public let threads: Int
 
-    public init(model: Model, threads: Int = Parallel.defaultThreads) throws {
+    /// `requantization`: how the integer kernels bring accumulators back to 8 bits (ONNX Runtime's
+    /// float multiply by default, or integer-only fixed point).
+    public init(model: Model, threads: Int = Parallel.defaultThreads, requantization: Requantization = .float) throws {
         Self.allocatorPolicy
         self.model = model
         self.threads = max(1, threads)
@@ -20,7 +22,7 @@ public final class Interpreter: Sendable {
         for opset in model.opsetImports {
             opsets[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version)
         }
-        graph = try CompiledGraph(graph: model.graph, opsets: opsets)
+        graph = try CompiledGraph(graph: model.graph, opsets: opsets, requantization: requantization)
     }
 
     /// Once per process: freed activations stay in malloc's heap for the next sample instead of going

@@ -9,39 +9,41 @@ extension Ops {
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
             let axis = try node.int("axis")
-            return Kernel { inputs, _ in
-                let parts = inputs.compactMap { $0 }
-                guard let first = parts.first else { throw QConvertError("needs at least one input") }
-                let axis = try Axes.normalize(axis, rank: first.rank)
-                guard first.dataType.bitWidth >= 8 else { throw QConvertError("\(first.dataType) tensors are not supported") }
-                let width = first.dataType.bitWidth / 8
-                func offAxis(_ shape: [Int]) -> [Int] { shape.enumerated().map { $0.offset == axis ? 0 : $0.element } }
-                var shape = first.shape
-                shape[axis] = 0
-                for part in parts {
-                    guard part.dataType == first.dataType, part.rank == first.rank, offAxis(part.shape) == offAxis(first.shape) else {
-                        throw QConvertError(
-                            "cannot join \(first.dataType) \(first.shape) and \(part.dataType) \(part.shape) along axis \(axis)")
-                    }
-                    shape[axis] += part.shape[axis]
+            return Kernel { inputs, _ in [try join(inputs.compactMap { $0 }, axis: axis)] }
+        }
+
+        /// `parts` joined along `axis` (QLinearConcat joins its requantized inputs here too).
+        static func join(_ parts: [Tensor], axis: Int) throws -> Tensor {
+            guard let first = parts.first else { throw QConvertError("needs at least one input") }
+            let axis = try Axes.normalize(axis, rank: first.rank)
+            guard first.dataType.bitWidth >= 8 else { throw QConvertError("\(first.dataType) tensors are not supported") }
+            let width = first.dataType.bitWidth / 8
+            func offAxis(_ shape: [Int]) -> [Int] { shape.enumerated().map { $0.offset == axis ? 0 : $0.element } }
+            var shape = first.shape
+            shape[axis] = 0
+            for part in parts {
+                guard part.dataType == first.dataType, part.rank == first.rank, offAxis(part.shape) == offAxis(first.shape) else {
+                    throw QConvertError(
+                        "cannot join \(first.dataType) \(first.shape) and \(part.dataType) \(part.shape) along axis \(axis)")
                 }
-                let outer = AxisLayout(shape, axis: axis).outer
-                let rowBytes = shape[axis...].reduce(width, *)
-                let storage = TensorStorage(uninitializedByteCount: outer * rowBytes) { out in
-                    var column = 0
-                    for part in parts {
-                        let bytes = part.shape[axis...].reduce(width, *)
-                        guard bytes > 0 else { continue }
-                        for row in 0..<outer {
-                            let source = UnsafeRawBufferPointer(rebasing: part.storage.bytes[row * bytes..<(row + 1) * bytes])
-                            let target = row * rowBytes + column
-                            UnsafeMutableRawBufferPointer(rebasing: out[target..<target + bytes]).copyMemory(from: source)
-                        }
-                        column += bytes
-                    }
-                }
-                return [Tensor(dataType: first.dataType, shape: shape, storage: storage)]
+                shape[axis] += part.shape[axis]
             }
+            let outer = AxisLayout(shape, axis: axis).outer
+            let rowBytes = shape[axis...].reduce(width, *)
+            let storage = TensorStorage(uninitializedByteCount: outer * rowBytes) { out in
+                var column = 0
+                for part in parts {
+                    let bytes = part.shape[axis...].reduce(width, *)
+                    guard bytes > 0 else { continue }
+                    for row in 0..<outer {
+                        let source = UnsafeRawBufferPointer(rebasing: part.storage.bytes[row * bytes..<(row + 1) * bytes])
+                        let target = row * rowBytes + column
+                        UnsafeMutableRawBufferPointer(rebasing: out[target..<target + bytes]).copyMemory(from: source)
+                    }
+                    column += bytes
+                }
+            }
+            return Tensor(dataType: first.dataType, shape: shape, storage: storage)
         }
     }
 }

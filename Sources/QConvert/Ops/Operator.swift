@@ -41,6 +41,8 @@ public struct CompileContext {
     public let constants: [String: Tensor]
     /// Values visible from enclosing graphs, for compiling subgraphs that read them.
     public let outerScope: Set<String>
+    /// How the integer kernels requantize their accumulators (one choice for the whole model).
+    public let requantization: Requantization
 
     /// The tensor of input `index` of `node` if it is a constant.
     public func constant(_ node: Node, input index: Int) -> Tensor? {
@@ -50,7 +52,8 @@ public struct CompileContext {
 
     /// Compiles a subgraph (an If branch, a Loop body) that may read `outerScope` values.
     public func compileSubgraph(_ graph: Graph, outerScope: Set<String>) throws -> CompiledGraph {
-        try CompiledGraph(graph: graph, opsets: opsets, outerScope: self.outerScope.union(outerScope), outerConstants: constants)
+        try CompiledGraph(graph: graph, opsets: opsets, outerScope: self.outerScope.union(outerScope), outerConstants: constants,
+                          requantization: requantization)
     }
 }
 

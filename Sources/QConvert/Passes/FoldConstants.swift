@@ -68,7 +68,8 @@ public struct FoldConstants: Pass {
                 return nil
             }
         }
-        let context = CompileContext(opsetVersion: opsets[""] ?? 1, opsets: opsets, constants: constants, outerScope: [])
+        let context = CompileContext(opsetVersion: opsets[""] ?? 1, opsets: opsets, constants: constants, outerScope: [],
+                                     requantization: .float)
         let results: [Tensor]
         do {
             results = try op.compile(node, context).run(inputs, RunContext(threads: 1))

@@ -14,42 +14,43 @@ import QConvertIR
 public struct MaterializeQDQ: Pass {
     public let name = "materialize-qdq"
     public let plan: QuantizationPlan
+    /// Integer weights already rounded (by GPTQ), by node name. Used when their scales are the ones
+    /// the plan gives the node; otherwise (and for other nodes) weights are rounded to nearest here.
+    public let weights: [String: WeightQuantization.Result]
 
-    public init(plan: QuantizationPlan) {
+    public init(plan: QuantizationPlan, weights: [String: WeightQuantization.Result] = [:]) {
         self.plan = plan
+        self.weights = weights
     }
 
     public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
         var graph = model.graph
         var names = NameScope(graph)
-        let constants = Set(graph.initializers.keys)
-        let decisions = Dictionary(plan.nodes.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         var weightCount = 0
-        // Weights and biases of quantized compute nodes.
+        // Weights and biases of quantized compute nodes; their DequantizeLinear nodes go first in the
+        // graph, added after this loop so node indices stay put while it runs.
+        var dequantizeNodes: [Node] = []
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
-            guard decisions[node.displayName]?.quantized == true, let choice = plan.weights[node.displayName],
-                  let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
-                  let rule = try op.quantizationRule(for: node, isConstant: { constants.contains($0) }),
-                  case .compute(let weightInput, let axis, let biasInput) = rule.kind,
-                  let weight = graph.initializers[node.inputs[weightInput]],
-                  let inputParams = plan.points[node.inputs[rule.activationInputs[0]]]
-            else { continue }
-            let channelAxis = choice.perChannel ? (axis < 0 ? axis + weight.rank : axis) : nil
-            var scales = WeightQuantization.scales(maxima: WeightQuantization.channelMaxima(weight, axis: channelAxis), bits: choice.bits)
-            let bias = biasInput.flatMap { $0 < node.inputs.count && !node.inputs[$0].isEmpty ? graph.initializers[node.inputs[$0]] : nil }
-            if let bias, let values = bias.floats() {
-                scales = WeightQuantization.widenedForBias(scales, bias: values, inputScale: inputParams.scales[0])
+            guard plan.weights[node.displayName] != nil, let layout = try WeightLayout.of(node, graph: graph, plan: plan) else { continue }
+            let quantized: QuantizedWeights
+            if let rounded = weights[node.displayName], rounded.params.scales == layout.scales {
+                quantized = layout.with(weight: rounded)
+            } else {
+                quantized = layout.roundedToNearest()
             }
-            let quantized = WeightQuantization.quantize(weight, scales: scales, axis: channelAxis, bits: choice.bits)
-            graph.nodes[index].inputs[weightInput] = addDequantize(
-                quantized.tensor, params: quantized.params, base: node.inputs[weightInput], graph: &graph, names: &names)
-            if let bias, let biasInput {
-                let q = WeightQuantization.quantizeBias(bias, inputScale: inputParams.scales[0], weightScales: scales)
-                graph.nodes[index].inputs[biasInput] = addDequantize(q.tensor, params: q.params, base: node.inputs[biasInput], graph: &graph, names: &names)
+            let weightName = node.inputs[quantized.weightInput]
+            let weightNode = addDequantize(quantized.weight.tensor, params: quantized.weight.params, base: weightName, graph: &graph, names: &names)
+            graph.nodes[index].inputs[quantized.weightInput] = weightNode.outputs[0]
+            dequantizeNodes.append(weightNode)
+            if let bias = quantized.bias, let biasInput = quantized.biasInput {
+                let biasNode = addDequantize(bias.tensor, params: bias.params, base: node.inputs[biasInput], graph: &graph, names: &names)
+                graph.nodes[index].inputs[biasInput] = biasNode.outputs[0]
+                dequantizeNodes.append(biasNode)
             }
             weightCount += 1
         }
+        graph.nodes.insert(contentsOf: dequantizeNodes, at: 0)
         // Activation pairs, in graph order of the values they follow.
         var pairs = 0
         for value in orderedPoints(graph) {
@@ -111,15 +112,14 @@ public struct MaterializeQDQ: Pass {
         return (scaleName, zeroName)
     }
 
-    /// Stores an integer constant and a DequantizeLinear of it; returns the dequantized value's name.
-    private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> String {
+    /// Stores an integer constant and returns a DequantizeLinear of it (not yet in the graph).
+    private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> Node {
         let stored = names.fresh(base + "_quantized")
         graph.initializers[stored] = tensor
         let (scaleName, zeroName) = addParameters(params, base: base, graph: &graph, names: &names)
         let output = names.fresh(base + "_dequantized")
         var node = Node(name: names.fresh(base + "_DequantizeLinear"), opType: "DequantizeLinear", inputs: [stored, scaleName, zeroName], outputs: [output])
         if let axis = params.axis { node.attributes = [Attribute(name: "axis", value: .int(Int64(axis)))] }
-        graph.nodes.insert(node, at: 0)
-        return output
+        return node
     }
 }

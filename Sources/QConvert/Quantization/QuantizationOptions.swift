@@ -1,5 +1,11 @@
 import QConvertIR
 
+/// How weights are rounded to their integer grid.
+public enum WeightRoundingMethod: String, Codable, Sendable, CaseIterable {
+    case nearest
+    case gptq
+}
+
 /// Everything that decides how a model is quantized, as one Codable value: what the CLI's flags map to,
 /// and what `--config q.json` overrides (unknown keys there are errors).
 public struct QuantizationOptions: Codable, Sendable, Equatable {
@@ -24,9 +30,15 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
     public var activationType: QuantType = .uint8
     public var symmetricActivations = false
     /// Weight bits: 8 (values in [-127, 127]) or 7 ([-63, 63]): 7 keeps ONNX Runtime's u8 x s8 kernels
-    /// on CPUs without VNNI from saturating their 16-bit intermediate sums.
-    public var weightBits = 7
+    /// on CPUs without VNNI from saturating their 16-bit intermediate sums (the CLI's default `auto`
+    /// picks by the CPU it runs on, see CPUFeatures).
+    public var weightBits = 8
     public var perChannel = true
+    /// How weights are rounded to their grid: nearest, or GPTQ (needs calibration samples; minimises
+    /// each layer's output error on them instead of each weight's own error).
+    public var weightRounding: WeightRoundingMethod = .gptq
+    /// Calibration samples whose inputs GPTQ weighs errors by.
+    public var gptqSamples = 16
     /// Node names and op types kept in float.
     public var excludeNodes: [String] = []
     public var excludeOpTypes: [String] = []

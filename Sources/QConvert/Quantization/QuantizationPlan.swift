@@ -10,6 +10,12 @@ public struct QuantizationPlan: Codable, Sendable, Equatable {
         public var quantized: Bool
         /// Why the node stays float, or how it is quantized ("int8, fused with Relu").
         public var reason: String
+        /// For a quantized node: the activation values it reads through a quantize/dequantize pair,
+        /// and the value its own pair follows (its unit's output; nil when that stays float).
+        public var inputs: [String] = []
+        public var output: String?
+        /// For an activation fused into a compute node: that node's name (they go float together).
+        public var fusedInto: String?
     }
 
     /// Settings of one quantized compute node's weight.
@@ -28,4 +34,38 @@ public struct QuantizationPlan: Codable, Sendable, Equatable {
     public init() {}
 
     public var quantizedCount: Int { nodes.filter(\.quantized).count }
+
+    /// Names of the quantized nodes.
+    public var quantizedNodes: Set<String> { Set(nodes.filter(\.quantized).map(\.node)) }
+
+    /// The plan with `node` (and the activation fused into it) kept float, everything else as it was.
+    public func keepingFloat(_ names: Set<String>) -> QuantizationPlan {
+        let dropped = Set(nodes.filter { names.contains($0.node) || $0.fusedInto.map(names.contains) == true }.map(\.node))
+        var plan = restricted(to: quantizedNodes.subtracting(dropped))
+        for index in plan.nodes.indices where dropped.contains(plan.nodes[index].node) {
+            plan.nodes[index].reason = "kept float: sensitive"
+        }
+        return plan
+    }
+
+    /// The same plan with only `keep` (node names) quantized: every other node float, and only the
+    /// pairs the kept nodes read or write. Parameters are unchanged, so measuring a restricted plan
+    /// isolates the error the kept nodes add (sensitivity analysis, fallback).
+    public func restricted(to keep: Set<String>) -> QuantizationPlan {
+        var copy = self
+        copy.nodes = nodes.map { decision in
+            guard decision.quantized, !keep.contains(decision.node) else { return decision }
+            var floatDecision = decision
+            floatDecision.quantized = false
+            floatDecision.reason = "kept float for analysis"
+            floatDecision.inputs = []
+            floatDecision.output = nil
+            floatDecision.fusedInto = nil
+            return floatDecision
+        }
+        let needed = Set(copy.nodes.filter(\.quantized).flatMap { $0.inputs + ($0.output.map { [$0] } ?? []) })
+        copy.points = points.filter { needed.contains($0.key) }
+        copy.weights = weights.filter { keep.contains($0.key) }
+        return copy
+    }
 }

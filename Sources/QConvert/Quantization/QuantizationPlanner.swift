@@ -39,31 +39,59 @@ public struct QuantizationPlanner {
         var decisions: [Int: QuantizationPlan.NodeDecision] = [:]
         var plan = QuantizationPlan()
         var points: [String: PointSource] = [:]
-        func decide(_ index: Int, _ quantized: Bool, _ reason: String) {
+        func decide(_ index: Int, _ quantized: Bool, _ reason: String, inputs: [String] = [], output: String? = nil) {
             let node = graph.nodes[index]
-            decisions[index] = .init(node: node.displayName, opType: node.opType, quantized: quantized, reason: reason)
+            decisions[index] = .init(node: node.displayName, opType: node.opType, quantized: quantized, reason: reason,
+                                     inputs: inputs, output: output)
         }
 
-        // 1. Compute nodes.
+        // 1. Compute nodes: which are quantized, then their input and output pairs.
+        var computeNodes: [Int] = []
         for index in order {
             let node = graph.nodes[index]
             guard let rule = rules[index], case .compute(let weight, _, _) = rule.kind else { continue }
             let settings = options.resolved(for: node)
             guard settings.quantize else { decide(index, false, "excluded by options"); continue }
             guard graph.initializers[node.inputs[weight]]?.dataType == .float else { decide(index, false, "weight is not a float constant"); continue }
-            guard rule.activationInputs.allSatisfy({ ranges[node.inputs[$0]] != nil }) else {
-                decide(index, false, "input was not observed during calibration"); continue
+            if options.mode == .static {
+                guard rule.activationInputs.allSatisfy({ ranges[node.inputs[$0]] != nil }) else {
+                    decide(index, false, "input was not observed during calibration"); continue
+                }
             }
+            computeNodes.append(index)
+        }
+        // Weight-only and dynamic: weights only; activations stay float in the file.
+        if options.mode != .static {
+            for index in computeNodes {
+                let node = graph.nodes[index], settings = options.resolved(for: node)
+                decide(index, true, options.mode == .dynamic ? "int8 weights, activations quantized at run time" : "int8 weights, float compute")
+                plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
+            }
+            for index in order where decisions[index] == nil {
+                let node = graph.nodes[index]
+                decide(index, false, rules[index] == nil ? "no quantization rule for \(node.opType)" : "\(options.mode.rawValue) mode quantizes weights of compute ops only")
+            }
+            plan.nodes = graph.nodes.indices.map { decisions[$0]! }
+            return plan
+        }
+        let downstream = DownstreamCompute(graph: graph, consumers: consumers, computeNodes: Set(computeNodes))
+        for index in computeNodes {
+            let node = graph.nodes[index], rule = rules[index]!
+            let settings = options.resolved(for: node)
             let output = node.outputs[0]
             let unit = units.first { $0.kind == .computeActivation && $0.values.first == output }
             let unitOutput = unit?.output ?? output
             let activation = unit.flatMap { graph.producers()[$0.output] }.map { graph.nodes[$0].opType }
-            decide(index, true, activation.map { "int8, fused with \($0)" } ?? "int8")
+            let inputs = rule.activationInputs.map { node.inputs[$0] }
+            // An output pair only where a quantized compute node reads the value, directly or through
+            // float ops: after the last compute layers (detection heads, classifier logits) values
+            // stay float, so no rounding is added where nothing downstream runs in int8 anyway.
+            let quantizedOutput = !graph.isOutput(unitOutput) && ranges[unitOutput] != nil
+                && downstream.reaches(unitOutput) ? unitOutput : nil
+            decide(index, true, activation.map { "int8, fused with \($0)" } ?? "int8", inputs: inputs, output: quantizedOutput)
             plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
-            for input in rule.activationInputs { points[node.inputs[input]] = points[node.inputs[input]] ?? .observed }
-            if !graph.isOutput(unitOutput), ranges[unitOutput] != nil {
-                points[unitOutput] = .observed
-            }
+            for input in inputs { points[input] = points[input] ?? .observed }
+            if let quantizedOutput { points[quantizedOutput] = .observed }
         }
         // Nodes inside units: a fused activation follows its compute node; SiLU/HardSwish internals
         // run in float between the unit's quantized input and output.
@@ -74,6 +102,7 @@ public struct QuantizationPlanner {
             case .computeActivation:
                 if let head = producers[unit.values[0]], decisions[head]?.quantized == true {
                     decide(index, true, "fused into \(graph.nodes[head].displayName)")
+                    decisions[index]?.fusedInto = graph.nodes[head].displayName
                 }
             case .silu, .hardSwish:
                 decide(index, false, "inside a \(unit.kind.rawValue) unit, computed in float between quantized neighbours")
@@ -95,7 +124,7 @@ public struct QuantizationPlanner {
                     return rules[c]?.kind == .passThrough && decisions[c] == nil
                 }
                 guard feedsQuantized || points[output] != nil else { continue }
-                decide(index, true, "int8, reuses its input's parameters")
+                decide(index, true, "int8, reuses its input's parameters", inputs: [input], output: output)
                 points[output] = .inherited(from: input)
                 changed = true
             }

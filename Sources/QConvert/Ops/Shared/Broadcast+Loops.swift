@@ -38,7 +38,7 @@ extension Broadcast {
                     for i in 0..<inner { po[i] = f(pa[i], y) }
                 case (_, 1):
                     let x = pa[0]
-                    for i in 0..<inner { po[i] = f(x, pb[i]) }
+                    for i in 0..<inner { po[i] = f.broadcastingFirst(x, pb[i]) }
                 default:
                     po.update(repeating: f(pa[0], pb[0]), count: inner)
                 }

@@ -24,11 +24,15 @@ protocol BinaryFunction<A, B, Result> {
     associatedtype B: TensorElement
     associatedtype Result: TensorElement
     func callAsFunction(_ a: A, _ b: B) -> Result
+    /// f(a, b) where a is broadcast along a row of b's elements. The same unless a formula's rounding
+    /// depends on which operand is broadcast (ONNX Runtime's QLinearAdd swaps its operands then).
+    func broadcastingFirst(_ a: A, _ b: B) -> Result
     /// The same formula as a CKernels `qc_binary` loop, used when all three types are float32; nil when
     /// CKernels has none.
     var vectorized: qc_binary_op? { get }
 }
 
 extension BinaryFunction {
+    func broadcastingFirst(_ a: A, _ b: B) -> Result { self(a, b) }
     var vectorized: qc_binary_op? { nil }
 }

@@ -1,0 +1,171 @@
+import QConvertIR
+import QConvertONNX
+
+/// One run of the main job, step by step; the state each step leaves is what the next one reads.
+final class QuantizationJob {
+    let options: ModelQuantization.Options
+    let progress: ModelQuantization.Progress
+    private let clock = Stopwatch()
+    private(set) var timings: [String: Double] = [:]
+
+    private var loaded: LoadedModel!
+    private var prepared: Preparation.Result!
+    /// The prepared model at opset >= 13: what plans refer to and what gets quantized.
+    private var model: Model!
+    private var calibration: CalibrationDataset?
+    private var holdout: CalibrationDataset?
+    private var stats: CalibrationStats?
+    private var plan = QuantizationPlan()
+    private var method: CalibrationMethod = .minMax
+    private var methodScores: [String: Double] = [:]
+    private var rounded: [String: WeightQuantization.Result] = [:]
+    private var fallback: SensitivityFallback.Result?
+
+    init(options: ModelQuantization.Options, progress: @escaping ModelQuantization.Progress) {
+        self.options = options
+        self.progress = progress
+    }
+
+    func run() throws -> QuantizationSummary {
+        let output = options.outputPath
+        try OutputPaths.checkNotAnInput(output, inputs: [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 })
+        try OutputPaths.checkWritable(output)
+        loaded = try ONNXReader.load(path: options.model)
+        prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
+        try splitSamples()
+        if options.quantization.mode == .static { try calibrate() }
+        model = prepared.model
+        plan = try step("quantize") {
+            _ = try UpgradeOpset().run(&model, prepared.context)
+            return try makePlan(ranges: try ranges(for: options.method ?? .minMax))
+        }
+        try roundWeights()
+        if options.quantization.mode == .static && options.method == nil { try chooseMethod() } else { method = options.method ?? .minMax }
+        if let target = options.targetSQNR { try keepSensitiveLayersFloat(target: target) }
+        let quantized = try step("materialize") { try materialize(plan) }
+        let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData)) }
+        let (agreement, report) = try evaluate(quantized)
+        let methodText = options.method == nil && options.quantization.mode == .static ? "auto: \(method)" : method.description
+        return QuantizationSummary(
+            model: options.model, outputs: written, options: options.quantization, method: methodText, methodScores: methodScores,
+            plan: plan, preparation: prepared.outcomes, calibrationSamples: stats?.sampleCount ?? 0, agreement: agreement, report: report,
+            fallback: fallback,
+            floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
+            quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
+    }
+
+    /// Times a step and names the model in its errors (sample errors already name their file).
+    private func step<T>(_ name: String, samples: CalibrationDataset? = nil, _ body: () throws -> T) throws -> T {
+        let start = Stopwatch()
+        defer { timings[name, default: 0] += start.seconds }
+        return try ModelQuantization.withContext(options.model, unlessPrefixed: samples?.directory, body)
+    }
+
+    /// Splits the samples (if any) into calibration and held-out ones. Weight-only and dynamic runs
+    /// use them too when given: for GPTQ and the report.
+    private func splitSamples() throws {
+        guard let directory = options.calibrationDirectory else { return }
+        let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
+        let held = min(options.holdout ?? ModelQuantization.defaultHoldout(dataset.count), dataset.count - 1)
+        calibration = dataset.slice(0..<(dataset.count - held))
+        holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
+    }
+
+    /// Statistics from calibration (or a file), on all samples but the held-out ones.
+    private func calibrate() throws {
+        if let path = options.loadStats {
+            let loaded = try CalibrationStats.load(path: path)
+            try loaded.check(against: prepared.model)
+            stats = loaded
+            return
+        }
+        guard let calibration else {
+            throw QConvertError("static quantization needs calibration samples: pass --calib DIR (or --load-stats FILE, or --mode dynamic / weight-only)")
+        }
+        stats = try step("calibrate", samples: calibration) {
+            try Calibrator.calibrate(prepared.model, dataset: calibration, options: .init(threads: options.threads),
+                                     progress: progress("calibrating", calibration.count))
+        }
+        if let path = options.saveStats { try stats!.save(to: path) }
+    }
+
+    private func ranges(for method: CalibrationMethod) throws -> [String: ClosedRange<Float>] {
+        guard let stats else { return [:] }
+        let scheme = QuantizationScheme(type: options.quantization.activationType, symmetric: options.quantization.symmetricActivations)
+        return try step("ranges") { stats.ranges(method: method, scheme: scheme, threads: options.threads) }
+    }
+
+    private func makePlan(ranges: [String: ClosedRange<Float>]) throws -> QuantizationPlan {
+        try QuantizationPlanner(model: model, units: prepared.context.units, ranges: ranges, options: options.quantization).plan()
+    }
+
+    func materialize(_ plan: QuantizationPlan) throws -> Model {
+        var quantized = model!
+        var passes: [any Pass] = [options.quantization.mode == .dynamic ? MaterializeDynamic(plan: plan) : MaterializeQDQ(plan: plan, weights: rounded)]
+        if options.quantization.mode == .static && options.quantization.format == .qoperator { passes.append(ConvertToQOperator()) }
+        _ = try PassManager(verify: true, printer: { _ in }).run(passes + [EliminateDeadNodes()], on: &quantized, context: prepared.context)
+        quantized.producerName = "qconvert"
+        return quantized
+    }
+
+    /// GPTQ on calibration inputs, when asked for and samples are at hand.
+    private func roundWeights() throws {
+        guard options.quantization.weightRounding == .gptq, let calibration, calibration.count > 0 else { return }
+        let samples = calibration.slice(0..<min(options.quantization.gptqSamples, calibration.count))
+        rounded = try step("gptq", samples: samples) {
+            try WeightRounding.gptq(model: model, plan: plan, samples: samples, threads: options.threads)
+        }
+    }
+
+    /// `--method auto`: the range method giving the best output SQNR on calibration samples.
+    /// Ranges from every method come from the same statistics, so this costs one evaluation each.
+    private func chooseMethod() throws {
+        guard let calibration, calibration.count > 0 else { return }
+        let samples = calibration.slice(0..<min(8, calibration.count))
+        let reference = try Interpreter(model: model, threads: options.threads)
+        var best: (CalibrationMethod, QuantizationPlan, Double)?
+        for candidate in [CalibrationMethod.minMax, .percentile(99.999), .entropy, .mse] {
+            let candidatePlan = try makePlan(ranges: try ranges(for: candidate))
+            let sqnr = try step("choose method", samples: samples) {
+                try OutputAgreement.measure(reference: reference, test: Interpreter(model: materialize(candidatePlan), threads: options.threads),
+                                            dataset: samples).worst
+            }
+            methodScores[candidate.description] = sqnr
+            if best == nil || sqnr > best!.2 { best = (candidate, candidatePlan, sqnr) }
+        }
+        if let best { (method, plan) = (best.0, best.1) }
+    }
+
+    /// `--target-sqnr`: keeps the most sensitive layers float, measured on the held-out samples.
+    private func keepSensitiveLayersFloat(target: Double) throws {
+        guard let holdout, holdout.count > 0 else {
+            throw QConvertError("--target-sqnr measures on held-out samples; none are held out (use --holdout N with --calib)")
+        }
+        let reference = try Interpreter(model: model, threads: options.threads)
+        let candidates = plan.nodes.filter { $0.quantized && plan.weights[$0.node] != nil }.count
+        let limit = options.maxFloatLayers ?? max(1, candidates / 10)
+        let bar = progress("sensitivity", candidates)
+        (plan, fallback) = try step("fallback", samples: holdout) {
+            try SensitivityFallback.run(plan: plan, targetSQNR: target, maxFloat: limit, measure: { candidate in
+                try OutputAgreement.measure(reference: reference, test: Interpreter(model: self.materialize(candidate), threads: self.options.threads),
+                                            dataset: holdout).worst
+            }, progress: { done, _ in bar?(done) })
+        }
+    }
+
+    /// Output agreement and the layerwise report on the held-out samples.
+    private func evaluate(_ quantized: Model) throws -> (OutputAgreement?, LayerReport?) {
+        guard let holdout, holdout.count > 0 else { return (nil, nil) }
+        let agreement = try step("evaluate", samples: holdout) {
+            try OutputAgreement.measure(reference: Interpreter(model: model, threads: options.threads),
+                                        test: Interpreter(model: quantized, threads: options.threads), dataset: holdout)
+        }
+        guard options.report else { return (agreement, nil) }
+        var report = try step("report", samples: holdout) {
+            try LayerReportBuilder.build(.init(float: model, quantized: quantized, plan: plan, units: prepared.context.units,
+                                               samples: holdout, threads: options.threads))
+        }
+        report.outputSQNR = agreement.sqnr
+        return (agreement, report)
+    }
+}

@@ -1,0 +1,122 @@
+import QConvertIR
+
+/// Rewrites a QDQ model's quantized groups as explicit integer operators (`--format qoperator`).
+///
+/// Why: runtimes without QDQ fusion (and tools that read quantized graphs literally) expect the
+/// integer ops themselves; the QDQ form stays the default because every runtime can run it.
+///     Given:  y = Conv(DQ(xq), DQ(Wq), DQ(bq)); [z = Relu(y)]; zq = QuantizeLinear(z, s, zp)
+///     Result: zq = QLinearConv(xq, sx, zx, Wq, sW, zW, s, zp, bq)
+///     Given:  y = MatMul(DQ(xq), DQ(Wq)); yq = QuantizeLinear(y, s, zp)
+///     Result: yq = QLinearMatMul(xq, sx, zx, Wq, sW, zW, s, zp)
+///     Given:  y = Reshape|Transpose|...(DQ(xq)); yq = QuantizeLinear(y, same s, same zp)
+///     Result: yq = Reshape|Transpose|...(xq)             (run on the integers directly)
+/// A fused Relu or Clip is dropped only where the output grid already clamps at the same bounds.
+/// Quantize/dequantize pairs at float boundaries stay.
+public struct ConvertToQOperator: Pass {
+    public let name = "convert-to-qoperator"
+
+    public init() {}
+
+    /// Ops that only move or select values, which run on integer tensors unchanged. (MaxPool and
+    /// Resize would too, in ONNX Runtime, but qconvert's own kernels for them are float-only, and
+    /// the report must be able to run the file; they keep their QDQ form.)
+    static let integerPassThrough: Set<String> = ["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Gather", "Identity"]
+
+    public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
+        var graph = model.graph
+        var converted: [String: Int] = [:]
+        var removed = Set<Int>()
+        var replacements: [Int: Node] = [:]
+        let producers = graph.producers(), consumers = graph.consumers()
+        func node(producing value: String) -> Node? { producers[value].map { graph.nodes[$0] } }
+        /// (q, scale, zero) of a DequantizeLinear reading a QuantizeLinear's output or an initializer.
+        func dequantized(_ value: String) -> (q: String, scale: String, zero: String, index: Int)? {
+            guard let index = producers[value], graph.nodes[index].opType == "DequantizeLinear", graph.nodes[index].inputs.count == 3 else { return nil }
+            let dq = graph.nodes[index]
+            return (dq.inputs[0], dq.inputs[1], dq.inputs[2], index)
+        }
+        /// The single QuantizeLinear reading `value` (directly, or after a droppable Relu/Clip).
+        func quantizeAfter(_ value: String) -> (q: Node, qIndex: Int, skipped: Int?)? {
+            guard let readers = consumers[value], readers.count == 1 else { return nil }
+            let reader = graph.nodes[readers[0]]
+            if reader.opType == "QuantizeLinear" { return (reader, readers[0], nil) }
+            guard ["Relu", "Clip"].contains(reader.opType), let next = consumers[reader.outputs[0]], next.count == 1,
+                  graph.nodes[next[0]].opType == "QuantizeLinear", clampIsImplied(reader, by: graph.nodes[next[0]], graph: graph)
+            else { return nil }
+            return (graph.nodes[next[0]], next[0], readers[0])
+        }
+        for (index, n) in graph.nodes.enumerated() where !removed.contains(index) {
+            switch n.opType {
+            case "Conv", "MatMul":
+                guard let x = dequantized(n.inputs[0]), node(producing: x.q)?.opType == "QuantizeLinear",
+                      let w = dequantized(n.inputs[1]), graph.initializers[w.q] != nil,
+                      let out = quantizeAfter(n.outputs[0])
+                else { continue }
+                var inputs = [x.q, x.scale, x.zero, w.q, w.scale, w.zero, out.q.inputs[1], out.q.inputs[2]]
+                if n.opType == "Conv", n.inputs.count > 2, !n.inputs[2].isEmpty {
+                    guard let b = dequantized(n.inputs[2]), graph.initializers[b.q]?.dataType == .int32 else { continue }
+                    inputs.append(b.q)
+                }
+                let op = n.opType == "Conv" ? "QLinearConv" : "QLinearMatMul"
+                replacements[index] = Node(name: n.name, opType: op, inputs: inputs, outputs: out.q.outputs,
+                                           attributes: n.opType == "Conv" ? n.attributes : [])
+                removed.insert(out.qIndex)
+                if let skipped = out.skipped { removed.insert(skipped) }
+                converted[op, default: 0] += 1
+            case let op where Self.integerPassThrough.contains(op) && n.isDefaultDomain:
+                guard let x = dequantized(n.inputs[0]), node(producing: x.q)?.opType == "QuantizeLinear",
+                      let out = quantizeAfter(n.outputs[0]), out.skipped == nil,
+                      sameParameters(x.scale, x.zero, out.q.inputs[1], out.q.inputs[2], graph: graph),
+                      n.outputs.count == 1 || n.outputs.dropFirst().allSatisfy(\.isEmpty)
+                else { continue }
+                var rewritten = n
+                rewritten.inputs[0] = x.q
+                rewritten.outputs = out.q.outputs
+                replacements[index] = rewritten
+                removed.insert(out.qIndex)
+                converted[op, default: 0] += 1
+            default:
+                continue
+            }
+        }
+        graph.nodes = graph.nodes.enumerated().compactMap { index, node in
+            removed.contains(index) ? nil : (replacements[index] ?? node)
+        }
+        model.graph = graph
+        let total = converted.values.reduce(0, +)
+        guard total > 0 else { return .unchanged }
+        return PassReport(changes: total, summary: converted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    }
+
+    /// Whether the QuantizeLinear's grid already clamps at the Relu's/Clip's bounds, so the
+    /// activation can be dropped without changing a single integer.
+    private func clampIsImplied(_ activation: Node, by quantize: Node, graph: Graph) -> Bool {
+        guard let scale = graph.initializers[quantize.inputs[1]]?.floats()?.first,
+              let zeroTensor = graph.initializers[quantize.inputs[2]], let zero = zeroTensor.integers()?.first,
+              let range = AffineQuantization.range(of: zeroTensor.dataType)
+        else { return false }
+        let lowest = Float(range.lowerBound - zero) * scale, highest = Float(range.upperBound - zero) * scale
+        var lower: Float = -.infinity, upper: Float = .infinity
+        if activation.opType == "Relu" {
+            lower = 0
+        } else {
+            if activation.inputs.count > 1, !activation.inputs[1].isEmpty {
+                guard let v = graph.initializers[activation.inputs[1]]?.floats()?.first else { return false }
+                lower = v
+            }
+            if activation.inputs.count > 2, !activation.inputs[2].isEmpty {
+                guard let v = graph.initializers[activation.inputs[2]]?.floats()?.first else { return false }
+                upper = v
+            }
+        }
+        // The grid's lowest point must be the lower bound itself (0 maps to the zero point), and
+        // its highest must not exceed the upper bound.
+        return lowest == lower || (lower == -.infinity) ? highest <= upper : false
+    }
+
+    private func sameParameters(_ s1: String, _ z1: String, _ s2: String, _ z2: String, graph: Graph) -> Bool {
+        guard let a = graph.initializers[s1], let b = graph.initializers[s2], let za = graph.initializers[z1], let zb = graph.initializers[z2]
+        else { return false }
+        return a == b && za == zb
+    }
+}

@@ -1,0 +1,146 @@
+import QConvertIR
+
+/// Gathers, on calibration samples, the Gram matrix H = sum x x^T of the input vectors each quantized
+/// compute node's weight multiplies (one per convolution group): what GPTQ weighs rounding errors by.
+///
+/// A convolution's input vectors are its im2col columns (channels x kernel positions, zero outside the
+/// padded input); a MatMul's or Gemm's are the rows of its input. Positions are subsampled with a
+/// fixed stride to at most `positionsPerSample` per sample, so cost stays bounded on large images.
+/// Samples run one after another and products are summed in sample order, so the result does not
+/// depend on the thread count.
+struct InputGram {
+    /// How one node's input vectors are formed from its input tensor.
+    struct Target {
+        enum Kind {
+            case convolution(WindowAttributes, kernel: [Int])
+            case rows
+        }
+
+        let node: String
+        let input: String
+        let kind: Kind
+        let groups: Int
+        /// Length of one input vector (per group).
+        let k: Int
+    }
+
+    /// The target for a weight layout, or nil for weights GPTQ does not handle here.
+    static func target(for layout: WeightLayout, node: Node) throws -> Target? {
+        let w = layout.weight
+        switch node.opType {
+        case "Conv":
+            guard layout.axis == 0 || layout.axis == nil, w.rank >= 3 else { return nil }
+            let groups = try node.int("group", default: 1)
+            return Target(node: layout.node, input: node.inputs[0], kind: .convolution(try WindowAttributes(node), kernel: Array(w.shape[2...])),
+                          groups: groups, k: w.count / w.shape[0])
+        case "MatMul", "Gemm":
+            guard w.rank == 2 else { return nil }
+            let transB = node.opType == "Gemm" ? try node.int("transB", default: 0) != 0 : false
+            let k = transB ? w.shape[1] : w.shape[0]
+            return Target(node: layout.node, input: node.inputs[0], kind: .rows, groups: 1, k: k)
+        default:
+            return nil
+        }
+    }
+
+    /// Runs `model` on the samples and returns each target's Gram matrices (groups x k x k, row-major).
+    static func collect(model: Model, targets: [Target], samples: CalibrationDataset, positionsPerSample: Int,
+                        threads: Int) throws -> [String: [Float]] {
+        let interpreter = try Interpreter(model: model, threads: threads)
+        var byInput: [String: [Target]] = [:]
+        for target in targets { byInput[target.input, default: []].append(target) }
+        var grams: [String: [Float]] = [:]
+        for target in targets { grams[target.node] = [Float](repeating: 0, count: target.groups * target.k * target.k) }
+        for index in 0..<samples.count {
+            var failure: Error?
+            _ = try interpreter.run(try samples.sample(index)) { name, tensor in
+                guard failure == nil, let readers = byInput[name], tensor.dataType == .float else { return }
+                for target in readers {
+                    do {
+                        try accumulate(target, tensor, into: &grams[target.node]!, cap: positionsPerSample, threads: threads)
+                    } catch {
+                        failure = error
+                    }
+                }
+            }
+            if let failure { throw failure }
+        }
+        return grams
+    }
+
+    /// Adds one sample's x x^T to `gram`.
+    static func accumulate(_ target: Target, _ x: Tensor, into gram: inout [Float], cap: Int, threads: Int) throws {
+        switch target.kind {
+        case .rows:
+            guard x.rank >= 1, x.shape.last == target.k else { throw QConvertError("input of '\(target.node)' has shape \(x.shape), expected last dimension \(target.k)") }
+            let rows = x.count / target.k, stride = max(1, (rows + cap - 1) / cap)
+            let picked = (rows + stride - 1) / stride
+            var columns = [Float](repeating: 0, count: picked * target.k)
+            x.withElements(of: Float.self) { src in
+                for (n, r) in Swift.stride(from: 0, to: rows, by: stride).enumerated() {
+                    for j in 0..<target.k { columns[n * target.k + j] = src[r * target.k + j] }
+                }
+            }
+            // gram += columns^T columns  (columns: picked x k)
+            addGram(vectorsAsRows: columns, count: picked, k: target.k, into: &gram, offset: 0, threads: threads)
+        case .convolution(let attributes, let kernel):
+            guard x.rank == kernel.count + 2, x.shape[1] % target.groups == 0 else {
+                throw QConvertError("input of '\(target.node)' has shape \(x.shape), which does not fit its weight")
+            }
+            let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel)
+            let channels = x.shape[1] / target.groups, batch = x.shape[0]
+            let positions = batch * window.outputSize, stride = max(1, (positions + cap - 1) / cap)
+            let picked = (positions + stride - 1) / stride
+            var vectors = [Float](repeating: 0, count: picked * target.k)
+            x.withElements(of: Float.self) { src in
+                for group in 0..<target.groups {
+                    vectors.withUnsafeMutableBufferPointer { out in
+                        fillColumns(src, window: window, firstChannel: group * channels, channels: channels, channelCount: x.shape[1],
+                                    stride: stride, picked: picked, k: target.k, into: out)
+                    }
+                    addGram(vectorsAsRows: vectors, count: picked, k: target.k, into: &gram, offset: group * target.k * target.k, threads: threads)
+                }
+            }
+        }
+    }
+
+    /// The im2col vectors (channel-major, then kernel positions) of every `stride`-th output position.
+    static func fillColumns(_ src: UnsafeBufferPointer<Float>, window: SpatialWindow, firstChannel: Int, channels: Int, channelCount: Int,
+                            stride: Int, picked: Int, k: Int, into vectors: UnsafeMutableBufferPointer<Float>) {
+        let o = window.output, input = window.input, kern = window.kernel
+        let plane = window.inputSize, outputs = window.outputSize
+        for n in 0..<picked {
+            let position = n * stride
+            let b = position / outputs, rest = position % outputs
+            let o0 = rest / (o[1] * o[2]), o1 = (rest / o[2]) % o[1], o2 = rest % o[2]
+            var column = n * k
+            for c in 0..<channels {
+                let base = (b * channelCount + firstChannel + c) * plane
+                for k0 in 0..<kern[0] {
+                    let i0 = o0 * window.strides[0] - window.padBegin[0] + k0 * window.dilations[0]
+                    for k1 in 0..<kern[1] {
+                        let i1 = o1 * window.strides[1] - window.padBegin[1] + k1 * window.dilations[1]
+                        for k2 in 0..<kern[2] {
+                            let i2 = o2 * window.strides[2] - window.padBegin[2] + k2 * window.dilations[2]
+                            let inside = i0 >= 0 && i0 < input[0] && i1 >= 0 && i1 < input[1] && i2 >= 0 && i2 < input[2]
+                            vectors[column] = inside ? src[base + (i0 * input[1] + i1) * input[2] + i2] : 0
+                            column += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// gram[offset...] += V^T V for `count` vectors of length k stored as the rows of V.
+    static func addGram(vectorsAsRows v: [Float], count: Int, k: Int, into gram: inout [Float], offset: Int, threads: Int) {
+        guard count > 0 else { return }
+        v.withUnsafeBufferPointer { vp in
+            gram.withUnsafeMutableBufferPointer { gp in
+                MatrixMultiply.parallel([MatrixMultiply.Operands(transA: true, transB: false, m: k, n: k, k: count,
+                                                                  a: vp.baseAddress!, lda: k, b: vp.baseAddress!, ldb: k,
+                                                                  c: gp.baseAddress! + offset, ldc: k)], beta: 1, threads: threads)
+            }
+        }
+    }
+}

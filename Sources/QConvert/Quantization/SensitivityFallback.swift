@@ -1,0 +1,58 @@
+import QConvertIR
+
+/// Keeps the layers that cost the most accuracy in float until the model's output SQNR reaches a
+/// target (`--target-sqnr DB`), at most `maxFloat` of them.
+///
+/// Sensitivity of a layer = output SQNR gain when that layer alone is float (everything else
+/// quantized), measured on held-out samples. Layers are ranked once by that gain, then added to the
+/// float set in rank order, re-measuring the whole model after each, until the target is met.
+public enum SensitivityFallback {
+    public struct Step: Codable, Sendable, Equatable {
+        /// The node kept float at this step.
+        public var node: String
+        /// Output SQNR gain measured for this node alone.
+        public var gain: Double
+        /// Worst output SQNR with every node so far kept float.
+        public var sqnr: Double
+    }
+
+    public struct Result: Codable, Sendable {
+        public var initialSQNR: Double
+        public var finalSQNR: Double
+        public var targetSQNR: Double
+        public var steps: [Step]
+        /// How many compute nodes were candidates.
+        public var candidates: Int
+    }
+
+    /// Builds and measures quantized models for plans; the caller supplies how (materialise + run).
+    public typealias Measure = (QuantizationPlan) throws -> Double
+
+    public static func run(
+        plan: QuantizationPlan, targetSQNR: Double, maxFloat: Int, measure: Measure, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> (QuantizationPlan, Result) {
+        let initial = try measure(plan)
+        var result = Result(initialSQNR: initial, finalSQNR: initial, targetSQNR: targetSQNR, steps: [], candidates: 0)
+        guard initial < targetSQNR, maxFloat > 0 else { return (plan, result) }
+        // Candidates: quantized nodes that own a weight (compute ops) or an output pair.
+        let candidates = plan.nodes.filter { $0.quantized && $0.fusedInto == nil && plan.weights[$0.node] != nil }.map(\.node)
+        result.candidates = candidates.count
+        var gains: [(node: String, gain: Double)] = []
+        for (index, node) in candidates.enumerated() {
+            gains.append((node, try measure(plan.keepingFloat([node])) - initial))
+            progress?(index + 1, candidates.count)
+        }
+        gains.sort { ($0.gain, $1.node) > ($1.gain, $0.node) }
+        var floatSet = Set<String>()
+        var current = plan
+        for (node, gain) in gains.prefix(maxFloat) where gain > 0 {
+            floatSet.insert(node)
+            current = plan.keepingFloat(floatSet)
+            let sqnr = try measure(current)
+            result.steps.append(Step(node: node, gain: gain, sqnr: sqnr))
+            result.finalSQNR = sqnr
+            if sqnr >= targetSQNR { break }
+        }
+        return (current, result)
+    }
+}
