@@ -22,11 +22,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-lite")]
         ),
         /// Kernels of the compute-heavy ops in C (the GEMM all float products use, convolution without
-        /// an im2col pass, depthwise, pooling, and the quantized ops' integer GEMM), written with vector
-        /// extensions and compiled for AVX-512, AVX2 and baseline, chosen at run time: ORT-class speed
-        /// needs AVX-512 and reading B in place, which neither Swift's baseline code generation nor
-        /// OpenBLAS's interface gives.
-        /// -O2 as COnnx, so debug builds are usable too.
+        /// an im2col pass, depthwise, pooling, the hot elementwise activations and arithmetic, and the
+        /// quantized ops' integer GEMM), written with vector extensions and compiled for AVX-512, AVX2
+        /// and baseline, chosen at run time: ORT-class speed needs AVX-512 and reading B in place, which
+        /// neither Swift's baseline code generation nor OpenBLAS's interface gives. Also the glibc malloc
+        /// policy interpreter runs want (heap.c). -O2 as COnnx, so debug builds are usable too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         /// zlib for deflated .npz calibration archives (Debian zlib1g-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),

@@ -34,7 +34,7 @@ public struct ModelRun {
         public var opSeconds: [String: Double]?
         /// Op type -> calls per run, when profiling.
         public var opCalls: [String: Int]?
-        /// Median wall time of one run, when profiling.
+        /// Median wall time of one run, when the model ran more than once.
         public var medianRunSeconds: Double?
     }
 
@@ -82,10 +82,11 @@ public struct ModelRun {
         let inputs = [options.model] + options.inputs.map(\.path)
         for path in written.values { try OutputPaths.checkNotAnInput(path, inputs: inputs) }
         for (name, path) in written.sorted(by: { $0.key < $1.key }) { try Npy.write(outputs[name]!, to: path) }
-        guard let profile else { return Result(outputs: written) }
+        let median = runSeconds.count > 1 ? runSeconds.sorted()[runSeconds.count / 2] : nil
+        guard let profile else { return Result(outputs: written, medianRunSeconds: median) }
         let runs = Double(runSeconds.count)
         return Result(outputs: written, opSeconds: profile.seconds.mapValues { $0 / runs },
                       opCalls: profile.calls.mapValues { $0 / runSeconds.count },
-                      medianRunSeconds: runSeconds.sorted()[runSeconds.count / 2])
+                      medianRunSeconds: median)
     }
 }

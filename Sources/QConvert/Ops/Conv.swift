@@ -51,8 +51,8 @@ extension Ops {
         static func convolve(x: Tensor, w: Tensor, packed: PackedConvWeights?, bias: Tensor?, groups: Int, window: SpatialWindow, threads: Int) -> Tensor {
             let (batch, channels, outChannels) = (x.shape[0], x.shape[1], w.shape[0])
             return x.withElements(of: Float.self) { xs in
-                Tensor(shape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
-                    guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
+                Tensor(uninitializedShape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
+                    guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return ys.initialize(repeating: 0) }
                     withBias(bias) { biases in
                         if channels == groups {
                             w.withElements(of: Float.self) { ws in

@@ -25,7 +25,7 @@ extension Ops {
                 let shape = Array(data.shape[..<axis]) + indexTensor.shape + Array(data.shape[(axis + 1)...])
                 _ = try ShapeCount.of(shape)
                 let block = layout.inner * data.dataType.bitWidth / 8
-                let storage = TensorStorage(byteCount: layout.outer * picks.count * block) { out in
+                let storage = TensorStorage(uninitializedByteCount: layout.outer * picks.count * block) { out in
                     guard block > 0 else { return }
                     let source = data.storage.bytes
                     for o in 0..<layout.outer {

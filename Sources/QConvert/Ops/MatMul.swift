@@ -17,8 +17,8 @@ extension Ops {
                 let (m, k, n) = (shape.m, shape.k, shape.n)
                 return [a.withElements(of: Float.self) { aValues in
                     b.withElements(of: Float.self) { bValues in
-                        Tensor(shape: shape.output, of: Float.self) { y in
-                            guard let yp = y.baseAddress, let ap = aValues.baseAddress, let bp = bValues.baseAddress else { return }
+                        Tensor(uninitializedShape: shape.output, of: Float.self) { y in
+                            guard let yp = y.baseAddress, let ap = aValues.baseAddress, let bp = bValues.baseAddress else { return y.initialize(repeating: 0) }
                             var products: [MatrixMultiply.Operands] = []
                             if shape.foldsBatchIntoRows {
                                 let rows = shape.aBatch.reduce(1, *) * m
