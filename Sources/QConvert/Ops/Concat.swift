@@ -50,7 +50,7 @@ extension Ops {
                         var k = 0
                         while column >= starts[k + 1] { k += 1 }
                         let offset = column - starts[k], length = min(end - position, sizes[k] - offset)
-                        (target + position).copyMemory(from: parts[k].storage.bytes.baseAddress! + row * sizes[k], byteCount: length)
+                        (target + position).copyMemory(from: parts[k].storage.bytes.baseAddress! + row * sizes[k] + offset, byteCount: length)
                         position += length
                     }
                 }
