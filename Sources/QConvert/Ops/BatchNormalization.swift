@@ -60,3 +60,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.BatchNormalization: ShapePreserving {}

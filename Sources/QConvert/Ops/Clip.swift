@@ -53,3 +53,5 @@ extension Ops.Clip: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Clip: ShapePreserving {}

@@ -22,3 +22,5 @@ extension Ops.HardSwish: Quantizable {
         QuantizationRule(.arithmetic)
     }
 }
+
+extension Ops.HardSwish: ShapePreserving {}

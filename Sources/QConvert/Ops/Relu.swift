@@ -22,3 +22,5 @@ extension Ops.Relu: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Relu: ShapePreserving {}
