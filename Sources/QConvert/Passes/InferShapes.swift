@@ -46,7 +46,7 @@ public struct InferShapes: Pass {
         let fullyStatic = shaped.filter { Dim.numbers($0) != nil }.count
         let changed = Set(graph.valueInfo.keys).union(before.0.keys).filter { graph.valueInfo[$0] != before.0[$0] }.count
             + zip(graph.outputs, before.1).filter { $0 != $1 }.count
-        var summary = "\(shaped.count) of \(produced.count) values shaped (\(fullyStatic) fully static)"
+        var summary = "\(shaped.count) of \(produced.count) values shaped, \(fullyStatic) fully static"
         if !inference.unsupported.isEmpty { summary += "; no shape rule for " + inference.unsupported.sorted().joined(separator: ", ") }
         return PassReport(changes: changed, summary: changed == 0 ? "no change (\(summary))" : summary)
     }
