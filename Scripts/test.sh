@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: from a fresh Debian 12 machine with Swift to a passing test suite. Installs what is
 # missing, checks the generated protobuf code is current, builds, runs `swift test`, then the cross-check
-# scripts against ONNX Runtime (real models too when ../shared/real-models is reachable).
+# scripts against ONNX Runtime (round trip, prepare), with the real models too when ../shared/real-models
+# is reachable.
 # Needs: Debian 12, Swift 6, network for apt/PyPI on first run. Usage: Scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,4 @@ else
   echo "note: no real models at $real and no $shared/real-models/setup.sh; real-model checks skipped" >&2
 fi
 .venv/bin/python Scripts/roundtrip-check.py --qconvert .build/debug/qconvert "${real_args[@]}"
+.venv/bin/python Scripts/check-prepare.py --qconvert .build/debug/qconvert "${real_args[@]}"
