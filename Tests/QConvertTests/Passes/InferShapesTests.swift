@@ -71,6 +71,16 @@ import Testing
         #expect(check.checked == expected.count + 4)
     }
 
+    /// Why prepare infers shapes first: Shape of an intermediate value whose shape is static then folds.
+    @Test func prepareFoldsShapeOfAStaticIntermediate() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [2, 3, 4])
+        let y = b.node("Relu", [x])
+        b.output(b.node("Reshape", [b.node("Sigmoid", [x]), b.node("Shape", [y])]), y)
+        let prepared = try Preparation.run(b.model, options: .init(verify: true)).model
+        #expect(PassChecks.ops(prepared) == ["Relu", "Sigmoid", "Reshape"])
+    }
+
     /// An op without a shape rule leaves its outputs, and everything computed from them, unknown.
     @Test func unknownOpLeavesItsOutputsUnknown() throws {
         var b = GraphBuilder()
