@@ -71,6 +71,18 @@ import Testing
         #expect(check.checked == expected.count + 4)
     }
 
+    /// An input dim declared unknown (-1, Paddle's "?") is named after its input and axis, so it flows.
+    @Test func unknownInputDimsAreNamed() throws {
+        var b = GraphBuilder()
+        b.graph.inputs.append(ValueInfo(name: "x", elementType: .float, shape: [.value(-1), .param("?"), .value(4)]))
+        let y = b.node("Relu", ["x"])
+        b.output(b.node("Add", [y, b.node("Sigmoid", ["x"])]))
+        let (after, _) = try PassChecks.run(InferShapes(), on: b.model)
+        #expect(shape(after, y) == [.param("x_dim0"), .param("x_dim1"), .value(4)])
+        #expect(after.graph.outputs[0].tensorType?.shape == [.param("x_dim0"), .param("x_dim1"), .value(4)])
+        #expect(after.graph.inputs == b.model.graph.inputs)
+    }
+
     /// Why prepare infers shapes first: Shape of an intermediate value whose shape is static then folds.
     @Test func prepareFoldsShapeOfAStaticIntermediate() throws {
         var b = GraphBuilder()

@@ -15,7 +15,12 @@ public struct ShapeInference {
         let constants = graph.constantTensors()
         for (name, tensor) in constants { facts[name] = ValueFacts(tensor) }
         for input in graph.inputs where constants[input.name] == nil {
-            if let type = input.tensorType { facts[input.name] = ValueFacts(type.elementType, type.shape.map { $0.map(Self.normalized) }) }
+            guard let type = input.tensorType else { continue }
+            // An input's unknown dim is one size per run: named, it flows like any symbolic dim.
+            let shape = type.shape?.enumerated().map { axis, dim in
+                Self.normalized(dim) == .unknown ? .param("\(input.name)_dim\(axis)") : dim
+            }
+            facts[input.name] = ValueFacts(type.elementType, shape)
         }
         for index in try graph.topologicalOrder() {
             let node = graph.nodes[index]
