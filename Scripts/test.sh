@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: from a fresh Debian 12 machine with Swift to a passing test suite. Installs what is
 # missing, checks the generated protobuf code is current, builds, runs `swift test`, then the cross-check
-# scripts against ONNX Runtime (real models too when ../shared/real-models is reachable: round trip and
-# interpreter outputs on every calibration sample).
+# scripts against ONNX Runtime (round trip, prepare; with the real models too when ../shared/real-models
+# is reachable: interpreter outputs on every calibration sample).
 # Needs: Debian 12, Swift 6, network for apt/PyPI on first run. Usage: Scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,7 @@ else
   echo "note: no real models at $real and no $shared/real-models/setup.sh; real-model checks skipped" >&2
 fi
 .venv/bin/python Scripts/roundtrip-check.py --qconvert .build/debug/qconvert "${real_args[@]}"
+.venv/bin/python Scripts/check-prepare.py --qconvert .build/debug/qconvert "${real_args[@]}"
 if [ -d "$real/models" ]; then
   # Release build: the debug one takes minutes over the 224 calibration samples.
   swift build -c release --product qconvert

@@ -30,3 +30,5 @@ extension Ops.Add: Quantizable {
         QuantizationRule(.arithmetic, activationInputs: [0, 1])
     }
 }
+
+extension Ops.Add: BroadcastShaped {}

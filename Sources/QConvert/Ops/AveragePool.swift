@@ -30,3 +30,13 @@ extension Ops.AveragePool: Quantizable {
         QuantizationRule(.arithmetic)
     }
 }
+
+extension Ops.AveragePool: ShapeInferable {
+    /// Y: [N, C, window over X's spatial dims].
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        let attributes = try WindowAttributes(query.node)
+        guard let x = query.shape(0), let kernel = attributes.kernelShape, x.count == kernel.count + 2 else { return [nil] }
+        let shape = [x[0], x[1]] + (try attributes.outputDims(input: Array(x[2...]), kernel: kernel))
+        return [ValueFacts(query.elementType(0) ?? .float, shape)]
+    }
+}

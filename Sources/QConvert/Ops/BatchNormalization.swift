@@ -64,3 +64,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.BatchNormalization: ShapePreserving {}

@@ -17,3 +17,13 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Cast: ShapeInferable {
+    /// The input's shape as `to`; integer elements stay known through a cast between integer types.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        let target = DataType(rawValue: Int32(try query.node.int("to")))
+        guard let x = query.inputs.first ?? nil else { return [nil] }
+        let integers: Set<DataType> = [.int32, .int64]
+        return [ValueFacts(target, x.shape, elements: integers.contains(target) && integers.contains(x.elementType) ? x.elements : nil)]
+    }
+}

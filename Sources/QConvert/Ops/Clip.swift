@@ -58,3 +58,5 @@ extension Ops.Clip: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Clip: ShapePreserving {}

@@ -66,3 +66,21 @@ extension Ops.Concat: Quantizable {
         QuantizationRule(.arithmetic, activationInputs: Array(node.inputs.indices))
     }
 }
+
+extension Ops.Concat: ShapeInferable {
+    /// The inputs' common dims, with the joined axis their sum; lists joined element by element.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        let parts = query.inputs.compactMap { $0 }, shapes = parts.compactMap(\.shape)
+        guard let first = parts.first, parts.count == query.node.inputs.filter({ !$0.isEmpty }).count,
+              shapes.count == parts.count else { return [nil] }
+        let axis = try Axes.normalize(try query.node.int("axis"), rank: shapes[0].count)
+        guard shapes.allSatisfy({ $0.count == shapes[0].count }) else { throw QConvertError("inputs \(shapes) differ in rank") }
+        let shape = (0..<shapes[0].count).map { index -> Dim in
+            let dims = shapes.map { $0[index] }
+            if index == axis { return Dim.numbers(dims).map { .value($0.reduce(0, +)) } ?? .unknown }
+            return dims.first { $0.number != nil } ?? dims.first { $0 != .unknown } ?? .unknown
+        }
+        let lists = parts.compactMap(\.elements)
+        return [ValueFacts(first.elementType, shape, elements: lists.count == parts.count && shape.count == 1 ? lists.flatMap { $0 } : nil)]
+    }
+}

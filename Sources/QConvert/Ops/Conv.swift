@@ -102,3 +102,13 @@ extension Ops.Conv: Quantizable {
         return QuantizationRule(.compute(weight: 1, axis: 0, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty ? 2 : nil))
     }
 }
+
+extension Ops.Conv: ShapeInferable {
+    /// Y: [N, M, window over X's spatial dims], M and the kernel from W [M, C/G, kernel...].
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let w = query.shape(1), x.count >= 3, w.count == x.count,
+              let kernel = Dim.numbers(Array(w[2...])) else { return [nil] }
+        let spatial = try WindowAttributes(query.node).outputDims(input: Array(x[2...]), kernel: kernel)
+        return [ValueFacts(query.elementType(0) ?? .float, [x[0], w[0]] + spatial)]
+    }
+}

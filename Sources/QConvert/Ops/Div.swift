@@ -33,3 +33,5 @@ extension Ops.Div: Quantizable {
         QuantizationRule(.arithmetic, activationInputs: [0, 1])
     }
 }
+
+extension Ops.Div: BroadcastShaped {}

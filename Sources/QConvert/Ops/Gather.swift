@@ -48,3 +48,19 @@ extension Ops.Gather: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Gather: ShapeInferable {
+    /// data's shape with the axis replaced by indices' shape; picks from a list when indices are known.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let data = query.shape(0), let indices = query.shape(1), let type = query.elementType(0) else { return [nil] }
+        let axis = try Axes.normalize(try query.node.int("axis", default: 0), rank: data.count)
+        var facts = ValueFacts(type, Array(data[..<axis]) + indices + Array(data[(axis + 1)...]))
+        if let list = query.elements(0), data.count == 1, let picks = query.ints(1) {
+            facts.elements = try picks.map { index in
+                guard index >= -list.count && index < list.count else { throw QConvertError("index \(index) is out of range for \(list.count)") }
+                return list[index < 0 ? index + list.count : index]
+            }
+        }
+        return [facts]
+    }
+}

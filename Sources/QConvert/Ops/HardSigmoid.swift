@@ -27,3 +27,5 @@ extension Ops.HardSigmoid: Quantizable {
         QuantizationRule(.fixedRange(lower: 0, upper: 1))
     }
 }
+
+extension Ops.HardSigmoid: ShapePreserving {}

@@ -24,3 +24,5 @@ extension Ops.HardSwish: Quantizable {
         QuantizationRule(.arithmetic)
     }
 }
+
+extension Ops.HardSwish: ShapePreserving {}

@@ -48,3 +48,15 @@ extension Ops.MatMul: Quantizable {
         return QuantizationRule(.arithmetic, activationInputs: [0, 1])
     }
 }
+
+extension Ops.MatMul: ShapeInferable {
+    /// Y: the broadcast batch dims, then [M, N], dropping the unit axis of a 1-D A or B (as `MatMulShape`).
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let a = query.shape(0), let b = query.shape(1), !a.isEmpty, !b.isEmpty else { return [nil] }
+        let aMatrix = a.count == 1 ? [.value(1)] + a : a, bMatrix = b.count == 1 ? b + [.value(1)] : b
+        var shape = try Dim.broadcast([Array(aMatrix.dropLast(2)), Array(bMatrix.dropLast(2))])
+        if a.count > 1 { shape.append(aMatrix[aMatrix.count - 2]) }
+        if b.count > 1 { shape.append(bMatrix[bMatrix.count - 1]) }
+        return [ValueFacts(query.elementType(0) ?? .float, shape)]
+    }
+}

@@ -30,3 +30,5 @@ extension Ops.Mul: Quantizable {
         QuantizationRule(.arithmetic, activationInputs: [0, 1])
     }
 }
+
+extension Ops.Mul: BroadcastShaped {}

@@ -24,3 +24,5 @@ extension Ops.Relu: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Relu: ShapePreserving {}

@@ -27,3 +27,5 @@ extension Ops.Sigmoid: Quantizable {
         QuantizationRule(.fixedRange(lower: 0, upper: 1))
     }
 }
+
+extension Ops.Sigmoid: ShapePreserving {}

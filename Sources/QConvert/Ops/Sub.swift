@@ -30,3 +30,5 @@ extension Ops.Sub: Quantizable {
         QuantizationRule(.arithmetic, activationInputs: [0, 1])
     }
 }
+
+extension Ops.Sub: BroadcastShaped {}

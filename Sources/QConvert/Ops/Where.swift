@@ -35,3 +35,10 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Where: ShapeInferable {
+    /// The broadcast of condition, X and Y, of X's type.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        [try query.broadcast().map { ValueFacts(query.elementType(1) ?? .undefined, $0) }]
+    }
+}
