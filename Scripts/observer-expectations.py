@@ -96,6 +96,8 @@ def divergence(bins, i, target):
 def best_bin_count(bins, target):
     best_i, best_d = len(bins), math.inf
     for i in range(target, len(bins) + 1):
+        if sum(bins[i:]) > 0.5 * sum(bins):  # clips more than half the values: skipped
+            continue
         d = divergence(bins, i, target)
         if d < best_d:
             best_i, best_d = i, d
@@ -203,6 +205,8 @@ def main():
     print("  e1 target 4 ->", best_bin_count(e1, 4))
     print("  e2 target 3 ->", best_bin_count(e2, 3))
     print("  e3 target 128 ->", best_bin_count(e3, 128))
+    away = [0] * 60 + [1] + [3] * 40
+    print("  away from zero (60 empty, 1, then 40 x 3), target 16 ->", best_bin_count(away, 16))
 
     decay = decay_counts()
     check_unit_bins(decay)

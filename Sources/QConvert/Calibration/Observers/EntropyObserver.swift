@@ -10,7 +10,8 @@ import Foundation
 ///         each group's total spread evenly over the group's bins where P is non-zero
 ///     P and Q smoothed (zeros get eps = 1e-4, taken evenly from the non-zeros; MXNet's rule, the
 ///     open reference ONNX Runtime also uses), divergence = sum P/|P| * ln((P/|P|) / (Q/|Q|))
-/// and the threshold is `(m + 0.5) w` for the `i = m` of least divergence (first on ties), capped at
+/// and the threshold is `(m + 0.5) w` for the `i = m` of least divergence (first on ties; candidates
+/// clipping more than half the values are skipped, see `maxClippedFraction`), capped at
 /// the largest magnitude. (ONNX Runtime and MXNet return `m w`; half a bin apart.)
 ///
 /// Symmetric schemes: on `|x|` with `L = levels / 2` (128), range `[-T, T]`.
@@ -51,11 +52,20 @@ public struct EntropyObserver: RangeObserver {
         return Swift.min((Double(m) + 0.5) * width * Double(1 << shift), extent)
     }
 
+    /// Candidates that clip more than this share of the side's values are skipped. On data away
+    /// from zero (an SE block's gate logits in [-1.7, -0.7]) the candidate whose last kept bin holds
+    /// the smallest magnitude makes P and Q the same single spike, KL 0, and every value saturated:
+    /// measured on ppocr_cls with `--method entropy`, 15.6 dB output SQNR, 25.5 dB with this limit.
+    static let maxClippedFraction = 0.5
+
     /// The `i` in `targetBins...bins.count` of least divergence (see the type's comment).
     static func bestBinCount(_ bins: [Double], targetBins: Int) -> Int {
         let table = PrefixTable(bins)
         var best = (i: bins.count, divergence: Double.infinity)
+        let total = table.sums[bins.count]
         for i in targetBins...bins.count {
+            let clipped = total - table.sums[i]
+            guard clipped <= maxClippedFraction * total else { continue }
             let divergence = self.divergence(table, keeping: i, targetBins: targetBins)
             if divergence < best.divergence { best = (i, divergence) }
         }

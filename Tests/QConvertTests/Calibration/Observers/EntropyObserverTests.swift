@@ -15,6 +15,14 @@ import Testing
         #expect(EntropyObserver.bestBinCount(e3, targetBins: 128) == 222)
     }
 
+    /// Data away from zero: keeping only the first non-empty bin makes P and Q one spike (KL near 0,
+    /// the unguarded search picks 61 and clips all but one value); that candidate clips more than half
+    /// the values, so it is skipped.
+    @Test func dataAwayFromZeroIsNotClippedToItsSmallestValue() {
+        let away: [Double] = Array(repeating: 0, count: 60) + [1] + Array(repeating: 3, count: 40)
+        #expect(EntropyObserver.bestBinCount(away, targetBins: 16) == 101)
+    }
+
     /// TensorRT's worked example of Q (GTC 2017, S7310): P = [1 0 2 3 5 3 1 7] into 2 bins gives
     /// [6, 16], expanded over P's non-zero bins to Q = [2 0 2 2 4 4 4 4]. The divergence of keeping
     /// all 8 bins is then KL of the smoothed, normalised P and Q, written out directly here.
