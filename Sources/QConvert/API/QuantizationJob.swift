@@ -162,8 +162,11 @@ final class QuantizationJob {
         }
         guard options.report else { return (agreement, nil) }
         var report = try step("report", samples: holdout) {
-            try LayerReportBuilder.build(.init(float: model, quantized: quantized, plan: plan, units: prepared.context.units,
-                                               samples: holdout, threads: options.threads))
+            var inputs = LayerReportBuilder.Inputs(float: model, quantized: quantized, samples: holdout, threads: options.threads)
+            inputs.histograms = stats?.tensors
+            inputs.plan = plan
+            inputs.method = method.description
+            return try LayerReportBuilder.build(inputs)
         }
         report.outputSQNR = agreement.sqnr
         return (agreement, report)

@@ -64,6 +64,7 @@ public struct QuantizationSummary: Codable, Sendable {
         }
         if let report {
             lines.append(report.worstTable(10))
+            if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
         }
         let steps = ["prepare", "calibrate", "ranges", "quantize", "gptq", "choose method", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
