@@ -8,7 +8,7 @@ import QConvertIR
 /// file itself means the report describes exactly what was written (GPTQ-rounded weights included).
 ///
 /// A quantized node is a node other than QuantizeLinear/DequantizeLinear that reads a
-/// DequantizeLinear output and either has a dequantized constant (weight) input or its output
+/// DequantizeLinear output and either has a dequantized constant input (weight) or its output
 /// (possibly after one fused activation) goes into a QuantizeLinear (QDQ form); or an integer op
 /// (QOperator form, see `QOperatorLayout`).
 /// Its output is read where its QuantizeLinear -> DequantizeLinear pair leaves it, after at most one
@@ -78,12 +78,13 @@ public struct QuantizedGraph: Sendable {
                 units.append(Self.qoperatorUnit(node, index, layout, graph: quantized, names: names, consumers: consumers, source: source))
                 continue
             }
-            var inputs: [Activation] = [], weight: Weight?, members: [Int] = []
+            var inputs: [Activation] = [], weight: Weight?, members: [Int] = [], readsConstant = false
             for value in node.inputs where !value.isEmpty {
                 guard let d = producers[value], quantized.nodes[d].opType == "DequantizeLinear" else { continue }
                 let dq = quantized.nodes[d]
                 members.append(d)
                 if let constant = quantized.initializers[dq.inputs[0]] {
+                    readsConstant = true
                     guard weight == nil, constant.dataType != .int32, constant.rank >= 2 else { continue }
                     let axis = try? dq.int("axis", default: 1)
                     let perAxis = (quantized.initializers[dq.inputs[1]]?.count ?? 1) > 1
@@ -98,9 +99,9 @@ public struct QuantizedGraph: Sendable {
             var unit = Unit(node: node.displayName, opType: node.opType, index: index, value: nil, readAt: node.outputs[0],
                             inputs: inputs, weight: weight, members: members + [index])
             Self.followOutput(&unit, graph: quantized, names: names, consumers: consumers)
-            // A float node reading a dequantized value is not quantized: it needs a quantized weight
-            // or a quantized output.
-            guard weight != nil || unit.quantizeInput != nil else { continue }
+            // A float node reading a dequantized value is not quantized: it needs a quantized
+            // constant (weight, bias, a Mul's factor) or a quantized output.
+            guard readsConstant || unit.quantizeInput != nil else { continue }
             units.append(unit)
         }
         self.units = units

@@ -82,6 +82,34 @@ import Testing
         #expect(report.rows[0].weightSQNR.map { $0.isFinite && $0 > 30 } == true && report.rows[0].worstChannel == 1)
     }
 
+    /// ONNX Runtime quantizes a Mul's constant factor as a scalar (not a weight: rank 0) and may leave
+    /// the product float when it is a graph output: the Mul is still quantized and must be listed.
+    @Test func nodeReadingADequantizedScalarConstantIsAUnit() throws {
+        var b = GraphBuilder()
+        b.input("x", [1, 2])
+        for (name, value) in [("s", Tensor(scalar: Float(0.05))), ("z", Tensor(scalar: UInt8(10))),
+                              ("f_quantized", Tensor(scalar: UInt8(40))), ("fs", Tensor(scalar: Float(0.1))), ("fz", Tensor(scalar: UInt8(0)))] {
+            b.constant(name, value)
+        }
+        b.node("QuantizeLinear", ["x", "s", "z"], name: "xq")
+        b.graph.nodes[0].outputs = ["x_quantized"]
+        b.node("DequantizeLinear", ["x_quantized", "s", "z"], name: "xdq")
+        b.graph.nodes[1].outputs = ["x_dequantized"]
+        b.node("DequantizeLinear", ["f_quantized", "fs", "fz"], name: "fdq")
+        b.graph.nodes[2].outputs = ["f_dequantized"]
+        b.node("Mul", ["x_dequantized", "f_dequantized"], name: "mul")
+        b.graph.nodes[3].outputs = ["y"]
+        b.output("y")
+        var floatBuilder = GraphBuilder()
+        floatBuilder.input("x", [1, 2])
+        floatBuilder.constant("f", Tensor(scalar: Float(4)))
+        floatBuilder.node("Mul", ["x", "f"], name: "mul")
+        floatBuilder.graph.nodes[0].outputs = ["y"]
+        let graph = QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph)
+        #expect(graph.units.map(\.node) == ["mul"])
+        #expect(graph.units.first?.weight == nil && graph.units.first?.inputs.map(\.source) == ["x"])
+    }
+
     @Test func qoperatorNodesAreUnits() throws {
         var b = GraphBuilder()
         b.input("x", [1, 2, 4, 4])
