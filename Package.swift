@@ -22,11 +22,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-lite")]
         ),
         /// Kernels of the compute-heavy ops in C (the GEMM all float products use, convolution without
-        /// an im2col pass, depthwise, pooling, and the quantized ops' integer GEMM), written with vector
-        /// extensions and compiled for AVX-512, AVX2 and baseline, chosen at run time: ORT-class speed
-        /// needs AVX-512 and reading B in place, which neither Swift's baseline code generation nor
-        /// OpenBLAS's interface gives.
-        /// -O2 as COnnx, so debug builds are usable too.
+        /// an im2col pass, depthwise, pooling, the hot elementwise activations and arithmetic, and the
+        /// quantized ops' integer GEMM), written with vector extensions and compiled for AVX-512, AVX2
+        /// and baseline, chosen at run time: ORT-class speed needs AVX-512 and reading B in place, which
+        /// neither Swift's baseline code generation nor OpenBLAS's interface gives. Also the glibc malloc
+        /// policy interpreter runs want (heap.c). -O2 as COnnx, so debug builds are usable too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         /// zlib for deflated .npz calibration archives (Debian zlib1g-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -52,11 +52,17 @@ let package = Package(
             name: "qconvert",
             dependencies: ["QConvert", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        /// The libFuzzer entry point over the ONNX reader and writer; Scripts/fuzz.sh links it with
+        /// libFuzzer and AddressSanitizer. A plain library in normal builds (nothing links it), so it
+        /// keeps compiling as the reader changes.
+        .target(name: "QConvertFuzz", dependencies: ["QConvertONNX", "QConvertIR"]),
         /// Fixture loading, closeness asserts, SQNR and a CLI runner shared by the test targets.
         .target(name: "QConvertTestSupport", dependencies: ["QConvert"]),
         .testTarget(name: "QConvertIRTests", dependencies: ["QConvertIR"]),
         .testTarget(name: "QConvertONNXTests", dependencies: ["QConvertONNX", "QConvertTestSupport"]),
-        .testTarget(name: "QConvertTests", dependencies: ["QConvert", "QConvertTestSupport"]),
+        /// Golden/ holds the golden metrics GoldenMetricsTests reads and re-records in place (by path, not
+        /// as a bundled resource, so recording updates the committed files).
+        .testTarget(name: "QConvertTests", dependencies: ["QConvert", "QConvertTestSupport"], exclude: ["Golden"]),
         .testTarget(name: "qconvertCLITests", dependencies: ["QConvertTestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -50,6 +50,11 @@ def main():
     save("external_past_eof", external(base_model(), "weights.bin", offset=32))
     save("external_missing_file", external(base_model(), "no-such-file.bin"))
     save("external_wrong_length", external(base_model(), "weights.bin", length=8))
+    save("external_offset_overflow", external(base_model(), "weights.bin", offset=2 ** 63 - 1))
+    save("external_negative_offset", external(base_model(), "weights.bin", offset=-64))
+    m = external(base_model(), "weights.bin")
+    m.graph.initializer[0].dims[:] = [2 ** 20, 2 ** 20]  # 4 TB of float32 claimed from a 64-byte file
+    save("external_dims_past_eof", m)
     os.symlink("/etc", os.path.join(OUT, "etc-link"))
     save("external_symlink_escape", external(base_model(), "etc-link/passwd"))
 
@@ -70,12 +75,41 @@ def main():
     save("dims_overflow", m)
 
     m = base_model()
+    m.graph.initializer[0].dims[:] = [0, 2 ** 40, 2 ** 40]  # no elements, but its strides overflow
+    m.graph.initializer[0].raw_data = b""
+    save("zero_dim_overflow", m)
+
+    m = base_model()
+    t = m.graph.initializer[0]
+    t.ClearField("raw_data")
+    t.float_data[:] = [1, 2, 3, 4]
+    t.dims[:] = [2 ** 20, 2 ** 20]  # 2^40 values claimed, 4 stored
+    save("typed_data_past_file", m)
+
+    m = base_model()
+    m.graph.input[0].type.tensor_type.shape.dim[0].dim_value = -4  # read as given; never sizes anything
+    save("negative_input_dim", m)
+
+    m = base_model()
     m.graph.node.extend([helper.make_node("Relu", ["b"], ["a"]), helper.make_node("Relu", ["a"], ["b"])])
     save("cycle", m)
 
     m = base_model()
     m.graph.node.append(helper.make_node("Relu", ["x"], ["y"]))
     save("duplicate_output", m)
+
+    m = base_model()
+    m.graph.node[0].output.append("y")  # one node defining y twice
+    save("duplicate_node_output", m)
+
+    m = base_model()
+    m.graph.output.append(m.graph.output[0])  # listed twice: valid ONNX (checker and ONNX Runtime accept it)
+    save("duplicate_graph_output", m)
+
+    for version in (1, 99):
+        m = base_model()
+        m.opset_import[0].version = version
+        save(f"opset{version}", m)
 
     m = base_model()
     m.ClearField("graph")

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The test command: from a fresh Debian 12 machine with Swift to a passing test suite. Installs what is
-# missing, checks the generated protobuf code is current, builds, runs `swift test`, then the cross-check
-# scripts against ONNX Runtime (real models too when ../shared/real-models is reachable).
+# missing, checks the generated protobuf code is current, builds, runs `swift test` (golden metrics
+# included), then the ONNX Runtime checks on fixtures and the four real models (fetched into
+# $QCONVERT_REAL, default ~/.cache/qconvert-real, by $QCONVERT_SHARED/real-models/setup.sh on the first
+# run): reader/writer round trip, prepare, interpreter outputs, and the quantization cross-check against
+# committed floors.
 # Needs: Debian 12, Swift 6, network for apt/PyPI on first run. Usage: Scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +12,7 @@ Scripts/setup-machine.sh
 Scripts/gen-proto.sh --check
 swift build --build-tests
 swift test
+swift build -c release
 real=${QCONVERT_REAL:-$HOME/.cache/qconvert-real}
 shared=${QCONVERT_SHARED:-../shared}
 if [ ! -d "$real/models" ] && [ -x "$shared/real-models/setup.sh" ]; then
@@ -16,9 +20,10 @@ if [ ! -d "$real/models" ] && [ -x "$shared/real-models/setup.sh" ]; then
   "$shared/real-models/setup.sh" "$real"
 fi
 real_args=()
-if [ -d "$real/models" ]; then
-  real_args=(--real "$real")
-else
-  echo "note: no real models at $real and no $shared/real-models/setup.sh; real-model checks skipped" >&2
-fi
+[ -d "$real/models" ] && real_args=(--real "$real")
 .venv/bin/python Scripts/roundtrip-check.py --qconvert .build/debug/qconvert "${real_args[@]}"
+.venv/bin/python Scripts/check-prepare.py --qconvert .build/debug/qconvert "${real_args[@]}"
+.venv/bin/python Scripts/check-onnx-light.py --qconvert .build/debug/qconvert
+# The real-model checks below fail, saying what is missing, when the models could not be fetched.
+.venv/bin/python Scripts/check-real-models.py --qconvert .build/release/qconvert --real "$real"
+.venv/bin/python Scripts/crosscheck.py --qconvert .build/release/qconvert --real "$real" --shared "$shared"

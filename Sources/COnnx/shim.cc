@@ -73,7 +73,10 @@ qc_model qc_model_parse(const void *data, size_t size, char *error, size_t error
   auto *model = new ModelProto();
   if (!model->ParseFromArray(data, static_cast<int>(size))) {
     delete model;
-    write_error(error, error_capacity, "not a valid ONNX protobuf (truncated or corrupt)");
+    // protobuf-lite does not say why; its parser also stops at messages nested 100 deep (about 33
+    // levels of subgraphs), which bounds the recursion of every reader above it.
+    write_error(error, error_capacity,
+                "not a valid ONNX protobuf (truncated, corrupt, or messages nested more than 100 deep)");
     return qc_model{nullptr};
   }
   return qc_model{model};
@@ -93,6 +96,13 @@ int qc_model_write_fd(qc_model model, int fd) {
   ok = stream.Flush() && ok;
   stream.SetCloseOnDelete(false);
   return ok ? 1 : 0;
+}
+
+int qc_model_serialize(qc_model model, void *out, size_t capacity) {
+  auto *m = as<ModelProto>(model.p);
+  size_t size = m->ByteSizeLong();
+  if (size > capacity || size > static_cast<size_t>(INT_MAX)) return 0;
+  return m->SerializeToArray(out, static_cast<int>(size)) ? 1 : 0;
 }
 
 qc_tensor qc_tensor_parse(const void *data, size_t size, char *error, size_t error_capacity) {

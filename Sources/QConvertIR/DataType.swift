@@ -55,7 +55,8 @@ public struct DataType: RawRepresentable, Hashable, Sendable, CustomStringConver
         let bits = bitWidth
         guard bits > 0, count >= 0 else { return nil }
         let (product, overflow) = count.multipliedReportingOverflow(by: bits)
-        return overflow ? nil : (product + 7) / 8
+        // Rounded up without `product + 7`, which overflows for 4-bit counts just under Int.max / 4.
+        return overflow ? nil : product / 8 + (product % 8 == 0 ? 0 : 1)
     }
 
     /// numpy-style name (`float32`, `int8`...), as `inspect` and error messages print it.

@@ -11,7 +11,14 @@ public struct Tensor: Sendable, Equatable {
     public var shape: [Int]
     public var storage: TensorStorage
     /// Doc string and unknown fields of the TensorProto this came from (empty for computed values).
-    public var extras: ProtoExtras
+    public var extras: ProtoExtras {
+        get { extrasBox?.extras ?? ProtoExtras() }
+        set { extrasBox = newValue.isEmpty ? nil : ExtrasBox(extras: newValue) }
+    }
+
+    /// `extras` boxed, nil when empty. Why: the interpreter copies computed tensors several times per
+    /// node, and an inline ProtoExtras made every copy retain and release its byte array as well.
+    private var extrasBox: ExtrasBox?
 
     public init(dataType: DataType, shape: [Int], storage: TensorStorage, extras: ProtoExtras = ProtoExtras()) {
         self.dataType = dataType
@@ -37,7 +44,28 @@ public struct Tensor: Sendable, Equatable {
 
     public var rank: Int { shape.count }
 
+    /// The element count of a shape read from a file, or nil when a dimension is negative or the
+    /// nonzero dimensions multiply past Int. Readers check shapes with this before sizing anything
+    /// from them. Zeros are left out of the product on purpose: an empty tensor's other dimensions
+    /// still get multiplied (strides, slice sizes), so [0, 2^40, 2^40] holds nothing yet overflows.
+    public static func checkedElementCount(_ shape: some Sequence<Int>) -> Int? {
+        var nonzero = 1
+        var hasZero = false
+        for dim in shape {
+            guard dim >= 0 else { return nil }
+            if dim == 0 {
+                hasZero = true
+                continue
+            }
+            let (product, overflow) = nonzero.multipliedReportingOverflow(by: dim)
+            guard !overflow else { return nil }
+            nonzero = product
+        }
+        return hasZero ? 0 : nonzero
+    }
+
     /// A new tensor of `T` elements whose storage `fill` writes (it starts zeroed).
+    @inlinable
     public init<T: TensorElement>(
         shape: [Int], of type: T.Type, fill: (UnsafeMutableBufferPointer<T>) throws -> Void
     ) rethrows {
@@ -48,11 +76,24 @@ public struct Tensor: Sendable, Equatable {
         self.init(dataType: T.dataType, shape: shape, storage: storage)
     }
 
+    /// A new tensor of `T` elements that `initialize` must write in full (the storage starts
+    /// uninitialised): for kernels that write every output element, where zeroing first is wasted work.
+    @inlinable
+    public init<T: TensorElement>(
+        uninitializedShape shape: [Int], of type: T.Type, initialize: (UnsafeMutableBufferPointer<T>) throws -> Void
+    ) rethrows {
+        let count = shape.reduce(1, *)
+        let storage = try TensorStorage(uninitializedByteCount: count * MemoryLayout<T>.stride) { raw in
+            try initialize(raw.bindMemory(to: T.self))
+        }
+        self.init(dataType: T.dataType, shape: shape, storage: storage)
+    }
+
     /// A tensor holding a copy of `scalars`; `shape` defaults to one dimension.
     public init<T: TensorElement>(shape: [Int]? = nil, scalars: [T]) {
         let shape = shape ?? [scalars.count]
         precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) does not hold \(scalars.count) elements")
-        self.init(shape: shape, of: T.self) { out in
+        self.init(uninitializedShape: shape, of: T.self) { out in
             _ = out.initialize(from: scalars)
         }
     }
@@ -68,7 +109,9 @@ public struct Tensor: Sendable, Equatable {
     }
 
     /// Reads the elements as `T`, which must have the element type's bit width (so float16 may be read
-    /// as UInt16 and bool as UInt8).
+    /// as UInt16 and bool as UInt8). Inlinable, like the initialisers above, so kernels in other modules
+    /// get it specialised for their element type instead of a generic call per use.
+    @inlinable
     public func withElements<T: TensorElement, R>(
         of type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R
     ) rethrows -> R {
@@ -162,5 +205,14 @@ public enum Float16Bits {
             }
         }
         return sign | UInt16(halfExponent << 10) | UInt16(mantissa)
+    }
+}
+
+/// A tensor's non-empty `ProtoExtras`, shared by its copies.
+private final class ExtrasBox: Sendable {
+    let extras: ProtoExtras
+
+    init(extras: ProtoExtras) {
+        self.extras = extras
     }
 }

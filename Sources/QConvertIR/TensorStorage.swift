@@ -3,7 +3,7 @@
 ///
 /// Why a class: tensors are copied freely (graphs are values), but their bytes must not be. Storage is
 /// immutable once built, so sharing it between copies and threads is safe; kernels write only into
-/// storage they just allocated (see `Tensor.init(shape:of:fill:)`). For string tensors the bytes are
+/// storage they just allocated (see `Tensor.init(shape:of:fill:)` and `init(uninitializedShape:of:initialize:)`). For string tensors the bytes are
 /// empty and `strings` holds the elements.
 public final class TensorStorage: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
@@ -16,9 +16,23 @@ public final class TensorStorage: @unchecked Sendable {
     public static let alignment = 64
 
     /// Allocates `byteCount` bytes and lets `fill` initialise them (they start zeroed).
-    public init(byteCount: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+    public convenience init(byteCount: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        try self.init(uninitializedByteCount: byteCount) { buffer in
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            try fill(buffer)
+        }
+    }
+
+    /// Allocates `byteCount` bytes that `initialize` must write in full: they start as whatever the
+    /// allocator left there. For kernels that write every output element, where zeroing first would
+    /// be a wasted pass over the output.
+    public init(uninitializedByteCount byteCount: Int, initialize fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(byteCount, 1), alignment: Self.alignment)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: max(byteCount, 1))
+        #if DEBUG
+        // Debug builds (what `swift test` runs) poison the bytes, so an element a kernel forgot to write
+        // reads as NaN (or -1) and fails a test instead of passing on a lucky zero.
+        raw.initializeMemory(as: UInt8.self, repeating: 0xFF, count: max(byteCount, 1))
+        #endif
         let buffer = UnsafeMutableRawBufferPointer(start: raw, count: byteCount)
         do {
             try fill(buffer)
@@ -35,7 +49,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// offset that is not a multiple of the element size) are copied so typed access stays defined.
     public convenience init(borrowing bytes: UnsafeRawBufferPointer, owner: AnyObject, alignment: Int) {
         if let base = bytes.baseAddress, Int(bitPattern: base) % max(alignment, 1) != 0 {
-            self.init(byteCount: bytes.count) { $0.copyMemory(from: bytes) }
+            self.init(uninitializedByteCount: bytes.count) { $0.copyMemory(from: bytes) }
         } else {
             self.init(uncheckedBorrowing: bytes, owner: owner)
         }

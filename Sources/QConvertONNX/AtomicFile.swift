@@ -45,6 +45,14 @@ public final class AtomicFile {
         }
     }
 
+    /// Whether two paths name the same existing file (device and inode), so `./m.onnx`, `m.onnx` and a
+    /// hard link to it all match.
+    public static func isSameFile(_ a: String, _ b: String) -> Bool {
+        var infoA = stat(), infoB = stat()
+        guard stat(a, &infoA) == 0, stat(b, &infoB) == 0 else { return false }
+        return infoA.st_dev == infoB.st_dev && infoA.st_ino == infoB.st_ino
+    }
+
     /// The open descriptor, for writers that stream into it (protobuf's serializer).
     public var descriptor: Int32 { fd }
 

@@ -48,7 +48,8 @@ final class ExternalDataResolver {
         let file = try map(location)
         let (end, overflow) = offset.addingReportingOverflow(byteCount)
         guard !overflow, end <= file.bytes.count else {
-            throw QConvertError("external data '\(location)' holds \(file.bytes.count) bytes; the tensor needs bytes \(offset)..<\(offset &+ byteCount)")
+            let range = overflow ? "\(byteCount) bytes from offset \(offset)" : "bytes \(offset)..<\(end)"
+            throw QConvertError("external data '\(location)' holds \(file.bytes.count) bytes; the tensor needs \(range)")
         }
         let region = UnsafeRawBufferPointer(rebasing: file.bytes[offset..<end])
         return TensorStorage(borrowing: region, owner: file, alignment: alignment)

@@ -76,4 +76,12 @@ public struct LoadedModel: Sendable {
     public var fileBytes: Int
     /// External data files the model's tensors were read from (locations relative to its folder).
     public var externalDataFiles: [String]
+
+    /// The paths of those files.
+    public var externalDataPaths: [String] {
+        externalDataFiles.map { ONNXReader.directory(of: path) + "/" + $0 }
+    }
+
+    /// The model file and its external data: what a command reading it must not overwrite.
+    public var inputFiles: [String] { [path] + externalDataPaths }
 }

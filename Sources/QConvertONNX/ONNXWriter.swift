@@ -18,10 +18,15 @@ public struct WriteOptions: Sendable {
 
     public var externalData: ExternalData
     public var externalThreshold: Int
+    /// Files the write must not replace: the command's inputs, including the external data the
+    /// model was read from. Checked against both files written, because the data file's name
+    /// (`<name>.data` beside the output) can be an input's data file even when the output is not.
+    public var inputs: [String]
 
-    public init(externalData: ExternalData = .automatic, externalThreshold: Int = 1024) {
+    public init(externalData: ExternalData = .automatic, externalThreshold: Int = 1024, inputs: [String] = []) {
         self.externalData = externalData
         self.externalThreshold = externalThreshold
+        self.inputs = inputs
     }
 }
 
@@ -39,12 +44,18 @@ public enum ONNXWriter {
         case .never: external = false
         case .automatic: external = tensorBytes(model.graph) >= embeddedLimit
         }
+        let location = dataFileName(for: path)
+        let dataPath = ONNXReader.directory(of: path) + "/" + location
+        for destination in [path] + (external ? [dataPath] : []) {
+            if options.inputs.contains(where: { AtomicFile.isSameFile($0, destination) }) {
+                throw QConvertError("\(destination): is an input file; refusing to overwrite it (choose another -o)")
+            }
+        }
         let modelFile = try AtomicFile(destination: path)
         var dataFile: AtomicFile?
         var sink: ExternalDataSink?
         if external {
-            let location = dataFileName(for: path)
-            let file = try AtomicFile(destination: ONNXReader.directory(of: path) + "/" + location)
+            let file = try AtomicFile(destination: dataPath)
             dataFile = file
             sink = ExternalDataSink(file: file, location: location, threshold: options.externalData == .automatic ? 1024 : options.externalThreshold)
         }
@@ -59,6 +70,21 @@ public enum ONNXWriter {
         try dataFile?.commit()
         try modelFile.commit()
         return [path] + (dataFile.map { [$0.destination] } ?? [])
+    }
+
+    /// The serialized model, every tensor embedded: the bytes `write` would put in a file with
+    /// `externalData: .never`. For checks that read a written model back without touching the disk
+    /// (the fuzz target, hostile-input tests).
+    public static func serialize(_ model: Model) throws -> [UInt8] {
+        let encoded = try ModelEncoder(external: nil).encode(model)
+        let size = qc_model_byte_size(encoded.handle)
+        guard size < Int(Int32.max) else {
+            throw QConvertError("the model serializes to \(size) bytes, over protobuf's 2 GB limit")
+        }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let ok = bytes.withUnsafeMutableBytes { qc_model_serialize(encoded.handle, $0.baseAddress, $0.count) }
+        guard ok != 0 else { throw QConvertError("protobuf could not serialize the model") }
+        return bytes
     }
 
     /// `out/model.int8.onnx` -> `model.int8.data`.

@@ -28,14 +28,12 @@ struct TensorDecoder {
     private func decode(_ t: qc_tensor) throws -> Tensor {
         let dataType = DataType(rawValue: qc_tensor_data_type(t))
         let dims = repeatedView { qc_tensor_dims(t, $0) }
-        var shape: [Int] = []
-        var count = 1
-        for dim in dims {
-            guard dim >= 0 else { throw QConvertError("has a negative dimension \(dim) in \(Array(dims))") }
-            let (product, overflow) = count.multipliedReportingOverflow(by: Int(dim))
-            guard !overflow else { throw QConvertError("dimensions \(Array(dims)) overflow a 64-bit element count") }
-            count = product
-            shape.append(Int(dim))
+        if let negative = dims.first(where: { $0 < 0 }) {
+            throw QConvertError("has a negative dimension \(negative) in \(Array(dims))")
+        }
+        let shape = dims.map { Int($0) }
+        guard let count = Tensor.checkedElementCount(shape) else {
+            throw QConvertError("dimensions \(shape) overflow a 64-bit element count")
         }
         let extras = ProtoExtras(docString: qc_tensor_doc_string(t).string, unknownFields: qc_tensor_unknown(t).array)
         if dataType == .string {
@@ -51,6 +49,9 @@ struct TensorDecoder {
     private func bytes(_ t: qc_tensor, dataType: DataType, count: Int) throws -> TensorStorage {
         let expected = dataType.byteCount(elements: count)
         let alignment = max(1, min(8, dataType.bitWidth / 8))
+        if dataType.isKnown, dataType != .string, expected == nil {
+            throw QConvertError("\(count) elements of \(dataType) overflow a 64-bit byte count")
+        }
         if qc_tensor_data_location(t) == 1 {
             guard let expected else { throw QConvertError("external data of type \(dataType) is not supported") }
             return try external.storage(for: t, byteCount: expected, alignment: alignment)

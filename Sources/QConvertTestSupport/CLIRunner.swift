@@ -25,6 +25,18 @@ public enum CLIRunner {
 
     /// Runs `qconvert arguments...` (stdin from /dev/null) and waits for it.
     public static func run(_ arguments: [String]) -> Result {
+        spawn(binary, [binary] + arguments)
+    }
+
+    /// Runs `qconvert arguments...` with every file it writes limited to `blocks` × 512 bytes, as
+    /// if the disk filled up: `ulimit -f` with SIGXFSZ ignored, so a write past the limit fails
+    /// with EFBIG the way a full disk fails with ENOSPC.
+    public static func run(_ arguments: [String], fileSizeLimitBlocks blocks: Int) -> Result {
+        spawn("/bin/sh", ["/bin/sh", "-c", "trap '' XFSZ; ulimit -f \(blocks); exec \"$0\" \"$@\"", binary] + arguments)
+    }
+
+    /// Spawns `program` with `arguments` (argv, starting with argv[0]) and collects what it printed.
+    private static func spawn(_ program: String, _ arguments: [String]) -> Result {
         let scratch = FileChecks.temporaryDirectory("qconvert-cli")
         let outPath = scratch + "/stdout", errPath = scratch + "/stderr"
         var actions = posix_spawn_file_actions_t()
@@ -33,12 +45,12 @@ public enum CLIRunner {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, program, &actions, nil, argv, environ)
         guard spawned == 0 else {
-            return Result(status: -1, stdout: "", stderr: "cannot run \(binary): \(String(cString: strerror(spawned)))")
+            return Result(status: -1, stdout: "", stderr: "cannot run \(program): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

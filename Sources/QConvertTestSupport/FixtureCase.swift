@@ -43,12 +43,15 @@ public struct FixtureCase: Sendable, CustomStringConvertible {
 
 /// Where the committed fixtures are.
 public enum Fixtures {
-    /// The repository's `Fixtures/` folder, found from this source file's location.
-    public static let root: String = {
+    /// The repository's root folder, found from this source file's location.
+    public static let repositoryRoot: String = {
         var parts = String(#filePath).split(separator: "/", omittingEmptySubsequences: false)
         parts.removeLast(3)  // Sources/QConvertTestSupport/FixtureCase.swift
-        return parts.joined(separator: "/") + "/Fixtures"
+        return parts.joined(separator: "/")
     }()
+
+    /// The repository's `Fixtures/` folder.
+    public static let root: String = repositoryRoot + "/Fixtures"
 
     /// Whole-model fixtures, `Fixtures/models/<case>`.
     public static func models() -> [FixtureCase] { cases(in: root + "/models") }

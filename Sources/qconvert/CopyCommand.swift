@@ -34,7 +34,7 @@ struct CopyCommand: ParsableCommand {
         let loaded = try ONNXReader.load(path: model)
         let readSeconds = reading.seconds
         let writing = Stopwatch()
-        let written = try ONNXWriter.write(loaded.model, to: output, options: WriteOptions(externalData: externalData))
+        let written = try ONNXWriter.write(loaded.model, to: output, options: WriteOptions(externalData: externalData, inputs: loaded.inputFiles))
         let writeSeconds = writing.seconds
         Terminal.note("wrote " + written.joined(separator: ", "))
         if time {

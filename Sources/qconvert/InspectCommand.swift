@@ -10,7 +10,9 @@ struct InspectCommand: ParsableCommand {
         abstract: "Show a model's opsets, inputs and outputs, op histogram and weight sizes.",
         discussion: """
             Reads the model (and its external data, if any) and prints a summary. Subgraphs of If/Loop/Scan \
-            are included in the op histogram and the parameter counts. With --json the same facts are \
+            are included in the op histogram and the parameter counts. The summary ends with what each pass \
+            of the prepare pipeline changes (e.g. "fold-batchnorm: 35 BatchNormalization folded"); the \
+            model file is not modified. With --json the same facts are \
             printed as one JSON object (keys: inputs, outputs, op_histogram, parameter_count, \
             parameter_bytes, ...), for scripts.
             """

@@ -9,9 +9,10 @@ struct PrepareCommand: ParsableCommand {
         commandName: "prepare",
         abstract: "Fold constants and BatchNorm, remove identities and dead nodes; write the float model.",
         discussion: """
-            Runs the 'prepare' pipeline (fold-constants, eliminate-identity, collapse-reshape-transpose, \
-            fold-batchnorm, fuse-conv-activation, eliminate-dead-nodes) that every quantization starts \
-            with, and writes the result. The output computes the same function as the input.
+            Runs the 'prepare' pipeline (infer-shapes, fold-constants, eliminate-identity, \
+            collapse-reshape-transpose, fold-batchnorm, fuse-conv-activation, eliminate-dead-nodes, \
+            infer-shapes) that every quantization starts with, and writes the result with its values' \
+            inferred shapes in value_info. The output computes the same function as the input.
             """
     )
 
@@ -34,7 +35,7 @@ struct PrepareCommand: ParsableCommand {
         } catch let error as QConvertError {
             throw error.context(model)
         }
-        try ONNXWriter.write(result.model, to: destination)
+        try ONNXWriter.write(result.model, to: destination, options: WriteOptions(inputs: loaded.inputFiles))
         print(Preparation.text(result.outcomes, timing: passes.stats))
         Terminal.note("wrote \(destination)")
     }

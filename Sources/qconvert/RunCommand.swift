@@ -39,8 +39,14 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print time spent per op type.")
     var time = false
 
-    @Option(help: ArgumentHelp("Run the model N times; with --time, report the median run.", visibility: .hidden))
+    @Option(help: ArgumentHelp("Run the model N times and report the median run (in --json as median_run_seconds); for benchmarks.", visibility: .hidden))
     var `repeat`: Int = 1
+
+    /// `--json` output: the output files, and the median run time when the model ran more than once.
+    struct Report: Encodable {
+        let outputs: [String: String]
+        let medianRunSeconds: Double?
+    }
 
     func validate() throws {
         if inputs.isEmpty && namedInputs.isEmpty { throw ValidationError("give at least one input (--input NAME=FILE.npy)") }
@@ -58,7 +64,7 @@ struct RunCommand: ParsableCommand {
         let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time,
                                                             repeats: `repeat`, requantization: requantization))
         if json {
-            print(try JSONText.encode(["outputs": result.outputs]))
+            print(try JSONText.encode(Report(outputs: result.outputs, medianRunSeconds: result.medianRunSeconds)))
         } else {
             for (name, path) in result.outputs.sorted(by: { $0.key < $1.key }) { print("\(name) -> \(path)") }
         }
@@ -69,9 +75,9 @@ struct RunCommand: ParsableCommand {
                  Formatting.fixed(100 * entry.value / max(total, 1e-12), digits: 1) + "%"]
             }
             Terminal.note(Formatting.table([["op", "calls", "time", "share"]] + rows))
-            if let median = result.medianRunSeconds {
-                Terminal.note("median run: \(Formatting.fixed(median * 1000, digits: 3)) ms over \(`repeat`) runs")
-            }
+        }
+        if let median = result.medianRunSeconds {
+            Terminal.note("median run: \(Formatting.fixed(median * 1000, digits: 3)) ms over \(`repeat`) runs\(time ? " (timed per op)" : "")")
         }
     }
 }

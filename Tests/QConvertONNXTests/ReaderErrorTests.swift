@@ -62,6 +62,12 @@ import Testing
         ("dims_overflow", "tensor 'w': dimensions [1099511627776, 1099511627776] overflow"),
         ("cycle", "the graph has a cycle through node"),
         ("duplicate_output", "value 'y' is defined twice"),
+        ("duplicate_node_output", "value 'y' is defined twice (by node 'Add -> y' and by node 'Add -> y')"),
+        ("external_offset_overflow", "tensor 'w': external data 'weights.bin' holds 64 bytes; the tensor needs 64 bytes from offset 9223372036854775807"),
+        ("external_negative_offset", "tensor 'w': external data offset '-64' is not a non-negative integer"),
+        ("external_dims_past_eof", "tensor 'w': external data 'weights.bin' holds 64 bytes; the tensor needs bytes 0..<4398046511104"),
+        ("zero_dim_overflow", "tensor 'w': dimensions [0, 1099511627776, 1099511627776] overflow"),
+        ("typed_data_past_file", "tensor 'w': holds 4 values; its shape needs 1099511627776"),
         ("no_graph", "it has no graph"),
     ]
 

@@ -2,9 +2,10 @@
 // at run time: a single-precision GEMM with packed A and B rows read in place, which convolutions feed
 // from a padded, phase-split copy of the input (1-D and 2-D) or from panels packed from the image (3-D);
 // the column gather of transposed convolutions; direct depthwise convolution and pooling on padded
-// planes; the row repetition of nearest upsampling; and an integer GEMM with an implicit-im2col
-// convolution for the quantized ops. Each output element is summed in the same order however the
-// caller splits the work, so results do not depend on the thread count.
+// planes; the row repetition of nearest upsampling; the hot elementwise activations and arithmetic;
+// and an integer GEMM with an implicit-im2col convolution for the quantized ops. Each output element is
+// summed in the same order however the caller splits the work, so results do not depend on the thread
+// count.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 
@@ -110,6 +111,33 @@ size_t qc_pool_scratch_size(const qc_conv_geometry *g);
 // count_h[oh] * count_w[ow]).
 void qc_pool(const float *x, const qc_conv_geometry *g, const float *count_d, const float *count_h, const float *count_w,
              int first, int end, float *y, float *scratch);
+
+// Unary elementwise formulas of qc_unary, with the parameters they take.
+typedef enum {
+    QC_RELU,          // max(x, 0)
+    QC_CLIP,          // min(max(x, p0), p1)
+    QC_SIGMOID,       // 1 / (1 + e^-x)
+    QC_HARD_SIGMOID,  // max(0, min(1, p0 * x + p1))
+    QC_HARD_SWISH,    // x * max(0, min(1, x / 6 + 0.5))
+    QC_EXP,           // e^x (a degree-7 polynomial, relative error below 4e-7)
+    QC_AFFINE,        // x * p0 + p1
+} qc_unary_op;
+
+// y[i] = f(x[i]) for i < n, with max/min taking NaN and ties as Swift's do, and no FMA contraction, so
+// results equal the ops' Swift formulas bit for bit.
+void qc_unary(qc_unary_op op, float p0, float p1, const float *x, float *y, size_t n);
+
+// Binary arithmetic of qc_binary.
+typedef enum { QC_ADD, QC_SUB, QC_MUL, QC_DIV } qc_binary_op;
+
+// out[i] = a[i * a_step] op b[i * b_step] for i < n, where each step is 0 (one value, broadcast) or 1.
+void qc_binary(qc_binary_op op, const float *a, int a_step, const float *b, int b_step, float *out, size_t n);
+
+// Makes glibc malloc keep freed memory for reuse (no-op elsewhere): blocks up to 32 MB come from the
+// heap instead of their own mmap, and the heap is not trimmed until 1 GB of it is free. An interpreter
+// frees and re-allocates the same activation sizes every sample; with glibc's defaults each of those
+// went back to the kernel and page-faulted in again.
+void qc_retain_freed_memory(void);
 
 /// Whether this CPU has VNNI (AVX512_VNNI or AVX_VNNI): 8-bit integer dot products summed straight
 /// into 32 bits. Without it ONNX Runtime's u8 x s8 kernels sum pairs of products in 16 bits.

@@ -42,6 +42,9 @@ void qc_model_free(qc_model model);
 size_t qc_model_byte_size(qc_model model);
 /// Writes the serialized model to an open file descriptor. Returns 1 on success, 0 on failure.
 int qc_model_write_fd(qc_model model, int fd);
+/// Serializes the model into `out`, which holds `capacity` bytes (qc_model_byte_size of them are
+/// needed). Returns 1 on success, 0 if it does not fit or serializing fails.
+int qc_model_serialize(qc_model model, void *out, size_t capacity);
 
 /// Parses a serialized standalone TensorProto (ONNX test data's `input_0.pb`). Free with qc_tensor_free.
 qc_tensor qc_tensor_parse(const void *data, size_t size, char *error, size_t error_capacity);

@@ -32,6 +32,7 @@ public enum ModelCalibration {
         _ options: Options, progress: (_ total: Int) -> (@Sendable (Int) -> Void)? = { _ in nil }
     ) throws -> CalibrationStats {
         try OutputPaths.checkNotAnInput(options.output, inputs: [options.model])
+        try OutputPaths.checkOutside(options.output, folder: options.calibrationDirectory)
         let model: Model
         do {
             model = try Preparation.run(try ONNXReader.read(path: options.model)).model

@@ -34,7 +34,7 @@ public struct ModelRun {
         public var opSeconds: [String: Double]?
         /// Op type -> calls per run, when profiling.
         public var opCalls: [String: Int]?
-        /// Median wall time of one run, when profiling.
+        /// Median wall time of one run, when the model ran more than once.
         public var medianRunSeconds: Double?
     }
 
@@ -76,14 +76,17 @@ public struct ModelRun {
         try Directory.create(options.outputDirectory)
         var written: [String: String] = [:]
         for name in interpreter.model.graph.outputs.map(\.name) {
-            let path = options.outputDirectory + "/" + SafeFileName.escape(name) + ".npy"
-            try Npy.write(outputs[name]!, to: path)
-            written[name] = path
+            written[name] = options.outputDirectory + "/" + SafeFileName.escape(name) + ".npy"
         }
-        guard let profile else { return Result(outputs: written) }
+        // All checked before any is written: `-o .` beside x.npy must not replace the input x.npy.
+        let inputs = [options.model] + options.inputs.map(\.path)
+        for path in written.values { try OutputPaths.checkNotAnInput(path, inputs: inputs) }
+        for (name, path) in written.sorted(by: { $0.key < $1.key }) { try Npy.write(outputs[name]!, to: path) }
+        let median = runSeconds.count > 1 ? runSeconds.sorted()[runSeconds.count / 2] : nil
+        guard let profile else { return Result(outputs: written, medianRunSeconds: median) }
         let runs = Double(runSeconds.count)
         return Result(outputs: written, opSeconds: profile.seconds.mapValues { $0 / runs },
                       opCalls: profile.calls.mapValues { $0 / runSeconds.count },
-                      medianRunSeconds: runSeconds.sorted()[runSeconds.count / 2])
+                      medianRunSeconds: median)
     }
 }

@@ -18,6 +18,8 @@ extension ModelSummary {
         lines.append("ops:")
         let ops = opHistogram.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         lines.append(indented(Formatting.table(ops.map { [$0.key, String($0.value)] })))
+        lines.append("prepare (what each pass changes):")
+        lines.append(indented(preparationError.map { "error: " + $0 } ?? preparation.map { "\($0.pass): \($0.summary)" }.joined(separator: "\n")))
         return lines.joined(separator: "\n")
     }
 

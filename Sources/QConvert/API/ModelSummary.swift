@@ -43,6 +43,13 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         }
     }
 
+    /// What one pass of the prepare pipeline changes in this model.
+    public struct PassChange: Codable, Sendable, Equatable {
+        public var pass: String
+        public var changes: Int
+        public var summary: String
+    }
+
     public var path: String
     public var fileBytes: Int
     public var irVersion: Int64
@@ -64,6 +71,10 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     public var externalData: Bool
     public var externalDataFiles: [String]
     public var controlFlow: Bool
+    /// What each pass of `prepare` changes (the model as quantization sees it), in pipeline order;
+    /// empty when preparation fails, with the reason in `preparationError`.
+    public var preparation: [PassChange]
+    public var preparationError: String?
 
     public init(_ loaded: LoadedModel) {
         let model = loaded.model
@@ -103,6 +114,12 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         externalDataFiles = loaded.externalDataFiles
         externalData = !loaded.externalDataFiles.isEmpty
         controlFlow = ["If", "Loop", "Scan"].contains { histogram[$0] != nil }
+        do {
+            preparation = try Preparation.run(model).outcomes.map { PassChange(pass: $0.pass, changes: $0.report.changes, summary: $0.report.summary) }
+        } catch {
+            preparation = []
+            preparationError = "\(error)"
+        }
     }
 
     static func value(_ info: ValueInfo) -> Value {

@@ -2,19 +2,34 @@
 import Glibc
 #endif
 import QConvertIR
+import QConvertONNX
 
-/// Rules every command that writes a file follows before it starts work.
+/// Rules every command that writes a file follows before it starts work, so a user's input is never
+/// replaced (outputs themselves are written atomically by `AtomicFile`).
 public enum OutputPaths {
     /// Refuses an output that is one of the inputs (same file, by device and inode, so `./m.onnx`
-    /// and `m.onnx` or a hard link are caught too): a user's model is never overwritten.
+    /// and `m.onnx` or a hard link are caught too).
     public static func checkNotAnInput(_ output: String, inputs: [String]) throws {
-        var outInfo = stat()
-        guard stat(output, &outInfo) == 0 else { return }
-        for input in inputs {
-            var inInfo = stat()
-            if stat(input, &inInfo) == 0, inInfo.st_dev == outInfo.st_dev, inInfo.st_ino == outInfo.st_ino {
-                throw QConvertError("\(output): is the input file; refusing to overwrite it (choose another -o)")
-            }
+        if inputs.contains(where: { AtomicFile.isSameFile($0, output) }) {
+            throw QConvertError("\(output): is an input file; refusing to overwrite it (choose another -o)")
+        }
+    }
+
+    /// Refuses an output inside a folder the command reads every file of (a calibration folder):
+    /// it could replace a sample, and any file added there stops the folder being a sample folder.
+    public static func checkOutside(_ output: String, folder: String) throws {
+        guard let outputFolder = realPath(Self.folder(of: output)), let inputFolder = realPath(folder) else { return }
+        if outputFolder == inputFolder || outputFolder.hasPrefix(inputFolder.hasSuffix("/") ? inputFolder : inputFolder + "/") {
+            throw QConvertError("\(output): is inside the calibration folder '\(folder)'; write it elsewhere")
+        }
+    }
+
+    /// Refuses a second output of a command that names the same file as its model output (one
+    /// would replace the other), whether or not the file exists yet.
+    public static func checkDistinct(_ other: String, from output: String) throws {
+        guard let a = realPath(Self.folder(of: other)), let b = realPath(Self.folder(of: output)) else { return }
+        if a == b && Self.name(of: other) == Self.name(of: output) {
+            throw QConvertError("\(other): is also the model's output; choose another file")
         }
     }
 
@@ -26,7 +41,7 @@ public enum OutputPaths {
             if (info.st_mode & S_IFMT) == S_IFDIR { throw QConvertError("\(output): is a directory; give a file name to write") }
             guard (info.st_mode & S_IFMT) == S_IFREG else { throw QConvertError("\(output): not a regular file; refusing to replace it") }
         }
-        let folder = output.lastIndex(of: "/").map { $0 == output.startIndex ? "/" : String(output[..<$0]) } ?? "."
+        let folder = Self.folder(of: output)
         guard access(folder, W_OK) == 0 else {
             throw QConvertError("\(output): cannot write to folder '\(folder)': \(String(cString: strerror(errno)))")
         }
@@ -37,5 +52,21 @@ public enum OutputPaths {
         var base = input
         if base.hasSuffix(".onnx") { base.removeLast(5) }
         return base + "." + suffix + ".onnx"
+    }
+
+    /// The folder holding `path` ("." for a bare name) and the last component.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func name(of path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }

@@ -24,6 +24,7 @@ public enum Preparation {
     }
 
     public static func run(_ model: Model, options: Options = Options()) throws -> Result {
+        try SupportedOpsets.check(model)
         var model = model
         let context = PassContext()
         let manager = PassManager(verify: options.verify, printAfter: options.printAfter, stopAfter: options.stopAfter)

@@ -28,7 +28,15 @@ final class QuantizationJob {
 
     func run() throws -> QuantizationSummary {
         let output = options.outputPath
-        try OutputPaths.checkNotAnInput(output, inputs: [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 })
+        let inputs = [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 }
+        try OutputPaths.checkNotAnInput(output, inputs: inputs)
+        if let path = options.saveStats {
+            try OutputPaths.checkNotAnInput(path, inputs: inputs)
+            try OutputPaths.checkDistinct(path, from: output)
+        }
+        if let folder = options.calibrationDirectory {
+            for path in [output] + [options.saveStats].compactMap({ $0 }) { try OutputPaths.checkOutside(path, folder: folder) }
+        }
         try OutputPaths.checkWritable(output)
         if let reportPath = options.reportPath {
             try ReportWriter.check(reportPath)
@@ -38,7 +46,10 @@ final class QuantizationJob {
         loaded = try ONNXReader.load(path: options.model)
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try splitSamples()
-        if options.quantization.mode == .static { try calibrate() }
+        if options.quantization.mode == .static {
+            try equalize()
+            try calibrate()
+        }
         model = prepared.model
         plan = try step("quantize") {
             _ = try UpgradeOpset().run(&model, prepared.context)
@@ -48,7 +59,7 @@ final class QuantizationJob {
         if options.quantization.mode == .static && options.method == nil { try chooseMethod() } else { method = options.method ?? .minMax }
         if let target = options.targetSQNR { try keepSensitiveLayersFloat(target: target) }
         let quantized = try step("materialize") { try materialize(plan) }
-        let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData)) }
+        let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData, inputs: loaded.inputFiles)) }
         let (agreement, report) = try evaluate(quantized)
         let methodText = options.method == nil && options.quantization.mode == .static ? "auto: \(method)" : method.description
         var summary = QuantizationSummary(
@@ -82,6 +93,36 @@ final class QuantizationJob {
         let held = min(options.holdout ?? ModelQuantization.defaultHoldout(dataset.count), dataset.count - 1)
         calibration = dataset.slice(0..<(dataset.count - held))
         holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
+    }
+
+    /// Activation equalization on the prepared model, from per-channel maxima on a few calibration
+    /// samples. Skipped with statistics files, which always describe the plain prepared model.
+    private func equalize() throws {
+        guard options.quantization.equalizeActivations, options.loadStats == nil, options.saveStats == nil,
+              let calibration, calibration.count > 0 else { return }
+        let graph = prepared.model.graph
+        let constants = Set(graph.initializers.keys)
+        // Inputs of quantized compute layers, with the axis their weights index (Conv: 1; MatMul,
+        // Gemm: last). A value read on two different axes is left alone.
+        var candidates: [String: Int] = [:], conflicting = Set<String>()
+        for node in graph.nodes {
+            guard let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
+                  let rule = try op.quantizationRule(for: node, isConstant: { constants.contains($0) }),
+                  case .compute = rule.kind, options.quantization.resolved(for: node).quantize
+            else { continue }
+            let axis = node.opType == "Conv" ? 1 : -1
+            if let existing = candidates[node.inputs[0]], existing != axis { conflicting.insert(node.inputs[0]) }
+            candidates[node.inputs[0]] = axis
+        }
+        for value in conflicting { candidates.removeValue(forKey: value) }
+        let samples = calibration.slice(0..<min(16, calibration.count))
+        let maxima = try step("equalize", samples: samples) {
+            try ChannelMaxima.collect(model: prepared.model, values: candidates, samples: samples, threads: options.threads)
+        }
+        let outcome = try step("equalize") {
+            try PassManager(verify: true, printer: { _ in }).run([EqualizeActivations(maxima: maxima)], on: &prepared.model, context: prepared.context)
+        }
+        prepared.outcomes += outcome
     }
 
     /// Statistics from calibration (or a file), on all samples but the held-out ones.

@@ -45,13 +45,23 @@ extension CalibrationStats {
             guard part.model == result.model else {
                 throw QConvertError("statistics \(index + 1) are for another model (fingerprint \(part.model.fingerprint), the first's is \(result.model.fingerprint))")
             }
-            result.sampleCount += part.sampleCount
+            result.sampleCount = try checkedSum(result.sampleCount, part.sampleCount, "sample counts")
             result.samples += part.samples
             for (name, histogram) in part.tensors {
+                // Counts come from files: a sum past Int is an error here rather than a trap in merge.
+                let mine = result.tensors[name] ?? Histogram()
+                _ = try checkedSum(mine.count, histogram.count, "counts of tensor '\(name)'")
+                _ = try checkedSum(mine.nonFinite, histogram.nonFinite, "non-finite counts of tensor '\(name)'")
                 result.tensors[name, default: Histogram()].merge(histogram)
             }
         }
         return result
+    }
+
+    private static func checkedSum(_ a: Int, _ b: Int, _ what: String) throws -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw QConvertError("\(what) add up to more than \(Int.max)") }
+        return sum
     }
 
     /// The clipping range of every tensor with data, by `method` on `scheme`'s grid (tensors

@@ -34,7 +34,7 @@ extension Histogram: Codable {
         let count = try container.decode(Int.self, forKey: .count)
         let nonFinite = try container.decode(Int.self, forKey: .nonFinite)
         guard count > 0 else {
-            try self.init(count: 0, nonFinite: nonFinite, min: 0, max: 0, exponent: 0, counts: [])
+            try self.init(count: count, nonFinite: nonFinite, min: 0, max: 0, exponent: 0, counts: [])
             return
         }
         let min = Float(try container.decode(Double.self, forKey: .min))

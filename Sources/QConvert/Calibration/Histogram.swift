@@ -38,13 +38,14 @@ public struct Histogram: Equatable, Sendable {
     /// A histogram from stored parts (see `Histogram+Codable.swift`), after checking they are one a
     /// stream of adds could have produced.
     init(count: Int, nonFinite: Int, min: Float, max: Float, exponent: Int, counts window: [Int]) throws {
+        guard count >= 0, nonFinite >= 0 else { throw QConvertError("histogram has a negative count") }
         self.nonFinite = nonFinite
         guard count > 0 else {
             guard window.isEmpty else { throw QConvertError("histogram has bins but a count of 0") }
             return
         }
         try Self.checkGeometry(min: min, max: max, exponent: exponent)
-        guard window.count == Self.binCount, window.allSatisfy({ $0 >= 0 }), window.reduce(0, +) == count else {
+        guard window.count == Self.binCount, Self.checkedSum(window) == count else {
             throw QConvertError("histogram bins do not add up to its count \(count)")
         }
         self.count = count
@@ -56,6 +57,19 @@ public struct Histogram: Equatable, Sendable {
         guard self.count(atIndex: binIndex(of: min)) > 0, self.count(atIndex: binIndex(of: max)) > 0 else {
             throw QConvertError("histogram's first and last bins must hold its min and max")
         }
+    }
+
+    /// The sum of counts read from a file, or nil if one is negative or the sum overflows (an error
+    /// for the caller to report, where `reduce(0, +)` would trap).
+    static func checkedSum(_ counts: [Int]) -> Int? {
+        var total = 0
+        for n in counts {
+            guard n >= 0 else { return nil }
+            let (sum, overflow) = total.addingReportingOverflow(n)
+            guard !overflow else { return nil }
+            total = sum
+        }
+        return total
     }
 
     /// Bin width `2^exponent`.

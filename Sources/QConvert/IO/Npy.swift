@@ -95,12 +95,11 @@ public enum Npy {
         try file.commit()
     }
 
+    /// The element count, refusing shapes whose nonzero dimensions overflow (see
+    /// `Tensor.checkedElementCount`: an empty array's strides still multiply them).
     static func elementCount(_ shape: [Int]) throws -> Int {
-        var count = 1
-        for dim in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
-            guard !overflow else { throw QConvertError("shape \(shape) overflows a 64-bit element count") }
-            count = product
+        guard let count = Tensor.checkedElementCount(shape) else {
+            throw QConvertError("shape \(shape) overflows a 64-bit element count")
         }
         return count
     }

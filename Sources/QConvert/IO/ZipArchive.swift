@@ -50,6 +50,12 @@ public final class ZipArchive {
                 guard member.compressedSize == member.uncompressedSize else { throw QConvertError("stored sizes disagree (corrupt archive)") }
                 result = (stored, file)
             } else {
+                // The declared size is allocated before inflating, so bound it by what the compressed
+                // bytes can produce: deflate's densest code is 1 bit per 258-byte match, 1032:1.
+                let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: 1032)
+                guard overflow || member.uncompressedSize <= limit + 258 else {
+                    throw QConvertError("declares \(member.uncompressedSize) bytes inflated from \(member.compressedSize), more than deflate can produce (corrupt archive)")
+                }
                 let storage = try TensorStorage(byteCount: member.uncompressedSize) { out in
                     try Self.inflate(stored, into: out)
                 }

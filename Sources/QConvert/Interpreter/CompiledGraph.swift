@@ -6,7 +6,9 @@ import QConvertIR
 /// Why slots and release lists: peak memory of a run is then the weights plus the activations that
 /// are live at once, not every activation the model ever produced.
 public final class CompiledGraph: Sendable {
-    struct Step: Sendable {
+    /// One node to run. A class, so walking the steps copies one reference per step instead of
+    /// retaining every field (that was ~2% of a ppocr_cls run).
+    final class Step: Sendable {
         let node: Node
         let kernel: Kernel
         let inputs: [Int?]
@@ -14,12 +16,22 @@ public final class CompiledGraph: Sendable {
         /// Outer-scope values the node's subgraphs read: (name, slot here or nil if from further out).
         let scopeReads: [(String, Int?)]
         let release: [Int]
+
+        init(node: Node, kernel: Kernel, inputs: [Int?], outputs: [Int?], scopeReads: [(String, Int?)], release: [Int]) {
+            self.node = node
+            self.kernel = kernel
+            self.inputs = inputs
+            self.outputs = outputs
+            self.scopeReads = scopeReads
+            self.release = release
+        }
     }
 
     let steps: [Step]
     let slotNames: [String]
     let slotOfName: [String: Int]
-    /// Slots holding constants, filled before every run.
+    /// Slots holding constants (initializers, and node outputs computed at compile time from
+    /// constants only), filled before every run.
     let constantSlots: [(Int, Tensor)]
     /// Graph inputs a caller must (or may, if an initializer gives a default) provide.
     let inputs: [ValueInfo]
@@ -53,19 +65,21 @@ public final class CompiledGraph: Sendable {
             let context = CompileContext(opsetVersion: version, opsets: opsets, constants: constants,
                                          outerScope: outerScope.union(names), requantization: requantization)
             let kernel: Kernel
+            let folded: [Tensor]?
             do {
                 guard let op = OpRegistry.lookup(type: node.opType, domain: domain) else {
                     throw QConvertError("op \(node.opType)\(domain.isEmpty ? "" : " (domain \(domain))") is not supported by qconvert's interpreter")
                 }
                 kernel = try op.compile(node, context)
+                folded = try Self.foldedOutputs(node, domain: domain, kernel: kernel, constants: constants)
             } catch let error as QConvertError {
                 throw error.context("node '\(node.displayName)' (\(node.opType))")
             }
-            // A node reading only constants with a pure kernel (Constant itself, folded shape chains)
-            // would be evaluated here; Constant nodes are, since their value is in the attribute.
-            if node.opType == "Constant" && domain.isEmpty, let value = node.constantValue(), let output = node.outputs.first {
-                constants[output] = value
-                _ = slot(output)
+            if let folded {
+                for (output, tensor) in zip(node.outputs, folded) where !output.isEmpty {
+                    constants[output] = tensor
+                    _ = slot(output)
+                }
                 continue
             }
             for output in node.outputs where !output.isEmpty { _ = slot(output) }
@@ -74,11 +88,17 @@ public final class CompiledGraph: Sendable {
         }
 
         // Values read but neither produced, fed nor constant here come from the enclosing scope.
+        // Constants of an enclosing graph (an If branch reading the main graph's weights) get a slot
+        // here too, filled with the other constants before each run.
         var outer: [(String, Int)] = []
         let producedHere = Set(graph.inputs.map(\.name)).union(constants.keys).union(pending.flatMap { $0.node.outputs })
         for entry in pending {
-            for name in entry.node.inputs where !name.isEmpty && !producedHere.contains(name) && slotOf[name] == nil {
-                outer.append((name, slot(name)))
+            for name in entry.node.inputs where !name.isEmpty && slotOf[name] == nil {
+                if producedHere.contains(name) {
+                    _ = slot(name)
+                } else {
+                    outer.append((name, slot(name)))
+                }
             }
         }
         for output in graph.outputs where slotOf[output.name] == nil {
@@ -111,7 +131,8 @@ public final class CompiledGraph: Sendable {
     }
 
     /// Runs the graph. `keep`: extra value names to return besides the graph outputs. `hook` sees
-    /// every fed input and every value a node produces, in execution order.
+    /// every fed input and every value a node produces, in execution order (not values computed
+    /// from constants only, which were folded when the graph was compiled).
     public func run(
         _ feeds: [String: Tensor], context: RunContext, keep: Set<String> = [],
         hook: ((String, Tensor) -> Void)? = nil, profile: OpProfile? = nil
@@ -133,15 +154,19 @@ public final class CompiledGraph: Sendable {
         }
         let keepSlots = Set(keep.compactMap { slotOfName[$0] })
         for step in steps {
-            var scope = context.scope
-            for (name, slotIndex) in step.scopeReads {
-                if let slotIndex, let value = values[slotIndex] { scope[name] = value }
+            var stepContext = context
+            if !step.scopeReads.isEmpty {
+                var scope = context.scope
+                for (name, slotIndex) in step.scopeReads {
+                    if let slotIndex, let value = values[slotIndex] { scope[name] = value }
+                }
+                stepContext = RunContext(threads: context.threads, scope: scope)
             }
             let inputs = step.inputs.map { $0.flatMap { values[$0] } }
             let started = profile == nil ? 0 : OpProfile.now()
             let outputs: [Tensor]
             do {
-                outputs = try step.kernel.run(inputs, RunContext(threads: context.threads, scope: scope))
+                outputs = try step.kernel.run(inputs, stepContext)
             } catch let error as QConvertError {
                 throw error.context("node '\(step.node.displayName)' (\(step.node.opType))")
             }
@@ -154,7 +179,7 @@ public final class CompiledGraph: Sendable {
                 values[slotIndex] = outputs[index]
                 hook?(slotNames[slotIndex], outputs[index])
             }
-            for slotIndex in step.release where !keepSlots.contains(slotIndex) {
+            for slotIndex in step.release where keepSlots.isEmpty || !keepSlots.contains(slotIndex) {
                 values[slotIndex] = nil
             }
         }

@@ -33,3 +33,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Abs: ShapePreserving {}

@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
@@ -10,6 +11,8 @@ extension Ops {
         static func apply(_ a: Double, _ b: Double) -> Double { a + b }
         static func apply(_ a: Int32, _ b: Int32) -> Int32 { a &+ b }
         static func apply(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
+        /// The float formula in CKernels.
+        static var vectorized: qc_binary_op? { QC_ADD }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
             let legacy = try LegacyBroadcast(node, context)
@@ -27,3 +30,5 @@ extension Ops.Add: Quantizable {
         QuantizationRule(.arithmetic, activationInputs: [0, 1])
     }
 }
+
+extension Ops.Add: BroadcastShaped {}

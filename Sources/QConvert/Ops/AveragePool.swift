@@ -16,7 +16,7 @@ extension Ops {
                 guard x.rank == kernel.count + 2 else {
                     throw QConvertError("input X of shape \(x.shape) does not match kernel_shape \(kernel)")
                 }
-                let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel)
+                let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel, leading: Array(x.shape[..<2]))
                 guard x.count > 0 || window.outputSize * x.shape[0] * x.shape[1] == 0 else { throw QConvertError("cannot pool the empty input \(x.shape)") }
                 return [Pooling.pool(x, window: window, reduction: .average(includePad: includePad), threads: context.threads)]
             }
@@ -28,5 +28,15 @@ extension Ops.AveragePool: Quantizable {
     /// Quantized as arithmetic: an average is a new value needing its own rounding.
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
         QuantizationRule(.arithmetic)
+    }
+}
+
+extension Ops.AveragePool: ShapeInferable {
+    /// Y: [N, C, window over X's spatial dims].
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        let attributes = try WindowAttributes(query.node)
+        guard let x = query.shape(0), let kernel = attributes.kernelShape, x.count == kernel.count + 2 else { return [nil] }
+        let shape = [x[0], x[1]] + (try attributes.outputDims(input: Array(x[2...]), kernel: kernel))
+        return [ValueFacts(query.elementType(0) ?? .float, shape)]
     }
 }

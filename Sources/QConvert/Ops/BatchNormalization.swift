@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
@@ -18,6 +19,10 @@ extension Ops {
             if try node.int("training_mode", default: 0) != 0 || node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
                 throw QConvertError("training-mode BatchNormalization (batch statistics outputs) is not supported")
             }
+            // Constant parameters (the usual case) give a and b once, not once per sample.
+            let constants = (1...4).compactMap { context.constant(node, input: $0) }.filter { $0.dataType == .float }
+            let usable = constants.count == 4 && Set(constants.map(\.count)).count == 1
+            let precomputed = usable ? affine(constants.map { $0.scalars(of: Float.self) }, epsilon: epsilon) : nil
             return Kernel { inputs, context in
                 let x = try inputs.floatInput(0, "X")
                 let parameters = try ["scale", "B", "input_mean", "input_var"].enumerated().map { index, name in
@@ -30,9 +35,9 @@ extension Ops {
                 for (index, parameter) in parameters.enumerated() where parameter.count != expected.reduce(1, *) {
                     throw QConvertError("input \(["scale", "B", "input_mean", "input_var"][index]) must have shape \(expected), got \(parameter.shape)")
                 }
-                let (scale, offset) = affine(parameters.map { $0.scalars(of: Float.self) }, epsilon: epsilon)
+                let (scale, offset) = precomputed ?? affine(parameters.map { $0.scalars(of: Float.self) }, epsilon: epsilon)
                 return [x.withElements(of: Float.self) { xs in
-                    Tensor(shape: x.shape, of: Float.self) { ys in
+                    Tensor(uninitializedShape: x.shape, of: Float.self) { ys in
                         let planes = x.count / max(1, inner)
                         Parallel.forEach(count: planes, grain: max(1, (1 << 16) / max(1, inner)), threads: context.threads) { range in
                             for plane in range {
@@ -42,8 +47,7 @@ extension Ops {
                                     let p = c * inner
                                     for i in 0..<inner { ys[base + i] = xs[base + i] * scale[p + i] + offset[p + i] }
                                 } else {
-                                    let (a, b) = (scale[c], offset[c])
-                                    for i in base..<base + inner { ys[i] = xs[i] * a + b }
+                                    qc_unary(QC_AFFINE, scale[c], offset[c], xs.baseAddress! + base, ys.baseAddress! + base, inner)
                                 }
                             }
                         }
@@ -60,3 +64,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.BatchNormalization: ShapePreserving {}

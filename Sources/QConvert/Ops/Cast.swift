@@ -8,9 +8,22 @@ extension Ops {
         static let type = "Cast"
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            let target = DataType(rawValue: Int32(try node.int("to")))
-            guard Conversion.supported.contains(target) else { throw QConvertError("Cast to \(target) is not supported") }
+            let to = try node.int("to")
+            guard let code = Int32(exactly: to), Conversion.supported.contains(DataType(rawValue: code)) else {
+                throw QConvertError("Cast to \(Int32(exactly: to).map { "\(DataType(rawValue: $0))" } ?? "type \(to)") is not supported")
+            }
+            let target = DataType(rawValue: code)
             return Kernel { inputs, _ in [try Conversion.convert(inputs.required(0, "input"), to: target)] }
         }
+    }
+}
+
+extension Ops.Cast: ShapeInferable {
+    /// The input's shape as `to`; integer elements stay known through a cast between integer types.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        let target = DataType(rawValue: Int32(try query.node.int("to")))
+        guard let x = query.inputs.first ?? nil else { return [nil] }
+        let integers: Set<DataType> = [.int32, .int64]
+        return [ValueFacts(target, x.shape, elements: integers.contains(target) && integers.contains(x.elementType) ? x.elements : nil)]
     }
 }

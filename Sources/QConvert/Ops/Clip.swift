@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
@@ -11,6 +12,10 @@ extension Ops {
         struct Formula<T: TensorElement & Comparable>: UnaryFunction {
             let lo: T, hi: T
             func callAsFunction(_ x: T) -> T { min(max(x, lo), hi) }
+            var vectorized: (op: qc_unary_op, p0: Float, p1: Float)? {
+                guard let lo = lo as? Float, let hi = hi as? Float else { return nil }
+                return (QC_CLIP, lo, hi)
+            }
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
@@ -53,3 +58,5 @@ extension Ops.Clip: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Clip: ShapePreserving {}

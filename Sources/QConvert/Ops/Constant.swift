@@ -14,3 +14,8 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Constant: ShapeInferable {
+    /// The value's type and shape (and elements, for a short integer list).
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { [query.node.constantValue().map(ValueFacts.init)] }
+}

@@ -23,3 +23,12 @@ extension Ops {
         }
     }
 }
+
+extension Ops.ConstantOfShape: ShapeInferable {
+    /// The shape listed in the input, of `value`'s type (float32 by default).
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let shape = query.elements(0) else { return [nil] }
+        if case .tensor(let value)? = query.node.attribute("value") { return [ValueFacts(value.dataType, shape)] }
+        return [ValueFacts(.float, shape)]
+    }
+}

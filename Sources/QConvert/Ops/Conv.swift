@@ -35,22 +35,24 @@ extension Ops {
         static func checkShapes(x: Tensor, w: Tensor, bias: Tensor?, groups: Int, _ attributes: WindowAttributes) throws -> SpatialWindow {
             guard x.rank >= 3 else { throw QConvertError("input X must have rank 3 or more (N, C, spatial...), got shape \(x.shape)") }
             guard w.rank == x.rank else { throw QConvertError("weights W of shape \(w.shape) must have the rank of X \(x.shape)") }
-            guard x.shape[1] == w.shape[1] * groups else {
-                throw QConvertError("X has \(x.shape[1]) channels but W \(w.shape) with group \(groups) expects \(w.shape[1] * groups)")
+            // Overflow-checked: group is an attribute, and W may be empty with any other dim.
+            let (expected, overflow) = w.shape[1].multipliedReportingOverflow(by: groups)
+            guard !overflow, x.shape[1] == expected else {
+                throw QConvertError("X has \(x.shape[1]) channels but W \(w.shape) with group \(groups) expects \(overflow ? "more than \(Int.max)" : "\(expected)")")
             }
             guard w.shape[0] % groups == 0 else { throw QConvertError("\(w.shape[0]) output channels do not split into \(groups) groups") }
             if let bias, bias.shape != [w.shape[0]] {
                 throw QConvertError("bias B must have shape [\(w.shape[0])], got \(bias.shape)")
             }
-            return try attributes.window(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
+            return try attributes.window(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), leading: [x.shape[0], w.shape[0]])
         }
 
         /// `packed`: W already packed (when it is a constant), else it is packed here.
         static func convolve(x: Tensor, w: Tensor, packed: PackedConvWeights?, bias: Tensor?, groups: Int, window: SpatialWindow, threads: Int) -> Tensor {
             let (batch, channels, outChannels) = (x.shape[0], x.shape[1], w.shape[0])
             return x.withElements(of: Float.self) { xs in
-                Tensor(shape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
-                    guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
+                Tensor(uninitializedShape: [batch, outChannels] + window.outputShape, of: Float.self) { ys in
+                    guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return ys.initialize(repeating: 0) }
                     withBias(bias) { biases in
                         if channels == groups {
                             w.withElements(of: Float.self) { ws in
@@ -98,5 +100,15 @@ extension Ops.Conv: Quantizable {
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
         guard node.inputs.count >= 2, isConstant(node.inputs[1]) else { return QuantizationRule(.arithmetic, activationInputs: [0]) }
         return QuantizationRule(.compute(weight: 1, axis: 0, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty ? 2 : nil))
+    }
+}
+
+extension Ops.Conv: ShapeInferable {
+    /// Y: [N, M, window over X's spatial dims], M and the kernel from W [M, C/G, kernel...].
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let w = query.shape(1), x.count >= 3, w.count == x.count,
+              let kernel = Dim.numbers(Array(w[2...])) else { return [nil] }
+        let spatial = try WindowAttributes(query.node).outputDims(input: Array(x[2...]), kernel: kernel)
+        return [ValueFacts(query.elementType(0) ?? .float, [x[0], w[0]] + spatial)]
     }
 }

@@ -33,52 +33,84 @@ extension Ops {
                 guard w.shape[0] == x.shape[1], x.shape[1] % groups == 0 else {
                     throw QConvertError("X has \(x.shape[1]) channels but W \(w.shape) with group \(groups) expects \(w.shape[0]), a multiple of the groups")
                 }
-                let outChannels = w.shape[1] * groups
+                let (outChannels, overflow) = w.shape[1].multipliedReportingOverflow(by: groups)
+                guard !overflow else { throw QConvertError("W \(w.shape) with group \(groups) gives more than \(Int.max) output channels") }
                 if let bias, bias.shape != [outChannels] {
                     throw QConvertError("bias B must have shape [\(outChannels)], got \(bias.shape)")
                 }
                 let window = try geometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]),
-                                          outputPadding: outputPadding, outputShape: outputShape)
+                                          outputPadding: outputPadding, outputShape: outputShape, leading: [x.shape[0], outChannels])
                 return [convolve(x: x, weights: packed ?? PackedConvWeights(w, groups: groups, transposed: true), bias: bias,
                                  outChannels: outChannels, groups: groups, window: window, threads: context.threads)]
             }
         }
 
-        /// The output size per axis: out = s·(in − 1) + output_padding + (k − 1)·d + 1 − pad_begin − pad_end,
-        /// or out = `output_shape` (else in·s with auto_pad SAME_*) and the pads that give it: the total
-        /// split evenly, the odd one at the end for SAME_UPPER and at the beginning otherwise.
-        static func geometry(_ attributes: WindowAttributes, input: [Int], kernel: [Int], outputPadding: [Int]?, outputShape: [Int]?) throws -> SpatialWindow {
+        /// The window of every spatial axis (`AxisAttributes.geometry`), with the attributes checked.
+        /// `leading`: the output's batch and channel dims, for the check of its element count.
+        static func geometry(_ attributes: WindowAttributes, input: [Int], kernel: [Int], outputPadding: [Int]?, outputShape: [Int]?,
+                             leading: [Int] = []) throws -> SpatialWindow {
             let rank = input.count
             guard (1...3).contains(rank) else { throw QConvertError("\(rank) spatial dimensions are not supported (1 to 3 are)") }
-            if let kernelShape = attributes.kernelShape, kernelShape != kernel {
-                throw QConvertError("kernel_shape \(kernelShape) does not match the weights' spatial shape \(kernel)")
-            }
-            let strides = try attributes.perAxis(attributes.strides, "strides", rank: rank, fill: 1)
-            let dilations = try attributes.perAxis(attributes.dilations, "dilations", rank: rank, fill: 1)
-            let adjustments = try attributes.perAxis(outputPadding, "output_padding", rank: rank, fill: 0)
-            var (padBegin, padEnd) = try attributes.explicitPads(rank: rank)
-            let requested = try outputShape.map { shape -> [Int] in
-                guard shape.count >= rank else { throw QConvertError("output_shape \(shape) must give \(rank) spatial sizes") }
-                return Array(shape.suffix(rank))
-            }
-            var output = [Int](repeating: 0, count: rank)
+            try WindowAttributes.checkExtents(input: input, kernel: kernel)
+            let axes = try AxisAttributes(attributes, rank: rank, kernel: kernel, outputPadding: outputPadding, outputShape: outputShape)
+            var (output, padBegin, padEnd) = ([Int](), [Int](), [Int]())
             for axis in 0..<rank {
-                let full = strides[axis] * (input[axis] - 1) + adjustments[axis] + (kernel[axis] - 1) * dilations[axis] + 1
-                if requested != nil || attributes.autoPad == .sameUpper || attributes.autoPad == .sameLower {
-                    output[axis] = requested?[axis] ?? input[axis] * strides[axis]
-                    let total = max(0, full - output[axis])
-                    padBegin[axis] = attributes.autoPad == .sameUpper ? total / 2 : total - total / 2
-                    padEnd[axis] = total - padBegin[axis]
-                } else {
-                    if attributes.autoPad == .valid { (padBegin[axis], padEnd[axis]) = (0, 0) }
-                    output[axis] = full - padBegin[axis] - padEnd[axis]
+                let sizes = try axes.geometry(axis, input: input[axis], kernel: kernel[axis], attributes)
+                output.append(sizes.output)
+                padBegin.append(sizes.padBegin)
+                padEnd.append(sizes.padEnd)
+            }
+            try WindowAttributes.checkOutput(output, leading: leading)
+            return SpatialWindow(input: input, output: output, kernel: kernel, strides: axes.strides,
+                                 dilations: axes.dilations, padBegin: padBegin, padEnd: padEnd)
+        }
+
+        /// ConvTranspose's per-axis attributes, resolved for `rank` spatial axes and checked.
+        struct AxisAttributes {
+            let strides: [Int]
+            let dilations: [Int]
+            let adjustments: [Int]
+            let pads: (begin: [Int], end: [Int])
+            /// The spatial part of `output_shape`, when given.
+            let requested: [Int]?
+
+            init(_ attributes: WindowAttributes, rank: Int, kernel: [Int], outputPadding: [Int]?, outputShape: [Int]?) throws {
+                if let kernelShape = attributes.kernelShape, kernelShape != kernel {
+                    throw QConvertError("kernel_shape \(kernelShape) does not match the weights' spatial shape \(kernel)")
                 }
-                guard output[axis] >= 1 else {
-                    throw QConvertError("output size \(output[axis]) along spatial axis \(axis) is not positive (pads \(padBegin)/\(padEnd))")
+                strides = try attributes.perAxis(attributes.strides, "strides", rank: rank, fill: 1)
+                dilations = try attributes.perAxis(attributes.dilations, "dilations", rank: rank, fill: 1)
+                try WindowAttributes.checkSize(outputPadding, "output_padding")
+                adjustments = try attributes.perAxis(outputPadding, "output_padding", rank: rank, fill: 0)
+                pads = try attributes.explicitPads(rank: rank)
+                requested = try outputShape.map { shape -> [Int] in
+                    guard shape.count >= rank else { throw QConvertError("output_shape \(shape) must give \(rank) spatial sizes") }
+                    return Array(shape.suffix(rank))
                 }
             }
-            return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
-                                 dilations: dilations, padBegin: padBegin, padEnd: padEnd)
+
+            /// The output size along `axis`: out = s·(in − 1) + output_padding + (k − 1)·d + 1 − pad_begin − pad_end,
+            /// or out = `output_shape` (else in·s with auto_pad SAME_*) and the pads that give it: the total
+            /// split evenly, the odd one at the end for SAME_UPPER and at the beginning otherwise.
+            func geometry(_ axis: Int, input: Int, kernel: Int, _ attributes: WindowAttributes) throws -> (output: Int, padBegin: Int, padEnd: Int) {
+                // Shape inference calls this with sizes straight from the file: bounded before any product.
+                try WindowAttributes.checkExtents(input: [input], kernel: [kernel])
+                let full = strides[axis] * (input - 1) + adjustments[axis] + (kernel - 1) * dilations[axis] + 1
+                var (output, padBegin, padEnd) = (0, pads.begin[axis], pads.end[axis])
+                if requested != nil || attributes.autoPad == .sameUpper || attributes.autoPad == .sameLower {
+                    output = requested?[axis] ?? input * strides[axis]
+                    let total = max(0, full - output)
+                    padBegin = attributes.autoPad == .sameUpper ? total / 2 : total - total / 2
+                    padEnd = total - padBegin
+                } else {
+                    if attributes.autoPad == .valid { (padBegin, padEnd) = (0, 0) }
+                    output = full - padBegin - padEnd
+                }
+                guard output >= 1 else {
+                    throw QConvertError("output size \(output) along spatial axis \(axis) is not positive (pads \(padBegin)/\(padEnd))")
+                }
+                return (output, padBegin, padEnd)
+            }
         }
 
         static func convolve(x: Tensor, weights: PackedConvWeights, bias: Tensor?, outChannels: Int, groups: Int, window: SpatialWindow,
@@ -177,5 +209,24 @@ extension Ops.ConvTranspose: Quantizable {
         guard node.inputs.count >= 2, isConstant(node.inputs[1]) else { return QuantizationRule(.arithmetic, activationInputs: [0]) }
         guard try node.int("group", default: 1) == 1 else { return QuantizationRule(.arithmetic, activationInputs: [0]) }
         return QuantizationRule(.compute(weight: 1, axis: 1, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty ? 2 : nil))
+    }
+}
+
+extension Ops.ConvTranspose: ShapeInferable {
+    /// Y: [N, M·G, ...] with W [C, M, kernel...], each spatial size from `AxisAttributes.geometry`;
+    /// a symbolic size stays only through a stride-1 axis whose pads cancel the kernel.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let w = query.shape(1), x.count >= 3, w.count == x.count,
+              let kernel = Dim.numbers(Array(w[2...])) else { return [nil] }
+        let attributes = try WindowAttributes(query.node)
+        let groups = try query.node.int("group", default: 1)
+        let axes = try AxisAttributes(attributes, rank: kernel.count, kernel: kernel, outputPadding: try query.node.ints("output_padding"),
+                                      outputShape: try query.node.ints("output_shape"))
+        let spatial = try x[2...].enumerated().map { axis, dim in
+            if let requested = axes.requested { return Dim.value(requested[axis]) }
+            return try dim.mapped(unitStep: axes.strides[axis] == 1) { try axes.geometry(axis, input: $0, kernel: kernel[axis], attributes).output }
+        }
+        let channels = w[1].number.map { Dim.value($0 * groups) } ?? .unknown
+        return [ValueFacts(query.elementType(0) ?? .float, [x[0], channels] + spatial)]
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
@@ -10,6 +11,8 @@ extension Ops {
         static func apply(_ a: Double, _ b: Double) -> Double { a / b }
         static func apply(_ a: Int32, _ b: Int32) -> Int32 { a.dividedReportingOverflow(by: b).partialValue }
         static func apply(_ a: Int64, _ b: Int64) -> Int64 { a.dividedReportingOverflow(by: b).partialValue }
+        /// The float formula in CKernels.
+        static var vectorized: qc_binary_op? { QC_DIV }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
             let legacy = try LegacyBroadcast(node, context)
@@ -30,3 +33,5 @@ extension Ops.Div: Quantizable {
         QuantizationRule(.arithmetic, activationInputs: [0, 1])
     }
 }
+
+extension Ops.Div: BroadcastShaped {}

@@ -19,3 +19,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Dropout: ShapePreserving {}

@@ -20,3 +20,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Elu: ShapePreserving {}

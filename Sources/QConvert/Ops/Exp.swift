@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 #if canImport(Glibc)
 import Glibc
@@ -11,6 +12,7 @@ extension Ops {
         /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { FastExp.exp(x) }
+            var vectorized: (op: qc_unary_op, p0: Float, p1: Float)? { (QC_EXP, 0, 0) }
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
@@ -18,3 +20,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Exp: ShapePreserving {}

@@ -20,3 +20,11 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Expand: ShapeInferable {
+    /// The broadcast of the input's shape and the listed one.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let target = query.elements(1), let type = query.elementType(0) else { return [nil] }
+        return [ValueFacts(type, try Dim.broadcast([x, target]))]
+    }
+}

@@ -24,3 +24,14 @@ extension Ops.Flatten: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Flatten: ShapeInferable {
+    /// [product of dims before axis, product of dims from axis on].
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0) else { return [nil] }
+        let axis = try query.node.int("axis", default: 1)
+        guard axis >= -x.count && axis <= x.count else { throw QConvertError("axis \(axis) is out of range for rank \(x.count)") }
+        let split = axis < 0 ? axis + x.count : axis
+        return [ValueFacts(type, [Dim.product(x[..<split]), Dim.product(x[split...])])]
+    }
+}

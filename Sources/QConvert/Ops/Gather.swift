@@ -25,7 +25,7 @@ extension Ops {
                 let shape = Array(data.shape[..<axis]) + indexTensor.shape + Array(data.shape[(axis + 1)...])
                 _ = try ShapeCount.of(shape)
                 let block = layout.inner * data.dataType.bitWidth / 8
-                let storage = TensorStorage(byteCount: layout.outer * picks.count * block) { out in
+                let storage = TensorStorage(uninitializedByteCount: layout.outer * picks.count * block) { out in
                     guard block > 0 else { return }
                     let source = data.storage.bytes
                     for o in 0..<layout.outer {
@@ -46,5 +46,21 @@ extension Ops.Gather: Quantizable {
     /// Quantized as passThrough: selects values of input 0 (indices stay integer).
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
         QuantizationRule(.passThrough)
+    }
+}
+
+extension Ops.Gather: ShapeInferable {
+    /// data's shape with the axis replaced by indices' shape; picks from a list when indices are known.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let data = query.shape(0), let indices = query.shape(1), let type = query.elementType(0) else { return [nil] }
+        let axis = try Axes.normalize(try query.node.int("axis", default: 0), rank: data.count)
+        var facts = ValueFacts(type, Array(data[..<axis]) + indices + Array(data[(axis + 1)...]))
+        if let list = query.elements(0), data.count == 1, let picks = query.ints(1) {
+            facts.elements = try picks.map { index in
+                guard index >= -list.count && index < list.count else { throw QConvertError("index \(index) is out of range for \(list.count)") }
+                return list[index < 0 ? index + list.count : index]
+            }
+        }
+        return [facts]
     }
 }

@@ -65,3 +65,13 @@ extension Ops.Gemm: Quantizable {
         return QuantizationRule(.compute(weight: 1, axis: axis, bias: bias))
     }
 }
+
+extension Ops.Gemm: ShapeInferable {
+    /// Y: [M, N], M from A (or Aᵀ) and N from B (or Bᵀ).
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let a = query.shape(0), let b = query.shape(1), a.count == 2, b.count == 2 else { return [nil] }
+        let m = try query.node.int("transA", default: 0) != 0 ? a[1] : a[0]
+        let n = try query.node.int("transB", default: 0) != 0 ? b[0] : b[1]
+        return [ValueFacts(query.elementType(0) ?? .float, [m, n])]
+    }
+}

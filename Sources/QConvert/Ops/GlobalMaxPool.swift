@@ -19,3 +19,11 @@ extension Ops.GlobalMaxPool: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.GlobalMaxPool: ShapeInferable {
+    /// Y: [N, C, 1, ...], one value per image and channel.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), x.count >= 2 else { return [nil] }
+        return [ValueFacts(query.elementType(0) ?? .float, Array(x[..<2]) + x.dropFirst(2).map { _ in .value(1) })]
+    }
+}

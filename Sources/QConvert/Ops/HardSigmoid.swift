@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
@@ -10,6 +11,7 @@ extension Ops {
         struct Formula: UnaryFunction {
             let alpha: Float, beta: Float
             func callAsFunction(_ x: Float) -> Float { max(0, min(1, alpha * x + beta)) }
+            var vectorized: (op: qc_unary_op, p0: Float, p1: Float)? { (QC_HARD_SIGMOID, alpha, beta) }
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
@@ -25,3 +27,5 @@ extension Ops.HardSigmoid: Quantizable {
         QuantizationRule(.fixedRange(lower: 0, upper: 1))
     }
 }
+
+extension Ops.HardSigmoid: ShapePreserving {}

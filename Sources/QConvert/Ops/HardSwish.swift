@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
@@ -8,6 +9,7 @@ extension Ops {
         /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { x * max(0, min(1, x * (1 / 6) + 0.5)) }
+            var vectorized: (op: qc_unary_op, p0: Float, p1: Float)? { (QC_HARD_SWISH, 0, 0) }
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
@@ -22,3 +24,5 @@ extension Ops.HardSwish: Quantizable {
         QuantizationRule(.arithmetic)
     }
 }
+
+extension Ops.HardSwish: ShapePreserving {}

@@ -20,3 +20,8 @@ extension Ops.Identity: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Identity: ShapeInferable {
+    /// The input itself, elements included.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { [query.inputs.first ?? nil] }
+}

@@ -39,3 +39,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.InstanceNormalization: ShapePreserving {}

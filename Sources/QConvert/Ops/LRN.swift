@@ -49,3 +49,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.LRN: ShapePreserving {}

@@ -61,3 +61,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.LayerNormalization: ShapePreserving {}

@@ -24,3 +24,5 @@ extension Ops.LeakyRelu: Quantizable {
         QuantizationRule(.arithmetic)
     }
 }
+
+extension Ops.LeakyRelu: ShapePreserving {}

@@ -18,3 +18,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Log: ShapePreserving {}

@@ -11,3 +11,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.LogSoftmax: ShapePreserving {}

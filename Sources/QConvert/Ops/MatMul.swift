@@ -17,8 +17,8 @@ extension Ops {
                 let (m, k, n) = (shape.m, shape.k, shape.n)
                 return [a.withElements(of: Float.self) { aValues in
                     b.withElements(of: Float.self) { bValues in
-                        Tensor(shape: shape.output, of: Float.self) { y in
-                            guard let yp = y.baseAddress, let ap = aValues.baseAddress, let bp = bValues.baseAddress else { return }
+                        Tensor(uninitializedShape: shape.output, of: Float.self) { y in
+                            guard let yp = y.baseAddress, let ap = aValues.baseAddress, let bp = bValues.baseAddress else { return y.initialize(repeating: 0) }
                             var products: [MatrixMultiply.Operands] = []
                             if shape.foldsBatchIntoRows {
                                 let rows = shape.aBatch.reduce(1, *) * m
@@ -46,5 +46,17 @@ extension Ops.MatMul: Quantizable {
         guard node.inputs.count == 2 else { return nil }
         if isConstant(node.inputs[1]) { return QuantizationRule(.compute(weight: 1, axis: -1, bias: nil)) }
         return QuantizationRule(.arithmetic, activationInputs: [0, 1])
+    }
+}
+
+extension Ops.MatMul: ShapeInferable {
+    /// Y: the broadcast batch dims, then [M, N], dropping the unit axis of a 1-D A or B (as `MatMulShape`).
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let a = query.shape(0), let b = query.shape(1), !a.isEmpty, !b.isEmpty else { return [nil] }
+        let aMatrix = a.count == 1 ? [.value(1)] + a : a, bMatrix = b.count == 1 ? b + [.value(1)] : b
+        var shape = try Dim.broadcast([Array(aMatrix.dropLast(2)), Array(bMatrix.dropLast(2))])
+        if a.count > 1 { shape.append(aMatrix[aMatrix.count - 2]) }
+        if b.count > 1 { shape.append(bMatrix[bMatrix.count - 1]) }
+        return [ValueFacts(query.elementType(0) ?? .float, shape)]
     }
 }

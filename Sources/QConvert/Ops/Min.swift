@@ -16,3 +16,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Min: BroadcastShaped {}

@@ -93,6 +93,7 @@ public enum OpRegistry {
         Ops.Split.self,
         Ops.Sqrt.self,
         Ops.Squeeze.self,
+        Ops.StringNormalizer.self,
         Ops.Sub.self,
         Ops.Sum.self,
         Ops.Tanh.self,

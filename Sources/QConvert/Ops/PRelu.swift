@@ -30,3 +30,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.PRelu: ShapePreserving {}

@@ -54,3 +54,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Pow: BroadcastShaped {}

@@ -16,3 +16,7 @@ extension Ops {
         }
     }
 }
+
+extension Ops.ReduceL2: ShapeInferable {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Reduction.inferOutputs(query, axesInputSince: 18) }
+}

@@ -15,3 +15,7 @@ extension Ops {
         }
     }
 }
+
+extension Ops.ReduceMean: ShapeInferable {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Reduction.inferOutputs(query, axesInputSince: 18) }
+}

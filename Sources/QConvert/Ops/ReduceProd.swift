@@ -14,3 +14,7 @@ extension Ops {
         }
     }
 }
+
+extension Ops.ReduceProd: ShapeInferable {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Reduction.inferOutputs(query, axesInputSince: 18) }
+}

@@ -14,3 +14,7 @@ extension Ops {
         }
     }
 }
+
+extension Ops.ReduceSum: ShapeInferable {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Reduction.inferOutputs(query, axesInputSince: 13) }
+}

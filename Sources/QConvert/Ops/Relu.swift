@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 extension Ops {
@@ -8,6 +9,7 @@ extension Ops {
         /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
             func callAsFunction(_ x: Float) -> Float { max(x, 0) }
+            var vectorized: (op: qc_unary_op, p0: Float, p1: Float)? { (QC_RELU, 0, 0) }
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
@@ -22,3 +24,5 @@ extension Ops.Relu: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Relu: ShapePreserving {}

@@ -59,3 +59,47 @@ extension Ops.Reshape: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Reshape: ShapeInferable {
+    /// The requested shape, by `resolve` when every size is a number. With symbolic sizes a 0 still
+    /// copies the input's dim, and a -1 is found when the symbolic dims on both sides cancel
+    /// (x: [N, 64, 1, 1] to [N, -1] gives [N, 64]).
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        let requested: [Dim]? = query.context.opsetVersion >= 5 ? query.elements(1) : try query.node.ints("shape")?.map { .value($0) }
+        guard let type = query.elementType(0), let requested else { return [nil] }
+        let allowZero = try query.node.int("allowzero", default: 0) != 0
+        guard let input = query.shape(0) else {
+            return [ValueFacts(type, requested.map { $0 == .value(-1) || ($0 == .value(0) && !allowZero) ? .unknown : $0 })]
+        }
+        if let sizes = Dim.numbers(input), let target = Dim.numbers(requested) {
+            return [ValueFacts(type, try resolve(target, from: sizes, allowZero: allowZero).map { .value($0) })]
+        }
+        var shape = try requested.enumerated().map { axis, dim -> Dim in
+            guard dim == .value(0), !allowZero else { return dim }
+            guard axis < input.count else { throw QConvertError("shape \(requested) copies dim \(axis) of a rank-\(input.count) input") }
+            return input[axis]
+        }
+        if let inferred = shape.firstIndex(of: .value(-1)) {
+            shape[inferred] = remainder(of: input, over: shape.enumerated().filter { $0.offset != inferred }.map(\.element))
+        }
+        return [ValueFacts(type, shape)]
+    }
+
+    /// The size that makes `known` hold all of `input`'s elements, when `input`'s symbolic dims all
+    /// appear in `known` (and so cancel).
+    static func remainder(of input: [Dim], over known: [Dim]) -> Dim {
+        var symbols = input.filter { $0.number == nil }
+        var divisor = 1
+        for dim in known {
+            if let size = dim.number {
+                divisor *= size
+            } else if dim != .unknown, let match = symbols.firstIndex(of: dim) {
+                symbols.remove(at: match)
+            } else {
+                return .unknown
+            }
+        }
+        let count = input.compactMap(\.number).reduce(1, *)
+        return symbols.isEmpty && divisor > 0 && count % divisor == 0 ? .value(count / divisor) : .unknown
+    }
+}

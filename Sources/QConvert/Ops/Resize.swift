@@ -35,14 +35,9 @@ extension Ops {
                     guard let sizes = sizeInput.integers(), sizes.count == axes.count else {
                         throw QConvertError("sizes must be \(axes.count) integers, got \(sizeInput.dataType) \(sizeInput.shape)")
                     }
-                    guard axes.allSatisfy({ x.shape[$0] > 0 }), sizes.allSatisfy({ $0 >= 0 }) else {
-                        throw QConvertError("cannot resize \(x.shape) to sizes \(sizes)")
-                    }
-                    let ratios = axes.indices.map { Float(sizes[$0]) / Float(x.shape[axes[$0]]) }
-                    let common = policy == "not_larger" ? ratios.min() : policy == "not_smaller" ? ratios.max() : nil
+                    let sized = try sized(sizes.map { Int($0) }, input: axes.map { x.shape[$0] }, policy: policy)
                     for (index, axis) in axes.enumerated() {
-                        scales[axis] = common ?? ratios[index]
-                        outputShape[axis] = try common.map { try outputSize($0, x.shape[axis]) } ?? Int(sizes[index])
+                        (scales[axis], outputShape[axis]) = (sized.scales[index], sized.sizes[index])
                     }
                 } else if let scaleInput {
                     guard scaleInput.dataType == .float, scaleInput.count == axes.count else {
@@ -68,6 +63,20 @@ extension Ops {
             }
         }
 
+        /// The scales and output sizes along the resized axes (of sizes `input`) for requested `sizes`:
+        /// the sizes themselves with policy stretch, else one common scale (the smallest ratio for
+        /// not_larger, the largest for not_smaller) applied to every axis.
+        static func sized(_ sizes: [Int], input: [Int], policy: String) throws -> (scales: [Float], sizes: [Int]) {
+            guard input.allSatisfy({ $0 > 0 }), sizes.allSatisfy({ $0 >= 0 }) else {
+                throw QConvertError("cannot resize \(input) to sizes \(sizes)")
+            }
+            let ratios = input.indices.map { Float(sizes[$0]) / Float(input[$0]) }
+            guard let common = policy == "not_larger" ? ratios.min() : policy == "not_smaller" ? ratios.max() : nil else {
+                return (ratios, sizes)
+            }
+            return (ratios.map { _ in common }, try input.map { try outputSize(common, $0) })
+        }
+
         /// scale · size rounded (to nearest, or down for scales), checked to be a sane size.
         static func outputSize(_ scale: Float, _ size: Int, rounding: FloatingPointRoundingRule = .toNearestOrAwayFromZero) throws -> Int {
             let value = (scale * Float(size)).rounded(rounding)
@@ -87,5 +96,40 @@ extension Ops.Resize: Quantizable {
     /// Quantized as passThrough in nearest mode (it copies values), as arithmetic when it interpolates.
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
         try node.string("mode", default: "nearest") == "nearest" ? QuantizationRule(.passThrough) : QuantizationRule(.arithmetic)
+    }
+}
+
+extension Ops.Resize: ShapeInferable {
+    /// The input's shape with the resized axes sized as the kernel sizes them: from `sizes` (by
+    /// `sized`), else scale · size rounded down; a symbolic size stays through a scale of 1.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0) else { return [nil] }
+        let legacy = query.context.opsetVersion < 11
+        let axes = try (try query.node.ints("axes") ?? Array(0..<x.count)).map { try Axes.normalize($0, rank: x.count) }
+        /// Whether input `index` is given as a non-empty tensor (nil: not known).
+        func given(_ index: Int) -> Bool? {
+            guard index < query.node.inputs.count, !query.node.inputs[index].isEmpty else { return false }
+            guard let shape = query.shape(index) else { return nil }
+            return shape != [.value(0)]
+        }
+        var shape = x
+        if !legacy, let sizesGiven = given(3), sizesGiven {
+            guard let sizes = query.elements(3), sizes.count == axes.count else { return [ValueFacts(type, x.map { _ in .unknown })] }
+            let policy = try query.node.string("keep_aspect_ratio_policy", default: "stretch")
+            if policy == "stretch" {
+                for (index, axis) in axes.enumerated() { shape[axis] = sizes[index] }
+            } else {
+                let resized = Dim.numbers(axes.map { x[$0] }).flatMap { input in Dim.numbers(sizes).map { (input, $0) } }
+                let sized = try resized.map { try self.sized($0.1, input: $0.0, policy: policy).sizes }
+                for (index, axis) in axes.enumerated() { shape[axis] = sized.map { .value($0[index]) } ?? .unknown }
+            }
+        } else if let scales = query.tensor(legacy ? 1 : 2)?.floats(), scales.count == axes.count {
+            for (index, axis) in axes.enumerated() {
+                shape[axis] = try x[axis].mapped(unitStep: scales[index] == 1) { try outputSize(scales[index], $0, rounding: .towardZero) }
+            }
+        } else {
+            return [ValueFacts(type, x.map { _ in .unknown })]
+        }
+        return [ValueFacts(type, shape)]
     }
 }

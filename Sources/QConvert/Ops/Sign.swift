@@ -32,3 +32,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Sign: ShapePreserving {}

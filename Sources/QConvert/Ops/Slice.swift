@@ -68,3 +68,32 @@ extension Ops.Slice: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Slice: ShapeInferable {
+    /// Each sliced axis sized by `bounds`; a symbolic axis stays whole only when sliced from 0 to the
+    /// end with step 1. A sliced list keeps its elements.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0) else { return [nil] }
+        let steps: [Int]?? = query.context.opsetVersion < 10 ? .some(nil) : try query.list("steps", input: 4, inputSince: 10)
+        guard let starts = try query.list("starts", input: 1, inputSince: 10), let ends = try query.list("ends", input: 2, inputSince: 10),
+              let axes = try query.list("axes", input: 3, inputSince: 10), let steps, let starts, let ends else {
+            return [ValueFacts(type, x.map { _ in .unknown })]
+        }
+        let stepList = steps ?? Array(repeating: 1, count: starts.count)
+        let axisList = try (axes ?? Array(0..<starts.count)).map { try Axes.normalize($0, rank: x.count) }
+        guard ends.count == starts.count, axisList.count == starts.count, stepList.count == starts.count else {
+            throw QConvertError("starts, ends, axes and steps must have the same length")
+        }
+        var shape = x
+        var elements = query.elements(0)
+        for (i, axis) in axisList.enumerated() {
+            let whole = starts[i] == 0 && ends[i] >= Int32.max && stepList[i] == 1
+            shape[axis] = try x[axis].mapped(unitStep: whole) { try bounds(start: starts[i], end: ends[i], step: stepList[i], dim: $0).count }
+            if let list = elements, x.count == 1 {
+                let (start, count) = try bounds(start: starts[i], end: ends[i], step: stepList[i], dim: list.count)
+                elements = (0..<count).map { list[start + $0 * stepList[i]] }
+            }
+        }
+        return [ValueFacts(type, shape, elements: elements)]
+    }
+}

@@ -18,3 +18,5 @@ extension Ops.Softmax: Quantizable {
         QuantizationRule(.fixedRange(lower: 0, upper: 1))
     }
 }
+
+extension Ops.Softmax: ShapePreserving {}

@@ -19,3 +19,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Softplus: ShapePreserving {}

@@ -53,3 +53,21 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Split: ShapeInferable {
+    /// The input's shape with the split axis cut into `partSizes`; unknown sizes when the axis is symbolic.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0),
+              let listed = try query.list("split", input: 1, inputSince: 13) else { return [] }
+        let axis = try Axes.normalize(try query.node.int("axis", default: 0), rank: x.count)
+        let outputs = query.node.outputs.count
+        let sizes: [Dim] = try x[axis].number.map { dim in
+            try partSizes(listed, dim: dim, outputs: outputs, ceiling: try query.node.int("num_outputs", default: 0) != 0).map { .value($0) }
+        } ?? listed?.map { .value($0) } ?? Array(repeating: .unknown, count: outputs)
+        return sizes.map { size in
+            var shape = x
+            shape[axis] = size
+            return ValueFacts(type, shape)
+        }
+    }
+}

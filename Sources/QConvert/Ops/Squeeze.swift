@@ -29,3 +29,21 @@ extension Ops.Squeeze: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Squeeze: ShapeInferable {
+    /// The input's shape without the listed axes (without its 1s when none are listed, which needs
+    /// every dim known). A list keeps its elements.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0), let listed = try query.list("axes", input: 1, inputSince: 13) else {
+            return [nil]
+        }
+        guard let listed, !listed.isEmpty else {
+            return [Dim.numbers(x) == nil ? nil : ValueFacts(type, x.filter { $0 != .value(1) }, elements: query.elements(0))]
+        }
+        let removed = try Axes.normalize(listed, rank: x.count)
+        for axis in removed where x[axis].number.map({ $0 != 1 }) ?? false {
+            throw QConvertError("cannot squeeze axis \(axis) of shape \(x): its size is not 1")
+        }
+        return [ValueFacts(type, x.enumerated().filter { !removed.contains($0.offset) }.map(\.element), elements: query.elements(0))]
+    }
+}

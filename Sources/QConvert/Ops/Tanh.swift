@@ -25,3 +25,5 @@ extension Ops.Tanh: Quantizable {
         QuantizationRule(.fixedRange(lower: -1, upper: 1))
     }
 }
+
+extension Ops.Tanh: ShapePreserving {}

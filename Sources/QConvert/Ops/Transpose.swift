@@ -31,3 +31,13 @@ extension Ops.Transpose: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Transpose: ShapeInferable {
+    /// Output dim i is input dim perm[i].
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0) else { return [nil] }
+        let order = try query.node.ints("perm") ?? Array((0..<x.count).reversed())
+        guard order.sorted() == Array(0..<x.count) else { throw QConvertError("perm \(order) is not a permutation of \(x.count) axes") }
+        return [ValueFacts(type, order.map { x[$0] })]
+    }
+}

@@ -26,3 +26,15 @@ extension Ops.Unsqueeze: Quantizable {
         QuantizationRule(.passThrough)
     }
 }
+
+extension Ops.Unsqueeze: ShapeInferable {
+    /// The input's shape with 1s inserted at the listed axes (of the output's rank). A list keeps its elements.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0), let listed = try query.list("axes", input: 1, inputSince: 13),
+              let listed else { return [nil] }
+        let inserted = try Axes.normalize(listed, rank: x.count + listed.count)
+        var rest = x.makeIterator()
+        let shape = (0..<(x.count + listed.count)).map { inserted.contains($0) ? .value(1) : rest.next()! }
+        return [ValueFacts(type, shape, elements: query.elements(0))]
+    }
+}

@@ -17,7 +17,7 @@ extension Ops {
                     condition.withElements(of: UInt8.self) { c in
                         x.withElements(of: T.self) { a in
                             y.withElements(of: T.self) { b in
-                                Tensor(shape: plan.shape, dataType: x.dataType, of: T.self) { out in
+                                Tensor(uninitializedShape: plan.shape, dataType: x.dataType, of: T.self) { out in
                                     plan.select(c, a, b, into: out, threads: context.threads)
                                 }
                             }
@@ -33,5 +33,12 @@ extension Ops {
                 }
             }
         }
+    }
+}
+
+extension Ops.Where: ShapeInferable {
+    /// The broadcast of condition, X and Y, of X's type.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        [try query.broadcast().map { ValueFacts(query.elementType(1) ?? .undefined, $0) }]
     }
 }

@@ -43,21 +43,28 @@ struct InputGram {
         }
     }
 
-    /// Runs `model` on the samples and returns each target's Gram matrices (groups x k x k, row-major).
+    /// Each target's Gram matrices (groups x k x k, row-major) and how many input vectors went in.
+    struct Collected {
+        var gram: [Float]
+        var vectors: Int
+    }
+
+    /// Runs `model` on the samples and returns each target's Gram matrices.
     static func collect(model: Model, targets: [Target], samples: CalibrationDataset, positionsPerSample: Int,
-                        threads: Int) throws -> [String: [Float]] {
+                        threads: Int) throws -> [String: Collected] {
         let interpreter = try Interpreter(model: model, threads: threads)
         var byInput: [String: [Target]] = [:]
         for target in targets { byInput[target.input, default: []].append(target) }
-        var grams: [String: [Float]] = [:]
-        for target in targets { grams[target.node] = [Float](repeating: 0, count: target.groups * target.k * target.k) }
+        var grams: [String: Collected] = [:]
+        for target in targets { grams[target.node] = Collected(gram: [Float](repeating: 0, count: target.groups * target.k * target.k), vectors: 0) }
         for index in 0..<samples.count {
             var failure: Error?
             _ = try interpreter.run(try samples.sample(index)) { name, tensor in
                 guard failure == nil, let readers = byInput[name], tensor.dataType == .float else { return }
                 for target in readers {
                     do {
-                        try accumulate(target, tensor, into: &grams[target.node]!, cap: positionsPerSample, threads: threads)
+                        grams[target.node]!.vectors += try accumulate(target, tensor, into: &grams[target.node]!.gram, cap: positionsPerSample,
+                                                                      threads: threads)
                     } catch {
                         failure = error
                     }
@@ -68,8 +75,9 @@ struct InputGram {
         return grams
     }
 
-    /// Adds one sample's x x^T to `gram`.
-    static func accumulate(_ target: Target, _ x: Tensor, into gram: inout [Float], cap: Int, threads: Int) throws {
+    /// Adds one sample's x x^T to `gram`; returns how many vectors x it added (per group).
+    @discardableResult
+    static func accumulate(_ target: Target, _ x: Tensor, into gram: inout [Float], cap: Int, threads: Int) throws -> Int {
         switch target.kind {
         case .rows:
             guard x.rank >= 1, x.shape.last == target.k else { throw QConvertError("input of '\(target.node)' has shape \(x.shape), expected last dimension \(target.k)") }
@@ -83,6 +91,7 @@ struct InputGram {
             }
             // gram += columns^T columns  (columns: picked x k)
             addGram(vectorsAsRows: columns, count: picked, k: target.k, into: &gram, offset: 0, threads: threads)
+            return picked
         case .convolution(let attributes, let kernel):
             guard x.rank == kernel.count + 2, x.shape[1] % target.groups == 0 else {
                 throw QConvertError("input of '\(target.node)' has shape \(x.shape), which does not fit its weight")
@@ -101,6 +110,7 @@ struct InputGram {
                     addGram(vectorsAsRows: vectors, count: picked, k: target.k, into: &gram, offset: group * target.k * target.k, threads: threads)
                 }
             }
+            return picked
         }
     }
 

@@ -39,6 +39,9 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
     public var weightRounding: WeightRoundingMethod = .gptq
     /// Calibration samples whose inputs GPTQ weighs errors by.
     public var gptqSamples = 16
+    /// Rescale activation channels feeding quantized layers so one scale fits them (see
+    /// EqualizeActivations); static mode with calibration samples only.
+    public var equalizeActivations = true
     /// Node names and op types kept in float.
     public var excludeNodes: [String] = []
     public var excludeOpTypes: [String] = []

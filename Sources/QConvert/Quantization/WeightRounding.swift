@@ -6,6 +6,10 @@ import QConvertIR
 enum WeightRounding {
     /// Largest input-vector length rounded with GPTQ: its cost grows as k^3 (k = 4096 takes seconds).
     static let maxVectorLength = 4096
+    /// GPTQ needs at least this many input vectors per unknown (k): with fewer, H is far from full
+    /// rank and GPTQ fits its corrections to the few samples seen (an SE block's 1x1 convs see one
+    /// vector per sample) and rounding to nearest generalises better.
+    static let vectorsPerInput = 4
 
     /// GPTQ-rounded integer weights (with the scales they were rounded on) for every quantized
     /// compute node GPTQ handles, from Gram matrices gathered on `samples` (nodes are rounded in
@@ -26,7 +30,8 @@ enum WeightRounding {
             Parallel.forEach(count: work.count, grain: 1, threads: threads) { range in
                 for i in range {
                     let (layout, node, target) = work[i]
-                    out[i] = grams[layout.node].flatMap { gptq(layout, node: node, gram: $0, target: target) }
+                    guard let collected = grams[layout.node], collected.vectors >= vectorsPerInput * target.k else { continue }
+                    out[i] = gptq(layout, node: node, gram: collected.gram, target: target)
                 }
             }
         }

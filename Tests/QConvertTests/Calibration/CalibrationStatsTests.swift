@@ -57,6 +57,16 @@ import Testing
         #expect(merged == Self.stats(a + b, samples: ["a", "b"]))
     }
 
+    /// Counts read from files that add up past Int.max: an error naming the tensor, not a trap.
+    @Test func mergeRejectsCountsOverflowing() throws {
+        let json = #"{"count":6000000000000000000,"counts":[3000000000000000000,-511,1000000000000000000,-511,1000000000000000000,-511,1000000000000000000],"exponent":-9,"first":0,"max":3,"min":0,"non_finite":0}"#
+        let huge = try JSONText.decode(Histogram.self, from: Data(json.utf8))
+        let part = CalibrationStats(model: .init(Self.model()), sampleCount: 1, samples: ["a"], tensors: ["x": huge])
+        #expect(throws: QConvertError("counts of tensor 'x' add up to more than \(Int.max)")) {
+            _ = try CalibrationStats.merged([part, part])
+        }
+    }
+
     @Test func mergeRejectsAnotherModel() {
         var other = Self.stats([1], samples: ["b"])
         other.model = .init(Self.model("z"))

@@ -36,6 +36,10 @@ import Testing
         (#"{"count":4,"counts":[1,-255,1,-255,1,-255,1],"exponent":-8,"first":0,"max":3,"min":0,"non_finite":0}"#, "geometry"),
         (#"{"count":4,"counts":[1,-511,1,-511,1,-511,1],"exponent":-9,"first":2,"max":3,"min":0,"non_finite":0}"#, "bin holding min"),
         (#"{"count":2,"counts":[1,-3000,1],"exponent":-9,"first":0,"max":3,"min":0,"non_finite":0}"#, "longer than the window"),
+        // Bins summing past Int.max: an error, not an overflow trap.
+        (#"{"count":4,"counts":[4611686018427387904,-511,4611686018427387904,-511,1,-511,1],"exponent":-9,"first":0,"max":3,"min":0,"non_finite":0}"#, "do not add up"),
+        (#"{"count":-4,"counts":[],"non_finite":0}"#, "negative count"),
+        (#"{"count":0,"non_finite":-1}"#, "negative count"),
     ])
     func rejectsImpossibleHistograms(json: String, message: String) {
         #expect {

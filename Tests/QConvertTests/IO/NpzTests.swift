@@ -63,6 +63,16 @@ import Testing
         #expect(message == "not a zip archive (no end-of-central-directory record)")
     }
 
+    /// A deflated member claiming 4 GB: refused from its compressed size before anything is allocated.
+    @Test func uncompressedSizeBeyondWhatDeflateCanProduce() {
+        let message = error(patching: Self.deflated) { bytes in
+            let at = Self.offset(of: Self.centralEntry, in: bytes)
+            for (k, byte) in [0xF0, 0xFF, 0xFF, 0xFF].enumerated() { bytes[at + 24 + k] = UInt8(byte) }
+        }
+        #expect(message.hasPrefix("member 'x.npy': declares 4294967280 bytes inflated from "))
+        #expect(message.hasSuffix(", more than deflate can produce (corrupt archive)"))
+    }
+
     @Test func zip64IsRejected() {
         let message = error(patching: Self.stored) { bytes in
             let at = Self.offset(of: Self.centralEntry, in: bytes)

@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 /// A binary arithmetic formula on each numeric type ONNX's arithmetic ops take. Integer formulas wrap
@@ -11,6 +12,12 @@ protocol BinaryArithmetic {
     static func apply(_ a: Double, _ b: Double) -> Double
     static func apply(_ a: Int32, _ b: Int32) -> Int32
     static func apply(_ a: Int64, _ b: Int64) -> Int64
+    /// The float formula as a CKernels `qc_binary` loop, or nil (see `BinaryFunction.vectorized`).
+    static var vectorized: qc_binary_op? { get }
+}
+
+extension BinaryArithmetic {
+    static var vectorized: qc_binary_op? { nil }
 }
 
 extension Broadcast {
@@ -44,6 +51,7 @@ extension Broadcast {
 /// `F`'s float formula, as a `BinaryFunction` the loops specialise on.
 private struct FloatFormula<F: BinaryArithmetic>: BinaryFunction {
     func callAsFunction(_ a: Float, _ b: Float) -> Float { F.apply(a, b) }
+    var vectorized: qc_binary_op? { F.vectorized }
 }
 
 /// `F`'s double formula, as a `BinaryFunction` the loops specialise on.

@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 /// The elementwise loops over a broadcast plan, split over threads in fixed chunks of whole rows.
@@ -9,7 +10,8 @@ extension Broadcast {
     /// Output elements per parallel chunk (rounded to whole rows).
     static let grain = 1 << 15
 
-    /// out[i] = f(a[ia], b[ib]), where ia and ib are the elements output element i reads.
+    /// out[i] = f(a[ia], b[ib]), where ia and ib are the elements output element i reads (on float32
+    /// through the formula's CKernels loop when it has one).
     func apply<F: BinaryFunction>(
         _ a: UnsafeBufferPointer<F.A>, _ b: UnsafeBufferPointer<F.B>, into out: UnsafeMutableBufferPointer<F.Result>,
         threads: Int, _ f: F
@@ -18,9 +20,16 @@ extension Broadcast {
         let inner = walk.inner
         // After merging, an input's innermost stride is 1 (read along) or 0 (broadcast).
         let strideA = walk.innerStride(0), strideB = walk.innerStride(1)
+        let vectorized = F.A.self == Float.self && F.B.self == Float.self && F.Result.self == Float.self ? f.vectorized : nil
         Parallel.forEach(count: walk.rows, grain: max(1, Self.grain / inner), threads: threads) { rows in
             walk.forEachRow(rows) { start, offsets in
                 let pa = a0 + offsets[0], pb = b0 + offsets[1], po = out0 + start
+                if let vectorized {
+                    qc_binary(vectorized, UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), Int32(strideA),
+                              UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), Int32(strideB),
+                              UnsafeMutableRawPointer(po).assumingMemoryBound(to: Float.self), inner)
+                    return
+                }
                 switch (strideA, strideB) {
                 case (1, 1):
                     for i in 0..<inner { po[i] = f(pa[i], pb[i]) }
@@ -42,7 +51,7 @@ extension Broadcast {
     func map<F: BinaryFunction>(_ a: Tensor, _ b: Tensor, to dataType: DataType, threads: Int, _ f: F) -> Tensor {
         a.withElements(of: F.A.self) { pa in
             b.withElements(of: F.B.self) { pb in
-                Tensor(shape: shape, dataType: dataType, of: F.Result.self) { out in
+                Tensor(uninitializedShape: shape, dataType: dataType, of: F.Result.self) { out in
                     apply(pa, pb, into: out, threads: threads, f)
                 }
             }

@@ -1,3 +1,4 @@
+import CKernels
 import QConvertIR
 
 /// y = f(x) on one element type, as a value: the shared elementwise loop is generic over it, so in
@@ -6,6 +7,14 @@ import QConvertIR
 protocol UnaryFunction<Element> {
     associatedtype Element: TensorElement
     func callAsFunction(_ x: Element) -> Element
+    /// The same formula as a CKernels `qc_unary` loop with its parameters, used for float32 instead of
+    /// the Swift loop (which is built for baseline SSE2; CKernels picks AVX-512 or AVX2 at run time);
+    /// nil when CKernels has none. `ElementwiseVectorTests` checks both agree bit for bit.
+    var vectorized: (op: qc_unary_op, p0: Float, p1: Float)? { get }
+}
+
+extension UnaryFunction {
+    var vectorized: (op: qc_unary_op, p0: Float, p1: Float)? { nil }
 }
 
 /// z = f(a, b) on two element types, as a value, for the same reason as `UnaryFunction`: the
@@ -18,8 +27,12 @@ protocol BinaryFunction<A, B, Result> {
     /// f(a, b) where a is broadcast along a row of b's elements. The same unless a formula's rounding
     /// depends on which operand is broadcast (ONNX Runtime's QLinearAdd swaps its operands then).
     func broadcastingFirst(_ a: A, _ b: B) -> Result
+    /// The same formula as a CKernels `qc_binary` loop, used when all three types are float32; nil when
+    /// CKernels has none.
+    var vectorized: qc_binary_op? { get }
 }
 
 extension BinaryFunction {
     func broadcastingFirst(_ a: A, _ b: B) -> Result { self(a, b) }
+    var vectorized: qc_binary_op? { nil }
 }

@@ -1,6 +1,8 @@
+import CKernels
 import QConvertIR
 
-/// The shared loop for elementwise unary kernels: y[i] = f(x[i]), split over threads in fixed chunks.
+/// The shared loop for elementwise unary kernels: y[i] = f(x[i]), split over threads in fixed chunks;
+/// on float32 through the formula's CKernels loop when it has one.
 ///
 /// Why here: every activation and unary math op (Relu, Sigmoid, Sqrt, Clip...) is this loop with a
 /// different formula (a `UnaryFunction`); each output element depends only on its input, so any thread
@@ -19,11 +21,17 @@ enum Elementwise {
     /// A tensor of x's shape and type with y[i] = f(x[i]); x is read as `F.Element`, which must have
     /// its type's width.
     static func map<F: UnaryFunction>(_ x: Tensor, threads: Int, _ f: F) -> Tensor {
-        x.withElements(of: F.Element.self) { src in
-            Tensor(shape: x.shape, dataType: x.dataType, of: F.Element.self) { dst in
+        let vectorized = F.Element.self == Float.self ? f.vectorized : nil
+        return x.withElements(of: F.Element.self) { src in
+            Tensor(uninitializedShape: x.shape, dataType: x.dataType, of: F.Element.self) { dst in
                 guard let source = src.baseAddress, let target = dst.baseAddress else { return }
                 Parallel.forEach(count: src.count, grain: grain, threads: threads) { range in
-                    for i in range { target[i] = f(source[i]) }
+                    if let (op, p0, p1) = vectorized {
+                        qc_unary(op, p0, p1, UnsafeRawPointer(source + range.lowerBound).assumingMemoryBound(to: Float.self),
+                                 UnsafeMutableRawPointer(target + range.lowerBound).assumingMemoryBound(to: Float.self), range.count)
+                    } else {
+                        for i in range { target[i] = f(source[i]) }
+                    }
                 }
             }
         }

@@ -36,8 +36,8 @@ enum Interpolation {
         let factor = width / max(1, x.shape[last])
         let repeats = factor >= 1 && width == factor * x.shape[last] && offsets[last].indices.allSatisfy { offsets[last][$0] == $0 / factor }
         return x.withElements(of: Float.self) { xs in
-            Tensor(shape: shape, of: Float.self) { ys in
-                guard ys.count > 0, let source = xs.baseAddress, let output = ys.baseAddress else { return }
+            Tensor(uninitializedShape: shape, of: Float.self) { ys in
+                guard ys.count > 0, let source = xs.baseAddress, let output = ys.baseAddress else { return ys.initialize(repeating: 0) }
                 Parallel.forEach(count: rows, grain: max(1, (1 << 15) / max(1, width)), threads: threads) { range in
                     offsets[last].withUnsafeBufferPointer { columns in
                         var previous = -2
@@ -75,8 +75,8 @@ enum Interpolation {
         let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)...].reduce(1, *)
         let (inSize, outSize, taps) = (resampling.inputSize, resampling.outputSize, resampling.taps)
         return x.withElements(of: Float.self) { xs in
-            Tensor(shape: shape, of: Float.self) { ys in
-                guard ys.count > 0, let source = xs.baseAddress, let output = ys.baseAddress else { return }
+            Tensor(uninitializedShape: shape, of: Float.self) { ys in
+                guard ys.count > 0, let source = xs.baseAddress, let output = ys.baseAddress else { return ys.initialize(repeating: 0) }
                 Parallel.forEach(count: outer, grain: max(1, (1 << 15) / max(1, outSize * inner * taps)), threads: threads) { range in
                     resampling.indices.withUnsafeBufferPointer { indices in
                         resampling.weights.withUnsafeBufferPointer { weights in

@@ -53,8 +53,8 @@ enum Pooling {
         }
         let grain = Swift.max(1, (1 << 16) / Swift.max(1, window.outputSize * window.kernelSize))
         return x.withElements(of: Float.self) { xs in
-            Tensor(shape: Array(x.shape[..<2]) + window.outputShape, of: Float.self) { ys in
-                guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return }
+            Tensor(uninitializedShape: Array(x.shape[..<2]) + window.outputShape, of: Float.self) { ys in
+                guard ys.count > 0, let xp = xs.baseAddress, let yp = ys.baseAddress else { return ys.initialize(repeating: 0) }
                 withUnsafePointer(to: geometry) { g in
                     let scratchSize = qc_pool_scratch_size(g)
                     Parallel.forEach(count: planes, grain: grain, threads: threads) { range in

@@ -8,16 +8,16 @@ enum ShapeCount {
     /// The most elements a computed shape may have (2^32, 16 GiB of float32).
     static let limit = 1 << 32
 
-    /// The product of `shape`, checked as above.
+    /// The product of `shape`, checked as above. An empty shape's other dims are held to the limit
+    /// too: strides and slice sizes still multiply them ([0, 2^40, 2^40] would overflow those).
     static func of(_ shape: [Int]) throws -> Int {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw QConvertError("shape \(shape) has a negative dimension") }
-        if shape.contains(0) { return 0 }
         var count = 1
-        for dim in shape {
+        for dim in shape where dim != 0 {
             let (product, overflow) = count.multipliedReportingOverflow(by: dim)
             guard !overflow, product <= limit else { throw QConvertError("shape \(shape) has too many elements") }
             count = product
         }
-        return count
+        return shape.contains(0) ? 0 : count
     }
 }

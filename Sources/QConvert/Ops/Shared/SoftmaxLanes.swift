@@ -35,7 +35,7 @@ enum SoftmaxLanes {
     static func apply(_ x: Tensor, _ layout: AxisLayout, log: Bool, threads: Int) -> Tensor {
         let (extent, inner) = (layout.extent, layout.inner)
         return x.withElements(of: Float.self) { source in
-            Tensor(shape: x.shape, of: Float.self) { out in
+            Tensor(uninitializedShape: x.shape, of: Float.self) { out in
                 guard x.count > 0, let input = source.baseAddress, let output = out.baseAddress else { return }
                 if inner == 1 {
                     Parallel.forEach(count: layout.outer, grain: max(1, grain / extent), threads: threads) { rows in

@@ -21,6 +21,13 @@ struct WindowAttributes {
     let pads: [Int]?
     let ceilMode: Bool
 
+    /// The largest kernel size, stride, dilation, pad or output padding accepted (2^24), and the
+    /// largest spatial input or output size (the C kernels' int). Far above any real model's, low
+    /// enough that no geometry product below overflows: a model with pads of 2^32 is an error, not a
+    /// trap.
+    static let largestValue = 1 << 24
+    static let largestExtent = Int(Int32.max)
+
     init(_ node: Node) throws {
         let autoPadName = try node.string("auto_pad", default: "NOTSET")
         guard let autoPad = AutoPad(rawValue: autoPadName) else {
@@ -36,6 +43,30 @@ struct WindowAttributes {
         if let strides, strides.contains(where: { $0 < 1 }) { throw QConvertError("strides \(strides) must be positive") }
         if let dilations, dilations.contains(where: { $0 < 1 }) { throw QConvertError("dilations \(dilations) must be positive") }
         if let pads, pads.contains(where: { $0 < 0 }) { throw QConvertError("pads \(pads) must not be negative") }
+        for (name, values) in [("kernel_shape", kernelShape), ("strides", strides), ("dilations", dilations), ("pads", pads)] {
+            try Self.checkSize(values, name)
+        }
+    }
+
+    /// Fails if a value of a window attribute (or of the weights' kernel) exceeds `largestValue`.
+    static func checkSize(_ values: [Int]?, _ name: String) throws {
+        if let values, values.contains(where: { $0 > largestValue }) {
+            throw QConvertError("\(name) \(values) exceeds \(largestValue), the largest qconvert accepts")
+        }
+    }
+
+    /// Fails unless each output size fits the C kernels' int and the whole output (with its batch
+    /// and channel dims `leading`) passes `ShapeCount`.
+    static func checkOutput(_ output: [Int], leading: [Int]) throws {
+        guard output.allSatisfy({ $0 <= largestExtent }) else { throw QConvertError("spatial output \(output) is larger than \(largestExtent)") }
+        _ = try ShapeCount.of(leading + output)
+    }
+
+    /// Fails unless the spatial input and kernel sizes are positive and within the limits above.
+    static func checkExtents(input: [Int], kernel: [Int]) throws {
+        guard input.allSatisfy({ $0 <= largestExtent }) else { throw QConvertError("spatial input \(input) is larger than \(largestExtent)") }
+        guard kernel.allSatisfy({ $0 >= 1 }) else { throw QConvertError("kernel \(kernel) must be positive") }
+        try checkSize(kernel, "kernel")
     }
 
     /// A per-axis attribute, checked to have one value per spatial axis; `fill` when absent.
@@ -54,42 +85,61 @@ struct WindowAttributes {
         return (Array(pads[..<rank]), Array(pads[rank...]))
     }
 
-    /// The geometry of a strided window of size `kernel` sliding over spatial dims `input`:
+    /// The geometry of a strided window of size `kernel` sliding over spatial dims `input` (see
+    /// `axisGeometry` for the sizes). `leading`: the output's batch and channel dims, so the whole
+    /// output's element count is checked (`ShapeCount`) before a kernel allocates it.
+    func window(input: [Int], kernel: [Int], leading: [Int] = []) throws -> SpatialWindow {
+        let rank = input.count
+        guard (1...3).contains(rank) else { throw QConvertError("\(rank) spatial dimensions are not supported (1 to 3 are)") }
+        try Self.checkExtents(input: input, kernel: kernel)
+        let (strides, dilations, pads) = try resolved(rank: rank, kernel: kernel)
+        var (output, padBegin, padEnd) = ([Int](), [Int](), [Int]())
+        for axis in 0..<rank {
+            let sizes = try axisGeometry(input: input[axis], kernel: kernel[axis], stride: strides[axis], dilation: dilations[axis],
+                                         pads: (pads.begin[axis], pads.end[axis]))
+            output.append(sizes.output)
+            padBegin.append(sizes.padBegin)
+            padEnd.append(sizes.padEnd)
+        }
+        try Self.checkOutput(output, leading: leading)
+        return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
+                             dilations: dilations, padBegin: padBegin, padEnd: padEnd)
+    }
+
+    /// Strides, dilations and explicit pads for `rank` spatial axes, checked against `kernel`.
+    func resolved(rank: Int, kernel: [Int]) throws -> (strides: [Int], dilations: [Int], pads: (begin: [Int], end: [Int])) {
+        if let kernelShape, kernelShape != kernel {
+            throw QConvertError("kernel_shape \(kernelShape) does not match the weights' spatial shape \(kernel)")
+        }
+        return (try perAxis(strides, "strides", rank: rank, fill: 1), try perAxis(dilations, "dilations", rank: rank, fill: 1),
+                try explicitPads(rank: rank))
+    }
+
+    /// One spatial axis of a strided window of size `kernel` over `input`:
     /// out = floor((in + pad_begin + pad_end − ((k − 1)·d + 1)) / s) + 1 (ceil with `ceil_mode`, dropping
     /// a last window that would start in the end padding), or with `auto_pad` SAME_* out = ceil(in / s)
     /// and the total padding (out − 1)·s + (k − 1)·d + 1 − in split evenly, the odd one at the end
     /// (UPPER) or the beginning (LOWER).
-    func window(input: [Int], kernel: [Int]) throws -> SpatialWindow {
-        let rank = input.count
-        guard (1...3).contains(rank) else { throw QConvertError("\(rank) spatial dimensions are not supported (1 to 3 are)") }
-        if let kernelShape, kernelShape != kernel {
-            throw QConvertError("kernel_shape \(kernelShape) does not match the weights' spatial shape \(kernel)")
-        }
-        let strides = try perAxis(self.strides, "strides", rank: rank, fill: 1)
-        let dilations = try perAxis(self.dilations, "dilations", rank: rank, fill: 1)
-        var (padBegin, padEnd) = try explicitPads(rank: rank)
-        var output = [Int](repeating: 0, count: rank)
-        for axis in 0..<rank {
-            let extent = (kernel[axis] - 1) * dilations[axis] + 1
-            switch autoPad {
-            case .notSet, .valid:
-                if autoPad == .valid { (padBegin[axis], padEnd[axis]) = (0, 0) }
-                let room = input[axis] + padBegin[axis] + padEnd[axis] - extent
-                guard room >= 0 else {
-                    throw QConvertError("spatial input \(input) (padded by \(padBegin)/\(padEnd)) is smaller than the window (kernel \(kernel), dilations \(dilations))")
-                }
-                var count = (ceilMode ? (room + strides[axis] - 1) : room) / strides[axis] + 1
-                if ceilMode && (count - 1) * strides[axis] >= input[axis] + padBegin[axis] { count -= 1 }
-                output[axis] = count
-            case .sameUpper, .sameLower:
-                output[axis] = (input[axis] + strides[axis] - 1) / strides[axis]
-                let total = max(0, (output[axis] - 1) * strides[axis] + extent - input[axis])
-                padBegin[axis] = autoPad == .sameUpper ? total / 2 : total - total / 2
-                padEnd[axis] = total - padBegin[axis]
+    func axisGeometry(input: Int, kernel: Int, stride: Int, dilation: Int, pads: (Int, Int)) throws -> (output: Int, padBegin: Int, padEnd: Int) {
+        // Shape inference calls this with sizes straight from the file: bounded before any sum.
+        try Self.checkExtents(input: [input], kernel: [kernel])
+        let extent = (kernel - 1) * dilation + 1
+        switch autoPad {
+        case .notSet, .valid:
+            let (padBegin, padEnd) = autoPad == .valid ? (0, 0) : pads
+            let room = input + padBegin + padEnd - extent
+            guard room >= 0 else {
+                throw QConvertError("spatial input \(input) (padded by \(padBegin)/\(padEnd)) is smaller than the window (kernel \(kernel), dilation \(dilation))")
             }
+            var count = (ceilMode ? (room + stride - 1) : room) / stride + 1
+            if ceilMode && (count - 1) * stride >= input + padBegin { count -= 1 }
+            return (count, padBegin, padEnd)
+        case .sameUpper, .sameLower:
+            let output = (input + stride - 1) / stride
+            let total = max(0, (output - 1) * stride + extent - input)
+            let padBegin = autoPad == .sameUpper ? total / 2 : total - total / 2
+            return (output, padBegin, total - padBegin)
         }
-        return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
-                             dilations: dilations, padBegin: padBegin, padEnd: padEnd)
     }
 }
 

@@ -17,7 +17,7 @@ enum StridedCopy {
         let walk = StridedRows(shape: shape, strides: [strides])
         func move<T: TensorElement>(_ type: T.Type) -> Tensor {
             x.withElements(of: T.self) { source in
-                Tensor(shape: shape, dataType: x.dataType, of: T.self) { out in
+                Tensor(uninitializedShape: shape, dataType: x.dataType, of: T.self) { out in
                     guard walk.count > 0, let base = source.baseAddress, let target = out.baseAddress else { return }
                     let inner = walk.inner, step = walk.innerStride(0)
                     Parallel.forEach(count: walk.rows, grain: max(1, grain / inner), threads: threads) { rows in

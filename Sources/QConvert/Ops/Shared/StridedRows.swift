@@ -35,6 +35,13 @@ struct StridedRows {
         count = shape.reduce(1, *)
     }
 
+    /// One row of `count` elements in which input `n` has element stride `innerStrides[n]`.
+    init(count: Int, innerStrides: [Int]) {
+        dims = [count]
+        strides = innerStrides.map { [$0] }
+        self.count = count
+    }
+
     /// Length of a row: the innermost merged dim.
     var inner: Int { dims[dims.count - 1] }
 

@@ -25,4 +25,12 @@ extension Tensor {
         try self.init(shape: shape, of: T.self, fill: fill)
         self.dataType = dataType
     }
+
+    /// As above, for kernels whose `initialize` writes every element (the storage starts uninitialised).
+    init<T: TensorElement>(
+        uninitializedShape shape: [Int], dataType: DataType, of type: T.Type, initialize: (UnsafeMutableBufferPointer<T>) throws -> Void
+    ) rethrows {
+        try self.init(uninitializedShape: shape, of: T.self, initialize: initialize)
+        self.dataType = dataType
+    }
 }

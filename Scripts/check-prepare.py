@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# Checks `qconvert prepare` on every fixture and real model against ONNX Runtime: prepared outputs match the
+# original's (SQNR >= 80 dB on up to 8 calibration samples), no BatchNormalization is left after a
+# Conv/ConvTranspose/Gemm, no Constant node is left in the PP-OCR models, and every shape the prepared model
+# declares in value_info agrees with the tensors ORT computes (numbers equal, each symbolic name one size).
+# Needs: python with numpy, onnx, onnxruntime; a built qconvert. Usage: check-prepare.py --qconvert BIN [--real DIR]
+import argparse, glob, math, os, subprocess, sys, tempfile
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+MIN_SQNR = 80.0
+SAMPLES = 8
+BN_PRODUCERS = {"Conv", "ConvTranspose", "Gemm"}
+
+
+def session(model, quiet=True):
+    so = ort.SessionOptions()
+    so.log_severity_level = 3 if quiet else 2
+    so.intra_op_num_threads = 1
+    data = model.SerializeToString() if isinstance(model, onnx.ModelProto) else model
+    return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
+
+
+def feeds_for(sess, case_dir, calib_dir):
+    """Up to SAMPLES feeds: calib/*.npy (single input) or calib/*.npz (by input name), else input_*.npy."""
+    names = [i.name for i in sess.get_inputs()]
+    if calib_dir and os.path.isdir(calib_dir):
+        npz = sorted(glob.glob(os.path.join(calib_dir, "*.npz")))
+        if len(names) > 1 and npz:
+            return [dict(np.load(f)) for f in npz[:SAMPLES]]
+        npy = sorted(glob.glob(os.path.join(calib_dir, "*.npy")))
+        if len(names) == 1 and npy:
+            return [{names[0]: np.load(f)} for f in npy[:SAMPLES]]
+    inputs = sorted(glob.glob(os.path.join(case_dir, "input_*.npy")))
+    return [{n: np.load(f) for n, f in zip(names, inputs)}] if inputs else []
+
+
+def sqnr(reference, test):
+    """10·log10(Σ ref² / Σ (ref − test)²) over all samples; inf when identical."""
+    signal = sum(float(np.sum(r.astype(np.float64) ** 2)) for r in reference)
+    noise = sum(float(np.sum((r.astype(np.float64) - t.astype(np.float64)) ** 2)) for r, t in zip(reference, test))
+    if noise == 0:
+        return math.inf
+    return 10 * math.log10(signal / noise) if signal > 0 else -math.inf
+
+
+def counts(model):
+    """(BatchNormalization nodes, BN reading a Conv/ConvTranspose/Gemm output, Constant nodes), main graph."""
+    producer = {out: n.op_type for n in model.graph.node for out in n.output}
+    bn = [n for n in model.graph.node if n.op_type == "BatchNormalization"]
+    after = sum(1 for n in bn if producer.get(n.input[0]) in BN_PRODUCERS)
+    constants = sum(1 for n in model.graph.node if n.op_type == "Constant")
+    return len(bn), after, constants
+
+
+def shape_problems(model, feed):
+    """value_info shapes that disagree with what ORT computes for `feed` (all of them made outputs)."""
+    declared = {vi.name: vi for vi in model.graph.value_info}
+    if not declared:
+        return [], 0
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    existing = {o.name for o in probe.graph.output}
+    probe.graph.output.extend(vi for vi in probe.graph.value_info if vi.name not in existing)
+    sess = session(probe)
+    names = [o.name for o in sess.get_outputs()]
+    values = dict(zip(names, sess.run(None, feed)))
+    problems, bindings = [], {}
+    for name, vi in declared.items():
+        actual = values[name]
+        tt = vi.type.tensor_type
+        if tt.elem_type != onnx.helper.np_dtype_to_tensor_dtype(actual.dtype):
+            problems.append(f"{name}: declared type {tt.elem_type}, got {actual.dtype}")
+        dims = tt.shape.dim
+        if len(dims) != actual.ndim:
+            problems.append(f"{name}: declared rank {len(dims)}, got shape {actual.shape}")
+            continue
+        for d, size in zip(dims, actual.shape):
+            if d.HasField("dim_value") and d.dim_value != size:
+                problems.append(f"{name}: declared {[x.dim_value or x.dim_param or '?' for x in dims]}, got {actual.shape}")
+            elif d.HasField("dim_param") and bindings.setdefault(d.dim_param, size) != size:
+                problems.append(f"{name}: {d.dim_param} is {bindings[d.dim_param]} elsewhere, {size} here")
+    return problems, len(declared)
+
+
+def check(qconvert, name, src, calib_dir, tmp, expect_no_constants):
+    out = os.path.join(tmp, name + ".prepared.onnx")
+    run = subprocess.run([qconvert, "prepare", src, "-o", out], capture_output=True, text=True)
+    row = {"model": name, "problems": []}
+    if run.returncode != 0:
+        row["problems"].append("prepare failed: " + run.stderr.strip())
+        return row
+    original, prepared = onnx.load(src), onnx.load(out)
+    row["bn_before"], _, row["const_before"] = counts(original)
+    row["bn_after"], row["bn_after_compute"], row["const_after"] = counts(prepared)
+    if row["bn_after_compute"]:
+        row["problems"].append(f"{row['bn_after_compute']} BatchNormalization still follow Conv/ConvTranspose/Gemm")
+    if expect_no_constants and row["const_after"]:
+        row["problems"].append(f"{row['const_after']} Constant nodes left")
+    try:
+        reference = session(src)
+    except Exception as e:  # an op ORT lacks (the unknown_op fixture): only the structure is checked
+        row["note"] = "ORT cannot run the original: " + type(e).__name__
+        return row
+    feeds = feeds_for(reference, os.path.dirname(src), calib_dir)
+    candidate = session(out, quiet=False)
+    expected = [reference.run(None, f) for f in feeds]
+    actual = [candidate.run(None, f) for f in feeds]
+    row["samples"] = len(feeds)
+    row["sqnr"] = min((sqnr([e[k] for e in expected], [a[k] for a in actual]) for k in range(len(expected[0]))), default=math.inf)
+    if row["sqnr"] < MIN_SQNR:
+        row["problems"].append(f"output SQNR {row['sqnr']:.1f} dB < {MIN_SQNR} dB")
+    problems, row["value_info"] = shape_problems(prepared, feeds[0]) if feeds else ([], 0)
+    row["problems"] += problems[:3] + ([f"... {len(problems) - 3} more shape problems"] if len(problems) > 3 else [])
+    return row
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qconvert", required=True)
+    ap.add_argument("--real", help="setup.sh cache folder with models/ and data/")
+    a = ap.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cases = [(os.path.basename(os.path.dirname(p)), p, os.path.join(os.path.dirname(p), "calib"))
+             for p in sorted(glob.glob(os.path.join(root, "Fixtures/models/*/model.onnx")))]
+    if a.real:
+        for p in sorted(glob.glob(os.path.join(a.real, "models", "*.onnx"))):
+            name = os.path.basename(p)[:-5]
+            cases.append((name, p, os.path.join(a.real, "data", name, "calib")))
+    else:
+        print("note: no --real folder; real models skipped")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [check(a.qconvert, n, p, d, tmp, n.startswith("ppocr")) for n, p, d in cases]
+    header = f"{'model':26} {'BN before':>9} {'BN after':>8} {'after Conv':>10} {'Const before':>12} {'Const after':>11} {'samples':>7} {'min SQNR':>9} {'value_info':>10}  status"
+    print(header)
+    for r in rows:
+        sq = r.get("sqnr")
+        sq_text = "-" if sq is None else ("inf" if sq == math.inf else f"{sq:.1f}")
+        status = "ok" if not r["problems"] else "FAIL: " + "; ".join(r["problems"])
+        if r.get("note"):
+            status += f" ({r['note']})"
+        print(f"{r['model']:26} {r.get('bn_before', '-'):>9} {r.get('bn_after', '-'):>8} {r.get('bn_after_compute', '-'):>10} "
+              f"{r.get('const_before', '-'):>12} {r.get('const_after', '-'):>11} {r.get('samples', '-'):>7} {sq_text:>9} "
+              f"{r.get('value_info', '-'):>10}  {status}")
+    failed = [r["model"] for r in rows if r["problems"]]
+    print(f"prepare check: {len(rows) - len(failed)}/{len(rows)} models ok")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

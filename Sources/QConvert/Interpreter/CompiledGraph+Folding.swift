@@ -1,0 +1,35 @@
+import QConvertIR
+
+extension CompiledGraph {
+    /// A folded result may be at most this many bytes larger than the constants it is computed from.
+    static let foldingGrowthAllowance = 1 << 16
+
+    /// The outputs of `node` computed now, when every input it reads is a constant, or nil when it
+    /// must run with each sample.
+    ///
+    /// Why: exporters leave constant-only chains in graphs (Paddle's Cast and Reshape of weights held
+    /// in Constant nodes); computed once here, they cost nothing per sample. Their values are not
+    /// activations, so the run hook (observers) never needed them. Results much larger than their
+    /// inputs (ConstantOfShape filling a weight) still run per sample: kept here they would stay in
+    /// memory for the graph's life instead of only while live. Nodes with subgraphs and ops outside
+    /// the default domain always run.
+    static func foldedOutputs(_ node: Node, domain: String, kernel: Kernel, constants: [String: Tensor]) throws -> [Tensor]? {
+        guard domain.isEmpty, node.subgraphs.isEmpty, !node.outputs.isEmpty else { return nil }
+        var inputs: [Tensor?] = []
+        for name in node.inputs {
+            if name.isEmpty {
+                inputs.append(nil)
+            } else if let tensor = constants[name] {
+                inputs.append(tensor)
+            } else {
+                return nil
+            }
+        }
+        let outputs = try kernel.run(inputs, RunContext(threads: 1))
+        // A Constant's value is held by the node already, however large.
+        if node.opType == "Constant" { return outputs }
+        let inputBytes = inputs.reduce(0) { $0 + ($1?.storage.bytes.count ?? 0) }
+        let outputBytes = outputs.reduce(0) { $0 + $1.storage.bytes.count }
+        return outputBytes <= inputBytes + foldingGrowthAllowance ? outputs : nil
+    }
+}

@@ -1,0 +1,38 @@
+import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// CompiledGraph computes constant-only nodes once when it compiles, unless their result is much larger
+/// than their inputs; the run hook shows which nodes still run per sample.
+@Suite struct ConstantFoldingTests {
+    /// y = x * Reshape(w, [2, 3]) + ConstantOfShape([64, 64, 8]) summed over the big fill, with the
+    /// names of the values the hook saw.
+    static func run() throws -> (y: Tensor, seen: [String]) {
+        var b = GraphBuilder()
+        let x = b.input("x", [2, 3])
+        let w = b.constant("w", Tensor(shape: [6], scalars: [Float(1), 2, 3, 4, 5, 6]))
+        let shape = b.constant("shape", Tensor(scalars: [Int64(2), 3]))
+        let weights = b.node("Reshape", [w, shape], name: "reshape")
+        let product = b.node("Mul", [x, weights], name: "mul")
+        let bigShape = b.constant("big_shape", Tensor(scalars: [Int64(64), 64, 8]))
+        let fill = b.node("ConstantOfShape", [bigShape], ["value": .tensor(Tensor(shape: [1], scalars: [Float(0.5)]))], name: "fill")
+        let axes = b.constant("axes", Tensor(scalars: [Int64(0), 1, 2]))
+        let total = b.node("ReduceSum", [fill, axes], ["keepdims": .int(0)], name: "total")
+        let y = b.node("Add", [product, total], name: "y")
+        b.output(y)
+        var seen: [String] = []
+        let outputs = try Interpreter(model: b.model, threads: 1).run(["x": Tensor(shape: [2, 3], scalars: [Float](repeating: 1, count: 6))]) { name, _ in
+            seen.append(name)
+        }
+        return (try #require(outputs[y]), seen)
+    }
+
+    @Test func smallConstantChainsFoldAndLargeFillsRunPerSample() throws {
+        let (y, seen) = try Self.run()
+        // 64 * 64 * 8 * 0.5 = 16384 added to the reshaped weights.
+        #expect(y.scalars(of: Float.self) == [16385, 16386, 16387, 16388, 16389, 16390])
+        #expect(!seen.contains("reshape"), "Reshape of constants runs once at compile time")
+        #expect(seen == ["x", "mul", "fill", "total", "y"], "a 128 KB fill from a 24-byte shape is not kept")
+    }
+}

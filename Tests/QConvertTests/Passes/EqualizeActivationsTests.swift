@@ -1,0 +1,54 @@
+@testable import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// equalize-activations: the model computes the same function, and the equalized activation's
+/// channels span a much smaller range of maxima.
+@Suite struct EqualizeActivationsTests {
+    /// Two activations whose 6 channels span 0.05x to 4x:
+    ///   x -> Conv -> Relu -> [a] -> pointwise Conv            (a absorbed by its producing Conv)
+    ///   x -> Conv -> Mul(0.5) -> Add(0.1) -> [b] -> depthwise Conv   (b absorbed by the affine constants)
+    func model() -> (Model, RandomTensors) {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 5)
+        let x = b.input("x", [2, 4, 6, 6])
+        func spreadWeights(_ name: String) -> String {
+            var w = r.normal([6, 4, 1, 1]).floats()!
+            for o in 0..<6 { for i in 0..<4 { w[o * 4 + i] *= [0.05, 4, 0.3, 1, 2.5, 0.1][o] } }
+            return b.constant(name, Tensor(shape: [6, 4, 1, 1], scalars: w))
+        }
+        let positiveBias = b.constant("b1", Tensor(scalars: [Float](repeating: 1, count: 6)))
+        let a = b.node("Relu", [b.node("Conv", [x, spreadWeights("w1"), positiveBias])], name: "a")
+        let scaled = b.node("Mul", [b.node("Conv", [x, spreadWeights("w2")]), b.constant("k", Tensor(scalar: Float(0.5)))])
+        let affine = b.node("Add", [scaled, b.constant("c", Tensor(scalar: Float(0.1)))], name: "b")
+        let depthwise = b.node("Conv", [affine, b.constant("wd", r.normal([6, 1, 3, 3]))], ["group": .int(6), "pads": .ints([1, 1, 1, 1])])
+        let pointwise = b.node("Conv", [a, b.constant("wp", r.normal([3, 6, 1, 1]))])
+        b.output(depthwise, pointwise)
+        return (b.model, r)
+    }
+
+    func maxima(_ model: Model, _ value: String, feeds: [String: Tensor]) throws -> [Float] {
+        let t = try Interpreter(model: model, threads: 1).run(feeds, keep: [value])[value]!
+        let values = t.floats()!, inner = t.shape[2] * t.shape[3]
+        return (0..<t.shape[1]).map { c in (0..<t.shape[0]).flatMap { n in (0..<inner).map { abs(values[(n * t.shape[1] + c) * inner + $0]) } }.max()! }
+    }
+
+    @Test func outputsUnchangedAndChannelsEqualized() throws {
+        var (before, random) = model()
+        _ = before
+        let feeds = ["x": random.normal([2, 4, 6, 6])]
+        let observed = try ["a", "b"].reduce(into: [String: ChannelMaxima.Observed]()) { result, name in
+            result[name] = ChannelMaxima.Observed(maxima: try maxima(before, name, feeds: feeds), rank: 4, axis: 1)
+        }
+        let (after, report) = try PassChecks.run(EqualizeActivations(maxima: observed), on: before)
+        #expect(report.changes == 2)
+        #expect(try PassChecks.outputAgreement(before, after, feeds: feeds) >= 100)
+        func spread(_ m: [Float]) -> Float { m.max()! / m.min()! }
+        // b feeds only a depthwise Conv: fully equalized (same samples, so exactly 1 up to rounding).
+        #expect(spread(try maxima(after, "b", feeds: feeds)) < 1.01)
+        // a feeds a pointwise Conv: range split with the weights (square root), so it narrows.
+        let before_a = spread(try maxima(before, "a", feeds: feeds)), after_a = spread(try maxima(after, "a", feeds: feeds))
+        #expect(after_a < before_a * 0.75, "a: spread \(before_a) -> \(after_a)")
+    }
+}

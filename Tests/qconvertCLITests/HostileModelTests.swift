@@ -1,0 +1,89 @@
+import QConvert
+import QConvertIR
+import QConvertONNX
+import QConvertTestSupport
+import Testing
+
+/// Fixtures/hostile through the commands a user runs (issue 9): `inspect` and `quantize` give a
+/// correct result or exit 1 with one `error:` line naming the file, and a failed quantize writes
+/// nothing.
+@Suite struct HostileModelTests {
+    let temporary = TemporaryDirectories()
+    static let folder = Fixtures.root + "/hostile"
+    /// Valid models among the hostile files (odd but legal, or handled): everything else must fail.
+    static let valid: Set<String> = ["opset1", "opset99", "duplicate_graph_output", "negative_input_dim"]
+    static let invalid: [String] = ((try? Directory.entries(folder)) ?? [])
+        .filter { $0.hasSuffix(".onnx") }.map { String($0.dropLast(5)) }.filter { !valid.contains($0) }
+
+    /// Three samples for the hostile base model's input x: float32 [4, 4].
+    func calibrationFolder() throws -> String {
+        let dir = temporary.make()
+        for k in 0..<3 {
+            let values = (0..<16).map { Float($0 - 8 + k) / 4 }
+            FileChecks.write(try Npy.encode(Tensor(shape: [4, 4], scalars: values)), to: dir + "/000\(k).npy")
+        }
+        return dir
+    }
+
+    func expectFailure(_ result: CLIRunner.Result, naming path: String, _ label: String) {
+        #expect(result.status == 1, "\(label): \(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: \(path): "), "\(label): \(result.stderr)")
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(label): \(result.stderr)")
+    }
+
+    /// The list comes from the folder: make sure it was found, so the test below is not vacuous.
+    @Test func theInvalidListIsTheFixtureFolder() {
+        #expect(["cycle", "external_absolute", "dims_overflow", "zero_dim_overflow"].allSatisfy(Self.invalid.contains), "\(Self.invalid)")
+    }
+
+    @Test(arguments: invalid)
+    func invalidModelIsOneLineError(name: String) throws {
+        let path = Self.folder + "/\(name).onnx"
+        expectFailure(CLIRunner.run(["inspect", path]), naming: path, "inspect \(name)")
+        let out = temporary.make()
+        let result = CLIRunner.run([path, "--calib", try calibrationFolder(), "--quiet", "-o", out + "/q.onnx"])
+        expectFailure(result, naming: path, "quantize \(name)")
+        #expect(try Directory.entries(out).isEmpty, "quantize \(name) wrote something")
+    }
+
+    /// Opset 1 is upgraded: the quantized model imports opset 13.
+    @Test func opsetOneIsUpgraded() throws {
+        let out = temporary.make() + "/q.onnx"
+        let result = CLIRunner.run([Self.folder + "/opset1.onnx", "--calib", try calibrationFolder(), "--quiet", "-o", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try ONNXReader.read(path: out).opsetVersion() == 13)
+    }
+
+    /// Opset 99 does not exist yet: inspect reports it, quantize and run refuse it rather than
+    /// guess what its ops mean and stamp a file no runtime loads.
+    @Test func opsetNinetyNineIsRefused() throws {
+        let path = Self.folder + "/opset99.onnx"
+        let inspect = CLIRunner.run(["inspect", path])
+        #expect(inspect.status == 0 && inspect.stdout.contains("opset ai.onnx 99"), "\(inspect.stderr)")
+        let calib = try calibrationFolder()
+        let out = temporary.make()
+        let quantize = CLIRunner.run([path, "--calib", calib, "--quiet", "-o", out + "/q.onnx"])
+        expectFailure(quantize, naming: path, "quantize")
+        #expect(quantize.stderr.contains("imports ai.onnx opset 99, newer than the newest qconvert knows (\(SupportedOpsets.newest))"))
+        let run = CLIRunner.run(["run", path, calib + "/0000.npy", "-o", out])
+        expectFailure(run, naming: path, "run")
+        #expect(try Directory.entries(out).isEmpty)
+    }
+
+    /// A graph output listed twice is valid ONNX (the checker and ONNX Runtime accept it); the
+    /// quantized model keeps both.
+    @Test func duplicateGraphOutputIsKept() throws {
+        let out = temporary.make() + "/q.onnx"
+        let result = CLIRunner.run([Self.folder + "/duplicate_graph_output.onnx", "--calib", try calibrationFolder(), "--quiet", "-o", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try ONNXReader.read(path: out).graph.outputs.map(\.name) == ["y", "y"])
+    }
+
+    /// x declared [-4, 4]: the -4 is not a size anything is allocated from; [4, 4] samples calibrate.
+    @Test func negativeDeclaredDimension() throws {
+        let out = temporary.make() + "/q.onnx"
+        let result = CLIRunner.run([Self.folder + "/negative_input_dim.onnx", "--calib", try calibrationFolder(), "--quiet", "-o", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileChecks.exists(out))
+    }
+}

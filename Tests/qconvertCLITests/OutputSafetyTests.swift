@@ -1,0 +1,190 @@
+import QConvert
+import QConvertTestSupport
+import Testing
+
+/// Issue 9, outputs: every command that writes refuses to replace its input, and a destination it
+/// cannot write (a device, a read-only or missing folder, a disk filling up mid-write) is one
+/// `error:` line with nothing left behind, not even a temporary file.
+@Suite struct OutputSafetyTests {
+    let temporary = TemporaryDirectories()
+    static let fixture = Fixtures.model("gemm_relu")
+
+    /// A writing command, run in a fresh folder holding a copy of the fixture model (`MODEL`) and of
+    /// a statistics file (`STATS`); `OUT` is where it is told to write.
+    struct Command: CustomStringConvertible, Sendable {
+        let description: String
+        let arguments: [String]
+        /// Which placeholder names the input the command reads (what `-o` must not replace).
+        var input = "MODEL"
+    }
+
+    static let commands: [Command] = [
+        Command(description: "quantize", arguments: ["MODEL", "--calib", fixture.directory + "/calib", "--quiet", "-o", "OUT"]),
+        Command(description: "quantize --save-stats",
+                arguments: ["MODEL", "--calib", fixture.directory + "/calib", "--quiet", "-o", "WORK/q.onnx", "--save-stats", "OUT"]),
+        Command(description: "calibrate", arguments: ["calibrate", "MODEL", "--calib", fixture.directory + "/calib", "--quiet", "-o", "OUT"]),
+        Command(description: "merge-stats", arguments: ["merge-stats", "STATS", "-o", "OUT"], input: "STATS"),
+        Command(description: "prepare", arguments: ["prepare", "MODEL", "-o", "OUT"]),
+        Command(description: "copy", arguments: ["copy", "MODEL", "-o", "OUT"]),
+        Command(description: "copy --external-data always", arguments: ["copy", "MODEL", "-o", "OUT", "--external-data", "always"]),
+    ]
+
+    /// A fresh folder with MODEL and STATS in it.
+    func workFolder() throws -> String {
+        let work = temporary.make()
+        FileChecks.write(try #require(FileChecks.read(Self.fixture.modelPath)), to: work + "/model.onnx")
+        let made = CLIRunner.run(["calibrate", work + "/model.onnx", "--calib", Self.fixture.directory + "/calib", "--quiet",
+                                  "-o", work + "/stats.json"])
+        #expect(made.status == 0, "\(made.stderr)")
+        return work
+    }
+
+    func arguments(_ command: Command, work: String, output: String) -> [String] {
+        command.arguments.map { argument in
+            switch argument {
+            case "MODEL": work + "/model.onnx"
+            case "STATS": work + "/stats.json"
+            case "OUT": output
+            default: argument.replacingPrefix("WORK/", with: work + "/")
+            }
+        }
+    }
+
+    /// Every file in `folder` with its bytes.
+    func snapshot(_ folder: String) throws -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        for name in try Directory.entries(folder) { files[name] = FileChecks.read(folder + "/" + name) ?? [] }
+        return files
+    }
+
+    /// Checks the failure contract: exit 1, nothing on stdout, one `error:` line containing `words`.
+    func expectOneLineError(_ result: CLIRunner.Result, _ words: String, _ command: CustomStringConvertible) {
+        #expect(result.status == 1, "\(command): \(result.stderr)")
+        #expect(result.stdout.isEmpty, "\(command)")
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(command): \(result.stderr)")
+        #expect(result.stderr.contains(words), "\(command): \(result.stderr)")
+    }
+
+    @Test(arguments: commands)
+    func outputThatIsTheInputIsRefused(_ command: Command) throws {
+        let work = try workFolder()
+        let before = try snapshot(work)
+        let input = arguments(command, work: work, output: "")[command.arguments.firstIndex(of: command.input)!]
+        // Spelled differently from the input argument: the check compares files, not strings.
+        let output = work + "/./" + input.split(separator: "/").last!
+        expectOneLineError(CLIRunner.run(arguments(command, work: work, output: output)), "is an input file; refusing to overwrite it", command)
+        #expect(try snapshot(work) == before, "\(command) changed its folder")
+    }
+
+    /// A device, a read-only file system (/sys, even for root) and a folder that is a file.
+    @Test(arguments: commands, ["/dev/full", "/sys/qconvert-test-output", "WORK/model.onnx/out"])
+    func unwritableDestination(_ command: Command, destination: String) throws {
+        let work = try workFolder()
+        let before = try snapshot(work)
+        let output = destination.replacingPrefix("WORK/", with: work + "/")
+        expectOneLineError(CLIRunner.run(arguments(command, work: work, output: output)), output, command)
+        #expect(try snapshot(work) == before, "\(command) left something behind")
+        #expect(!FileChecks.exists("/sys/qconvert-test-output"))
+    }
+
+    /// The disk fills up while the output is written (every file capped at 512 bytes; each output
+    /// here is larger): the temporary file is removed and no output appears.
+    @Test(arguments: commands)
+    func diskFullWhileWriting(_ command: Command) throws {
+        let work = try workFolder()
+        let before = try snapshot(work)
+        let result = CLIRunner.run(arguments(command, work: work, output: work + "/out"), fileSizeLimitBlocks: 1)
+        expectOneLineError(result, "File too large", command)
+        #expect(try snapshot(work) == before, "\(command) left something behind")
+    }
+
+    /// A successful write leaves the output (and its data file) and nothing else.
+    @Test(arguments: commands)
+    func successLeavesOnlyTheOutputs(_ command: Command) throws {
+        let work = try workFolder()
+        let before = Set(try Directory.entries(work))
+        let result = CLIRunner.run(arguments(command, work: work, output: work + "/out.onnx"))
+        #expect(result.status == 0, "\(command): \(result.stderr)")
+        let expected: Set<String> = switch command.description {
+        case "quantize --save-stats": ["out.onnx", "q.onnx"]
+        case "copy --external-data always": ["out.onnx", "out.data"]
+        default: ["out.onnx"]
+        }
+        #expect(Set(try Directory.entries(work)).subtracting(before) == expected, "\(command)")
+    }
+
+    @Test func saveStatsOnTheModelOutputIsRefused() throws {
+        let work = try workFolder()
+        let before = try snapshot(work)
+        let result = CLIRunner.run([work + "/model.onnx", "--calib", Self.fixture.directory + "/calib", "--quiet",
+                                    "-o", work + "/q.onnx", "--save-stats", work + "/./q.onnx"])
+        expectOneLineError(result, "is also the model's output", "quantize --save-stats")
+        #expect(try snapshot(work) == before)
+    }
+
+    /// Statistics written among the samples would replace one or stop the folder being read.
+    @Test func outputInsideTheCalibrationFolderIsRefused() throws {
+        let work = try workFolder()
+        let calib = work + "/calib"
+        try Directory.create(calib)
+        for name in try Directory.entries(Self.fixture.directory + "/calib") {
+            FileChecks.write(try #require(FileChecks.read(Self.fixture.directory + "/calib/" + name)), to: calib + "/" + name)
+        }
+        let before = try snapshot(calib)
+        let result = CLIRunner.run(["calibrate", work + "/model.onnx", "--calib", calib, "--quiet", "-o", calib + "/0000.npy"])
+        expectOneLineError(result, "is inside the calibration folder", "calibrate")
+        #expect(try snapshot(calib) == before)
+    }
+
+    /// The input model renamed away from its data file `model.data`: a copy named model.onnx with
+    /// external data would put its weights in model.data, which the input reads from.
+    @Test func externalDataFileOfTheInputIsNotReplaced() throws {
+        let work = temporary.make()
+        let source = Fixtures.model("external_data").directory
+        FileChecks.write(try #require(FileChecks.read(source + "/model.onnx")), to: work + "/renamed.onnx")
+        FileChecks.write(try #require(FileChecks.read(source + "/model.data")), to: work + "/model.data")
+        let before = try snapshot(work)
+        let result = CLIRunner.run(["copy", work + "/renamed.onnx", "-o", work + "/model.onnx", "--external-data", "always"])
+        expectOneLineError(result, "model.data: is an input file", "copy --external-data always")
+        #expect(try snapshot(work) == before)
+    }
+
+    /// `run` writes DIR/<output>.npy per output; depthwise_conv's output is `output`, so with
+    /// `-o` the folder of an input named output.npy the input would be replaced.
+    @Test func runOutputThatIsAnInputIsRefused() throws {
+        let work = temporary.make()
+        let model = Fixtures.model("depthwise_conv")
+        FileChecks.write(try #require(FileChecks.read(model.directory + "/input_0.npy")), to: work + "/output.npy")
+        let before = try snapshot(work)
+        let result = CLIRunner.run(["run", model.modelPath, work + "/output.npy", "-o", work])
+        expectOneLineError(result, "output.npy: is an input file", "run")
+        #expect(try snapshot(work) == before)
+    }
+
+    /// `-o` naming a device, a read-only file system or a file: no folder to write into.
+    @Test(arguments: ["/dev/full", "/sys/qconvert-test-output", "WORK/input.npy"])
+    func runUnwritableFolder(destination: String) throws {
+        let work = temporary.make()
+        let model = Fixtures.model("depthwise_conv")
+        FileChecks.write(try #require(FileChecks.read(model.directory + "/input_0.npy")), to: work + "/input.npy")
+        let before = try snapshot(work)
+        let output = destination.replacingPrefix("WORK/", with: work + "/")
+        expectOneLineError(CLIRunner.run(["run", model.modelPath, work + "/input.npy", "-o", output]), output, "run")
+        #expect(try snapshot(work) == before)
+    }
+
+    /// The output (9 KB) cannot be written whole: no output.npy and no temporary file remain.
+    @Test func runDiskFullWhileWriting() throws {
+        let work = temporary.make()
+        let model = Fixtures.model("depthwise_conv")
+        let result = CLIRunner.run(["run", model.modelPath, model.directory + "/input_0.npy", "-o", work], fileSizeLimitBlocks: 1)
+        expectOneLineError(result, "File too large", "run")
+        #expect(try Directory.entries(work).isEmpty)
+    }
+}
+
+extension String {
+    func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}
