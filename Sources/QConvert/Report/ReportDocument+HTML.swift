@@ -10,10 +10,12 @@ extension ReportDocument {
             body += "<section class=\"warnings\"><h2>Warnings</h2><ul>\n"
             for warning in runtime.warnings { body += "<li>\(HTML.escape(warning))</li>\n" }
             body += "</ul>\n"
+            // Collapsed: the list can name every layer of the model and would push the chart off the first screen.
             if let layers = runtime.pairSaturation?.layers, !layers.isEmpty {
+                body += "<details><summary>Layers that can saturate (\(layers.count))</summary>\n"
                 body += Self.htmlTable(["node", "op", "largest pair sum", "channels over 32767", "input codes"], layers.map {
                     [$0.node, $0.opType, String($0.bound), String($0.channels), "\($0.inputCodes.first ?? 0)…\($0.inputCodes.last ?? 255)"]
-                }, id: "pair-saturation")
+                }, id: "pair-saturation") + "</details>\n"
             }
             body += "</section>\n"
         }

@@ -81,6 +81,8 @@ import Testing
         #expect(accumulated.components(separatedBy: "<circle").count - 1 == 4)
         #expect(local.components(separatedBy: "<circle").count - 1 == 3)
         #expect(text.contains("odd &lt;b&gt;&amp;&quot;name&quot;|*") && !text.contains("<b>&"))
+        // The layers that can saturate are folded away, so the chart stays on the first screen.
+        #expect(text.contains("<details><summary>Layers that can saturate (1)</summary>\n<div class=\"scroll\"><table id=\"pair-saturation\">"))
         for external in ["<script", "src=", "href=", "@import", "url("] {
             #expect(!text.contains(external), "no external asset or script: \(external)")
         }
