@@ -3,8 +3,8 @@
 # missing, checks the generated protobuf code is current, builds, runs `swift test` (golden metrics
 # included), then the ONNX Runtime checks on fixtures and the four real models (fetched into
 # $QCONVERT_REAL, default ~/.cache/qconvert-real, by $QCONVERT_SHARED/real-models/setup.sh on the first
-# run): reader/writer round trip, prepare, interpreter outputs, and the quantization cross-check against
-# committed floors.
+# run): reader/writer round trip, prepare, interpreter outputs, the quantization cross-check against
+# committed floors, and the layerwise report (its output SQNR against ORT's; compare on ORT's models).
 # Needs: Debian 12, Swift 6, network for apt/PyPI on first run. Usage: Scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +27,10 @@ real_args=()
 # The real-model checks below fail, saying what is missing, when the models could not be fetched.
 .venv/bin/python Scripts/check-real-models.py --qconvert .build/release/qconvert --real "$real"
 .venv/bin/python Scripts/crosscheck.py --qconvert .build/release/qconvert --real "$real" --shared "$shared"
+.venv/bin/python Scripts/check-report-sqnr.py --qconvert .build/release/qconvert --root "$real"
+mkdir -p .build/report-check
+for model in ppocrv4_rec yolov8n_320; do
+  .venv/bin/python "$shared/real-models/ort_baseline.py" "$model" ".build/report-check/$model.ort.onnx" --root "$real" >/dev/null
+  .venv/bin/python Scripts/check-compare.py --qconvert .build/release/qconvert "$real/models/$model.onnx" \
+    ".build/report-check/$model.ort.onnx" --data "$real/data/$model/eval"
+done

@@ -14,7 +14,7 @@ struct QConvertCommand: ParsableCommand {
         commandName: "qconvert",
         abstract: "Post-training int8 quantization of ONNX models.",
         subcommands: [QuantizeCommand.self, InspectCommand.self, PrepareCommand.self, CalibrateCommand.self,
-                      MergeStatsCommand.self, RunCommand.self, CopyCommand.self],
+                      MergeStatsCommand.self, CompareCommand.self, RunCommand.self, CopyCommand.self],
         defaultSubcommand: QuantizeCommand.self
     )
 

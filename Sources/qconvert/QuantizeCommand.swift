@@ -37,18 +37,26 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Where weights go: automatic (external data only above 2 GB), always, or never.")
     var externalData: WriteOptions.ExternalData = .automatic
 
+    @Option(help: ArgumentHelp("Also write the layerwise report here: .json (schema in README), .md or .html (one self-contained page with a chart).",
+                               valueName: "path"))
+    var report: String?
+
     @Flag(help: "Print the full summary as JSON.")
     var json = false
 
     func validate() throws {
         try calibration.validate(mode: scheme.mode)
         try scheme.validate()
+        if let report, (try? ReportWriter.format(of: report)) == nil {
+            throw ValidationError("--report \(report): unknown format; name the file .json, .md or .html")
+        }
     }
 
     func run() throws {
         var options = ModelQuantization.Options(model: model)
         options.output = output
         options.externalData = externalData
+        options.reportPath = report
         options.preparation = Preparation.Options(verify: passes.verify, printAfter: Set(passes.printAfter), stopAfter: passes.stopAfter)
         try calibration.apply(to: &options)
         options.quantization = try scheme.options()

@@ -23,6 +23,8 @@ public enum ModelQuantization {
         public var externalData: WriteOptions.ExternalData = .automatic
         /// Measure the layerwise report on the held-out samples.
         public var report = true
+        /// Also write it here (`.json`, `.md` or `.html`, by extension).
+        public var reportPath: String?
         /// Keep the most sensitive layers float until the output SQNR on held-out samples reaches this.
         public var targetSQNR: Double?
         /// At most this many layers kept float by --target-sqnr (nil: one in ten compute layers).

@@ -38,6 +38,11 @@ final class QuantizationJob {
             for path in [output] + [options.saveStats].compactMap({ $0 }) { try OutputPaths.checkOutside(path, folder: folder) }
         }
         try OutputPaths.checkWritable(output)
+        if let reportPath = options.reportPath {
+            try ReportWriter.check(reportPath)
+            try OutputPaths.checkNotAnInput(reportPath, inputs: [options.model, output] + [options.calibrationDirectory, options.loadStats].compactMap { $0 })
+            guard reportPath != output else { throw QConvertError("\(reportPath): is the output model; give the report another name") }
+        }
         loaded = try ONNXReader.load(path: options.model)
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try splitSamples()
@@ -57,12 +62,20 @@ final class QuantizationJob {
         let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData, inputs: loaded.inputFiles)) }
         let (agreement, report) = try evaluate(quantized)
         let methodText = options.method == nil && options.quantization.mode == .static ? "auto: \(method)" : method.description
-        return QuantizationSummary(
+        var summary = QuantizationSummary(
             model: options.model, outputs: written, options: options.quantization, method: methodText, methodScores: methodScores,
             plan: plan, preparation: prepared.outcomes, calibrationSamples: stats?.sampleCount ?? 0, agreement: agreement, report: report,
             fallback: fallback,
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
+        if let reportPath = options.reportPath {
+            guard let document = ReportDocument(summary, nodeCount: loaded.model.graph.nodes.count) else {
+                throw QConvertError("\(reportPath): no report to write: the layerwise report needs held-out samples (--calib with 4 or more samples, --holdout 1 or more)")
+            }
+            try ReportWriter.write(document, to: reportPath)
+            summary.reportFile = reportPath
+        }
+        return summary
     }
 
     /// Times a step and names the model in its errors (sample errors already name their file).
@@ -203,8 +216,11 @@ final class QuantizationJob {
         }
         guard options.report else { return (agreement, nil) }
         var report = try step("report", samples: holdout) {
-            try LayerReportBuilder.build(.init(float: model, quantized: quantized, plan: plan, units: prepared.context.units,
-                                               samples: holdout, threads: options.threads))
+            var inputs = LayerReportBuilder.Inputs(float: model, quantized: quantized, samples: holdout, threads: options.threads)
+            inputs.histograms = stats?.tensors
+            inputs.plan = plan
+            inputs.method = method.description
+            return try LayerReportBuilder.build(inputs)
         }
         report.outputSQNR = agreement.sqnr
         return (agreement, report)

@@ -16,6 +16,8 @@ public struct QuantizationSummary: Codable, Sendable {
     /// Output agreement with the float model on held-out samples (nil when none were held out).
     public var agreement: OutputAgreement?
     public var report: LayerReport?
+    /// Where `--report` wrote it.
+    public var reportFile: String?
     public var fallback: SensitivityFallback.Result?
     public var floatBytes: Int
     public var quantizedBytes: Int
@@ -64,7 +66,9 @@ public struct QuantizationSummary: Codable, Sendable {
         }
         if let report {
             lines.append(report.worstTable(10))
+            if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
         }
+        if let reportFile { lines.append("report: \(reportFile)") }
         let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }

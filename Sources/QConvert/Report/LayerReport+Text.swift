@@ -13,6 +13,11 @@ extension LayerReport {
                          row.saturationPercent.map { Formatting.fixed($0, digits: 3) } ?? "-", weight,
                          row.scale.map { Formatting.scientific(Double($0), digits: 2) } ?? "-"])
         }
-        return Formatting.table(rows)
+        var text = Formatting.table(rows)
+        for row in worst(count) {
+            guard let diagnosis = row.diagnosis else { continue }
+            text += "\n  \(row.node): \(diagnosis)" + (row.suggestion.map { " -> \($0)" } ?? "")
+        }
+        return text
     }
 }

@@ -1,24 +1,29 @@
 import QConvertIR
 
-/// Builds the layerwise report for a quantized model from its float original, its plan and samples.
+/// Builds the layerwise report for a quantized model (as written) against its float original on
+/// some samples: the same for `quantize` (held-out samples, calibration histograms, the plan's
+/// reasons) and for `compare` (any pair, distributions from the samples themselves).
 public enum LayerReportBuilder {
     public struct Inputs {
         public var float: Model
         public var quantized: Model
-        public var plan: QuantizationPlan
-        public var units: [FusedUnit]
-        /// Samples for the accumulated error (held out of calibration).
+        /// Samples for the accumulated error (held out of calibration, for quantize).
         public var samples: CalibrationDataset
-        /// At most this many of them for the local error (each node runs alone).
+        /// At most this many of them for the local error.
         public var localSamples: Int
         public var threads: Int
+        /// Calibration histograms by value, when the caller has them; else histograms of the samples.
+        public var histograms: [String: Histogram]?
+        /// qconvert's plan, for each node's reason and weight bits.
+        public var plan: QuantizationPlan?
+        /// Range method used, to tailor the suggested fixes.
+        public var method: String?
+        /// Layers diagnosed: this many worst by accumulated and by local SQNR.
+        public var diagnose = 10
 
-        public init(float: Model, quantized: Model, plan: QuantizationPlan, units: [FusedUnit], samples: CalibrationDataset,
-                    localSamples: Int = 2, threads: Int) {
+        public init(float: Model, quantized: Model, samples: CalibrationDataset, localSamples: Int = 2, threads: Int) {
             self.float = float
             self.quantized = quantized
-            self.plan = plan
-            self.units = units
             self.samples = samples
             self.localSamples = localSamples
             self.threads = threads
@@ -26,40 +31,86 @@ public enum LayerReportBuilder {
     }
 
     public static func build(_ inputs: Inputs) throws -> LayerReport {
-        let decisions = inputs.plan.nodes.filter { $0.quantized && $0.output != nil }
-        let tracked = Set(decisions.compactMap(\.output))
+        let graph = QuantizedGraph(quantized: inputs.quantized.graph, float: inputs.float.graph)
+        let observedValues = Set(graph.units.flatMap { unit in [unit.value].compactMap { $0 } + unit.inputs.compactMap(\.source) })
         let accumulated = try LayerwiseAnalysis.accumulated(
-            float: inputs.float, quantized: inputs.quantized, plan: inputs.plan, tracked: tracked, samples: inputs.samples,
-            threads: inputs.threads)
-        let localSet = inputs.samples.slice(0..<min(inputs.localSamples, inputs.samples.count))
-        let local = try LayerwiseAnalysis.local(float: inputs.float, plan: inputs.plan, units: inputs.units, samples: localSet,
+            float: inputs.float, quantized: inputs.quantized, graph: graph, samples: inputs.samples,
+            histogramOf: inputs.histograms == nil ? observedValues : [], threads: inputs.threads)
+        let local = try LayerwiseAnalysis.local(float: inputs.float, quantized: inputs.quantized, graph: graph,
+                                                samples: inputs.samples.slice(0..<min(inputs.localSamples, inputs.samples.count)),
                                                 threads: inputs.threads)
-        let nodesByName = Dictionary(inputs.float.graph.nodes.map { ($0.displayName, $0) }, uniquingKeysWith: { a, _ in a })
+        let histograms = inputs.histograms ?? accumulated.histograms
+        let decisions = Dictionary((inputs.plan?.nodes ?? []).map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         var rows: [LayerReport.Row] = []
-        for decision in decisions {
-            let output = decision.output!
-            let params = inputs.plan.points[output]
-            var row = LayerReport.Row(node: decision.node, opType: decision.opType, output: output,
-                                      scale: params?.scales.first, zeroPoint: params?.zeroPoints.first)
-            row.accumulated = accumulated.errors[output].map(LayerReport.Figures.init)
-            row.local = local[decision.node].map(LayerReport.Figures.init)
-            if let observed = accumulated.observed[output], observed > 0 {
-                row.saturationPercent = 100 * Double(accumulated.saturated[output] ?? 0) / Double(observed)
+        for (k, unit) in graph.units.enumerated() {
+            var row = LayerReport.Row(node: unit.node, opType: unit.opType, output: unit.value ?? unit.readAt)
+            row.matched = unit.value != nil
+            row.reason = decisions[unit.node]?.reason
+            row.accumulated = accumulated.errors[k].map(LayerReport.Figures.init)
+            row.local = local[k].map(LayerReport.Figures.init)
+            if let observed = accumulated.observed[k], observed > 0 {
+                row.saturationPercent = 100 * Double(accumulated.saturated[k] ?? 0) / Double(observed)
             }
-            if let choice = inputs.plan.weights[decision.node], let node = nodesByName[decision.node],
-               let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
-               let rule = try op.quantizationRule(for: node, isConstant: { inputs.float.graph.initializers[$0] != nil }),
-               case .compute(let weightInput, let axis, _) = rule.kind, let weight = inputs.float.graph.initializers[node.inputs[weightInput]] {
-                let channelAxis = choice.perChannel ? (axis < 0 ? axis + weight.rank : axis) : nil
-                let result = WeightError.measure(weight, axis: channelAxis, bits: choice.bits)
-                row.weightSQNR = result.overall.sqnr
-                if let worst = result.perChannel.indices.min(by: { result.perChannel[$0].sqnr < result.perChannel[$1].sqnr }) {
-                    row.worstChannel = worst
-                    row.worstChannelSQNR = result.perChannel[worst].sqnr
+            let output = unit.outputGrid.flatMap { graph.params($0, in: inputs.quantized.graph) }
+            row.scale = output?.scales.first
+            row.zeroPoint = output?.zeroPoints.first
+            if let output, output.axis == nil, let value = unit.value {
+                if let histogram = histograms[value] { row.evidence.outlierPercent = LayerEvidence.outlierPercent(histogram, range: output.coveredRange) }
+                if let ranges = accumulated.channelRanges[value] {
+                    row.evidence.channels = ranges.count
+                    row.evidence.tinyChannels = LayerEvidence.tinyChannels(ranges, scale: output.scales[0])
                 }
             }
+            if ["Concat", "QLinearConcat"].contains(unit.opType) {
+                let spans = unit.inputs.compactMap { input in input.source.flatMap { s in histograms[s].map { (s, Double($0.max) - Double($0.min)) } } }
+                if spans.count >= 2 { row.evidence.inputSpans = Dictionary(spans, uniquingKeysWith: { a, _ in a }) }
+            }
+            addWeight(unit, to: &row, inputs: inputs, graph: graph)
             rows.append(row)
         }
-        return LayerReport(rows: rows, outputSQNR: [:], samples: inputs.samples.count)
+        var report = LayerReport(rows: rows, outputSQNR: [:], samples: inputs.samples.count)
+        report.sampleSources = inputs.samples.sources
+        report.rangesFrom = inputs.histograms == nil ? "samples" : "calibration"
+        var ranges: [String: ClosedRange<Float>] = [:]
+        for (name, histogram) in histograms where histogram.count > 0 { ranges[name] = histogram.min...histogram.max }
+        report.pairSaturation = PairSaturation.check(graph, model: inputs.quantized, ranges: ranges)
+        LayerDiagnosis.apply(to: &report, count: inputs.diagnose, method: inputs.method)
+        return report
+    }
+
+    /// Weight SQNR (overall and worst channel) of the integers written, and the weight's evidence.
+    private static func addWeight(_ unit: QuantizedGraph.Unit, to row: inout LayerReport.Row, inputs: Inputs, graph: QuantizedGraph) {
+        let quantized = inputs.quantized.graph
+        guard let weight = unit.weight, let codes = quantized.initializers[weight.quantized],
+              let params = graph.params(weight.grid, in: quantized) else { return }
+        let node = quantized.nodes[unit.index]
+        row.evidence.depthwise = LayerEvidence.isDepthwise(node, weight: codes)
+        row.evidence.weightPerChannel = weight.axis != nil
+        if let bits = inputs.plan?.weights[unit.node]?.bits {
+            row.evidence.weightBits = bits
+        } else if let values = codes.integers(), codes.dataType == .int8 {
+            row.evidence.weightBits = values.allSatisfy { abs($0 - Int64(params.zeroPoints[0])) <= 63 } ? 7 : 8
+        }
+        if weight.axis == nil, let narrow = LayerEvidence.narrowestChannel(
+            codes: codes, zeroPoint: Int64(params.zeroPoints[0]), axis: LayerEvidence.outputChannelAxis(node, rank: codes.rank)) {
+            row.evidence.narrowestWeightChannel = narrow.channel
+            row.evidence.narrowestWeightLevels = narrow.levels
+        }
+        guard let source = weight.source, let float = inputs.float.graph.initializers[source],
+              let result = WeightError.measure(float: float, codes: codes, params: params, axis: weight.axis) else { return }
+        row.weightSQNR = result.overall.sqnr
+        if let values = float.floats() {
+            let index = AffineQuantization.ParameterIndex(axis: weight.axis, shape: float.shape)
+            let limit = Int64(row.evidence.weightBits == 7 ? 63 : 127)
+            let nearest = values.indices.map { i in
+                AffineQuantization.quantize(values[i], scale: params.scales[index(i)], zeroPoint: Int64(params.zeroPoints[index(i)]), range: -limit...limit)
+            }
+            row.evidence.weightGridSQNR = WeightError.measure(float: float, codes: Tensor(shape: float.shape, scalars: nearest), params: params,
+                                                              axis: weight.axis)?.perChannel.map(\.sqnr).min()
+        }
+        if result.perChannel.count > 1, let worst = result.perChannel.indices.min(by: { result.perChannel[$0].sqnr < result.perChannel[$1].sqnr }) {
+            row.worstChannel = worst
+            row.worstChannelSQNR = result.perChannel[worst].sqnr
+        }
     }
 }

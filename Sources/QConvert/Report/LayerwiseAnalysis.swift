@@ -1,100 +1,174 @@
 import QConvertIR
 
-/// Measures where a quantized model departs from its float original, value by value.
+/// Measures where a quantized model departs from its float original, unit by unit (see
+/// `QuantizedGraph`).
 ///
-/// Accumulated error: both models run on the same samples and every quantized node's output is
-/// compared (the whole quantized model up to that point). Local error: each quantized node alone
-/// (its restricted plan; everything upstream float), compared at its own output; the graph is cut
-/// after that output so only the nodes it depends on run.
+/// Accumulated error: both models run on the same samples and every unit's output is compared (the
+/// whole quantized model up to that point). Local error: each unit alone, fed the float model's
+/// values at its inputs (quantized on its own input grids), compared at its own output.
 public enum LayerwiseAnalysis {
-    /// Accumulated error at each tracked value, and the fraction of each point's values that fell
-    /// outside its quantization grid (saturation).
+    /// What the accumulated run measured, by unit index; and what the float run showed of the values.
     public struct Accumulated: Sendable {
-        public var errors: [String: TensorError]
-        public var saturated: [String: Int]
-        public var observed: [String: Int]
+        public var errors: [Int: TensorError] = [:]
+        /// Values entering each unit's output QuantizeLinear outside its grid, and all of them.
+        public var saturated: [Int: Int] = [:]
+        public var observed: [Int: Int] = [:]
+        /// Per-channel [min, max] of each unit's float output (see `channelAxis`).
+        public var channelRanges: [String: [ClosedRange<Float>]] = [:]
+        /// Histograms of the float values asked for.
+        public var histograms: [String: Histogram] = [:]
     }
 
-    /// Compares `quantized` with `float` at `tracked` values on every sample of `samples`. A value
-    /// the quantized model gives a Q/DQ pair is read after its DequantizeLinear (what its readers
-    /// see); saturation counts the values entering its QuantizeLinear outside the grid.
+    /// Channel axis of an activation: 1 for NCHW images (rank 4), the last axis for token and
+    /// feature tensors ([N, T, C], [N, C]); none below rank 2.
+    static func channelAxis(rank: Int) -> Int? {
+        rank == 4 ? 1 : (rank >= 2 ? rank - 1 : nil)
+    }
+
+    /// Runs both models on every sample of `samples`; histograms `histogramOf` float values.
     public static func accumulated(
-        float: Model, quantized: Model, plan: QuantizationPlan, tracked: Set<String>, samples: CalibrationDataset, threads: Int
+        float: Model, quantized: Model, graph: QuantizedGraph, samples: CalibrationDataset, histogramOf: Set<String> = [], threads: Int
     ) throws -> Accumulated {
         let reference = try Interpreter(model: float, threads: threads)
         let test = try Interpreter(model: quantized, threads: threads)
-        let probes = Probes(quantized: quantized.graph, plan: plan, tracked: tracked)
-        var result = Accumulated(errors: [:], saturated: [:], observed: [:])
+        var readAt: [String: [Int]] = [:], quantizeInput: [String: (Int, ClosedRange<Float>)] = [:], readParams: [Int: QuantParams] = [:]
+        for (k, unit) in graph.units.enumerated() where unit.value != nil {
+            readAt[unit.readAt, default: []].append(k)
+            if let grid = unit.readGrid { readParams[k] = graph.params(grid, in: quantized.graph) }
+            if let input = unit.quantizeInput, let params = unit.outputGrid.flatMap({ graph.params($0, in: quantized.graph) }), params.axis == nil {
+                quantizeInput[input] = (k, params.coveredRange)
+            }
+        }
+        let values = Set(graph.units.compactMap(\.value))
+        var result = Accumulated()
         for index in 0..<samples.count {
             let feeds = try samples.sample(index)
             var floats: [String: Tensor] = [:]
             _ = try reference.run(feeds) { name, tensor in
-                if tracked.contains(name), tensor.dataType == .float { floats[name] = tensor }
+                guard tensor.dataType == .float else { return }
+                if values.contains(name) {
+                    floats[name] = tensor
+                    Self.updateChannelRanges(&result.channelRanges[name], tensor)
+                }
+                if histogramOf.contains(name) { tensor.withElements(of: Float.self) { result.histograms[name, default: Histogram()].add($0) } }
             }
             _ = try test.run(feeds) { name, tensor in
-                guard tensor.dataType == .float else { return }
-                if let (value, grid) = probes.quantizeInput[name] {
+                if let (k, grid) = quantizeInput[name], tensor.dataType == .float {
                     let outside = tensor.withElements(of: Float.self) { $0.reduce(0) { $0 + (grid.contains($1) ? 0 : 1) } }
-                    result.saturated[value, default: 0] += outside
-                    result.observed[value, default: 0] += tensor.count
+                    result.saturated[k, default: 0] += outside
+                    result.observed[k, default: 0] += tensor.count
                 }
-                guard let value = probes.readAt[name], let expected = floats[value], expected.count == tensor.count else { return }
-                expected.withElements(of: Float.self) { r in
-                    tensor.withElements(of: Float.self) { t in result.errors[value, default: TensorError()].add(reference: r, test: t) }
+                for k in readAt[name] ?? [] {
+                    guard let expected = floats[graph.units[k].value!], expected.count == tensor.count,
+                          let actual = Self.reals(tensor, params: readParams[k]) else { continue }
+                    expected.withElements(of: Float.self) { r in
+                        actual.withUnsafeBufferPointer { t in result.errors[k, default: TensorError()].add(reference: r, test: t) }
+                    }
                 }
             }
         }
         return result
     }
 
-    /// Where to look at tracked values inside a quantized graph.
-    struct Probes {
-        /// Quantized-graph value name -> the tracked value it shows.
-        var readAt: [String: String] = [:]
-        /// Name of each QuantizeLinear input -> (tracked value, its grid's real range).
-        var quantizeInput: [String: (String, ClosedRange<Float>)] = [:]
-
-        init(quantized graph: Graph, plan: QuantizationPlan, tracked: Set<String>) {
-            let producers = graph.producers()
-            for value in tracked { readAt[value] = value }
-            for node in graph.nodes where node.opType == "DequantizeLinear" {
-                guard let q = producers[node.inputs[0]], graph.nodes[q].opType == "QuantizeLinear" else { continue }
-                let source = graph.nodes[q].inputs[0]
-                // Usually v -> Q -> DQ -> v_dequantized; for a graph output, v_float -> Q -> DQ -> v.
-                let value = tracked.contains(node.outputs[0]) ? node.outputs[0] : source
-                guard tracked.contains(value), let params = plan.points[value] else { continue }
-                if value == source { readAt.removeValue(forKey: source) }
-                readAt[node.outputs[0]] = value
-                quantizeInput[source] = (value, params.coveredRange)
-            }
-        }
+    /// A float tensor's values, or an integer tensor's dequantized on `params` (per-tensor).
+    static func reals(_ tensor: Tensor, params: QuantParams?) -> [Float]? {
+        if tensor.dataType == .float { return tensor.floats() }
+        guard let params, params.axis == nil, let codes = tensor.integers() else { return nil }
+        let scale = params.scales[0], zero = Int64(params.zeroPoints[0])
+        return codes.map { Float($0 - zero) * scale }
     }
 
-    /// Error each quantized node adds on its own, at its output, with float inputs.
-    public static func local(
-        float: Model, plan: QuantizationPlan, units: [FusedUnit], samples: CalibrationDataset, threads: Int
-    ) throws -> [String: TensorError] {
-        let reference = try Interpreter(model: float, threads: threads)
-        var results: [String: TensorError] = [:]
-        for decision in plan.nodes where decision.quantized {
-            guard let output = decision.output else { continue }
-            var single = float
-            single.graph.outputs = [ValueInfo(name: output)]
-            let context = PassContext()
-            context.units = units
-            _ = try PassManager(printer: { _ in }).run(
-                [MaterializeQDQ(plan: plan.restricted(to: [decision.node])), EliminateDeadNodes()], on: &single, context: context)
-            let test = try Interpreter(model: single, threads: threads)
-            var error = TensorError()
-            for index in 0..<samples.count {
-                let feeds = try samples.sample(index)
-                let expected = try reference.run(feeds, keep: [output])[output]
-                let actual = try test.run(feeds)[output]
-                guard let expected, let actual, expected.count == actual.count else { continue }
-                expected.withElements(of: Float.self) { r in actual.withElements(of: Float.self) { t in error.add(reference: r, test: t) } }
+    static func updateChannelRanges(_ ranges: inout [ClosedRange<Float>]?, _ tensor: Tensor) {
+        guard let axis = channelAxis(rank: tensor.rank) else { return }
+        let channels = tensor.shape[axis], inner = tensor.shape[(axis + 1)...].reduce(1, *)
+        guard channels > 0 else { return }
+        var low = [Float](repeating: .infinity, count: channels), high = [Float](repeating: -.infinity, count: channels)
+        tensor.withElements(of: Float.self) { values in
+            for i in 0..<values.count where values[i].isFinite {
+                let c = (i / inner) % channels
+                low[c] = min(low[c], values[i])
+                high[c] = max(high[c], values[i])
             }
-            results[decision.node] = error
+        }
+        var merged = ranges ?? Array(repeating: Float.infinity...Float.infinity, count: channels)
+        guard merged.count == channels else { return }
+        for c in 0..<channels where low[c] <= high[c] {
+            merged[c] = merged[c].lowerBound == .infinity ? low[c]...high[c] : min(merged[c].lowerBound, low[c])...max(merged[c].upperBound, high[c])
+        }
+        ranges = merged
+    }
+
+    /// Error each unit adds on its own: its integer inputs are the float model's values quantized
+    /// on their grids, everything after that is the quantized model's own nodes (weights as written).
+    public static func local(float: Model, quantized: Model, graph: QuantizedGraph, samples: CalibrationDataset, threads: Int) throws -> [Int: TensorError] {
+        var runs: [(unit: Int, interpreter: Interpreter, feeds: [(String, String)])] = []
+        let names = FloatNames(float.graph)
+        for (k, unit) in graph.units.enumerated() {
+            guard let model = Self.isolated(unit, in: quantized, names: names) else { continue }
+            runs.append((k, try Interpreter(model: model.model, threads: threads), model.feeds))
+        }
+        let needed = Set(runs.flatMap { run in run.feeds.map(\.1) + [graph.units[run.unit].value!] })
+        let reference = try Interpreter(model: float, threads: threads)
+        var results: [Int: TensorError] = [:]
+        for index in 0..<samples.count {
+            let values = try reference.run(try samples.sample(index), keep: needed)
+            for run in runs {
+                var feeds: [String: Tensor] = [:]
+                for (input, source) in run.feeds { feeds[input] = values[source] }
+                let unit = graph.units[run.unit]
+                guard feeds.count == run.feeds.count, let expected = values[unit.value!],
+                      let output = try run.interpreter.run(feeds)[unit.readAt],
+                      let actual = Self.reals(output, params: unit.readGrid.flatMap { graph.params($0, in: quantized.graph) }),
+                      actual.count == expected.count else { continue }
+                expected.withElements(of: Float.self) { r in
+                    actual.withUnsafeBufferPointer { t in results[run.unit, default: TensorError()].add(reference: r, test: t) }
+                }
+            }
         }
         return results
+    }
+
+    /// A model computing one unit from float inputs: `QuantizeLinear(input_k)` on each of its input
+    /// grids, then the unit's own nodes. Nil when an input has no float counterpart.
+    static func isolated(_ unit: QuantizedGraph.Unit, in model: Model, names: FloatNames) -> (model: Model, feeds: [(String, String)])? {
+        guard unit.value != nil, unit.inputs.allSatisfy({ $0.source != nil }) else { return nil }
+        var graph = model.graph
+        var nodes: [Node] = [], feeds: [(String, String)] = [], inputs: [ValueInfo] = [], seen = Set<String>()
+        for input in unit.inputs where seen.insert(input.quantized).inserted {
+            let name = "qconvert.local.\(feeds.count)"
+            feeds.append((name, input.source!))
+            inputs.append(ValueInfo(name: name))
+            nodes.append(Node(name: name + ".Q", opType: "QuantizeLinear", inputs: [name, input.grid.scale] + (input.grid.zeroPoint.map { [$0] } ?? []),
+                              outputs: [input.quantized]))
+        }
+        nodes += unit.members.sorted().map { model.graph.nodes[$0] }
+        // Other inputs computed upstream (a Reshape's shape, say) come from the float model too.
+        var produced = Set(nodes.flatMap(\.outputs) + inputs.map(\.name))
+        for node in nodes {
+            for value in node.inputs where !value.isEmpty && !produced.contains(value) && graph.initializers[value] == nil {
+                guard let source = names.resolve(value) else { return nil }
+                feeds.append((value, source))
+                inputs.append(ValueInfo(name: value))
+                produced.insert(value)
+            }
+        }
+        graph.nodes = nodes
+        graph.inputs = inputs
+        graph.outputs = [ValueInfo(name: unit.readAt)]
+        graph.valueInfo = [:]
+        var copy = model
+        copy.graph = graph
+        return (copy, feeds)
+    }
+}
+
+extension QuantizedGraph {
+    /// The parameters a grid's initializers hold (zero point 0 of type uint8 when left out, as ONNX says).
+    func params(_ grid: Grid, in graph: Graph) -> QuantParams? {
+        guard let scales = graph.initializers[grid.scale]?.floats() else { return nil }
+        let zero = grid.zeroPoint.flatMap { graph.initializers[$0] }
+        let type: QuantType = zero?.dataType == .int8 ? .int8 : (zero?.dataType == .int32 ? .int32 : .uint8)
+        let zeros = zero?.integers().map { $0.map { Int32($0) } } ?? Array(repeating: 0, count: scales.count)
+        return QuantParams(type: type, scales: scales, zeroPoints: zeros, axis: scales.count > 1 ? 0 : nil)
     }
 }

@@ -1,0 +1,86 @@
+import QConvertIR
+import QConvertONNX
+
+/// `qconvert compare FLOAT.onnx QUANT.onnx --data DIR`: the layerwise report for any float model and
+/// a quantized version of it, whoever quantized it (qconvert, ONNX Runtime's quantize_static, QDQ or
+/// QOperator). Both models run in qconvert's interpreter on the same samples; quantized values are
+/// matched to float ones by name through their Q/DQ pairs (see `QuantizedGraph`).
+public enum ModelComparison {
+    public struct Options: Sendable {
+        public var floatModel: String
+        public var quantizedModel: String
+        public var dataDirectory: String
+        /// At most this many samples (the first ones, in name order).
+        public var samples: Int = 8
+        /// Of which at most this many for the local error (each layer run alone).
+        public var localSamples: Int = 2
+        public var threads: Int = Parallel.defaultThreads
+        /// Also write the report here (`.json`, `.md` or `.html`).
+        public var reportPath: String?
+
+        public init(floatModel: String, quantizedModel: String, dataDirectory: String) {
+            self.floatModel = floatModel
+            self.quantizedModel = quantizedModel
+            self.dataDirectory = dataDirectory
+        }
+    }
+
+    public static func run(_ options: Options) throws -> ReportDocument {
+        if let path = options.reportPath {
+            try ReportWriter.check(path)
+            try OutputPaths.checkNotAnInput(path, inputs: [options.floatModel, options.quantizedModel, options.dataDirectory])
+        }
+        let float = try ONNXReader.load(path: options.floatModel)
+        let quantized = try ONNXReader.load(path: options.quantizedModel)
+        let samples = try CalibrationDataset(directory: options.dataDirectory, inputs: float.model.graph.runtimeInputs, limit: options.samples)
+        let floatNames = Set(float.model.graph.runtimeInputs.map(\.name)), quantizedNames = Set(quantized.model.graph.runtimeInputs.map(\.name))
+        guard floatNames == quantizedNames else {
+            throw QConvertError("\(options.quantizedModel): inputs (\(quantizedNames.sorted().joined(separator: ", "))) differ from the float model's (\(floatNames.sorted().joined(separator: ", ")))")
+        }
+        let agreement = try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
+            try OutputAgreement.measure(reference: Interpreter(model: float.model, threads: options.threads),
+                                        test: Interpreter(model: quantized.model, threads: options.threads), dataset: samples)
+        }
+        var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
+                                               localSamples: options.localSamples, threads: options.threads)
+        inputs.diagnose = 10
+        var report = try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
+            try LayerReportBuilder.build(inputs)
+        }
+        report.outputSQNR = agreement.sqnr
+        let quantizedIndices = Set(QuantizedGraph(quantized: quantized.model.graph, float: float.model.graph).units.map(\.index))
+        let kept = quantized.model.graph.nodes.enumerated().filter { index, node in
+            !quantizedIndices.contains(index) && !["QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear"].contains(node.opType)
+        }.map { ReportDocument.KeptFloat(node: $0.1.displayName, opType: $0.1.opType, reason: "float in the quantized model") }
+        let qdq = quantized.model.graph.nodes.filter { $0.opType == "QuantizeLinear" || $0.opType == "DequantizeLinear" }.count
+        let producer = quantized.model.producerName.isEmpty ? "unknown producer" : "produced by \(quantized.model.producerName) \(quantized.model.producerVersion)"
+        let document = ReportDocument(
+            kind: "compare", floatModel: options.floatModel, quantizedModel: options.quantizedModel,
+            settings: "\(producer); \(qdq) QuantizeLinear/DequantizeLinear nodes", nodeCount: float.model.graph.nodes.count,
+            floatBytes: bytes(float, options.floatModel), quantizedBytes: bytes(quantized, options.quantizedModel), report: report,
+            keptFloat: kept, fallback: nil)
+        if let path = options.reportPath { try ReportWriter.write(document, to: path) }
+        return document
+    }
+
+    static func bytes(_ loaded: LoadedModel, _ path: String) -> Int {
+        ModelQuantization.fileBytes([path] + loaded.externalDataFiles.map { ModelQuantization.sibling(path, $0) })
+    }
+}
+
+extension ReportDocument {
+    /// What `compare` prints: output SQNR, counts, the worst layers with their diagnosis, warnings.
+    public var text: String {
+        var lines: [String] = []
+        let outputs = outputSQNR.sorted { $0.key < $1.key }.map { "\($0.key) \(ReportTable.db($0.value)) dB" }
+        lines.append("\(quantizedModel) vs \(floatModel): output SQNR on \(samples.count) samples: " + outputs.joined(separator: ", "))
+        lines.append("quantized nodes: \(quantizedNodeCount)" + (settings.map { " (\($0))" } ?? ""))
+        let unmatched = rows.filter { !$0.matched }.map(\.node)
+        if !unmatched.isEmpty { lines.append("no float counterpart for \(unmatched.count): " + unmatched.prefix(10).joined(separator: ", ")) }
+        var layers = LayerReport(rows: rows, outputSQNR: outputSQNR, samples: samples.count)
+        layers.rangesFrom = rangesFrom
+        lines.append(layers.worstTable(10))
+        for warning in runtime.warnings { lines.append("warning: " + warning) }
+        return lines.joined(separator: "\n")
+    }
+}

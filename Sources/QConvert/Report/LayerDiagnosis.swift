@@ -1,0 +1,85 @@
+/// A one-line reason and a suggested fix for the layers that lose the most precision, from the
+/// evidence measured for them (`LayerEvidence`). Few rules, each a measured fact past a threshold;
+/// the first that holds wins. A layer no rule explains gets no diagnosis rather than a guess.
+public enum LayerDiagnosis {
+    /// Saturation above this percent of the values entering the output's QuantizeLinear.
+    public static let saturationPercent = 1.0
+    /// Fewer than this percent of the values beyond 1/8 of the range: outliers set the scale.
+    public static let outlierPercent = 0.1
+    /// Concat inputs whose spans differ by more than this factor.
+    public static let mixedRangeRatio = 10.0
+    /// At least this fraction of channels spanning fewer than 4 steps.
+    public static let tinyChannelFraction = 0.125
+    /// Per-tensor weights whose narrowest channel reaches fewer levels than this.
+    public static let narrowWeightLevels = 16
+    /// 7-bit weights whose worst channel's grid (nearest rounding) is below this SQNR.
+    public static let weightSQNR = 30.0
+    /// A layer whose own error is this much smaller than the accumulated one inherits it.
+    public static let inheritedMargin = 10.0
+
+    public struct Finding: Sendable, Equatable {
+        public var reason: String
+        public var suggestion: String
+    }
+
+    /// The first rule that holds for `row`. `method` is the range method used (tailors the fix).
+    public static func diagnose(_ row: LayerReport.Row, method: String? = nil) -> Finding? {
+        let e = row.evidence
+        let exclude = "keep it float (--exclude \(row.node))"
+        if let saturation = row.saturationPercent, saturation >= saturationPercent {
+            return Finding(reason: "saturates: \(percent(saturation)) of values clipped at the grid's ends",
+                           suggestion: "widen the range: --method minmax, or a higher --percentile")
+        }
+        if let outliers = e.outlierPercent, outliers < outlierPercent {
+            let clipped = method.map { $0.hasPrefix("percentile") || $0.hasPrefix("mse") || $0.hasPrefix("entropy") } ?? false
+            return Finding(reason: "range dominated by outliers: \(percent(outliers)) of values set the scale (the rest use 1/8 of the levels)",
+                           suggestion: clipped ? "clip harder (a lower --percentile) or \(exclude)" : "clip the range: --method percentile or mse")
+        }
+        if let spans = e.inputSpans, let low = spans.values.min(), let high = spans.values.max(), low > 0, high / low > mixedRangeRatio {
+            return Finding(reason: "output mixes value ranges: inputs span \(number(low)) to \(number(high)) (\(Formatting.fixed(high / low, digits: 0))x) under one scale",
+                           suggestion: exclude)
+        }
+        if let channels = e.channels, let tiny = e.tinyChannels, channels > 0, Double(tiny) >= tinyChannelFraction * Double(channels) {
+            return Finding(reason: "\(e.depthwise ? "depthwise " : "")channels with tiny range: \(tiny) of \(channels) span < \(Int(LayerEvidence.tinyChannelSteps)) quantization steps",
+                           suggestion: exclude)
+        }
+        if e.weightPerChannel == false, let channel = e.narrowestWeightChannel, let levels = e.narrowestWeightLevels, levels < narrowWeightLevels {
+            return Finding(reason: "weight channel \(channel) uses only \(levels) levels of the per-tensor scale",
+                           suggestion: "per-channel weights (drop --per-tensor)")
+        }
+        if e.weightBits == 7, let worst = e.weightGridSQNR, worst < weightSQNR {
+            return Finding(reason: "7-bit weights: the worst channel's grid gives \(Formatting.fixed(worst, digits: 1)) dB",
+                           suggestion: "8-bit weights (--weight-bits 8; exact in ONNX Runtime on CPUs with VNNI)")
+        }
+        if let local = row.local?.sqnr, let accumulated = row.accumulated?.sqnr, local - accumulated >= inheritedMargin {
+            return Finding(reason: "error inherited from upstream: this layer alone \(Formatting.fixed(local, digits: 1)) dB, accumulated \(Formatting.fixed(accumulated, digits: 1)) dB",
+                           suggestion: "fix the worst layers before it first")
+        }
+        return nil
+    }
+
+    /// Rows to diagnose: the `count` worst by accumulated SQNR and the `count` worst by local SQNR.
+    public static func candidates(_ rows: [LayerReport.Row], count: Int) -> Set<Int> {
+        func worst(_ key: (LayerReport.Row) -> Double?) -> [Int] {
+            rows.indices.compactMap { i in key(rows[i]).map { (i, $0) } }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(count).map(\.0)
+        }
+        return Set(worst { $0.accumulated?.sqnr } + worst { $0.local?.sqnr })
+    }
+
+    /// Sets the diagnosis of the candidate rows.
+    public static func apply(to report: inout LayerReport, count: Int, method: String? = nil) {
+        for i in candidates(report.rows, count: count) {
+            let finding = diagnose(report.rows[i], method: method)
+            report.rows[i].diagnosis = finding?.reason
+            report.rows[i].suggestion = finding?.suggestion
+        }
+    }
+
+    static func percent(_ value: Double) -> String {
+        (value >= 1 ? Formatting.fixed(value, digits: 1) : value >= 0.01 ? Formatting.fixed(value, digits: 2) : Formatting.fixed(value, digits: 4)) + "%"
+    }
+
+    static func number(_ value: Double) -> String {
+        value >= 10 ? Formatting.fixed(value, digits: 0) : value >= 0.1 ? Formatting.fixed(value, digits: 2) : Formatting.scientific(value, digits: 1)
+    }
+}

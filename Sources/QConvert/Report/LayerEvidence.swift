@@ -1,0 +1,78 @@
+import QConvertIR
+
+/// Measurable facts about one quantized layer that explain a loss of precision: what the diagnosis
+/// reads (`LayerDiagnosis`), kept in the report so a reader can check the reasoning.
+public struct LayerEvidence: Codable, Sendable, Equatable {
+    /// Percent of the observed values beyond 1/8 of the output grid's range on their side of zero:
+    /// when tiny, a few outliers set the scale and every other value shares 1/8 of the levels.
+    public var outlierPercent: Double?
+    /// Output channels, and how many of them span fewer than `tinyChannelSteps` quantization steps.
+    public var channels: Int?
+    public var tinyChannels: Int?
+    /// A grouped convolution with one input channel per group (each output channel has its own filter).
+    public var depthwise = false
+    /// For a Concat: each input's observed span (max - min), by input value.
+    public var inputSpans: [String: Double]?
+    /// Weight bits (from the plan, or the largest |code| written: 63 or less means 7) and layout.
+    public var weightBits: Int?
+    public var weightPerChannel: Bool?
+    /// Per-tensor weights: the output channel reaching the fewest levels (largest |code|), and that count.
+    public var narrowestWeightChannel: Int?
+    public var narrowestWeightLevels: Int?
+    /// Worst channel's SQNR if the float weight were rounded to nearest on the written grid: the
+    /// grid's resolution, apart from how the integers were chosen (GPTQ trades weight SQNR for
+    /// output SQNR on purpose, so the written weights' own SQNR can be low in a healthy layer).
+    public var weightGridSQNR: Double?
+
+    public init() {}
+
+    /// A channel spanning fewer steps than this holds at most this many distinct levels.
+    public static let tinyChannelSteps: Float = 4
+
+    /// Percent of `histogram`'s values outside `[range.lowerBound / 8, range.upperBound / 8]`
+    /// (the range includes 0). Counted by bin centre, so exact to one bin of 2048.
+    public static func outlierPercent(_ histogram: Histogram, range: ClosedRange<Float>) -> Double? {
+        guard histogram.count > 0, range.upperBound > range.lowerBound else { return nil }
+        let low = Double(range.lowerBound) / 8, high = Double(range.upperBound) / 8
+        let first = histogram.binIndex(of: histogram.min), last = histogram.binIndex(of: histogram.max)
+        var outside = 0
+        for index in first...last {
+            let centre = (Double(index) + 0.5) * histogram.binWidth
+            if centre > high || centre < low { outside += histogram.count(atIndex: index) }
+        }
+        return 100 * Double(outside) / Double(histogram.count)
+    }
+
+    /// Channels whose span is under `tinyChannelSteps` steps of `scale`.
+    public static func tinyChannels(_ ranges: [ClosedRange<Float>], scale: Float) -> Int {
+        ranges.filter { $0.upperBound - $0.lowerBound < tinyChannelSteps * scale }.count
+    }
+
+    /// The output channel with the smallest largest |code - zero point| of a per-tensor weight.
+    public static func narrowestChannel(codes: Tensor, zeroPoint: Int64, axis: Int) -> (channel: Int, levels: Int)? {
+        guard axis < codes.rank, let values = codes.integers() else { return nil }
+        let index = AffineQuantization.ParameterIndex(axis: axis, shape: codes.shape)
+        var largest = [Int64](repeating: 0, count: codes.shape[axis])
+        for i in values.indices { largest[index(i)] = max(largest[index(i)], abs(values[i] - zeroPoint)) }
+        guard let channel = largest.indices.min(by: { largest[$0] < largest[$1] }) else { return nil }
+        return (channel, Int(largest[channel]))
+    }
+
+    /// Output-channel axis of a weight of rank `rank` read by `node`: 0 for convolutions and Gemm
+    /// with transB, 1 for ConvTranspose, the last for MatMul-like ops (B is [K, N]).
+    static func outputChannelAxis(_ node: Node, rank: Int) -> Int {
+        switch node.opType {
+        case "Conv", "QLinearConv", "ConvInteger": 0
+        case "ConvTranspose": 1
+        case "Gemm", "QGemm": ((try? node.int("transB", default: 0)) ?? 0) != 0 ? 0 : rank - 1
+        default: rank - 1
+        }
+    }
+
+    /// Whether `node` is a depthwise convolution: group == input channels == weight's output channels.
+    static func isDepthwise(_ node: Node, weight: Tensor?) -> Bool {
+        guard ["Conv", "QLinearConv"].contains(node.opType), let weight, weight.rank >= 3,
+              let group = try? node.int("group", default: 1), group > 1 else { return false }
+        return weight.shape[1] == 1 && weight.shape[0] == group
+    }
+}

@@ -1,0 +1,229 @@
+import QConvertIR
+
+/// The quantized nodes of a quantized model, found from its structure alone, and where each one's
+/// output, activation inputs and weight live: what the report compares with the float model.
+///
+/// Why from the file and not from qconvert's plan: `compare` reads models written by other tools
+/// (ONNX Runtime's quantize_static names values `<name>_QuantizeLinear_Output`...), and measuring the
+/// file itself means the report describes exactly what was written (GPTQ-rounded weights included).
+///
+/// A quantized node is a node other than QuantizeLinear/DequantizeLinear that reads a
+/// DequantizeLinear output and either has a dequantized constant input (weight) or its output
+/// (possibly after one fused activation) goes into a QuantizeLinear (QDQ form); or an integer op
+/// (QOperator form, see `QOperatorLayout`).
+/// Its output is read where its QuantizeLinear -> DequantizeLinear pair leaves it, after at most one
+/// fused activation (Conv -> Relu -> Q); a node whose output stays float is read at that output.
+public struct QuantizedGraph: Sendable {
+    /// An integer tensor's grid: names of its scale and zero-point initializers.
+    public struct Grid: Sendable, Equatable {
+        public var scale: String
+        public var zeroPoint: String?
+    }
+
+    /// An integer activation a unit reads, and the float-model value it stands for.
+    public struct Activation: Sendable, Equatable {
+        public var quantized: String
+        public var grid: Grid
+        public var source: String?
+    }
+
+    /// An integer weight constant and the float initializer it replaces (nil when not found).
+    public struct Weight: Sendable, Equatable {
+        public var quantized: String
+        public var grid: Grid
+        public var axis: Int?
+        public var source: String?
+    }
+
+    public struct Unit: Sendable {
+        public var node: String
+        public var opType: String
+        /// The node's index in the quantized graph.
+        public var index: Int
+        /// The float-model value compared (nil when the float model has no value of that name).
+        public var value: String?
+        /// The quantized-graph value holding it: float, or integer on `readGrid`.
+        public var readAt: String
+        public var readGrid: Grid?
+        /// What enters the output's QuantizeLinear (saturation is counted there) and its grid.
+        public var quantizeInput: String?
+        public var outputGrid: Grid?
+        public var inputs: [Activation]
+        public var weight: Weight?
+        /// Nodes that compute this unit from its integer inputs (for its local error).
+        public var members: [Int]
+    }
+
+    public var units: [Unit]
+
+    public init(quantized: Graph, float: Graph) {
+        let names = FloatNames(float)
+        let producers = quantized.producers(), consumers = quantized.consumers()
+        func producer(_ value: String) -> Node? { producers[value].map { quantized.nodes[$0] } }
+        func grid(_ node: Node, scale: Int, zero: Int) -> Grid {
+            Grid(scale: node.inputs[scale], zeroPoint: node.inputs.count > zero && !node.inputs[zero].isEmpty ? node.inputs[zero] : nil)
+        }
+        /// The float-model value an integer tensor stands for: a QuantizeLinear's input, or the value
+        /// another unit's integer output holds.
+        func source(ofInteger value: String) -> String? {
+            if let q = producer(value), q.opType == "QuantizeLinear" {
+                return names.resolve(q.inputs[0]) ?? consumers[value]?.lazy.map { quantized.nodes[$0] }
+                    .filter { $0.opType == "DequantizeLinear" }.compactMap { names.resolve($0.outputs[0]) }.first
+            }
+            return names.resolve(value)
+        }
+        var units: [Unit] = []
+        for (index, node) in quantized.nodes.enumerated() where node.opType != "QuantizeLinear" && node.opType != "DequantizeLinear" {
+            if let layout = QOperatorLayout.of(node) {
+                units.append(Self.qoperatorUnit(node, index, layout, graph: quantized, names: names, consumers: consumers, source: source))
+                continue
+            }
+            var inputs: [Activation] = [], weight: Weight?, members: [Int] = [], readsConstant = false
+            for value in node.inputs where !value.isEmpty {
+                guard let d = producers[value], quantized.nodes[d].opType == "DequantizeLinear" else { continue }
+                let dq = quantized.nodes[d]
+                members.append(d)
+                if let constant = quantized.initializers[dq.inputs[0]] {
+                    readsConstant = true
+                    guard weight == nil, constant.dataType != .int32, constant.rank >= 2 else { continue }
+                    let axis = try? dq.int("axis", default: 1)
+                    let perAxis = (quantized.initializers[dq.inputs[1]]?.count ?? 1) > 1
+                    let floatName = [dq.inputs[0], dq.outputs[0]].lazy.compactMap { names.resolveConstant($0, shape: constant.shape) }.first
+                    weight = Weight(quantized: dq.inputs[0], grid: grid(dq, scale: 1, zero: 2),
+                                    axis: perAxis ? axis.map { $0 < 0 ? $0 + constant.rank : $0 } : nil, source: floatName)
+                } else {
+                    inputs.append(Activation(quantized: dq.inputs[0], grid: grid(dq, scale: 1, zero: 2), source: source(ofInteger: dq.inputs[0])))
+                }
+            }
+            guard !members.isEmpty else { continue }
+            var unit = Unit(node: node.displayName, opType: node.opType, index: index, value: nil, readAt: node.outputs[0],
+                            inputs: inputs, weight: weight, members: members + [index])
+            Self.followOutput(&unit, graph: quantized, names: names, consumers: consumers)
+            // A float node reading a dequantized value is not quantized: it needs a quantized
+            // constant (weight, bias, a Mul's factor) or a quantized output.
+            guard readsConstant || unit.quantizeInput != nil else { continue }
+            units.append(unit)
+        }
+        self.units = units
+    }
+
+    /// Finds where a QDQ unit's output is quantized: its own QuantizeLinear, or one after a single
+    /// fused activation; else the float output itself.
+    private static func followOutput(_ unit: inout Unit, graph: Graph, names: FloatNames, consumers: [String: [Int]]) {
+        let node = graph.nodes[unit.index]
+        func quantizer(of value: String) -> Int? {
+            consumers[value]?.first { graph.nodes[$0].opType == "QuantizeLinear" }
+        }
+        var chain: [Int] = []
+        var q = quantizer(of: node.outputs[0])
+        if q == nil, let readers = consumers[node.outputs[0]], readers.count == 1,
+           fusableActivations.contains(graph.nodes[readers[0]].opType), let next = quantizer(of: graph.nodes[readers[0]].outputs[0]) {
+            chain = [readers[0]]
+            q = next
+        }
+        guard let q else {
+            unit.value = names.resolve(node.outputs[0])
+            return
+        }
+        let quantize = graph.nodes[q]
+        unit.members += chain + [q]
+        unit.quantizeInput = quantize.inputs[0]
+        unit.outputGrid = Grid(scale: quantize.inputs[1], zeroPoint: quantize.inputs.count > 2 && !quantize.inputs[2].isEmpty ? quantize.inputs[2] : nil)
+        if let d = consumers[quantize.outputs[0]]?.first(where: { graph.nodes[$0].opType == "DequantizeLinear" }) {
+            unit.members.append(d)
+            unit.readAt = graph.nodes[d].outputs[0]
+            // A graph output keeps its name on the dequantized value (the producer writes a new one).
+            unit.value = names.resolve(quantize.inputs[0]) ?? names.resolve(graph.nodes[d].outputs[0])
+        } else {
+            unit.readAt = quantize.outputs[0]
+            unit.readGrid = unit.outputGrid
+            unit.value = names.resolve(quantize.inputs[0])
+        }
+    }
+
+    /// Activations a quantizer may fold into the node before them (their output is what gets quantized).
+    static let fusableActivations: Set<String> = ["Relu", "Clip", "LeakyRelu"]
+
+    private static func qoperatorUnit(_ node: Node, _ index: Int, _ layout: QOperatorLayout, graph: Graph, names: FloatNames,
+                                      consumers: [String: [Int]], source: (String) -> String?) -> Unit {
+        func grid(_ pair: (Int, Int?)) -> Grid {
+            Grid(scale: node.inputs[pair.0], zeroPoint: pair.1.flatMap { node.inputs.count > $0 && !node.inputs[$0].isEmpty ? node.inputs[$0] : nil })
+        }
+        var inputs: [Activation] = [], weight: Weight?
+        for slot in layout.inputs where slot.data < node.inputs.count && !node.inputs[slot.data].isEmpty {
+            let value = node.inputs[slot.data]
+            if let constant = graph.initializers[value], constant.rank >= 2, weight == nil {
+                let perAxis = (graph.initializers[node.inputs[slot.scale]]?.count ?? 1) > 1
+                weight = Weight(quantized: value, grid: grid((slot.scale, slot.zeroPoint)), axis: perAxis ? layout.weightAxis(node, constant.rank) : nil,
+                                source: names.resolveConstant(value, shape: constant.shape))
+            } else if graph.initializers[value] == nil {
+                inputs.append(Activation(quantized: value, grid: grid((slot.scale, slot.zeroPoint)), source: source(value)))
+            }
+        }
+        let output = node.outputs[0]
+        var unit = Unit(node: node.displayName, opType: node.opType, index: index, value: nil, readAt: output, inputs: inputs,
+                        weight: weight, members: [index])
+        guard let outputGrid = layout.output.map(grid) else {
+            // An int32 product (MatMulInteger, ConvInteger) becomes the float value a few
+            // single-reader steps later (Cast, Mul by the scales, Add of the bias).
+            var value = output
+            for _ in 0..<4 where names.resolve(value) == nil {
+                guard let readers = consumers[value], readers.count == 1 else { break }
+                unit.members.append(readers[0])
+                value = graph.nodes[readers[0]].outputs[0]
+            }
+            unit.value = names.resolve(value)
+            unit.readAt = value
+            return unit
+        }
+        unit.outputGrid = outputGrid
+        if let d = consumers[output]?.first(where: { graph.nodes[$0].opType == "DequantizeLinear" }) {
+            unit.members.append(d)
+            unit.readAt = graph.nodes[d].outputs[0]
+            unit.value = names.resolve(output) ?? names.resolve(graph.nodes[d].outputs[0])
+        } else {
+            unit.readGrid = outputGrid
+            unit.value = names.resolve(output)
+        }
+        return unit
+    }
+}
+
+/// Value names of the float model, and the ways quantizers rename them.
+struct FloatNames {
+    let values: Set<String>
+    let initializers: [String: [Int]]
+
+    init(_ graph: Graph) {
+        var values = Set(graph.inputs.map(\.name))
+        for node in graph.nodes { values.formUnion(node.outputs) }
+        self.values = values
+        initializers = Dictionary(uniqueKeysWithValues: graph.initializers.map { ($0.key, $0.value.shape) })
+    }
+
+    /// Suffixes quantizers append: ONNX Runtime (`_QuantizeLinear_Output`, `_quantized`...) and
+    /// qconvert (`_q`, `_dq`, `_f`, with `_1`... when a name was taken).
+    static let suffixes = ["_QuantizeLinear_Output", "_DequantizeLinear_Output", "_QuantizeLinear_Input", "_quantized", "_dequantized",
+                           "_q", "_dq", "_f"]
+
+    /// `name` itself or with one known suffix removed, if the float model has that value.
+    func resolve(_ name: String) -> String? {
+        candidates(name).first { values.contains($0) }
+    }
+
+    /// The float initializer a quantized constant replaces (same shape).
+    func resolveConstant(_ name: String, shape: [Int]) -> String? {
+        candidates(name).first { initializers[$0] == shape }
+    }
+
+    private func candidates(_ name: String) -> [String] {
+        var base = name
+        // qconvert's NameScope makes `x_q_1` when `x_q` is taken.
+        if let underscore = base.lastIndex(of: "_"), base[base.index(after: underscore)...].allSatisfy(\.isNumber),
+           base.index(after: underscore) < base.endIndex {
+            let stripped = String(base[..<underscore])
+            if Self.suffixes.contains(where: { stripped.hasSuffix($0) }) { base = stripped }
+        }
+        return [name] + Self.suffixes.filter { base.hasSuffix($0) }.map { String(base.dropLast($0.count)) }
+    }
+}

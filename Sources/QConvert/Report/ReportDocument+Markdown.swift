@@ -1,0 +1,58 @@
+/// The report as Markdown (`--report x.md`): summary, warnings, diagnosed layers, float nodes and the
+/// full per-layer table, for pasting into an issue or a pull request.
+extension ReportDocument {
+    public var markdown: String {
+        var out = "# qconvert \(kind) report\n\n"
+        for (label, value) in ReportTable.summary(self) { out += "- **\(label)**: \(Self.escaped(value))\n" }
+        if !runtime.warnings.isEmpty {
+            out += "\n## Warnings\n\n"
+            for warning in runtime.warnings { out += "- \(Self.escaped(warning))\n" }
+            if let layers = runtime.pairSaturation?.layers, !layers.isEmpty {
+                out += "\n" + Self.table(["node", "op", "largest pair sum", "channels over 32767", "input codes"],
+                                         layers.map { [$0.node, $0.opType, String($0.bound), String($0.channels), "\($0.inputCodes.first ?? 0)…\($0.inputCodes.last ?? 255)"] })
+            }
+        }
+        let diagnosed = self.diagnosed
+        if !diagnosed.isEmpty {
+            out += "\n## Diagnosis of the worst layers\n\n"
+            out += Self.table(["node", "op", "accum dB", "local dB", "reason", "suggestion"], diagnosed.map {
+                [$0.node, $0.opType, ReportTable.db($0.accumulated?.sqnr), ReportTable.db($0.local?.sqnr), $0.diagnosis ?? "", $0.suggestion ?? ""]
+            })
+        }
+        if let fallback, !fallback.steps.isEmpty {
+            out += "\n## Kept float by --target-sqnr\n\n"
+            out += Self.table(["node", "gain alone (dB)", "output SQNR after (dB)"], fallback.steps.map {
+                [$0.node, ReportTable.db($0.gain), ReportTable.db($0.sqnr)]
+            })
+        }
+        let kept = ReportTable.keptFloat(self)
+        if !kept.isEmpty {
+            out += "\n## Kept float\n\n"
+            out += Self.table(["reason", "nodes", "ops"], kept.map { [$0.0, String($0.1), $0.2] })
+        }
+        out += "\n## Layers (\(rows.count) quantized nodes, graph order)\n\n"
+        out += Self.table(ReportTable.headers, rows.enumerated().map { ReportTable.cells($1, index: $0 + 1) })
+        return out
+    }
+
+    /// A GitHub-flavoured Markdown table.
+    static func table(_ headers: [String], _ rows: [[String]]) -> String {
+        var out = "| " + headers.map(escaped).joined(separator: " | ") + " |\n"
+        out += "|" + headers.map { _ in " --- |" }.joined() + "\n"
+        for row in rows { out += "| " + row.map(escaped).joined(separator: " | ") + " |\n" }
+        return out
+    }
+
+    /// Escapes the characters that would break a table cell or start markup.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "|", "*", "_", "`", "<", ">", "[", "]", "\\": out += "\\" + String(character)
+            case "\n": out += " "
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

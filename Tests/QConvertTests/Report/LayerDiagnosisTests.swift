@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import QConvert
+import QConvertIR
+import Testing
+
+/// The diagnosis rules on hand-built rows: each fires on its evidence past its threshold, stays
+/// quiet below it, and the more specific cause wins when several hold.
+@Suite struct LayerDiagnosisTests {
+    func row(_ configure: (inout LayerReport.Row) -> Void = { _ in }) -> LayerReport.Row {
+        var row = LayerReport.Row(node: "conv_3", opType: "Conv", output: "y")
+        configure(&row)
+        return row
+    }
+
+    func figures(_ sqnr: Double) -> LayerReport.Figures {
+        var error = TensorError()
+        // signal 1, noise 10^(-sqnr/10): an error of exactly `sqnr` dB.
+        error.add(1, 1 - Float(pow(10, -sqnr / 20)))
+        return LayerReport.Figures(error)
+    }
+
+    @Test func saturation() throws {
+        let finding = try #require(LayerDiagnosis.diagnose(row { $0.saturationPercent = 2.5 }))
+        #expect(finding.reason == "saturates: 2.5% of values clipped at the grid's ends")
+        #expect(finding.suggestion.contains("--method minmax"))
+        #expect(LayerDiagnosis.diagnose(row { $0.saturationPercent = 0.4 }) == nil)
+    }
+
+    @Test func outliersSuggestClippingUnlessAlreadyClipped() throws {
+        let outliers = row { $0.evidence.outlierPercent = 0.004 }
+        let minmax = try #require(LayerDiagnosis.diagnose(outliers, method: "minmax"))
+        #expect(minmax.reason.hasPrefix("range dominated by outliers: 0.0040% of values set the scale"))
+        #expect(minmax.suggestion == "clip the range: --method percentile or mse")
+        let percentile = try #require(LayerDiagnosis.diagnose(outliers, method: "percentile 99.999"))
+        #expect(percentile.suggestion.contains("lower --percentile") && percentile.suggestion.contains("--exclude conv_3"))
+        #expect(LayerDiagnosis.diagnose(row { $0.evidence.outlierPercent = 3 }) == nil)
+    }
+
+    @Test func concatMixingRanges() throws {
+        let mixed = try #require(LayerDiagnosis.diagnose(row { $0.evidence.inputSpans = ["a": 0.3, "b": 42] }))
+        #expect(mixed.reason == "output mixes value ranges: inputs span 0.30 to 42 (140x) under one scale")
+        #expect(mixed.suggestion == "keep it float (--exclude conv_3)")
+        #expect(LayerDiagnosis.diagnose(row { $0.evidence.inputSpans = ["a": 4, "b": 30] }) == nil)
+    }
+
+    @Test func tinyChannels() throws {
+        let depthwise = try #require(LayerDiagnosis.diagnose(row {
+            $0.evidence.channels = 16
+            $0.evidence.tinyChannels = 2
+            $0.evidence.depthwise = true
+        }))
+        #expect(depthwise.reason == "depthwise channels with tiny range: 2 of 16 span < 4 quantization steps")
+        #expect(LayerDiagnosis.diagnose(row {
+            $0.evidence.channels = 16
+            $0.evidence.tinyChannels = 1
+        }) == nil)
+    }
+
+    @Test func narrowPerTensorWeightChannel() throws {
+        let narrow = try #require(LayerDiagnosis.diagnose(row {
+            $0.evidence.weightPerChannel = false
+            $0.evidence.narrowestWeightChannel = 5
+            $0.evidence.narrowestWeightLevels = 3
+        }))
+        #expect(narrow.reason == "weight channel 5 uses only 3 levels of the per-tensor scale")
+        #expect(narrow.suggestion.contains("per-channel"))
+        // The same channel under per-channel scales is not a problem.
+        #expect(LayerDiagnosis.diagnose(row {
+            $0.evidence.weightPerChannel = true
+            $0.evidence.narrowestWeightChannel = 5
+            $0.evidence.narrowestWeightLevels = 3
+        }) == nil)
+    }
+
+    @Test func sevenBitWeights() throws {
+        let coarse = try #require(LayerDiagnosis.diagnose(row {
+            $0.evidence.weightBits = 7
+            $0.evidence.weightGridSQNR = 25
+        }))
+        #expect(coarse.suggestion.hasPrefix("8-bit weights"))
+        #expect(LayerDiagnosis.diagnose(row {
+            $0.evidence.weightBits = 8
+            $0.evidence.weightGridSQNR = 25
+        }) == nil)
+    }
+
+    @Test func inheritedError() throws {
+        let inherited = try #require(LayerDiagnosis.diagnose(row {
+            $0.local = figures(40)
+            $0.accumulated = figures(25)
+        }))
+        #expect(inherited.reason == "error inherited from upstream: this layer alone 40.0 dB, accumulated 25.0 dB")
+        #expect(LayerDiagnosis.diagnose(row {
+            $0.local = figures(30)
+            $0.accumulated = figures(25)
+        }) == nil)
+    }
+
+    @Test func moreSpecificCauseWins() throws {
+        let both = try #require(LayerDiagnosis.diagnose(row {
+            $0.saturationPercent = 5
+            $0.evidence.outlierPercent = 0.001
+            $0.local = figures(40)
+            $0.accumulated = figures(20)
+        }))
+        #expect(both.reason.hasPrefix("saturates"))
+    }
+
+    @Test func candidatesAreTheWorstByAccumulatedAndByLocal() {
+        let rows = [(50.0, 20.0), (10.0, 45.0), (30.0, 30.0), (40.0, 50.0)].enumerated().map { index, pair in
+            var r = LayerReport.Row(node: "n\(index)", opType: "Conv", output: "v\(index)")
+            r.accumulated = figures(pair.0)
+            r.local = figures(pair.1)
+            return r
+        }
+        // Worst accumulated: n1; worst local: n0.
+        #expect(LayerDiagnosis.candidates(rows, count: 1) == [1, 0])
+        #expect(LayerDiagnosis.candidates(rows, count: 2) == [1, 2, 0])
+    }
+}

@@ -1,0 +1,78 @@
+import QConvert
+import QConvertIR
+import QConvertONNX
+import QConvertTestSupport
+import Testing
+
+/// `compare` on fixtures quantized by qconvert: every node the plan quantized (fused activations
+/// count with their compute node) is listed, matched and measured, and the figures agree with the
+/// report the quantize run made of the same file on the same samples.
+@Suite struct ModelComparisonTests {
+    let temporary = TemporaryDirectories()
+
+    func quantize(_ name: String, format: QuantizationOptions.Format = .qdq) throws -> (QuantizationSummary, String, String) {
+        let fixture = Fixtures.model(name)
+        var options = ModelQuantization.Options(model: fixture.modelPath)
+        options.calibrationDirectory = fixture.directory + "/calib"
+        options.output = temporary.make() + "/q.onnx"
+        options.quantization.format = format
+        options.threads = 1
+        return (try ModelQuantization.run(options), fixture.modelPath, options.output!)
+    }
+
+    @Test(arguments: ["conv_bn_relu", "residual_add", "matmul_transformer_block", "depthwise_conv", "gemm_relu"])
+    func listsEveryQuantizedNode(fixture: String) throws {
+        let (summary, float, quantized) = try quantize(fixture)
+        let planned = summary.plan.nodes.filter { $0.quantized && $0.fusedInto == nil }.map(\.node)
+        #expect(!planned.isEmpty)
+        // The samples the quantize run held out, so both reports measure the same inputs.
+        let report = try #require(summary.report)
+        let held = temporary.make()
+        for source in report.sampleSources {
+            let name = source.split(separator: "/").last!
+            try Npy.write(try Npy.read(path: source), to: held + "/" + name)
+        }
+        var options = ModelComparison.Options(floatModel: float, quantizedModel: quantized, dataDirectory: held)
+        options.threads = 1
+        options.reportPath = held + "/report.json"
+        let document = try ModelComparison.run(options)
+        #expect(document.rows.map(\.node) == planned)
+        #expect(document.quantizedNodeCount == planned.count && document.samples.count == report.samples)
+        for (compared, own) in zip(document.rows, report.rows) {
+            #expect(compared.node == own.node && compared.matched && compared.accumulated != nil && compared.local != nil)
+            // compare's reference is the original float model, quantize's the prepared one (folded
+            // BatchNorm...): the same function up to float rounding.
+            if let a = compared.accumulated?.sqnr, let b = own.accumulated?.sqnr, a.isFinite {
+                #expect(abs(a - b) < 0.05, "\(own.node): \(a) vs \(b) dB")
+            }
+        }
+        for (name, sqnr) in report.outputSQNR where sqnr.isFinite {
+            #expect(abs((document.outputSQNR[name] ?? 0) - sqnr) < 0.05)
+        }
+        #expect(FileChecks.exists(held + "/report.json"))
+    }
+
+    @Test func qoperatorModelsAreCompared() throws {
+        let (summary, float, quantized) = try quantize("conv_bn_relu", format: .qoperator)
+        let planned = summary.plan.nodes.filter { $0.quantized && $0.fusedInto == nil }.map(\.node)
+        var options = ModelComparison.Options(floatModel: float, quantizedModel: quantized, dataDirectory: Fixtures.model("conv_bn_relu").directory + "/calib")
+        options.samples = 2
+        options.threads = 1
+        let document = try ModelComparison.run(options)
+        #expect(document.rows.map(\.node) == planned)
+        #expect(document.rows.allSatisfy { $0.matched && ($0.accumulated?.sqnr ?? 0) > 20 })
+    }
+
+    @Test func badReportPathOrAnotherModelAreErrors() throws {
+        let (_, float, quantized) = try quantize("conv_bn_relu")
+        let data = Fixtures.model("conv_bn_relu").directory + "/calib"
+        var options = ModelComparison.Options(floatModel: float, quantizedModel: quantized, dataDirectory: data)
+        options.reportPath = temporary.make() + "/r.txt"
+        let format = #expect(throws: QConvertError.self) { try ModelComparison.run(options) }
+        #expect(format?.description.contains("name the file .json, .md or .html") == true)
+        // A quantized model of another float model: its values do not line up.
+        options = ModelComparison.Options(floatModel: Fixtures.model("gemm_relu").modelPath, quantizedModel: quantized,
+                                          dataDirectory: Fixtures.model("gemm_relu").directory + "/calib")
+        #expect(throws: QConvertError.self) { try ModelComparison.run(options) }
+    }
+}

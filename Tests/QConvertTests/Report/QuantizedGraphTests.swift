@@ -1,0 +1,138 @@
+import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// Finding the quantized nodes of a model from its structure, with ONNX Runtime's names (QDQ and
+/// QOperator): which nodes count, which float value each one's output stands for, and where to read it.
+@Suite struct QuantizedGraphTests {
+    /// float: x -> Conv(W) -> y -> Relu -> r -> Add(r, x2) -> out (a graph output), with a float
+    /// GlobalAveragePool reading r too.
+    static func floatModel() -> Model {
+        var b = GraphBuilder()
+        func rename(_ output: String) { b.graph.nodes[b.graph.nodes.count - 1].outputs = [output] }
+        b.input("x", [1, 2, 4, 4])
+        b.constant("W", Tensor(shape: [2, 2, 1, 1], scalars: [Float(0.5), -0.25, 0.75, 1]))
+        b.node("Conv", ["x", "W"], name: "conv"); rename("y")
+        b.node("Relu", ["y"], name: "relu"); rename("r")
+        b.node("Add", ["r", "x"], name: "add"); rename("out")
+        b.node("GlobalAveragePool", ["r"], name: "gap")
+        b.output("out", "gap")
+        return b.model
+    }
+
+    /// The same quantized the way ONNX Runtime names things: Conv+Relu with one output pair, Add
+    /// quantized, its output (a graph output) renamed `out_QuantizeLinear_Input`, the pool float.
+    static func ortQDQ() -> Model {
+        var b = GraphBuilder()
+        let x = b.input("x", [1, 2, 4, 4])
+        b.constant("s", Tensor(scalar: Float(0.05)))
+        b.constant("z", Tensor(scalar: UInt8(10)))
+        b.constant("W_quantized", Tensor(shape: [2, 2, 1, 1], scalars: [Int8(64), -32, 96, 127]))
+        b.constant("W_scale", Tensor(shape: [2], scalars: [Float(0.5 / 64), Float(1.0 / 127)]))
+        b.constant("W_zero_point", Tensor(shape: [2], scalars: [Int8(0), 0]))
+        func rename(_ output: String) { b.graph.nodes[b.graph.nodes.count - 1].outputs = [output] }
+        b.node("QuantizeLinear", [x, "s", "z"], name: "x_QuantizeLinear"); rename("x_QuantizeLinear_Output")
+        b.node("DequantizeLinear", ["x_QuantizeLinear_Output", "s", "z"], name: "x_DequantizeLinear"); rename("x_DequantizeLinear_Output")
+        b.node("DequantizeLinear", ["W_quantized", "W_scale", "W_zero_point"], ["axis": .int(0)], name: "W_DequantizeLinear")
+        rename("W_DequantizeLinear_Output")
+        b.node("Conv", ["x_DequantizeLinear_Output", "W_DequantizeLinear_Output"], name: "conv"); rename("y")
+        b.node("Relu", ["y"], name: "relu"); rename("r")
+        b.node("QuantizeLinear", ["r", "s", "z"], name: "r_QuantizeLinear"); rename("r_QuantizeLinear_Output")
+        b.node("DequantizeLinear", ["r_QuantizeLinear_Output", "s", "z"], name: "r_DequantizeLinear"); rename("r_DequantizeLinear_Output")
+        b.node("Add", ["r_DequantizeLinear_Output", "x_DequantizeLinear_Output"], name: "add"); rename("out_QuantizeLinear_Input")
+        b.node("QuantizeLinear", ["out_QuantizeLinear_Input", "s", "z"], name: "out_QuantizeLinear"); rename("out_QuantizeLinear_Output")
+        b.node("DequantizeLinear", ["out_QuantizeLinear_Output", "s", "z"], name: "out_DequantizeLinear"); rename("out")
+        b.node("GlobalAveragePool", ["r_DequantizeLinear_Output"], name: "gap"); rename("gap")
+        b.output("out", "gap")
+        return b.model
+    }
+
+    @Test func ortQDQNamesAreMatched() throws {
+        let graph = QuantizedGraph(quantized: Self.ortQDQ().graph, float: Self.floatModel().graph)
+        // The float pool reads a dequantized value but is not quantized; the fused Relu is the Conv's.
+        #expect(graph.units.map(\.node) == ["conv", "add"])
+        let conv = graph.units[0], add = graph.units[1]
+        #expect(conv.value == "r" && conv.readAt == "r_DequantizeLinear_Output" && conv.quantizeInput == "r")
+        #expect(conv.inputs.map(\.source) == ["x"] && conv.weight?.source == "W" && conv.weight?.axis == 0)
+        // A graph output keeps its name on the dequantized value; the float model's is `out`.
+        #expect(add.value == "out" && add.readAt == "out" && add.quantizeInput == "out_QuantizeLinear_Input")
+        #expect(add.inputs.compactMap(\.source) == ["r", "x"] && add.weight == nil)
+    }
+
+    @Test func reportOnTheOrtStyleModelMeasuresEveryUnit() throws {
+        let dir = TemporaryDirectories()
+        let folder = dir.make()
+        var random = RandomTensors(seed: 7)
+        for k in 0..<3 { try Npy.write(random.uniform([1, 2, 4, 4], -1...2), to: folder + "/\(k).npy") }
+        let float = Self.floatModel(), quantized = Self.ortQDQ()
+        let samples = try CalibrationDataset(directory: folder, inputs: float.graph.runtimeInputs)
+        let report = try LayerReportBuilder.build(.init(float: float, quantized: quantized, samples: samples, localSamples: 3, threads: 1))
+        #expect(report.rows.map(\.node) == ["conv", "add"])
+        for row in report.rows {
+            let accumulated = try #require(row.accumulated), local = try #require(row.local)
+            // Inputs quantized on a 0.05 grid: errors of a few percent at most, never none.
+            #expect(accumulated.sqnr > 15 && accumulated.sqnr < 80 && local.sqnr > 15)
+            #expect(row.saturationPercent != nil && row.scale == 0.05 && row.zeroPoint == 10)
+        }
+        // The Conv is the first unit: its local error is its accumulated error.
+        #expect(abs(report.rows[0].local!.sqnr - report.rows[0].accumulated!.sqnr) < 1e-9)
+        // Channel 0's codes dequantize to W exactly (64 and -32 times 0.5/64); channel 1's do not
+        // (96/127 is not 0.75): a finite weight SQNR, worst channel 1.
+        #expect(report.rows[0].weightSQNR.map { $0.isFinite && $0 > 30 } == true && report.rows[0].worstChannel == 1)
+    }
+
+    /// ONNX Runtime quantizes a Mul's constant factor as a scalar (not a weight: rank 0) and may leave
+    /// the product float when it is a graph output: the Mul is still quantized and must be listed.
+    @Test func nodeReadingADequantizedScalarConstantIsAUnit() throws {
+        var b = GraphBuilder()
+        b.input("x", [1, 2])
+        for (name, value) in [("s", Tensor(scalar: Float(0.05))), ("z", Tensor(scalar: UInt8(10))),
+                              ("f_quantized", Tensor(scalar: UInt8(40))), ("fs", Tensor(scalar: Float(0.1))), ("fz", Tensor(scalar: UInt8(0)))] {
+            b.constant(name, value)
+        }
+        b.node("QuantizeLinear", ["x", "s", "z"], name: "xq")
+        b.graph.nodes[0].outputs = ["x_quantized"]
+        b.node("DequantizeLinear", ["x_quantized", "s", "z"], name: "xdq")
+        b.graph.nodes[1].outputs = ["x_dequantized"]
+        b.node("DequantizeLinear", ["f_quantized", "fs", "fz"], name: "fdq")
+        b.graph.nodes[2].outputs = ["f_dequantized"]
+        b.node("Mul", ["x_dequantized", "f_dequantized"], name: "mul")
+        b.graph.nodes[3].outputs = ["y"]
+        b.output("y")
+        var floatBuilder = GraphBuilder()
+        floatBuilder.input("x", [1, 2])
+        floatBuilder.constant("f", Tensor(scalar: Float(4)))
+        floatBuilder.node("Mul", ["x", "f"], name: "mul")
+        floatBuilder.graph.nodes[0].outputs = ["y"]
+        let graph = QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph)
+        #expect(graph.units.map(\.node) == ["mul"])
+        #expect(graph.units.first?.weight == nil && graph.units.first?.inputs.map(\.source) == ["x"])
+    }
+
+    @Test func qoperatorNodesAreUnits() throws {
+        var b = GraphBuilder()
+        b.input("x", [1, 2, 4, 4])
+        for (name, value) in [("s", Tensor(scalar: Float(0.05))), ("z", Tensor(scalar: UInt8(10))), ("sw", Tensor(shape: [2], scalars: [Float(0.01), 0.01])),
+                              ("zw", Tensor(shape: [2], scalars: [Int8(0), 0])),
+                              ("W_quantized", Tensor(shape: [2, 2, 1, 1], scalars: [Int8(50), -25, 75, 100]))] {
+            b.constant(name, value)
+        }
+        b.node("QuantizeLinear", ["x", "s", "z"], name: "xq")
+        b.graph.nodes[0].outputs = ["x_quantized"]
+        b.node("QLinearConv", ["x_quantized", "s", "z", "W_quantized", "sw", "zw", "s", "z"], name: "conv")
+        b.graph.nodes[1].outputs = ["r_quantized"]
+        b.node("DequantizeLinear", ["r_quantized", "s", "z"], name: "rdq")
+        b.graph.nodes[2].outputs = ["r"]
+        b.output("r")
+        var floatBuilder = GraphBuilder()
+        floatBuilder.input("x", [1, 2, 4, 4])
+        floatBuilder.constant("W", Tensor(shape: [2, 2, 1, 1], scalars: [Float(0.5), -0.25, 0.75, 1]))
+        floatBuilder.node("Conv", ["x", "W"], name: "conv")
+        floatBuilder.graph.nodes[0].outputs = ["r"]
+        let graph = QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph)
+        let unit = try #require(graph.units.first)
+        #expect(graph.units.count == 1 && unit.node == "conv" && unit.value == "r" && unit.readAt == "r")
+        #expect(unit.inputs.map(\.source) == ["x"] && unit.weight?.source == "W" && unit.outputGrid?.scale == "s")
+    }
+}

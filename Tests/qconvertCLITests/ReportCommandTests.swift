@@ -1,0 +1,37 @@
+import QConvert
+import QConvertTestSupport
+import Testing
+
+/// `--report PATH` on quantize and `qconvert compare` through the built binary: the extension picks
+/// the format, an unknown one is refused before any work, and compare lists the quantized nodes.
+@Suite struct ReportCommandTests {
+    static let fixture = Fixtures.model("conv_bn_relu")
+    let temporary = TemporaryDirectories()
+
+    @Test func unknownReportFormatIsRefusedBeforeWork() {
+        let dir = temporary.make()
+        let result = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx",
+                                    "--report", dir + "/r.txt", "--quiet"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--report \(dir)/r.txt: unknown format; name the file .json, .md or .html"))
+        #expect(!FileChecks.exists(dir + "/q.onnx") && !FileChecks.exists(dir + "/r.txt"))
+    }
+
+    @Test func quantizeWritesTheReportAndCompareReadsTheModel() throws {
+        let dir = temporary.make()
+        let quantize = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx",
+                                      "--report", dir + "/r.html", "--quiet", "--threads", "1"])
+        #expect(quantize.status == 0, "\(quantize.stderr)")
+        #expect(quantize.stdout.contains("report: \(dir)/r.html"))
+        let html = String(decoding: FileChecks.read(dir + "/r.html") ?? [], as: UTF8.self)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg id=\"sqnr-chart\""))
+
+        let compare = CLIRunner.run(["compare", Self.fixture.modelPath, dir + "/q.onnx", "--data", Self.fixture.directory + "/calib",
+                                     "--samples", "2", "--report", dir + "/c.md", "--threads", "1"])
+        #expect(compare.status == 0, "\(compare.stderr)")
+        // conv_0 and conv_1 (each fused with its Relu) and the Gemm.
+        #expect(compare.stdout.contains("quantized nodes: 3"))
+        let markdown = String(decoding: FileChecks.read(dir + "/c.md") ?? [], as: UTF8.self)
+        #expect(markdown.hasPrefix("# qconvert compare report") && markdown.contains("## Layers (3 quantized nodes"))
+    }
+}
