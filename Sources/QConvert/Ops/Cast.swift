@@ -8,12 +8,17 @@ extension Ops {
         static let type = "Cast"
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            let target = try target(node)
+            return Kernel { inputs, _ in [try Conversion.convert(inputs.required(0, "input"), to: target)] }
+        }
+
+        /// The element type `to` names, checked: a hostile file's `to` may be any Int64.
+        static func target(_ node: Node) throws -> DataType {
             let to = try node.int("to")
             guard let code = Int32(exactly: to), Conversion.supported.contains(DataType(rawValue: code)) else {
                 throw QConvertError("Cast to \(Int32(exactly: to).map { "\(DataType(rawValue: $0))" } ?? "type \(to)") is not supported")
             }
-            let target = DataType(rawValue: code)
-            return Kernel { inputs, _ in [try Conversion.convert(inputs.required(0, "input"), to: target)] }
+            return DataType(rawValue: code)
         }
     }
 }
@@ -21,7 +26,7 @@ extension Ops {
 extension Ops.Cast: ShapeInferable {
     /// The input's shape as `to`; integer elements stay known through a cast between integer types.
     static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
-        let target = DataType(rawValue: Int32(try query.node.int("to")))
+        let target = try target(query.node)
         guard let x = query.inputs.first ?? nil else { return [nil] }
         let integers: Set<DataType> = [.int32, .int64]
         return [ValueFacts(target, x.shape, elements: integers.contains(target) && integers.contains(x.elementType) ? x.elements : nil)]

@@ -1,5 +1,6 @@
 import QConvert
 import QConvertIR
+import QConvertTestSupport
 import Testing
 
 /// Attribute values from a hostile model (issue 9; pads and Cast's `to` found by
@@ -57,9 +58,16 @@ import Testing
     }
 
     /// Cast's `to` past Int32 trapped converting it to a type code.
-    @Test func castToATypeCodePastInt32() {
+    @Test func castToATypeCodePastInt32() throws {
         #expect(error("Cast", [floats([2])], ["to": .int(1 << 40)]).hasSuffix("Cast to type 1099511627776 is not supported"))
         #expect(error("Cast", [floats([2])], ["to": .int(99)]).hasSuffix("Cast to dtype(99) is not supported"))
+        // Shape inference (inspect, prepare) read `to` too, and trapped (mutant #84 of ppocrv4_rec).
+        var b = GraphBuilder()
+        b.graph.inputs.append(ValueInfo(name: "x", elementType: .float, shape: [.value(2)]))
+        b.output(b.node("Cast", ["x"], ["to": .int(1 << 62)]))
+        // Shape inference leaves what it cannot work out unknown (the interpreter then gives the error).
+        let (after, _) = try PassChecks.run(InferShapes(), on: b.model)
+        #expect(after.graph.outputs[0].tensorType?.shape == nil)
     }
 
     /// Zero-element shapes still have their other dims held to the limit (ShapeCount).
