@@ -34,10 +34,24 @@ public struct QuantizationSummary: Codable, Sendable {
         plan.nodes.filter { !$0.quantized }.reduce(into: [:]) { $0[$1.reason, default: [:]][$1.opType, default: 0] += 1 }
     }
 
+    /// What the written file holds. Only static mode has a format choice and calibrated ranges:
+    /// dynamic mode always writes DynamicQuantizeLinear + MatMulInteger/ConvInteger, weight-only mode
+    /// int8 weights read through DequantizeLinear by float ops.
+    var schemeText: String {
+        switch options.mode {
+        case .static:
+            return "static, \(options.format.rawValue), \(options.activationType.rawValue) activations, \(options.weightBits)-bit weights, \(method)"
+        case .dynamic:
+            return "dynamic: activations quantized to uint8 at run time, \(options.weightBits)-bit weights"
+        case .weightOnly:
+            return "weight-only: \(options.weightBits)-bit weights, float compute"
+        }
+    }
+
     public var text: String {
         var lines: [String] = []
         let total = plan.nodes.count, quantized = plan.quantizedCount
-        lines.append("wrote \(outputs.joined(separator: ", "))  (\(options.mode.rawValue), \(options.format.rawValue), \(options.activationType.rawValue) activations, \(options.weightBits)-bit weights, \(method))")
+        lines.append("wrote \(outputs.joined(separator: ", "))  (\(schemeText))")
         let ops = quantizedByOp.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         lines.append("quantized \(quantized) of \(total) nodes: " + ops.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         if quantized < total {
