@@ -7,13 +7,29 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
     public var sqnr: [String: Double]
     public var samples: Int
 
+    /// The float model's outputs on each sample of a dataset, computed once so that several quantized
+    /// candidates (range methods, float fallbacks) are compared against them without re-running it.
+    public struct Reference {
+        let names: [String]
+        let outputs: [[String: Tensor]]
+
+        public init(_ reference: Interpreter, dataset: CalibrationDataset) throws {
+            names = reference.model.graph.outputs.map(\.name)
+            outputs = try (0..<dataset.count).map { try reference.run(dataset.sample($0)) }
+        }
+    }
+
     /// Runs both models on every sample of `dataset`.
     public static func measure(reference: Interpreter, test: Interpreter, dataset: CalibrationDataset) throws -> OutputAgreement {
+        try measure(reference: Reference(reference, dataset: dataset), test: test, dataset: dataset)
+    }
+
+    /// Runs the quantized model on every sample of `dataset` (the one `reference` was computed on).
+    public static func measure(reference: Reference, test: Interpreter, dataset: CalibrationDataset) throws -> OutputAgreement {
         var signal: [String: Double] = [:], noise: [String: Double] = [:]
         for index in 0..<dataset.count {
-            let feeds = try dataset.sample(index)
-            let expected = try reference.run(feeds), actual = try test.run(feeds)
-            for output in reference.model.graph.outputs.map(\.name) {
+            let expected = reference.outputs[index], actual = try test.run(dataset.sample(index))
+            for output in reference.names {
                 guard let y = expected[output]?.floats(), let q = actual[output]?.floats(), y.count == q.count else {
                     throw QConvertError("output '\(output)' differs in shape between the float and the quantized model")
                 }

@@ -176,7 +176,9 @@ final class QuantizationJob {
     private func chooseMethod() throws {
         guard let calibration, calibration.count > 0 else { return }
         let samples = calibration.slice(0..<min(8, calibration.count))
-        let reference = try Interpreter(model: model, threads: options.threads)
+        let reference = try step("choose method", samples: samples) {
+            try OutputAgreement.Reference(Interpreter(model: model, threads: options.threads), dataset: samples)
+        }
         var best: (CalibrationMethod, QuantizationPlan, Double)?
         for candidate in [CalibrationMethod.minMax, .percentile(99.999), .entropy, .mse] {
             let candidatePlan = try makePlan(ranges: try ranges(for: candidate))
@@ -195,7 +197,9 @@ final class QuantizationJob {
         guard let holdout, holdout.count > 0 else {
             throw QConvertError("--target-sqnr measures on held-out samples; none are held out (use --holdout N with --calib)")
         }
-        let reference = try Interpreter(model: model, threads: options.threads)
+        let reference = try step("fallback", samples: holdout) {
+            try OutputAgreement.Reference(Interpreter(model: model, threads: options.threads), dataset: holdout)
+        }
         let candidates = plan.nodes.filter { $0.quantized && plan.weights[$0.node] != nil }.count
         let limit = options.maxFloatLayers ?? max(1, candidates / 10)
         let bar = progress("sensitivity", candidates)
