@@ -15,16 +15,7 @@ extension CompiledGraph {
     /// the default domain always run.
     static func foldedOutputs(_ node: Node, domain: String, kernel: Kernel, constants: [String: Tensor]) throws -> [Tensor]? {
         guard domain.isEmpty, node.subgraphs.isEmpty, !node.outputs.isEmpty else { return nil }
-        var inputs: [Tensor?] = []
-        for name in node.inputs {
-            if name.isEmpty {
-                inputs.append(nil)
-            } else if let tensor = constants[name] {
-                inputs.append(tensor)
-            } else {
-                return nil
-            }
-        }
+        guard let inputs = node.constantInputs(constants) else { return nil }
         let outputs = try kernel.run(inputs, RunContext(threads: 1))
         // A Constant's value is held by the node already, however large.
         if node.opType == "Constant" { return outputs }

@@ -58,16 +58,7 @@ public struct FoldConstants: Pass {
             return try foldShape(node, shape: shape)
         }
         guard let op = OpRegistry.lookup(type: node.opType, domain: "") else { return nil }
-        var inputs: [Tensor?] = []
-        for name in node.inputs {
-            if name.isEmpty {
-                inputs.append(nil)
-            } else if let tensor = constants[name] {
-                inputs.append(tensor)
-            } else {
-                return nil
-            }
-        }
+        guard let inputs = node.constantInputs(constants) else { return nil }
         let context = CompileContext(opsetVersion: opsets[""] ?? 1, opsets: opsets, constants: constants, outerScope: [],
                                      requantization: .float)
         let results: [Tensor]
