@@ -10,8 +10,12 @@ enum GPTQ {
     static let damping = 0.01
 
     /// Rounds `rows` x `k` weights (row-major, one scale per row) given the k x k input Gram matrix;
-    /// returns integer codes, or nil if H is unusable (then the caller rounds to nearest).
+    /// returns integer codes, or nil if H is unusable or a value is not finite (then the caller rounds
+    /// to nearest).
     static func round(weights: [Double], rows: Int, k: Int, scales: [Double], qmax: Double, gram: [Double]) -> [Int8]? {
+        // A hostile or broken model (NaN weights, activations overflowing to infinity) makes the
+        // codes NaN; nearest rounding then decides what such a model gets.
+        guard weights.allSatisfy(\.isFinite), scales.allSatisfy({ $0.isFinite && $0 > 0 }), gram.allSatisfy(\.isFinite) else { return nil }
         var w = weights
         var h = SymmetricSolver.Matrix(n: k, values: gram)
         // Inputs that were always zero carry no information: fix their weights at 0.

@@ -30,6 +30,16 @@ import Testing
         #expect(codes == nearest(w, scales: scales, rows: rows, k: k, qmax: qmax))
     }
 
+    /// A NaN or infinite weight or Gram entry (a mutant of ppocr_cls trapped converting a NaN code
+    /// to Int8) gives nil: the caller rounds to nearest, which handles such a model.
+    @Test func nonFiniteValuesAreLeftToNearestRounding() {
+        let k = 2, identity: [Double] = [1, 0, 0, 1]
+        #expect(GPTQ.round(weights: [.nan, 1], rows: 1, k: k, scales: [0.01], qmax: 127, gram: identity) == nil)
+        #expect(GPTQ.round(weights: [1, 1], rows: 1, k: k, scales: [0.01], qmax: 127, gram: [.infinity, 0, 0, 1]) == nil)
+        #expect(GPTQ.round(weights: [1, 1], rows: 1, k: k, scales: [.nan], qmax: 127, gram: identity) == nil)
+        #expect(GPTQ.round(weights: [1, 1], rows: 1, k: k, scales: [0.01], qmax: 127, gram: identity) != nil)
+    }
+
     @Test(arguments: [7.0, 63.0, 127.0])
     func correlatedInputsGiveSmallerOutputError(qmax: Double) throws {
         var random = RandomTensors(seed: 2)
