@@ -16,19 +16,24 @@ public struct QuantParams: Codable, Sendable, Equatable {
         self.axis = axis
     }
 
+    /// The smallest scale qconvert writes: the smallest normal float32.
+    public static let smallestScale = Float.leastNormalMagnitude
+
     /// Parameters covering [lower, upper] on `type`'s grid. The range is first widened to include 0
     /// so that real zero is exactly representable (zero padding and ReLU outputs stay exact):
     ///     asymmetric: scale = (upper - lower) / (qmax - qmin), zero_point = qmin - round(lower / scale)
     ///     symmetric:  scale = max(|lower|, |upper|) / qmax_symmetric, zero_point = 0 (128 for uint8)
+    /// A scale is at least `smallestScale`: a range of subnormal width (seen in a hostile model)
+    /// would otherwise give scale 0, and a zero point of 0/0.
     public static func covering(lower: Float, upper: Float, type: QuantType, symmetric: Bool) -> QuantParams {
         let lo = min(lower, 0), hi = max(upper, 0)
         if symmetric {
             let bound = max(abs(lo), abs(hi))
-            let scale = bound > 0 ? bound / Float(type.symmetricMax) : 1
+            let scale = bound > 0 ? max(bound / Float(type.symmetricMax), smallestScale) : 1
             return QuantParams(type: type, scales: [scale], zeroPoints: [type == .uint8 ? 128 : 0])
         }
         guard hi > lo else { return QuantParams(type: type, scales: [1], zeroPoints: [0]) }
-        let scale = (hi - lo) / Float(type.max - type.min)
+        let scale = max((hi - lo) / Float(type.max - type.min), smallestScale)
         let zero = Float(type.min) - (lo / scale).rounded(.toNearestOrEven)
         let clamped = Int32(min(max(zero, Float(type.min)), Float(type.max)))
         return QuantParams(type: type, scales: [scale], zeroPoints: [clamped])

@@ -23,10 +23,11 @@ public enum WeightQuantization {
     }
 
     /// Scales s_c = max|w_c| / qmax for a symmetric grid of `bits` bits (qmax = 2^(bits-1) - 1: 127
-    /// for 8 bits, 63 for 7); an all-zero channel gets scale 1 (any positive scale represents it).
+    /// for 8 bits, 63 for 7); an all-zero channel gets scale 1 (any positive scale represents it), a
+    /// subnormal one at least `QuantParams.smallestScale`.
     public static func scales(maxima: [Float], bits: Int) -> [Float] {
         let qmax = Float((1 << (bits - 1)) - 1)
-        return maxima.map { $0 > 0 ? $0 / qmax : 1 }
+        return maxima.map { $0 > 0 ? max($0 / qmax, QuantParams.smallestScale) : 1 }
     }
 
     /// Widens weight scales so that every bias fits int32 on scale inputScale x s_w[c]:

@@ -20,6 +20,23 @@ import Testing
         #expect(QuantizationScheme.int8Symmetric.levels == 256)
     }
 
+    /// Ranges of subnormal width (a mutant of ppocrv4_det produced tensors in [-1.4e-45, 4.2e-45])
+    /// gave scale 0 and a zero point of 0/0, trapping; the scale is now held to the smallest normal.
+    @Test func subnormalRangesGetTheSmallestNormalScale() {
+        let tiny = Float.leastNonzeroMagnitude
+        for scheme in [QuantizationScheme.uint8Asymmetric, .int8Symmetric] {
+            let params = scheme.parameters(for: (-tiny)...(3 * tiny))
+            #expect(params.scales == [Float.leastNormalMagnitude])
+            #expect(params.zeroPoints[0] >= Int32(scheme.qmin) && params.zeroPoints[0] <= Int32(scheme.qmax))
+        }
+        var h = Histogram()
+        h.add([-tiny, 0, tiny, 3 * tiny])
+        for method in [CalibrationMethod.minMax, .percentile(99.999), .entropy, .mse] {
+            let range = method.observer.range(h, scheme: .uint8Asymmetric)
+            #expect(range.lowerBound <= 0 && range.upperBound >= 0, "\(method)")
+        }
+    }
+
     @Test func zeroBoundsArePositiveZero() {
         #expect(QuantizationScheme.uint8Asymmetric.adjusted(-0.0...2).lowerBound.sign == .plus)
         #expect(QuantizationScheme.uint8Asymmetric.adjusted(-2 ... -0.0).upperBound.sign == .plus)

@@ -111,10 +111,18 @@ extension MSEObserver {
             return inside * s * s / 12 + below.error + above.error
         }
 
+        /// The bin holding `c`, clamped to the stored ones. Clamped in floating point first: a grid
+        /// edge can lie 2^100 bins away (subnormal data, whose bins are 2^-157 wide, on a grid whose
+        /// scale is held to a normal float), past Int.
+        func bin(of c: Double) -> Int {
+            let index = (c / bins.width).rounded(.down) - Double(bins.first)
+            return Int(Swift.min(Swift.max(index, 0), Double(bins.counts.count - 1)))
+        }
+
         /// Mass below `c` and its squared distance to `c`.
         func tail(below c: Double) -> (mass: Double, error: Double) {
             guard c > bins.min else { return (0, 0) }
-            let k = Swift.min(bins.counts.count - 1, Int(((c / bins.width).rounded(.down))) - bins.first)
+            let k = bin(of: c)
             var result = (mass: mass[k], error: second[k] - 2 * c * first[k] + c * c * mass[k])
             let part = piece(k, from: bins.lower(k), to: Swift.min(c, bins.upper(k)), around: c)
             result.mass += part.mass
@@ -125,7 +133,7 @@ extension MSEObserver {
         /// Mass above `c` and its squared distance to `c`.
         func tail(above c: Double) -> (mass: Double, error: Double) {
             guard c < bins.max else { return (0, 0) }
-            let k = Swift.max(0, Int(((c / bins.width).rounded(.down))) - bins.first)
+            let k = bin(of: c)
             let n = bins.counts.count
             let m = mass[n] - mass[k + 1], f = first[n] - first[k + 1], q = second[n] - second[k + 1]
             var result = (mass: m, error: q - 2 * c * f + c * c * m)
