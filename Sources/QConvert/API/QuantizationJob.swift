@@ -10,7 +10,7 @@ final class QuantizationJob {
 
     private var loaded: LoadedModel!
     private var prepared: Preparation.Result!
-    /// The prepared model at opset >= 13: what plans refer to and what gets quantized.
+    /// The prepared model (opset >= 14): what plans refer to and what gets quantized.
     private var model: Model!
     private var calibration: CalibrationDataset?
     private var holdout: CalibrationDataset?
@@ -51,10 +51,7 @@ final class QuantizationJob {
             try calibrate()
         }
         model = prepared.model
-        plan = try step("quantize") {
-            _ = try UpgradeOpset().run(&model, prepared.context)
-            return try makePlan(ranges: try ranges(for: options.method ?? .minMax))
-        }
+        plan = try step("quantize") { try makePlan(ranges: try ranges(for: options.method ?? .minMax)) }
         try roundWeights()
         if options.quantization.mode == .static && options.method == nil { try chooseMethod() } else { method = options.method ?? .minMax }
         if let target = options.targetSQNR { try keepSensitiveLayersFloat(target: target) }

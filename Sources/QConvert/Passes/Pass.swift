@@ -45,8 +45,6 @@ public struct FusedUnit: Codable, Sendable, Equatable {
         case computeActivation = "compute+activation"
         /// x * Sigmoid(x).
         case silu
-        /// x * HardSigmoid(x) with alpha 1/6, beta 1/2, where HardSwish is not available.
-        case hardSwish = "hardswish"
     }
 
     public var kind: Kind

@@ -1,7 +1,7 @@
 import QConvertIR
 
-/// Raises the default-domain opset to 13, converting the ops whose signature or meaning changed on
-/// the way, so per-axis DequantizeLinear (opset 13) can be used.
+/// Raises the default-domain opset to 14, converting the ops whose signature or meaning changed on
+/// the way, so per-axis DequantizeLinear (opset 13) and HardSwish (opset 14) can be used.
 ///
 /// Why: ONNX Runtime refuses a model whose DequantizeLinear has an `axis` its opset does not allow, and
 /// silently re-interpreting old ops under a new opset would change results.
@@ -18,7 +18,7 @@ import QConvertIR
 /// (Upsample, Resize-10, Scatter...) is an error naming the node.
 public struct UpgradeOpset: Pass {
     public let name = "upgrade-opset"
-    public static let target = 13
+    public static let target = 14
 
     public init() {}
 

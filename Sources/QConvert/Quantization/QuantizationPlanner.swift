@@ -93,8 +93,8 @@ public struct QuantizationPlanner {
             for input in inputs { points[input] = points[input] ?? .observed }
             if let quantizedOutput { points[quantizedOutput] = .observed }
         }
-        // Nodes inside units: a fused activation follows its compute node; SiLU/HardSwish internals
-        // run in float between the unit's quantized input and output.
+        // Nodes inside units: a fused activation follows its compute node; SiLU internals run in
+        // float between the unit's quantized input and output.
         let producers = graph.producers()
         for index in order where decisions[index] == nil {
             guard let output = graph.nodes[index].outputs.first, let unit = unitByInner[output] else { continue }
@@ -104,7 +104,7 @@ public struct QuantizationPlanner {
                     decide(index, true, "fused into \(graph.nodes[head].displayName)")
                     decisions[index]?.fusedInto = graph.nodes[head].displayName
                 }
-            case .silu, .hardSwish:
+            case .silu:
                 decide(index, false, "inside a \(unit.kind.rawValue) unit, computed in float between quantized neighbours")
             }
         }

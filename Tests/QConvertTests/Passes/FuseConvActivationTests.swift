@@ -45,4 +45,32 @@ import Testing
         var r = RandomTensors(seed: 2)
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 8], std: 4)]) >= 100)
     }
+
+    /// PaddlePaddle writes HardSwish out as x * Clip(x + 3, 0, 6) / 6: one op at opset 14, left alone
+    /// below it (the op does not exist there).
+    @Test(arguments: [13, 14])
+    func clipFormOfHardSwishIsRewrittenAtOpset14(opset: Int) throws {
+        var b = GraphBuilder(opset: opset)
+        let x = b.input("x", [2, 3, 4])
+        let three = b.constant("three", Tensor(scalar: Float(3))), zero = b.constant("zero", Tensor(scalar: Float(0)))
+        let six = b.constant("six", Tensor(scalar: Float(6)))
+        let gate = b.node("Clip", [b.node("Add", [three, x]), zero, six])
+        let swish = b.node("Div", [b.node("Mul", [gate, x]), six])
+        b.output(b.node("Relu", [swish]))
+        let (after, report) = try PassChecks.run(FuseConvActivation(), on: b.model)
+        #expect(PassChecks.ops(after) == (opset >= 14 ? ["HardSwish", "Relu"] : ["Add", "Clip", "Mul", "Div", "Relu"]))
+        #expect(report.changes == (opset >= 14 ? 1 : 0))
+        var r = RandomTensors(seed: 3)
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 4], std: 4)]) >= 100)
+    }
+
+    @Test func clipWithOtherBoundsIsNotHardSwish() throws {
+        var b = GraphBuilder(opset: 14)
+        let x = b.input("x", [5])
+        let gate = b.node("Clip", [b.node("Add", [x, b.constant("three", Tensor(scalar: Float(3)))]),
+                                   b.constant("zero", Tensor(scalar: Float(0))), b.constant("five", Tensor(scalar: Float(5)))])
+        b.output(b.node("Div", [b.node("Mul", [x, gate]), b.constant("six", Tensor(scalar: Float(6)))]))
+        let (after, _) = try PassChecks.run(FuseConvActivation(), on: b.model)
+        #expect(PassChecks.ops(after) == ["Add", "Clip", "Mul", "Div"])
+    }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// upgrade-opset: old signatures converted, outputs unchanged.
 @Suite struct UpgradeOpsetTests {
-    @Test func opset11ModelBecomesOpset13WithSameOutputs() throws {
+    @Test func opset11ModelBecomesOpset14WithSameOutputs() throws {
         var b = GraphBuilder(opset: 11)
         let x = b.input("x", [2, 3, 4])
         let squeezed = b.node("Squeeze", [b.node("Unsqueeze", [x], ["axes": .ints([0])])], ["axes": .ints([0])])
@@ -14,9 +14,9 @@ import Testing
         let softmax = b.node("Softmax", ["split\(3)_1"], ["axis": .int(1)])   // flattens [2, 3, 3] to [2, 9]
         b.output(summed, softmax)
         let (after, report) = try PassChecks.run(UpgradeOpset(), on: b.model)
-        #expect(after.opsetVersion() == 13)
+        #expect(after.opsetVersion() == 14)
         #expect(PassChecks.ops(after) == ["Unsqueeze", "Squeeze", "Split", "ReduceSum", "Shape", "Flatten", "Softmax", "Reshape"])
-        #expect(report.summary.hasPrefix("opset 11 -> 13"))
+        #expect(report.summary.hasPrefix("opset 11 -> 14"))
         var r = RandomTensors(seed: 1)
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 4])]) >= 100)
     }

@@ -1,0 +1,92 @@
+import QConvertIR
+
+/// Folds a multiplication, division, addition or subtraction by a per-output-channel constant that
+/// directly follows a Conv, ConvTranspose or Gemm into that node's weights and bias.
+///
+/// Why: exporters often leave a layer's bias as a separate Add (PaddlePaddle's SE-block convs), and
+/// PP-LCNetV3/PP-HGNet end every Conv with a learnable affine y = a x + b. Left alone, each is a
+/// float op between the Conv's quantized output and the next layer: ONNX Runtime dequantizes, runs
+/// it, quantizes again, and the Conv's output range is measured before the map that changes it.
+///     Given:  y = Conv(x, W, b); z = Mul(y, a)      (or Mul(a, y), Div(y, a); a one value or one per channel)
+///     Result: z = Conv(x, W * a[c], b * a)
+///     Given:  y = Conv(x, W, b); z = Add(y, d)      (or Add(d, y), Sub(y, d))
+///     Result: z = Conv(x, W, b + d)
+/// A constant is per channel when, aligned to the output's rank, every dimension but the channel
+/// axis (1) is 1. y must be read by that node alone and not be a graph output; chains (Mul then
+/// Add) fold one after the other.
+public struct FoldChannelAffine: Pass {
+    public let name = "fold-channel-affine"
+
+    public init() {}
+
+    public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
+        var graph = model.graph
+        var names = NameScope(graph)
+        var folded: [String: Int] = [:]
+        var index = 0
+        while index < graph.nodes.count {
+            let node = graph.nodes[index]
+            let producers = graph.producers(), consumers = graph.consumers()
+            guard let (input, map) = try affine(node, graph: graph, producers: producers),
+                  let p = producers[input], consumers[input] == [index], !graph.isOutput(input),
+                  let target = try map.fold(into: p, suffix: "_f", allowMatMul: false, graph: &graph, names: &names)
+            else {
+                index += 1
+                continue
+            }
+            let output = node.outputs[0]
+            graph.nodes.remove(at: index)
+            for o in graph.nodes[p].outputs.indices where graph.nodes[p].outputs[o] == input { graph.nodes[p].outputs[o] = output }
+            graph.valueInfo.removeValue(forKey: input)
+            folded["\(target)+\(node.opType)", default: 0] += 1
+            index = p   // the producer may now be followed by the next map of a chain
+        }
+        model.graph = graph
+        let total = folded.values.reduce(0, +)
+        guard total > 0 else { return .unchanged }
+        let parts = folded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        return PassReport(changes: total, summary: "\(total) constant maps folded (" + parts.joined(separator: ", ") + ")")
+    }
+
+    /// The activation `node` reads and the per-channel map it applies to it, if it is a Mul, Div,
+    /// Add or Sub by a float constant whose shape fits the channel axis of that activation's producer.
+    private func affine(_ node: Node, graph: Graph, producers: [String: Int]) throws -> (String, ChannelAffine)? {
+        guard node.isDefaultDomain, node.inputs.count == 2, node.outputs.count == 1,
+              ["Mul", "Div", "Add", "Sub"].contains(node.opType)
+        else { return nil }
+        let commutes = node.opType == "Mul" || node.opType == "Add"
+        for (x, k) in (commutes ? [(0, 1), (1, 0)] : [(0, 1)]) {
+            guard let constant = graph.initializers[node.inputs[k]], constant.dataType == .float, let values = constant.floats(),
+                  graph.initializers[node.inputs[x]] == nil, let p = producers[node.inputs[x]],
+                  let channels = try ChannelAffine.outputChannels(of: graph.nodes[p], graph: graph),
+                  let rank = outputRank(of: graph.nodes[p], graph: graph),
+                  let perChannel = broadcast(values, shape: constant.shape, channels: channels, rank: rank)
+            else { continue }
+            let ones = [Float](repeating: 1, count: channels), zeros = [Float](repeating: 0, count: channels)
+            switch node.opType {
+            case "Mul": return (node.inputs[x], ChannelAffine(f: perChannel, t: zeros))
+            case "Div":
+                guard perChannel.allSatisfy({ $0 != 0 }) else { return nil }
+                return (node.inputs[x], ChannelAffine(f: perChannel.map { 1 / $0 }, t: zeros))
+            case "Add": return (node.inputs[x], ChannelAffine(f: ones, t: perChannel))
+            default: return (node.inputs[x], ChannelAffine(f: ones, t: perChannel.map { -$0 }))
+            }
+        }
+        return nil
+    }
+
+    /// Rank of a Conv/ConvTranspose output (its weight's rank) or a Gemm output (2).
+    private func outputRank(of node: Node, graph: Graph) -> Int? {
+        node.opType == "Gemm" ? 2 : graph.initializers[node.inputs[1]]?.rank
+    }
+
+    /// One value per channel from a constant of `shape`, or nil when it would broadcast along
+    /// another axis or widen the output's rank.
+    private func broadcast(_ values: [Float], shape: [Int], channels: Int, rank: Int) -> [Float]? {
+        guard shape.count <= rank else { return nil }
+        if values.count == 1 { return Array(repeating: values[0], count: channels) }
+        let aligned = Array(repeating: 1, count: rank - shape.count) + shape
+        guard aligned[1] == channels, aligned.enumerated().allSatisfy({ $0.offset == 1 || $0.element == 1 }) else { return nil }
+        return values
+    }
+}

@@ -1,0 +1,135 @@
+import QConvertIR
+
+/// A per-output-channel affine map y' = y * f[c] + t[c] applied to the output of a Conv,
+/// ConvTranspose, Gemm or MatMul, and how to absorb it into that node's weights (FoldBatchNorm,
+/// FoldChannelAffine).
+///     Conv:           W[c, ...] * f[c], b * f + t            (W's axis 0 is the output channel)
+///     ConvTranspose:  W scaled along its output-channel axis 1 (per group), b * f + t
+///     Gemm:           B's output columns * f, C' = C * f + t / beta'
+///     MatMul:         constant [K, N] weight, 2-D input: columns * f, then an Add of t
+struct ChannelAffine {
+    var f: [Float]
+    var t: [Float]
+
+    /// Output channels of a node whose output this map could follow, from its constant weight.
+    static func outputChannels(of node: Node, graph: Graph) throws -> Int? {
+        guard node.isDefaultDomain, node.inputs.count >= 2, let weight = graph.initializers[node.inputs[1]], weight.rank >= 2 else { return nil }
+        switch node.opType {
+        case "Conv": return weight.rank >= 3 ? weight.shape[0] : nil
+        case "ConvTranspose": return weight.rank >= 3 ? weight.shape[1] * (try node.int("group", default: 1)) : nil
+        case "Gemm": return weight.rank == 2 ? (try node.int("transB", default: 0) != 0 ? weight.shape[0] : weight.shape[1]) : nil
+        default: return nil
+        }
+    }
+
+    /// Rewrites node `p`'s weights to absorb the map; returns its op type, or nil if it cannot
+    /// (weights not constant, channel counts differ, unsupported layout, MatMul when not allowed).
+    /// New weights are named after the old ones plus `suffix` (the originals may be shared).
+    func fold(into p: Int, suffix: String, allowMatMul: Bool, graph: inout Graph, names: inout NameScope) throws -> String? {
+        let node = graph.nodes[p]
+        guard node.isDefaultDomain, node.inputs.count >= 2, let weight = graph.initializers[node.inputs[1]],
+              weight.dataType == .float, let w = weight.floats()
+        else { return nil }
+        let channels = f.count
+        let bias: [Float]?
+        if node.inputs.count >= 3, !node.inputs[2].isEmpty {
+            guard let b = graph.initializers[node.inputs[2]]?.floats() else { return nil }
+            bias = b
+        } else {
+            bias = nil
+        }
+        var newWeight = w
+        var newBias: [Float]
+        switch node.opType {
+        case "Conv":
+            guard weight.rank >= 3, weight.shape[0] == channels, bias == nil || bias?.count == channels else { return nil }
+            let inner = weight.count / channels
+            for c in 0..<channels { for k in 0..<inner { newWeight[c * inner + k] *= f[c] } }
+            newBias = (0..<channels).map { c in (bias?[c] ?? 0) * f[c] + t[c] }
+        case "ConvTranspose":
+            let groups = try node.int("group", default: 1)
+            guard weight.rank >= 3, weight.shape[1] * groups == channels, weight.shape[0] % groups == 0,
+                  bias == nil || bias?.count == channels
+            else { return nil }
+            let perGroupIn = weight.shape[0] / groups, perGroupOut = weight.shape[1]
+            let inner = weight.count / (weight.shape[0] * perGroupOut)
+            for ci in 0..<weight.shape[0] {
+                for j in 0..<perGroupOut {
+                    let c = (ci / perGroupIn) * perGroupOut + j
+                    for k in 0..<inner { newWeight[(ci * perGroupOut + j) * inner + k] *= f[c] }
+                }
+            }
+            newBias = (0..<channels).map { c in (bias?[c] ?? 0) * f[c] + t[c] }
+        case "Gemm":
+            return try foldGemm(p, weight: weight, suffix: suffix, graph: &graph, names: &names)
+        case "MatMul" where allowMatMul:
+            return try foldMatMul(p, weight: weight, suffix: suffix, graph: &graph, names: &names)
+        default:
+            return nil
+        }
+        let wName = names.fresh(node.inputs[1] + suffix)
+        let bName = names.fresh((bias == nil ? node.displayName : node.inputs[2]) + suffix)
+        graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
+        graph.initializers[bName] = Tensor(shape: [channels], scalars: newBias)
+        graph.nodes[p].inputs[1] = wName
+        if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
+        return node.opType
+    }
+
+    /// Gemm: Y = alpha * A' B' + beta * C, with BatchNormalization over Y's columns N.
+    private func foldGemm(_ p: Int, weight: Tensor, suffix: String, graph: inout Graph, names: inout NameScope) throws -> String? {
+        let node = graph.nodes[p]
+        let transB = try node.int("transB", default: 0) != 0
+        let beta = try node.float("beta", default: 1)
+        guard weight.rank == 2, let w = weight.floats() else { return nil }
+        let (k, n) = transB ? (weight.shape[1], weight.shape[0]) : (weight.shape[0], weight.shape[1])
+        guard n == f.count else { return nil }
+        var newWeight = w
+        for row in 0..<k {
+            for col in 0..<n {
+                let at = transB ? col * k + row : row * n + col
+                newWeight[at] *= f[col]
+            }
+        }
+        // New C' (per column): beta' * C' = beta * C * f + t, with beta' = 1 when beta was 0 or C absent.
+        var c = [Float](repeating: 0, count: n)
+        var hasC = false
+        if node.inputs.count >= 3, !node.inputs[2].isEmpty, beta != 0 {
+            guard let cTensor = graph.initializers[node.inputs[2]], let values = cTensor.floats() else { return nil }
+            switch values.count {
+            case 1: c = Array(repeating: values[0], count: n)
+            case n where cTensor.shape.last == n || cTensor.rank == 1: c = values
+            default: return nil
+            }
+            hasC = true
+        }
+        let newBeta: Float = hasC ? beta : 1
+        let newC = (0..<n).map { col in (hasC ? c[col] * f[col] : 0) + t[col] / newBeta }
+        let wName = names.fresh(node.inputs[1] + suffix), cName = names.fresh(node.displayName + suffix + "_c")
+        graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
+        graph.initializers[cName] = Tensor(shape: [n], scalars: newC)
+        graph.nodes[p].inputs[1] = wName
+        if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = cName } else { graph.nodes[p].inputs.append(cName) }
+        graph.nodes[p].setAttribute("beta", .float(newBeta))
+        return "Gemm"
+    }
+
+    /// MatMul(A [M, K], W [K, N]) with BatchNormalization over N: scale W's columns, add the shift.
+    private func foldMatMul(_ p: Int, weight: Tensor, suffix: String, graph: inout Graph, names: inout NameScope) throws -> String? {
+        let node = graph.nodes[p]
+        guard weight.rank == 2, graph.declaredType(of: node.inputs[0])?.shape?.count == 2, let w = weight.floats() else { return nil }
+        let (k, n) = (weight.shape[0], weight.shape[1])
+        guard n == f.count else { return nil }
+        var newWeight = w
+        for row in 0..<k { for col in 0..<n { newWeight[row * n + col] *= f[col] } }
+        let wName = names.fresh(node.inputs[1] + suffix), tName = names.fresh(node.displayName + suffix + "_shift")
+        graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
+        graph.initializers[tName] = Tensor(shape: [n], scalars: t)
+        let product = names.fresh(node.outputs[0] + "_matmul")
+        graph.nodes[p].inputs[1] = wName
+        let add = Node(name: names.fresh(node.displayName + suffix + "_add"), opType: "Add", inputs: [product, tName], outputs: [node.outputs[0]])
+        graph.nodes[p].outputs[0] = product
+        graph.nodes.insert(add, at: p + 1)
+        return "MatMul"
+    }
+}

@@ -1,0 +1,68 @@
+import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// fold-channel-affine: constant per-channel maps after a Conv/ConvTranspose/Gemm vanish into its
+/// weights and the outputs agree; maps that broadcast along another axis stay.
+@Suite struct FoldChannelAffineTests {
+    @Test func learnableAffineAfterConvFolds() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 1)
+        let x = b.input("x", [2, 3, 6, 5])
+        let y = b.node("Conv", [x, b.constant("w", r.normal([4, 3, 3, 3], std: 0.3))], ["pads": .ints([1, 1, 1, 1])])
+        let scaled = b.node("Mul", [b.constant("a", Tensor(scalar: Float(1.7))), y])     // constant first
+        let shifted = b.node("Add", [scaled, b.constant("d", Tensor(scalar: Float(-0.4)))])
+        b.output(b.node("Relu", [shifted]))
+        let (after, report) = try PassChecks.run(FoldChannelAffine(), on: b.model)
+        #expect(PassChecks.ops(after) == ["Conv", "Relu"])
+        #expect(report.changes == 2)
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 6, 5])]) >= 100)
+    }
+
+    @Test func perChannelBiasAddAndDivFold() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 2)
+        let x = b.input("x", [1, 2, 4, 4])
+        let y = b.node("Conv", [x, b.constant("w", r.normal([3, 2, 1, 1])), b.constant("b", r.normal([3]))])
+        let biased = b.node("Add", [y, b.constant("d", r.normal([1, 3, 1, 1]))])
+        let divided = b.node("Div", [biased, b.constant("s", r.uniform([3, 1, 1], 0.5...2))])
+        b.output(b.node("Sub", [divided, b.constant("m", r.normal([3, 1, 1]))]))
+        let (after, report) = try PassChecks.run(FoldChannelAffine(), on: b.model)
+        #expect(PassChecks.ops(after) == ["Conv"])
+        #expect(report.changes == 3)
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([1, 2, 4, 4])]) >= 100)
+    }
+
+    @Test func groupedConvTransposeAndGemmFold() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 3)
+        let x = b.input("x", [1, 4, 3, 3])
+        let up = b.node("ConvTranspose", [x, b.constant("w", r.normal([4, 3, 2, 2], std: 0.3))], ["group": .int(2), "strides": .ints([2, 2])])
+        b.output(b.node("Mul", [up, b.constant("a", r.normal([6, 1, 1]))]))
+        let v = b.input("v", [2, 5])
+        let g = b.node("Gemm", [v, b.constant("g", r.normal([3, 5])), b.constant("c", r.normal([3]))], ["transB": .int(1), "beta": .float(0.5)])
+        b.output(b.node("Add", [g, b.constant("e", r.normal([3]))]))
+        let (after, report) = try PassChecks.run(FoldChannelAffine(), on: b.model)
+        #expect(PassChecks.ops(after) == ["ConvTranspose", "Gemm"])
+        #expect(report.changes == 2)
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([1, 4, 3, 3]), "v": r.normal([2, 5])]) >= 100)
+    }
+
+    @Test func mapsThatAreNotPerChannelStay() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 4)
+        let x = b.input("x", [1, 2, 4, 4])
+        let w = b.constant("w", r.normal([3, 2, 1, 1]))
+        // Varies along the width: not a per-channel map.
+        b.output(b.node("Mul", [b.node("Conv", [x, w]), b.constant("k", r.normal([1, 1, 1, 4]))]))
+        // Constant minus the output: the sign flips the output, which this pass does not fold.
+        b.output(b.node("Sub", [b.constant("c", r.normal([3, 1, 1])), b.node("Conv", [x, w])]))
+        // The Conv's output is read twice.
+        let shared = b.node("Conv", [x, w])
+        b.output(b.node("Add", [shared, b.constant("d", r.normal([3, 1, 1]))]), b.node("Relu", [shared]))
+        let (after, report) = try PassChecks.run(FoldChannelAffine(), on: b.model)
+        #expect(PassChecks.ops(after) == PassChecks.ops(b.model))
+        #expect(report.changes == 0)
+    }
+}
