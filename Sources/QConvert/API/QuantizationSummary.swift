@@ -83,7 +83,7 @@ public struct QuantizationSummary: Codable, Sendable {
             if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
         }
         if let reportFile { lines.append("report: \(reportFile)") }
-        let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
+        let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "last layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }
         lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")

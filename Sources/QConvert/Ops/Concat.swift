@@ -61,9 +61,9 @@ extension Ops {
 }
 
 extension Ops.Concat: Quantizable {
-    /// Quantized as arithmetic: joins activations that may have different ranges.
+    /// Quantized as concatenation: joins activations that may have different ranges.
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
-        QuantizationRule(.arithmetic, activationInputs: Array(node.inputs.indices))
+        QuantizationRule(.concatenation, activationInputs: Array(node.inputs.indices))
     }
 }
 

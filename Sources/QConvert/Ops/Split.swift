@@ -54,6 +54,13 @@ extension Ops {
     }
 }
 
+extension Ops.Split: Quantizable {
+    /// Quantized as passThrough: each output is a part of the input.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        QuantizationRule(.passThrough)
+    }
+}
+
 extension Ops.Split: ShapeInferable {
     /// The input's shape with the split axis cut into `partSizes`; unknown sizes when the axis is symbolic.
     static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {

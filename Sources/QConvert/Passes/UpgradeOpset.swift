@@ -76,13 +76,13 @@ public struct UpgradeOpset: Pass {
             try moveInts("starts", toInput: 1)
             try moveInts("ends", toInput: 2)
             if axes != nil { try moveInts("axes", toInput: 3) }
-        case "Squeeze", "Unsqueeze":
+        case "Squeeze" where from < 13, "Unsqueeze" where from < 13:
             try moveInts("axes", toInput: 1)
-        case "Split":
+        case "Split" where from < 13:
             try moveInts("split", toInput: 1)
-        case "ReduceSum":
+        case "ReduceSum" where from < 13:
             try moveInts("axes", toInput: 1)
-        case "Softmax", "LogSoftmax", "Hardmax":
+        case "Softmax" where from < 13, "LogSoftmax" where from < 13, "Hardmax" where from < 13:
             return try convertSoftmax(node, graph: &graph, names: &names)
         case "Upsample", "Scatter":
             throw QConvertError("node '\(node.displayName)': \(node.opType) (opset \(from)) cannot be upgraded to opset \(Self.target) yet")

@@ -30,6 +30,11 @@ public struct QuantizationPlan: Codable, Sendable, Equatable {
     public var points: [String: QuantParams] = [:]
     /// Weight settings per quantized compute node (by node name).
     public var weights: [String: WeightChoice] = [:]
+    /// Outputs of quantized compute nodes after which no int8 layer follows (detection heads,
+    /// classifier logits), in graph order, quantized or not. Left float by default (no rounding
+    /// where nothing downstream runs in int8); quantizing one lets the runtime run that layer in
+    /// int8 too, which the quantization job does where it measures no loss.
+    public var terminalOutputs: [String] = []
 
     public init() {}
 

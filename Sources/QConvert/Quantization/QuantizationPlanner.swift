@@ -13,12 +13,16 @@ public struct QuantizationPlanner {
     /// Calibrated [lower, upper] per float activation.
     public let ranges: [String: ClosedRange<Float>]
     public let options: QuantizationOptions
+    /// Outputs of last compute layers (see `QuantizationPlan.terminalOutputs`) to quantize anyway.
+    public let terminalOutputs: Set<String>
 
-    public init(model: Model, units: [FusedUnit], ranges: [String: ClosedRange<Float>], options: QuantizationOptions) {
+    public init(model: Model, units: [FusedUnit], ranges: [String: ClosedRange<Float>], options: QuantizationOptions,
+                terminalOutputs: Set<String> = []) {
         self.model = model
         self.units = units
         self.ranges = ranges
         self.options = options
+        self.terminalOutputs = terminalOutputs
     }
 
     public func plan() throws -> QuantizationPlan {
@@ -85,17 +89,32 @@ public struct QuantizationPlanner {
             let inputs = rule.activationInputs.map { node.inputs[$0] }
             // An output pair only where a quantized compute node reads the value, directly or through
             // float ops: after the last compute layers (detection heads, classifier logits) values
-            // stay float, so no rounding is added where nothing downstream runs in int8 anyway.
-            let quantizedOutput = !graph.isOutput(unitOutput) && ranges[unitOutput] != nil
-                && downstream.reaches(unitOutput) ? unitOutput : nil
+            // stay float, so no rounding is added where nothing downstream runs in int8 anyway, unless
+            // the caller measured that it costs nothing (terminalOutputs).
+            let quantizable = !graph.isOutput(unitOutput) && ranges[unitOutput] != nil
+            let terminal = quantizable && !downstream.reaches(unitOutput)
+            if terminal { plan.terminalOutputs.append(unitOutput) }
+            let quantizedOutput = quantizable && (!terminal || terminalOutputs.contains(unitOutput)) ? unitOutput : nil
             decide(index, true, activation.map { "int8, fused with \($0)" } ?? "int8", inputs: inputs, output: quantizedOutput)
             plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
             for input in inputs { points[input] = points[input] ?? .observed }
             if let quantizedOutput { points[quantizedOutput] = .observed }
         }
-        // Nodes inside units: a fused activation follows its compute node; SiLU internals run in
-        // float between the unit's quantized input and output.
+        // SiLU units whose input is quantized are quantized inside too: the Sigmoid's output (in
+        // [0, 1] by definition) and the product, so ONNX Runtime runs them as QLinearSigmoid +
+        // QLinearMul instead of dequantizing, running two float ops and quantizing again (yolov8n:
+        // 58 such units, a fifth of its latency when left in float).
         let producers = graph.producers()
+        var integerSiLU = Set<String>()
+        for unit in units where unit.kind == .silu && points[unit.input] != nil && ranges[unit.output] != nil {
+            let inner = unit.values.compactMap { producers[$0] }
+            guard !unit.values.contains(where: graph.isOutput), inner.allSatisfy({ options.resolved(for: graph.nodes[$0]).quantize }) else { continue }
+            points[unit.values[0]] = .fixed(lower: 0, upper: 1)
+            points[unit.output] = points[unit.output] ?? .observed
+            integerSiLU.insert(unit.output)
+        }
+        // Nodes inside units: a fused activation follows its compute node; other SiLU internals run
+        // in float between the unit's quantized input and output.
         for index in order where decisions[index] == nil {
             guard let output = graph.nodes[index].outputs.first, let unit = unitByInner[output] else { continue }
             switch unit.kind {
@@ -104,28 +123,74 @@ public struct QuantizationPlanner {
                     decide(index, true, "fused into \(graph.nodes[head].displayName)")
                     decisions[index]?.fusedInto = graph.nodes[head].displayName
                 }
+            case .silu where integerSiLU.contains(unit.output):
+                let node = graph.nodes[index]
+                decide(index, true, "int8 SiLU (\(node.opType == "Sigmoid" ? "output on [0, 1]" : "product of two int8 values"))",
+                       inputs: node.inputs, output: output)
             case .silu:
                 decide(index, false, "inside a \(unit.kind.rawValue) unit, computed in float between quantized neighbours")
             }
         }
-        // 2. Pass-through ops join a chain whose input is quantized and whose output feeds a quantized
-        //    value; iterate so chains (Reshape -> Transpose) join as a whole.
+        // 2. Ops that cost nothing (or next to nothing) in int8 join where their neighbours are int8,
+        //    iterating so chains (Reshape -> Transpose, Split -> Concat) join as a whole:
+        //    - pass-through ops whose input is quantized and whose outputs feed quantized values reuse
+        //      the input's parameters (exact);
+        //    - a Concat whose output is quantized: inputs not quantized yet, read by it alone, take the
+        //      output's parameters (exact: the output's QuantizeLinear rounds them to that grid anyway);
+        //      ONNX Runtime then runs QLinearConcat;
+        //    - an op with a known output range (Softmax) whose output is quantized: its input gets
+        //      calibrated parameters where nothing else reads it (one more rounding, of its input),
+        //      so ONNX Runtime runs its integer kernel (QLinearSoftmax).
+        /// Where a value's chain of single-output pass-through ops (Reshape -> Transpose) begins: a
+        /// quantized pair there lets the whole chain run on integers, and lets ONNX Runtime move the
+        /// Transposes of that chain (its DFL Softmax in yolov8n ran 5x faster so).
+        func chainStart(of value: String) -> String {
+            var value = value
+            while let p = producers[value], decisions[p] == nil, case .passThrough? = rules[p]?.kind, graph.nodes[p].outputs.count == 1,
+                  options.resolved(for: graph.nodes[p]).quantize, let input = graph.nodes[p].inputs.first, ranges[input] != nil,
+                  producers[input] != nil, !graph.isOutput(input), consumers[input] == [p] {
+                value = input
+            }
+            return value
+        }
         var changed = true
         while changed {
             changed = false
             for index in order where decisions[index] == nil {
                 let node = graph.nodes[index]
-                guard let rule = rules[index], rule.kind == .passThrough, let input = node.inputs.first, points[input] != nil,
-                      let output = node.outputs.first, !graph.isOutput(output), options.resolved(for: node).quantize
-                else { continue }
-                let feedsQuantized = (consumers[output] ?? []).contains { c in
-                    let consumer = graph.nodes[c]
-                    if decisions[c]?.quantized == true && consumer.inputs.firstIndex(of: output).map({ rules[c]?.activationInputs.contains($0) ?? false }) == true { return true }
-                    return rules[c]?.kind == .passThrough && decisions[c] == nil
+                guard let rule = rules[index], options.resolved(for: node).quantize else { continue }
+                let outputs = node.outputs.filter { !$0.isEmpty }
+                guard let output = outputs.first, !outputs.contains(where: graph.isOutput) else { continue }
+                /// Whether `value` is read by this node alone, produced by a node, and not a graph output.
+                func onlyHere(_ value: String) -> Bool {
+                    producers[value] != nil && !graph.isOutput(value) && (consumers[value] ?? []).allSatisfy { $0 == index }
                 }
-                guard feedsQuantized || points[output] != nil else { continue }
-                decide(index, true, "int8, reuses its input's parameters", inputs: [input], output: output)
-                points[output] = .inherited(from: input)
+                switch rule.kind {
+                case .passThrough:
+                    guard let input = node.inputs.first, points[input] != nil else { continue }
+                    let feedsQuantized = outputs.contains { value in
+                        points[value] != nil || (consumers[value] ?? []).contains { c in
+                            let consumer = graph.nodes[c]
+                            if decisions[c]?.quantized == true && consumer.inputs.firstIndex(of: value).map({ rules[c]?.activationInputs.contains($0) ?? false }) == true { return true }
+                            return rules[c]?.kind == .passThrough && decisions[c] == nil
+                        }
+                    }
+                    guard feedsQuantized else { continue }
+                    decide(index, true, "int8, reuses its input's parameters", inputs: [input], output: output)
+                    for value in outputs { points[value] = .inherited(from: input) }
+                case .concatenation:
+                    let inputs = rule.activationInputs.map { node.inputs[$0] }
+                    let unquantized = inputs.filter { points[$0] == nil }
+                    guard points[output] != nil, unquantized.allSatisfy(onlyHere) else { continue }
+                    for input in unquantized { points[input] = .inherited(from: output) }
+                    decide(index, true, "int8, inputs not quantized before take its output's parameters", inputs: inputs, output: output)
+                case .fixedRange(let lower, let upper):
+                    guard let input = node.inputs.first, points[output] != nil, ranges[input] != nil, points[input] != nil || onlyHere(input) else { continue }
+                    if points[input] == nil { points[chainStart(of: input)] = .observed }
+                    decide(index, true, "int8, output range [\(Formatting.fixed(Double(lower), digits: 0)), \(Formatting.fixed(Double(upper), digits: 0))] by definition", inputs: [input], output: output)
+                default:
+                    continue
+                }
                 changed = true
             }
         }
@@ -136,6 +201,8 @@ public struct QuantizationPlanner {
             if let rule = rules[index] {
                 switch rule.kind {
                 case .passThrough: decide(index, false, "input not quantized")
+                case .concatenation: decide(index, false, "output not quantized, or an input read elsewhere is not quantized")
+                case .fixedRange: decide(index, false, "output not quantized")
                 default: decide(index, false, "arithmetic op kept float by default")
                 }
             } else {
@@ -151,6 +218,8 @@ public struct QuantizationPlanner {
     enum PointSource: Equatable {
         case observed
         case inherited(from: String)
+        /// A function's output range, known without calibration (Sigmoid: [0, 1]).
+        case fixed(lower: Float, upper: Float)
     }
 
     /// Parameters for every point, in topological order so inherited ones find their source.
@@ -163,6 +232,8 @@ public struct QuantizationPlanner {
             switch points[value] {
             case .inherited(let source)?:
                 params = try resolve(source, depth: depth + 1)
+            case .fixed(let lower, let upper)?:
+                params = QuantParams.covering(lower: lower, upper: upper, type: options.activationType, symmetric: options.symmetricActivations)
             default:
                 guard var range = ranges[value] else { throw QConvertError("no calibrated range for '\(value)'") }
                 if let unit = units.first(where: { $0.output == value }) {

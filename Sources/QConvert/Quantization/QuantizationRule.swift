@@ -17,6 +17,9 @@ public struct QuantizationRule: Sendable, Equatable {
         case arithmetic
         /// The function's output range is known in advance (Sigmoid: [0, 1]).
         case fixedRange(lower: Float, upper: Float)
+        /// The output is the inputs side by side (Concat): no arithmetic, but the inputs may have
+        /// different ranges, so an int8 kernel requantizes them to the output's grid.
+        case concatenation
     }
 
     public var kind: Kind

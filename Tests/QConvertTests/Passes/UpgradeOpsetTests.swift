@@ -21,6 +21,19 @@ import Testing
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 4])]) >= 100)
     }
 
+    /// From 13 to 14 nothing changed meaning: an opset-13 Softmax on a middle axis stays as it is.
+    @Test func opset13ModelOnlyChangesItsVersion() throws {
+        var b = GraphBuilder(opset: 13)
+        let x = b.input("x", [2, 3, 4])
+        b.output(b.node("Softmax", [b.node("Squeeze", [x, b.constant("axes", Tensor(shape: [0], scalars: [Int64]()))])], ["axis": .int(1)]))
+        let (after, report) = try PassChecks.run(UpgradeOpset(), on: b.model)
+        #expect(after.opsetVersion() == 14)
+        #expect(PassChecks.ops(after) == ["Squeeze", "Softmax"])
+        #expect(report.summary == "opset 13 -> 14")
+        var r = RandomTensors(seed: 2)
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 4])]) == .infinity)
+    }
+
     @Test func softmaxOnLastAxisStaysOneNode() throws {
         var b = GraphBuilder(opset: 12)
         let x = b.input("x", [2, 5])

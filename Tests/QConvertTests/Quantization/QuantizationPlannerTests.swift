@@ -1,0 +1,95 @@
+import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// The planner on tiny prepared graphs: which cheap ops join their int8 neighbours, and with which
+/// parameters (every value gets the calibrated range [-2, 4] here, so parameters are predictable).
+@Suite struct QuantizationPlannerTests {
+    static let range: ClosedRange<Float> = -2...4
+
+    /// Prepares `model`, then plans it with every value ranged [-2, 4].
+    func plan(_ model: Model, terminalOutputs: Set<String> = []) throws -> QuantizationPlan {
+        let prepared = try Preparation.run(model)
+        var ranges: [String: ClosedRange<Float>] = [:]
+        for node in prepared.model.graph.nodes { for output in node.outputs { ranges[output] = Self.range } }
+        for input in prepared.model.graph.inputs { ranges[input.name] = Self.range }
+        return try QuantizationPlanner(model: prepared.model, units: prepared.context.units, ranges: ranges, options: QuantizationOptions(),
+                                       terminalOutputs: terminalOutputs).plan()
+    }
+
+    func conv(_ b: inout GraphBuilder, _ x: String, _ r: inout RandomTensors, name: String) -> String {
+        b.node("Conv", [x, b.constant(name + "_w", r.normal([4, 4, 1, 1]))], name: name)
+    }
+
+    func decision(_ plan: QuantizationPlan, _ node: String) throws -> QuantizationPlan.NodeDecision {
+        try #require(plan.nodes.first { $0.node == node })
+    }
+
+    @Test func siluBetweenInt8LayersIsQuantizedWithTheSigmoidOnZeroToOne() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 1)
+        let x = b.input("x", [1, 4, 3, 3])
+        let y = conv(&b, x, &r, name: "c1")
+        let gate = b.node("Sigmoid", [y], name: "gate")
+        let swish = b.node("Mul", [y, gate], name: "swish")
+        b.output(conv(&b, swish, &r, name: "c2"))
+        let plan = try plan(b.model)
+        #expect(try decision(plan, "gate").quantized && decision(plan, "swish").quantized)
+        let params = try #require(plan.points[gate])
+        #expect(params.scales == [1 / 255] && params.zeroPoints == [0])
+        #expect(plan.points[swish] != nil)
+    }
+
+    @Test func concatInputsReadByItAloneTakeItsOutputParameters() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 2)
+        let x = b.input("x", [1, 4, 3, 3])
+        let sum = b.node("Add", [conv(&b, x, &r, name: "c1"), conv(&b, x, &r, name: "c2")], name: "sum")
+        let joined = b.node("Concat", [sum, conv(&b, x, &r, name: "c3")], ["axis": .int(1)], name: "join")
+        b.output(b.node("Conv", [joined, b.constant("w4", r.normal([2, 8, 1, 1]))], name: "c4"))
+        let plan = try plan(b.model)
+        #expect(try decision(plan, "join").quantized)
+        #expect(try !decision(plan, "sum").quantized)
+        #expect(plan.points[sum] == plan.points[joined])
+    }
+
+    @Test func concatStaysFloatWhenAnInputReadElsewhereIsNotQuantized() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 3)
+        let x = b.input("x", [1, 4, 3, 3])
+        let sum = b.node("Add", [conv(&b, x, &r, name: "c1"), conv(&b, x, &r, name: "c2")], name: "sum")
+        let joined = b.node("Concat", [sum, conv(&b, x, &r, name: "c3")], ["axis": .int(1)], name: "join")
+        b.output(b.node("Conv", [joined, b.constant("w4", r.normal([2, 8, 1, 1]))], name: "c4"), b.node("Relu", [sum]))
+        let plan = try plan(b.model)
+        #expect(try !decision(plan, "join").quantized)
+        #expect(plan.points[sum] == nil)
+    }
+
+    /// Softmax feeding an int8 layer: its input is quantized where the Reshape -> Transpose chain
+    /// before it starts, so the chain runs on integers too.
+    @Test func softmaxInputIsQuantizedAtTheStartOfItsPassThroughChain() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 4)
+        let x = b.input("x", [1, 4, 3, 3])
+        let sum = b.node("Add", [conv(&b, x, &r, name: "c1"), conv(&b, x, &r, name: "c2")], name: "sum")
+        let reshaped = b.node("Reshape", [sum, b.constant("shape", Tensor(shape: [4], scalars: [Int64(1), 4, 9, 1]))], name: "reshape")
+        let moved = b.node("Transpose", [reshaped], ["perm": .ints([0, 2, 1, 3])], name: "move")
+        let probabilities = b.node("Softmax", [moved], ["axis": .int(2)], name: "softmax")
+        b.output(b.node("Conv", [probabilities, b.constant("w3", r.normal([2, 9, 1, 1]))], name: "c3"))
+        let plan = try plan(b.model)
+        #expect(try decision(plan, "softmax").quantized && decision(plan, "reshape").quantized && decision(plan, "move").quantized)
+        #expect(plan.points[sum] != nil && plan.points[moved] == plan.points[sum])
+    }
+
+    @Test func lastLayerOutputsAreCandidatesAndQuantizedOnlyWhenAsked() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 5)
+        let x = b.input("x", [1, 4, 3, 3])
+        let head = conv(&b, conv(&b, x, &r, name: "c1"), &r, name: "head")
+        b.output(b.node("Sigmoid", [head]))
+        #expect(try plan(b.model).terminalOutputs == [head])
+        #expect(try plan(b.model).points[head] == nil)
+        #expect(try plan(b.model, terminalOutputs: [head]).points[head] != nil)
+    }
+}
