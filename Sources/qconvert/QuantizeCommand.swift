@@ -156,6 +156,11 @@ struct SchemeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Keep every node of this op type in float (repeatable).", valueName: "op"))
     var excludeOp: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "Per-op-type and per-node overrides: {\"op_types\": {\"MatMul\": {\"quantize\": false}}, \"nodes\": {\"NAME\": {\"weight_bits\": 7, \"per_channel\": false}}}. A node's entry wins over its op type's, which wins over the flags; unknown keys are errors.",
+        valueName: "q.json"))
+    var config: String?
+
     @Option(help: ArgumentHelp("Keep the most sensitive layers float until the held-out output SQNR reaches this.", valueName: "dB"))
     var targetSqnr: Double?
 
@@ -178,6 +183,7 @@ struct SchemeOptions: ParsableArguments {
         options.weightRounding = weightRounding
         options.excludeNodes = exclude
         options.excludeOpTypes = excludeOp
+        if let config { try QuantizationConfig.load(path: config, into: &options) }
         return options
     }
 }

@@ -51,6 +51,7 @@ final class QuantizationJob {
         }
         loaded = try ONNXReader.load(path: options.model)
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
+        try checkNodeNames()
         try splitSamples()
         if options.quantization.mode == .static {
             try equalize()
@@ -87,6 +88,16 @@ final class QuantizationJob {
         let start = Stopwatch()
         defer { timings[name, default: 0] += start.seconds }
         return try ModelQuantization.withContext(options.model, unlessPrefixed: samples?.directory, body)
+    }
+
+    /// Nodes named by --exclude or --config must be in the prepared model: a typo, or a node that
+    /// preparation folded away, would otherwise be ignored without a word.
+    private func checkNodeNames() throws {
+        guard let name = QuantizationConfig.unknownNodes(options.quantization, in: prepared.model).first else { return }
+        let original = Set(loaded.model.graph.nodes.map(\.name))
+        throw QConvertError("node '\(name)' (given to --exclude or --config) " + (original.contains(name)
+            ? "is folded into another node by preparation (`qconvert prepare --stats` lists what it folds); name that node instead"
+            : "is not in the model"))
     }
 
     /// Splits the samples (if any) into calibration and held-out ones. Weight-only and dynamic runs

@@ -1,0 +1,56 @@
+import QConvert
+import QConvertTestSupport
+import Testing
+
+/// `--config q.json` and `--exclude` through the built binary: overrides reach the plan, and every
+/// mistake (unknown key, wrong type, a node the model lacks) is one `error:` line with no output.
+@Suite struct ConfigFileTests {
+    static let fixture = Fixtures.model("conv_bn_relu")
+    let temporary = TemporaryDirectories()
+
+    func quantize(_ dir: String, _ extra: [String]) -> CLIRunner.Result {
+        CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx",
+                       "--quiet", "--threads", "1", "--json"] + extra)
+    }
+
+    func config(_ dir: String, _ text: String) -> String {
+        FileChecks.write(Array(text.utf8), to: dir + "/q.json")
+        return dir + "/q.json"
+    }
+
+    @Test func opTypeAndNodeOverridesReachThePlan() throws {
+        let dir = temporary.make()
+        let path = config(dir, #"{"op_types": {"Conv": {"quantize": false}}, "nodes": {"conv_1": {"quantize": true, "weight_bits": 7}}}"#)
+        let result = quantize(dir, ["--config", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        // conv_0 float by its op type; conv_1's own entry wins; the Gemm keeps the flags' defaults.
+        #expect(result.stdout.contains(#""node" : "conv_0""#))
+        let plan = result.stdout
+        #expect(plan.contains(#""excluded by options""#))
+        #expect(plan.contains(#""conv_1" : {"#) && plan.contains(#""bits" : 7"#))
+    }
+
+    @Test(arguments: [
+        (#"{"op_type": {}}"#, "unknown key 'op_type' (expected 'op_types', 'nodes')"),
+        (#"{"nodes": {"conv_0": {"quantise": false}}}"#, "unknown setting 'nodes.conv_0.quantise'"),
+        (#"{"op_types": {"Conv": {"quantize": 0}}}"#, "'op_types.Conv.quantize' must be true or false"),
+        (#"{"op_types": {"Conv": {"weight_bits": 4}}}"#, "'op_types.Conv.weight_bits' must be 7 or 8"),
+        (#"{"nodes": {"conv_9": {"quantize": false}}}"#, "node 'conv_9' (given to --exclude or --config) is not in the model"),
+        (#"[1, 2]"#, "expected a JSON object"),
+        (#"{"nodes": "#, "not valid JSON"),
+    ])
+    func mistakesAreOneLineErrors(text: String, message: String) {
+        let dir = temporary.make()
+        let result = quantize(dir, ["--config", config(dir, text)])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
+        #expect(!FileChecks.exists(dir + "/q.onnx"))
+    }
+
+    @Test func excludingANodeThatPreparationFoldedNamesTheReason() {
+        let dir = temporary.make()
+        let result = quantize(dir, ["--exclude", "batchnormalization_0"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("node 'batchnormalization_0' (given to --exclude or --config) is folded into another node by preparation"))
+    }
+}
