@@ -9,9 +9,9 @@ struct PrepareCommand: ParsableCommand {
         commandName: "prepare",
         abstract: "Fold constants and BatchNorm, remove identities and dead nodes; write the float model.",
         discussion: """
-            Runs the 'prepare' pipeline (infer-shapes, fold-constants, eliminate-identity, \
-            collapse-reshape-transpose, fold-batchnorm, fuse-conv-activation, eliminate-dead-nodes, \
-            infer-shapes) that every quantization starts with, and writes the result with its values' \
+            Runs the 'prepare' pipeline (infer-shapes, upgrade-opset, fold-constants, eliminate-identity, \
+            collapse-reshape-transpose, fold-batchnorm, fold-channel-affine, fuse-conv-activation, \
+            eliminate-dead-nodes, infer-shapes) that every quantization starts with, and writes the result with its values' \
             inferred shapes in value_info. The output computes the same function as the input.
             """
     )
@@ -21,6 +21,9 @@ struct PrepareCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Where to write the prepared model (default: MODEL.prepared.onnx).")
     var output: String?
+
+    @Option(help: "Where weights go: automatic (external data only above 2 GB), always, or never.")
+    var externalData: WriteOptions.ExternalData = .automatic
 
     @OptionGroup var passes: PassOptions
 
@@ -35,7 +38,7 @@ struct PrepareCommand: ParsableCommand {
         } catch let error as QConvertError {
             throw error.context(model)
         }
-        try ONNXWriter.write(result.model, to: destination, options: WriteOptions(inputs: loaded.inputFiles))
+        try ONNXWriter.write(result.model, to: destination, options: WriteOptions(externalData: externalData, inputs: loaded.inputFiles))
         print(Preparation.text(result.outcomes, timing: passes.stats))
         Terminal.note("wrote \(destination)")
     }

@@ -27,6 +27,7 @@ import Testing
         Command(description: "prepare", arguments: ["prepare", "MODEL", "-o", "OUT"]),
         Command(description: "copy", arguments: ["copy", "MODEL", "-o", "OUT"]),
         Command(description: "copy --external-data always", arguments: ["copy", "MODEL", "-o", "OUT", "--external-data", "always"]),
+        Command(description: "prepare --external-data always", arguments: ["prepare", "MODEL", "-o", "OUT", "--external-data", "always"]),
     ]
 
     /// A fresh folder with MODEL and STATS in it.
@@ -107,7 +108,7 @@ import Testing
         #expect(result.status == 0, "\(command): \(result.stderr)")
         let expected: Set<String> = switch command.description {
         case "quantize --save-stats": ["out.onnx", "q.onnx"]
-        case "copy --external-data always": ["out.onnx", "out.data"]
+        case "copy --external-data always", "prepare --external-data always": ["out.onnx", "out.data"]
         default: ["out.onnx"]
         }
         #expect(Set(try Directory.entries(work)).subtracting(before) == expected, "\(command)")
