@@ -11,8 +11,9 @@ import QConvertIR
 ///     s_c = sqrt(max|X_c| / max|W[:, c]|), normalised    otherwise (balances activation and weight range)
 /// The division by s is absorbed where it is exact: into the constants of a Mul/Div/Add/Sub-by-constant
 /// chain producing X (e.g. PP-LCNet's learnable affine y = a x + b), or into the output channels of
-/// a Conv/Gemm/MatMul producing X directly (or through a Relu, which commutes with s > 0). Elsewhere
-/// the activation is left as it is.
+/// a Conv/Gemm/MatMul producing X directly (or through a Relu, which commutes with s > 0). After a
+/// HardSwish (float between quantized neighbours anyway) a Mul by 1/s does it. Elsewhere the
+/// activation is left as it is.
 struct EqualizeActivations: Pass {
     let name = "equalize-activations"
     let maxima: [String: ChannelMaxima.Observed]
@@ -27,7 +28,7 @@ struct EqualizeActivations: Pass {
         var graph = model.graph
         var names = NameScope(graph)
         var equalized = 0
-        let producers = graph.producers(), consumers = graph.consumers()
+        var producers = graph.producers(), consumers = graph.consumers()
         for (value, observed) in maxima.sorted(by: { $0.key < $1.key }) {
             guard !graph.isOutput(value), let readers = readers(of: value, graph: graph, consumers: consumers),
                   let scales = factors(observed.maxima, readers: readers, graph: graph)
@@ -36,7 +37,13 @@ struct EqualizeActivations: Pass {
             guard absorbInverse(scales, into: value, rank: observed.rank, axis: observed.axis, graph: &trial, producers: producers, consumers: consumers,
                                 context: context, names: &names)
             else { continue }
-            for reader in readers { scaleInputChannels(reader, by: scales, graph: &trial, names: &names) }
+            var shifted = readers
+            if trial.nodes.count != graph.nodes.count {
+                // A Mul was inserted: node indices after it moved.
+                (producers, consumers) = (trial.producers(), trial.consumers())
+                shifted = self.readers(of: value, graph: trial, consumers: consumers) ?? []
+            }
+            for reader in shifted { scaleInputChannels(reader, by: scales, graph: &trial, names: &names) }
             graph = trial
             equalized += 1
         }
@@ -130,6 +137,19 @@ struct EqualizeActivations: Pass {
                 guard axis == (node.opType == "Conv" ? 1 : rank - 1),
                       scaleOutputChannels(p, by: s, graph: &graph, names: &names) else { return false }
                 return chain.allSatisfy { scaleConstant(of: $0, by: s, rank: rank, axis: axis, graph: &graph, names: &names) }
+            }
+            if node.opType == "HardSwish", chain.isEmpty {
+                // Not homogeneous, so nothing before it can absorb 1/s: an explicit Mul after it
+                // does (one more float op next to the HardSwish, which runs in float anyway).
+                var shape = [Int](repeating: 1, count: rank)
+                shape[axis] = s.count
+                let inverse = names.fresh(current + "_eq_scale"), unscaled = names.fresh(current + "_eq_in")
+                graph.initializers[inverse] = Tensor(shape: shape, scalars: s.map { 1 / $0 })
+                graph.nodes[p].outputs[0] = unscaled
+                graph.nodes.insert(Node(name: names.fresh(node.displayName + "_eq"), opType: "Mul", inputs: [unscaled, inverse], outputs: [current]),
+                                   at: p + 1)
+                graph.valueInfo.removeValue(forKey: current)
+                return true
             }
             if node.opType == "Relu", consumers[node.inputs[0]]?.count == 1, !graph.isOutput(node.inputs[0]) {
                 chain.append(p)

@@ -79,22 +79,29 @@ public struct QuantizationPlanner {
             return plan
         }
         let downstream = DownstreamCompute(graph: graph, consumers: consumers, computeNodes: Set(computeNodes))
+        let producers = graph.producers()
         for index in computeNodes {
             let node = graph.nodes[index], rule = rules[index]!
             let settings = options.resolved(for: node)
             let output = node.outputs[0]
             let unit = units.first { $0.kind == .computeActivation && $0.values.first == output }
             let unitOutput = unit?.output ?? output
-            let activation = unit.flatMap { graph.producers()[$0.output] }.map { graph.nodes[$0].opType }
+            let activation = unit.flatMap { producers[$0.output] }.map { graph.nodes[$0].opType }
             let inputs = rule.activationInputs.map { node.inputs[$0] }
             // An output pair only where a quantized compute node reads the value, directly or through
             // float ops: after the last compute layers (detection heads, classifier logits) values
             // stay float, so no rounding is added where nothing downstream runs in int8 anyway, unless
-            // the caller measured that it costs nothing (terminalOutputs).
+            // the caller measured that it costs nothing (terminalOutputs). Only layers whose input is
+            // bounded by construction (a Softmax's or Sigmoid's output) are candidates: their output
+            // range generalises beyond the calibration samples, where logits' ranges need not.
             let quantizable = !graph.isOutput(unitOutput) && ranges[unitOutput] != nil
             let terminal = quantizable && !downstream.reaches(unitOutput)
-            if terminal { plan.terminalOutputs.append(unitOutput) }
-            let quantizedOutput = quantizable && (!terminal || terminalOutputs.contains(unitOutput)) ? unitOutput : nil
+            let boundedInput = inputs.allSatisfy { input in
+                guard let p = producers[input], case .fixedRange? = rules[p]?.kind else { return false }
+                return true
+            }
+            if terminal && boundedInput { plan.terminalOutputs.append(unitOutput) }
+            let quantizedOutput = quantizable && (!terminal || boundedInput && terminalOutputs.contains(unitOutput)) ? unitOutput : nil
             decide(index, true, activation.map { "int8, fused with \($0)" } ?? "int8", inputs: inputs, output: quantizedOutput)
             plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
             for input in inputs { points[input] = points[input] ?? .observed }
@@ -104,7 +111,6 @@ public struct QuantizationPlanner {
         // [0, 1] by definition) and the product, so ONNX Runtime runs them as QLinearSigmoid +
         // QLinearMul instead of dequantizing, running two float ops and quantizing again (yolov8n:
         // 58 such units, a fifth of its latency when left in float).
-        let producers = graph.producers()
         var integerSiLU = Set<String>()
         for unit in units where unit.kind == .silu && points[unit.input] != nil && ranges[unit.output] != nil {
             let inner = unit.values.compactMap { producers[$0] }

@@ -51,4 +51,24 @@ import Testing
         let before_a = spread(try maxima(before, "a", feeds: feeds)), after_a = spread(try maxima(after, "a", feeds: feeds))
         #expect(after_a < before_a * 0.75, "a: spread \(before_a) -> \(after_a)")
     }
+
+    /// After a HardSwish (opset 14) nothing can absorb 1/s exactly, so a Mul by it follows the
+    /// HardSwish; the reader (depthwise) still sees equalized channels.
+    @Test func hardSwishOutputIsEqualizedByAMulAfterIt() throws {
+        var b = GraphBuilder(opset: 14)
+        var r = RandomTensors(seed: 6)
+        let x = b.input("x", [2, 4, 6, 6])
+        var w = r.normal([6, 4, 1, 1]).floats()!
+        for o in 0..<6 { for i in 0..<4 { w[o * 4 + i] *= [0.05, 4, 0.3, 1, 2.5, 0.1][o] } }
+        let swish = b.node("HardSwish", [b.node("Conv", [x, b.constant("w", Tensor(shape: [6, 4, 1, 1], scalars: w))])], name: "h")
+        b.output(b.node("Conv", [swish, b.constant("wd", r.normal([6, 1, 3, 3]))], ["group": .int(6), "pads": .ints([1, 1, 1, 1])]))
+        let feeds = ["x": r.normal([2, 4, 6, 6], std: 2)]
+        let observed = ["h": ChannelMaxima.Observed(maxima: try maxima(b.model, "h", feeds: feeds), rank: 4, axis: 1)]
+        let (after, report) = try PassChecks.run(EqualizeActivations(maxima: observed), on: b.model)
+        #expect(report.changes == 1)
+        #expect(PassChecks.ops(after) == ["Conv", "HardSwish", "Mul", "Conv"])
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: feeds) >= 100)
+        let m = try maxima(after, "h", feeds: feeds)
+        #expect(m.max()! / m.min()! < 1.01)
+    }
 }

@@ -82,14 +82,19 @@ import Testing
         #expect(plan.points[sum] != nil && plan.points[moved] == plan.points[sum])
     }
 
-    @Test func lastLayerOutputsAreCandidatesAndQuantizedOnlyWhenAsked() throws {
+    /// A last layer reading a bounded value (a Softmax's output) is a candidate, quantized only when
+    /// asked; one reading an unbounded value (logits from features) is not even a candidate.
+    @Test func lastLayerOutputsAreCandidatesOnlyAfterABoundedInput() throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 5)
         let x = b.input("x", [1, 4, 3, 3])
-        let head = conv(&b, conv(&b, x, &r, name: "c1"), &r, name: "head")
-        b.output(b.node("Sigmoid", [head]))
+        let features = conv(&b, x, &r, name: "c1")
+        let head = conv(&b, b.node("Softmax", [features], ["axis": .int(1)]), &r, name: "head")
+        let logits = conv(&b, features, &r, name: "logits")
+        b.output(b.node("Sigmoid", [head]), b.node("Sigmoid", [logits]))
         #expect(try plan(b.model).terminalOutputs == [head])
         #expect(try plan(b.model).points[head] == nil)
         #expect(try plan(b.model, terminalOutputs: [head]).points[head] != nil)
+        #expect(try plan(b.model, terminalOutputs: [logits]).points[logits] == nil)
     }
 }
