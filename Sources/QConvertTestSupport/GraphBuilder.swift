@@ -13,7 +13,13 @@ public struct GraphBuilder {
     /// Declares a float (or other) graph input of a static shape.
     @discardableResult
     public mutating func input(_ name: String, _ shape: [Int], type: DataType = .float) -> String {
-        graph.inputs.append(ValueInfo(name: name, elementType: type, shape: shape.map { .value($0) }))
+        input(name, shape.map { Dim.value($0) }, type: type)
+    }
+
+    /// Declares a graph input whose dims may be symbolic (`[.param("N"), .value(3)]`).
+    @discardableResult
+    public mutating func input(_ name: String, _ dims: [Dim], type: DataType = .float) -> String {
+        graph.inputs.append(ValueInfo(name: name, elementType: type, shape: dims))
         return name
     }
 

@@ -11,3 +11,7 @@ extension Ops {
         }
     }
 }
+
+extension Ops.ArgMax: ShapeInferable {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try ArgReduction.inferOutputs(query) }
+}

@@ -65,3 +65,7 @@ extension Ops {
         }
     }
 }
+
+extension Ops.GRU: ShapeInferable {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Recurrent.inferOutputs(query, states: 1) }
+}

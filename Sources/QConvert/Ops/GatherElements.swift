@@ -54,3 +54,15 @@ extension Ops {
         }
     }
 }
+
+extension Ops.GatherElements: ShapeInferable {
+    /// indices' shape, of data's type (data's rank with unknown dims when indices' shape is unknown).
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let type = query.elementType(0) else { return [nil] }
+        guard let indices = query.shape(1) else { return [ValueFacts(type, query.shape(0)?.map { _ in .unknown })] }
+        if let data = query.shape(0), data.count != indices.count {
+            throw QConvertError("indices of shape \(indices) and data of shape \(data) differ in rank")
+        }
+        return [ValueFacts(type, indices)]
+    }
+}

@@ -62,3 +62,7 @@ extension Ops {
         }
     }
 }
+
+extension Ops.LSTM: ShapeInferable {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Recurrent.inferOutputs(query, states: 2) }
+}

@@ -130,3 +130,24 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Pad: ShapeInferable {
+    /// Each dim grown by its begin and end pads (read as the kernel reads them); a symbolic dim keeps
+    /// its name where both are 0. Unknown pads or axes leave every dim unknown, the rank still known.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0) else { return [nil] }
+        let legacy = query.context.opsetVersion < 11
+        guard legacy || (query.tensor(1) != nil && !query.isUnknown(3)) else { return [ValueFacts(type, x.map { _ in .unknown })] }
+        guard !x.isEmpty else { return [ValueFacts(type, x)] }
+        let pads = legacy ? try query.node.ints("pads") ?? [] : try padsInput(query.tensors, rank: x.count)
+        guard pads.count == 2 * x.count else { throw QConvertError("pads must have \(2 * x.count) values for rank \(x.count), got \(pads.count)") }
+        let shape = try x.indices.map { axis in
+            let (begin, end) = (pads[axis], pads[axis + x.count])
+            return try x[axis].mapped(unitStep: true) { size in
+                guard size + begin + end >= 0 else { throw QConvertError("pads \(pads) crop axis \(axis) of \(x) below zero") }
+                return size + begin + end
+            }
+        }
+        return [ValueFacts(type, shape)]
+    }
+}

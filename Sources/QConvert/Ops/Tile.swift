@@ -28,3 +28,18 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Tile: ShapeInferable {
+    /// Each dim times its repeat count; a symbolic dim keeps its name where the count is 1 (and is 0
+    /// where it is 0). Unknown counts leave every dim unknown, the rank still known.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0) else { return [nil] }
+        guard let repeats = query.ints(1) else { return [ValueFacts(type, x.map { _ in .unknown })] }
+        guard repeats.count == x.count, repeats.allSatisfy({ $0 >= 0 }) else {
+            throw QConvertError("repeats \(repeats) must be \(x.count) non-negative counts for shape \(x)")
+        }
+        return [ValueFacts(type, try zip(x, repeats).map { dim, count in
+            count == 0 ? .value(0) : try dim.mapped(unitStep: count == 1) { $0 * count }
+        })]
+    }
+}

@@ -51,3 +51,20 @@ extension Ops {
         }
     }
 }
+
+extension Ops.TopK: ShapeInferable {
+    /// Values (X's type) and int64 Indices: X's shape with the axis cut to k, a number or a symbolic
+    /// size when K lists one, else unknown.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard let x = query.shape(0), let type = query.elementType(0) else { return [] }
+        let axis = try Axes.normalize(try query.node.int("axis", default: -1), rank: x.count)
+        let listed = query.context.opsetVersion < 10 ? [.value(try query.node.int("k"))] : query.elements(1)
+        let k = listed.flatMap { $0.count == 1 ? $0[0] : nil } ?? .unknown
+        if let size = k.number, size < 0 || x[axis].number.map({ size > $0 }) ?? false {
+            throw QConvertError("k = \(size) is out of range for axis \(axis) of \(x)")
+        }
+        var shape = x
+        shape[axis] = k
+        return [ValueFacts(type, shape), ValueFacts(.int64, shape)]
+    }
+}

@@ -8,10 +8,10 @@ import QConvertIR
 ///     Given:  x: float [N, 3, 32, 32];  y = Conv(x, W: [8, 3, 3, 3], pads 1);  z = Flatten(y)
 ///     Result: value_info y: float [N, 8, 32, 32], z: float [N, 8192]
 /// Each op's rule lives with its kernel (`ShapeInferable` in `Ops/<Op>.swift`). Symbolic dims flow by
-/// name (an input dim declared unknown is named `<input>_dim<axis>`); an op without a rule, a subgraph,
-/// or a rule that finds its inputs inconsistent leaves its outputs unknown (the interpreter reports
-/// such errors when the model runs). Facts already declared in the file are kept where they say more
-/// than the rules.
+/// name (an input dim declared unknown is named `<input>_dim<axis>`); an op without a rule, or a rule
+/// that finds its inputs inconsistent, leaves its outputs unknown (the interpreter reports such errors
+/// when the model runs). If takes what its branches declare, without inferring inside them. Facts
+/// already declared in the file are kept where they say more than the rules.
 public struct InferShapes: Pass {
     public let name = "infer-shapes"
 

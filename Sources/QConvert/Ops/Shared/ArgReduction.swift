@@ -46,4 +46,12 @@ enum ArgReduction {
             }
         }
     }
+
+    /// The int64 indices' shape: the input's with the axis kept as 1 (`keepdims`) or removed, as in `kernel`.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        guard var shape = query.shape(0) else { return [nil] }
+        let axis = try Axes.normalize(try query.node.int("axis", default: 0), rank: shape.count)
+        if try query.node.int("keepdims", default: 1) != 0 { shape[axis] = .value(1) } else { shape.remove(at: axis) }
+        return [ValueFacts(.int64, shape)]
+    }
 }

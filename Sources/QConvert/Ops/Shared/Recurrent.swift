@@ -15,13 +15,7 @@ struct Recurrent {
 
     init(_ node: Node, gates: Int, defaultActivations: [String]) throws {
         self.gates = gates
-        let direction = try node.string("direction", default: "forward")
-        switch direction {
-        case "forward": reversed = [false]
-        case "reverse": reversed = [true]
-        case "bidirectional": reversed = [false, true]
-        default: throw QConvertError("direction '\(direction)' is not one of forward, reverse, bidirectional")
-        }
+        reversed = try Self.directions(node)
         let names: [String]
         if case .strings(let values)? = node.attribute("activations") {
             names = values.map { String(decoding: $0, as: UTF8.self) }
@@ -38,6 +32,17 @@ struct Recurrent {
             throw QConvertError("layout 1 (batch first) is not supported, as in ONNX Runtime")
         }
         hiddenSize = node.attribute("hidden_size") == nil ? nil : try node.int("hidden_size")
+    }
+
+    /// Per direction `node` names, whether it runs backwards in time.
+    static func directions(_ node: Node) throws -> [Bool] {
+        let direction = try node.string("direction", default: "forward")
+        switch direction {
+        case "forward": return [false]
+        case "reverse": return [true]
+        case "bidirectional": return [false, true]
+        default: throw QConvertError("direction '\(direction)' is not one of forward, reverse, bidirectional")
+        }
     }
 
     /// The checked inputs of one run: X, W, R, biases, lengths.

@@ -37,7 +37,7 @@ public struct ShapeInference {
 
     /// The outputs' facts by the node's rule; none when it has no rule or finds its inputs inconsistent.
     private mutating func infer(_ node: Node, domain: String, constants: [String: Tensor], context: CompileContext) -> [ValueFacts?] {
-        guard let op = OpRegistry.lookup(type: node.opType, domain: domain) as? any ShapeInferable.Type, node.subgraphs.isEmpty else {
+        guard let op = OpRegistry.lookup(type: node.opType, domain: domain) as? any ShapeInferable.Type else {
             unsupported.insert(node.opType)
             return []
         }

@@ -1,0 +1,204 @@
+import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// infer-shapes rules for Pad, Range, Tile, TopK, ArgMax/ArgMin, GatherElements, LSTM, GRU and If:
+/// each on a tiny graph with a symbolic batch where the op allows one, the recorded shapes computed by
+/// hand from the ONNX spec, and the interpreter, run on random inputs, producing exactly those types
+/// and shapes.
+@Suite struct InferShapesRulesTests {
+    let n = Dim.param("N")
+
+    /// x [N, 3, 4] padded by 0/0, 1/2 and -1/3 gives [N, 6, 6], the pads read from the attribute
+    /// (opset 10), a constant input (11) or a constant input over listed axes (18). Pads known only at
+    /// run time leave every dim unknown.
+    @Test(arguments: [10, 11, 18])
+    func padGrowsEachAxisByItsPads(opset: Int) throws {
+        var b = GraphBuilder(opset: opset)
+        let x = b.input("x", [n, .value(3), .value(4)])
+        let padded = switch opset {
+        case ..<11: b.node("Pad", [x], ["pads": .ints([0, 1, -1, 0, 2, 3])])
+        case ..<18: b.node("Pad", [x, b.constant("pads", Tensor(scalars: [Int64(0), 1, -1, 0, 2, 3]))])
+        default: b.node("Pad", [x, b.constant("pads", Tensor(scalars: [Int64(1), -1, 2, 3])), "",
+                                b.constant("axes", Tensor(scalars: [Int64(1), -1]))])
+        }
+        var expected: [Expected] = [(padded, .float, [n, .value(6), .value(6)])]
+        var random = RandomTensors(seed: 1)
+        var feeds = ["x": random.normal([2, 3, 4])]
+        if opset >= 11 {
+            expected.append((b.node("Pad", [x, b.input("p", [6], type: .int64)]), .float, [.unknown, .unknown, .unknown]))
+            feeds["p"] = Tensor(scalars: [Int64(1), 0, 2, 0, 1, -1])
+        }
+        try expectShapes(b, expected, feeds: [feeds])
+    }
+
+    /// Range's length as ORT counts it (each checked in ORT): float32 0.1 to 0.3 by 0.1 has 3 values,
+    /// since 0.3 - 0.1 is taken in float32; 0 to 1 by 0.3 has 4; int64 10 to 4 by -2 has 3; int32 5 to
+    /// 1 by 1 none. A limit known only at run time leaves the length unknown. Each has start's type.
+    @Test func rangeCountsItsValuesLikeORT() throws {
+        var b = GraphBuilder()
+        func range(_ bounds: [Tensor]) -> String {
+            b.node("Range", bounds.map { b.constant("bound\(b.graph.initializers.count)", $0) })
+        }
+        let expected: [Expected] = [
+            (range([Float(0.1), 0.3, 0.1].map { Tensor(scalar: $0) }), .float, [.value(3)]),
+            (range([Float(0), 1, 0.3].map { Tensor(scalar: $0) }), .float, [.value(4)]),
+            (range([Int64(10), 4, -2].map { Tensor(scalar: $0) }), .int64, [.value(3)]),
+            (range([Int32(5), 1, 1].map { Tensor(scalar: $0) }), .int32, [.value(0)]),
+            (b.node("Range", [b.constant("start", Tensor(scalar: Int64(0))), b.input("limit", [Int](), type: .int64),
+                              b.constant("delta", Tensor(scalar: Int64(2)))]), .int64, [.unknown]),
+        ]
+        try expectShapes(b, expected, feeds: [["limit": Tensor(scalar: Int64(7))]])
+    }
+
+    /// x [N, 2, 3] tiled 1, 3, 2 times gives [N, 6, 6]; 2, 1, 0 times [?, 2, 0] (twice N is no name
+    /// of its own); counts known only at run time leave every dim unknown.
+    @Test func tileMultipliesEachDim() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [n, .value(2), .value(3)])
+        let expected: [Expected] = [
+            (b.node("Tile", [x, b.constant("r1", Tensor(scalars: [Int64(1), 3, 2]))]), .float, [n, .value(6), .value(6)]),
+            (b.node("Tile", [x, b.constant("r2", Tensor(scalars: [Int64(2), 1, 0]))]), .float, [.unknown, .value(2), .value(0)]),
+            (b.node("Tile", [x, b.input("r", [3], type: .int64)]), .float, [.unknown, .unknown, .unknown]),
+        ]
+        var random = RandomTensors(seed: 2)
+        try expectShapes(b, expected, feeds: [["x": random.normal([3, 2, 3]), "r": Tensor(scalars: [Int64(2), 2, 1])]])
+    }
+
+    /// x [N, 5, 4], top 3 along axis 1 with k an attribute (opset 9) or a constant input (11): float
+    /// values and int64 indices, both [N, 3, 4]. A k known only at run time leaves that dim unknown.
+    @Test(arguments: [9, 11])
+    func topKCutsTheAxisToK(opset: Int) throws {
+        var b = GraphBuilder(opset: opset)
+        let x = b.input("x", [n, .value(5), .value(4)])
+        if opset < 10 {
+            b.node("TopK", [x], ["axis": .int(1), "k": .int(3)], outputs: 2, name: "top")
+        } else {
+            b.node("TopK", [x, b.constant("k", Tensor(scalars: [Int64(3)]))], ["axis": .int(1)], outputs: 2, name: "top")
+        }
+        var expected: [Expected] = [("top_0", .float, [n, .value(3), .value(4)]), ("top_1", .int64, [n, .value(3), .value(4)])]
+        var random = RandomTensors(seed: 3)
+        var feeds = ["x": random.normal([2, 5, 4])]
+        if opset >= 10 {
+            b.node("TopK", [x, b.input("k_run", [1], type: .int64)], outputs: 2, name: "run")
+            expected += [("run_0", .float, [n, .value(5), .unknown]), ("run_1", .int64, [n, .value(5), .unknown])]
+            feeds["k_run"] = Tensor(scalars: [Int64(2)])
+        }
+        try expectShapes(b, expected, feeds: [feeds])
+    }
+
+    /// x [N, 5, 4]: ArgMax along axis 1 keeps it as 1 (keepdims defaults to 1), ArgMin along axis -1
+    /// with keepdims 0 drops it; both give int64.
+    @Test func argMaxAndArgMinReduceTheirAxis() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [n, .value(5), .value(4)])
+        let expected: [Expected] = [
+            (b.node("ArgMax", [x], ["axis": .int(1)]), .int64, [n, .value(1), .value(4)]),
+            (b.node("ArgMin", [x], ["axis": .int(-1), "keepdims": .int(0)]), .int64, [n, .value(5)]),
+        ]
+        var random = RandomTensors(seed: 4)
+        try expectShapes(b, expected, feeds: [["x": random.normal([3, 5, 4])]])
+    }
+
+    /// data [N, 4]: the output has the indices' shape ([2, 3] constant; [N, 2] at run time) and data's type.
+    @Test func gatherElementsTakesTheIndicesShape() throws {
+        var b = GraphBuilder()
+        let data = b.input("data", [n, .value(4)])
+        let expected: [Expected] = [
+            (b.node("GatherElements", [data, b.constant("i", Tensor(shape: [2, 3], scalars: [Int64(0), 3, -1, 2, 1, 0]))], ["axis": .int(1)]),
+             .float, [.value(2), .value(3)]),
+            (b.node("GatherElements", [data, b.input("j", [n, .value(2)], type: .int64)], ["axis": .int(1)]), .float, [n, .value(2)]),
+        ]
+        var random = RandomTensors(seed: 5)
+        try expectShapes(b, expected, feeds: [["data": random.normal([3, 4]), "j": Tensor(shape: [3, 2], scalars: [Int64(0), 1, 2, 3, 3, 0])]])
+    }
+
+    /// X [T, N, 3] (layout 0): a forward LSTM with hidden_size 4 gives Y [T, 1, N, 4] and Y_h, Y_c
+    /// [1, N, 4]; a bidirectional GRU without hidden_size takes 4 from R [2, 12, 4]: Y [T, 2, N, 4],
+    /// Y_h [2, N, 4].
+    @Test func recurrentOutputsFollowDirectionsAndHiddenSize() throws {
+        var b = GraphBuilder()
+        let t = Dim.param("T")
+        let x = b.input("x", [t, n, .value(3)])
+        var r = RandomTensors(seed: 6)
+        b.node("LSTM", [x, b.constant("lw", r.normal([1, 16, 3])), b.constant("lr", r.normal([1, 16, 4]))], ["hidden_size": .int(4)],
+               outputs: 3, name: "lstm")
+        b.node("GRU", [x, b.constant("gw", r.normal([2, 12, 3])), b.constant("gr", r.normal([2, 12, 4]))],
+               ["direction": .string(Array("bidirectional".utf8))], outputs: 2, name: "gru")
+        let state: [Dim] = [.value(1), n, .value(4)]
+        try expectShapes(b, [
+            ("lstm_0", .float, [t, .value(1), n, .value(4)]), ("lstm_1", .float, state), ("lstm_2", .float, state),
+            ("gru_0", .float, [t, .value(2), n, .value(4)]), ("gru_1", .float, [.value(2), n, .value(4)]),
+        ], feeds: [["x": r.normal([5, 2, 3])]])
+    }
+
+    /// Layout 1 (batch first): X [N, T, 3] through a bidirectional LSTM with hidden_size 4 gives Y
+    /// [N, T, 2, 4] and Y_h, Y_c [N, 2, 4], as `onnx.shape_inference` also infers. Hand-computed only:
+    /// the interpreter, like ONNX Runtime, does not run layout 1.
+    @Test func recurrentBatchFirstLayout() throws {
+        var b = GraphBuilder()
+        let t = Dim.param("T")
+        let x = b.input("x", [n, t, .value(3)])
+        var r = RandomTensors(seed: 7)
+        b.node("LSTM", [x, b.constant("w", r.normal([2, 16, 3])), b.constant("r", r.normal([2, 16, 4]))],
+               ["hidden_size": .int(4), "layout": .int(1), "direction": .string(Array("bidirectional".utf8))], outputs: 3, name: "lstm")
+        let state: [Dim] = [n, .value(2), .value(4)]
+        try expectShapes(b, [("lstm_0", .float, [n, t, .value(2), .value(4)]), ("lstm_1", .float, state), ("lstm_2", .float, state)],
+                         feeds: [])
+    }
+
+    /// If over x [N, 3], run both ways: outputs the branches declare as float [N, 3] and float [N, 6]
+    /// give [N, ?]; [N, 3] in both gives [N, 3]; int64 against float, or a branch declaring nothing,
+    /// records no shape.
+    @Test func ifTakesWhatBothBranchesDeclare() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [n, .value(3)])
+        let cond = b.input("cond", [Int](), type: .bool)
+        /// A branch computing each output by its node, declared as given (nil: without a type).
+        func branch(_ name: String, _ outputs: [(node: Node, declared: (DataType, [Dim])?)]) -> AttributeValue {
+            .graph(Graph(name: name, nodes: outputs.map(\.node), outputs: outputs.map { node, declared in
+                declared.map { ValueInfo(name: node.outputs[0], elementType: $0.0, shape: $0.1) } ?? ValueInfo(name: node.outputs[0])
+            }))
+        }
+        let then = branch("then", [
+            (Node(opType: "Relu", inputs: [x], outputs: ["t0"]), (.float, [n, .value(3)])),
+            (Node(opType: "Relu", inputs: [x], outputs: ["t1"]), (.float, [n, .value(3)])),
+            (Node(opType: "Cast", inputs: [x], outputs: ["t2"], attributes: [Attribute(name: "to", value: .int(7))]), (.int64, [n, .value(3)])),
+            (Node(opType: "Relu", inputs: [x], outputs: ["t3"]), nil),
+        ])
+        let otherwise = branch("else", [
+            (Node(opType: "Concat", inputs: [x, x], outputs: ["e0"], attributes: [Attribute(name: "axis", value: .int(1))]), (.float, [n, .value(6)])),
+            (Node(opType: "Sigmoid", inputs: [x], outputs: ["e1"]), (.float, [n, .value(3)])),
+            (Node(opType: "Neg", inputs: [x], outputs: ["e2"]), (.float, [n, .value(3)])),
+            (Node(opType: "Neg", inputs: [x], outputs: ["e3"]), (.float, [n, .value(3)])),
+        ])
+        b.node("If", [cond], ["then_branch": then, "else_branch": otherwise], outputs: 4, name: "if")
+        var random = RandomTensors(seed: 8)
+        let x1 = random.normal([2, 3])
+        try expectShapes(b, [("if_0", .float, [n, .unknown]), ("if_1", .float, [n, .value(3)]), ("if_2", .float, nil), ("if_3", .float, nil)],
+                         feeds: [true, false].map { ["x": x1, "cond": Tensor(shape: [], scalars: [UInt8($0 ? 1 : 0)]).retyped(.bool)] })
+    }
+
+    typealias Expected = (value: String, type: DataType, dims: [Dim]?)
+
+    /// Marks the `expected` values as graph outputs, runs infer-shapes and expects each one's recorded
+    /// type and dims (nil: no shape recorded); then runs the interpreter on each of `feeds` and expects
+    /// it to produce exactly the recorded type and shape for every one with a shape.
+    private func expectShapes(_ builder: GraphBuilder, _ expected: [Expected], feeds: [[String: Tensor]],
+                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var b = builder
+        for value in expected { b.output(value.value) }
+        let (after, _) = try PassChecks.run(InferShapes(), on: b.model)
+        for (value, type, dims) in expected {
+            let recorded = after.graph.declaredType(of: value)
+            #expect(recorded?.shape == dims, "\(value)", sourceLocation: sourceLocation)
+            if dims != nil { #expect(recorded?.elementType == type, "\(value)", sourceLocation: sourceLocation) }
+        }
+        for feed in feeds {
+            let check = try PassChecks.shapeAgreement(after, feeds: feed)
+            #expect(check.mismatches == [], sourceLocation: sourceLocation)
+            #expect(check.checked == expected.filter { $0.dims != nil }.count, sourceLocation: sourceLocation)
+        }
+    }
+}
