@@ -16,8 +16,10 @@ extension SignedUnaryOperator {
     static var unsignedIsIdentity: Bool { false }
 
     static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-        Kernel { inputs, context in
-            let x = try inputs.required(0, inputName), threads = context.threads
+        // Read before the kernel closure, which must not capture the metatype (not Sendable).
+        let name = inputName, unsignedIsIdentity = unsignedIsIdentity
+        return Kernel { inputs, context in
+            let x = try inputs.required(0, name), threads = context.threads
             switch x.dataType {
             case .float: return [Elementwise.map(x, threads: threads, SignedReal<Self, Float>())]
             case .double: return [Elementwise.map(x, threads: threads, SignedReal<Self, Double>())]
