@@ -20,17 +20,33 @@ import Testing
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 6, 5])]) >= 100)
     }
 
-    @Test func perChannelBiasAddAndDivFold() throws {
+    /// A bias-less Conv takes the Add as its bias and the Div into its weights; once it has a bias,
+    /// a further shift (Sub) stays separate.
+    @Test func biasAddAndDivFoldIntoABiaslessConv() throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 2)
         let x = b.input("x", [1, 2, 4, 4])
-        let y = b.node("Conv", [x, b.constant("w", r.normal([3, 2, 1, 1])), b.constant("b", r.normal([3]))])
+        let y = b.node("Conv", [x, b.constant("w", r.normal([3, 2, 1, 1]))])
         let biased = b.node("Add", [y, b.constant("d", r.normal([1, 3, 1, 1]))])
         let divided = b.node("Div", [biased, b.constant("s", r.uniform([3, 1, 1], 0.5...2))])
         b.output(b.node("Sub", [divided, b.constant("m", r.normal([3, 1, 1]))]))
         let (after, report) = try PassChecks.run(FoldChannelAffine(), on: b.model)
-        #expect(PassChecks.ops(after) == ["Conv"])
-        #expect(report.changes == 3)
+        #expect(PassChecks.ops(after) == ["Conv", "Sub"])
+        #expect(report.changes == 2)
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([1, 2, 4, 4])]) >= 100)
+    }
+
+    /// PP-LCNetV3's affine after a Conv with a (folded BatchNorm) bias: the scale folds, the shift stays.
+    @Test func shiftAfterABiasedConvStays() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 6)
+        let x = b.input("x", [1, 2, 4, 4])
+        let y = b.node("Conv", [x, b.constant("w", r.normal([3, 2, 1, 1])), b.constant("b", r.normal([3]))])
+        let scaled = b.node("Mul", [y, b.constant("a", Tensor(scalar: Float(0.8)))])
+        b.output(b.node("Add", [scaled, b.constant("d", Tensor(scalar: Float(0.3)))]))
+        let (after, report) = try PassChecks.run(FoldChannelAffine(), on: b.model)
+        #expect(PassChecks.ops(after) == ["Conv", "Add"])
+        #expect(report.changes == 1)
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([1, 2, 4, 4])]) >= 100)
     }
 
@@ -42,7 +58,7 @@ import Testing
         b.output(b.node("Mul", [up, b.constant("a", r.normal([6, 1, 1]))]))
         let v = b.input("v", [2, 5])
         let g = b.node("Gemm", [v, b.constant("g", r.normal([3, 5])), b.constant("c", r.normal([3]))], ["transB": .int(1), "beta": .float(0.5)])
-        b.output(b.node("Add", [g, b.constant("e", r.normal([3]))]))
+        b.output(b.node("Mul", [g, b.constant("e", r.normal([3]))]))
         let (after, report) = try PassChecks.run(FoldChannelAffine(), on: b.model)
         #expect(PassChecks.ops(after) == ["ConvTranspose", "Gemm"])
         #expect(report.changes == 2)

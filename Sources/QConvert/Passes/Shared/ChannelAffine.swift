@@ -68,10 +68,12 @@ struct ChannelAffine {
             return nil
         }
         let wName = names.fresh(node.inputs[1] + suffix)
-        let bName = names.fresh((bias == nil ? node.displayName : node.inputs[2]) + suffix)
         graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
-        graph.initializers[bName] = Tensor(shape: [channels], scalars: newBias)
         graph.nodes[p].inputs[1] = wName
+        // A node without a bias keeps none when the map adds no shift (a pure scale).
+        guard bias != nil || t.contains(where: { $0 != 0 }) else { return node.opType }
+        let bName = names.fresh((bias == nil ? node.displayName : node.inputs[2]) + suffix)
+        graph.initializers[bName] = Tensor(shape: [channels], scalars: newBias)
         if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
         return node.opType
     }
