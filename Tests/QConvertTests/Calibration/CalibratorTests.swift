@@ -19,6 +19,19 @@ import Testing
         #expect(try Calibrator.activationNames(Self.model.graph) == ["x", "r", "out"])
     }
 
+    /// A SiLU's gate (Sigmoid: [0, 1] by definition) is not observed; a Softmax whose output a Conv
+    /// reads is (the Conv's input range comes from calibration), as is a Sigmoid that is a graph output.
+    @Test func knownRangesAreObservedOnlyWhereAComputeLayerReadsThem() throws {
+        var b = GraphBuilder(opset: 14)
+        var r = RandomTensors(seed: 3)
+        let x = b.input("x", [1, 4, 3, 3])
+        let y = b.node("Conv", [x, b.constant("w", r.normal([4, 4, 1, 1]))], name: "y")
+        let swish = b.node("Mul", [y, b.node("Sigmoid", [y], name: "gate")], name: "swish")
+        let probabilities = b.node("Softmax", [swish], ["axis": .int(1)], name: "p")
+        b.output(b.node("Conv", [probabilities, b.constant("w2", r.normal([2, 4, 1, 1]))], name: "z"), b.node("Sigmoid", [swish], name: "s"))
+        #expect(try Calibrator.activationNames(b.model.graph) == ["x", "y", "swish", "p", "z", "s"])
+    }
+
     /// Two-input fixture: x over the 3 samples is (arange(4) - 1.5) * k for k = 1, 2, 3.
     @Test func statisticsOfTheFixture() throws {
         let model = try ONNXReader.read(path: Fixtures.root + "/calib/two_inputs/model.onnx")
