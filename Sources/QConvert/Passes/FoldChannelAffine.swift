@@ -28,9 +28,9 @@ public struct FoldChannelAffine: Pass {
         var names = NameScope(graph)
         var folded: [String: Int] = [:]
         var index = 0
+        var producers = graph.producers(), consumers = graph.consumers()
         while index < graph.nodes.count {
             let node = graph.nodes[index]
-            let producers = graph.producers(), consumers = graph.consumers()
             guard let (input, map) = try affine(node, graph: graph, producers: producers),
                   let p = producers[input], consumers[input] == [index], !graph.isOutput(input),
                   let target = try map.fold(into: p, suffix: "_f", allowMatMul: false, graph: &graph, names: &names)
@@ -43,6 +43,7 @@ public struct FoldChannelAffine: Pass {
             for o in graph.nodes[p].outputs.indices where graph.nodes[p].outputs[o] == input { graph.nodes[p].outputs[o] = output }
             graph.valueInfo.removeValue(forKey: input)
             folded["\(target)+\(node.opType)", default: 0] += 1
+            (producers, consumers) = (graph.producers(), graph.consumers())   // indices after the removed node moved
             index = p   // the producer may now be followed by the next map of a chain
         }
         model.graph = graph
