@@ -121,8 +121,7 @@ final class QuantizationJob {
         // Gemm: last). A value read on two different axes is left alone.
         var candidates: [String: Int] = [:], conflicting = Set<String>()
         for node in graph.nodes {
-            guard let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
-                  let rule = try op.quantizationRule(for: node, isConstant: { constants.contains($0) }),
+            guard let rule = try QuantizationRule.of(node, isConstant: { constants.contains($0) }),
                   case .compute = rule.kind, options.quantization.resolved(for: node).quantize
             else { continue }
             let axis = node.opType == "Conv" ? 1 : -1

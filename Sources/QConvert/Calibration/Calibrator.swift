@@ -69,10 +69,7 @@ public enum Calibrator {
         var names = graph.runtimeInputs.map(\.name)
         var dynamic = Set(names)
         let constants = Set(graph.initializers.keys), consumers = graph.consumers()
-        func rule(_ node: Node) throws -> QuantizationRule? {
-            try (OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type)?
-                .quantizationRule(for: node, isConstant: { constants.contains($0) })
-        }
+        func rule(_ node: Node) throws -> QuantizationRule? { try QuantizationRule.of(node, isConstant: { constants.contains($0) }) }
         for index in try graph.topologicalOrder() {
             let node = graph.nodes[index]
             let reads = node.inputs + node.subgraphs.flatMap { $0.outerScopeReads() }

@@ -32,9 +32,7 @@ public struct QuantizationPlanner {
         let order = try graph.topologicalOrder()
         var rules: [Int: QuantizationRule] = [:]
         for index in order {
-            let node = graph.nodes[index]
-            guard let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type else { continue }
-            rules[index] = try op.quantizationRule(for: node, isConstant: { constants.contains($0) })
+            rules[index] = try QuantizationRule.of(graph.nodes[index], isConstant: { constants.contains($0) })
         }
         // Which node produces each unit's inner values: they are absorbed into the unit's head.
         var unitByInner: [String: FusedUnit] = [:]

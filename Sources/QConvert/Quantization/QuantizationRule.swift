@@ -36,6 +36,12 @@ public struct QuantizationRule: Sendable, Equatable {
         if case .compute = kind { return true }
         return false
     }
+
+    /// The rule `node`'s op declares, or nil when the op has none (or is unknown).
+    public static func of(_ node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        guard let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type else { return nil }
+        return try op.quantizationRule(for: node, isConstant: isConstant)
+    }
 }
 
 /// Ops that can be quantized say how, given the node and which of its inputs are constants.

@@ -28,8 +28,7 @@ public struct WeightLayout: Sendable {
     /// The layout of `node` under `plan`, or nil when the plan does not quantize its weight.
     public static func of(_ node: Node, graph: Graph, plan: QuantizationPlan) throws -> WeightLayout? {
         guard let choice = plan.weights[node.displayName], plan.nodes.contains(where: { $0.node == node.displayName && $0.quantized }),
-              let op = OpRegistry.lookup(type: node.opType, domain: node.domain) as? any Quantizable.Type,
-              let rule = try op.quantizationRule(for: node, isConstant: { graph.initializers[$0] != nil }),
+              let rule = try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil }),
               case .compute(let weightInput, let axis, let biasInput) = rule.kind,
               let weight = graph.initializers[node.inputs[weightInput]]
         else { return nil }
