@@ -1,0 +1,50 @@
+import Testing
+@testable import QConvert
+
+/// The fallback's search on a plan of three weighted layers, measured by a hand-written table of
+/// output SQNRs per float set (no model needed): gains that do not add up, as on ppocrv4_rec.
+struct SensitivityFallbackTests {
+    /// Three quantized compute layers a, b, c.
+    private func plan() -> QuantizationPlan {
+        var plan = QuantizationPlan()
+        for name in ["a", "b", "c"] {
+            plan.nodes.append(.init(node: name, opType: "Conv", quantized: true, reason: "int8"))
+            plan.weights[name] = .init(bits: 8, perChannel: true)
+        }
+        return plan
+    }
+
+    /// SQNR of a plan = table entry for its float set.
+    private func measure(_ table: [Set<String>: Double]) -> SensitivityFallback.Measure {
+        { plan in
+            let float = Set(plan.nodes.filter { !$0.quantized }.map(\.node))
+            return table[float] ?? 0
+        }
+    }
+
+    /// b alone gains most (+8) and a is second (+6), but a on top of b loses; c on top of b helps.
+    private let table: [Set<String>: Double] = [
+        []: 10, ["a"]: 16, ["b"]: 18, ["c"]: 11,
+        ["a", "b"]: 12, ["b", "c"]: 19, ["a", "c"]: 15, ["a", "b", "c"]: 13,
+    ]
+
+    @Test func aCandidateThatLowersTheSQNRIsPassedOver() throws {
+        let (result, log) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 2, measure: measure(table))
+        #expect(log.steps.map(\.node) == ["b", "c"])
+        #expect(log.steps.map(\.sqnr) == [18, 19])
+        #expect(log.initialSQNR == 10 && log.finalSQNR == 19)
+        #expect(Set(result.nodes.filter { !$0.quantized }.map(\.node)) == ["b", "c"])
+    }
+
+    @Test func stopsAtTheTargetAndAtTheLimit() throws {
+        let (_, reached) = try SensitivityFallback.run(plan: plan(), targetSQNR: 17, maxFloat: 3, measure: measure(table))
+        #expect(reached.steps.map(\.node) == ["b"])
+        let (_, limited) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 1, measure: measure(table))
+        #expect(limited.steps.map(\.node) == ["b"] && limited.finalSQNR == 18)
+    }
+
+    @Test func nothingIsKeptFloatWhenTheTargetIsAlreadyMet() throws {
+        let (result, log) = try SensitivityFallback.run(plan: plan(), targetSQNR: 10, maxFloat: 3, measure: measure(table))
+        #expect(log.steps.isEmpty && result == plan())
+    }
+}
