@@ -2,7 +2,9 @@
 # Times model reading + writing: qconvert's reader+writer (in-process time that `qconvert copy --time`
 # reports, and the whole process with start-up) against Python's onnx.load + onnx.save (in-process), on
 # ppocrv4_rec and a generated 100 MB model; every run writes a new file (no run replaces the last one's
-# output, which on ext4 forces a flush). Prints the ratios. Needs: a release build, python with onnx.
+# output, which on ext4 forces a flush), after os.sync() so no run pays for the previous one's dirty pages
+# (this VM's disk throttles writers once ~1 GB is pending: whichever tool ran later lost up to 5x), and
+# the three measurements take turns run by run. Prints the ratios. Needs: a release build, python with onnx.
 # Usage: bench-io.py --qconvert .build/release/qconvert [--real ~/.cache/qconvert-real] [--runs 7]
 import argparse, os, statistics, subprocess, tempfile, time
 
@@ -26,17 +28,17 @@ def big_model(path, megabytes=100):
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
 
 
-def median_time(fn, runs):
-    times = []
-    for i in range(runs):
-        t = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def timed(fn):
+    """Seconds fn takes, started with no dirty pages pending."""
+    os.sync()
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
 def qconvert_inprocess(qconvert, path, out):
-    """Read + write milliseconds as `qconvert copy --time` reports them."""
+    """Read + write seconds as `qconvert copy --time` reports them."""
+    os.sync()
     r = subprocess.run([qconvert, "copy", "--time", path, "-o", out], check=True, capture_output=True, text=True)
     words = r.stderr.strip().splitlines()[-1].replace(",", "").split()  # "read 8.1 ms write 6.3 ms"
     return (float(words[1]) + float(words[4])) / 1000
@@ -59,14 +61,16 @@ def main():
         print(f"{'model':16} {'size':>7} {'onnx load+save':>15} {'qconvert read+write':>20} {'ratio':>6}"
               f" {'qconvert process':>17} {'ratio':>6}")
         for name, path in models:
-            out = lambda tag, i: os.path.join(tmp, f"{tag}{i}.onnx")
-            py = median_time(lambda i: onnx.save(onnx.load(path), out("py", i)), a.runs)
-            inner = statistics.median(qconvert_inprocess(a.qconvert, path, out("qi", i)) for i in range(a.runs))
-            proc = median_time(lambda i: subprocess.run([a.qconvert, "copy", path, "-o", out("qp", i)], check=True,
-                                                       capture_output=True), a.runs)
-            for f in os.listdir(tmp):
-                if f[:2] in ("py", "qi", "qp"):
-                    os.remove(os.path.join(tmp, f))
+            py, inner, proc = [], [], []
+            for i in range(a.runs):
+                out = lambda tag: os.path.join(tmp, f"{tag}{i}.onnx")
+                py.append(timed(lambda: onnx.save(onnx.load(path), out("py"))))
+                inner.append(qconvert_inprocess(a.qconvert, path, out("qi")))
+                proc.append(timed(lambda: subprocess.run([a.qconvert, "copy", path, "-o", out("qp")], check=True,
+                                                         capture_output=True)))
+                for tag in ("py", "qi", "qp"):
+                    os.remove(out(tag))
+            py, inner, proc = (statistics.median(times) for times in (py, inner, proc))
             size = os.path.getsize(path) / 1e6
             print(f"{name:16} {size:6.1f}M {py * 1000:13.1f}ms {inner * 1000:18.1f}ms {inner / py:6.2f}"
                   f" {proc * 1000:15.1f}ms {proc / py:6.2f}")

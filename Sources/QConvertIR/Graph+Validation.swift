@@ -4,26 +4,33 @@ extension Graph {
     /// Checks that each value is defined once, every read value is defined (here or in `outerScope`),
     /// every graph output is produced, and the nodes can be ordered (no cycle). Recurses into subgraphs.
     public func validate(outerScope: Set<String> = []) throws {
-        var definedBy: [String: String] = [:]
+        // Who defines each value: a node's index, or one of the two markers below. Indices rather
+        // than descriptions, which are only built for an error (a string per value cost a third of
+        // reading ppocrv4_rec).
+        let graphInput = -1, initializer = -2
+        var definedBy: [String: Int] = [:]
+        definedBy.reserveCapacity(inputs.count + initializers.count + nodes.count)
         for input in inputs {
-            definedBy[input.name] = "graph input"
+            definedBy[input.name] = graphInput
         }
         for name in initializers.keys where definedBy[name] == nil {
-            definedBy[name] = "initializer"
+            definedBy[name] = initializer
         }
-        for node in nodes {
+        for (index, node) in nodes.enumerated() {
             for output in node.outputs where !output.isEmpty {
-                if let previous = definedBy[output] {
-                    throw QConvertError("value '\(output)' is defined twice (by \(previous) and by node '\(node.displayName)')")
+                if let previous = definedBy.updateValue(index, forKey: output) {
+                    let first = previous == graphInput ? "graph input" : previous == initializer ? "initializer" : "node '\(nodes[previous].displayName)'"
+                    throw QConvertError("value '\(output)' is defined twice (by \(first) and by node '\(node.displayName)')")
                 }
-                definedBy[output] = "node '\(node.displayName)'"
             }
         }
-        let visible = outerScope.union(definedBy.keys)
+        func isVisible(_ name: String) -> Bool { definedBy[name] != nil || outerScope.contains(name) }
         for node in nodes {
-            for input in node.inputs where !input.isEmpty && !visible.contains(input) {
+            for input in node.inputs where !input.isEmpty && !isVisible(input) {
                 throw QConvertError("node '\(node.displayName)' (\(node.opType)) reads '\(input)', which no node, graph input or initializer defines")
             }
+            guard !node.subgraphs.isEmpty else { continue }
+            let visible = outerScope.union(definedBy.keys)
             for sub in node.subgraphs {
                 do {
                     try sub.validate(outerScope: visible)
@@ -32,7 +39,7 @@ extension Graph {
                 }
             }
         }
-        for output in outputs where !visible.contains(output.name) {
+        for output in outputs where !isVisible(output.name) {
             throw QConvertError("graph output '\(output.name)' is not produced by any node, input or initializer")
         }
         _ = try topologicalOrder()
