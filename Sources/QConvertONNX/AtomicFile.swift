@@ -17,6 +17,7 @@ public final class AtomicFile {
     private var committed = false
 
     public init(destination: String) throws {
+        let destination = try Self.followingLink(destination)
         var info = stat()
         if stat(destination, &info) == 0 {
             if (info.st_mode & S_IFMT) == S_IFDIR {
@@ -43,6 +44,19 @@ public final class AtomicFile {
             }
             attempt += 1
         }
+    }
+
+    /// `path`, or the file it points at if it is a symbolic link: writing goes through a link, as
+    /// `cp` and editors do (renaming onto the link itself would replace it with a regular file and
+    /// leave its target unchanged; `-o /dev/stdout` replaced the system's link that way).
+    public static func followingLink(_ path: String) throws -> String {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return path }
+        guard let resolved = realpath(path, nil) else {
+            throw QConvertError("\(path): is a symbolic link to a missing file; give the path to write")
+        }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Whether two paths name the same existing file (device and inode), so `./m.onnx`, `m.onnx` and a

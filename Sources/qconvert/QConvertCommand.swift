@@ -7,7 +7,9 @@ import Glibc
 #endif
 
 /// The `qconvert` root command. Errors from the library are printed as one `error: ...` line on
-/// stderr with exit status 1; argument mistakes get ArgumentParser's usage message.
+/// stderr with exit status 1; argument mistakes too, with ArgumentParser's exit status (64) and a
+/// pointer to the subcommand's help instead of its multi-line usage block, so scripts reading
+/// stderr see one line whatever went wrong.
 @main
 struct QConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +28,12 @@ struct QConvertCommand: ParsableCommand {
             Terminal.error(error.description)
             Glibc.exit(1)
         } catch {
-            exit(withError: error)
+            // --help and --version arrive as errors too; they keep their own output.
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            var message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+            Terminal.error(message + " (see `qconvert help` or `qconvert help <subcommand>`)")
+            Glibc.exit(exitCode(for: error).rawValue)
         }
     }
 }

@@ -60,6 +60,7 @@ struct QuantizeCommand: ParsableCommand {
         options.preparation = Preparation.Options(verify: passes.verify, printAfter: Set(passes.printAfter), stopAfter: passes.stopAfter)
         try calibration.apply(to: &options)
         options.quantization = try scheme.options()
+        options.configFile = scheme.config
         options.targetSQNR = scheme.targetSqnr
         options.maxFloatLayers = scheme.maxFloatLayers
         let quiet = calibration.quiet
@@ -168,6 +169,8 @@ struct SchemeOptions: ParsableArguments {
     var maxFloatLayers: Int?
 
     func validate() throws {
+        if let targetSqnr, !targetSqnr.isFinite { throw ValidationError("--target-sqnr must be a number of dB, got \(targetSqnr)") }
+        if let maxFloatLayers, maxFloatLayers < 0 { throw ValidationError("--max-float-layers must be 0 or more") }
         if !["auto", "7", "8"].contains(weightBits) { throw ValidationError("--weight-bits must be 7, 8 or auto") }
         if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
     }

@@ -56,6 +56,25 @@ import Testing
         #expect(!FileChecks.exists(dir + "/all.json"))
     }
 
+    /// A statistics file missing one tensor (cut or edited) is refused where it is used, naming the
+    /// file and the tensor; merging it with a whole one is refused too; so is a file given twice.
+    @Test func incompleteOrRepeatedStatisticsAreRefused() throws {
+        let dir = temporary.make()
+        let model = Self.twoInputs + "/model.onnx"
+        _ = CLIRunner.run(["calibrate", model, "--calib", Self.twoInputs + "/test_data", "--quiet", "-o", dir + "/a.json"])
+        var cut = try CalibrationStats.load(path: dir + "/a.json")
+        cut.tensors.removeValue(forKey: "y_relu")
+        try cut.save(to: dir + "/cut.json")
+        let load = CLIRunner.run([model, "--load-stats", dir + "/cut.json", "--quiet", "-o", dir + "/q.onnx"])
+        #expect(load.status == 1)
+        #expect(load.stderr == "error: \(dir)/cut.json: statistics have no histogram for tensor 'y_relu' of this model (the file is incomplete or was edited)\n")
+        let merge = CLIRunner.run(["merge-stats", dir + "/a.json", dir + "/cut.json", "-o", dir + "/all.json"])
+        #expect(merge.status == 1 && merge.stderr.contains("statistics 2 and the first do not both have tensor 'y_relu'"), "\(merge.stderr)")
+        let twice = CLIRunner.run(["merge-stats", dir + "/a.json", dir + "/./a.json", "-o", dir + "/all.json"])
+        #expect(twice.stderr == "error: \(dir)/./a.json: given twice; its samples would count twice\n")
+        #expect(!FileChecks.exists(dir + "/all.json") && !FileChecks.exists(dir + "/q.onnx"))
+    }
+
     @Test func flagsAreValidated() {
         let result = CLIRunner.run(["calibrate", "m.onnx", "--calib", "d", "--threads", "0", "-o", "s.json"])
         #expect(result.status != 0 && result.stderr.contains("--threads must be at least 1"))

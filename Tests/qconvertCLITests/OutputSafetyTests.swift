@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import QConvert
 import QConvertTestSupport
 import Testing
@@ -121,6 +124,43 @@ import Testing
                                     "-o", work + "/q.onnx", "--save-stats", work + "/./q.onnx"])
         expectOneLineError(result, "is also the model's output", "quantize --save-stats")
         #expect(try snapshot(work) == before)
+    }
+
+    /// The second outputs (--report, --save-stats) and the --config file follow the same rules as
+    /// `-o`, and a report that could not be written is found before the model is: nothing is left.
+    @Test(arguments: [
+        (["--config", "WORK/config.json", "-o", "WORK/config.json"], "config.json: is an input file"),
+        (["--config", "WORK/config.json", "--report", "WORK/config.json"], "config.json: is an input file"),
+        (["--save-stats", "WORK/r.json", "--report", "WORK/r.json"], "is also the statistics file"),
+        (["--report", "CALIB/r.json"], "is inside the calibration folder"),
+        (["--report", "WORK/r.json", "--holdout", "0"], "no report to write"),
+        (["--report", "WORK/model.onnx/r.md"], "Not a directory"),
+    ])
+    func secondOutputsAreCheckedBeforeAnyWork(_ extra: [String], _ words: String) throws {
+        let work = try workFolder()
+        FileChecks.write(Array(#"{"op_types": {"Gemm": {"per_channel": false}}}"#.utf8), to: work + "/config.json")
+        let before = try snapshot(work)
+        let calib = Self.fixture.directory + "/calib"
+        let expanded = extra.map { $0.replacingPrefix("WORK/", with: work + "/").replacingPrefix("CALIB/", with: calib + "/") }
+        let output = expanded.contains("-o") ? [] : ["-o", work + "/q.onnx"]
+        expectOneLineError(CLIRunner.run([work + "/model.onnx", "--calib", calib, "--quiet"] + output + expanded), words, extra)
+        #expect(try snapshot(work) == before)
+        #expect(!FileChecks.exists(calib + "/r.json"))
+    }
+
+    /// `-o` naming a symbolic link writes the file it points at; the link stays a link. (A link to
+    /// nothing is refused, as `cp` refuses to write through one.)
+    @Test func outputThroughASymbolicLink() throws {
+        let work = try workFolder()
+        FileChecks.write(Array("old".utf8), to: work + "/target.onnx")
+        #expect(symlink("target.onnx", work + "/link.onnx") == 0)
+        let result = CLIRunner.run(["copy", work + "/model.onnx", "-o", work + "/link.onnx"])
+        #expect(result.status == 0, "\(result.stderr)")
+        var info = stat()
+        #expect(lstat(work + "/link.onnx", &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK)
+        #expect(CLIRunner.run(["copy", work + "/model.onnx", "-o", work + "/plain.onnx"]).status == 0)
+        let same = FileChecks.read(work + "/target.onnx") == FileChecks.read(work + "/plain.onnx")
+        #expect(same)
     }
 
     /// Statistics written among the samples would replace one or stop the folder being read.

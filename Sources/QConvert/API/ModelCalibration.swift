@@ -56,6 +56,9 @@ public enum ModelCalibration {
     /// `qconvert merge-stats`: merges statistics files (same model) into one, written to `output`.
     public static func merge(_ inputs: [String], output: String) throws -> CalibrationStats {
         try OutputPaths.checkNotAnInput(output, inputs: inputs)
+        for (index, path) in inputs.enumerated() where inputs[..<index].contains(where: { AtomicFile.isSameFile($0, path) }) {
+            throw QConvertError("\(path): given twice; its samples would count twice")
+        }
         let parts = try inputs.map(CalibrationStats.load(path:))
         let merged: CalibrationStats
         do {

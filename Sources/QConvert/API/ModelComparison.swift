@@ -29,6 +29,7 @@ public enum ModelComparison {
         if let path = options.reportPath {
             try ReportWriter.check(path)
             try OutputPaths.checkNotAnInput(path, inputs: [options.floatModel, options.quantizedModel, options.dataDirectory])
+            try OutputPaths.checkOutside(path, folder: options.dataDirectory)
         }
         let float = try ONNXReader.load(path: options.floatModel)
         let quantized = try ONNXReader.load(path: options.quantizedModel)

@@ -18,6 +18,8 @@ public enum ModelQuantization {
         public var method: CalibrationMethod?
         public var saveStats: String?
         public var loadStats: String?
+        /// The `--config` file the CLI read into `quantization`: an input no output may replace.
+        public var configFile: String?
         public var quantization = QuantizationOptions()
         public var preparation = Preparation.Options()
         public var externalData: WriteOptions.ExternalData = .automatic

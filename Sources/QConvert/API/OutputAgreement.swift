@@ -30,8 +30,11 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
         for index in 0..<dataset.count {
             let expected = reference.outputs[index], actual = try test.run(dataset.sample(index))
             for output in reference.names {
-                guard let y = expected[output]?.floats(), let q = actual[output]?.floats(), y.count == q.count else {
-                    throw QConvertError("output '\(output)' differs in shape between the float and the quantized model")
+                guard let quantized = actual[output] else {
+                    throw QConvertError("the quantized model has no output named '\(output)', which the float model has")
+                }
+                guard let float = expected[output], float.shape == quantized.shape, let y = float.floats(), let q = quantized.floats() else {
+                    throw QConvertError("output '\(output)' differs in shape between the float and the quantized model (\(expected[output]?.shape ?? []) against \(quantized.shape))")
                 }
                 var s = 0.0, n = 0.0
                 for i in 0..<y.count {

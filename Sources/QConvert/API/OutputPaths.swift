@@ -24,27 +24,21 @@ public enum OutputPaths {
         }
     }
 
-    /// Refuses a second output of a command that names the same file as its model output (one
-    /// would replace the other), whether or not the file exists yet.
-    public static func checkDistinct(_ other: String, from output: String) throws {
+    /// Refuses a second output of a command that names the same file as another of its outputs
+    /// (`role`: which one), as one would replace the other, whether or not the file exists yet.
+    public static func checkDistinct(_ other: String, from output: String, role: String = "the model's output") throws {
         guard let a = realPath(Self.folder(of: other)), let b = realPath(Self.folder(of: output)) else { return }
         if a == b && Self.name(of: other) == Self.name(of: output) {
-            throw QConvertError("\(other): is also the model's output; choose another file")
+            throw QConvertError("\(other): is also \(role); choose another file")
         }
     }
 
-    /// Fails early, before long work, when `output`'s folder does not exist or cannot be written, or
-    /// `output` names something that is not a regular file.
+    /// Fails early, before long work, when `output` could not be written: by creating (and at once
+    /// removing) the temporary file the real write will use, so every cause the write would meet
+    /// (missing or unwritable folder, a file where a folder should be, a name too long, a directory
+    /// or device at `output`) is found now, not after the work.
     public static func checkWritable(_ output: String) throws {
-        var info = stat()
-        if stat(output, &info) == 0 {
-            if (info.st_mode & S_IFMT) == S_IFDIR { throw QConvertError("\(output): is a directory; give a file name to write") }
-            guard (info.st_mode & S_IFMT) == S_IFREG else { throw QConvertError("\(output): not a regular file; refusing to replace it") }
-        }
-        let folder = Self.folder(of: output)
-        guard access(folder, W_OK) == 0 else {
-            throw QConvertError("\(output): cannot write to folder '\(folder)': \(String(cString: strerror(errno)))")
-        }
+        _ = try AtomicFile(destination: output)
     }
 
     /// `dir/model.onnx` -> `dir/model.<suffix>.onnx`, the default output name next to the input.

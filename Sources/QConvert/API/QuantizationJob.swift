@@ -34,25 +34,28 @@ final class QuantizationJob {
 
     func run() throws -> QuantizationSummary {
         let output = options.outputPath
-        let inputs = [options.model] + [options.calibrationDirectory, options.loadStats].compactMap { $0 }
+        let inputs = [options.model] + [options.calibrationDirectory, options.loadStats, options.configFile].compactMap { $0 }
         try OutputPaths.checkNotAnInput(output, inputs: inputs)
         if let path = options.saveStats {
             try OutputPaths.checkNotAnInput(path, inputs: inputs)
             try OutputPaths.checkDistinct(path, from: output)
         }
-        if let folder = options.calibrationDirectory {
-            for path in [output] + [options.saveStats].compactMap({ $0 }) { try OutputPaths.checkOutside(path, folder: folder) }
-        }
-        try OutputPaths.checkWritable(output)
         if let reportPath = options.reportPath {
             try ReportWriter.check(reportPath)
-            try OutputPaths.checkNotAnInput(reportPath, inputs: [options.model, output] + [options.calibrationDirectory, options.loadStats].compactMap { $0 })
-            guard reportPath != output else { throw QConvertError("\(reportPath): is the output model; give the report another name") }
+            try OutputPaths.checkNotAnInput(reportPath, inputs: inputs + [output])
+            try OutputPaths.checkDistinct(reportPath, from: output)
+            if let path = options.saveStats { try OutputPaths.checkDistinct(reportPath, from: path, role: "the statistics file (--save-stats)") }
         }
+        if let folder = options.calibrationDirectory {
+            for path in [output] + [options.saveStats, options.reportPath].compactMap({ $0 }) { try OutputPaths.checkOutside(path, folder: folder) }
+        }
+        try OutputPaths.checkWritable(output)
         loaded = try ONNXReader.load(path: options.model)
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try checkNodeNames()
+        try checkWeightsFinite()
         try splitSamples()
+        if let reportPath = options.reportPath, holdout == nil { throw Self.noReport(reportPath) }
         if options.quantization.mode == .static {
             try equalize()
             try calibrate()
@@ -74,13 +77,16 @@ final class QuantizationJob {
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
         if let reportPath = options.reportPath {
-            guard let document = ReportDocument(summary, nodeCount: loaded.model.graph.nodes.count) else {
-                throw QConvertError("\(reportPath): no report to write: the layerwise report needs held-out samples (--calib with 4 or more samples, --holdout 1 or more)")
-            }
+            guard let document = ReportDocument(summary, nodeCount: loaded.model.graph.nodes.count) else { throw Self.noReport(reportPath) }
             try ReportWriter.write(document, to: reportPath)
             summary.reportFile = reportPath
         }
         return summary
+    }
+
+    /// `--report` without held-out samples to measure on: found before any work, so nothing is written.
+    private static func noReport(_ path: String) -> QConvertError {
+        QConvertError("\(path): no report to write: the layerwise report needs held-out samples (--calib with 4 or more samples, --holdout 1 or more)")
     }
 
     /// Times a step and names the model in its errors (sample errors already name their file).
@@ -100,11 +106,27 @@ final class QuantizationJob {
             : "is not in the model"))
     }
 
+    /// A NaN or infinite weight (a corrupt file, or a BatchNorm variance below zero, whose folding
+    /// takes its square root) would give NaN scales and a model that outputs NaN, written without
+    /// a word: refuse it, naming the tensor and the node reading it.
+    private func checkWeightsFinite() throws {
+        let graph = prepared.model.graph
+        for node in graph.nodes where ["Conv", "ConvTranspose", "Gemm", "MatMul"].contains(node.opType) {
+            for name in node.inputs.dropFirst() {
+                guard let tensor = graph.initializers[name], let index = SampleValidation.firstNonFinite(tensor) else { continue }
+                throw QConvertError("initializer '\(name)' (read by node '\(node.name)', after preparation) has a non-finite value (NaN or infinity) at flat index \(index)")
+            }
+        }
+    }
+
     /// Splits the samples (if any) into calibration and held-out ones. Weight-only and dynamic runs
     /// use them too when given: for GPTQ and the report.
     private func splitSamples() throws {
         guard let directory = options.calibrationDirectory else { return }
         let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
+        if let asked = options.holdout, asked >= dataset.count {
+            throw QConvertError("--holdout \(asked): \(directory) has \(dataset.count) samples, so at most \(dataset.count - 1) can be held out (the rest calibrate)")
+        }
         let held = min(options.holdout ?? ModelQuantization.defaultHoldout(dataset.count), dataset.count - 1)
         calibration = dataset.slice(0..<(dataset.count - held))
         holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
@@ -143,7 +165,11 @@ final class QuantizationJob {
     private func calibrate() throws {
         if let path = options.loadStats {
             let loaded = try CalibrationStats.load(path: path)
-            try loaded.check(against: prepared.model)
+            do {
+                try loaded.check(against: prepared.model)
+            } catch let error as QConvertError {
+                throw error.context(path)
+            }
             stats = loaded
             return
         }

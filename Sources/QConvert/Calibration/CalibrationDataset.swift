@@ -39,8 +39,10 @@ public struct CalibrationDataset: Sendable {
         guard !names.isEmpty else { throw QConvertError("\(folder): no calibration samples (\(usage))") }
         let folders = names.filter { Directory.exists(folder + "/" + $0) }
         if !folders.isEmpty {
-            for name in names where !(name.hasPrefix("test_data_set_") && folders.contains(name)) {
-                throw QConvertError("\(folder)/\(name): not a calibration sample (\(usage), not both)")
+            // Name the odd one out: a folder not named test_data_set_* (a stray subfolder among .npy
+            // files), else a file among test_data_set_* folders.
+            if let stray = folders.first(where: { !$0.hasPrefix("test_data_set_") }) ?? names.first(where: { !folders.contains($0) }) {
+                throw QConvertError("\(folder)/\(stray): not a calibration sample (\(usage), not both)")
             }
             layout = .onnxTestData
             reader = ONNXTestDataLayout(directory: folder, sets: names, inputs: inputs)

@@ -34,6 +34,11 @@ extension CalibrationStats {
         guard identity.fingerprint == self.model.fingerprint else {
             throw QConvertError("statistics are for another model (fingerprint \(self.model.fingerprint), inputs \(self.model.inputs.joined(separator: ", ")); this model's fingerprint is \(identity.fingerprint))")
         }
+        // The fingerprint is the model's, but the histograms are the file's: an edited or cut file
+        // would otherwise quantize the tensors it lacks as if nothing had been observed.
+        for name in try Calibrator.activationNames(model.graph) where tensors[name] == nil {
+            throw QConvertError("statistics have no histogram for tensor '\(name)' of this model (the file is incomplete or was edited)")
+        }
     }
 
     /// Statistics of all `parts` together: exactly what one calibration over all their samples
@@ -44,6 +49,9 @@ extension CalibrationStats {
         for (index, part) in parts.enumerated().dropFirst() {
             guard part.model == result.model else {
                 throw QConvertError("statistics \(index + 1) are for another model (fingerprint \(part.model.fingerprint), the first's is \(result.model.fingerprint))")
+            }
+            if let name = Set(part.tensors.keys).symmetricDifference(result.tensors.keys).min() {
+                throw QConvertError("statistics \(index + 1) and the first do not both have tensor '\(name)' (a file is incomplete or was edited)")
             }
             result.sampleCount = try checkedSum(result.sampleCount, part.sampleCount, "sample counts")
             result.samples += part.samples

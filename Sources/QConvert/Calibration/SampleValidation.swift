@@ -1,7 +1,8 @@
 import QConvertIR
 
 /// Checks one calibration tensor against the model input it feeds, before anything runs: element
-/// type, rank, fixed dimensions, and finiteness.
+/// type, rank, fixed dimensions, at least one element (an empty sample calibrates nothing, and a
+/// folder of them would quantize nothing without a word), and finiteness.
 ///
 /// Why here and not only in the interpreter: the error must name the file the user has to fix (a
 /// NaN in sample 1,734 of 5,000 is otherwise a needle in a haystack), and a NaN would poison every
@@ -24,6 +25,9 @@ enum SampleValidation {
                     }
                 }
             }
+        }
+        if tensor.shape.contains(0) {
+            throw QConvertError("\(file): input '\(name)' has no elements (shape \(tensor.shape))")
         }
         if let index = firstNonFinite(tensor) {
             throw QConvertError("\(file): input '\(name)' has a non-finite value (NaN or infinity) at flat index \(index)")

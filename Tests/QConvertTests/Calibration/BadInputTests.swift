@@ -52,6 +52,14 @@ import Testing
         #expect(failure(dir) == "\(dir)/0001.npy: input 'x' has a non-finite value (NaN or infinity) at flat index 2")
     }
 
+    /// A batch of none: the input's batch dimension is free, so only the element count catches it.
+    @Test func sampleWithNoElements() throws {
+        var model = Self.model
+        model.graph.inputs[0] = ValueInfo(name: "x", elementType: .float, shape: [.param("batch"), .value(4)])
+        let dir = try folder(withBad: Tensor(shape: [0, 4], scalars: [Float]()))
+        #expect(failure(dir, model: model) == "\(dir)/0001.npy: input 'x' has no elements (shape [0, 4])")
+    }
+
     @Test func emptyFolder() {
         let dir = temporary.make()
         #expect(failure(dir) == "\(dir): no calibration samples (expected .npy or .npz files, or test_data_set_* folders)")

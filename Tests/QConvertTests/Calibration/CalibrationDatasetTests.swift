@@ -78,6 +78,12 @@ import Testing
         #expect(throws: QConvertError("\(other)/notes.txt: not a calibration sample (expected .npy or .npz files, or test_data_set_* folders)")) {
             _ = try CalibrationDataset(directory: other, inputs: x)
         }
+        // A stray folder among samples is the one named, not the first sample.
+        let stray = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(2), in: temporary)
+        try Directory.create(stray + "/old")
+        #expect(throws: QConvertError("\(stray)/old: not a calibration sample (expected .npy or .npz files, or test_data_set_* folders, not both)")) {
+            _ = try CalibrationDataset(directory: stray, inputs: x)
+        }
         #expect(throws: QConvertError.self) {
             _ = try CalibrationDataset(directory: Self.single + "/split", inputs: Self.inputs(Self.twoInputs))
         }

@@ -34,7 +34,7 @@ import Testing
         }
         var options = ModelComparison.Options(floatModel: float, quantizedModel: quantized, dataDirectory: held)
         options.threads = 1
-        options.reportPath = held + "/report.json"
+        options.reportPath = temporary.make() + "/report.json"   // not among the samples: compare refuses that
         let document = try ModelComparison.run(options)
         #expect(document.rows.map(\.node) == planned)
         #expect(document.quantizedNodeCount == planned.count && document.samples.count == report.samples)
@@ -49,7 +49,7 @@ import Testing
         for (name, sqnr) in report.outputSQNR where sqnr.isFinite {
             #expect(abs((document.outputSQNR[name] ?? 0) - sqnr) < 0.05)
         }
-        #expect(FileChecks.exists(held + "/report.json"))
+        #expect(FileChecks.exists(options.reportPath!))
     }
 
     @Test func qoperatorModelsAreCompared() throws {
@@ -74,5 +74,29 @@ import Testing
         options = ModelComparison.Options(floatModel: Fixtures.model("gemm_relu").modelPath, quantizedModel: quantized,
                                           dataDirectory: Fixtures.model("gemm_relu").directory + "/calib")
         #expect(throws: QConvertError.self) { try ModelComparison.run(options) }
+    }
+
+    /// Pairs whose outputs cannot be compared element by element are refused, saying why.
+    @Test(arguments: [
+        ([4, 1], "out", "output 'out' differs in shape between the float and the quantized model ([1, 4] against [4, 1])"),
+        ([1, 4], "other", "the quantized model has no output named 'out', which the float model has"),
+    ])
+    func outputsThatDoNotMatch(_ shape: [Int], _ name: String, _ message: String) throws {
+        let folder = temporary.make()
+        var float = GraphBuilder()
+        float.output(float.node("Relu", [float.input("x", [1, 4])], name: "out"))
+        var other = GraphBuilder()
+        let relu = other.node("Relu", [other.input("x", [1, 4])])
+        other.output(other.node("Reshape", [relu, other.constant("shape", Tensor(scalars: shape.map(Int64.init)))], name: name))
+        _ = try ONNXWriter.write(float.model, to: folder + "/float.onnx")
+        _ = try ONNXWriter.write(other.model, to: folder + "/other.onnx")
+        let data = temporary.make()
+        try Npy.write(Tensor(shape: [1, 4], scalars: [Float(1), -2, 3, -4]), to: data + "/0.npy")
+        do {
+            _ = try ModelComparison.run(ModelComparison.Options(floatModel: folder + "/float.onnx", quantizedModel: folder + "/other.onnx", dataDirectory: data))
+            Issue.record("compared")
+        } catch let error as QConvertError {
+            #expect(error.description.hasSuffix(message), "\(error.description)")
+        }
     }
 }

@@ -1,0 +1,43 @@
+import QConvert
+import QConvertIR
+import QConvertONNX
+import QConvertTestSupport
+import Testing
+
+/// A model whose weights are not finite is refused before any work, naming the tensor and the node
+/// (it would otherwise be written with NaN scales and output NaN).
+@Suite struct BadWeightTests {
+    let directories = TemporaryDirectories()
+    static let fixture = Fixtures.model("conv_bn_relu")
+
+    /// The fixture with `initializer`'s element 3 set to `value`, quantized; the error text.
+    func failure(_ initializer: String, _ value: Float) throws -> String {
+        var model = try Self.fixture.model()
+        var values = try #require(model.graph.initializers[initializer]?.floats())
+        values[3] = value
+        model.graph.initializers[initializer] = Tensor(shape: model.graph.initializers[initializer]!.shape, scalars: values)
+        let folder = directories.make()
+        _ = try ONNXWriter.write(model, to: folder + "/bad.onnx")
+        var options = ModelQuantization.Options(model: folder + "/bad.onnx")
+        options.calibrationDirectory = Self.fixture.directory + "/calib"
+        options.output = folder + "/bad.int8.onnx"
+        do {
+            _ = try ModelQuantization.run(options)
+            return "no error"
+        } catch let error as QConvertError {
+            #expect(!FileChecks.exists(options.output!))
+            return error.description
+        }
+    }
+
+    @Test(arguments: [Float.nan, .infinity])
+    func nonFiniteWeight(value: Float) throws {
+        #expect(try failure("conv_1.weight", value).hasSuffix(
+            "initializer 'conv_1.weight_bn' (read by node 'conv_1', after preparation) has a non-finite value (NaN or infinity) at flat index 3"))
+    }
+
+    /// Folding takes the square root of the variance.
+    @Test func negativeBatchNormVariance() throws {
+        #expect(try failure("bn_0.var", -1).contains("initializer 'conv_0.weight_bn' (read by node 'conv_0', after preparation) has a non-finite value"))
+    }
+}

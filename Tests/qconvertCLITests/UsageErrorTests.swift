@@ -1,0 +1,37 @@
+import QConvertTestSupport
+import Testing
+
+/// Argument mistakes are one `error:` line too (exit 64, ArgumentParser's usage status), naming the
+/// flag; `--help` still prints the full help on stdout.
+@Suite struct UsageErrorTests {
+    static let fixture = Fixtures.model("conv_bn_relu")
+
+    @Test(arguments: [
+        (["--threads", "0", "MODEL", "--calib", "CALIB"], "--threads must be at least 1"),
+        (["MODEL", "--calib", "CALIB", "--weight-bits", "9"], "--weight-bits must be 7, 8 or auto"),
+        (["MODEL", "--calib", "CALIB", "--target-sqnr", "nan"], "--target-sqnr must be a number of dB"),
+        (["MODEL", "--calib", "CALIB", "--max-float-layers=-1"], "--max-float-layers must be 0 or more"),
+        (["calibrate", "MODEL"], "Missing expected argument '--calib <dir>'"),
+        (["MODEL", "--calib", "CALIB", "--no-such-flag"], "Unknown option '--no-such-flag'"),
+    ])
+    func oneLine(_ arguments: [String], _ words: String) {
+        let expanded = arguments.map { $0 == "MODEL" ? Self.fixture.modelPath : $0 == "CALIB" ? Self.fixture.directory + "/calib" : $0 }
+        let result = CLIRunner.run(expanded)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(words), "\(result.stderr)")
+    }
+
+    @Test func helpIsNotAnError() {
+        let result = CLIRunner.run(["quantize", "--help"])
+        #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.contains("--target-sqnr"))
+    }
+
+    /// Holding out every sample would leave none to calibrate: refused, not silently cut to fewer.
+    @Test func holdoutOfEverySampleIsRefused() {
+        let calib = Self.fixture.directory + "/calib"
+        let result = CLIRunner.run([Self.fixture.modelPath, "--calib", calib, "--holdout", "16", "-o", "/tmp/qconvert-unwritten.onnx"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: --holdout 16: \(calib) has 16 samples, so at most 15 can be held out (the rest calibrate)\n")
+    }
+}
