@@ -13,10 +13,13 @@ public final class MappedFile: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
     public let path: String
 
-    /// Maps `path`, or throws a one-line error naming it (missing, a directory, unreadable).
+    /// Maps `path`, or throws a one-line error naming it (missing, a directory, not a regular file,
+    /// unreadable). Every file qconvert reads comes through here, so this is where a FIFO or device
+    /// is refused: opened non-blocking (a plain open of a FIFO waits forever for a writer), then
+    /// checked by `fstat` on the descriptor itself, so nothing can swap the file in between.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw QConvertError("\(path): \(systemErrorDescription(errno))") }
         defer { close(fd) }
         var info = stat()

@@ -28,18 +28,49 @@ public enum Formatting {
     }
 
     /// A fixed-point decimal string with `digits` fractional digits (no Foundation formatting, so the
-    /// output does not depend on the locale).
+    /// output does not depend on the locale). Any Double prints: the whole part of one past Int (a
+    /// `--target-sqnr 1e19` in the summary trapped converting it) is written out exactly, and
+    /// `digits` is held to 0...17, past which a Double has no digits to show.
     public static func fixed(_ value: Double, digits: Int) -> String {
         guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+        let digits = min(max(digits, 0), 17)
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int(scaled / scale)
-        let fraction = Int(scaled - Double(whole) * scale)
-        let sign = value < 0 && scaled != 0 ? "-" : ""
-        guard digits > 0 else { return sign + String(whole) }
-        let fractionText = String(fraction)
-        return sign + String(whole) + "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+        // Whole and fractional parts apart: the subtraction is exact, and the fraction scaled by at
+        // most 10^17 fits Int whatever the value.
+        var whole = abs(value).rounded(.towardZero)
+        var fraction = ((abs(value) - whole) * scale).rounded()
+        if fraction >= scale { (whole, fraction) = (whole + 1, 0) }
+        let sign = value < 0 && (whole != 0 || fraction != 0) ? "-" : ""
+        let wholeText = whole < 0x1p63 ? String(Int(whole)) : exactDigits(whole)
+        guard digits > 0 else { return sign + wholeText }
+        let fractionText = String(Int(fraction))
+        return sign + wholeText + "." + String(repeating: "0", count: digits - fractionText.count) + fractionText
+    }
+
+    /// The exact decimal digits of a whole number `value` >= 2^63 (past Int): its 53-bit significand
+    /// doubled `exponent - 52` times, in base-10^9 limbs, least significant first.
+    static func exactDigits(_ value: Double) -> String {
+        let base: UInt64 = 1_000_000_000
+        var significand = value.significandBitPattern | (1 << 52)
+        var limbs: [UInt64] = []
+        while significand > 0 {
+            limbs.append(significand % base)
+            significand /= base
+        }
+        for _ in 0..<(Int(value.exponent) - 52) {
+            var carry: UInt64 = 0
+            for index in limbs.indices {
+                let doubled = limbs[index] * 2 + carry
+                (limbs[index], carry) = (doubled % base, doubled / base)
+            }
+            if carry > 0 { limbs.append(carry) }
+        }
+        let lower = limbs.dropLast().reversed().map { limb in
+            let text = String(limb)
+            return String(repeating: "0", count: 9 - text.count) + text
+        }
+        return String(limbs.last!) + lower.joined()
     }
 
     /// `0.00123` -> `"1.23e-03"` with `digits` fractional digits in the mantissa (locale-free).

@@ -187,7 +187,7 @@ final class QuantizationJob {
         guard let stats else { return [:] }
         if let known = rangesByMethod[method] { return known }
         let scheme = QuantizationScheme(type: options.quantization.activationType, symmetric: options.quantization.symmetricActivations)
-        let ranges = try step("ranges") { stats.ranges(method: method, scheme: scheme, threads: options.threads) }
+        let ranges = try step("ranges") { try stats.ranges(method: method, scheme: scheme, threads: options.threads) }
         rangesByMethod[method] = ranges
         return ranges
     }

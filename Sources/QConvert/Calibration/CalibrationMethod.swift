@@ -6,7 +6,7 @@ import QConvertIR
 /// into one typed value, and `observer` maps it to the observer that states the formula.
 public enum CalibrationMethod: Hashable, Sendable, CustomStringConvertible {
     case minMax
-    /// Clip the tails beyond this percentile (0...100).
+    /// Clip the tails beyond this percentile (above 50, at most 100; `observer()` checks it).
     case percentile(Double)
     case entropy
     case mse
@@ -14,14 +14,12 @@ public enum CalibrationMethod: Hashable, Sendable, CustomStringConvertible {
     /// The names the CLI accepts, in the order help lists them.
     public static let names = ["minmax", "percentile", "entropy", "mse"]
 
-    /// Parses a CLI name; `percentile` (in [0, 100]) is used by the `percentile` method only.
+    /// Parses a CLI name; `percentile` (above 50, at most 100) is used by the `percentile` method only.
     public init(name: String, percentile: Double = 99.999) throws {
         switch name.lowercased() {
         case "minmax": self = .minMax
         case "percentile":
-            guard (0...100).contains(percentile) else {
-                throw QConvertError("--percentile must be between 0 and 100, got \(percentile)")
-            }
+            try PercentileObserver.check(percentile)
             self = .percentile(percentile)
         case "entropy": self = .entropy
         case "mse": self = .mse
@@ -38,10 +36,12 @@ public enum CalibrationMethod: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var observer: any RangeObserver {
+    /// The observer that states the method's formula; fails for a percentile outside (50, 100], which
+    /// the `.percentile` case itself cannot rule out.
+    public func observer() throws -> any RangeObserver {
         switch self {
         case .minMax: MinMaxObserver()
-        case .percentile(let p): PercentileObserver(percentile: p)
+        case .percentile(let p): try PercentileObserver(percentile: p)
         case .entropy: EntropyObserver()
         case .mse: MSEObserver()
         }

@@ -74,13 +74,13 @@ extension CalibrationStats {
 
     /// The clipping range of every tensor with data, by `method` on `scheme`'s grid (tensors
     /// without a finite value are left out). Tensors are spread over `threads` threads; each result
-    /// depends on its own histogram only.
+    /// depends on its own histogram only. Fails for a percentile the observer cannot use.
     public func ranges(
         method: CalibrationMethod, scheme: QuantizationScheme, threads: Int = Parallel.defaultThreads
-    ) -> [String: ClosedRange<Float>] {
+    ) throws -> [String: ClosedRange<Float>] {
+        let observer = try method.observer()
         let names = tensors.keys.sorted().filter { tensors[$0]!.count > 0 }
         let histograms = names.map { tensors[$0]! }
-        let observer = method.observer
         var results = [ClosedRange<Float>](repeating: 0...0, count: names.count)
         results.withUnsafeMutableBufferPointer { out in
             Parallel.forEach(count: names.count, grain: 1, threads: threads) { range in

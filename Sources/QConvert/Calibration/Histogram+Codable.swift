@@ -72,13 +72,15 @@ extension Histogram: Codable {
         return out
     }
 
+    /// The counts `runLengthEncoded` stored. A run is reported by its magnitude: the file may hold
+    /// Int.min, whose negation traps.
     static func runLengthDecoded(_ encoded: [Int]) throws -> [Int] {
         var out: [Int] = []
         for n in encoded {
             if n >= 0 {
                 out.append(n)
             } else {
-                guard n > -Self.binCount - 1 else { throw QConvertError("histogram run of \(-n) empty bins is longer than the window") }
+                guard n > -Self.binCount - 1 else { throw QConvertError("histogram run of \(n.magnitude) empty bins is longer than the window") }
                 out.append(contentsOf: repeatElement(0, count: -n))
             }
             guard out.count <= Self.binCount else { throw QConvertError("histogram has more than \(Self.binCount) bins") }

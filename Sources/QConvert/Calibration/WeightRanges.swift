@@ -27,6 +27,7 @@ public enum WeightRanges {
                 range.map(scheme.adjusted) ?? 0...0
             }
         }
+        let observer = try method.observer()
         var histograms = [Histogram](repeating: Histogram(), count: channels)
         weight.withElements(of: Float.self) { values in
             for o in 0..<outer {
@@ -36,7 +37,6 @@ public enum WeightRanges {
                 }
             }
         }
-        let observer = method.observer
         return histograms.map { observer.range($0, scheme: scheme) }
     }
 

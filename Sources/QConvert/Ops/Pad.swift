@@ -31,12 +31,12 @@ extension Ops {
                 guard pads.count == 2 * x.rank else { throw QConvertError("pads must have \(2 * x.rank) values for rank \(x.rank), got \(pads.count)") }
                 let constant = try constantBytes(inputs, legacy: legacy, value: attributeValue, type: x.dataType)
                 let shape = try x.shape.indices.map { axis -> Int in
-                    let size = x.shape[axis] + pads[axis] + pads[axis + x.rank]
-                    guard size >= 0 else { throw QConvertError("pads \(pads) crop axis \(axis) of \(x.shape) below zero") }
+                    let size = try padded(x.shape[axis], axis: axis, pads: pads, of: "\(x.shape)")
                     if mode != .constant && x.shape[axis] == 0 && size > 0 { throw QConvertError("cannot \(mode.rawValue)-pad the empty axis \(axis)") }
                     return size
                 }
-                let sources = x.shape.indices.map { axis in
+                // An empty output reads nothing: its per-axis source maps (a dim may still be 2^32) are skipped.
+                let sources = try ShapeCount.of(shape) == 0 ? [] : x.shape.indices.map { axis in
                     (0..<shape[axis]).map { source($0 - pads[axis], size: x.shape[axis], mode: mode) }
                 }
                 switch width {
@@ -76,6 +76,17 @@ extension Ops {
             case .double: return Double(value).bitPattern
             default: throw QConvertError("a non-zero pad value needs float data, got \(type)")
             }
+        }
+
+        /// The size of axis `axis` (of size `size`, in a shape described by `shape`) grown by its begin
+        /// and end pads: an error where the sum overflows (pads come from the model) or crops below zero.
+        static func padded(_ size: Int, axis: Int, pads: [Int], of shape: String) throws -> Int {
+            let rank = pads.count / 2
+            let (grown, overflow) = size.addingReportingOverflow(pads[axis])
+            let (total, overflowAgain) = grown.addingReportingOverflow(pads[axis + rank])
+            guard !overflow, !overflowAgain else { throw QConvertError("pads \(pads) overflow axis \(axis) of \(shape)") }
+            guard total >= 0 else { throw QConvertError("pads \(pads) crop axis \(axis) of \(shape) below zero") }
+            return total
         }
 
         /// The input index read by output position `i − pad_begin` = `offset`, or nil for the constant.
@@ -142,12 +153,9 @@ extension Ops.Pad: ShapeInferable {
         let pads = legacy ? try query.node.ints("pads") ?? [] : try padsInput(query.tensors, rank: x.count)
         guard pads.count == 2 * x.count else { throw QConvertError("pads must have \(2 * x.count) values for rank \(x.count), got \(pads.count)") }
         let shape = try x.indices.map { axis in
-            let (begin, end) = (pads[axis], pads[axis + x.count])
-            return try x[axis].mapped(unitStep: true) { size in
-                guard size + begin + end >= 0 else { throw QConvertError("pads \(pads) crop axis \(axis) of \(x) below zero") }
-                return size + begin + end
-            }
+            try x[axis].mapped(unitStep: true) { try padded($0, axis: axis, pads: pads, of: "\(x)") }
         }
+        if let sizes = Dim.numbers(shape) { _ = try ShapeCount.of(sizes) }
         return [ValueFacts(type, shape)]
     }
 }

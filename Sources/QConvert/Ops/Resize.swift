@@ -130,6 +130,7 @@ extension Ops.Resize: ShapeInferable {
         } else {
             return [ValueFacts(type, x.map { _ in .unknown })]
         }
+        if let sizes = Dim.numbers(shape) { _ = try ShapeCount.of(sizes) }
         return [ValueFacts(type, shape)]
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import QConvertIR
+import QConvertONNX
 
 /// `--config q.json`: per-op-type and per-node overrides of what the flags set, for the layers a
 /// report or an accuracy check singled out.
@@ -16,7 +17,8 @@ public enum QuantizationConfig {
 
     /// Reads the file into `options`' overrides.
     public static func load(path: String, into options: inout QuantizationOptions) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw QConvertError("\(path): cannot read the file") }
+        let file = try MappedFile(path: path)
+        let data = file.bytes.isEmpty ? Data() : Data(file.bytes)
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data)

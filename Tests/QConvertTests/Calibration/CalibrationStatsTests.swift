@@ -75,10 +75,14 @@ import Testing
 
     @Test func rangesByMethod() throws {
         let stats = Self.stats([-1, 0.5, 3], samples: ["a"])
-        #expect(stats.ranges(method: .minMax, scheme: .uint8Asymmetric) == ["x": -1...3, "y": 0...3])
-        #expect(stats.ranges(method: .minMax, scheme: .int8Symmetric, threads: 1) == ["x": -3...3, "y": -3...3])
-        let all = [CalibrationMethod.percentile(99), .entropy, .mse].map { stats.ranges(method: $0, scheme: .uint8Asymmetric) }
+        #expect(try stats.ranges(method: .minMax, scheme: .uint8Asymmetric) == ["x": -1...3, "y": 0...3])
+        #expect(try stats.ranges(method: .minMax, scheme: .int8Symmetric, threads: 1) == ["x": -3...3, "y": -3...3])
+        let all = try [CalibrationMethod.percentile(99), .entropy, .mse].map { try stats.ranges(method: $0, scheme: .uint8Asymmetric) }
         for ranges in all { #expect(Set(ranges.keys) == ["x", "y"]) }
+        // `.percentile` can hold any number (a stats file loaded with any --percentile): refused, not a trap.
+        #expect(throws: QConvertError("percentile must be above 50 and at most 100, got 0.0")) {
+            try stats.ranges(method: .percentile(0), scheme: .uint8Asymmetric)
+        }
     }
 
     @Test func methodNames() throws {

@@ -69,7 +69,7 @@ import Testing
         #expect(merged.sampleCount == 64)
         for method in [CalibrationMethod.minMax, .percentile(99.9), .entropy, .mse] {
             for scheme in [QuantizationScheme.uint8Asymmetric, .int8Symmetric] {
-                #expect(merged.ranges(method: method, scheme: scheme) == all.ranges(method: method, scheme: scheme))
+                #expect(try merged.ranges(method: method, scheme: scheme) == all.ranges(method: method, scheme: scheme))
             }
         }
     }

@@ -38,6 +38,10 @@ import Testing
         (#"{"count":2,"counts":[1,-3000,1],"exponent":-9,"first":0,"max":3,"min":0,"non_finite":0}"#, "longer than the window"),
         // Bins summing past Int.max: an error, not an overflow trap.
         (#"{"count":4,"counts":[4611686018427387904,-511,4611686018427387904,-511,1,-511,1],"exponent":-9,"first":0,"max":3,"min":0,"non_finite":0}"#, "do not add up"),
+        // A run of Int.min empty bins: negating it for the message trapped.
+        (#"{"count":2,"counts":[1,-9223372036854775808,1],"exponent":-9,"first":0,"max":3,"min":0,"non_finite":0}"#,
+         "run of 9223372036854775808 empty bins is longer than the window"),
+        (#"{"count":-9223372036854775808,"counts":[],"non_finite":0}"#, "negative count"),
         (#"{"count":-4,"counts":[],"non_finite":0}"#, "negative count"),
         (#"{"count":0,"non_finite":-1}"#, "negative count"),
     ])

@@ -62,6 +62,29 @@ import Testing
         expectError("repeats") { try run("Tile", [x, Tensor(scalars: [Int64(2)])]) }
     }
 
+    /// Pad, Resize and Upsample allocated whatever their pads, scales or sizes asked for: the process
+    /// aborted (2^40 pads, scales of 1e5) or filled gigabytes for minutes (scales of 1e9). Their
+    /// outputs now pass `ShapeCount` first; pads past Int overflowed.
+    @Test func paddedAndResizedShapesAreChecked() throws {
+        let row = Tensor(shape: [1, 4], scalars: [Float](repeating: 1, count: 4))
+        expectError("shape [1, 1099511627780] has too many elements") { try run("Pad", [row, Tensor(scalars: [Int64(0), 1 << 40, 0, 0])]) }
+        expectError("overflow axis 1") { try run("Pad", [row, Tensor(scalars: [Int64(0), .max, 0, .max])]) }
+        // An empty output builds no per-axis source map or tap table, however long its other axes.
+        let empty = Tensor(shape: [0, 4], scalars: [Float]())
+        #expect(try run("Pad", [empty, Tensor(scalars: [Int64(0), (1 << 32) - 4, 0, 0])])[0].shape == [0, 1 << 32])
+        let image = Tensor(shape: [1, 1, 4, 4], scalars: [Float](repeating: 1, count: 16))
+        let none = Tensor(scalars: [Float]())
+        expectError("too many elements") { try run("Resize", [image, none, Tensor(scalars: [Float(1), 1, 1e9, 1e9])]) }
+        expectError("too many elements") { try run("Resize", [image, none, none, Tensor(scalars: [Int64(1), 1, 1 << 30, 1 << 30])]) }
+        expectError("too many elements") { try run("Upsample", [image, Tensor(scalars: [Float(1), 1, 1e5, 1e5])], opset: 9) }
+        let noImages = Tensor(shape: [0, 1, 4, 4], scalars: [Float]())
+        #expect(try run("Resize", [noImages, none, Tensor(scalars: [Float(1), 1, 1, 0x1p28])])[0].shape == [0, 1, 4, 1 << 30])
+        for scale in [Float.nan, -2, 0] {
+            expectError("must be positive") { try run("Resize", [image, none, Tensor(scalars: [Float(1), 1, scale, 2])]) }
+            expectError("must be positive") { try run("Upsample", [image, Tensor(scalars: [Float(1), 1, scale, 2])], opset: 9) }
+        }
+    }
+
     @Test func typeErrors() {
         expectError("float32") { try run("Sigmoid", [Tensor(scalars: [Int64(1)])]) }
         expectError("bool") { try run("Where", [x, x, x]) }

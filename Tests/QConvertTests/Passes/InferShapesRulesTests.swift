@@ -33,6 +33,21 @@ import Testing
         try expectShapes(b, expected, feeds: [feeds])
     }
 
+    /// Pads past Int overflowed (a trap in infer-shapes, so in inspect and prepare); a Pad or Resize
+    /// output past `ShapeCount`'s limit was recorded. Both now leave the output unknown (the
+    /// interpreter then gives the error).
+    @Test func padAndResizePastTheLimitStayUnknown() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [1, 1, 4, 4])
+        let expected: [Expected] = [
+            (b.node("Pad", [x, b.constant("huge", Tensor(scalars: [Int64(0), 0, 0, .max, 0, 0, 0, .max]))]), .float, nil),
+            (b.node("Pad", [x, b.constant("wide", Tensor(scalars: [Int64(0), 0, 1 << 20, 1 << 20, 0, 0, 0, 0]))]), .float, nil),
+            (b.node("Resize", [x, "", b.constant("scales", Tensor(scalars: [Float(1), 1, 1e9, 1e9]))]), .float, nil),
+            (b.node("Resize", [x, "", "", b.constant("sizes", Tensor(scalars: [Int64(1), 1, 1 << 30, 1 << 30]))]), .float, nil),
+        ]
+        try expectShapes(b, expected, feeds: [])
+    }
+
     /// Range's length as ORT counts it (each checked in ORT): float32 0.1 to 0.3 by 0.1 has 3 values,
     /// since 0.3 - 0.1 is taken in float32; 0 to 1 by 0.3 has 4; int64 10 to 4 by -2 has 3; int32 5 to
     /// 1 by 1 none. A limit known only at run time leaves the length unknown. Each has start's type.

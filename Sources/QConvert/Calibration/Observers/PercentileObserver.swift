@@ -1,3 +1,5 @@
+import QConvertIR
+
 /// Clips the tails that hold `100 - P` percent of the values, `P` = `percentile` (default 99.999).
 ///
 /// Asymmetric schemes cut two-sided, `(100 - P) / 2` percent from each end, as ONNX Runtime's
@@ -8,11 +10,20 @@
 /// count(|x| bins <= j) >= (P/100) N, max |x|), range `[-m, m]`. Edges are histogram bin edges,
 /// so the result is within one bin width of the exact percentile. Zero is then included.
 public struct PercentileObserver: RangeObserver {
-    public var percentile: Double
+    public let percentile: Double
 
-    public init(percentile: Double = 99.999) {
-        precondition((0...100).contains(percentile), "percentile must be in [0, 100]")
+    /// Fails unless `percentile` is in (50, 100]: at 50 or below the two-sided cut keeps half the
+    /// values or fewer from each end, so the lower cut can land above the upper one.
+    public init(percentile: Double = 99.999) throws {
+        try Self.check(percentile)
         self.percentile = percentile
+    }
+
+    /// Fails unless `percentile` is above 50 and at most 100 (NaN is neither).
+    public static func check(_ percentile: Double) throws {
+        guard percentile > 50 && percentile <= 100 else {
+            throw QConvertError("percentile must be above 50 and at most 100, got \(percentile)")
+        }
     }
 
     public func range(_ histogram: Histogram, scheme: QuantizationScheme) -> ClosedRange<Float> {

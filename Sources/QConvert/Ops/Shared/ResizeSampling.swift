@@ -172,7 +172,8 @@ struct AxisResampling {
 
 extension ResizeSampling {
     /// Resizes float tensor `x` to `outputShape` with per-axis `scales` (and `roi` per axis for
-    /// tf_crop_and_resize), after checking them.
+    /// tf_crop_and_resize), after checking them: the output passes `ShapeCount` before any per-axis
+    /// tap table is built (scales of 1e9 asked for terabytes), and an empty output builds none.
     func resize(_ x: Tensor, scales: [Float], outputShape: [Int], roi: [(Float, Float)], threads: Int) throws -> Tensor {
         for axis in 0..<x.rank {
             guard scales[axis] > 0, scales[axis].isFinite else { throw QConvertError("scale \(scales[axis]) of axis \(axis) must be positive") }
@@ -181,6 +182,7 @@ extension ResizeSampling {
                 throw QConvertError("cannot resize the empty axis \(axis) of \(x.shape) to \(outputShape[axis])")
             }
         }
+        if try ShapeCount.of(outputShape) == 0 { return Tensor(shape: outputShape, scalars: [Float]()) }
         let axes = (0..<x.rank).map { axis in
             self.axis(input: x.shape[axis], output: outputShape[axis], scale: scales[axis], roi: roi[axis])
         }

@@ -1,0 +1,33 @@
+@testable import QConvert
+import Testing
+
+/// The locale-free number formatters of the text renderings, at ordinary values and at every Double
+/// a user can pass through them.
+@Suite struct FormattingTests {
+    @Test func ordinaryValues() {
+        #expect(Formatting.fixed(3.14159, digits: 2) == "3.14")
+        #expect(Formatting.fixed(-0.05, digits: 1) == "-0.1")
+        #expect(Formatting.fixed(-0.04, digits: 1) == "0.0")
+        #expect(Formatting.fixed(9.996, digits: 2) == "10.00")
+        #expect(Formatting.fixed(2.5, digits: 0) == "3")
+        #expect(Formatting.fixed(0.001, digits: 3) == "0.001")
+        #expect(Formatting.scientific(0.00123, digits: 2) == "1.23e-03")
+    }
+
+    /// Values past Int (`--target-sqnr 1e19` in the summary) trapped converting to Int; they print
+    /// exactly, as C's printf("%.1f") prints them.
+    @Test func anyDoublePrints() {
+        #expect(Formatting.fixed(1e19, digits: 1) == "10000000000000000000.0")
+        #expect(Formatting.fixed(-1e19, digits: 1) == "-10000000000000000000.0")
+        #expect(Formatting.fixed(0x1p63, digits: 0) == "9223372036854775808")
+        #expect(Formatting.fixed(1e23, digits: 2) == "99999999999999991611392.00")
+        #expect(Formatting.fixed(Double.greatestFiniteMagnitude, digits: 1).count == 311)
+        #expect(Formatting.fixed(-Double.greatestFiniteMagnitude, digits: 1).hasPrefix("-17976931348623157081"))
+        #expect(Formatting.fixed(.infinity, digits: 2) == "inf")
+        #expect(Formatting.fixed(-.infinity, digits: 2) == "-inf")
+        #expect(Formatting.fixed(.nan, digits: 2) == "nan")
+        #expect(Formatting.fixed(1, digits: 40) == "1." + String(repeating: "0", count: 17))
+        #expect(Formatting.fixed(1.5, digits: -3) == "2")
+        #expect(Formatting.scientific(1e300, digits: 1) == "1.0e+300")
+    }
+}
