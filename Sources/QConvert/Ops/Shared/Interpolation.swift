@@ -32,9 +32,10 @@ enum Interpolation {
         }
         let width = shape[last]
         let rows = shape.dropLast().reduce(1, *)
-        // Whether the last axis repeats each input element `factor` times (integer upsampling).
+        // Whether the last axis repeats each input element `factor` times (integer upsampling); the
+        // C kernel takes 32-bit counts, so wider lines take the general path.
         let factor = width / max(1, x.shape[last])
-        let repeats = factor >= 1 && width == factor * x.shape[last] && offsets[last].indices.allSatisfy { offsets[last][$0] == $0 / factor }
+        let repeats = factor >= 1 && width == factor * x.shape[last] && width <= Int(Int32.max) && offsets[last].indices.allSatisfy { offsets[last][$0] == $0 / factor }
         return x.withElements(of: Float.self) { xs in
             Tensor(uninitializedShape: shape, of: Float.self) { ys in
                 guard ys.count > 0, let source = xs.baseAddress, let output = ys.baseAddress else { return ys.initialize(repeating: 0) }
