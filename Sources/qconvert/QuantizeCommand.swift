@@ -84,8 +84,8 @@ struct CalibrationOptions: ParsableArguments {
     @Option(help: "Range-setting method: auto (try each on calibration samples, keep the most accurate), minmax, percentile, entropy or mse.")
     var method = "auto"
 
-    @Option(help: "Percentile for --method percentile.")
-    var percentile = 99.999
+    @Option(help: "Percentile for --method percentile, and the one --method auto tries (default 99.999).")
+    var percentile: Double?
 
     @Option(help: "Use at most this many samples.")
     var samples: Int?
@@ -112,6 +112,9 @@ struct CalibrationOptions: ParsableArguments {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let holdout, holdout < 0 { throw ValidationError("--holdout must be 0 or more") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if percentile != nil && !["auto", "percentile"].contains(method.lowercased()) {
+            throw ValidationError("--percentile applies to --method percentile (or auto, which tries it); --method is \(method)")
+        }
         if saveStats != nil && loadStats != nil { throw ValidationError("--save-stats and --load-stats exclude each other") }
     }
 
@@ -122,7 +125,8 @@ struct CalibrationOptions: ParsableArguments {
         options.threads = threads
         options.saveStats = saveStats
         options.loadStats = loadStats
-        options.method = method == "auto" ? nil : try CalibrationMethod(name: method, percentile: percentile)
+        options.method = method == "auto" ? nil : try CalibrationMethod(name: method, percentile: percentile ?? 99.999)
+        if let percentile, method == "auto" { options.autoPercentile = try CalibrationMethod(name: "percentile", percentile: percentile) }
     }
 }
 

@@ -4,6 +4,7 @@ import Testing
 /// Argument mistakes are one `error:` line too (exit 64, ArgumentParser's usage status), naming the
 /// flag; `--help` still prints the full help on stdout.
 @Suite struct UsageErrorTests {
+    let temporary = TemporaryDirectories()
     static let fixture = Fixtures.model("conv_bn_relu")
 
     @Test(arguments: [
@@ -13,6 +14,7 @@ import Testing
         (["MODEL", "--calib", "CALIB", "--max-float-layers=-1"], "--max-float-layers must be 0 or more"),
         (["calibrate", "MODEL"], "Missing expected argument '--calib <dir>'"),
         (["MODEL", "--calib", "CALIB", "--no-such-flag"], "Unknown option '--no-such-flag'"),
+        (["MODEL", "--calib", "CALIB", "--method", "mse", "--percentile", "99"], "--percentile applies to --method percentile"),
     ])
     func oneLine(_ arguments: [String], _ words: String) {
         let expanded = arguments.map { $0 == "MODEL" ? Self.fixture.modelPath : $0 == "CALIB" ? Self.fixture.directory + "/calib" : $0 }
@@ -25,6 +27,14 @@ import Testing
     @Test func helpIsNotAnError() {
         let result = CLIRunner.run(["quantize", "--help"])
         #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.contains("--target-sqnr"))
+    }
+
+    /// With --method auto, --percentile sets the percentile the search tries (it was ignored).
+    @Test func autoTriesTheGivenPercentile() {
+        let result = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "--percentile", "99.9",
+                                    "-o", temporary.make() + "/q.onnx"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("percentile 99.9 ") && !result.stdout.contains("percentile 99.999"), "\(result.stdout)")
     }
 
     /// Holding out every sample would leave none to calibrate: refused, not silently cut to fewer.

@@ -248,7 +248,7 @@ final class QuantizationJob {
     private func chooseMethod() throws {
         guard let search = try searchSamples("choose method") else { return }
         var best: (CalibrationMethod, QuantizationPlan, Double)?
-        for candidate in [CalibrationMethod.minMax, .percentile(99.999), .entropy, .mse] {
+        for candidate in [CalibrationMethod.minMax, options.autoPercentile, .entropy, .mse] {
             let candidatePlan = try makePlan(ranges: try ranges(for: candidate))
             let sqnr = try searchScore(candidatePlan, search, step: "choose method")
             methodScores[candidate.description] = sqnr
