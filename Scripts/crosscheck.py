@@ -9,7 +9,8 @@ Fixtures: quantized with their own calibration folder; SQNR per output over thos
 quantized model, both in ORT (graph optimizations on, as deployed). Real models: quantized with their
 calib/ samples, scored by ../shared/real-models/evaluate.py on the held-apart eval/ samples (SQNR per
 output and the model's task metric). One real model is also quantized twice with --threads 2 and once
-with --threads 1: the three files must be byte-identical.
+with --threads 1: the three files must be byte-identical. Each real model's statistics from
+`calibrate` must quantize it again through --load-stats.
 
 --record-floors rewrites the floors file from this run: measured SQNR minus 1 dB, task metrics minus 2
 points (percentages), 1 dB (SQNRs) or 0.02 (fractions). Review the diff before committing it.
@@ -96,6 +97,22 @@ def check_determinism(qconvert, real, scratch):
     return [f"{DETERMINISM_MODEL}: {label} differs from threads 2" for (label, _), f in zip(runs[1:], files[1:]) if open(f, "rb").read() != first]
 
 
+def check_statistics_files(qconvert, real, scratch):
+    """Statistics saved by `calibrate` quantize the same model in another run (--load-stats), as a
+    sharded calibration relies on; each real model, on 8 samples."""
+    problems = []
+    for name in REAL_MODELS:
+        model, stats = os.path.join(real, "models", name + ".onnx"), os.path.join(scratch, name + ".stats.json")
+        steps = [["calibrate", model, "--calib", os.path.join(real, "data", name, "calib"), "--samples", "8", "--quiet", "-o", stats],
+                 [model, "--load-stats", stats, "--quiet", "-o", os.path.join(scratch, name + ".from-stats.onnx")]]
+        for step in steps:
+            r = subprocess.run([qconvert] + step, capture_output=True, text=True)
+            if r.returncode != 0:
+                problems.append(f"{name}: {' '.join(step[:1])} failed: {r.stderr.strip()}")
+                break
+    return problems
+
+
 def below_floor(name, measured, floor):
     """One line per metric under its floor (a metric the floors name but this run lacks counts as under)."""
     problems = []
@@ -151,6 +168,11 @@ def main():
             differing = check_determinism(a.qconvert, a.real, scratch)
             print(f"{'determinism':26s} {time.time() - start:6.1f} s  {'byte-identical' if not differing else 'DIFFERS'}", flush=True)
             problems += differing
+        if all(map(wanted, REAL_MODELS)):
+            start = time.time()
+            failed = check_statistics_files(a.qconvert, a.real, scratch)
+            print(f"{'statistics files':26s} {time.time() - start:6.1f} s  {'--load-stats ok' if not failed else 'FAILED'}", flush=True)
+            problems += failed
     if a.record_floors:
         floors.update(floors_from(measured))
         with open(FLOORS, "w") as f:

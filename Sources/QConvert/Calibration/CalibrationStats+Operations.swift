@@ -35,8 +35,14 @@ extension CalibrationStats {
             throw QConvertError("statistics are for another model (fingerprint \(self.model.fingerprint), inputs \(self.model.inputs.joined(separator: ", ")); this model's fingerprint is \(identity.fingerprint))")
         }
         // The fingerprint is the model's, but the histograms are the file's: an edited or cut file
-        // would otherwise quantize the tensors it lacks as if nothing had been observed.
-        for name in try Calibrator.activationNames(model.graph) where tensors[name] == nil {
+        // would otherwise quantize the tensors it lacks as if nothing had been observed. Only values
+        // declared float32 are certain to have one (calibration observes float32 values only, and
+        // learns a value's type when it is produced: a Shape's int64 output has none).
+        let graph = model.graph
+        func declaredFloat(_ name: String) -> Bool {
+            (graph.inputs.first { $0.name == name } ?? graph.valueInfo[name])?.tensorType?.elementType == .float
+        }
+        for name in try Calibrator.activationNames(graph) where tensors[name] == nil && declaredFloat(name) {
             throw QConvertError("statistics have no histogram for tensor '\(name)' of this model (the file is incomplete or was edited)")
         }
     }

@@ -51,6 +51,26 @@ import Testing
         #expect(ModelFingerprint.of(Self.model()).count == 16)
     }
 
+    /// Statistics must hold every float32 activation of the model they are loaded for; a value whose
+    /// type is not float32 (a Shape of an activation) has no histogram and is not asked for.
+    @Test func checkAsksForEveryFloatActivationOnly() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [.param("n"), .value(4)])
+        let r = b.node("Relu", [x])
+        let shape = b.node("Shape", [r])
+        b.output(b.node("Reshape", [r, shape]))
+        let model = try Preparation.run(b.model).model
+        let samples = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(2), in: temporary)
+        var stats = try Calibrator.calibrate(model, dataset: CalibrationDataset(directory: samples, inputs: model.graph.runtimeInputs),
+                                             options: .init(threads: 1))
+        #expect(stats.tensors[r] != nil && stats.tensors[shape] == nil)
+        try stats.check(against: model)
+        stats.tensors.removeValue(forKey: r)
+        #expect(throws: QConvertError("statistics have no histogram for tensor '\(r)' of this model (the file is incomplete or was edited)")) {
+            try stats.check(against: model)
+        }
+    }
+
     @Test func mergeEqualsOneRun() throws {
         let a: [Float] = [-1, 0.5, 3], b: [Float] = [7, -0.25]
         let merged = try CalibrationStats.merged([Self.stats(a, samples: ["a"]), Self.stats(b, samples: ["b"])])
