@@ -40,7 +40,7 @@ extension CalibrationStats {
         // learns a value's type when it is produced: a Shape's int64 output has none).
         let graph = model.graph
         func declaredFloat(_ name: String) -> Bool {
-            (graph.inputs.first { $0.name == name } ?? graph.valueInfo[name])?.tensorType?.elementType == .float
+            (graph.valueInfo[name] ?? (graph.inputs + graph.outputs).first { $0.name == name })?.tensorType?.elementType == .float
         }
         for name in try Calibrator.activationNames(graph) where tensors[name] == nil && declaredFloat(name) {
             throw QConvertError("statistics have no histogram for tensor '\(name)' of this model (the file is incomplete or was edited)")
