@@ -77,7 +77,7 @@ extension Ops.Concat: ShapeInferable {
         guard shapes.allSatisfy({ $0.count == shapes[0].count }) else { throw QConvertError("inputs \(shapes) differ in rank") }
         let shape = (0..<shapes[0].count).map { index -> Dim in
             let dims = shapes.map { $0[index] }
-            if index == axis { return Dim.numbers(dims).map { .value($0.reduce(0, +)) } ?? .unknown }
+            if index == axis { return Dim.numbers(dims).flatMap(Dim.checkedSum).map { .value($0) } ?? .unknown }
             return dims.first { $0.number != nil } ?? dims.first { $0 != .unknown } ?? .unknown
         }
         let lists = parts.compactMap(\.elements)

@@ -19,7 +19,8 @@ extension Ops {
 
         /// The output shape `requested` describes for an input of shape `input`.
         static func resolve(_ requested: [Int], from input: [Int], allowZero: Bool) throws -> [Int] {
-            let count = input.reduce(1, *)
+            // Shape inference passes declared sizes, which a file may make overflow.
+            guard let count = Dim.checkedProduct(input) else { throw QConvertError("input shape \(input) has too many elements") }
             var shape = requested
             var inferred: Int?
             for (axis, dim) in requested.enumerated() {
@@ -92,14 +93,15 @@ extension Ops.Reshape: ShapeInferable {
         var divisor = 1
         for dim in known {
             if let size = dim.number {
-                divisor *= size
+                guard let product = Dim.checkedProduct([divisor, size]) else { return .unknown }
+                divisor = product
             } else if dim != .unknown, let match = symbols.firstIndex(of: dim) {
                 symbols.remove(at: match)
             } else {
                 return .unknown
             }
         }
-        let count = input.compactMap(\.number).reduce(1, *)
+        guard let count = Dim.checkedProduct(input.compactMap(\.number)) else { return .unknown }
         return symbols.isEmpty && divisor > 0 && count % divisor == 0 ? .value(count / divisor) : .unknown
     }
 }

@@ -39,7 +39,11 @@ extension Ops.Tile: ShapeInferable {
             throw QConvertError("repeats \(repeats) must be \(x.count) non-negative counts for shape \(x)")
         }
         return [ValueFacts(type, try zip(x, repeats).map { dim, count in
-            count == 0 ? .value(0) : try dim.mapped(unitStep: count == 1) { $0 * count }
+            count == 0 ? .value(0) : try dim.mapped(unitStep: count == 1) { size in
+                let (product, overflow) = size.multipliedReportingOverflow(by: count)
+                guard !overflow else { throw QConvertError("tiling shape \(x) by \(repeats) overflows") }
+                return product
+            }
         })]
     }
 }
