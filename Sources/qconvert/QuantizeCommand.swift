@@ -125,8 +125,11 @@ struct CalibrationOptions: ParsableArguments {
         options.threads = threads
         options.saveStats = saveStats
         options.loadStats = loadStats
-        options.method = method == "auto" ? nil : try CalibrationMethod(name: method, percentile: percentile ?? 99.999)
-        if let percentile, method == "auto" { options.autoPercentile = try CalibrationMethod(name: "percentile", percentile: percentile) }
+        options.method = method == "auto" ? nil : try CalibrationMethod(name: method, percentile: percentile ?? PercentileObserver.defaultPercentile)
+        if let percentile, method == "auto" {
+            try PercentileObserver.check(percentile)
+            options.autoPercentile = percentile
+        }
     }
 }
 

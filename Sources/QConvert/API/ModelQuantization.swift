@@ -16,8 +16,8 @@ public enum ModelQuantization {
         public var threads: Int = Parallel.defaultThreads
         /// Range-setting method; nil: try each on calibration samples and keep the most accurate.
         public var method: CalibrationMethod?
-        /// The percentile method `method == nil` (auto) tries among the four (default 99.999).
-        public var autoPercentile: CalibrationMethod = .percentile(99.999)
+        /// The percentile `method == nil` (auto) tries for the percentile method.
+        public var autoPercentile = PercentileObserver.defaultPercentile
         public var saveStats: String?
         public var loadStats: String?
         /// The `--config` file the CLI read into `quantization`: an input no output may replace.

@@ -108,11 +108,15 @@ final class QuantizationJob {
 
     /// A NaN or infinite weight (a corrupt file, or a BatchNorm variance below zero, whose folding
     /// takes its square root) would give NaN scales and a model that outputs NaN, written without
-    /// a word: refuse it, naming the tensor and the node reading it.
+    /// a word: refuse it, naming the tensor and the node reading it. The weights checked are those
+    /// the ops' quantization rules name (weight and bias of each compute node).
     private func checkWeightsFinite() throws {
         let graph = prepared.model.graph
-        for node in graph.nodes where ["Conv", "ConvTranspose", "Gemm", "MatMul"].contains(node.opType) {
-            for name in node.inputs.dropFirst() {
+        for node in graph.nodes {
+            guard case .compute(let weight, _, let bias)? = try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil })?.kind
+            else { continue }
+            for input in [weight, bias].compactMap({ $0 }) where input < node.inputs.count {
+                let name = node.inputs[input]
                 guard let tensor = graph.initializers[name], let index = SampleValidation.firstNonFinite(tensor) else { continue }
                 throw QConvertError("initializer '\(name)' (read by node '\(node.name)', after preparation) has a non-finite value (NaN or infinity) at flat index \(index)")
             }
@@ -248,7 +252,7 @@ final class QuantizationJob {
     private func chooseMethod() throws {
         guard let search = try searchSamples("choose method") else { return }
         var best: (CalibrationMethod, QuantizationPlan, Double)?
-        for candidate in [CalibrationMethod.minMax, options.autoPercentile, .entropy, .mse] {
+        for candidate in [CalibrationMethod.minMax, .percentile(options.autoPercentile), .entropy, .mse] {
             let candidatePlan = try makePlan(ranges: try ranges(for: candidate))
             let sqnr = try searchScore(candidatePlan, search, step: "choose method")
             methodScores[candidate.description] = sqnr

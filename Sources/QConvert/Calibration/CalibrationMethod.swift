@@ -15,7 +15,7 @@ public enum CalibrationMethod: Hashable, Sendable, CustomStringConvertible {
     public static let names = ["minmax", "percentile", "entropy", "mse"]
 
     /// Parses a CLI name; `percentile` (above 50, at most 100) is used by the `percentile` method only.
-    public init(name: String, percentile: Double = 99.999) throws {
+    public init(name: String, percentile: Double = PercentileObserver.defaultPercentile) throws {
         switch name.lowercased() {
         case "minmax": self = .minMax
         case "percentile":

@@ -38,11 +38,8 @@ extension CalibrationStats {
         // would otherwise quantize the tensors it lacks as if nothing had been observed. Only values
         // declared float32 are certain to have one (calibration observes float32 values only, and
         // learns a value's type when it is produced: a Shape's int64 output has none).
-        let graph = model.graph
-        func declaredFloat(_ name: String) -> Bool {
-            (graph.valueInfo[name] ?? (graph.inputs + graph.outputs).first { $0.name == name })?.tensorType?.elementType == .float
-        }
-        for name in try Calibrator.activationNames(graph) where tensors[name] == nil && declaredFloat(name) {
+        for name in try Calibrator.activationNames(model.graph)
+        where tensors[name] == nil && model.graph.declaredType(of: name)?.elementType == .float {
             throw QConvertError("statistics have no histogram for tensor '\(name)' of this model (the file is incomplete or was edited)")
         }
     }

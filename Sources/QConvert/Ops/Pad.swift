@@ -81,10 +81,9 @@ extension Ops {
         /// The size of axis `axis` (of size `size`, in a shape described by `shape`) grown by its begin
         /// and end pads: an error where the sum overflows (pads come from the model) or crops below zero.
         static func padded(_ size: Int, axis: Int, pads: [Int], of shape: String) throws -> Int {
-            let rank = pads.count / 2
-            let (grown, overflow) = size.addingReportingOverflow(pads[axis])
-            let (total, overflowAgain) = grown.addingReportingOverflow(pads[axis + rank])
-            guard !overflow, !overflowAgain else { throw QConvertError("pads \(pads) overflow axis \(axis) of \(shape)") }
+            guard let total = Dim.checkedSum([size, pads[axis], pads[axis + pads.count / 2]]) else {
+                throw QConvertError("pads \(pads) overflow axis \(axis) of \(shape)")
+            }
             guard total >= 0 else { throw QConvertError("pads \(pads) crop axis \(axis) of \(shape) below zero") }
             return total
         }

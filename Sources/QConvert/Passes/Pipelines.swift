@@ -1,7 +1,8 @@
 /// The pass pipelines, as typed lists so a misspelt pass is a compile error.
 public enum Pipelines {
     /// Makes the float graph look like what will be deployed, before calibration:
-    /// every node named uniquely (decisions are keyed by node name), the opset raised to what the quantized model needs (14: per-axis DequantizeLinear, HardSwish),
+    /// every node named uniquely (decisions are keyed by node name), the opset raised to what the
+    /// quantized model needs (14: per-axis DequantizeLinear, HardSwish),
     /// constants (so BatchNorm parameters and Clip bounds held in Constant nodes become known),
     /// then identities out of the way (so patterns are adjacent), then BatchNorm and constant
     /// per-channel Mul/Add folded into the weights they follow, then activations recognised as units

@@ -12,9 +12,12 @@ import QConvertIR
 public struct PercentileObserver: RangeObserver {
     public let percentile: Double
 
+    /// The percentile used when none is given (the `percentile` method's and `--method auto`'s).
+    public static let defaultPercentile = 99.999
+
     /// Fails unless `percentile` is in (50, 100]: at 50 or below the two-sided cut keeps half the
     /// values or fewer from each end, so the lower cut can land above the upper one.
-    public init(percentile: Double = 99.999) throws {
+    public init(percentile: Double = defaultPercentile) throws {
         try Self.check(percentile)
         self.percentile = percentile
     }

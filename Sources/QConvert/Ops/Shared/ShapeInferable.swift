@@ -174,7 +174,8 @@ extension Dim {
     }
 
     /// The product of declared sizes, or nil when it overflows: they come from the file, and a
-    /// hostile one declares [2^40, 2^40, 2^40] (Flatten's inference trapped on it).
+    /// hostile one declares [2^40, 2^40, 2^40] (Flatten's inference trapped on it). `ShapeCount.of`
+    /// is the throwing, limited form for shapes about to be allocated.
     static func checkedProduct(_ numbers: [Int]) -> Int? {
         var result = 1
         for number in numbers {
