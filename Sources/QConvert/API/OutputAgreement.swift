@@ -6,6 +6,13 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
     /// Output name -> SQNR in dB (infinity when identical).
     public var sqnr: [String: Double]
     public var samples: Int
+    /// Per sample, the lowest SQNR over the outputs (capped at 300 dB where identical): what
+    /// `--weight-rounding auto` compares sample by sample. Not saved with the summary.
+    public var perSample: [Double] = []
+
+    enum CodingKeys: String, CodingKey {
+        case sqnr, samples
+    }
 
     /// The float model's outputs on each sample of a dataset, computed once so that several quantized
     /// candidates (range methods, float fallbacks) are compared against them without re-running it.
@@ -27,7 +34,9 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
     /// Runs the quantized model on every sample of `dataset` (the one `reference` was computed on).
     public static func measure(reference: Reference, test: Interpreter, dataset: CalibrationDataset) throws -> OutputAgreement {
         var signal: [String: Double] = [:], noise: [String: Double] = [:]
+        var perSample: [Double] = []
         for index in 0..<dataset.count {
+            var sampleWorst = 300.0
             let expected = reference.outputs[index], actual = try test.run(dataset.sample(index))
             for output in reference.names {
                 guard let quantized = actual[output] else {
@@ -44,14 +53,16 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
                 }
                 signal[output, default: 0] += s
                 noise[output, default: 0] += n
+                if n > 0 { sampleWorst = min(sampleWorst, max(-300, 10 * log10(s / n))) }
             }
+            perSample.append(sampleWorst)
         }
         var sqnr: [String: Double] = [:]
         for (name, s) in signal {
             let n = noise[name] ?? 0
             sqnr[name] = n == 0 ? .infinity : 10 * log10(s / n)
         }
-        return OutputAgreement(sqnr: sqnr, samples: dataset.count)
+        return OutputAgreement(sqnr: sqnr, samples: dataset.count, perSample: perSample)
     }
 
     /// The lowest SQNR over the outputs.

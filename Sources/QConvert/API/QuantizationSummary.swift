@@ -8,8 +8,15 @@ public struct QuantizationSummary: Codable, Sendable {
     public var outputs: [String]
     public var options: QuantizationOptions
     public var method: String
-    /// With `--method auto`: the held-in output SQNR each method gave.
+    /// With `--method auto`: the held-in output SQNR each method gave (with the rounding kept).
     public var methodScores: [String: Double]
+    /// How weights were rounded ("auto: nearest" when chosen), and with `--weight-rounding auto` the
+    /// output SQNR each rounding gave (with its range method) on calibration samples GPTQ did not fit.
+    public var weightRounding: String
+    public var roundingScores: [String: Double]
+    /// The paired t statistic of nearest rounding against GPTQ on those samples: nearest is
+    /// kept only from 2 up (see PairedComparison).
+    public var roundingT: Double?
     public var plan: QuantizationPlan
     public var preparation: [PassManager.Outcome]
     public var calibrationSamples: Int
@@ -66,6 +73,11 @@ public struct QuantizationSummary: Codable, Sendable {
             lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
         }
+        if !roundingScores.isEmpty {
+            let t = roundingT.map { "; nearest against gptq sample by sample: t = \(Formatting.fixed($0, digits: 1)), kept from 2" } ?? ""
+            lines.append("weight rounding: \(weightRounding) (output SQNR on calibration samples GPTQ did not fit: " + roundingScores.sorted { $0.key < $1.key }
+                .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + t + ")")
+        }
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
         if let agreement {
@@ -83,7 +95,7 @@ public struct QuantizationSummary: Codable, Sendable {
             if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
         }
         if let reportFile { lines.append("report: \(reportFile)") }
-        let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "last layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
+        let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "choose rounding", "last layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }
         lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")

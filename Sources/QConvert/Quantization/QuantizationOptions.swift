@@ -2,6 +2,8 @@ import QConvertIR
 
 /// How weights are rounded to their integer grid.
 public enum WeightRoundingMethod: String, Codable, Sendable, CaseIterable {
+    /// GPTQ or nearest, whichever gives the better output SQNR on calibration samples GPTQ did not fit.
+    case auto
     case nearest
     case gptq
 }
@@ -34,9 +36,9 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
     /// picks by the CPU it runs on, see CPUFeatures).
     public var weightBits = 8
     public var perChannel = true
-    /// How weights are rounded to their grid: nearest, or GPTQ (needs calibration samples; minimises
-    /// each layer's output error on them instead of each weight's own error).
-    public var weightRounding: WeightRoundingMethod = .gptq
+    /// How weights are rounded to their grid: nearest, GPTQ (needs calibration samples; minimises
+    /// each layer's output error on them instead of each weight's own error), or auto (both tried).
+    public var weightRounding: WeightRoundingMethod = .auto
     /// Calibration samples whose inputs GPTQ weighs errors by.
     public var gptqSamples = 16
     /// Rescale activation channels feeding quantized layers so one scale fits them (see
