@@ -6,8 +6,12 @@ held-out samples it measured on, and recomputes the output SQNR on those same sa
 ../shared/real-models/evaluate.py --no-opt does: the float model in ORT, the quantized one in ORT with
 graph optimizations off (Q/DQ run literally), SQNR = 10 log10(sum y^2 / sum (y - yq)^2) per output
 over all samples. With --evaluate, also on evaluate.py's own inputs: `qconvert compare` on the written
-model over every file of data/MODEL/eval against `evaluate.py MODEL QUANT --no-opt` itself.
-Needs numpy and onnxruntime; exit status 1 if any model differs by more than --tolerance dB.
+model over every file of data/MODEL/eval against `evaluate.py MODEL QUANT --no-opt` itself, and those
+rows decide (the held-out ones are then printed for information, "gate": false): the held-out
+samples are few (8), and on a model like ppocrv4_rec, where one-step rounding differences compound,
+two faithful executions of the same file differ by more than the tolerance on so few (ONNX Runtime's
+fused and literal runs: 22.6 against 21.3 dB on its 8 held-out samples; qconvert's report 21.9).
+Needs numpy and onnxruntime; exit status 1 if any deciding row differs by more than --tolerance dB.
 
 Usage: check-report-sqnr.py --qconvert .build/release/qconvert [--root ~/.cache/qconvert-real]
        [--models ppocr_cls ppocrv4_rec ...] [--tolerance 0.5] [--out DIR] [--evaluate EVALUATE.py]
@@ -48,7 +52,9 @@ def check_evaluate(qconvert, root, model, evaluate, quant_path, scratch):
                     "--samples", str(count), "--local-samples", "0", "--report", report_path], check=True, stdout=subprocess.DEVNULL)
     with open(report_path) as f:
         report = json.load(f)
-    measured = json.loads(subprocess.run([sys.executable, evaluate, model, quant_path, "--root", root, "--no-opt"], check=True,
+    # evaluate.py needs the packages of the real-model cache's own venv (OpenCV among them).
+    python = os.path.join(root, "venv", "bin", "python")
+    measured = json.loads(subprocess.run([python, evaluate, model, quant_path, "--root", root, "--no-opt"], check=True,
                                          capture_output=True, text=True).stdout)
     return [{"model": model, "output": output, "inputs": "eval", "samples": report["samples"]["count"],
              "compare_db": round(report_db(report, output), 3), "evaluate_no_opt_db": round(db, 3),
@@ -99,9 +105,9 @@ def main():
             if args.evaluate:
                 rows += check_evaluate(qconvert, args.root, model, args.evaluate, quant_path, scratch)
             for row in rows:
-                ok = row["difference_db"] <= args.tolerance
-                failed |= not ok
-                print(json.dumps({**row, "ok": ok}), flush=True)
+                ok, gate = row["difference_db"] <= args.tolerance, not args.evaluate or row["inputs"] == "eval"
+                failed |= gate and not ok
+                print(json.dumps({**row, "ok": ok, "gate": gate}), flush=True)
     sys.exit(1 if failed else 0)
 
 

@@ -27,7 +27,8 @@ real_args=()
 # The real-model checks below fail, saying what is missing, when the models could not be fetched.
 .venv/bin/python Scripts/check-real-models.py --qconvert .build/release/qconvert --real "$real"
 .venv/bin/python Scripts/crosscheck.py --qconvert .build/release/qconvert --real "$real" --shared "$shared"
-.venv/bin/python Scripts/check-report-sqnr.py --qconvert .build/release/qconvert --root "$real"
+.venv/bin/python Scripts/check-report-sqnr.py --qconvert .build/release/qconvert --root "$real" \
+  --evaluate "$shared/real-models/evaluate.py"
 mkdir -p .build/report-check
 for model in ppocrv4_rec yolov8n_320; do
   .venv/bin/python "$shared/real-models/ort_baseline.py" "$model" ".build/report-check/$model.ort.onnx" --root "$real" >/dev/null
