@@ -86,7 +86,9 @@ public struct QuantizationSummary: Codable, Sendable {
         } else if options.mode == .static {
             lines.append("output SQNR: no samples held out (fewer than 4 calibration samples, or --holdout 0)")
         }
-        if let fallback {
+        if let fallback, fallback.steps.isEmpty, fallback.initialSQNR >= fallback.targetSQNR {
+            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: already met (\(Formatting.fixed(fallback.initialSQNR, digits: 1)) dB), no layer kept float")
+        } else if let fallback {
             let kept = fallback.steps.map { "\($0.node) (+\(Formatting.fixed($0.gain, digits: 1)) dB)" }
             lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.steps.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
         }

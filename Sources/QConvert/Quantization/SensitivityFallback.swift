@@ -33,12 +33,11 @@ public enum SensitivityFallback {
     public static func run(
         plan: QuantizationPlan, targetSQNR: Double, maxFloat: Int, measure: Measure, progress: ((Int, Int) -> Void)? = nil
     ) throws -> (QuantizationPlan, Result) {
-        let initial = try measure(plan)
-        var result = Result(initialSQNR: initial, finalSQNR: initial, targetSQNR: targetSQNR, steps: [], candidates: 0)
-        guard initial < targetSQNR, maxFloat > 0 else { return (plan, result) }
         // Candidates: quantized nodes that own a weight (compute ops) or an output pair.
         let candidates = plan.nodes.filter { $0.quantized && $0.fusedInto == nil && plan.weights[$0.node] != nil }.map(\.node)
-        result.candidates = candidates.count
+        let initial = try measure(plan)
+        var result = Result(initialSQNR: initial, finalSQNR: initial, targetSQNR: targetSQNR, steps: [], candidates: candidates.count)
+        guard initial < targetSQNR, maxFloat > 0 else { return (plan, result) }
         var gains: [(node: String, gain: Double)] = []
         for (index, node) in candidates.enumerated() {
             gains.append((node, try measure(plan.keepingFloat([node])) - initial))

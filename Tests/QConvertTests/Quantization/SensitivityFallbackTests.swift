@@ -46,5 +46,6 @@ struct SensitivityFallbackTests {
     @Test func nothingIsKeptFloatWhenTheTargetIsAlreadyMet() throws {
         let (result, log) = try SensitivityFallback.run(plan: plan(), targetSQNR: 10, maxFloat: 3, measure: measure(table))
         #expect(log.steps.isEmpty && result == plan())
+        #expect(log.candidates == 3)
     }
 }
