@@ -21,17 +21,28 @@ extension Ops {
                 let (resolvedAxis, _) = try AffineQuantization.layout(scale: scale, zeroPoint: zeroPoint, x: x, axis: axis)
                 let scales = scale.scalars(of: Float.self)
                 let zeros = zeroPoint?.integers() ?? Array(repeating: 0, count: scales.count)
-                let values = x.integers() ?? []
                 let shape = x.shape
                 let parameter = AffineQuantization.ParameterIndex(axis: resolvedAxis, shape: shape)
-                return [Tensor(shape: shape, of: Float.self) { dst in
-                    Parallel.forEach(count: values.count, grain: 1 << 16, threads: context.threads) { chunk in
-                        for i in chunk {
-                            let p = parameter(i)
-                            dst[i] = Float(values[i] - zeros[p]) * scales[p]
+                func run<T: TensorElement & FixedWidthInteger>(_: T.Type) -> Tensor {
+                    x.withElements(of: T.self) { src in
+                        Tensor(uninitializedShape: shape, of: Float.self) { dst in
+                            guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+                            Parallel.forEach(count: src.count, grain: 1 << 16, threads: context.threads) { chunk in
+                                parameter.forEachRun(in: chunk) { run, p in
+                                    AffineQuantization.dequantize(from + run.lowerBound, into: to + run.lowerBound, count: run.count,
+                                                                  scale: scales[p], zeroPoint: zeros[p])
+                                }
+                            }
                         }
                     }
-                }]
+                }
+                switch x.dataType {
+                case .uint8: return [run(UInt8.self)]
+                case .int8: return [run(Int8.self)]
+                case .uint16: return [run(UInt16.self)]
+                case .int16: return [run(Int16.self)]
+                default: return [run(Int32.self)]
+                }
             }
         }
     }

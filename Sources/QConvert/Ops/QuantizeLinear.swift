@@ -26,11 +26,12 @@ extension Ops {
                 let parameter = AffineQuantization.ParameterIndex(axis: resolvedAxis, shape: shape)
                 func fill<T: TensorElement & FixedWidthInteger>(_: T.Type) -> Tensor {
                     x.withElements(of: Float.self) { src in
-                        Tensor(shape: shape, of: T.self) { dst in
+                        Tensor(uninitializedShape: shape, of: T.self) { dst in
+                            guard let from = src.baseAddress, let to = dst.baseAddress else { return }
                             Parallel.forEach(count: src.count, grain: 1 << 16, threads: context.threads) { chunk in
-                                for i in chunk {
-                                    let p = parameter(i)
-                                    dst[i] = T(AffineQuantization.quantize(src[i], scale: scales[p], zeroPoint: zeros[p], range: range))
+                                parameter.forEachRun(in: chunk) { run, p in
+                                    AffineQuantization.quantize(from + run.lowerBound, into: to + run.lowerBound, count: run.count,
+                                                                scale: scales[p], zeroPoint: zeros[p], range: range)
                                 }
                             }
                         }
