@@ -73,6 +73,11 @@ public struct QuantizationSummary: Codable, Sendable {
             lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
         }
+        if roundingScores.isEmpty && options.mode != .dynamic && weightRounding == "auto: gptq" {
+            lines.append("weight rounding: auto: gptq (nearest rounding not compared: that needs 3 or more calibration samples beyond the \(options.gptqSamples) GPTQ fits on)")
+        } else if roundingScores.isEmpty && options.mode != .dynamic && weightRounding == "auto: nearest" {
+            lines.append("weight rounding: auto: nearest (GPTQ needs calibration samples)")
+        }
         if !roundingScores.isEmpty {
             let t = roundingT.map { "; nearest against gptq sample by sample: t = \(Formatting.fixed($0, digits: 1)), kept from 2" } ?? ""
             lines.append("weight rounding: \(weightRounding) (output SQNR on calibration samples GPTQ did not fit: " + roundingScores.sorted { $0.key < $1.key }

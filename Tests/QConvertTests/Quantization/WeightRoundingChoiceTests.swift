@@ -51,6 +51,7 @@ import Testing
     @Test func withoutSuchSamplesGPTQIsKeptUncompared() throws {
         let summary = try quantize(calibration: Fixtures.model("conv_bn_relu").directory + "/calib")
         #expect(summary.weightRounding == "auto: gptq" && summary.roundingT == nil && summary.roundingScores.isEmpty)
+        #expect(summary.text.contains("nearest rounding not compared"))
         let nearest = try quantize(calibration: Fixtures.model("conv_bn_relu").directory + "/calib", rounding: .nearest)
         #expect(nearest.weightRounding == "nearest" && nearest.stepSeconds["gptq"] == nil)
     }
