@@ -30,7 +30,9 @@ final class QuantizationJob {
     /// Ranges by method, computed once from the statistics.
     private var rangesByMethod: [CalibrationMethod: [String: ClosedRange<Float>]] = [:]
     /// The float model's outputs on the first calibration samples, which the searches compare against.
-    private var searchReference: (samples: CalibrationDataset, reference: OutputAgreement.Reference)?
+    private var searchReference: Probe?
+    /// Samples and the float model's outputs on them, which quantized candidates are measured against.
+    private typealias Probe = (samples: CalibrationDataset, reference: OutputAgreement.Reference)
     private var fallback: SensitivityFallback.Result?
 
     init(options: ModelQuantization.Options, progress: @escaping ModelQuantization.Progress) {
@@ -216,24 +218,31 @@ final class QuantizationJob {
     }
 
     /// The first (up to) 8 calibration samples and the float model's outputs on them, computed once.
-    private func searchSamples(_ stepName: String) throws -> (samples: CalibrationDataset, reference: OutputAgreement.Reference)? {
+    private func searchSamples(_ stepName: String) throws -> Probe? {
         if let searchReference { return searchReference }
         guard let calibration, calibration.count > 0 else { return nil }
-        let samples = calibration.slice(0..<min(8, calibration.count))
-        let reference = try step(stepName, samples: samples) {
-            try OutputAgreement.Reference(Interpreter(model: model, threads: options.threads), dataset: samples)
-        }
-        searchReference = (samples, reference)
+        searchReference = try probe(calibration.slice(0..<min(8, calibration.count)), step: stepName)
         return searchReference
     }
 
-    /// Worst output SQNR of `candidate` against the float model on the search samples.
-    private func searchScore(_ candidate: QuantizationPlan, _ search: (samples: CalibrationDataset, reference: OutputAgreement.Reference),
-                             step stepName: String) throws -> Double {
-        try step(stepName, samples: search.samples) {
-            try OutputAgreement.measure(reference: search.reference, test: Interpreter(model: materialize(candidate), threads: options.threads),
-                                        dataset: search.samples).worst
+    /// `samples` with the float model's outputs on them.
+    private func probe(_ samples: CalibrationDataset, step stepName: String) throws -> Probe {
+        (samples, try step(stepName, samples: samples) {
+            try OutputAgreement.Reference(Interpreter(model: model, threads: options.threads), dataset: samples)
+        })
+    }
+
+    /// How `candidate`'s outputs (with the weights in `rounded`) agree with the float model's on `probe`.
+    private func agreement(of candidate: QuantizationPlan, on probe: Probe, step stepName: String) throws -> OutputAgreement {
+        try step(stepName, samples: probe.samples) {
+            try OutputAgreement.measure(reference: probe.reference, test: Interpreter(model: materialize(candidate), threads: options.threads),
+                                        dataset: probe.samples)
         }
+    }
+
+    /// Worst output SQNR of `candidate` against the float model on the search samples.
+    private func searchScore(_ candidate: QuantizationPlan, _ search: Probe, step stepName: String) throws -> Double {
+        try agreement(of: candidate, on: search, step: stepName).worst
     }
 
     func materialize(_ plan: QuantizationPlan) throws -> Model {
@@ -279,17 +288,19 @@ final class QuantizationJob {
             ? [CalibrationMethod.minMax, .percentile(options.autoPercentile), .entropy, .mse] : [.minMax])
         (rounding, rounded, method) = (roundings[0].0, roundings[0].1, methods[0])
         guard methods.count * roundings.count > 1 else { return }
+        let search = methods.count > 1 ? try searchSamples("choose method") : nil
+        // The plans do not depend on the rounding: built once, measured with each rounding's weights.
+        let candidates = search == nil ? [] : try methods.map { try makePlan(ranges: try ranges(for: $0)) }
         var finalists: [(method: CalibrationMethod, plan: QuantizationPlan, scores: [String: Double])] = []
         for (_, weights) in roundings {
-            guard methods.count > 1, let search = try searchSamples("choose method") else {
+            guard let search else {
                 finalists.append((methods[0], plan, [:]))
                 continue
             }
             rounded = weights
             var scores: [String: Double] = [:]
             var best: (CalibrationMethod, QuantizationPlan, Double)?
-            for candidate in methods {
-                let candidatePlan = try makePlan(ranges: try ranges(for: candidate))
+            for (candidate, candidatePlan) in zip(methods, candidates) {
                 let sqnr = try searchScore(candidatePlan, search, step: "choose method")
                 scores[candidate.description] = sqnr
                 if best == nil || sqnr > best!.2 { best = (candidate, candidatePlan, sqnr) }
@@ -298,16 +309,10 @@ final class QuantizationJob {
         }
         var chosen = 0
         if roundings.count == 2, let slice = checkSlice, let calibration {
-            let samples = calibration.slice(slice)
-            let reference = try step("choose rounding", samples: samples) {
-                try OutputAgreement.Reference(Interpreter(model: model, threads: options.threads), dataset: samples)
-            }
+            let check = try probe(calibration.slice(slice), step: "choose rounding")
             let agreements = try roundings.indices.map { k in
-                try step("choose rounding", samples: samples) {
-                    rounded = roundings[k].1
-                    return try OutputAgreement.measure(reference: reference, test: Interpreter(model: materialize(finalists[k].plan), threads: options.threads),
-                                                       dataset: samples)
-                }
+                rounded = roundings[k].1
+                return try agreement(of: finalists[k].plan, on: check, step: "choose rounding")
             }
             roundingScores = [roundings[0].0.rawValue: agreements[0].worst, roundings[1].0.rawValue: agreements[1].worst]
             roundingT = PairedComparison.t(agreements[1].perSample, minus: agreements[0].perSample)

@@ -73,15 +73,16 @@ public struct QuantizationSummary: Codable, Sendable {
             lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
         }
-        if roundingScores.isEmpty && options.mode != .dynamic && weightRounding == "auto: gptq" {
-            lines.append("weight rounding: auto: gptq (nearest rounding not compared: that needs 3 or more calibration samples beyond the \(options.gptqSamples) GPTQ fits on)")
-        } else if roundingScores.isEmpty && options.mode != .dynamic && weightRounding == "auto: nearest" {
-            lines.append("weight rounding: auto: nearest (GPTQ needs calibration samples)")
-        }
         if !roundingScores.isEmpty {
             let t = roundingT.map { "; nearest against gptq sample by sample: t = \(Formatting.fixed($0, digits: 1)), kept from 2" } ?? ""
             lines.append("weight rounding: \(weightRounding) (output SQNR on calibration samples GPTQ did not fit: " + roundingScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + t + ")")
+        } else if options.weightRounding == .auto && options.mode != .dynamic {
+            // No comparison was made: say why, whichever rounding that left.
+            let why = weightRounding == "auto: gptq"
+                ? "nearest rounding not compared: that needs 3 or more calibration samples beyond the \(options.gptqSamples) GPTQ fits on"
+                : "GPTQ needs calibration samples"
+            lines.append("weight rounding: \(weightRounding) (\(why))")
         }
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
