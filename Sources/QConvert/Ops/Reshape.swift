@@ -20,7 +20,7 @@ extension Ops {
         /// The output shape `requested` describes for an input of shape `input`.
         static func resolve(_ requested: [Int], from input: [Int], allowZero: Bool) throws -> [Int] {
             // Shape inference passes declared sizes, which a file may make overflow.
-            guard let count = Dim.checkedProduct(input) else { throw QConvertError("input shape \(input) has too many elements") }
+            guard let count = Tensor.checkedElementCount(input) else { throw QConvertError("input shape \(input) has too many elements") }
             var shape = requested
             var inferred: Int?
             for (axis, dim) in requested.enumerated() {
@@ -93,7 +93,7 @@ extension Ops.Reshape: ShapeInferable {
         var divisor = 1
         for dim in known {
             if let size = dim.number {
-                guard let product = Dim.checkedProduct([divisor, size]) else { return .unknown }
+                guard let product = Tensor.checkedElementCount([divisor, size]) else { return .unknown }
                 divisor = product
             } else if dim != .unknown, let match = symbols.firstIndex(of: dim) {
                 symbols.remove(at: match)
@@ -101,7 +101,7 @@ extension Ops.Reshape: ShapeInferable {
                 return .unknown
             }
         }
-        guard let count = Dim.checkedProduct(input.compactMap(\.number)) else { return .unknown }
+        guard let count = Tensor.checkedElementCount(input.compactMap(\.number)) else { return .unknown }
         return symbols.isEmpty && divisor > 0 && count % divisor == 0 ? .value(count / divisor) : .unknown
     }
 }

@@ -40,7 +40,7 @@ extension Ops.Tile: ShapeInferable {
         }
         return [ValueFacts(type, try zip(x, repeats).map { dim, count in
             count == 0 ? .value(0) : try dim.mapped(unitStep: count == 1) { size in
-                guard let product = Dim.checkedProduct([size, count]) else { throw QConvertError("tiling shape \(x) by \(repeats) overflows") }
+                guard let product = Tensor.checkedElementCount([size, count]) else { throw QConvertError("tiling shape \(x) by \(repeats) overflows") }
                 return product
             }
         })]

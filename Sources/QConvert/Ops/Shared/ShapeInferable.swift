@@ -165,25 +165,13 @@ extension Dim {
         return unitStep && (try? formula(Self.probe)) == Self.probe ? self : .unknown
     }
 
-    /// The product of `dims`: a number when all are numbers (unknown if it overflows), the one
-    /// symbolic dim when the rest are 1s.
+    /// The product of `dims`: a number when all are numbers (unknown if it overflows: declared sizes
+    /// come from the file, and a hostile one declares [2^40, 2^40, 2^40]), the one symbolic dim when
+    /// the rest are 1s.
     static func product(_ dims: some Collection<Dim>) -> Dim {
-        if let numbers = numbers(Array(dims)) { return checkedProduct(numbers).map { .value($0) } ?? .unknown }
+        if let numbers = numbers(Array(dims)) { return Tensor.checkedElementCount(numbers).map { .value($0) } ?? .unknown }
         let rest = dims.filter { $0 != .value(1) }
         return rest.count == 1 ? rest.first! : .unknown
-    }
-
-    /// The product of declared sizes, or nil when it overflows: they come from the file, and a
-    /// hostile one declares [2^40, 2^40, 2^40] (Flatten's inference trapped on it). `ShapeCount.of`
-    /// is the throwing, limited form for shapes about to be allocated.
-    static func checkedProduct(_ numbers: [Int]) -> Int? {
-        var result = 1
-        for number in numbers {
-            let (product, overflow) = result.multipliedReportingOverflow(by: number)
-            if overflow { return nil }
-            result = product
-        }
-        return result
     }
 
     /// The sum of declared sizes, or nil when it overflows (Concat of two [2^62] inputs).
