@@ -97,6 +97,7 @@ public struct QuantizationSummary: Codable, Sendable {
         } else if let fallback {
             let kept = fallback.steps.map { "\($0.node) (+\(Formatting.fixed($0.gain, digits: 1)) dB)" }
             lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.steps.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
+            if let shortfall = fallback.shortfall { lines.append("target not reached: " + shortfall) }
         }
         if let report {
             lines.append(report.worstTable(10))

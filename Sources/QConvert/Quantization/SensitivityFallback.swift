@@ -25,6 +25,15 @@ public enum SensitivityFallback {
         public var steps: [Step]
         /// How many compute nodes were candidates.
         public var candidates: Int
+        /// The most layers it could keep float (`--max-float-layers`).
+        public var maxFloat: Int
+
+        /// Why the target was not reached, for the summary; nil when it was.
+        public var shortfall: String? {
+            guard finalSQNR < targetSQNR else { return nil }
+            if steps.count >= maxFloat { return "stopped at the limit of \(maxFloat) (--max-float-layers; default one compute layer in ten)" }
+            return "no other layer kept float raised the output SQNR (all \(candidates) candidates tried)"
+        }
     }
 
     /// Builds and measures quantized models for plans; the caller supplies how (materialise + run).
@@ -36,7 +45,8 @@ public enum SensitivityFallback {
         // Candidates: quantized nodes that own a weight (compute ops) or an output pair.
         let candidates = plan.nodes.filter { $0.quantized && $0.fusedInto == nil && plan.weights[$0.node] != nil }.map(\.node)
         let initial = try measure(plan)
-        var result = Result(initialSQNR: initial, finalSQNR: initial, targetSQNR: targetSQNR, steps: [], candidates: candidates.count)
+        var result = Result(initialSQNR: initial, finalSQNR: initial, targetSQNR: targetSQNR, steps: [], candidates: candidates.count,
+                            maxFloat: maxFloat)
         guard initial < targetSQNR, maxFloat > 0 else { return (plan, result) }
         var gains: [(node: String, gain: Double)] = []
         for (index, node) in candidates.enumerated() {

@@ -38,9 +38,18 @@ struct SensitivityFallbackTests {
 
     @Test func stopsAtTheTargetAndAtTheLimit() throws {
         let (_, reached) = try SensitivityFallback.run(plan: plan(), targetSQNR: 17, maxFloat: 3, measure: measure(table))
-        #expect(reached.steps.map(\.node) == ["b"])
+        #expect(reached.steps.map(\.node) == ["b"] && reached.shortfall == nil)
         let (_, limited) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 1, measure: measure(table))
         #expect(limited.steps.map(\.node) == ["b"] && limited.finalSQNR == 18)
+        #expect(limited.shortfall == "stopped at the limit of 1 (--max-float-layers; default one compute layer in ten)")
+    }
+
+    /// With room for all three, b then c are kept and a (which lowers the SQNR on top of b) is not:
+    /// the shortfall names the search running out, not the limit.
+    @Test func aShortfallWithRoomLeftSaysNoLayerHelped() throws {
+        let (_, log) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 3, measure: measure(table))
+        #expect(log.steps.map(\.node) == ["b", "c"] && log.finalSQNR == 19)
+        #expect(log.shortfall == "no other layer kept float raised the output SQNR (all 3 candidates tried)")
     }
 
     @Test func nothingIsKeptFloatWhenTheTargetIsAlreadyMet() throws {
