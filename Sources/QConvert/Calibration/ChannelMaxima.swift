@@ -21,13 +21,12 @@ enum ChannelMaxima {
                 guard let wanted = values[name], tensor.dataType == .float, tensor.rank >= 2 else { return }
                 let axis = wanted < 0 ? wanted + tensor.rank : wanted
                 guard axis >= 0, axis < tensor.rank else { return }
-                let channels = tensor.shape[axis], inner = tensor.shape[(axis + 1)...].reduce(1, *)
+                let channels = tensor.shape[axis]
                 var maxima = result[name]?.maxima ?? [Float](repeating: 0, count: channels)
                 guard maxima.count == channels else { return }
                 tensor.withElements(of: Float.self) { x in
-                    for i in 0..<x.count {
-                        let c = (i / inner) % channels
-                        maxima[c] = max(maxima[c], abs(x[i]))
+                    AffineQuantization.ParameterIndex(axis: axis, shape: tensor.shape).forEachRun(in: 0..<x.count) { run, c in
+                        maxima[c] = x[run].reduce(maxima[c]) { max($0, abs($1)) }
                     }
                 }
                 result[name] = Observed(maxima: maxima, rank: tensor.rank, axis: axis)

@@ -80,14 +80,14 @@ public enum LayerwiseAnalysis {
 
     static func updateChannelRanges(_ ranges: inout [ClosedRange<Float>]?, _ tensor: Tensor) {
         guard let axis = channelAxis(rank: tensor.rank) else { return }
-        let channels = tensor.shape[axis], inner = tensor.shape[(axis + 1)...].reduce(1, *)
+        let channels = tensor.shape[axis]
         guard channels > 0 else { return }
         var low = [Float](repeating: .infinity, count: channels), high = [Float](repeating: -.infinity, count: channels)
         tensor.withElements(of: Float.self) { values in
-            for i in 0..<values.count where values[i].isFinite {
-                let c = (i / inner) % channels
-                low[c] = min(low[c], values[i])
-                high[c] = max(high[c], values[i])
+            AffineQuantization.ParameterIndex(axis: axis, shape: tensor.shape).forEachRun(in: 0..<values.count) { run, c in
+                var (l, h) = (low[c], high[c])
+                for v in values[run] where v.isFinite { (l, h) = (min(l, v), max(h, v)) }
+                (low[c], high[c]) = (l, h)
             }
         }
         var merged = ranges ?? Array(repeating: Float.infinity...Float.infinity, count: channels)
