@@ -101,11 +101,12 @@ struct InputGram {
             let positions = batch * window.outputSize, stride = max(1, (positions + cap - 1) / cap)
             let picked = (positions + stride - 1) / stride
             var vectors = [Float](repeating: 0, count: picked * target.k)
+            let origins = PickedOrigins(window: window, stride: stride, picked: picked)
             x.withElements(of: Float.self) { src in
                 for group in 0..<target.groups {
                     vectors.withUnsafeMutableBufferPointer { out in
-                        fillColumns(src, window: window, firstChannel: group * channels, channels: channels, channelCount: x.shape[1],
-                                    stride: stride, picked: picked, k: target.k, into: out)
+                        fillColumns(src, window: window, origins: origins, firstChannel: group * channels, channels: channels,
+                                    channelCount: x.shape[1], k: target.k, into: out)
                     }
                     addGram(vectorsAsRows: vectors, count: picked, k: target.k, into: &gram, offset: group * target.k * target.k, threads: threads)
                 }
@@ -114,24 +115,52 @@ struct InputGram {
         }
     }
 
-    /// The im2col vectors (channel-major, then kernel positions) of every `stride`-th output position.
-    static func fillColumns(_ src: UnsafeBufferPointer<Float>, window: SpatialWindow, firstChannel: Int, channels: Int, channelCount: Int,
-                            stride: Int, picked: Int, k: Int, into vectors: UnsafeMutableBufferPointer<Float>) {
-        let o = window.output, input = window.input, kern = window.kernel
-        let plane = window.inputSize, outputs = window.outputSize
-        for n in 0..<picked {
-            let position = n * stride
-            let b = position / outputs, rest = position % outputs
-            let o0 = rest / (o[1] * o[2]), o1 = (rest / o[2]) % o[1], o2 = rest % o[2]
+    /// Where the window of every `stride`-th output position starts in the input (batch index and
+    /// first input coordinate per spatial axis, padding subtracted): decoded once per tensor rather
+    /// than once per convolution group, which a depthwise layer has hundreds of.
+    struct PickedOrigins {
+        var batch: [Int] = [], start0: [Int] = [], start1: [Int] = [], start2: [Int] = []
+
+        init(window: SpatialWindow, stride: Int, picked: Int) {
+            let o = window.output, outputs = window.outputSize
+            for n in 0..<picked {
+                let position = n * stride
+                let rest = position % outputs
+                batch.append(position / outputs)
+                start0.append(rest / (o[1] * o[2]) * window.strides[0] - window.padBegin[0])
+                start1.append((rest / o[2]) % o[1] * window.strides[1] - window.padBegin[1])
+                start2.append(rest % o[2] * window.strides[2] - window.padBegin[2])
+            }
+        }
+    }
+
+    /// The im2col vectors (channel-major, then kernel positions) of the picked output positions.
+    static func fillColumns(_ src: UnsafeBufferPointer<Float>, window: SpatialWindow, origins: PickedOrigins, firstChannel: Int, channels: Int,
+                            channelCount: Int, k: Int, into vectors: UnsafeMutableBufferPointer<Float>) {
+        let input = window.input, kern = window.kernel, plane = window.inputSize
+        // A 1x1 window without padding always lies inside the input: one strided read per channel.
+        let pointwise = window.kernelSize == 1 && window.padBegin.allSatisfy { $0 == 0 }
+        for n in 0..<origins.batch.count {
+            let s0 = origins.start0[n], s1 = origins.start1[n], s2 = origins.start2[n]
+            let first = (origins.batch[n] * channelCount + firstChannel) * plane
             var column = n * k
+            if pointwise {
+                var index = first + (s0 * input[1] + s1) * input[2] + s2
+                for _ in 0..<channels {
+                    vectors[column] = src[index]
+                    column += 1
+                    index += plane
+                }
+                continue
+            }
             for c in 0..<channels {
-                let base = (b * channelCount + firstChannel + c) * plane
+                let base = first + c * plane
                 for k0 in 0..<kern[0] {
-                    let i0 = o0 * window.strides[0] - window.padBegin[0] + k0 * window.dilations[0]
+                    let i0 = s0 + k0 * window.dilations[0]
                     for k1 in 0..<kern[1] {
-                        let i1 = o1 * window.strides[1] - window.padBegin[1] + k1 * window.dilations[1]
+                        let i1 = s1 + k1 * window.dilations[1]
                         for k2 in 0..<kern[2] {
-                            let i2 = o2 * window.strides[2] - window.padBegin[2] + k2 * window.dilations[2]
+                            let i2 = s2 + k2 * window.dilations[2]
                             let inside = i0 >= 0 && i0 < input[0] && i1 >= 0 && i1 < input[1] && i2 >= 0 && i2 < input[2]
                             vectors[column] = inside ? src[base + (i0 * input[1] + i1) * input[2] + i2] : 0
                             column += 1
