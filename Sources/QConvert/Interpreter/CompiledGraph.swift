@@ -41,8 +41,9 @@ public final class CompiledGraph: Sendable {
 
     /// Compiles `graph`. `outerScope`: names an enclosing graph makes visible (for subgraphs);
     /// `requantization`: how integer kernels requantize.
+    /// `dequantizeBudget`: bytes that dequantized constants may add (see foldedOutputs).
     public init(graph: Graph, opsets: [String: Int], outerScope: Set<String> = [], outerConstants: [String: Tensor] = [:],
-                requantization: Requantization = .float) throws {
+                requantization: Requantization = .float, dequantizeBudget: Int = CompiledGraph.dequantizedConstantBudget) throws {
         var constants = outerConstants
         for (name, tensor) in graph.initializers { constants[name] = tensor }
         var names: [String] = []
@@ -58,6 +59,7 @@ public final class CompiledGraph: Sendable {
 
         let order = try graph.topologicalOrder()
         var pending: [(node: Node, kernel: Kernel, scopeNames: [String])] = []
+        var dequantizeBudget = dequantizeBudget
         for index in order {
             let node = graph.nodes[index]
             let domain = node.domain == "ai.onnx" ? "" : node.domain
@@ -71,7 +73,7 @@ public final class CompiledGraph: Sendable {
                     throw QConvertError("op \(node.opType)\(domain.isEmpty ? "" : " (domain \(domain))") is not supported by qconvert's interpreter")
                 }
                 kernel = try op.compile(node, context)
-                folded = try Self.foldedOutputs(node, domain: domain, kernel: kernel, constants: constants)
+                folded = try Self.foldedOutputs(node, domain: domain, kernel: kernel, constants: constants, budget: &dequantizeBudget)
             } catch let error as QConvertError {
                 throw error.context("node '\(node.displayName)' (\(node.opType))")
             }
