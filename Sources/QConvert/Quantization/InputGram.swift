@@ -139,7 +139,8 @@ struct InputGram {
                             channelCount: Int, k: Int, into vectors: UnsafeMutableBufferPointer<Float>) {
         let input = window.input, kern = window.kernel, plane = window.inputSize
         // A 1x1 window without padding always lies inside the input: one strided read per channel.
-        let pointwise = window.kernelSize == 1 && window.padBegin.allSatisfy { $0 == 0 }
+        // (Padding at the end alone can put the last windows outside it.)
+        let pointwise = window.kernelSize == 1 && (window.padBegin + window.padEnd).allSatisfy { $0 == 0 }
         for n in 0..<origins.batch.count {
             let s0 = origins.start0[n], s1 = origins.start1[n], s2 = origins.start2[n]
             let first = (origins.batch[n] * channelCount + firstChannel) * plane

@@ -1,0 +1,81 @@
+@testable import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// InputGram against a direct im2col written out here: every output position's input vector
+/// (zero where the window reaches into padding), summed as x x^T.
+@Suite struct InputGramTests {
+    /// x[c, i, j] of a [1, channels, size, size] input: distinct values, so a misplaced read shows.
+    func input(channels: Int, size: Int) -> Tensor {
+        Tensor(shape: [1, channels, size, size], scalars: (0..<(channels * size * size)).map { Float($0 % 7) - 2.5 + Float($0) / 64 })
+    }
+
+    /// sum over output positions of v v^T per group, v the group's channels x kernel window at that position.
+    func directGram(_ x: Tensor, groups: Int, kernel: Int, stride: Int, padBegin: Int, output: Int) -> [Float] {
+        let values = x.floats()!, channels = x.shape[1] / groups, size = x.shape[2]
+        let k = channels * kernel * kernel
+        var gram = [Float](repeating: 0, count: groups * k * k)
+        for g in 0..<groups {
+            for oh in 0..<output {
+                for ow in 0..<output {
+                    var v: [Float] = []
+                    for c in 0..<channels {
+                        for kh in 0..<kernel {
+                            for kw in 0..<kernel {
+                                let ih = oh * stride - padBegin + kh, iw = ow * stride - padBegin + kw
+                                let inside = ih >= 0 && ih < size && iw >= 0 && iw < size
+                                v.append(inside ? values[((g * channels + c) * size + ih) * size + iw] : 0)
+                            }
+                        }
+                    }
+                    for i in 0..<k { for j in 0..<k { gram[g * k * k + i * k + j] += v[i] * v[j] } }
+                }
+            }
+        }
+        return gram
+    }
+
+    func collected(_ x: Tensor, weightShape: [Int], attributes: [String: AttributeValue]) throws -> (gram: [Float], vectors: Int) {
+        var b = GraphBuilder()
+        let input = b.input("x", x.shape)
+        let w = b.constant("w", Tensor(shape: weightShape, scalars: [Float](repeating: 1, count: weightShape.reduce(1, *))))
+        _ = b.node("Conv", [input, w], attributes, name: "conv")
+        let node = try #require(b.model.graph.nodes.last)
+        let groups = attributes["group"].flatMap { if case .int(let g) = $0 { Int(g) } else { nil } } ?? 1
+        let k = weightShape.dropFirst().reduce(1, *)
+        let target = InputGram.Target(node: "conv", input: input, kind: .convolution(try WindowAttributes(node), kernel: Array(weightShape[2...])),
+                                      groups: groups, k: k)
+        var gram = [Float](repeating: 0, count: groups * k * k)
+        let vectors = try InputGram.accumulate(target, x, into: &gram, cap: 4096, threads: 1)
+        return (gram, vectors)
+    }
+
+    func close(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
+    }
+
+    /// A 1x1 stride-2 window with padding only at the end: its last output row and column start in
+    /// the padding, so their vectors are zero (4x4 input, 3x3 output).
+    @Test func pointwiseWindowReachingIntoEndPadding() throws {
+        let x = input(channels: 3, size: 4)
+        let (gram, vectors) = try collected(x, weightShape: [2, 3, 1, 1], attributes: ["strides": .ints([2, 2]), "pads": .ints([0, 0, 1, 1])])
+        #expect(vectors == 9)
+        #expect(close(gram, directGram(x, groups: 1, kernel: 1, stride: 2, padBegin: 0, output: 3)))
+    }
+
+    /// A depthwise-style grouped 3x3 convolution with padding 1: one Gram matrix per group.
+    @Test func groupedPaddedWindow() throws {
+        let x = input(channels: 2, size: 5)
+        let (gram, vectors) = try collected(x, weightShape: [2, 1, 3, 3], attributes: ["group": .int(2), "pads": .ints([1, 1, 1, 1])])
+        #expect(vectors == 25)
+        #expect(close(gram, directGram(x, groups: 2, kernel: 3, stride: 1, padBegin: 1, output: 5)))
+    }
+
+    /// A plain 1x1 convolution: the strided per-channel read.
+    @Test func pointwiseWindow() throws {
+        let x = input(channels: 4, size: 3)
+        let (gram, _) = try collected(x, weightShape: [2, 4, 1, 1], attributes: [:])
+        #expect(close(gram, directGram(x, groups: 1, kernel: 1, stride: 1, padBegin: 0, output: 3)))
+    }
+}
