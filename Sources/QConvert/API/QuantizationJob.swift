@@ -350,7 +350,7 @@ final class QuantizationJob {
         let reference = try step("fallback", samples: holdout) {
             try OutputAgreement.Reference(Interpreter(model: model, threads: options.threads), dataset: holdout)
         }
-        let candidates = plan.nodes.filter { $0.quantized && plan.weights[$0.node] != nil }.count
+        let candidates = SensitivityFallback.candidates(plan).count
         let limit = options.maxFloatLayers ?? max(1, candidates / 10)
         let bar = progress("sensitivity", candidates)
         (plan, fallback) = try step("fallback", samples: holdout) {

@@ -25,9 +25,11 @@ extension CompiledGraph {
         let inputBytes = inputs.reduce(0) { $0 + ($1?.storage.bytes.count ?? 0) }
         if node.opType == "DequantizeLinear" {
             let growth = (inputs.first??.count ?? 0) * MemoryLayout<Float>.size - inputBytes
-            guard growth <= budget else { return nil }
-            budget -= max(0, growth)
-            return try kernel.run(inputs, RunContext(threads: 1))
+            if growth > foldingGrowthAllowance {
+                guard growth <= budget else { return nil }
+                budget -= growth
+                return try kernel.run(inputs, RunContext(threads: 1))
+            }
         }
         let outputs = try kernel.run(inputs, RunContext(threads: 1))
         // A Constant's value is held by the node already, however large.

@@ -98,6 +98,11 @@ struct InputGram {
             }
             let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel)
             let channels = x.shape[1] / target.groups, batch = x.shape[0]
+            // Each vector holds channels x window values: more than k would write past the buffer
+            // (the hook sees the input before the Conv itself checks it against its weight).
+            guard channels * window.kernelSize == target.k else {
+                throw QConvertError("input of '\(target.node)' has shape \(x.shape), which does not fit its weight")
+            }
             let positions = batch * window.outputSize, stride = max(1, (positions + cap - 1) / cap)
             let picked = (positions + stride - 1) / stride
             var vectors = [Float](repeating: 0, count: picked * target.k)

@@ -30,10 +30,17 @@ public enum SensitivityFallback {
 
         /// Why the target was not reached, for the summary; nil when it was.
         public var shortfall: String? {
-            guard finalSQNR < targetSQNR else { return nil }
-            if steps.count >= maxFloat { return "stopped at the limit of \(maxFloat) (--max-float-layers; default one compute layer in ten)" }
+            guard !(finalSQNR >= targetSQNR) else { return nil }
+            if finalSQNR.isNaN { return "the output SQNR could not be measured (not a number)" }
+            if candidates == 0 { return "no quantized compute layer to keep float" }
+            if steps.count >= maxFloat { return "stopped at the --max-float-layers limit (\(maxFloat))" }
             return "no other layer kept float raised the output SQNR (all \(candidates) candidates tried)"
         }
+    }
+
+    /// The layers it may keep float: quantized nodes that own a weight (compute ops), not fused into another.
+    public static func candidates(_ plan: QuantizationPlan) -> [String] {
+        plan.nodes.filter { $0.quantized && $0.fusedInto == nil && plan.weights[$0.node] != nil }.map(\.node)
     }
 
     /// Builds and measures quantized models for plans; the caller supplies how (materialise + run).
@@ -42,8 +49,7 @@ public enum SensitivityFallback {
     public static func run(
         plan: QuantizationPlan, targetSQNR: Double, maxFloat: Int, measure: Measure, progress: ((Int, Int) -> Void)? = nil
     ) throws -> (QuantizationPlan, Result) {
-        // Candidates: quantized nodes that own a weight (compute ops) or an output pair.
-        let candidates = plan.nodes.filter { $0.quantized && $0.fusedInto == nil && plan.weights[$0.node] != nil }.map(\.node)
+        let candidates = Self.candidates(plan)
         let initial = try measure(plan)
         var result = Result(initialSQNR: initial, finalSQNR: initial, targetSQNR: targetSQNR, steps: [], candidates: candidates.count,
                             maxFloat: maxFloat)

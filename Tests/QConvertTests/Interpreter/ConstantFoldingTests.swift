@@ -36,31 +36,35 @@ import Testing
         #expect(seen == ["x", "mul", "fill", "total", "y"], "a 128 KB fill from a 24-byte shape is not kept")
     }
 
-    /// y = x + DequantizeLinear(w) for a 64x64 int8 constant w (scale 0.5, zero point 0): the hook
-    /// shows whether the 16 KB of float it dequantizes to were computed once or run per sample.
-    static func runDequantize(budget: Int) throws -> (y: Tensor, seen: [String]) {
+    /// y = x + DequantizeLinear(w) for a side x side int8 constant w (scale 0.5, zero point 0); at the
+    /// default 160 its 100 KB of float grow past the general folding allowance. The hook shows whether
+    /// they were computed once or per sample.
+    static func runDequantize(budget: Int, side: Int = 160) throws -> (y: Tensor, seen: [String]) {
+        let count = side * side
         var b = GraphBuilder()
-        let x = b.input("x", [64, 64])
-        let w = b.constant("w", Tensor(shape: [64, 64], scalars: (0..<4096).map { Int8(truncatingIfNeeded: $0 % 200 - 100) }))
+        let x = b.input("x", [side, side])
+        let w = b.constant("w", Tensor(shape: [side, side], scalars: (0..<count).map { Int8(truncatingIfNeeded: $0 % 200 - 100) }))
         let scale = b.constant("scale", Tensor(scalar: Float(0.5)))
         let weights = b.node("DequantizeLinear", [w, scale], name: "dequantize")
         let y = b.node("Add", [x, weights], name: "y")
         b.output(y)
         let graph = try CompiledGraph(graph: b.model.graph, opsets: ["": 13], dequantizeBudget: budget)
         var seen: [String] = []
-        let outputs = try graph.run(["x": Tensor(shape: [64, 64], scalars: [Float](repeating: 1, count: 4096))], context: RunContext(threads: 1)) { name, _ in
+        let outputs = try graph.run(["x": Tensor(shape: [side, side], scalars: [Float](repeating: 1, count: count))], context: RunContext(threads: 1)) { name, _ in
             seen.append(name)
         }
         return (try #require(outputs[y]), seen)
     }
 
     @Test func dequantizedConstantsFoldWithinTheirBudget() throws {
-        let expected = (0..<4096).map { 1 + Float($0 % 200 - 100) * 0.5 }
-        let folded = try Self.runDequantize(budget: 12284)   // 16384 bytes of float from 4096 of int8 and a 4-byte scale
+        let expected = (0..<25600).map { 1 + Float($0 % 200 - 100) * 0.5 }
+        let folded = try Self.runDequantize(budget: 76796)   // 102400 bytes of float from 25600 of int8 and a 4-byte scale
         #expect(folded.y.scalars(of: Float.self) == expected)
         #expect(folded.seen == ["x", "y"], "the weights are dequantized once, at compile time")
-        let perSample = try Self.runDequantize(budget: 12283)
+        let perSample = try Self.runDequantize(budget: 76795)
         #expect(perSample.y.scalars(of: Float.self) == expected)
         #expect(perSample.seen == ["x", "dequantize", "y"], "beyond the budget they are dequantized per sample")
+        let small = try Self.runDequantize(budget: 0, side: 64)
+        #expect(small.seen == ["x", "y"], "growth within the general allowance folds whatever the budget")
     }
 }

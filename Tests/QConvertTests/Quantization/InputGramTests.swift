@@ -7,36 +7,36 @@ import Testing
 /// (zero where the window reaches into padding), summed as x x^T.
 @Suite struct InputGramTests {
     /// x[c, i, j] of a [1, channels, size, size] input: distinct values, so a misplaced read shows.
-    func input(channels: Int, size: Int) -> Tensor {
-        Tensor(shape: [1, channels, size, size], scalars: (0..<(channels * size * size)).map { Float($0 % 7) - 2.5 + Float($0) / 64 })
+    func input(channels: Int, size: Int, batch: Int = 1) -> Tensor {
+        Tensor(shape: [batch, channels, size, size], scalars: (0..<(batch * channels * size * size)).map { Float($0 % 7) - 2.5 + Float($0) / 64 })
     }
 
-    /// sum over output positions of v v^T per group, v the group's channels x kernel window at that position.
-    func directGram(_ x: Tensor, groups: Int, kernel: Int, stride: Int, padBegin: Int, output: Int) -> [Float] {
+    /// sum over output positions of v v^T per group, v the group's channels x kernel window at that
+    /// position; with `every` > 1 only every that many positions (counted over batch, rows, columns).
+    func directGram(_ x: Tensor, groups: Int, kernel: Int, stride: Int, padBegin: Int, output: Int, every: Int = 1) -> [Float] {
         let values = x.floats()!, channels = x.shape[1] / groups, size = x.shape[2]
         let k = channels * kernel * kernel
         var gram = [Float](repeating: 0, count: groups * k * k)
         for g in 0..<groups {
-            for oh in 0..<output {
-                for ow in 0..<output {
-                    var v: [Float] = []
-                    for c in 0..<channels {
-                        for kh in 0..<kernel {
-                            for kw in 0..<kernel {
-                                let ih = oh * stride - padBegin + kh, iw = ow * stride - padBegin + kw
-                                let inside = ih >= 0 && ih < size && iw >= 0 && iw < size
-                                v.append(inside ? values[((g * channels + c) * size + ih) * size + iw] : 0)
-                            }
+            for position in Swift.stride(from: 0, to: x.shape[0] * output * output, by: every) {
+                let b = position / (output * output), oh = position / output % output, ow = position % output
+                var v: [Float] = []
+                for c in 0..<channels {
+                    for kh in 0..<kernel {
+                        for kw in 0..<kernel {
+                            let ih = oh * stride - padBegin + kh, iw = ow * stride - padBegin + kw
+                            let inside = ih >= 0 && ih < size && iw >= 0 && iw < size
+                            v.append(inside ? values[((b * x.shape[1] + g * channels + c) * size + ih) * size + iw] : 0)
                         }
                     }
-                    for i in 0..<k { for j in 0..<k { gram[g * k * k + i * k + j] += v[i] * v[j] } }
                 }
+                for i in 0..<k { for j in 0..<k { gram[g * k * k + i * k + j] += v[i] * v[j] } }
             }
         }
         return gram
     }
 
-    func collected(_ x: Tensor, weightShape: [Int], attributes: [String: AttributeValue]) throws -> (gram: [Float], vectors: Int) {
+    func collected(_ x: Tensor, weightShape: [Int], attributes: [String: AttributeValue], cap: Int = 4096) throws -> (gram: [Float], vectors: Int) {
         var b = GraphBuilder()
         let input = b.input("x", x.shape)
         let w = b.constant("w", Tensor(shape: weightShape, scalars: [Float](repeating: 1, count: weightShape.reduce(1, *))))
@@ -47,7 +47,7 @@ import Testing
         let target = InputGram.Target(node: "conv", input: input, kind: .convolution(try WindowAttributes(node), kernel: Array(weightShape[2...])),
                                       groups: groups, k: k)
         var gram = [Float](repeating: 0, count: groups * k * k)
-        let vectors = try InputGram.accumulate(target, x, into: &gram, cap: 4096, threads: 1)
+        let vectors = try InputGram.accumulate(target, x, into: &gram, cap: cap, threads: 1)
         return (gram, vectors)
     }
 
@@ -77,5 +77,19 @@ import Testing
         let x = input(channels: 4, size: 3)
         let (gram, _) = try collected(x, weightShape: [2, 4, 1, 1], attributes: [:])
         #expect(close(gram, directGram(x, groups: 1, kernel: 1, stride: 1, padBegin: 0, output: 3)))
+    }
+
+    /// Two images of 3x3 outputs (18 positions) capped at 6 vectors: every third position, across
+    /// the batch.
+    @Test func subsampledPositionsAcrossTheBatch() throws {
+        let x = input(channels: 2, size: 3, batch: 2)
+        let (gram, vectors) = try collected(x, weightShape: [3, 2, 3, 3], attributes: ["pads": .ints([1, 1, 1, 1])], cap: 6)
+        #expect(vectors == 6)
+        #expect(close(gram, directGram(x, groups: 1, kernel: 3, stride: 1, padBegin: 1, output: 3, every: 3)))
+    }
+
+    /// An input with more channels than the weight reads is an error, not a write past the buffer.
+    @Test func inputThatDoesNotFitTheWeightIsAnError() throws {
+        #expect(throws: QConvertError.self) { try collected(input(channels: 4, size: 3), weightShape: [4, 2, 1, 1], attributes: [:]) }
     }
 }

@@ -41,7 +41,7 @@ struct SensitivityFallbackTests {
         #expect(reached.steps.map(\.node) == ["b"] && reached.shortfall == nil)
         let (_, limited) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 1, measure: measure(table))
         #expect(limited.steps.map(\.node) == ["b"] && limited.finalSQNR == 18)
-        #expect(limited.shortfall == "stopped at the limit of 1 (--max-float-layers; default one compute layer in ten)")
+        #expect(limited.shortfall == "stopped at the --max-float-layers limit (1)")
     }
 
     /// With room for all three, b then c are kept and a (which lowers the SQNR on top of b) is not:
@@ -56,5 +56,13 @@ struct SensitivityFallbackTests {
         let (result, log) = try SensitivityFallback.run(plan: plan(), targetSQNR: 10, maxFloat: 3, measure: measure(table))
         #expect(log.steps.isEmpty && result == plan())
         #expect(log.candidates == 3)
+    }
+
+    /// A plan with nothing to keep float, and a measurement that is not a number: each says so.
+    @Test func shortfallWithoutCandidatesOrWithoutAMeasurement() throws {
+        let (_, empty) = try SensitivityFallback.run(plan: QuantizationPlan(), targetSQNR: 30, maxFloat: 3, measure: { _ in 10 })
+        #expect(empty.shortfall == "no quantized compute layer to keep float")
+        let (_, nan) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 3, measure: { _ in .nan })
+        #expect(nan.shortfall == "the output SQNR could not be measured (not a number)")
     }
 }
