@@ -315,8 +315,9 @@ final class QuantizationJob {
                 return try agreement(of: finalists[k].plan, on: check, step: "choose rounding")
             }
             roundingScores = [roundings[0].0.rawValue: agreements[0].worst, roundings[1].0.rawValue: agreements[1].worst]
-            roundingT = PairedComparison.t(agreements[1].perSample, minus: agreements[0].perSample)
-            if roundingT! >= PairedComparison.threshold { chosen = 1 }
+            let (nearest, gptq) = (agreements[1].perSample, agreements[0].perSample)
+            roundingT = PairedComparison.t(nearest, minus: gptq)
+            if PairedComparison.isBetter(nearest, than: gptq) { chosen = 1 }
         }
         (rounding, rounded) = roundings[chosen]
         (method, plan, methodScores) = (finalists[chosen].method, finalists[chosen].plan, finalists[chosen].scores)
