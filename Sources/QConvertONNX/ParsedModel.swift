@@ -37,8 +37,9 @@ final class ParsedTensor: @unchecked Sendable {
 ///
 /// Why: the writer can then lend that very buffer to the message it serializes (swap in, serialize,
 /// swap back) instead of copying every weight once more. `lend()` admits one writer at a time; a
-/// concurrent writer gets false and copies instead. The buffer itself never moves or dies while
-/// lent, so readers of the tensor are unaffected.
+/// concurrent writer gets false and copies instead. A buffer of `RawDataLoans.minimumLoan` bytes or
+/// more (the only ones lent) lives on the heap and never moves or dies while lent, so readers of the
+/// tensor are unaffected.
 final class ParsedTensorData: @unchecked Sendable {
     let parsed: AnyObject
     let tensor: qc_tensor

@@ -10,10 +10,17 @@ import QConvertIR
 final class RawDataLoans {
     private var loans: [(source: ParsedTensorData, target: qc_tensor)] = []
 
-    /// Moves `storage`'s buffer into `target` when it is a whole parsed data field not lent elsewhere.
-    /// The target then holds the bytes in the same field the source file used.
+    /// Buffers shorter than this are copied, never lent. A short std::string keeps its bytes inside
+    /// the string object itself (15 bytes in libstdc++), so a swap would move them out from under
+    /// every other tensor viewing them (an Identity's output shares its input's bytes); a heap
+    /// buffer stays where it is while lent. Copying a few KiB costs nothing.
+    static let minimumLoan = 4096
+
+    /// Moves `storage`'s buffer into `target` when it is a whole parsed data field not lent elsewhere
+    /// and at least `minimumLoan` bytes long. The target then holds the bytes in the same field the
+    /// source file used.
     func borrow(_ storage: TensorStorage, into target: qc_tensor) -> Bool {
-        guard let source = storage.owner as? ParsedTensorData else { return false }
+        guard storage.bytes.count >= Self.minimumLoan, let source = storage.owner as? ParsedTensorData else { return false }
         let current = source.bytes
         guard current.count == storage.bytes.count, current.baseAddress == storage.bytes.baseAddress, source.lend()
         else { return false }
