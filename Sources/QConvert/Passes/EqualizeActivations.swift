@@ -34,8 +34,8 @@ struct EqualizeActivations: Pass {
                   let scales = factors(observed.maxima, readers: readers, graph: graph)
             else { continue }
             var trial = graph
-            guard absorbInverse(scales, into: value, rank: observed.rank, axis: observed.axis, graph: &trial, producers: producers, consumers: consumers,
-                                context: context, names: &names)
+            guard let scaled = absorbInverse(scales, into: value, rank: observed.rank, axis: observed.axis, graph: &trial, producers: producers,
+                                             consumers: consumers, context: context, names: &names)
             else { continue }
             var shifted = readers
             if trial.nodes.count != graph.nodes.count {
@@ -44,6 +44,16 @@ struct EqualizeActivations: Pass {
                 shifted = self.readers(of: value, graph: trial, consumers: consumers) ?? []
             }
             for reader in shifted { scaleInputChannels(reader, by: scales, graph: &trial, names: &names) }
+            // The scaled values are no longer the float model's: new names keep `compare`, which
+            // matches a quantized model's tensors to the float model's by name, from setting them
+            // side by side. Fused units found earlier follow the new names.
+            for old in scaled {
+                let new = names.fresh(old + "_eq")
+                for k in trial.nodes.indices { trial.nodes[k].outputs = trial.nodes[k].outputs.map { $0 == old ? new : $0 } }
+                trial.replaceUses(of: old, with: new)
+                trial.valueInfo.removeValue(forKey: old)
+                context.units = context.units.map { $0.renaming(old, to: new) }
+            }
             graph = trial
             equalized += 1
         }
@@ -83,7 +93,7 @@ struct EqualizeActivations: Pass {
                 elements.append(contentsOf: start..<(start + kernel))
             }
             return elements
-        case "Gemm" where (try? node.int("transB", default: 0)) == 1:
+        case "Gemm" where Ops.Gemm.transposesB(node):
             return (0..<w.shape[0]).map { $0 * w.shape[1] + c }
         default:   // MatMul / Gemm with W [K, N]: row c
             return Array((c * w.shape[w.rank - 1])..<((c + 1) * w.shape[w.rank - 1]))
@@ -104,8 +114,7 @@ struct EqualizeActivations: Pass {
                 if w.shape[1] != 1 { allDepthwise = false }
             } else {
                 allDepthwise = false
-                let k = node.opType == "Gemm" && (try? node.int("transB", default: 0)) == 1 ? w.shape[1] : w.shape[w.rank - 2]
-                guard w.rank == 2, k == channels else { return nil }
+                guard w.rank == 2, (node.opType == "Gemm" && Ops.Gemm.transposesB(node) ? w.shape[1] : w.shape[0]) == channels else { return nil }
             }
             let values = w.floats()!
             for c in 0..<channels {
@@ -125,9 +134,10 @@ struct EqualizeActivations: Pass {
         return s.map { min(max($0, 1e-3), 1e3) }
     }
 
-    /// Rewrites the producer side so that `value` becomes value / s; false if no exact place.
+    /// Rewrites the producer side so that `value` becomes value / s; returns the values now scaled
+    /// (`value` and those upstream of it), or nil if there is no exact place.
     func absorbInverse(_ s: [Float], into value: String, rank: Int, axis: Int, graph: inout Graph, producers: [String: Int],
-                       consumers: [String: [Int]], context: PassContext, names: inout NameScope) -> Bool {
+                       consumers: [String: [Int]], context: PassContext, names: inout NameScope) -> [String]? {
         var current = value
         var chain: [Int] = []
         while let p = producers[current] {
@@ -135,8 +145,8 @@ struct EqualizeActivations: Pass {
             if ["Conv", "Gemm", "MatMul"].contains(node.opType) {
                 // The producer's output channels must lie on the axis the readers index.
                 guard axis == (node.opType == "Conv" ? 1 : rank - 1),
-                      scaleOutputChannels(p, by: s, graph: &graph, names: &names) else { return false }
-                return chain.allSatisfy { scaleConstant(of: $0, by: s, rank: rank, axis: axis, graph: &graph, names: &names) }
+                      scaleOutputChannels(p, by: s, graph: &graph, names: &names) else { return nil }
+                return scaled(chain + [p], by: s, rank: rank, axis: axis, graph: &graph, names: &names)
             }
             if node.opType == "HardSwish", chain.isEmpty {
                 // Not homogeneous, so nothing before it can absorb 1/s: an explicit Mul after it
@@ -149,7 +159,7 @@ struct EqualizeActivations: Pass {
                 graph.nodes.insert(Node(name: names.fresh(node.displayName + "_eq"), opType: "Mul", inputs: [unscaled, inverse], outputs: [current]),
                                    at: p + 1)
                 graph.valueInfo.removeValue(forKey: current)
-                return true
+                return [current]
             }
             if node.opType == "Relu", consumers[node.inputs[0]]?.count == 1, !graph.isOutput(node.inputs[0]) {
                 chain.append(p)
@@ -158,16 +168,25 @@ struct EqualizeActivations: Pass {
             }
             guard ["Mul", "Div", "Add", "Sub"].contains(node.opType), node.inputs.count == 2,
                   graph.initializers[node.inputs[1]] != nil || (node.opType == "Mul" || node.opType == "Add") && graph.initializers[node.inputs[0]] != nil
-            else { return false }
+            else { return nil }
             chain.append(p)
             if node.opType == "Mul" || node.opType == "Div" {
-                return chain.allSatisfy { scaleConstant(of: $0, by: s, rank: rank, axis: axis, graph: &graph, names: &names) }
+                return scaled(chain, by: s, rank: rank, axis: axis, graph: &graph, names: &names)
             }
             let variable = graph.initializers[node.inputs[1]] != nil ? node.inputs[0] : node.inputs[1]
-            guard consumers[variable]?.count == 1, !graph.isOutput(variable) else { return false }
+            guard consumers[variable]?.count == 1, !graph.isOutput(variable) else { return nil }
             current = variable
         }
-        return false
+        return nil
+    }
+
+    /// Scales the constants of `nodes` (see scaleConstant; a compute producer's weights are already
+    /// scaled and has none); returns their outputs, or nil if one cannot be scaled.
+    private func scaled(_ nodes: [Int], by s: [Float], rank: Int, axis: Int, graph: inout Graph, names: inout NameScope) -> [String]? {
+        for index in nodes where !["Conv", "Gemm", "MatMul"].contains(graph.nodes[index].opType) {
+            guard scaleConstant(of: index, by: s, rank: rank, axis: axis, graph: &graph, names: &names) else { return nil }
+        }
+        return nodes.map { graph.nodes[$0].outputs[0] }
     }
 
     /// Divides (Mul/Add/Sub constants) or multiplies (Div constants) a node's constant by s,
@@ -179,8 +198,12 @@ struct EqualizeActivations: Pass {
         guard let constant = graph.initializers[node.inputs[k]], let values = constant.floats() else { return false }
         var shape = [Int](repeating: 1, count: rank)
         shape[axis] = s.count
-        // The constant broadcast to per-channel: it must be a scalar or already per-channel.
-        guard values.count == 1 || values.count == s.count else { return false }
+        // The constant must be a scalar or vary along the channel axis only (a [C] vector on an NCHW
+        // map varies along W), and must not widen the result's rank.
+        let aligned = Array(repeating: 1, count: max(0, rank - constant.rank)) + constant.shape
+        guard constant.rank <= rank,
+              values.count == 1 || aligned.enumerated().allSatisfy({ $0.element == ($0.offset == axis ? s.count : 1) })
+        else { return false }
         let scaled = (0..<s.count).map { c -> Float in
             let v = values.count == 1 ? values[0] : values[c]
             return node.opType == "Div" ? v * s[c] : v / s[c]
@@ -195,7 +218,7 @@ struct EqualizeActivations: Pass {
     func scaleOutputChannels(_ index: Int, by s: [Float], graph: inout Graph, names: inout NameScope) -> Bool {
         let node = graph.nodes[index]
         guard let w = graph.initializers[node.inputs[1]], var values = w.floats() else { return false }
-        let transB = node.opType == "Gemm" && (try? node.int("transB", default: 0)) == 1
+        let transB = node.opType == "Gemm" && Ops.Gemm.transposesB(node)
         let outputs = node.opType == "Conv" || transB ? w.shape[0] : w.shape[w.rank - 1]
         guard outputs == s.count, node.opType != "Gemm" || (try? node.float("beta", default: 1)) == 1 else { return false }
         for i in values.indices {

@@ -65,4 +65,11 @@ public struct FusedUnit: Codable, Sendable, Equatable {
         self.lowerBound = lowerBound
         self.upperBound = upperBound
     }
+
+    /// The same unit after a pass renamed value `old` to `new`.
+    public func renaming(_ old: String, to new: String) -> FusedUnit {
+        func rename(_ name: String) -> String { name == old ? new : name }
+        return FusedUnit(kind: kind, values: values.map(rename), input: rename(input), output: rename(output),
+                         lowerBound: lowerBound, upperBound: upperBound)
+    }
 }
