@@ -75,3 +75,11 @@ extension Ops.Gemm: ShapeInferable {
         return [ValueFacts(query.elementType(0) ?? .float, [m, n])]
     }
 }
+
+extension Ops.Gemm {
+    /// Whether B is stored transposed ([N, K]): any nonzero transB, as the kernel reads it. Every
+    /// pass that indexes a Gemm weight by row or column asks here, so they cannot disagree.
+    static func transposesB(_ node: Node) -> Bool {
+        ((try? node.int("transB", default: 0)) ?? 0) != 0
+    }
+}

@@ -10,7 +10,8 @@ import QConvertIR
 ///             Wd = DequantizeLinear(Wq, sW, 0) {axis 0};  bd = DequantizeLinear(bq, sx*sW, 0) {axis 0}
 ///             y = Conv(xd, Wd, bd); z = Relu(y); zq = QuantizeLinear(z, sz, zz); zd = DequantizeLinear(zq, sz, zz)
 ///             and every reader of z reads zd.
-/// A planned value that is a graph output keeps its name on the dequantized value.
+/// A planned value that is also a graph output stays float there: only its readers inside the graph
+/// read the dequantized copy.
 public struct MaterializeQDQ: Pass {
     public let name = "materialize-qdq"
     public let plan: QuantizationPlan
@@ -55,25 +56,13 @@ public struct MaterializeQDQ: Pass {
         var pairs = 0
         for value in orderedPoints(graph) {
             guard let params = plan.points[value] else { continue }
-            let isOutput = graph.isOutput(value)
-            let source: String
-            if isOutput {
-                // The dequantized value takes the output's name (so readers keep reading it); the
-                // producer writes a new one that only the QuantizeLinear reads.
-                source = names.fresh(value + "_f")
-                for k in graph.nodes.indices {
-                    for o in graph.nodes[k].outputs.indices where graph.nodes[k].outputs[o] == value { graph.nodes[k].outputs[o] = source }
-                }
-            } else {
-                source = value
-            }
             let (scaleName, zeroName) = addParameters(params, base: value, graph: &graph, names: &names)
             let quantized = names.fresh(value + "_q")
-            let dequantized = isOutput ? value : names.fresh(value + "_dq")
-            if !isOutput { graph.replaceUses(of: value, with: dequantized) }
-            let insertAt = insertionIndex(after: source, in: graph)
+            let dequantized = names.fresh(value + "_dq")
+            graph.replaceUses(of: value, with: dequantized)
+            let insertAt = insertionIndex(after: value, in: graph)
             graph.nodes.insert(contentsOf: [
-                Node(name: names.fresh(value + "_Q"), opType: "QuantizeLinear", inputs: [source, scaleName, zeroName!], outputs: [quantized]),
+                Node(name: names.fresh(value + "_Q"), opType: "QuantizeLinear", inputs: [value, scaleName, zeroName!], outputs: [quantized]),
                 Node(name: names.fresh(value + "_DQ"), opType: "DequantizeLinear", inputs: [quantized, scaleName, zeroName!], outputs: [dequantized]),
             ], at: insertAt)
             graph.valueInfo.removeValue(forKey: value)

@@ -18,13 +18,11 @@ enum GPTQ {
         guard weights.allSatisfy(\.isFinite), scales.allSatisfy({ $0.isFinite && $0 > 0 }), gram.allSatisfy(\.isFinite) else { return nil }
         var w = weights
         var h = SymmetricSolver.Matrix(n: k, values: gram)
-        // Inputs that were always zero carry no information: fix their weights at 0.
+        // Inputs that were always zero on these samples say nothing about their weights, which other
+        // inputs may still need: a unit diagonal (and no coupling) rounds them to nearest.
         var diagonal = 0.0
         for i in 0..<k {
-            if h[i, i] <= 0 {
-                h[i, i] = 1
-                for r in 0..<rows { w[r * k + i] = 0 }
-            }
+            if h[i, i] <= 0 { h[i, i] = 1 }
             diagonal += h[i, i]
         }
         var damp = damping * diagonal / Double(k)

@@ -39,6 +39,15 @@ public enum QuantizationConfig {
         return Set(options.excludeNodes + options.nodeOverrides.keys).subtracting(names).sorted()
     }
 
+    /// Op types the options refer to (`--exclude-op` and config entries) that no operator qconvert
+    /// knows has, sorted, each with the known type differing only in case if there is one.
+    public static func unknownOpTypes(_ options: QuantizationOptions) -> [(given: String, known: String?)] {
+        let known = Set(OpRegistry.operators.map { $0.type })
+        return Set(options.excludeOpTypes + options.opTypeOverrides.keys).subtracting(known).sorted().map { given in
+            (given, known.first { $0.lowercased() == given.lowercased() })
+        }
+    }
+
     private static func overrides(_ value: Any?, section: String, path: String) throws -> [String: QuantizationOptions.NodeOverride] {
         guard let value else { return [:] }
         guard let entries = value as? [String: Any] else { throw QConvertError("\(path): '\(section)' must map names to settings") }

@@ -54,7 +54,11 @@ public struct QuantizationPlanner {
             guard let rule = rules[index], case .compute(let weight, _, _) = rule.kind else { continue }
             let settings = options.resolved(for: node)
             guard settings.quantize else { decide(index, false, "excluded by options"); continue }
-            guard graph.initializers[node.inputs[weight]]?.dataType == .float else { decide(index, false, "weight is not a float constant"); continue }
+            guard let w = graph.initializers[node.inputs[weight]], w.dataType == .float else { decide(index, false, "weight is not a float constant"); continue }
+            // A MatMul's constant B has output channels to scale along only as a matrix: a vector is
+            // summed over, and a stack of matrices ([2, K, N]) is batched, which the integer ops
+            // ONNX Runtime fuses to (per-column scales of one [K, N] matrix) do not express.
+            guard node.opType != "MatMul" || w.rank == 2 else { decide(index, false, "weight is not a matrix (rank \(w.rank))"); continue }
             if options.mode == .static {
                 guard rule.activationInputs.allSatisfy({ ranges[node.inputs[$0]] != nil }) else {
                     decide(index, false, "input was not observed during calibration"); continue

@@ -33,9 +33,13 @@ public struct WeightLayout: Sendable {
               let weight = graph.initializers[node.inputs[weightInput]]
         else { return nil }
         let inputScale = plan.points[node.inputs[rule.activationInputs[0]]]?.scales[0]
-        let channelAxis = choice.perChannel ? (axis < 0 ? axis + weight.rank : axis) : nil
+        let outputAxis = axis < 0 ? axis + weight.rank : axis
+        let channelAxis = choice.perChannel ? outputAxis : nil
         var scales = WeightQuantization.scales(maxima: WeightQuantization.channelMaxima(weight, axis: channelAxis), bits: choice.bits)
+        // Only a bias with one value per output channel ([N], or Gemm's [1, N]) becomes int32; any other
+        // (Gemm's C may be a scalar or a full [M, N] matrix) stays float.
         let bias = inputScale == nil ? nil : biasInput.flatMap { $0 < node.inputs.count && !node.inputs[$0].isEmpty ? graph.initializers[node.inputs[$0]] : nil }
+            .flatMap { $0.shape.last == weight.shape[outputAxis] && $0.shape.dropLast().allSatisfy { $0 == 1 } ? $0 : nil }
         if let bias, let values = bias.floats(), let inputScale {
             scales = WeightQuantization.widenedForBias(scales, bias: values, inputScale: inputScale)
         }

@@ -31,13 +31,12 @@ public enum WeightQuantization {
     }
 
     /// Widens weight scales so that every bias fits int32 on scale inputScale x s_w[c]:
-    /// needs |b_c| / (s_x s_w[c]) <= 2^31 - 1. Returns the (possibly widened) scales.
+    /// needs |b_c| / (s_x s_w[c]) <= 2^31 - 1. One scale (per tensor) must fit the largest |b_c|;
+    /// otherwise `bias` has one value per scale. Returns the (possibly widened) scales.
     public static func widenedForBias(_ scales: [Float], bias: [Float], inputScale: Float) -> [Float] {
         let limit = Float(Int32.max) * 0.999
-        return zip(scales, bias.count == scales.count ? bias : Array(repeating: bias.first ?? 0, count: scales.count)).map { s, b in
-            let needed = abs(b) / (inputScale * limit)
-            return max(s, needed)
-        }
+        let magnitudes = scales.count == 1 ? [bias.reduce(0) { max($0, abs($1)) }] : bias.map(abs)
+        return zip(scales, magnitudes).map { s, b in max(s, b / (inputScale * limit)) }
     }
 
     /// q = clamp(round_half_to_even(w / s_c), -qmax, qmax) as int8, per channel along `axis`.
@@ -54,13 +53,15 @@ public enum WeightQuantization {
         return Result(tensor: tensor, params: params)
     }
 
-    /// The int32 bias for output channels with weight scales `weightScales` and input scale `inputScale`:
+    /// The int32 bias for output channels with weight scales `weightScales` (one, or one per bias
+    /// value) and input scale `inputScale`, as a vector (one value per channel, whatever `bias`'s shape):
     ///     b_q[c] = round_half_to_even(b[c] / (s_x s_w[c]))
     public static func quantizeBias(_ bias: Tensor, inputScale: Float, weightScales: [Float]) -> Result {
         let values = bias.floats() ?? []
+        precondition(weightScales.count == 1 || weightScales.count == values.count, "one weight scale, or one per bias value")
         let scales = values.indices.map { inputScale * weightScales[weightScales.count == 1 ? 0 : $0] }
         let range = Int64(Int32.min)...Int64(Int32.max)
-        let tensor = Tensor(shape: bias.shape, of: Int32.self) { out in
+        let tensor = Tensor(shape: [values.count], of: Int32.self) { out in
             for (i, v) in values.enumerated() {
                 out[i] = Int32(AffineQuantization.quantize(v, scale: scales[i], zeroPoint: 0, range: range))
             }

@@ -52,7 +52,7 @@ enum WeightRounding {
         case "Conv":
             rowsPerGroup = w.shape[0] / target.groups
             element = { r, j in r * k + j }
-        case "Gemm" where (try? node.int("transB", default: 0)) == 1:
+        case "Gemm" where Ops.Gemm.transposesB(node):
             rowsPerGroup = w.shape[0]
             element = { r, j in r * k + j }
         default:   // MatMul / Gemm with W stored [k, n]: row n is column n of the storage.

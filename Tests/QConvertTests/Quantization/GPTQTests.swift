@@ -30,6 +30,22 @@ import Testing
         #expect(codes == nearest(w, scales: scales, rows: rows, k: k, qmax: qmax))
     }
 
+    /// An input that was zero on every fitted sample (a dead channel) says nothing about its
+    /// weights; other inputs may still need them, so they are rounded to nearest, not zeroed
+    /// (review: a channel silent in the first 16 samples lost its weights for every input).
+    @Test func inputZeroOnTheSamplesKeepsItsWeights() throws {
+        var random = RandomTensors(seed: 2)
+        let rows = 2, k = 5, qmax = 127.0, dead = 3
+        let w = (random.normal([rows * k]).floats() ?? []).map(Double.init)
+        let scales = (0..<rows).map { r in (0..<k).map { abs(w[r * k + $0]) }.max()! / qmax }
+        let x = (random.normal([20 * k]).floats() ?? []).map(Double.init)
+        var gram = [Double](repeating: 0, count: k * k)
+        for n in 0..<20 { for i in 0..<k where i != dead { for j in 0..<k where j != dead { gram[i * k + j] += x[n * k + i] * x[n * k + j] } } }
+        let codes = try #require(GPTQ.round(weights: w, rows: rows, k: k, scales: scales, qmax: qmax, gram: gram))
+        let expected = nearest(w, scales: scales, rows: rows, k: k, qmax: qmax)
+        for r in 0..<rows { #expect(codes[r * k + dead] == expected[r * k + dead], "row \(r)") }
+    }
+
     /// A NaN or infinite weight or Gram entry (a mutant of ppocr_cls trapped converting a NaN code
     /// to Int8) gives nil: the caller rounds to nearest, which handles such a model.
     @Test func nonFiniteValuesAreLeftToNearestRounding() {
