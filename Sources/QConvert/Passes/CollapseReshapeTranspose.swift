@@ -28,9 +28,9 @@ public struct CollapseReshapeTranspose: Pass {
                 guard node.isDefaultDomain, let input = node.inputs.first, let output = node.outputs.first else { continue }
                 if node.opType == "Transpose", let p = producers[input], graph.nodes[p].opType == "Transpose",
                    graph.nodes[p].isDefaultDomain, consumers[input]?.count == 1, !graph.isOutput(input),
-                   let inner = try graph.nodes[p].ints("perm"), let outer = try node.ints("perm"), inner.count == outer.count {
+                   let inner = try graph.nodes[p].ints("perm"), let outer = try node.ints("perm"), inner.count == outer.count,
+                   Self.isPermutation(inner), Self.isPermutation(outer), let source = graph.nodes[p].inputs.first {
                     let composed = outer.map { inner[$0] }
-                    let source = graph.nodes[p].inputs[0]
                     if composed == Array(0..<composed.count) && !graph.isOutput(output) {
                         graph.replaceUses(of: output, with: source)
                         graph.nodes.remove(at: max(index, p))
@@ -43,8 +43,8 @@ public struct CollapseReshapeTranspose: Pass {
                     changed = true
                 } else if node.opType == "Reshape", node.inputs.count >= 2, let shape = graph.initializers[node.inputs[1]]?.integers() {
                     if let p = producers[input], graph.nodes[p].opType == "Reshape", graph.nodes[p].isDefaultDomain,
-                       consumers[input]?.count == 1, !graph.isOutput(input), !shape.contains(0) {
-                        graph.nodes[index].inputs[0] = graph.nodes[p].inputs[0]
+                       consumers[input]?.count == 1, !graph.isOutput(input), !shape.contains(0), let source = graph.nodes[p].inputs.first {
+                        graph.nodes[index].inputs[0] = source
                         graph.nodes.remove(at: p)
                         changed = true
                     } else if let current = graph.declaredType(of: input)?.staticShape, current.map(Int64.init) == shape,
@@ -62,5 +62,10 @@ public struct CollapseReshapeTranspose: Pass {
         }
         model.graph = graph
         return changes == 0 ? .unchanged : PassReport(changes: changes, summary: "\(changes) Reshape/Transpose removed or merged")
+    }
+
+    /// Whether `perm` holds each of 0..<count once (a malformed one is left for the kernel to refuse).
+    static func isPermutation(_ perm: [Int]) -> Bool {
+        perm.sorted() == Array(0..<perm.count)
     }
 }

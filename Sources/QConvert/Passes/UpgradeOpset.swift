@@ -14,8 +14,13 @@ import QConvertIR
 ///     Softmax, LogSoftmax, Hardmax (< 13): "flatten to 2-D at axis" semantics, expressed in opset 13
 ///                             as the same op on the last axis when `axis` is the last axis, else as
 ///                             Flatten -> op(axis 1) -> Reshape(back to the input's shape)
-/// Ops whose behaviour did not change need nothing. A model with an op this pass cannot convert
-/// (Upsample, Resize-10, Scatter...) is an error naming the node.
+///     TopK (< 10):            k attribute -> input
+///     any op (< 7):           `broadcast` without `axis` dropped (suffix broadcasting is what
+///                             multidirectional broadcasting does for such shapes)
+///     any op (< 6):           `consumed_inputs` (a memory hint without meaning) dropped
+/// If/Loop/Scan bodies run under the model's opset, so they are converted too. Ops whose behaviour
+/// did not change need nothing. A model with an op this pass cannot convert (Upsample, Resize-10,
+/// Scatter, `broadcast` with `axis`...) is an error naming the node.
 public struct UpgradeOpset: Pass {
     public let name = "upgrade-opset"
     public static let target = 14
@@ -28,14 +33,7 @@ public struct UpgradeOpset: Pass {
         var graph = model.graph
         var names = NameScope(graph)
         var converted: [String: Int] = [:]
-        var rewritten: [Node] = []
-        for node in graph.nodes {
-            guard node.isDefaultDomain else { rewritten.append(node); continue }
-            let nodes = try convert(node, from: from, graph: &graph, names: &names)
-            if nodes.count != 1 || nodes[0] != node { converted[node.opType, default: 0] += 1 }
-            rewritten += nodes
-        }
-        graph.nodes = rewritten
+        try upgrade(&graph, from: from, names: &names, converted: &converted)
         model.graph = graph
         model.setOpsetVersion(Self.target)
         let parts = converted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
@@ -43,8 +41,43 @@ public struct UpgradeOpset: Pass {
                           summary: "opset \(from) -> \(Self.target)" + (parts.isEmpty ? "" : " (converted " + parts.joined(separator: ", ") + ")"))
     }
 
+    /// Converts `graph`'s nodes and, first, those of their subgraphs.
+    private func upgrade(_ graph: inout Graph, from: Int, names: inout NameScope, converted: inout [String: Int]) throws {
+        var rewritten: [Node] = []
+        for var node in graph.nodes {
+            for a in node.attributes.indices {
+                switch node.attributes[a].value {
+                case .graph(var body):
+                    try upgrade(&body, from: from, names: &names, converted: &converted)
+                    node.attributes[a].value = .graph(body)
+                case .graphs(var bodies):
+                    for k in bodies.indices { try upgrade(&bodies[k], from: from, names: &names, converted: &converted) }
+                    node.attributes[a].value = .graphs(bodies)
+                default:
+                    continue
+                }
+            }
+            guard node.isDefaultDomain else { rewritten.append(node); continue }
+            let nodes = try convert(node, from: from, graph: &graph, names: &names)
+            if nodes.count != 1 || nodes[0] != node { converted[node.opType, default: 0] += 1 }
+            rewritten += nodes
+        }
+        graph.nodes = rewritten
+    }
+
     private func convert(_ node: Node, from: Int, graph: inout Graph, names: inout NameScope) throws -> [Node] {
         var node = node
+        if from < 6 { node.removeAttribute("consumed_inputs") }
+        if from < 7, node.attribute("broadcast") != nil {
+            guard node.attribute("axis") == nil || node.opType == "Gemm" else {
+                throw QConvertError("node '\(node.displayName)': \(node.opType) broadcasting along `axis` (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
+            }
+            node.removeAttribute("broadcast")
+        }
+        let rewrites: Set<String> = ["Clip", "Pad", "Slice", "Squeeze", "Unsqueeze", "Split", "ReduceSum", "Softmax", "LogSoftmax", "Hardmax", "TopK"]
+        if rewrites.contains(node.opType), node.inputs.first?.isEmpty ?? true || node.outputs.first?.isEmpty ?? true {
+            throw QConvertError("node '\(node.displayName)': \(node.opType) needs an input and an output")
+        }
         func moveInts(_ attribute: String, toInput index: Int) throws {
             guard let values = try node.ints(attribute) else { return }
             let constant = names.fresh(node.displayName + "_" + attribute)
@@ -82,6 +115,13 @@ public struct UpgradeOpset: Pass {
             try moveInts("split", toInput: 1)
         case "ReduceSum" where from < 13:
             try moveInts("axes", toInput: 1)
+        case "TopK" where from < 10:
+            let k = try node.int("k", default: -1)
+            guard k >= 0 else { throw QConvertError("node '\(node.displayName)': TopK (opset \(from)) needs its `k` attribute") }
+            let constant = names.fresh(node.displayName + "_k")
+            graph.initializers[constant] = Tensor(scalars: [Int64(k)])
+            node.inputs = [node.inputs[0], constant]
+            node.removeAttribute("k")
         case "Softmax" where from < 13, "LogSoftmax" where from < 13, "Hardmax" where from < 13:
             return try convertSoftmax(node, graph: &graph, names: &names)
         case "Upsample", "Scatter":

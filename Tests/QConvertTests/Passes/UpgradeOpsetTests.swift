@@ -21,6 +21,52 @@ import Testing
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 4])]) >= 100)
     }
 
+    /// If branches run under the model's opset: their opset-11 Unsqueeze (axes attribute) must be
+    /// converted too, or the upgraded model is invalid (found by review).
+    @Test func subgraphsAreUpgradedToo() throws {
+        func branch(_ name: String, axis: Int64) -> Graph {
+            Graph(name: name, nodes: [Node(opType: "Unsqueeze", inputs: ["x"], outputs: [name + "_y"],
+                                           attributes: [Attribute(name: "axes", value: .ints([axis]))])],
+                  outputs: [ValueInfo(name: name + "_y")])
+        }
+        let model = Model(opsetImports: [OpsetImport(domain: "", version: 11)], graph: Graph(
+            nodes: [Node(opType: "Greater", inputs: ["x0", "zero"], outputs: ["cond"]),
+                    Node(opType: "If", inputs: ["cond"], outputs: ["y"],
+                         attributes: [Attribute(name: "then_branch", value: .graph(branch("then", axis: 0))),
+                                      Attribute(name: "else_branch", value: .graph(branch("else", axis: 1)))])],
+            initializers: ["zero": Tensor(shape: [1], scalars: [Float(0)])],
+            inputs: [ValueInfo(name: "x", elementType: .float, shape: [.value(3)]), ValueInfo(name: "x0", elementType: .float, shape: [.value(1)])],
+            outputs: [ValueInfo(name: "y")]))
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: model)
+        let bodies = try #require(after.graph.nodes.last?.subgraphs)
+        #expect(bodies.count == 2 && bodies.allSatisfy { $0.nodes[0].inputs.count == 2 && $0.nodes[0].attribute("axes") == nil })
+        for sign: Float in [1, -1] {
+            let feeds = ["x": Tensor(shape: [3], scalars: [Float](arrayLiteral: 1, 2, 3)), "x0": Tensor(shape: [1], scalars: [sign])]
+            #expect(try PassChecks.outputAgreement(model, after, feeds: feeds) == .infinity)
+        }
+    }
+
+    /// Malformed old nodes are one-line errors naming the node, not a crash; a legacy `broadcast`
+    /// without `axis` is what today's broadcasting does, so it is dropped.
+    @Test func malformedAndLegacyAttributes() throws {
+        var clip = GraphBuilder(opset: 6)
+        _ = clip.input("x", [2])
+        clip.graph.nodes = [Node(name: "empty_clip", opType: "Clip", inputs: [], outputs: ["y"])]
+        #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: clip.model) }
+
+        var legacy = GraphBuilder(opset: 6)
+        let x = legacy.input("x", [2, 3])
+        legacy.output(legacy.node("Add", [x, legacy.constant("b", Tensor(shape: [3], scalars: [Float](arrayLiteral: 1, 2, 3)))], ["broadcast": .int(1)]))
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: legacy.model)
+        #expect(after.graph.nodes[0].attribute("broadcast") == nil)
+        var r = RandomTensors(seed: 4)
+        #expect(try PassChecks.outputAgreement(legacy.model, after, feeds: ["x": r.normal([2, 3])]) == .infinity)
+
+        var alongAxis = legacy
+        alongAxis.graph.nodes[0].attributes.append(Attribute(name: "axis", value: .int(0)))
+        #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: alongAxis.model) }
+    }
+
     /// From 13 to 14 nothing changed meaning: an opset-13 Softmax on a middle axis stays as it is.
     @Test func opset13ModelOnlyChangesItsVersion() throws {
         var b = GraphBuilder(opset: 13)
