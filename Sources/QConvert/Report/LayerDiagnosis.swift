@@ -27,8 +27,11 @@ public enum LayerDiagnosis {
         let e = row.evidence
         let exclude = "keep it float (--exclude \(row.node))"
         if let saturation = row.saturationPercent, saturation >= saturationPercent {
-            return Finding(reason: "saturates: \(percent(saturation)) of values clipped at the grid's ends",
-                           suggestion: "widen the range: --method minmax, or a higher --percentile")
+            // Under minmax the range already covers every calibration value: these came from elsewhere.
+            let suggestion = method?.hasPrefix("minmax") == true
+                ? "the calibration samples never reached these values: calibrate on more varied samples, or \(exclude)"
+                : "widen the range: --method minmax, or a higher --percentile"
+            return Finding(reason: "saturates: \(percent(saturation)) of values clipped at the grid's ends", suggestion: suggestion)
         }
         if let outliers = e.outlierPercent, outliers < outlierPercent {
             let clipped = method.map { $0.hasPrefix("percentile") || $0.hasPrefix("mse") || $0.hasPrefix("entropy") } ?? false

@@ -64,7 +64,7 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
         switch node.opType {
         case "Conv", "QLinearConv", "ConvInteger": 0
         case "ConvTranspose": 1
-        case "Gemm", "QGemm": ((try? node.int("transB", default: 0)) ?? 0) != 0 ? 0 : rank - 1
+        case "Gemm", "QGemm": Ops.Gemm.transposesB(node) ? 0 : rank - 1
         default: rank - 1
         }
     }

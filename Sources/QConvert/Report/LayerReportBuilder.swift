@@ -101,9 +101,11 @@ public enum LayerReportBuilder {
         row.weightSQNR = result.overall.sqnr
         if let values = float.floats() {
             let index = AffineQuantization.ParameterIndex(axis: weight.axis, shape: float.shape)
+            // int8 codes: the symmetric grid of their bits; uint8 codes (other tools' files): 0...255.
             let limit = Int64(row.evidence.weightBits == 7 ? 63 : 127)
+            let range = codes.dataType == .int8 ? -limit...limit : (AffineQuantization.range(of: codes.dataType) ?? -limit...limit)
             let nearest = values.indices.map { i in
-                AffineQuantization.quantize(values[i], scale: params.scales[index(i)], zeroPoint: Int64(params.zeroPoints[index(i)]), range: -limit...limit)
+                AffineQuantization.quantize(values[i], scale: params.scales[index(i)], zeroPoint: Int64(params.zeroPoints[index(i)]), range: range)
             }
             row.evidence.weightGridSQNR = WeightError.measure(float: float, codes: Tensor(shape: float.shape, scalars: nearest), params: params,
                                                               axis: weight.axis)?.perChannel.map(\.sqnr).min()

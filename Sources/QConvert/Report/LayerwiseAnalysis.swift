@@ -19,11 +19,16 @@ public enum LayerwiseAnalysis {
         public var histograms: [String: Histogram] = [:]
     }
 
-    /// Channel axis of an activation: 1 for NCHW images (rank 4), the last axis for token and
-    /// feature tensors ([N, T, C], [N, C]); none below rank 2.
-    static func channelAxis(rank: Int) -> Int? {
-        rank == 4 ? 1 : (rank >= 2 ? rank - 1 : nil)
+    /// Channel axis of an activation: 1 for NCHW images (rank 4) and for what convolutions and
+    /// pools produce at any rank ([N, C, L] for 1-D ones), the last axis for token and feature
+    /// tensors ([N, T, C], [N, C]); none below rank 2.
+    static func channelAxis(rank: Int, producedBy opType: String) -> Int? {
+        if rank >= 3 && channelsFirstOps.contains(opType) { return 1 }
+        return rank == 4 ? 1 : (rank >= 2 ? rank - 1 : nil)
     }
+
+    static let channelsFirstOps: Set<String> = ["Conv", "ConvTranspose", "QLinearConv", "ConvInteger", "MaxPool", "AveragePool",
+                                                "QLinearAveragePool", "GlobalAveragePool", "QLinearGlobalAveragePool"]
 
     /// Runs both models on every sample of `samples`; histograms `histogramOf` float values.
     public static func accumulated(
@@ -39,16 +44,17 @@ public enum LayerwiseAnalysis {
                 quantizeInput[input] = (k, params.coveredRange)
             }
         }
-        let values = Set(graph.units.compactMap(\.value))
+        var opTypeOf: [String: String] = [:]
+        for unit in graph.units { if let value = unit.value { opTypeOf[value] = unit.opType } }
         var result = Accumulated()
         for index in 0..<samples.count {
             let feeds = try samples.sample(index)
             var floats: [String: Tensor] = [:]
             _ = try reference.run(feeds) { name, tensor in
                 guard tensor.dataType == .float else { return }
-                if values.contains(name) {
+                if let opType = opTypeOf[name] {
                     floats[name] = tensor
-                    Self.updateChannelRanges(&result.channelRanges[name], tensor)
+                    Self.updateChannelRanges(&result.channelRanges[name], tensor, axis: Self.channelAxis(rank: tensor.rank, producedBy: opType))
                 }
                 if histogramOf.contains(name) { tensor.withElements(of: Float.self) { result.histograms[name, default: Histogram()].add($0) } }
             }
@@ -78,8 +84,8 @@ public enum LayerwiseAnalysis {
         return codes.map { Float($0 - zero) * scale }
     }
 
-    static func updateChannelRanges(_ ranges: inout [ClosedRange<Float>]?, _ tensor: Tensor) {
-        guard let axis = channelAxis(rank: tensor.rank) else { return }
+    static func updateChannelRanges(_ ranges: inout [ClosedRange<Float>]?, _ tensor: Tensor, axis: Int?) {
+        guard let axis else { return }
         let channels = tensor.shape[axis]
         guard channels > 0 else { return }
         var low = [Float](repeating: .infinity, count: channels), high = [Float](repeating: -.infinity, count: channels)

@@ -19,7 +19,7 @@ struct QOperatorLayout {
     func weightAxis(_ node: Node, _ rank: Int) -> Int {
         switch node.opType {
         case "QLinearConv", "ConvInteger": 0
-        case "QGemm": ((try? node.int("transB", default: 0)) ?? 0) != 0 ? 0 : rank - 1
+        case "QGemm": Ops.Gemm.transposesB(node) ? 0 : rank - 1
         default: rank - 1
         }
     }
