@@ -28,6 +28,9 @@ let package = Package(
         /// neither Swift's baseline code generation nor OpenBLAS's interface gives. Also the glibc malloc
         /// policy interpreter runs want (heap.c). -O2 as COnnx, so debug builds are usable too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        /// Temporary output files removed when the process is interrupted: a signal handler's list must
+        /// be plain C storage (only async-signal-safe calls are allowed in it).
+        .target(name: "CPendingFiles"),
         /// zlib for deflated .npz calibration archives (Debian zlib1g-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         /// The in-memory model: graph, nodes, tensors, attributes. Depends on nothing.
@@ -35,8 +38,9 @@ let package = Package(
             name: "QConvertIR",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
         ),
-        /// ONNX file reader and writer; the only module that imports COnnx.
-        .target(name: "QConvertONNX", dependencies: ["COnnx", "QConvertIR"]),
+        /// ONNX file reader and writer (and the atomic file every output goes through); the only
+        /// module that imports COnnx.
+        .target(name: "QConvertONNX", dependencies: ["COnnx", "CPendingFiles", "QConvertIR"]),
         /// Ops, interpreter, passes, calibration, report, and the library API the CLI calls.
         /// Swift 5 language mode: kernels hand raw buffer pointers to worker threads by design (each
         /// thread writes a disjoint chunk, see Ops/Shared/Parallel.swift), which Swift 6's checker
@@ -50,7 +54,7 @@ let package = Package(
         /// The command-line tool: flags -> typed options -> library call -> rendering.
         .executableTarget(
             name: "qconvert",
-            dependencies: ["QConvert", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["QConvert", "QConvertONNX", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         /// The libFuzzer entry point over the ONNX reader and writer; Scripts/fuzz.sh links it with
         /// libFuzzer and AddressSanitizer. A plain library in normal builds (nothing links it), so it
@@ -63,7 +67,7 @@ let package = Package(
         /// Golden/ holds the golden metrics GoldenMetricsTests reads and re-records in place (by path, not
         /// as a bundled resource, so recording updates the committed files).
         .testTarget(name: "QConvertTests", dependencies: ["QConvert", "QConvertTestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "qconvertCLITests", dependencies: ["QConvertTestSupport"]),
+        .testTarget(name: "qconvertCLITests", dependencies: ["QConvertTestSupport", "QConvertONNX", "QConvertIR"]),
     ],
     cxxLanguageStandard: .cxx17
 )

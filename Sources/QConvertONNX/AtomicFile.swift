@@ -3,23 +3,36 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CPendingFiles
 import QConvertIR
 
 /// A file written under a temporary name in its destination folder and renamed into place only when
 /// complete, so a crash, a full disk or an error never leaves a half-written output behind.
 ///
 /// Refuses destinations that are directories or special files (`-o /dev/full` must fail, not replace
-/// the device node). Discarded (temp file removed) unless `commit()` succeeds.
+/// the device node). Discarded (temp file removed) unless `commit()` succeeds, also when the process
+/// is interrupted, in programs that call `removeOnSignals()`. Replacing an existing file keeps its
+/// permission bits (a private 0600 output stays private).
 public final class AtomicFile {
     public let destination: String
     private let temporary: String
     private var fd: Int32
     private var committed = false
+    private var pendingSlot: Int32 = -1
+
+    /// Removes every temporary file still being written when SIGINT, SIGTERM or SIGHUP ends the
+    /// process, and turns SIGXFSZ (a file past `ulimit -f`) into a write error. For programs: a
+    /// library should not take over its host's signals.
+    public static func removeOnSignals() {
+        qc_pending_install_handlers()
+    }
 
     public init(destination: String) throws {
         let destination = try Self.followingLink(destination)
         var info = stat()
+        var mode: mode_t = 0o666
         if stat(destination, &info) == 0 {
+            mode = info.st_mode & 0o7777
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 throw QConvertError("\(destination): is a directory; give a file name to write")
             }
@@ -33,14 +46,22 @@ public final class AtomicFile {
         var attempt = 0
         while true {
             let candidate = "\(folder)/.\(base).tmp-\(getpid())-\(attempt)"
+            // Registered before it exists, so a signal arriving right after the file appears
+            // still removes it.
+            let slot = qc_pending_add(candidate)
             let opened = open(candidate, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
             if opened >= 0 {
                 temporary = candidate
                 fd = opened
+                pendingSlot = slot
+                // An existing file's bits, exactly; a new file gets 0666 less the umask, as open gives.
+                if mode != 0o666 { fchmod(opened, mode) }
                 break
             }
-            guard errno == EEXIST, attempt < 1000 else {
-                throw QConvertError("\(destination): cannot create a file in '\(folder)': \(systemErrorDescription(errno))")
+            let failure = errno
+            qc_pending_remove(slot)
+            guard failure == EEXIST, attempt < 1000 else {
+                throw QConvertError("\(destination): cannot create a file in '\(folder)': \(systemErrorDescription(failure))")
             }
             attempt += 1
         }
@@ -107,10 +128,12 @@ public final class AtomicFile {
         fd = -1
         guard rename(temporary, destination) == 0 else { throw failure(errno) }
         committed = true
+        qc_pending_remove(pendingSlot)
     }
 
     deinit {
         if fd >= 0 { close(fd) }
         if !committed { unlink(temporary) }
+        qc_pending_remove(pendingSlot)
     }
 }

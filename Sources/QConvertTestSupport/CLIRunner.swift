@@ -29,14 +29,20 @@ public enum CLIRunner {
     }
 
     /// Runs `qconvert arguments...` with every file it writes limited to `blocks` × 512 bytes, as
-    /// if the disk filled up: `ulimit -f` with SIGXFSZ ignored, so a write past the limit fails
-    /// with EFBIG the way a full disk fails with ENOSPC.
+    /// if the disk filled up (`ulimit -f`). qconvert ignores the SIGXFSZ this raises, so a write
+    /// past the limit fails with EFBIG the way a full disk fails with ENOSPC.
     public static func run(_ arguments: [String], fileSizeLimitBlocks blocks: Int) -> Result {
-        spawn("/bin/sh", ["/bin/sh", "-c", "trap '' XFSZ; ulimit -f \(blocks); exec \"$0\" \"$@\"", binary] + arguments)
+        spawn("/bin/sh", ["/bin/sh", "-c", "ulimit -f \(blocks); exec \"$0\" \"$@\"", binary] + arguments)
+    }
+
+    /// Runs `qconvert arguments...` and sends it `signal` as soon as `ready()` (polled every 0.1 ms)
+    /// says so, as a user pressing Ctrl-C at that moment would.
+    public static func run(_ arguments: [String], interruptedBy signal: Int32, when ready: () -> Bool) -> Result {
+        withoutActuallyEscaping(ready) { spawn(binary, [binary] + arguments, interrupt: (signal, $0)) }
     }
 
     /// Spawns `program` with `arguments` (argv, starting with argv[0]) and collects what it printed.
-    private static func spawn(_ program: String, _ arguments: [String]) -> Result {
+    private static func spawn(_ program: String, _ arguments: [String], interrupt: (signal: Int32, ready: () -> Bool)? = nil) -> Result {
         let scratch = FileChecks.temporaryDirectory("qconvert-cli")
         let outPath = scratch + "/stdout", errPath = scratch + "/stderr"
         var actions = posix_spawn_file_actions_t()
@@ -48,11 +54,31 @@ public enum CLIRunner {
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, program, &actions, nil, argv, environ)
+        // A shell's child starts with no signal blocked or ignored; a test thread may block some
+        // (the process would then never see the signal `interrupt` sends).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, environ)
         guard spawned == 0 else {
             return Result(status: -1, stdout: "", stderr: "cannot run \(program): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
+        if let interrupt {
+            while waitpid(pid, &status, WNOHANG) == 0 {
+                if interrupt.ready() {
+                    kill(pid, interrupt.signal)
+                    break
+                }
+                usleep(100)
+            }
+        }
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         let text = { (path: String) in String(decoding: FileChecks.read(path) ?? [], as: UTF8.self) }

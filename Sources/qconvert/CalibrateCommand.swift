@@ -9,7 +9,7 @@ struct CalibrateCommand: ParsableCommand {
         abstract: "Run a model over calibration samples and save activation statistics (JSON).",
         discussion: """
             DIR holds .npy files (single-input models; a file batching several samples along its first \
-            dimension is split), .npz files keyed by input name, or test_data_set_*/input_*.pb folders. \
+            dimension is split when the model's batch size is fixed; with a symbolic batch, a file is one sample), .npz files keyed by input name, or test_data_set_*/input_*.pb folders. \
             Files are taken in sorted order. Memory does not grow with the number of samples. \
             Statistics describe the prepared model (see prepare), the graph quantization starts from. \
             Statistics from several runs on the same model combine exactly with merge-stats.
@@ -25,7 +25,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Use at most this many samples.")
     var samples: Int?
 
-    @Option(help: "Samples calibrated at once (default: all cores).")
+    @Option(help: "Samples calibrated at once; the default is every core.")
     var threads: Int = Parallel.defaultThreads
 
     @Flag(help: "No progress bar.")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import QConvert
 import QConvertIR
+import QConvertONNX
 
 #if canImport(Glibc)
 import Glibc
@@ -21,9 +22,11 @@ struct QConvertCommand: ParsableCommand {
     )
 
     static func main() {
+        AtomicFile.removeOnSignals()
         do {
             var command = try parseAsRoot()
             try command.run()
+            try StandardOutput.finish()
         } catch let error as QConvertError {
             Terminal.error(error.description)
             Glibc.exit(1)

@@ -4,7 +4,10 @@ import QConvertONNX
 
 extension QuantizationOptions.Mode: ExpressibleByArgument {}
 extension QuantizationOptions.Format: ExpressibleByArgument {}
-extension QuantType: ExpressibleByArgument {}
+/// Activations are uint8 or int8; int32 is a bias type only, so it is not offered.
+extension QuantType: ExpressibleByArgument {
+    public static var allValueStrings: [String] { [QuantType.uint8, .int8].map(\.rawValue) }
+}
 extension WeightRoundingMethod: ExpressibleByArgument {}
 
 /// `qconvert [quantize] MODEL --calib DIR`: the main job.
@@ -72,6 +75,7 @@ struct QuantizeCommand: ParsableCommand {
             return bar.update
         }
         bars.forEach { $0.finish() }
+        if passes.stats && !json { print(Preparation.text(summary.preparation, timing: true)) }
         print(json ? try JSONText.encode(summary) : summary.text)
     }
 }
@@ -99,7 +103,7 @@ struct CalibrationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Use statistics from this file instead of running calibration.", valueName: "file"))
     var loadStats: String?
 
-    @Option(help: "Threads (default: all cores).")
+    @Option(help: "Threads; the default is every core.")
     var threads = Parallel.defaultThreads
 
     @Flag(help: "No progress bar.")
@@ -116,6 +120,12 @@ struct CalibrationOptions: ParsableArguments {
             throw ValidationError("--percentile applies to --method percentile (or auto, which tries it); --method is \(method)")
         }
         if saveStats != nil && loadStats != nil { throw ValidationError("--save-stats and --load-stats exclude each other") }
+        // Dynamic and weight-only mode set no activation ranges: these flags would do nothing.
+        if mode != .static {
+            if let flag = saveStats != nil ? "--save-stats" : loadStats != nil ? "--load-stats" : method != "auto" ? "--method" : percentile != nil ? "--percentile" : nil {
+                throw ValidationError("\(flag) applies to --mode static; \(mode.rawValue) mode sets no activation ranges")
+            }
+        }
     }
 
     func apply(to options: inout ModelQuantization.Options) throws {
@@ -144,7 +154,7 @@ struct SchemeOptions: ParsableArguments {
     @Option(help: "Activation type: uint8 (asymmetric) or int8.")
     var activationType: QuantType = .uint8
 
-    @Flag(help: "Symmetric activation ranges (zero point 0).")
+    @Flag(help: "Symmetric activation ranges: real zero at the grid's middle (zero point 0 for int8, 128 for uint8).")
     var symmetricActivations = false
 
     @Option(help: ArgumentHelp(
@@ -180,6 +190,10 @@ struct SchemeOptions: ParsableArguments {
         if let maxFloatLayers, maxFloatLayers < 0 { throw ValidationError("--max-float-layers must be 0 or more") }
         if !["auto", "7", "8"].contains(weightBits) { throw ValidationError("--weight-bits must be 7, 8 or auto") }
         if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
+        if maxFloatLayers != nil && targetSqnr == nil { throw ValidationError("--max-float-layers limits --target-sqnr, which is not given") }
+        if format == .qoperator && mode != .static {
+            throw ValidationError("--format qoperator applies to --mode static; \(mode.rawValue) mode writes one form (see --help)")
+        }
     }
 
     func options() throws -> QuantizationOptions {

@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Folder for the output .npy files.")
     var output: String = "outputs"
 
-    @Option(help: "Threads per kernel (default: all cores).")
+    @Option(help: "Threads per kernel; the default is every core.")
     var threads: Int = Parallel.defaultThreads
 
     @Option(help: "How integer ops requantize: float (as ONNX Runtime) or fixed-point (integer-only inference).")

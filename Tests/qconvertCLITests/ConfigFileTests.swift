@@ -38,6 +38,7 @@ import Testing
         (#"{"nodes": {"conv_9": {"quantize": false}}}"#, "node 'conv_9' (given to --exclude or --config) is not in the model"),
         (#"[1, 2]"#, "expected a JSON object"),
         (#"{"nodes": "#, "not valid JSON"),
+        (#"{"op_types": {"conv": {"quantize": false}}}"#, "op type 'conv' (given to --exclude-op or --config) is not an op qconvert knows; did you mean 'Conv'?"),
     ])
     func mistakesAreOneLineErrors(text: String, message: String) {
         let dir = temporary.make()
@@ -45,6 +46,21 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains(message), "\(result.stderr)")
         #expect(!FileChecks.exists(dir + "/q.onnx"))
+    }
+
+    /// A Relu fused into its Conv runs inside the Conv's integer kernel: excluding it alone would
+    /// change nothing, so it is refused with the node to exclude instead.
+    @Test func excludingAFusedActivationNamesItsComputeNode() {
+        let dir = temporary.make()
+        let result = quantize(dir, ["--exclude", "relu_0"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("node 'relu_0' (given to --exclude) is fused into 'conv_0'"), "\(result.stderr)")
+    }
+
+    @Test func misspelledExcludedOpTypeIsAnError() {
+        let result = quantize(temporary.make(), ["--exclude-op", "Relux"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("op type 'Relux' (given to --exclude-op or --config) is not an op qconvert knows"), "\(result.stderr)")
     }
 
     @Test func excludingANodeThatPreparationFoldedNamesTheReason() {

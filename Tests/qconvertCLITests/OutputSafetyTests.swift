@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import QConvert
+import QConvertIR
+import QConvertONNX
 import QConvertTestSupport
 import Testing
 
@@ -215,6 +217,30 @@ import Testing
     }
 
     /// The output (9 KB) cannot be written whole: no output.npy and no temporary file remain.
+    /// Interrupted (Ctrl-C, or `kill`) while the output is being written: the process ends by that
+    /// signal and its temporary file goes with it. The model is 100 MB so the write lasts long enough
+    /// to be caught in the middle.
+    @Test(arguments: [SIGINT, SIGTERM])
+    func interruptedWhileWritingLeavesNothing(signal: Int32) throws {
+        let work = temporary.make()
+        var graph = Graph(name: "big")
+        graph.inputs = [ValueInfo(name: "x", elementType: .float, shape: [.value(25_000_000)])]
+        graph.initializers["w"] = Tensor(shape: [25_000_000], scalars: [Float](repeating: 1, count: 25_000_000))
+        graph.nodes = [Node(name: "add", opType: "Add", inputs: ["x", "w"], outputs: ["y"])]
+        graph.outputs = [ValueInfo(name: "y")]
+        try ONNXWriter.write(Model(graph: graph), to: work + "/big.onnx")
+        let before = Set(try Directory.entries(work))
+        var sawTemporary = false
+        let result = CLIRunner.run(["copy", work + "/big.onnx", "-o", work + "/out.onnx"], interruptedBy: signal) {
+            sawTemporary = ((try? Directory.entries(work)) ?? []).contains { $0.hasPrefix(".out.onnx.tmp-") }
+            return sawTemporary
+        }
+        #expect(sawTemporary, "the write was not caught in progress")
+        #expect(result.status == 128 + signal, "\(result.stderr)")
+        let after = Set(try Directory.entries(work))
+        #expect(after == before, "left behind: \(after.subtracting(before))")
+    }
+
     @Test func runDiskFullWhileWriting() throws {
         let work = temporary.make()
         let model = Fixtures.model("depthwise_conv")

@@ -15,6 +15,11 @@ import Testing
         (["calibrate", "MODEL"], "Missing expected argument '--calib <dir>'"),
         (["MODEL", "--calib", "CALIB", "--no-such-flag"], "Unknown option '--no-such-flag'"),
         (["MODEL", "--calib", "CALIB", "--method", "mse", "--percentile", "99"], "--percentile applies to --method percentile"),
+        // Flags that would do nothing in the mode asked for are refused, not ignored.
+        (["MODEL", "--mode", "dynamic", "--save-stats", "s.json"], "--save-stats applies to --mode static"),
+        (["MODEL", "--mode", "weight-only", "--calib", "CALIB", "--method", "entropy"], "--method applies to --mode static"),
+        (["MODEL", "--mode", "dynamic", "--format", "qoperator"], "--format qoperator applies to --mode static"),
+        (["MODEL", "--calib", "CALIB", "--max-float-layers", "3"], "--max-float-layers limits --target-sqnr"),
     ])
     func oneLine(_ arguments: [String], _ words: String) {
         let expanded = arguments.map { $0 == "MODEL" ? Self.fixture.modelPath : $0 == "CALIB" ? Self.fixture.directory + "/calib" : $0 }

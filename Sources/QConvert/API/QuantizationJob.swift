@@ -105,9 +105,21 @@ final class QuantizationJob {
         return try ModelQuantization.withContext(options.model, unlessPrefixed: samples?.directory, body)
     }
 
-    /// Nodes named by --exclude or --config must be in the prepared model: a typo, or a node that
-    /// preparation folded away, would otherwise be ignored without a word.
+    /// Op types named by --exclude-op or --config must be ops qconvert knows, and nodes named by
+    /// --exclude or --config must be in the prepared model: a typo, or a node that preparation
+    /// folded away, would otherwise be ignored without a word.
     private func checkNodeNames() throws {
+        if let (given, known) = QuantizationConfig.unknownOpTypes(options.quantization).first {
+            throw QConvertError("op type '\(given)' (given to --exclude-op or --config) is not an op qconvert knows"
+                                + (known.map { "; did you mean '\($0)'?" } ?? ""))
+        }
+        // A fused Relu/Clip runs inside its compute node's integer kernel: only that node can be excluded.
+        let graph = prepared.model.graph, producers = graph.producers()
+        for unit in prepared.context.units where unit.kind == .computeActivation {
+            guard let activation = producers[unit.output].map({ graph.nodes[$0] }), let head = producers[unit.values[0]].map({ graph.nodes[$0] }),
+                  options.quantization.excludeNodes.contains(activation.name) else { continue }
+            throw QConvertError("node '\(activation.name)' (given to --exclude) is fused into '\(head.displayName)' and runs inside it; exclude '\(head.displayName)' instead")
+        }
         guard let name = QuantizationConfig.unknownNodes(options.quantization, in: prepared.model).first else { return }
         let original = Set(loaded.model.graph.nodes.map(\.name))
         throw QConvertError("node '\(name)' (given to --exclude or --config) " + (original.contains(name)

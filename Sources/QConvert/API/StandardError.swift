@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import QConvertIR
 
 /// Unbuffered writes to stderr, where progress, notes and errors go (results go to stdout).
 ///
@@ -20,4 +21,15 @@ public enum StandardError {
 
     /// Whether stderr is a terminal (progress bars are drawn only then).
     public static var isTerminal: Bool { isatty(2) != 0 }
+}
+
+/// The CLI's results go through `print` (C stdio's buffered stdout).
+public enum StandardOutput {
+    /// Flushes stdout; an error (a full disk, a closed pipe) from this flush or an earlier one is
+    /// thrown, so a script reading `--json` never sees success for output that was lost.
+    public static func finish() throws {
+        if fflush(stdout) != 0 || ferror(stdout) != 0 {
+            throw QConvertError("cannot write to standard output: \(String(cString: strerror(errno)))")
+        }
+    }
 }

@@ -81,6 +81,13 @@ public struct CalibrationStats: Codable, Equatable, Sendable {
     /// Statistics by tensor name.
     public var tensors: [String: Histogram]
 
+    /// Sources listed more than once (merged shards that shared samples: each counted every time), sorted.
+    public var repeatedSamples: [String] {
+        var seen = Set<String>(), repeated = Set<String>()
+        for sample in samples where !seen.insert(sample).inserted { repeated.insert(sample) }
+        return repeated.sorted()
+    }
+
     public init(model: ModelIdentity, sampleCount: Int, samples: [String], tensors: [String: Histogram]) {
         self.model = model
         self.sampleCount = sampleCount

@@ -43,6 +43,9 @@ struct NpyFolderLayout: SampleLayout {
         guard let part = entry.part, let batch else {
             return [LoadedInput(name: input.name, tensor: whole, file: entry.source)]
         }
+        guard let leading = whole.shape.first, leading % batch == 0, leading >= (part + 1) * batch else {
+            throw QConvertError("\(entry.path): changed while calibrating (its leading dimension is now \(whole.shape.first ?? 0))")
+        }
         let shape = [batch] + whole.shape.dropFirst()
         let length = whole.storage.bytes.count / (whole.shape[0] / batch)
         let bytes = UnsafeRawBufferPointer(rebasing: whole.storage.bytes[(part * length)..<((part + 1) * length)])
