@@ -45,6 +45,16 @@ import Testing
         #expect(try CalibrationStats.load(path: dir + "/all.json") == CalibrationStats.merged(parts))
     }
 
+    /// A copy of a shard merged with the shard itself counts its samples twice: said, not silent.
+    @Test func mergeStatsWarnsAboutSharedSamples() throws {
+        let dir = temporary.make()
+        _ = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/test_data", "--quiet", "-o", dir + "/a.json"])
+        FileChecks.write(try #require(FileChecks.read(dir + "/a.json")), to: dir + "/copy.json")
+        let result = CLIRunner.run(["merge-stats", dir + "/a.json", dir + "/copy.json", "-o", dir + "/all.json"])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("warning: ") && result.stderr.contains("samples appear in more than one input"), "\(result.stderr)")
+    }
+
     @Test func mergeStatsOfDifferentModelsFails() throws {
         let dir = temporary.make()
         let single = Fixtures.root + "/calib/single_input"

@@ -241,6 +241,25 @@ import Testing
         #expect(after == before, "left behind: \(after.subtracting(before))")
     }
 
+    /// Replacing an existing output keeps its permission bits (the rename used to make a private
+    /// 0600 file 0644).
+    @Test func replacedOutputKeepsItsPermissions() throws {
+        let work = try workFolder()
+        FileChecks.write([0], to: work + "/out.onnx")
+        chmod(work + "/out.onnx", 0o600)
+        #expect(CLIRunner.run(["copy", work + "/model.onnx", "-o", work + "/out.onnx"]).status == 0)
+        var info = stat()
+        #expect(stat(work + "/out.onnx", &info) == 0 && info.st_mode & 0o777 == 0o600)
+    }
+
+    /// Results on stdout that cannot be written (here: past the file-size limit) are an error, so a
+    /// script reading `--json` never takes a truncated document for success.
+    @Test func unwritableStandardOutputIsAnError() {
+        let result = CLIRunner.run(["inspect", Self.fixture.modelPath, "--json"], fileSizeLimitBlocks: 1)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: cannot write to standard output"), "\(result.stderr)")
+    }
+
     @Test func runDiskFullWhileWriting() throws {
         let work = temporary.make()
         let model = Fixtures.model("depthwise_conv")

@@ -26,6 +26,9 @@ import Testing
         #expect(finding.reason == "saturates: 2.5% of values clipped at the grid's ends")
         #expect(finding.suggestion.contains("--method minmax"))
         #expect(LayerDiagnosis.diagnose(row { $0.saturationPercent = 0.4 }) == nil)
+        // Under minmax the range covered every calibration value: suggesting minmax would be circular.
+        let underMinMax = try #require(LayerDiagnosis.diagnose(row { $0.saturationPercent = 2.5 }, method: "minmax"))
+        #expect(underMinMax.suggestion.hasPrefix("the calibration samples never reached these values") && !underMinMax.suggestion.contains("--method minmax"))
     }
 
     @Test func outliersSuggestClippingUnlessAlreadyClipped() throws {

@@ -1,4 +1,4 @@
-import QConvert
+@testable import QConvert
 import QConvertIR
 import QConvertTestSupport
 import Testing
@@ -91,5 +91,14 @@ import Testing
         // Depthwise: ORT widens to 32 bits, not checked.
         let depthwise = model(weights: [127, 127], group: 2)
         #expect(PairSaturation.check(QuantizedGraph(quantized: depthwise.graph, float: float.graph), model: depthwise, ranges: ranges).checked == 0)
+    }
+
+    /// Channels are axis 1 of what convolutions and pools produce at any rank (a 1-D Conv's [N, C, L]),
+    /// the last axis of rank-3 token tensors from other ops.
+    @Test func channelAxisFollowsTheProducer() {
+        #expect(LayerwiseAnalysis.channelAxis(rank: 3, producedBy: "Conv") == 1)
+        #expect(LayerwiseAnalysis.channelAxis(rank: 3, producedBy: "MatMul") == 2)
+        #expect(LayerwiseAnalysis.channelAxis(rank: 4, producedBy: "Add") == 1)
+        #expect(LayerwiseAnalysis.channelAxis(rank: 1, producedBy: "Conv") == nil)
     }
 }

@@ -52,6 +52,35 @@ import Testing
         #expect(FileChecks.exists(options.reportPath!))
     }
 
+    /// Weights stored as uint8 around zero point 128 (ONNX Runtime's QUInt8) are the same grid as
+    /// int8 ones: the report's weight-grid SQNR must not change (it used the int8 range: 1.8 dB).
+    @Test func uint8WeightsHaveTheSameGridSQNR() throws {
+        let (summary, float, quantized) = try quantize("gemm_relu")
+        var model = try ONNXReader.read(path: quantized)
+        for node in model.graph.nodes where node.opType == "DequantizeLinear" {
+            guard let codes = model.graph.initializers[node.inputs[0]], codes.dataType == .int8, node.inputs.count > 2,
+                  let zero = model.graph.initializers[node.inputs[2]] else { continue }
+            model.graph.initializers[node.inputs[0]] = Tensor(shape: codes.shape, scalars: codes.integers()!.map { UInt8($0 + 128) })
+            model.graph.initializers[node.inputs[2]] = Tensor(shape: zero.shape, scalars: [UInt8](repeating: 128, count: zero.count))
+        }
+        let folder = temporary.make()
+        try ONNXWriter.write(model, to: folder + "/u8.onnx")
+        let held = temporary.make()
+        for source in try #require(summary.report).sampleSources {
+            try Npy.write(try Npy.read(path: source), to: held + "/" + source.split(separator: "/").last!)
+        }
+        func gridSQNR(_ path: String) throws -> [Double?] {
+            var options = ModelComparison.Options(floatModel: float, quantizedModel: path, dataDirectory: held)
+            options.threads = 1
+            return try ModelComparison.run(options).rows.map(\.evidence.weightGridSQNR)
+        }
+        let signed = try gridSQNR(quantized), unsigned = try gridSQNR(folder + "/u8.onnx")
+        #expect(signed.contains { $0 != nil })
+        for (a, b) in zip(signed, unsigned) {
+            if let a, let b { #expect(abs(a - b) < 0.01, "\(a) vs \(b) dB") }
+        }
+    }
+
     @Test func qoperatorModelsAreCompared() throws {
         let (summary, float, quantized) = try quantize("conv_bn_relu", format: .qoperator)
         let planned = summary.plan.nodes.filter { $0.quantized && $0.fusedInto == nil }.map(\.node)
