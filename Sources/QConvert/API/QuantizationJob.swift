@@ -75,7 +75,7 @@ final class QuantizationJob {
         if let target = options.targetSQNR { try keepSensitiveLayersFloat(target: target) }
         let quantized = try step("materialize") { try materialize(plan) }
         let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData, inputs: loaded.inputFiles)) }
-        let (agreement, report) = try evaluate(quantized)
+        let (agreement, report) = try evaluate(written: output)
         let methodText = options.method == nil && options.quantization.mode == .static ? "auto: \(method)" : method.description
         let roundingText = options.quantization.weightRounding == .auto ? "auto: \(rounding.rawValue)" : rounding.rawValue
         var summary = QuantizationSummary(
@@ -375,10 +375,15 @@ final class QuantizationJob {
     }
 
     /// Output agreement and the layerwise report on the held-out samples.
-    private func evaluate(_ quantized: Model) throws -> (OutputAgreement?, LayerReport?) {
+    /// The output SQNR on the held-out samples, and the layerwise report, of the file as written
+    /// (read back, so a writer fault shows here) against the model as loaded (so a preparation fault
+    /// does too); the report's intermediate values are matched in the prepared model, whose names
+    /// the plan uses.
+    private func evaluate(written path: String) throws -> (OutputAgreement?, LayerReport?) {
         guard let holdout, holdout.count > 0 else { return (nil, nil) }
+        let quantized = try step("evaluate") { try ONNXReader.read(path: path) }
         let agreement = try step("evaluate", samples: holdout) {
-            try OutputAgreement.measure(reference: Interpreter(model: model, threads: options.threads),
+            try OutputAgreement.measure(reference: Interpreter(model: loaded.model, threads: options.threads),
                                         test: Interpreter(model: quantized, threads: options.threads), dataset: holdout)
         }
         guard options.report else { return (agreement, nil) }
