@@ -51,7 +51,7 @@ struct CalibrateCommand: ParsableCommand {
         }
         bar?.finish()
         if !quiet {
-            Terminal.note("calibrated \(stats.tensors.count) tensors on \(stats.sampleCount) samples; wrote \(output)")
+            Terminal.note("calibrated \(Formatting.count(stats.tensors.count, "tensor")) on \(Formatting.count(stats.sampleCount, "sample")); wrote \(output)")
         }
     }
 }

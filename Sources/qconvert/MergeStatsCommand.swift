@@ -24,7 +24,7 @@ struct MergeStatsCommand: ParsableCommand {
 
     func run() throws {
         let merged = try ModelCalibration.merge(inputs, output: output)
-        Terminal.note("merged \(inputs.count) files: \(merged.sampleCount) samples, \(merged.tensors.count) tensors; wrote \(output)")
+        Terminal.note("merged \(Formatting.count(inputs.count, "file")): \(Formatting.count(merged.sampleCount, "sample")), \(Formatting.count(merged.tensors.count, "tensor")); wrote \(output)")
         let repeated = merged.repeatedSamples
         if let first = repeated.first {
             Terminal.note("warning: \(repeated.count) samples appear in more than one input (first: '\(first)'); each counts once per appearance: merge shards of different samples")

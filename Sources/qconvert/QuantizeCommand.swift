@@ -75,8 +75,8 @@ struct QuantizeCommand: ParsableCommand {
             return bar.update
         }
         bars.forEach { $0.finish() }
-        if passes.stats && !json { print(Preparation.text(summary.preparation, timing: true)) }
-        print(json ? try JSONText.encode(summary) : summary.text)
+        if passes.stats && !json { print(Terminal.printable(Preparation.text(summary.preparation, timing: true))) }
+        print(json ? try JSONText.encode(summary) : Terminal.printable(summary.text))
     }
 }
 

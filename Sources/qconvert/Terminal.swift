@@ -4,10 +4,19 @@ import QConvert
 enum Terminal {
     /// One `error: ...` line, whatever newlines the message had.
     static func error(_ message: String) {
-        StandardError.write("error: " + message.split(separator: "\n").joined(separator: " ") + "\n")
+        StandardError.write("error: " + printable(message.split(separator: "\n").joined(separator: " ")) + "\n")
+    }
+
+    /// `text` with control characters other than newline and tab shown as `?`: names come from
+    /// model files, and an escape sequence in an op type must not recolour or rewrite the terminal.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            let v = scalar.value
+            return (v < 0x20 && v != 0x0A && v != 0x09) || (0x7F...0x9F).contains(v) ? "?" : scalar
+        }))
     }
 
     static func note(_ message: String) {
-        StandardError.write(message + "\n")
+        StandardError.write(printable(message) + "\n")
     }
 }

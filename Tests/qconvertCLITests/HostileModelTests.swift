@@ -86,4 +86,21 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileChecks.exists(out))
     }
+
+    /// Names come from the file: an escape sequence in an op type must not reach the terminal
+    /// (it could recolour or rewrite it), in errors or in inspect's text.
+    @Test func controlCharactersInNamesAreNotPrinted() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [2])
+        b.output(b.node("Foo\u{1B}[31mRED", [x], name: "n\u{1B}]0;title\u{07}"))
+        let path = temporary.make() + "/escape.onnx"
+        try ONNXWriter.write(b.model, to: path)
+        let inspect = CLIRunner.run(["inspect", path])
+        #expect(inspect.status == 0 && inspect.stdout.contains("Foo?[31mRED"), "\(inspect.stdout)")
+        let run = CLIRunner.run(["run", path, "--input", "x=" + path])
+        for result in [inspect, run] {
+            #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+            #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(result.stderr)")
+        }
+    }
 }

@@ -49,12 +49,13 @@ public enum ModelComparison {
             try LayerReportBuilder.build(inputs)
         }
         report.outputSQNR = agreement.sqnr
-        let quantizedIndices = Set(QuantizedGraph(quantized: quantized.model.graph, float: float.model.graph).units.map(\.index))
+        // A unit's members (a Relu fused into its Conv) are quantized with it.
+        let quantizedIndices = Set(QuantizedGraph(quantized: quantized.model.graph, float: float.model.graph).units.flatMap { [$0.index] + $0.members })
         let kept = quantized.model.graph.nodes.enumerated().filter { index, node in
             !quantizedIndices.contains(index) && !["QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear"].contains(node.opType)
         }.map { ReportDocument.KeptFloat(node: $0.1.displayName, opType: $0.1.opType, reason: "float in the quantized model") }
         let qdq = quantized.model.graph.nodes.filter { $0.opType == "QuantizeLinear" || $0.opType == "DequantizeLinear" }.count
-        let producer = quantized.model.producerName.isEmpty ? "unknown producer" : "produced by \(quantized.model.producerName) \(quantized.model.producerVersion)"
+        let producer = quantized.model.producerName.isEmpty ? "unknown producer" : "produced by \(([quantized.model.producerName, quantized.model.producerVersion].filter { !$0.isEmpty }).joined(separator: " "))"
         let document = ReportDocument(
             kind: "compare", floatModel: options.floatModel, quantizedModel: options.quantizedModel,
             settings: "\(producer); \(qdq) QuantizeLinear/DequantizeLinear nodes", nodeCount: float.model.graph.nodes.count,
@@ -74,7 +75,7 @@ extension ReportDocument {
     public var text: String {
         var lines: [String] = []
         let outputs = outputSQNR.sorted { $0.key < $1.key }.map { "\($0.key) \(ReportTable.db($0.value)) dB" }
-        lines.append("\(quantizedModel) vs \(floatModel): output SQNR on \(samples.count) samples: " + outputs.joined(separator: ", "))
+        lines.append("\(quantizedModel) vs \(floatModel): output SQNR on \(Formatting.count(samples.count, "sample")): " + outputs.joined(separator: ", "))
         lines.append("quantized nodes: \(quantizedNodeCount)" + (settings.map { " (\($0))" } ?? ""))
         let unmatched = rows.filter { !$0.matched }.map(\.node)
         if !unmatched.isEmpty { lines.append("no float counterpart for \(unmatched.count): " + unmatched.prefix(10).joined(separator: ", ")) }

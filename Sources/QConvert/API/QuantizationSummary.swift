@@ -60,7 +60,7 @@ public struct QuantizationSummary: Codable, Sendable {
         let total = plan.nodes.count, quantized = plan.quantizedCount
         lines.append("wrote \(outputs.joined(separator: ", "))  (\(schemeText))")
         let ops = quantizedByOp.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-        lines.append("quantized \(quantized) of \(total) nodes: " + ops.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        lines.append("quantized \(quantized) of \(Formatting.count(total, "node"))" + (ops.isEmpty ? "" : ": " + ops.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
         if quantized < total {
             lines.append("kept float:")
             for (reason, byOp) in floatByReason.sorted(by: { $0.key < $1.key }) {
@@ -88,7 +88,7 @@ public struct QuantizationSummary: Codable, Sendable {
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
         if let agreement {
             let values = agreement.sqnr.sorted { $0.key < $1.key }.map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }
-            lines.append("output SQNR on \(agreement.samples) held-out samples: " + values.joined(separator: ", "))
+            lines.append("output SQNR on \(Formatting.count(agreement.samples, "held-out sample")): " + values.joined(separator: ", "))
         } else if options.mode == .static {
             lines.append("output SQNR: no samples held out (fewer than 4 calibration samples, or --holdout 0)")
         }

@@ -41,7 +41,8 @@ public struct CalibrationDataset: Sendable {
         if !folders.isEmpty {
             // Name the odd one out: a folder not named test_data_set_* (a stray subfolder among .npy
             // files), else a file among test_data_set_* folders.
-            if let stray = folders.first(where: { !$0.hasPrefix("test_data_set_") }) ?? names.first(where: { !folders.contains($0) }) {
+            let isFolder = Set(folders)
+            if let stray = folders.first(where: { !$0.hasPrefix("test_data_set_") }) ?? names.first(where: { !isFolder.contains($0) }) {
                 throw QConvertError("\(folder)/\(stray): not a calibration sample (\(usage), not both)")
             }
             layout = .onnxTestData

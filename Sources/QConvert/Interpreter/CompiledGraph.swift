@@ -64,8 +64,9 @@ public final class CompiledGraph: Sendable {
             let node = graph.nodes[index]
             let domain = node.domain == "ai.onnx" ? "" : node.domain
             let version = opsets[domain] ?? opsets[""] ?? 1
+            // Only subgraphs read the scope; building it for every node cost nodes x values.
             let context = CompileContext(opsetVersion: version, opsets: opsets, constants: constants,
-                                         outerScope: outerScope.union(names), requantization: requantization)
+                                         outerScope: node.subgraphs.isEmpty ? outerScope : outerScope.union(names), requantization: requantization)
             let kernel: Kernel
             let folded: [Tensor]?
             do {

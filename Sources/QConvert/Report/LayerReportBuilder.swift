@@ -45,7 +45,9 @@ public enum LayerReportBuilder {
         for (k, unit) in graph.units.enumerated() {
             var row = LayerReport.Row(node: unit.node, opType: unit.opType, output: unit.value ?? unit.readAt)
             row.matched = unit.value != nil
-            row.reason = decisions[unit.node]?.reason
+            // A float op whose inputs arrive dequantized and whose output is quantized (an Add between
+            // int8 layers) is measured like the others; ONNX Runtime fuses some (Add, Mul) to integer ops.
+            row.reason = decisions[unit.node].map { $0.quantized ? $0.reason : "\($0.reason), between quantized values" }
             row.accumulated = accumulated.errors[k].map(LayerReport.Figures.init)
             row.local = local[k].map(LayerReport.Figures.init)
             if let observed = accumulated.observed[k], observed > 0 {
