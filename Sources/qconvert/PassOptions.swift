@@ -1,4 +1,5 @@
 import ArgumentParser
+import QConvert
 
 /// Flags for watching and bisecting the pass pipeline, shared by the commands that run it.
 struct PassOptions: ParsableArguments {
@@ -13,4 +14,12 @@ struct PassOptions: ParsableArguments {
 
     @Flag(help: "Print what each pass changed and how long it took.")
     var stats = false
+
+    /// A pass name must be one of the pipeline's: an argument mistake, found before any work.
+    func validate() throws {
+        let known = Pipelines.prepare.map(\.name)
+        for name in printAfter + (stopAfter.map { [$0] } ?? []) where !known.contains(name) {
+            throw ValidationError("no pass named '\(name)'; the passes are \(known.joined(separator: ", "))")
+        }
+    }
 }

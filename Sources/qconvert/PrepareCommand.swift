@@ -9,10 +9,10 @@ struct PrepareCommand: ParsableCommand {
         commandName: "prepare",
         abstract: "Fold constants and BatchNorm, remove identities and dead nodes; write the float model.",
         discussion: """
-            Runs the 'prepare' pipeline (infer-shapes, upgrade-opset, fold-constants, eliminate-identity, \
-            collapse-reshape-transpose, fold-batchnorm, fold-channel-affine, fuse-conv-activation, \
-            eliminate-dead-nodes, infer-shapes) that every quantization starts with, and writes the result with its values' \
-            inferred shapes in value_info. The output computes the same function as the input.
+            Runs the 'prepare' pipeline (\(Pipelines.prepare.map(\.name).joined(separator: ", "))) that every \
+            quantization starts with, and writes the result with its values' inferred shapes in value_info. \
+            The output computes the same function as the input. --stop-after and --print-after take these \
+            names; quantize accepts them too, and then quantizes the graph as it is at that point.
             """
     )
 

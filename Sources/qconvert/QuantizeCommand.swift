@@ -113,6 +113,9 @@ struct CalibrationOptions: ParsableArguments {
         if mode == .static && calib == nil && loadStats == nil {
             throw ValidationError("static quantization needs --calib DIR (or --load-stats FILE); --mode dynamic and weight-only need none")
         }
+        if let percentile, (try? PercentileObserver.check(percentile)) == nil {
+            throw ValidationError("--percentile must be above 50 and at most 100, got \(percentile)")
+        }
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let holdout, holdout < 0 { throw ValidationError("--holdout must be 0 or more") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }

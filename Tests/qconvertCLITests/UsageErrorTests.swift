@@ -20,6 +20,9 @@ import Testing
         (["MODEL", "--mode", "weight-only", "--calib", "CALIB", "--method", "entropy"], "--method applies to --mode static"),
         (["MODEL", "--mode", "dynamic", "--format", "qoperator"], "--format qoperator applies to --mode static"),
         (["MODEL", "--calib", "CALIB", "--max-float-layers", "3"], "--max-float-layers limits --target-sqnr"),
+        (["MODEL", "--calib", "CALIB", "--percentile", "101"], "--percentile must be above 50 and at most 100"),
+        (["MODEL", "--calib", "CALIB", "--stop-after", "bogus"], "no pass named 'bogus'"),
+        (["run", "MODEL", "x="], "input 'x=' names no file"),
     ])
     func oneLine(_ arguments: [String], _ words: String) {
         let expanded = arguments.map { $0 == "MODEL" ? Self.fixture.modelPath : $0 == "CALIB" ? Self.fixture.directory + "/calib" : $0 }
