@@ -171,6 +171,7 @@ QC_REPEATED_MESSAGE(qc_model, ModelProto, qc_model, metadata_props, StringString
 /* ---- OperatorSetIdProto, StringStringEntryProto ---- */
 
 QC_STRING(qc_opset, OperatorSetIdProto, qc_opset, domain)
+int qc_opset_has_domain(qc_opset o) { return as<OperatorSetIdProto>(o.p)->has_domain(); }
 QC_SCALAR(qc_opset, OperatorSetIdProto, qc_opset, version, int64_t)
 QC_STRING(qc_entry, StringStringEntryProto, qc_entry, key)
 QC_STRING(qc_entry, StringStringEntryProto, qc_entry, value)

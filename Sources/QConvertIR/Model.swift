@@ -47,10 +47,14 @@ public struct Model: Sendable, Equatable {
 public struct OpsetImport: Hashable, Sendable {
     public var domain: String
     public var version: Int64
+    /// Whether the file states the domain even when it is "" (onnx.helper does; some exporters
+    /// omit it), so a copy keeps the message as it was.
+    public var domainIsWritten: Bool
 
-    public init(domain: String, version: Int64) {
+    public init(domain: String, version: Int64, domainIsWritten: Bool = true) {
         self.domain = domain
         self.version = version
+        self.domainIsWritten = domainIsWritten || !domain.isEmpty
     }
 }
 

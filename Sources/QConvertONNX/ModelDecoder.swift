@@ -16,7 +16,7 @@ struct ModelDecoder {
         var opsets: [OpsetImport] = []
         for i in 0..<qc_model_opset_count(m) {
             let o = qc_model_opset_at(m, i)
-            opsets.append(OpsetImport(domain: qc_opset_domain(o).string, version: qc_opset_version(o)))
+            opsets.append(OpsetImport(domain: qc_opset_domain(o).string, version: qc_opset_version(o), domainIsWritten: qc_opset_has_domain(o) != 0))
         }
         var metadata: [MetadataEntry] = []
         for i in 0..<qc_model_metadata_count(m) {

@@ -15,7 +15,7 @@ struct ModelEncoder {
         qc_model_set_ir_version(h, model.irVersion)
         for opset in model.opsetImports {
             let o = qc_model_add_opset(h)
-            if !opset.domain.isEmpty { withBytes(opset.domain) { qc_opset_set_domain(o, $0) } }
+            if opset.domainIsWritten { withBytes(opset.domain) { qc_opset_set_domain(o, $0) } }
             qc_opset_set_version(o, opset.version)
         }
         if !model.producerName.isEmpty { withBytes(model.producerName) { qc_model_set_producer_name(h, $0) } }

@@ -78,6 +78,19 @@ import Testing
         #expect(parsed.graph.initializers["k2"]?.integers() == values, "the parsed tensors are intact after writing")
     }
 
+    /// The default domain "" is written by onnx.helper and left out by other exporters: a copy keeps
+    /// whichever the file had, so the message is unchanged (a stated "" was dropped).
+    @Test(arguments: [true, false])
+    func defaultDomainKeepsItsPresence(written: Bool) throws {
+        let folder = FileChecks.temporaryDirectory()
+        let model = Model(opsetImports: [OpsetImport(domain: "", version: 13, domainIsWritten: written)], graph: Graph(name: "g"))
+        try ONNXWriter.write(model, to: folder + "/a.onnx")
+        let read = try ONNXReader.read(path: folder + "/a.onnx")
+        #expect(read.opsetImports.first?.domainIsWritten == written)
+        try ONNXWriter.write(read, to: folder + "/b.onnx")
+        #expect(FileChecks.read(folder + "/a.onnx") == FileChecks.read(folder + "/b.onnx"))
+    }
+
     @Test func standaloneTensorFileIsRead() throws {
         // A TensorProto file as ONNX's test data stores them, built from a known tensor via a model.
         let expected = Tensor(shape: [2, 3], scalars: [Float](arrayLiteral: 1, -2, 3.5, 0, 1e-3, -7))

@@ -94,6 +94,8 @@ qc_entry qc_model_add_metadata(qc_model m);
 /* ---- OperatorSetIdProto, StringStringEntryProto ---------------------------------------------- */
 
 qc_bytes qc_opset_domain(qc_opset o);
+/// Whether the domain field is present (onnx.helper writes "" for the default domain; others omit it).
+int qc_opset_has_domain(qc_opset o);
 void qc_opset_set_domain(qc_opset o, qc_bytes v);
 int64_t qc_opset_version(qc_opset o);
 void qc_opset_set_version(qc_opset o, int64_t v);
