@@ -45,6 +45,14 @@ public enum ModelComparison {
         var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
                                                localSamples: options.localSamples, threads: options.threads)
         inputs.diagnose = 10
+        // qconvert names a quantized weight after the prepared model's (a BatchNorm-folded
+        // `conv.weight_bn`); preparing the float model here finds them. A model preparation cannot
+        // handle only loses those weight figures.
+        if let prepared = try? Preparation.run(float.model) {
+            for (name, tensor) in prepared.model.graph.initializers where float.model.graph.initializers[name] == nil {
+                inputs.floatWeights[name] = tensor
+            }
+        }
         var report = try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
             try LayerReportBuilder.build(inputs)
         }

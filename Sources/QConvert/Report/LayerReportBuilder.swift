@@ -20,6 +20,9 @@ public enum LayerReportBuilder {
         public var method: String?
         /// Layers diagnosed: this many worst by accumulated and by local SQNR.
         public var diagnose = 10
+        /// Float weights besides the float model's own to measure quantized weights against: compare
+        /// passes the prepared float model's (BatchNorm folded), which qconvert's weights are named after.
+        public var floatWeights: [String: Tensor] = [:]
 
         public init(float: Model, quantized: Model, samples: CalibrationDataset, localSamples: Int = 2, threads: Int) {
             self.float = float
@@ -31,7 +34,7 @@ public enum LayerReportBuilder {
     }
 
     public static func build(_ inputs: Inputs) throws -> LayerReport {
-        let graph = QuantizedGraph(quantized: inputs.quantized.graph, float: inputs.float.graph)
+        let graph = QuantizedGraph(quantized: inputs.quantized.graph, float: inputs.float.graph, floatWeights: inputs.floatWeights)
         let observedValues = Set(graph.units.flatMap { unit in [unit.value].compactMap { $0 } + unit.inputs.compactMap(\.source) })
         let accumulated = try LayerwiseAnalysis.accumulated(
             float: inputs.float, quantized: inputs.quantized, graph: graph, samples: inputs.samples,
@@ -98,7 +101,7 @@ public enum LayerReportBuilder {
             row.evidence.narrowestWeightChannel = narrow.channel
             row.evidence.narrowestWeightLevels = narrow.levels
         }
-        guard let source = weight.source, let float = inputs.float.graph.initializers[source],
+        guard let source = weight.source, let float = inputs.float.graph.initializers[source] ?? inputs.floatWeights[source],
               let result = WeightError.measure(float: float, codes: codes, params: params, axis: weight.axis) else { return }
         row.weightSQNR = result.overall.sqnr
         if let values = float.floats() {

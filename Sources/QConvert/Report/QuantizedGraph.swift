@@ -56,8 +56,9 @@ public struct QuantizedGraph: Sendable {
 
     public var units: [Unit]
 
-    public init(quantized: Graph, float: Graph) {
-        let names = FloatNames(float)
+    /// `floatWeights`: float constants besides `float`'s own that quantized weights may replace.
+    public init(quantized: Graph, float: Graph, floatWeights: [String: Tensor] = [:]) {
+        let names = FloatNames(float, extraConstants: floatWeights)
         let producers = quantized.producers(), consumers = quantized.consumers()
         func producer(_ value: String) -> Node? { producers[value].map { quantized.nodes[$0] } }
         func grid(_ node: Node, scale: Int, zero: Int) -> Grid {
@@ -194,11 +195,13 @@ struct FloatNames {
     let values: Set<String>
     let initializers: [String: [Int]]
 
-    init(_ graph: Graph) {
+    init(_ graph: Graph, extraConstants: [String: Tensor] = [:]) {
         var values = Set(graph.inputs.map(\.name))
         for node in graph.nodes { values.formUnion(node.outputs) }
         self.values = values
-        initializers = Dictionary(uniqueKeysWithValues: graph.initializers.map { ($0.key, $0.value.shape) })
+        var shapes = extraConstants.mapValues(\.shape)
+        for (name, tensor) in graph.initializers { shapes[name] = tensor.shape }
+        initializers = shapes
     }
 
     /// Suffixes quantizers append: ONNX Runtime (`_QuantizeLinear_Output`, `_quantized`...) and

@@ -40,6 +40,8 @@ import Testing
         #expect(document.quantizedNodeCount == planned.count && document.samples.count == report.samples)
         for (compared, own) in zip(document.rows, report.rows) {
             #expect(compared.node == own.node && compared.matched && compared.accumulated != nil && compared.local != nil)
+            // Weights named after the prepared model's (BatchNorm folded) are found too.
+            #expect(compared.weightSQNR == own.weightSQNR, "\(own.node)")
             // compare's reference is the original float model, quantize's the prepared one (folded
             // BatchNorm...): the same function up to float rounding.
             if let a = compared.accumulated?.sqnr, let b = own.accumulated?.sqnr, a.isFinite {
