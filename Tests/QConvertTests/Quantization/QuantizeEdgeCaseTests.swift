@@ -6,18 +6,20 @@ import Testing
 
 /// Valid models at the edges of what the quantization rules expect (found by review: each crashed,
 /// was refused, or was written so that ONNX Runtime computed something else). Each must quantize,
-/// run, and keep its outputs close to the float model's.
+/// run, and keep its outputs near the float model's: above 20 dB on 3 held-out samples of random
+/// data (minmax ranges from 21 samples clip a few held-out values, so 25-40 dB is what a correct run
+/// gives here; a bias on the wrong scale or a transposed weight gives far less).
 @Suite struct QuantizeEdgeCaseTests {
     let directories = TemporaryDirectories()
 
-    /// Quantizes `model` (static, 12 random calibration samples for input "x" of `inputShape`);
-    /// returns the written model and the held-out output SQNR.
+    /// Quantizes `model` (static, 24 random calibration samples for input "x" of `inputShape`, 3 of
+    /// them held out); returns the written model and the held-out output SQNR.
     func quantize(_ model: Model, inputShape: [Int]) throws -> (Model, Double) {
         let folder = directories.make()
         try ONNXWriter.write(model, to: folder + "/m.onnx")
         var random = RandomTensors(seed: 11)
         try Directory.create(folder + "/calib")
-        for k in 0..<12 { try Npy.write(random.normal(inputShape), to: folder + "/calib/\(k + 10).npy") }
+        for k in 0..<24 { try Npy.write(random.normal(inputShape), to: folder + "/calib/\(k + 10).npy") }
         var options = ModelQuantization.Options(model: folder + "/m.onnx")
         options.calibrationDirectory = folder + "/calib"
         options.output = folder + "/q.onnx"
@@ -26,21 +28,21 @@ import Testing
         return (try ONNXReader.read(path: folder + "/q.onnx"), try #require(summary.agreement?.worst))
     }
 
-    /// Gemm -> Relu -> MatMul, with C of the given shape (M = 2, N = 4).
+    /// Gemm -> Relu -> MatMul, with C of the given shape (M = 32, N = 4).
     func gemmModel(c: [Int], transB: Int = 0) -> Model {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 3)
-        let x = b.input("x", [2, 8])
+        let x = b.input("x", [32, 8])
         let weight = b.constant("B", r.normal(transB != 0 ? [4, 8] : [8, 4]))
         let gemm = b.node("Gemm", [x, weight, b.constant("C", r.normal(c))], transB != 0 ? ["transB": .int(Int64(transB))] : [:], name: "gemm")
         b.output(b.node("MatMul", [b.node("Relu", [gemm]), b.constant("B2", r.normal([4, 4]))], name: "mm"))
         return b.model
     }
 
-    @Test(arguments: [[4], [1, 4], [1], [2, 4]])
+    @Test(arguments: [[4], [1, 4], [1], [32, 4]])
     func gemmBiasOfAnyBroadcastableShape(c: [Int]) throws {
-        let (quantized, sqnr) = try quantize(gemmModel(c: c), inputShape: [2, 8])
-        #expect(sqnr > 30, "C \(c): \(sqnr) dB")
+        let (quantized, sqnr) = try quantize(gemmModel(c: c), inputShape: [32, 8])
+        #expect(sqnr > 20, "C \(c): \(sqnr) dB")
         let gemm = try #require(quantized.graph.nodes.first { $0.opType == "Gemm" })
         // Only a per-column bias becomes int32 (as a vector); a scalar or full matrix stays float.
         let isInt32 = quantized.graph.nodes.contains { $0.opType == "DequantizeLinear" && $0.outputs == [gemm.inputs[2]] }
@@ -49,8 +51,8 @@ import Testing
 
     /// Any nonzero transB transposes B, as the kernel reads it (2 trapped in weight rounding).
     @Test func gemmTransBOtherThanOne() throws {
-        let (_, sqnr) = try quantize(gemmModel(c: [4], transB: 2), inputShape: [2, 8])
-        #expect(sqnr > 30)
+        let (_, sqnr) = try quantize(gemmModel(c: [4], transB: 2), inputShape: [32, 8])
+        #expect(sqnr > 20, "\(sqnr) dB")
     }
 
     /// A MatMul by a constant vector, or by a stack of matrices, has no output channels the integer
@@ -59,11 +61,11 @@ import Testing
     func matMulByAVectorOrStackStaysFloat(weight: [Int]) throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 4)
-        let x = b.input("x", [2, 8])
+        let x = b.input("x", [32, 8])
         let first = b.node("MatMul", [x, b.constant("W1", r.normal([8, 8]))], name: "first")
         b.output(b.node("MatMul", [b.node("Relu", [first]), b.constant("W2", r.normal(weight))], name: "second"))
-        let (quantized, sqnr) = try quantize(b.model, inputShape: [2, 8])
-        #expect(sqnr > 30, "\(sqnr) dB")
+        let (quantized, sqnr) = try quantize(b.model, inputShape: [32, 8])
+        #expect(sqnr > 20, "\(sqnr) dB")
         let second = try #require(quantized.graph.nodes.first { $0.name == "second" })
         #expect(quantized.graph.initializers[second.inputs[1]]?.dataType == .float)
     }
