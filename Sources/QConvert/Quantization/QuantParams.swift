@@ -33,7 +33,10 @@ public struct QuantParams: Codable, Sendable, Equatable {
             return QuantParams(type: type, scales: [scale], zeroPoints: [type == .uint8 ? 128 : 0])
         }
         guard hi > lo else { return QuantParams(type: type, scales: [1], zeroPoints: [0]) }
-        let scale = max((hi - lo) / Float(type.max - type.min), smallestScale)
+        // A span past Float's range (values near ±3e38) would make the scale infinite and every
+        // dequantized value NaN: divide first then.
+        let levels = Float(type.max - type.min), span = hi - lo
+        let scale = max(span.isFinite ? span / levels : hi / levels - lo / levels, smallestScale)
         let zero = Float(type.min) - (lo / scale).rounded(.toNearestOrEven)
         let clamped = Int32(min(max(zero, Float(type.min)), Float(type.max)))
         return QuantParams(type: type, scales: [scale], zeroPoints: [clamped])
