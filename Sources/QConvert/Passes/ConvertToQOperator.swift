@@ -37,11 +37,13 @@ public struct ConvertToQOperator: Pass {
             return (dq.inputs[0], dq.inputs[1], dq.inputs.count > 2 ? dq.inputs[2] : "", index)
         }
         /// The single QuantizeLinear reading `value` (directly, or after a droppable Relu/Clip).
+        // A value that is also a graph output must stay produced in float (the integer op would
+        // write only its quantized form).
         func quantizeAfter(_ value: String) -> (q: Node, qIndex: Int, skipped: Int?)? {
-            guard let readers = consumers[value], readers.count == 1 else { return nil }
+            guard let readers = consumers[value], readers.count == 1, !graph.isOutput(value) else { return nil }
             let reader = graph.nodes[readers[0]]
             if reader.opType == "QuantizeLinear" { return (reader, readers[0], nil) }
-            guard ["Relu", "Clip"].contains(reader.opType), let next = consumers[reader.outputs[0]], next.count == 1,
+            guard ["Relu", "Clip"].contains(reader.opType), !graph.isOutput(reader.outputs[0]), let next = consumers[reader.outputs[0]], next.count == 1,
                   graph.nodes[next[0]].opType == "QuantizeLinear", clampIsImplied(reader, by: graph.nodes[next[0]], graph: graph)
             else { return nil }
             return (graph.nodes[next[0]], next[0], readers[0])

@@ -12,9 +12,26 @@ import Testing
 @Suite struct QuantizeEdgeCaseTests {
     let directories = TemporaryDirectories()
 
+    /// A pass-through op's output that is a graph output and feeds an int8 layer: with
+    /// --format qoperator the Slice must keep writing the float output (it was rewritten to write
+    /// only its int8 form, and the run failed: "graph output 's' is not produced", found by review).
+    @Test func qoperatorKeepsAPassThroughGraphOutput() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 6)
+        let x = b.input("x", [1, 3, 6, 6])
+        let h = b.node("Relu", [b.node("Conv", [x, b.constant("w1", r.normal([8, 3, 3, 3]))], ["pads": .ints([1, 1, 1, 1])])])
+        let sliced = b.node("Slice", [h, b.constant("starts", Tensor(scalars: [Int64(0)])), b.constant("ends", Tensor(scalars: [Int64(4)])),
+                                      b.constant("axes", Tensor(scalars: [Int64(1)]))], name: "s")
+        let y = b.node("Conv", [sliced, b.constant("w2", r.normal([2, 4, 1, 1]))], name: "y")
+        b.output(sliced, y)
+        let (quantized, _) = try quantize(b.model, inputShape: [1, 3, 6, 6], extra: { $0.quantization.format = .qoperator })
+        #expect(quantized.graph.nodes.contains { $0.outputs.contains(sliced) })
+        #expect(quantized.graph.nodes.contains { $0.opType == "QLinearConv" })
+    }
+
     /// Quantizes `model` (static, 24 random calibration samples for input "x" of `inputShape`, 3 of
     /// them held out); returns the written model and the held-out output SQNR.
-    func quantize(_ model: Model, inputShape: [Int]) throws -> (Model, Double) {
+    func quantize(_ model: Model, inputShape: [Int], extra: (inout ModelQuantization.Options) -> Void = { _ in }) throws -> (Model, Double) {
         let folder = directories.make()
         try ONNXWriter.write(model, to: folder + "/m.onnx")
         var random = RandomTensors(seed: 11)
@@ -24,6 +41,7 @@ import Testing
         options.calibrationDirectory = folder + "/calib"
         options.output = folder + "/q.onnx"
         options.threads = 1
+        extra(&options)
         let summary = try ModelQuantization.run(options)
         return (try ONNXReader.read(path: folder + "/q.onnx"), try #require(summary.agreement?.worst))
     }
