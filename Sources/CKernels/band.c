@@ -39,7 +39,8 @@ static size_t plane_floats(const qc_conv_geometry *g, int rows) {
 }
 
 int qc_band_supported(const qc_conv_geometry *g) {
-    return g->in_d == 1 && g->out_d == 1 && g->kernel_d == 1;
+    // A depth pad makes the single output slice read padding, which the band does not model.
+    return g->in_d == 1 && g->out_d == 1 && g->kernel_d == 1 && g->pad_d == 0;
 }
 
 size_t qc_band_size(const qc_conv_geometry *g, int rows) {

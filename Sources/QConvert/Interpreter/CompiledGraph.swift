@@ -33,6 +33,9 @@ public final class CompiledGraph: Sendable {
     /// Slots holding constants (initializers, and node outputs computed at compile time from
     /// constants only), filled before every run.
     let constantSlots: [(Int, Tensor)]
+    /// Graph inputs that also have an initializer: compiled as constants (weights packed, values
+    /// folded), so feeding one would be silently ignored; it is refused instead.
+    let constantInputs: Set<String>
     /// Graph inputs a caller must (or may, if an initializer gives a default) provide.
     let inputs: [ValueInfo]
     let outputNames: [String]
@@ -128,6 +131,7 @@ public final class CompiledGraph: Sendable {
         slotNames = names
         slotOfName = slotOf
         constantSlots = constants.compactMap { name, tensor in slotOf[name].map { ($0, tensor) } }.sorted { $0.0 < $1.0 }
+        constantInputs = Set(graph.inputs.map(\.name).filter { graph.initializers[$0] != nil })
         inputs = graph.inputs
         outputNames = graph.outputs.map(\.name)
         outerReads = outer
@@ -145,6 +149,9 @@ public final class CompiledGraph: Sendable {
         for input in inputs {
             guard let slotIndex = slotOfName[input.name] else { continue }
             if let fed = feeds[input.name] {
+                guard !constantInputs.contains(input.name) else {
+                    throw QConvertError("input '\(input.name)' also has an initializer, which qconvert compiles as a constant; it cannot be fed")
+                }
                 values[slotIndex] = fed
                 hook?(input.name, fed)
             } else if values[slotIndex] == nil {

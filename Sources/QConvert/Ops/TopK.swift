@@ -19,35 +19,45 @@ extension Ops {
                 guard k >= 0 && k <= layout.extent else {
                     throw QConvertError("k = \(k) is out of range for an axis of size \(layout.extent)")
                 }
-                let values: [Double]
-                switch x.dataType {
-                case .float: values = x.scalars(of: Float.self).map(Double.init)
-                case .double: values = x.scalars(of: Double.self)
-                case .int32: values = x.scalars(of: Int32.self).map(Double.init)
-                case .int64: values = x.scalars(of: Int64.self).map(Double.init)
-                default: throw QConvertError("\(x.dataType) input is not supported")
-                }
                 var shape = x.shape
                 shape[normalized] = k
-                var topValues = [Double](repeating: 0, count: layout.outer * k * layout.inner)
-                var topIndices = [Int64](repeating: 0, count: topValues.count)
-                for o in 0..<layout.outer {
-                    for i in 0..<layout.inner {
-                        let base = o * layout.extent * layout.inner + i
-                        let order = (0..<layout.extent).sorted { a, b in
-                            let va = values[base + a * layout.inner], vb = values[base + b * layout.inner]
-                            return va == vb ? a < b : (largest ? va > vb : va < vb)
-                        }
-                        for (rank, index) in order.prefix(k).enumerated() {
-                            let at = (o * k + rank) * layout.inner + i
-                            topValues[at] = values[base + index * layout.inner]
-                            topIndices[at] = Int64(index)
-                        }
+                switch x.dataType {
+                case .float: return select(x.scalars(of: Float.self), layout: layout, k: k, largest: largest, shape: shape, isNaN: \.isNaN)
+                case .double: return select(x.scalars(of: Double.self), layout: layout, k: k, largest: largest, shape: shape, isNaN: \.isNaN)
+                case .int32: return select(x.scalars(of: Int32.self), layout: layout, k: k, largest: largest, shape: shape) { _ in false }
+                case .int64: return select(x.scalars(of: Int64.self), layout: layout, k: k, largest: largest, shape: shape) { _ in false }
+                default: throw QConvertError("\(x.dataType) input is not supported")
+                }
+            }
+        }
+
+        /// Values and indices of the top k along the layout's axis, compared in the element type
+        /// itself (int64 beyond 2^53 lost its low bits through Double). NaN ranks as the largest
+        /// value, as ONNX Runtime ranks it; equal values keep index order.
+        static func select<T: TensorElement & Comparable>(
+            _ values: [T], layout: AxisLayout, k: Int, largest: Bool, shape: [Int], isNaN: (T) -> Bool
+        ) -> [Tensor] {
+            func before(_ a: Int, _ b: Int, _ va: T, _ vb: T) -> Bool {
+                let (na, nb) = (isNaN(va), isNaN(vb))
+                if na || nb { return na && nb ? a < b : (largest ? na : nb) }
+                return va == vb ? a < b : (largest ? va > vb : va < vb)
+            }
+            let count = layout.outer * k * layout.inner
+            guard let filler = values.first, count > 0 else { return [Tensor(shape: shape, scalars: [T]()), Tensor(shape: shape, scalars: [Int64]())] }
+            var topValues = [T](repeating: filler, count: count)
+            var topIndices = [Int64](repeating: 0, count: count)
+            for o in 0..<layout.outer {
+                for i in 0..<layout.inner {
+                    let base = o * layout.extent * layout.inner + i
+                    let order = (0..<layout.extent).sorted { a, b in before(a, b, values[base + a * layout.inner], values[base + b * layout.inner]) }
+                    for (rank, index) in order.prefix(k).enumerated() {
+                        let at = (o * k + rank) * layout.inner + i
+                        topValues[at] = values[base + index * layout.inner]
+                        topIndices[at] = Int64(index)
                     }
                 }
-                return [try Conversion.convert(Tensor(shape: shape, scalars: topValues), to: x.dataType),
-                        Tensor(shape: shape, scalars: topIndices)]
             }
+            return [Tensor(shape: shape, scalars: topValues), Tensor(shape: shape, scalars: topIndices)]
         }
     }
 }

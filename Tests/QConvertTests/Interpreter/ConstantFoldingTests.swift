@@ -67,4 +67,17 @@ import Testing
         let small = try Self.runDequantize(budget: 0, side: 64)
         #expect(small.seen == ["x", "y"], "growth within the general allowance folds whatever the budget")
     }
+
+    /// A graph input that also has an initializer is compiled as a constant (weights packed, values
+    /// folded): feeding it is refused with a message rather than silently ignored (found by review);
+    /// without a feed the initializer is used.
+    @Test func feedingAnInputBackedByAnInitializerIsRefused() throws {
+        let graph = Graph(nodes: [Node(name: "m", opType: "Mul", inputs: ["x", "k"], outputs: ["y"])],
+                          initializers: ["k": Tensor(shape: [1], scalars: [Float(2)])],
+                          inputs: [ValueInfo(name: "x"), ValueInfo(name: "k")], outputs: [ValueInfo(name: "y")])
+        let interpreter = try Interpreter(model: Model(graph: graph), threads: 1)
+        let x = Tensor(shape: [1], scalars: [Float(3)])
+        #expect(try interpreter.run(["x": x])["y"]?.scalars(of: Float.self) == [6])
+        #expect(throws: QConvertError.self) { try interpreter.run(["x": x, "k": Tensor(shape: [1], scalars: [Float(5)])]) }
+    }
 }

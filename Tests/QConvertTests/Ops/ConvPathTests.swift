@@ -33,6 +33,18 @@ import Testing
         #expect(Array(one.storage.bytes) == Array(two.storage.bytes), "1 vs 2 threads differ")
     }
 
+    /// A 3-D Conv on a depth-1 input whose depth pad puts the single output slice on padding: the
+    /// output is the bias alone (hand-computed: out_d = (1 + 1 - 1) / 2 + 1 = 1, reading depth -1).
+    /// The band path, which ignores depth pads, computed the whole convolution (found by review).
+    @Test func depthPaddingOnADepthOneInputReadsOnlyPadding() throws {
+        let node = Node(name: "c", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"],
+                        attributes: [Attribute(name: "pads", value: .ints([1, 0, 0, 0, 0, 0])), Attribute(name: "strides", value: .ints([2, 1, 1]))])
+        let (one, two) = try run(node, x: values(2 * 25, seed: 1), [1, 2, 1, 5, 5], w: values(3 * 2 * 9, seed: 2), [3, 2, 1, 3, 3],
+                                 b: [0.5, -1, 2])
+        #expect(one.shape == [1, 3, 1, 3, 3])
+        check(one, two, against: [Float](repeating: 0.5, count: 9) + [Float](repeating: -1, count: 9) + [Float](repeating: 2, count: 9))
+    }
+
     @Test func transposedConvolutionInRowBlocks() throws {
         let shape = [1, 6, 40, 100], wShape = [6, 4, 3, 3], (stride, pad) = (2, 1)
         let (x, w, b) = (values(shape.reduce(1, *), seed: 7), values(wShape.reduce(1, *), seed: 8), values(4, seed: 9))

@@ -30,6 +30,18 @@ import Testing
         #expect(message.hasSuffix("pads [0, 0, 4294967296, 0] exceeds 16777216, the largest qconvert accepts"), "\(message)")
     }
 
+    /// Strides and pads within the attribute limit whose working memory is not: stride 65536 and pads
+    /// 65536 on a 1 x 1 image asked for about 137 GB of scratch and aborted (found by review).
+    @Test(arguments: ["Conv", "MaxPool"])
+    func stridesFarBeyondTheInputAreRefused(op: String) {
+        let s: Int64 = 1 << 16
+        let attributes: [String: AttributeValue] = ["strides": .ints([s, s]), "pads": .ints([s, s, s, s])]
+            .merging(op == "MaxPool" ? ["kernel_shape": .ints([Int64(1), 1])] : [:]) { a, _ in a }
+        let inputs = op == "Conv" ? [floats([1, 1, 1, 1]), floats([1, 1, 1, 1])] : [floats([1, 1, 1, 1])]
+        let message = error(op, inputs, attributes)
+        #expect(message.contains("of working memory per channel"), "\(message)")
+    }
+
     /// Within the attribute limit, but the whole output (batch, channels and spatial) is over
     /// ShapeCount's 2^32 elements.
     @Test func outputsPastTheElementLimitAreRefused() {

@@ -91,3 +91,23 @@ import Testing
         expectError("expects a bool input") { try run("Not", [x]) }
     }
 }
+
+/// TopK compares in the element type: int64 beyond 2^53 keeps its low bits, and NaN ranks as the
+/// largest value, as in ONNX Runtime (found by review: values went through Double).
+@Suite struct TopKTests {
+    @Test func int64BeyondDoublePrecision() throws {
+        let big: [Int64] = [(1 << 53) + 1, 1 << 53, (1 << 60) + 3]
+        let result = try SingleNode.run("TopK", [Tensor(shape: [3], scalars: big), Tensor(shape: [1], scalars: [Int64(3)])], outputs: 2)
+        #expect(result[0].scalars(of: Int64.self) == [(1 << 60) + 3, (1 << 53) + 1, 1 << 53])
+        #expect(result[1].scalars(of: Int64.self) == [2, 0, 1])
+    }
+
+    @Test func nanRanksLargest() throws {
+        let x = Tensor(shape: [4], scalars: [Float](arrayLiteral: 1, .nan, 3, 3))
+        let largest = try SingleNode.run("TopK", [x, Tensor(shape: [1], scalars: [Int64(4)])], outputs: 2)
+        #expect(largest[1].scalars(of: Int64.self) == [1, 2, 3, 0])
+        let smallest = try SingleNode.run("TopK", [x, Tensor(shape: [1], scalars: [Int64(4)])], outputs: 2,
+                                          [Attribute(name: "largest", value: .int(0))])
+        #expect(smallest[1].scalars(of: Int64.self) == [0, 2, 3, 1])
+    }
+}

@@ -1,4 +1,5 @@
 import CKernels
+import QConvertIR
 
 extension SpatialWindow {
     /// The window as CKernels describes it, for `channels` input channels (per group).
@@ -11,5 +12,22 @@ extension SpatialWindow {
             stride_d: c(strides[0]), stride_h: c(strides[1]), stride_w: c(strides[2]),
             dilation_d: c(dilations[0]), dilation_h: c(dilations[1]), dilation_w: c(dilations[2]),
             pad_d: c(padBegin[0]), pad_h: c(padBegin[1]), pad_w: c(padBegin[2]))
+    }
+
+    /// Per-channel working memory (elements) above which a window is refused: 256 MiB of floats,
+    /// far beyond any real layer's (a 4000 x 4000 image plane is 16M).
+    static let workingMemoryLimit = 1 << 26
+
+    /// Checks the working memory every kernel over this window would ask for, per channel: it grows
+    /// with stride x stride x plane and with the padded extent, so a stride or pad far beyond the
+    /// input (a hostile file: stride 65536 and pads 65536 on a 1 x 1 image) made a kernel allocate
+    /// about 137 GB and abort instead of failing with a message.
+    func checkWorkingMemory() throws {
+        var g = geometry(channels: 1)
+        let largest = [qc_band_size(&g, g.out_h), qc_conv_scratch_size(&g), qc_depthwise_scratch_size(&g),
+                       qc_pool_scratch_size(&g), qc_iconv_scratch_size(&g)].max() ?? 0
+        guard largest <= Self.workingMemoryLimit else {
+            throw QConvertError("strides \(strides), pads \(padBegin) + \(padEnd) on input \(input) need \(largest) elements of working memory per channel (at most \(Self.workingMemoryLimit))")
+        }
     }
 }

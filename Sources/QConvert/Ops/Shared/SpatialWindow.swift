@@ -102,8 +102,10 @@ struct WindowAttributes {
             padEnd.append(sizes.padEnd)
         }
         try Self.checkOutput(output, leading: leading)
-        return SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
-                             dilations: dilations, padBegin: padBegin, padEnd: padEnd)
+        let window = SpatialWindow(input: input, output: output, kernel: kernel, strides: strides,
+                                   dilations: dilations, padBegin: padBegin, padEnd: padEnd)
+        try window.checkWorkingMemory()
+        return window
     }
 
     /// Strides, dilations and explicit pads for `rank` spatial axes, checked against `kernel`.
