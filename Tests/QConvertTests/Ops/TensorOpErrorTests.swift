@@ -111,3 +111,14 @@ import Testing
         #expect(smallest[1].scalars(of: Int64.self) == [0, 2, 3, 1])
     }
 }
+
+/// Split-18's num_outputs: parts of ceil(dim / n), the last smaller and possibly empty: 6 into 4 is
+/// [2, 2, 2, 0], as ONNX Runtime gives (it was refused; found by differential testing).
+@Suite struct SplitNumOutputsTests {
+    @Test func lastPartMayBeEmpty() throws {
+        let x = Tensor(shape: [6], scalars: (0..<6).map(Float.init))
+        let parts = try SingleNode.run("Split", [x], opset: 18, outputs: 4, [Attribute(name: "num_outputs", value: .int(4))])
+        #expect(parts.map(\.shape) == [[2], [2], [2], [0]])
+        #expect(parts[2].scalars(of: Float.self) == [4, 5])
+    }
+}
