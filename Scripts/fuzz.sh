@@ -21,7 +21,7 @@ swift build -c release --target QConvertFuzz --scratch-path "$scratch" \
 # SwiftPM builds library targets without linking them; link the dependency closure of QConvertFuzz
 # with libFuzzer's main here. The modules are listed by hand: a missing one fails the link loudly.
 objects=()
-for module in COnnx InternalCollectionsUtilities OrderedCollections QConvertIR QConvertONNX QConvertFuzz; do
+for module in COnnx CPendingFiles InternalCollectionsUtilities OrderedCollections QConvertIR QConvertONNX QConvertFuzz; do
     while IFS= read -r -d '' object; do objects+=("$object"); done \
         < <(find "$scratch/release/$module.build" -name '*.o' -print0)
 done
