@@ -18,7 +18,8 @@ int qc_pending_add(const char *path) {
     for (int slot = 0; slot < SLOTS; slot++) {
         if (!used[slot]) {
             memcpy(paths[slot], path, length + 1);
-            used[slot] = 1;   // after the copy: a handler never sees a half-written path
+            // Released after the copy: a handler (on any thread) that sees the slot used sees the path.
+            __atomic_store_n(&used[slot], 1, __ATOMIC_RELEASE);
             pthread_mutex_unlock(&lock);
             return slot;
         }
@@ -30,13 +31,13 @@ int qc_pending_add(const char *path) {
 void qc_pending_remove(int slot) {
     if (slot < 0 || slot >= SLOTS) return;
     pthread_mutex_lock(&lock);
-    used[slot] = 0;
+    __atomic_store_n(&used[slot], 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&lock);
 }
 
 static void remove_and_reraise(int sig) {
     for (int slot = 0; slot < SLOTS; slot++) {
-        if (used[slot]) unlink(paths[slot]);
+        if (__atomic_load_n(&used[slot], __ATOMIC_ACQUIRE)) unlink(paths[slot]);
     }
     signal(sig, SIG_DFL);
     raise(sig);

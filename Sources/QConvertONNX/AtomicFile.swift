@@ -30,9 +30,9 @@ public final class AtomicFile {
     public init(destination: String) throws {
         let destination = try Self.followingLink(destination)
         var info = stat()
-        var mode: mode_t = 0o666
+        var existingMode: mode_t?
         if stat(destination, &info) == 0 {
-            mode = info.st_mode & 0o7777
+            existingMode = info.st_mode & 0o777
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 throw QConvertError("\(destination): is a directory; give a file name to write")
             }
@@ -54,8 +54,8 @@ public final class AtomicFile {
                 temporary = candidate
                 fd = opened
                 pendingSlot = slot
-                // An existing file's bits, exactly; a new file gets 0666 less the umask, as open gives.
-                if mode != 0o666 { fchmod(opened, mode) }
+                // An existing file's permission bits, exactly; a new file gets 0666 less the umask.
+                if let existingMode { fchmod(opened, existingMode) }
                 break
             }
             let failure = errno

@@ -194,9 +194,6 @@ struct SchemeOptions: ParsableArguments {
         if !["auto", "7", "8"].contains(weightBits) { throw ValidationError("--weight-bits must be 7, 8 or auto") }
         if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
         if maxFloatLayers != nil && targetSqnr == nil { throw ValidationError("--max-float-layers limits --target-sqnr, which is not given") }
-        if format == .qoperator && mode != .static {
-            throw ValidationError("--format qoperator applies to --mode static; \(mode.rawValue) mode writes one form (see --help)")
-        }
     }
 
     func options() throws -> QuantizationOptions {

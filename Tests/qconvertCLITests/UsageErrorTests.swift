@@ -18,7 +18,6 @@ import Testing
         // Flags that would do nothing in the mode asked for are refused, not ignored.
         (["MODEL", "--mode", "dynamic", "--save-stats", "s.json"], "--save-stats applies to --mode static"),
         (["MODEL", "--mode", "weight-only", "--calib", "CALIB", "--method", "entropy"], "--method applies to --mode static"),
-        (["MODEL", "--mode", "dynamic", "--format", "qoperator"], "--format qoperator applies to --mode static"),
         (["MODEL", "--calib", "CALIB", "--max-float-layers", "3"], "--max-float-layers limits --target-sqnr"),
         (["MODEL", "--calib", "CALIB", "--percentile", "101"], "--percentile must be above 50 and at most 100"),
         (["MODEL", "--calib", "CALIB", "--stop-after", "bogus"], "no pass named 'bogus'"),

@@ -4,12 +4,12 @@ import Glibc
 
 /// Small number formatters shared by the text renderings (summary, report, progress).
 public enum Formatting {
-    /// `1234567` -> `"1.2 MB"` (decimal units, as file managers and `ls -h --si` show them).
     /// "1 sample", "2 samples": `noun` with an s unless `count` is 1.
     public static func count(_ count: Int, _ noun: String) -> String {
         "\(count) \(noun)\(count == 1 ? "" : "s")"
     }
 
+    /// `1234567` -> `"1.2 MB"` (decimal units, as file managers and `ls -h --si` show them).
     public static func bytes(_ count: Int) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]
         var value = Double(count)

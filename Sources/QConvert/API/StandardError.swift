@@ -25,11 +25,13 @@ public enum StandardError {
 
 /// The CLI's results go through `print` (C stdio's buffered stdout).
 public enum StandardOutput {
-    /// Flushes stdout; an error (a full disk, a closed pipe) from this flush or an earlier one is
-    /// thrown, so a script reading `--json` never sees success for output that was lost.
+    /// Flushes stdout; an error (a full disk, a file-size limit) from this flush or an earlier one
+    /// is thrown, so a script reading `--json` never sees success for output that was lost. (A closed
+    /// pipe ends the process by SIGPIPE first, which the shell reports as a failure anyway.)
     public static func finish() throws {
+        errno = 0
         if fflush(stdout) != 0 || ferror(stdout) != 0 {
-            throw QConvertError("cannot write to standard output: \(String(cString: strerror(errno)))")
+            throw QConvertError("cannot write to standard output" + (errno != 0 ? ": \(String(cString: strerror(errno)))" : ""))
         }
     }
 }

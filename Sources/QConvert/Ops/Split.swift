@@ -42,9 +42,13 @@ extension Ops {
             }
             guard outputs > 0 else { throw QConvertError("Split needs at least one output") }
             if ceiling {
-                // 6 into 4 parts of 2 leaves nothing for the last: [2, 2, 2, 0], as ONNX Runtime gives.
+                // 6 into 4 parts of 2 leaves nothing for the last: [2, 2, 2, 0], as ONNX Runtime gives;
+                // 5 into 4 would need a negative last part, which it refuses too.
                 let part = (dim + outputs - 1) / outputs
-                return (0..<outputs).map { max(0, min(part, dim - $0 * part)) }
+                guard part * (outputs - 1) <= dim else {
+                    throw QConvertError("a dim of \(dim) cannot be split into \(outputs) parts of \(part)")
+                }
+                return (0..<outputs).map { min(part, dim - $0 * part) }
             }
             guard dim % outputs == 0 else { throw QConvertError("a dim of \(dim) cannot be split evenly into \(outputs) parts") }
             return [Int](repeating: dim / outputs, count: outputs)

@@ -120,5 +120,10 @@ import Testing
         let parts = try SingleNode.run("Split", [x], opset: 18, outputs: 4, [Attribute(name: "num_outputs", value: .int(4))])
         #expect(parts.map(\.shape) == [[2], [2], [2], [0]])
         #expect(parts[2].scalars(of: Float.self) == [4, 5])
+        // 5 into 4 parts of 2 would need a negative last part: refused, as ONNX Runtime refuses it.
+        let five = Tensor(shape: [5], scalars: (0..<5).map(Float.init))
+        #expect(throws: QConvertError.self) {
+            try SingleNode.run("Split", [five], opset: 18, outputs: 4, [Attribute(name: "num_outputs", value: .int(4))])
+        }
     }
 }

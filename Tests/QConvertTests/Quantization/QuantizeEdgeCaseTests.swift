@@ -100,6 +100,9 @@ import Testing
         let (quantized, _) = try quantize(b.model, inputShape: [1, 3, 6, 6])
         let producer = try #require(quantized.graph.nodes.first { $0.outputs.contains("h") })
         #expect(producer.opType != "DequantizeLinear", "h is written by \(producer.opType)")
+        // ...while the Conv reading it reads a dequantized copy.
+        let reader = try #require(quantized.graph.nodes.first { $0.name == "y" })
+        #expect(quantized.graph.nodes.contains { $0.opType == "DequantizeLinear" && $0.outputs == [reader.inputs[0]] })
     }
 }
 

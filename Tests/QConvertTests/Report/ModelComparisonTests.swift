@@ -16,6 +16,9 @@ import Testing
         options.calibrationDirectory = fixture.directory + "/calib"
         options.output = temporary.make() + "/q.onnx"
         options.quantization.format = format
+        // Equalization scales weights (renamed `*_eq`), which no float model holds: compare has no
+        // weight figures for those layers, while the quantize run's own report does.
+        options.quantization.equalizeActivations = false
         options.threads = 1
         return (try ModelQuantization.run(options), fixture.modelPath, options.output!)
     }
@@ -77,7 +80,7 @@ import Testing
             return try ModelComparison.run(options).rows.map(\.evidence.weightGridSQNR)
         }
         let signed = try gridSQNR(quantized), unsigned = try gridSQNR(folder + "/u8.onnx")
-        #expect(signed.contains { $0 != nil })
+        #expect(signed.contains { $0 != nil } && unsigned.contains { $0 != nil })
         for (a, b) in zip(signed, unsigned) {
             if let a, let b { #expect(abs(a - b) < 0.01, "\(a) vs \(b) dB") }
         }

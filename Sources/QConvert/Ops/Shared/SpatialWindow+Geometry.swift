@@ -14,8 +14,9 @@ extension SpatialWindow {
             pad_d: c(padBegin[0]), pad_h: c(padBegin[1]), pad_w: c(padBegin[2]))
     }
 
-    /// Per-channel working memory (elements) above which a window is refused: 256 MiB of floats,
-    /// far beyond any real layer's (a 4000 x 4000 image plane is 16M).
+    /// Per-channel working memory (elements) always allowed: 256 MiB of floats. Beyond it a window
+    /// may use 16 times its input plane (a stride-2 band holds 4 planes), so large real inputs (an
+    /// 8192 x 8192 image, a 256 x 512 x 512 volume) pass and a tiny input padded to 65536 does not.
     static let workingMemoryLimit = 1 << 26
 
     /// Checks the working memory every kernel over this window would ask for, per channel: it grows
@@ -26,8 +27,9 @@ extension SpatialWindow {
         var g = geometry(channels: 1)
         let largest = [qc_band_size(&g, g.out_h), qc_conv_scratch_size(&g), qc_depthwise_scratch_size(&g),
                        qc_pool_scratch_size(&g), qc_iconv_scratch_size(&g)].max() ?? 0
-        guard largest <= Self.workingMemoryLimit else {
-            throw QConvertError("strides \(strides), pads \(padBegin) + \(padEnd) on input \(input) need \(largest) elements of working memory per channel (at most \(Self.workingMemoryLimit))")
+        let limit = max(Self.workingMemoryLimit, 16 * input.reduce(1, *))
+        guard largest <= limit else {
+            throw QConvertError("strides \(strides), pads \(padBegin) + \(padEnd) on input \(input) need \(largest) elements of working memory per channel (at most \(limit))")
         }
     }
 }
