@@ -58,6 +58,6 @@ struct CompareCommand: ParsableCommand {
         options.threads = threads
         options.reportPath = report
         let document = try ModelComparison.run(options)
-        print(json ? try JSONText.encode(document) : Terminal.printable(document.text + (report.map { "\nreport: \($0)" } ?? "")))
+        if json { print(try JSONText.encode(document)) } else { Terminal.output(document.text + (report.map { "\nreport: \($0)" } ?? "")) }
     }
 }

@@ -29,7 +29,7 @@ struct InspectCommand: ParsableCommand {
         if json {
             print(try JSONText.encode(summary))
         } else {
-            print(Terminal.printable(summary.text))
+            Terminal.output(summary.text)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import QConvert
+import QConvertIR
 
 /// Flags for watching and bisecting the pass pipeline, shared by the commands that run it.
 struct PassOptions: ParsableArguments {
@@ -15,11 +16,13 @@ struct PassOptions: ParsableArguments {
     @Flag(help: "Print what each pass changed and how long it took.")
     var stats = false
 
-    /// A pass name must be one of the pipeline's: an argument mistake, found before any work.
+    /// A pass name must be one of the pipeline's: an argument mistake, found before any work by the
+    /// same check the pass manager makes.
     func validate() throws {
-        let known = Pipelines.prepare.map(\.name)
-        for name in printAfter + (stopAfter.map { [$0] } ?? []) where !known.contains(name) {
-            throw ValidationError("no pass named '\(name)'; the passes are \(known.joined(separator: ", "))")
+        do {
+            try PassManager(printAfter: Set(printAfter), stopAfter: stopAfter).checkNames(in: Pipelines.prepare)
+        } catch let error as QConvertError {
+            throw ValidationError(error.description)
         }
     }
 }

@@ -39,7 +39,7 @@ struct PrepareCommand: ParsableCommand {
             throw error.context(model)
         }
         try ONNXWriter.write(result.model, to: destination, options: WriteOptions(externalData: externalData, inputs: loaded.inputFiles))
-        print(Terminal.printable(Preparation.text(result.outcomes, timing: passes.stats)))
+        Terminal.output(Preparation.text(result.outcomes, timing: passes.stats))
         Terminal.note("wrote \(destination)")
     }
 }

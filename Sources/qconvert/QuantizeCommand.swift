@@ -75,8 +75,12 @@ struct QuantizeCommand: ParsableCommand {
             return bar.update
         }
         bars.forEach { $0.finish() }
-        if passes.stats && !json { print(Terminal.printable(Preparation.text(summary.preparation, timing: true))) }
-        print(json ? try JSONText.encode(summary) : Terminal.printable(summary.text))
+        if json {
+            print(try JSONText.encode(summary))
+        } else {
+            if passes.stats { Terminal.output(Preparation.text(summary.preparation, timing: true)) }
+            Terminal.output(summary.text)
+        }
     }
 }
 

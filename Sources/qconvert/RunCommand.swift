@@ -69,7 +69,7 @@ struct RunCommand: ParsableCommand {
         if json {
             print(try JSONText.encode(Report(outputs: result.outputs, medianRunSeconds: result.medianRunSeconds)))
         } else {
-            for (name, path) in result.outputs.sorted(by: { $0.key < $1.key }) { print(Terminal.printable("\(name) -> \(path)")) }
+            for (name, path) in result.outputs.sorted(by: { $0.key < $1.key }) { Terminal.output("\(name) -> \(path)") }
         }
         if time, let seconds = result.opSeconds {
             let total = seconds.values.reduce(0, +)

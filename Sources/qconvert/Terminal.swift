@@ -16,6 +16,11 @@ enum Terminal {
         }))
     }
 
+    /// Text results on stdout, shown with `printable` (JSON needs nothing: its encoder escapes).
+    static func output(_ text: String) {
+        print(printable(text))
+    }
+
     static func note(_ message: String) {
         StandardError.write(printable(message) + "\n")
     }

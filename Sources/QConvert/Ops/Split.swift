@@ -3,8 +3,8 @@ import QConvertIR
 extension Ops {
     /// Split: cuts the input along `axis` into consecutive parts, one per output. Part sizes come from
     /// `split` (an attribute before opset 13, an input from 13); without it the axis is divided evenly,
-    /// or with `num_outputs` (opset 18) into parts of ceil(dim / n) with a smaller (possibly empty) last one. Any
-    /// fixed-width type.
+    /// or with `num_outputs` (opset 18) into parts of ceil(dim / n) with a smaller (possibly empty)
+    /// last one. Any fixed-width type.
     enum Split: Operator {
         static let type = "Split"
 

@@ -36,9 +36,9 @@ public struct ConvertToQOperator: Pass {
             let dq = graph.nodes[index]
             return (dq.inputs[0], dq.inputs[1], dq.inputs.count > 2 ? dq.inputs[2] : "", index)
         }
-        /// The single QuantizeLinear reading `value` (directly, or after a droppable Relu/Clip).
-        // A value that is also a graph output must stay produced in float (the integer op would
-        // write only its quantized form).
+        /// The single QuantizeLinear reading `value` (directly, or after a droppable Relu/Clip). None
+        /// for a value that is also a graph output: it must stay produced in float (the integer op
+        /// would write only its quantized form).
         func quantizeAfter(_ value: String) -> (q: Node, qIndex: Int, skipped: Int?)? {
             guard let readers = consumers[value], readers.count == 1, !graph.isOutput(value) else { return nil }
             let reader = graph.nodes[readers[0]]

@@ -49,9 +49,8 @@ struct EqualizeActivations: Pass {
             // side by side. Fused units found earlier follow the new names.
             for old in scaled {
                 let new = names.fresh(old + "_eq")
-                for k in trial.nodes.indices { trial.nodes[k].outputs = trial.nodes[k].outputs.map { $0 == old ? new : $0 } }
+                trial.renameProduced(old, to: new)
                 trial.replaceUses(of: old, with: new)
-                trial.valueInfo.removeValue(forKey: old)
                 context.units = context.units.map { $0.renaming(old, to: new) }
             }
             graph = trial
@@ -146,7 +145,7 @@ struct EqualizeActivations: Pass {
                 // The producer's output channels must lie on the axis the readers index.
                 guard axis == (node.opType == "Conv" ? 1 : rank - 1),
                       scaleOutputChannels(p, by: s, graph: &graph, names: &names) else { return nil }
-                return scaled(chain + [p], by: s, rank: rank, axis: axis, graph: &graph, names: &names)
+                return scaled(chain, by: s, rank: rank, axis: axis, graph: &graph, names: &names).map { $0 + [node.outputs[0]] }
             }
             if node.opType == "HardSwish", chain.isEmpty {
                 // Not homogeneous, so nothing before it can absorb 1/s: an explicit Mul after it
@@ -180,10 +179,10 @@ struct EqualizeActivations: Pass {
         return nil
     }
 
-    /// Scales the constants of `nodes` (see scaleConstant; a compute producer's weights are already
-    /// scaled and has none); returns their outputs, or nil if one cannot be scaled.
+    /// Scales the constants of the chain `nodes` (see scaleConstant); returns their outputs, or nil
+    /// if one cannot be scaled.
     private func scaled(_ nodes: [Int], by s: [Float], rank: Int, axis: Int, graph: inout Graph, names: inout NameScope) -> [String]? {
-        for index in nodes where !["Conv", "Gemm", "MatMul"].contains(graph.nodes[index].opType) {
+        for index in nodes {
             guard scaleConstant(of: index, by: s, rank: rank, axis: axis, graph: &graph, names: &names) else { return nil }
         }
         return nodes.map { graph.nodes[$0].outputs[0] }

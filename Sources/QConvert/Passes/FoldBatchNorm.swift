@@ -36,12 +36,7 @@ public struct FoldBatchNorm: Pass {
                 // Folding may insert a node (MatMul + Add), so find the BatchNormalization and the
                 // node now producing x by name, not by index.
                 graph.nodes.removeAll { $0.opType == "BatchNormalization" && $0.outputs.first == bn.outputs[0] }
-                for k in graph.nodes.indices {
-                    for o in graph.nodes[k].outputs.indices where graph.nodes[k].outputs[o] == x {
-                        graph.nodes[k].outputs[o] = bn.outputs[0]
-                    }
-                }
-                graph.valueInfo.removeValue(forKey: x)
+                graph.renameProduced(x, to: bn.outputs[0])
                 folded[target, default: 0] += 1
                 continue
             }

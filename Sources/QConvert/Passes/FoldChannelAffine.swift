@@ -40,8 +40,7 @@ public struct FoldChannelAffine: Pass {
             }
             let output = node.outputs[0]
             graph.nodes.remove(at: index)
-            for o in graph.nodes[p].outputs.indices where graph.nodes[p].outputs[o] == input { graph.nodes[p].outputs[o] = output }
-            graph.valueInfo.removeValue(forKey: input)
+            graph.renameProduced(input, to: output)
             folded["\(target)+\(node.opType)", default: 0] += 1
             (producers, consumers) = (graph.producers(), graph.consumers())   // indices after the removed node moved
             index = p   // the producer may now be followed by the next map of a chain

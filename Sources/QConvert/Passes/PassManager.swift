@@ -29,7 +29,7 @@ public struct PassManager {
     public func checkNames(in pipeline: [any Pass]) throws {
         let known = Set(pipeline.map(\.name))
         for name in printAfter.union(stopAfter.map { [$0] } ?? []) where !known.contains(name) {
-            throw QConvertError("unknown pass '\(name)'; passes: \(pipeline.map(\.name).joined(separator: ", "))")
+            throw QConvertError("no pass named '\(name)'; the passes are \(pipeline.map(\.name).joined(separator: ", "))")
         }
     }
 

@@ -45,18 +45,7 @@ public struct UpgradeOpset: Pass {
     private func upgrade(_ graph: inout Graph, from: Int, names: inout NameScope, converted: inout [String: Int]) throws {
         var rewritten: [Node] = []
         for var node in graph.nodes {
-            for a in node.attributes.indices {
-                switch node.attributes[a].value {
-                case .graph(var body):
-                    try upgrade(&body, from: from, names: &names, converted: &converted)
-                    node.attributes[a].value = .graph(body)
-                case .graphs(var bodies):
-                    for k in bodies.indices { try upgrade(&bodies[k], from: from, names: &names, converted: &converted) }
-                    node.attributes[a].value = .graphs(bodies)
-                default:
-                    continue
-                }
-            }
+            try node.updateSubgraphs { try upgrade(&$0, from: from, names: &names, converted: &converted) }
             guard node.isDefaultDomain else { rewritten.append(node); continue }
             let nodes = try convert(node, from: from, graph: &graph, names: &names)
             if nodes.count != 1 || nodes[0] != node { converted[node.opType, default: 0] += 1 }
@@ -78,8 +67,9 @@ public struct UpgradeOpset: Pass {
         if rewrites.contains(node.opType), node.inputs.first?.isEmpty ?? true || node.outputs.first?.isEmpty ?? true {
             throw QConvertError("node '\(node.displayName)': \(node.opType) needs an input and an output")
         }
-        func moveInts(_ attribute: String, toInput index: Int) throws {
-            guard let values = try node.ints(attribute) else { return }
+        /// Moves an int-list attribute (or `values` given for it) to a constant input at `index`.
+        func moveInts(_ attribute: String, toInput index: Int, values given: [Int]? = nil) throws {
+            guard let values = try given ?? node.ints(attribute) else { return }
             let constant = names.fresh(node.displayName + "_" + attribute)
             graph.initializers[constant] = Tensor(scalars: values.map(Int64.init))
             while node.inputs.count < index { node.inputs.append("") }
@@ -118,10 +108,7 @@ public struct UpgradeOpset: Pass {
         case "TopK" where from < 10:
             let k = try node.int("k", default: -1)
             guard k >= 0 else { throw QConvertError("node '\(node.displayName)': TopK (opset \(from)) needs its `k` attribute") }
-            let constant = names.fresh(node.displayName + "_k")
-            graph.initializers[constant] = Tensor(scalars: [Int64(k)])
-            node.inputs = [node.inputs[0], constant]
-            node.removeAttribute("k")
+            try moveInts("k", toInput: 1, values: [k])
         case "Softmax" where from < 13, "LogSoftmax" where from < 13, "Hardmax" where from < 13:
             return try convertSoftmax(node, graph: &graph, names: &names)
         case "Upsample", "Scatter":

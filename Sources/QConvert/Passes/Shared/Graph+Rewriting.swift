@@ -10,19 +10,17 @@ extension Graph {
             for k in nodes[index].inputs.indices where nodes[index].inputs[k] == old {
                 nodes[index].inputs[k] = new
             }
-            for a in nodes[index].attributes.indices {
-                switch nodes[index].attributes[a].value {
-                case .graph(var g):
-                    g.replaceOuterUses(of: old, with: new)
-                    nodes[index].attributes[a].value = .graph(g)
-                case .graphs(var gs):
-                    for k in gs.indices { gs[k].replaceOuterUses(of: old, with: new) }
-                    nodes[index].attributes[a].value = .graphs(gs)
-                default:
-                    continue
-                }
-            }
+            nodes[index].updateSubgraphs { $0.replaceOuterUses(of: old, with: new) }
         }
+    }
+
+    /// Makes the node producing `old` produce `new` instead, and drops `old`'s value_info (its facts
+    /// were the old value's). Readers are left alone: `replaceUses` renames them.
+    public mutating func renameProduced(_ old: String, to new: String) {
+        for index in nodes.indices {
+            for o in nodes[index].outputs.indices where nodes[index].outputs[o] == old { nodes[index].outputs[o] = new }
+        }
+        valueInfo.removeValue(forKey: old)
     }
 
     /// `replaceUses` inside a subgraph, unless the subgraph defines `old` itself (then it shadows).
@@ -53,6 +51,24 @@ extension Graph {
             }
         }
         return names
+    }
+}
+
+extension Node {
+    /// Rewrites every subgraph in this node's attributes (If branches, Loop and Scan bodies) in place.
+    public mutating func updateSubgraphs(_ body: (inout Graph) throws -> Void) rethrows {
+        for a in attributes.indices {
+            switch attributes[a].value {
+            case .graph(var g):
+                try body(&g)
+                attributes[a].value = .graph(g)
+            case .graphs(var gs):
+                for k in gs.indices { try body(&gs[k]) }
+                attributes[a].value = .graphs(gs)
+            default:
+                continue
+            }
+        }
     }
 }
 
