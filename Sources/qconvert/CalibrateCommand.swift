@@ -22,10 +22,10 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder of calibration samples.", valueName: "dir"))
     var calib: String
 
-    @Option(help: "Use at most this many samples.")
+    @Option(parsing: .unconditional, help: "Use at most this many samples.")
     var samples: Int?
 
-    @Option(help: "Samples calibrated at once; the default is every core.")
+    @Option(parsing: .unconditional, help: "Samples calibrated at once; the default is every core.")
     var threads: Int = Parallel.defaultThreads
 
     @Flag(help: "No progress bar.")
@@ -35,6 +35,7 @@ struct CalibrateCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
+        try requireNonEmpty([("--output", output)])
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }

@@ -27,10 +27,10 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder of samples (.npy, .npz, or test_data_set_* folders).", valueName: "dir"))
     var data: String
 
-    @Option(help: "Use at most this many samples (the first, in name order).")
+    @Option(parsing: .unconditional, help: "Use at most this many samples (the first, in name order).")
     var samples = 8
 
-    @Option(help: "Of which at most this many for the local error (each node run alone).")
+    @Option(parsing: .unconditional, help: "Of which at most this many for the local error (each node run alone).")
     var localSamples = 2
 
     @Option(help: ArgumentHelp("Also write the report here: .json, .md or .html.", valueName: "path"))
@@ -43,6 +43,7 @@ struct CompareCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try requireNonEmpty([("--report", report)])
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
         if localSamples < 0 { throw ValidationError("--local-samples must be 0 or more") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }

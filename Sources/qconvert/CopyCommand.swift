@@ -28,6 +28,10 @@ struct CopyCommand: ParsableCommand {
     @Flag(help: "Print the time spent reading and writing.")
     var time = false
 
+    func validate() throws {
+        try requireNonEmpty([("--output", output)])
+    }
+
     func run() throws {
         try OutputPaths.checkNotAnInput(output, inputs: [model])
         let reading = Stopwatch()

@@ -19,6 +19,7 @@ struct MergeStatsCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
+        try requireNonEmpty([("--output", output)])
         if inputs.isEmpty { throw ValidationError("give at least one statistics file") }
     }
 

@@ -27,6 +27,10 @@ struct PrepareCommand: ParsableCommand {
 
     @OptionGroup var passes: PassOptions
 
+    func validate() throws {
+        try requireNonEmpty([("--output", output)])
+    }
+
     func run() throws {
         let destination = output ?? OutputPaths.sibling(of: model, suffix: "prepared")
         try OutputPaths.checkNotAnInput(destination, inputs: [model])

@@ -48,6 +48,9 @@ struct QuantizeCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try requireNotAMistypedSubcommand(model)
+        try requireNonEmpty([("--output", output), ("--report", report), ("--save-stats", calibration.saveStats),
+                             ("--load-stats", calibration.loadStats), ("--config", scheme.config)])
         try calibration.validate(mode: scheme.mode)
         try scheme.validate()
         if let report, (try? ReportWriter.format(of: report)) == nil {
@@ -92,13 +95,13 @@ struct CalibrationOptions: ParsableArguments {
     @Option(help: "Range-setting method: auto (try each on calibration samples, keep the most accurate), minmax, percentile, entropy or mse.")
     var method = "auto"
 
-    @Option(help: "Percentile for --method percentile, and the one --method auto tries (default 99.999).")
+    @Option(parsing: .unconditional, help: "Percentile for --method percentile, and the one --method auto tries (default 99.999).")
     var percentile: Double?
 
-    @Option(help: "Use at most this many samples.")
+    @Option(parsing: .unconditional, help: "Use at most this many samples.")
     var samples: Int?
 
-    @Option(help: "Samples held out of calibration to measure output SQNR (default: 1 in 8, at most 8).")
+    @Option(parsing: .unconditional, help: "Samples held out of calibration to measure output SQNR (default: 1 in 8, at most 8).")
     var holdout: Int?
 
     @Option(help: ArgumentHelp("Save calibration statistics to this JSON file.", valueName: "file"))
@@ -107,7 +110,7 @@ struct CalibrationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Use statistics from this file instead of running calibration.", valueName: "file"))
     var loadStats: String?
 
-    @Option(help: "Threads; the default is every core.")
+    @Option(parsing: .unconditional, help: "Threads; the default is every core.")
     var threads = Parallel.defaultThreads
 
     @Flag(help: "No progress bar.")
@@ -123,6 +126,9 @@ struct CalibrationOptions: ParsableArguments {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let holdout, holdout < 0 { throw ValidationError("--holdout must be 0 or more") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if method.lowercased() != "auto" && !CalibrationMethod.names.contains(method.lowercased()) {
+            throw ValidationError("--method must be auto, \(CalibrationMethod.names.joined(separator: ", ")); got '\(method)'")
+        }
         if percentile != nil && !["auto", "percentile"].contains(method.lowercased()) {
             throw ValidationError("--percentile applies to --method percentile (or auto, which tries it); --method is \(method)")
         }
@@ -186,10 +192,10 @@ struct SchemeOptions: ParsableArguments {
         valueName: "q.json"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Keep the most sensitive layers float until the held-out output SQNR reaches this.", valueName: "dB"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep the most sensitive layers float until the held-out output SQNR reaches this.", valueName: "dB"))
     var targetSqnr: Double?
 
-    @Option(help: "At most this many layers kept float by --target-sqnr (default: one in ten compute layers).")
+    @Option(parsing: .unconditional, help: "At most this many layers kept float by --target-sqnr (default: one in ten compute layers).")
     var maxFloatLayers: Int?
 
     func validate() throws {
@@ -198,6 +204,10 @@ struct SchemeOptions: ParsableArguments {
         if !["auto", "7", "8"].contains(weightBits) { throw ValidationError("--weight-bits must be 7, 8 or auto") }
         if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
         if maxFloatLayers != nil && targetSqnr == nil { throw ValidationError("--max-float-layers limits --target-sqnr, which is not given") }
+        // Only static mode chooses activation grids (dynamic mode's DynamicQuantizeLinear is uint8).
+        if mode != .static, let flag = activationType != .uint8 ? "--activation-type" : symmetricActivations ? "--symmetric-activations" : nil {
+            throw ValidationError("\(flag) applies to --mode static; \(mode.rawValue) mode chooses no activation grid")
+        }
     }
 
     func options() throws -> QuantizationOptions {

@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Folder for the output .npy files.")
     var output: String = "outputs"
 
-    @Option(help: "Threads per kernel; the default is every core.")
+    @Option(parsing: .unconditional, help: "Threads per kernel; the default is every core.")
     var threads: Int = Parallel.defaultThreads
 
     @Option(help: "How integer ops requantize: float (as ONNX Runtime) or fixed-point (integer-only inference).")
@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print time spent per op type.")
     var time = false
 
-    @Option(help: ArgumentHelp("Run the model N times and report the median run (in --json as median_run_seconds); for benchmarks.", visibility: .hidden))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Run the model N times and report the median run (in --json as median_run_seconds); for benchmarks.", visibility: .hidden))
     var `repeat`: Int = 1
 
     /// `--json` output: the output files, and the median run time when the model ran more than once.
@@ -49,6 +49,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func validate() throws {
+        try requireNonEmpty([("--output", output)])
         if inputs.isEmpty && namedInputs.isEmpty { throw ValidationError("give at least one input (--input NAME=FILE.npy)") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }

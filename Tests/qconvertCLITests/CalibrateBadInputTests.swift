@@ -48,7 +48,7 @@ import Testing
 
     @Test func emptyFolder() throws {
         let dir = temporary.make()
-        #expect(try failure(dir) == "\(dir): no calibration samples (expected .npy or .npz files, or test_data_set_* folders)")
+        #expect(try failure(dir) == "\(dir): no samples (expected .npy or .npz files, or test_data_set_* folders)")
     }
 
     @Test func truncatedNpy() throws {
@@ -72,5 +72,13 @@ import Testing
         let message = try failure(dir, model: model)
         #expect(message.hasPrefix(model + ": "))
         #expect(message.contains("FancyOp"))
+    }
+
+    /// `run` checks its inputs as calibration does, so the message names the .npy to fix, not the model.
+    @Test func runNamesTheBadInputFile() throws {
+        let dir = try folder(bad: Npy.encode(Tensor(shape: [2, 3], scalars: [Double](repeating: 1, count: 6))))
+        let result = CLIRunner.run(["run", Self.model, dir + "/0001.npy", "-o", temporary.make()])
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(dir)/0001.npy: input 'input' must be float32, got float64\n")
     }
 }

@@ -79,6 +79,17 @@ import Testing
         #expect(try ONNXReader.read(path: out).graph.outputs.map(\.name) == ["y", "y"])
     }
 
+    /// A graph without outputs computes nothing: quantizing it is an error, not "quantized 0 of 0 nodes".
+    @Test func graphWithoutOutputsIsRefused() throws {
+        var b = GraphBuilder()
+        _ = b.node("Relu", [b.input("x", [4, 4])])
+        let dir = temporary.make(), path = dir + "/no_outputs.onnx"
+        try ONNXWriter.write(b.model, to: path)
+        let result = CLIRunner.run([path, "--calib", try calibrationFolder(), "-o", dir + "/q.onnx"])
+        expectFailure(result, naming: path, "no outputs")
+        #expect(result.stderr.contains("the graph has no outputs") && !FileChecks.exists(dir + "/q.onnx"))
+    }
+
     /// x declared [-4, 4]: the -4 is not a size anything is allocated from; [4, 4] samples calibrate.
     @Test func negativeDeclaredDimension() throws {
         let out = temporary.make() + "/q.onnx"

@@ -34,4 +34,12 @@ import Testing
         let markdown = String(decoding: FileChecks.read(dir + "/c.md") ?? [], as: UTF8.self)
         #expect(markdown.hasPrefix("# qconvert compare report") && markdown.contains("## Layers (3 quantized nodes"))
     }
+
+    /// Arguments swapped (the float model second) would report float against float, "0 quantized
+    /// nodes", and exit 0: refused, naming the model that has no quantized node.
+    @Test func compareRefusesAFloatModelAsTheQuantizedOne() {
+        let result = CLIRunner.run(["compare", Self.fixture.modelPath, Self.fixture.modelPath, "--data", Self.fixture.directory + "/calib"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(Self.fixture.modelPath): has no quantized node (no Q/DQ-wrapped or integer op); compare takes the float model first, then the quantized one\n")
+    }
 }

@@ -22,6 +22,17 @@ import Testing
         (["MODEL", "--calib", "CALIB", "--percentile", "101"], "--percentile must be above 50 and at most 100"),
         (["MODEL", "--calib", "CALIB", "--stop-after", "bogus"], "no pass named 'bogus'"),
         (["run", "MODEL", "x="], "input 'x=' names no file"),
+        // A negative number is the option's value, checked as such (it read as a missing value).
+        (["MODEL", "--calib", "CALIB", "--samples", "-1"], "--samples must be at least 1"),
+        (["compare", "MODEL", "MODEL", "--data", "CALIB", "--local-samples", "-2"], "--local-samples"),
+        (["MODEL", "--calib", "CALIB", "--method", "foo"], "--method must be auto, minmax, percentile, entropy, mse; got 'foo'"),
+        (["MODEL", "--mode", "weight-only", "--activation-type", "int8"], "--activation-type applies to --mode static"),
+        (["MODEL", "--mode", "dynamic", "--symmetric-activations"], "--symmetric-activations applies to --mode static"),
+        // An unset variable in -o "$OUT" is named as such, not blamed on the input model.
+        (["MODEL", "--calib", "CALIB", "-o", ""], "--output needs a path, got an empty one"),
+        (["prepare", "MODEL", "-o", ""], "--output needs a path, got an empty one"),
+        // A mistyped subcommand is not taken for the model to quantize.
+        (["inspec", "MODEL"], "no file 'inspec'; did you mean the subcommand 'inspect'?"),
     ])
     func oneLine(_ arguments: [String], _ words: String) {
         let expanded = arguments.map { $0 == "MODEL" ? Self.fixture.modelPath : $0 == "CALIB" ? Self.fixture.directory + "/calib" : $0 }

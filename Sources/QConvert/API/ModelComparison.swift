@@ -28,8 +28,8 @@ public enum ModelComparison {
     public static func run(_ options: Options) throws -> ReportDocument {
         if let path = options.reportPath {
             try ReportWriter.check(path)
-            try OutputPaths.checkNotAnInput(path, inputs: [options.floatModel, options.quantizedModel, options.dataDirectory])
-            try OutputPaths.checkOutside(path, folder: options.dataDirectory)
+            try OutputPaths.checkNotAnInput(path, inputs: [options.floatModel, options.quantizedModel, options.dataDirectory], flag: "--report")
+            try OutputPaths.checkOutside(path, folder: options.dataDirectory, role: "the --data folder")
         }
         let float = try ONNXReader.load(path: options.floatModel)
         let quantized = try ONNXReader.load(path: options.quantizedModel)
@@ -41,6 +41,11 @@ public enum ModelComparison {
         let agreement = try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
             try OutputAgreement.measure(reference: Interpreter(model: float.model, threads: options.threads),
                                         test: Interpreter(model: quantized.model, threads: options.threads), dataset: samples)
+        }
+        // Swapped arguments (or two float models) would give a report of float against float.
+        let structure = QuantizedGraph(quantized: quantized.model.graph, float: float.model.graph)
+        guard !structure.units.isEmpty else {
+            throw QConvertError("\(options.quantizedModel): has no quantized node (no Q/DQ-wrapped or integer op); compare takes the float model first, then the quantized one")
         }
         var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
                                                localSamples: options.localSamples, threads: options.threads)
@@ -58,7 +63,7 @@ public enum ModelComparison {
         }
         report.outputSQNR = agreement.sqnr
         // A unit's members (a Relu fused into its Conv) are quantized with it.
-        let quantizedIndices = Set(QuantizedGraph(quantized: quantized.model.graph, float: float.model.graph).units.flatMap { [$0.index] + $0.members })
+        let quantizedIndices = Set(structure.units.flatMap { [$0.index] + $0.members })
         let kept = quantized.model.graph.nodes.enumerated().filter { index, node in
             !quantizedIndices.contains(index) && !["QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear"].contains(node.opType)
         }.map { ReportDocument.KeptFloat(node: $0.1.displayName, opType: $0.1.opType, reason: "float in the quantized model") }

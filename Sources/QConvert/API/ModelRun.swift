@@ -59,7 +59,10 @@ public struct ModelRun {
                 resolved = expected[0].name
             }
             guard feeds[resolved] == nil else { throw QConvertError("input '\(resolved)' is given twice") }
-            feeds[resolved] = try Npy.read(path: path)
+            let value = try Npy.read(path: path)
+            // Checked here, so that a wrong dtype, shape or a NaN names the .npy to fix, not the model.
+            if let input = expected.first(where: { $0.name == resolved }) { try SampleValidation.check(value, against: input, file: path) }
+            feeds[resolved] = value
         }
         let profile = options.profile ? OpProfile() : nil
         var outputs: [String: Tensor] = [:]

@@ -9,18 +9,18 @@ import QConvertONNX
 public enum OutputPaths {
     /// Refuses an output that is one of the inputs (same file, by device and inode, so `./m.onnx`
     /// and `m.onnx` or a hard link are caught too).
-    public static func checkNotAnInput(_ output: String, inputs: [String]) throws {
+    public static func checkNotAnInput(_ output: String, inputs: [String], flag: String = "-o") throws {
         if inputs.contains(where: { AtomicFile.isSameFile($0, output) }) {
-            throw QConvertError("\(output): is an input file; refusing to overwrite it (choose another -o)")
+            throw QConvertError("\(output): is an input file; refusing to overwrite it (choose another \(flag))")
         }
     }
 
     /// Refuses an output inside a folder the command reads every file of (a calibration folder):
     /// it could replace a sample, and any file added there stops the folder being a sample folder.
-    public static func checkOutside(_ output: String, folder: String) throws {
+    public static func checkOutside(_ output: String, folder: String, role: String = "the calibration folder") throws {
         guard let outputFolder = realPath(Self.folder(of: output)), let inputFolder = realPath(folder) else { return }
         if outputFolder == inputFolder || outputFolder.hasPrefix(inputFolder.hasSuffix("/") ? inputFolder : inputFolder + "/") {
-            throw QConvertError("\(output): is inside the calibration folder '\(folder)'; write it elsewhere")
+            throw QConvertError("\(output): is inside \(role) '\(folder)'; write it elsewhere")
         }
     }
 

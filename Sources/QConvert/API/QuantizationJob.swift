@@ -45,12 +45,12 @@ final class QuantizationJob {
         let inputs = [options.model] + [options.calibrationDirectory, options.loadStats, options.configFile].compactMap { $0 }
         try OutputPaths.checkNotAnInput(output, inputs: inputs)
         if let path = options.saveStats {
-            try OutputPaths.checkNotAnInput(path, inputs: inputs)
+            try OutputPaths.checkNotAnInput(path, inputs: inputs, flag: "--save-stats")
             try OutputPaths.checkDistinct(path, from: output)
         }
         if let reportPath = options.reportPath {
             try ReportWriter.check(reportPath)
-            try OutputPaths.checkNotAnInput(reportPath, inputs: inputs + [output])
+            try OutputPaths.checkNotAnInput(reportPath, inputs: inputs + [output], flag: "--report")
             try OutputPaths.checkDistinct(reportPath, from: output)
             if let path = options.saveStats { try OutputPaths.checkDistinct(reportPath, from: path, role: "the statistics file (--save-stats)") }
         }
@@ -59,6 +59,7 @@ final class QuantizationJob {
         }
         try OutputPaths.checkWritable(output)
         loaded = try ONNXReader.load(path: options.model)
+        guard !loaded.model.graph.outputs.isEmpty else { throw QConvertError("\(options.model): the graph has no outputs, so nothing to quantize") }
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try checkNodeNames()
         try checkWeightsFinite()
@@ -110,7 +111,8 @@ final class QuantizationJob {
     /// folded away, would otherwise be ignored without a word.
     private func checkNodeNames() throws {
         if let (given, known) = QuantizationConfig.unknownOpTypes(options.quantization).first {
-            throw QConvertError("op type '\(given)' (given to --exclude-op or --config) is not an op qconvert knows"
+            let source = options.quantization.excludeOpTypes.contains(given) ? "--exclude-op" : "--config " + (options.configFile ?? "")
+            throw QConvertError("op type '\(given)' (given to \(source)) is not an op qconvert knows"
                                 + (known.map { "; did you mean '\($0)'?" } ?? ""))
         }
         // A fused Relu/Clip runs inside its compute node's integer kernel: only that node can be excluded.
@@ -122,7 +124,8 @@ final class QuantizationJob {
         }
         guard let name = QuantizationConfig.unknownNodes(options.quantization, in: prepared.model).first else { return }
         let original = Set(loaded.model.graph.nodes.map(\.name))
-        throw QConvertError("node '\(name)' (given to --exclude or --config) " + (original.contains(name)
+        let source = options.quantization.excludeNodes.contains(name) ? "--exclude" : "--config " + (options.configFile ?? "")
+        throw QConvertError("node '\(name)' (given to \(source)) " + (original.contains(name)
             ? "is folded into another node by preparation (`qconvert prepare --stats` lists what it folds); name that node instead"
             : "is not in the model"))
     }

@@ -36,7 +36,7 @@ public struct CalibrationDataset: Sendable {
         self.inputs = inputs
         let names = try Directory.entries(folder).filter { !$0.hasPrefix(".") }
         let usage = "expected .npy or .npz files, or test_data_set_* folders"
-        guard !names.isEmpty else { throw QConvertError("\(folder): no calibration samples (\(usage))") }
+        guard !names.isEmpty else { throw QConvertError("\(folder): no samples (\(usage))") }
         let folders = names.filter { Directory.exists(folder + "/" + $0) }
         if !folders.isEmpty {
             // Name the odd one out: a folder not named test_data_set_* (a stray subfolder among .npy

@@ -15,12 +15,16 @@ extension CalibrationStats {
 
     /// Reads a statistics file; every failure is one line naming the file.
     public static func load(path: String) throws -> CalibrationStats {
+        var data = Data()
         do {
             let file = try MappedFile(path: path)
-            let data = file.bytes.isEmpty ? Data() : Data(file.bytes)
+            data = file.bytes.isEmpty ? Data() : Data(file.bytes)
             return try JSONText.decode(CalibrationStats.self, from: data)
         } catch let error as QConvertError {
             throw error.context(path)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty && (try? JSONSerialization.jsonObject(with: data)) != nil {
+            // Foundation says "not valid JSON" for valid JSON whose number does not fit its field.
+            throw QConvertError("\(path): not a valid statistics file: a number does not fit its field (a count must be a whole number in range)")
         } catch let error as DecodingError {
             throw QConvertError("\(path): not a valid statistics file: \(Self.describe(error))")
         } catch {
@@ -50,8 +54,12 @@ extension CalibrationStats {
     public static func merged(_ parts: [CalibrationStats]) throws -> CalibrationStats {
         guard var result = parts.first else { throw QConvertError("nothing to merge") }
         for (index, part) in parts.enumerated().dropFirst() {
-            guard part.model == result.model else {
+            guard part.model.fingerprint == result.model.fingerprint else {
                 throw QConvertError("statistics \(index + 1) are for another model (fingerprint \(part.model.fingerprint), the first's is \(result.model.fingerprint))")
+            }
+            guard part.model.inputs == result.model.inputs else {
+                let list = { (inputs: [String]) in inputs.map { "'\($0)'" }.joined(separator: ", ") }
+                throw QConvertError("statistics \(index + 1) name the model's inputs \(list(part.model.inputs)), the first \(list(result.model.inputs)) (a file was edited)")
             }
             if let name = Set(part.tensors.keys).symmetricDifference(result.tensors.keys).min() {
                 throw QConvertError("statistics \(index + 1) and the first do not both have tensor '\(name)' (a file is incomplete or was edited)")
@@ -95,12 +103,16 @@ extension CalibrationStats {
 
     /// One line for a JSON decoding failure: what was wrong and where.
     static func describe(_ error: DecodingError) -> String {
+        // Keys as the file spells them: the decoder reports the Swift property names (sampleCount).
+        func snakeCase(_ key: String) -> String {
+            key.reduce(into: "") { $0 += $1.isUppercase ? "_" + $1.lowercased() : String($1) }
+        }
         func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + snakeCase($0.stringValue) }.joined()
             return keys.isEmpty ? "" : " at \(keys)"
         }
         switch error {
-        case .keyNotFound(let key, let context): return "missing '\(key.stringValue)'\(path(context))"
+        case .keyNotFound(let key, let context): return "missing '\(snakeCase(key.stringValue))'\(path(context))"
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "wrong type\(path(context)): \(context.debugDescription)"
         case .dataCorrupted(let context):

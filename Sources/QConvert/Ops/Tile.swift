@@ -21,7 +21,9 @@ extension Ops {
                     viewShape += [repeats[axis], x.shape[axis]]
                     viewStrides += [0, strides[axis]]
                 }
-                _ = try ShapeCount.of(viewShape)
+                guard (try? ShapeCount.of(viewShape)) != nil else {
+                    throw QConvertError("tiling shape \(x.shape) by \(repeats) gives more than \(ShapeCount.limit) elements")
+                }
                 let tiled = try StridedCopy.copy(x, shape: viewShape, strides: viewStrides, offset: 0, threads: context.threads)
                 return [tiled.reshaped(zip(repeats, x.shape).map { $0 * $1 })]
             }

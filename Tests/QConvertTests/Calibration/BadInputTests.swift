@@ -62,7 +62,7 @@ import Testing
 
     @Test func emptyFolder() {
         let dir = temporary.make()
-        #expect(failure(dir) == "\(dir): no calibration samples (expected .npy or .npz files, or test_data_set_* folders)")
+        #expect(failure(dir) == "\(dir): no samples (expected .npy or .npz files, or test_data_set_* folders)")
     }
 
     @Test func missingFolder() {

@@ -93,6 +93,17 @@ import Testing
         #expect(throws: QConvertError.self) { try CalibrationStats.merged([Self.stats([1], samples: ["a"]), other]) }
     }
 
+    /// Same fingerprint, edited input list: the message names the inputs, not two equal fingerprints.
+    @Test func mergeNamesDifferingInputs() {
+        var other = Self.stats([1], samples: ["b"])
+        other.model.inputs = ["zzz"]
+        let first = Self.stats([1], samples: ["a"])
+        let list = first.model.inputs.map { "'\($0)'" }.joined(separator: ", ")
+        #expect(throws: QConvertError("statistics 2 name the model's inputs 'zzz', the first \(list) (a file was edited)")) {
+            try CalibrationStats.merged([first, other])
+        }
+    }
+
     @Test func rangesByMethod() throws {
         let stats = Self.stats([-1, 0.5, 3], samples: ["a"])
         #expect(try stats.ranges(method: .minMax, scheme: .uint8Asymmetric) == ["x": -1...3, "y": 0...3])
@@ -115,6 +126,9 @@ import Testing
     @Test(arguments: [
         ("", "not a valid statistics file"),
         ("{}", "missing 'format'"),
+        // Keys as the file spells them, and a valid file with a count that is not whole.
+        (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":"two","samples":[],"tensors":[]}"#, "wrong type at .sample_count"),
+        (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":1.5,"samples":[],"tensors":[]}"#, "a number does not fit its field"),
         (#"{"format":"other","version":1}"#, "not a qconvert statistics file"),
         (#"{"format":"qconvert-calibration-stats","version":99}"#, "newer"),
         (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":2,"samples":["a"],"tensors":[]}"#, "does not match"),

@@ -77,6 +77,10 @@ import Testing
         expectError("too many elements") { try run("Resize", [image, none, Tensor(scalars: [Float(1), 1, 1e9, 1e9])]) }
         expectError("too many elements") { try run("Resize", [image, none, none, Tensor(scalars: [Int64(1), 1, 1 << 30, 1 << 30])]) }
         expectError("too many elements") { try run("Upsample", [image, Tensor(scalars: [Float(1), 1, 1e5, 1e5])], opset: 9) }
+        // The message gives the shape and repeats asked for, not Tile's internal interleaved view.
+        expectError("tiling shape [1, 4] by [1000000000, 1000000000] gives more than 4294967296 elements") {
+            try run("Tile", [row, Tensor(scalars: [Int64(1_000_000_000), 1_000_000_000])])
+        }
         let noImages = Tensor(shape: [0, 1, 4, 4], scalars: [Float]())
         #expect(try run("Resize", [noImages, none, Tensor(scalars: [Float(1), 1, 1, 0x1p28])])[0].shape == [0, 1, 4, 1 << 30])
         for scale in [Float.nan, -2, 0] {

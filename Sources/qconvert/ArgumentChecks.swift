@@ -1,0 +1,37 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Refuses an empty path argument up front (an unset variable in `-o "$OUT"`): otherwise the
+/// failure to write '' would come later, prefixed with the input model's name as if it were to blame.
+func requireNonEmpty(_ paths: [(flag: String, path: String?)]) throws {
+    if let empty = paths.first(where: { $0.path?.isEmpty == true }) {
+        throw ValidationError("\(empty.flag) needs a path, got an empty one")
+    }
+}
+
+/// `qconvert inspec m.onnx` would otherwise take 'inspec' as the model to quantize and complain
+/// about --calib: a missing "model" one or two typos away from a subcommand's name is named as such.
+func requireNotAMistypedSubcommand(_ model: String) throws {
+    guard access(model, F_OK) != 0 else { return }
+    let names = QConvertCommand.configuration.subcommands.map { $0._commandName }
+    if let name = names.first(where: { editDistance($0, model.lowercased()) <= 2 }) {
+        throw ValidationError("no file '\(model)'; did you mean the subcommand '\(name)'?")
+    }
+}
+
+/// Levenshtein distance: single-character insertions, deletions and substitutions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
