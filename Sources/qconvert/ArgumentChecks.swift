@@ -15,7 +15,7 @@ func requireNonEmpty(_ paths: [(flag: String, path: String?)]) throws {
 /// about --calib: a missing "model" one or two typos away from a subcommand's name is named as such.
 func requireNotAMistypedSubcommand(_ model: String) throws {
     guard access(model, F_OK) != 0 else { return }
-    let names = QConvertCommand.configuration.subcommands.map { $0._commandName }
+    let names = QConvertCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
     if let name = names.first(where: { editDistance($0, model.lowercased()) <= 2 }) {
         throw ValidationError("no file '\(model)'; did you mean the subcommand '\(name)'?")
     }

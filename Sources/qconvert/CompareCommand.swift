@@ -36,7 +36,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the report here: .json, .md or .html.", valueName: "path"))
     var report: String?
 
-    @Option(help: "Threads; the default is every core.")
+    @Option(parsing: .unconditional, help: "Threads; the default is every core.")
     var threads = Parallel.defaultThreads
 
     @Flag(help: "Print the report as JSON.")

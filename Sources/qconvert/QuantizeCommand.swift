@@ -95,6 +95,9 @@ struct CalibrationOptions: ParsableArguments {
     @Option(help: "Range-setting method: auto (try each on calibration samples, keep the most accurate), minmax, percentile, entropy or mse.")
     var method = "auto"
 
+    /// --method as typed, in any case (MSE, Auto).
+    var methodName: String { method.lowercased() }
+
     @Option(parsing: .unconditional, help: "Percentile for --method percentile, and the one --method auto tries (default 99.999).")
     var percentile: Double?
 
@@ -126,16 +129,16 @@ struct CalibrationOptions: ParsableArguments {
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if let holdout, holdout < 0 { throw ValidationError("--holdout must be 0 or more") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if method.lowercased() != "auto" && !CalibrationMethod.names.contains(method.lowercased()) {
+        if methodName != "auto" && !CalibrationMethod.names.contains(methodName) {
             throw ValidationError("--method must be auto, \(CalibrationMethod.names.joined(separator: ", ")); got '\(method)'")
         }
-        if percentile != nil && !["auto", "percentile"].contains(method.lowercased()) {
+        if percentile != nil && !["auto", "percentile"].contains(methodName) {
             throw ValidationError("--percentile applies to --method percentile (or auto, which tries it); --method is \(method)")
         }
         if saveStats != nil && loadStats != nil { throw ValidationError("--save-stats and --load-stats exclude each other") }
         // Dynamic and weight-only mode set no activation ranges: these flags would do nothing.
         if mode != .static {
-            if let flag = saveStats != nil ? "--save-stats" : loadStats != nil ? "--load-stats" : method != "auto" ? "--method" : percentile != nil ? "--percentile" : nil {
+            if let flag = saveStats != nil ? "--save-stats" : loadStats != nil ? "--load-stats" : methodName != "auto" ? "--method" : percentile != nil ? "--percentile" : nil {
                 throw ValidationError("\(flag) applies to --mode static; \(mode.rawValue) mode sets no activation ranges")
             }
         }
@@ -148,8 +151,8 @@ struct CalibrationOptions: ParsableArguments {
         options.threads = threads
         options.saveStats = saveStats
         options.loadStats = loadStats
-        options.method = method == "auto" ? nil : try CalibrationMethod(name: method, percentile: percentile ?? PercentileObserver.defaultPercentile)
-        if let percentile, method == "auto" {
+        options.method = methodName == "auto" ? nil : try CalibrationMethod(name: methodName, percentile: percentile ?? PercentileObserver.defaultPercentile)
+        if let percentile, methodName == "auto" {
             try PercentileObserver.check(percentile)
             options.autoPercentile = percentile
         }
@@ -164,10 +167,10 @@ struct SchemeOptions: ParsableArguments {
     @Option(help: "qdq (QuantizeLinear/DequantizeLinear around standard ops) or qoperator (QLinearConv, QLinearMatMul...). Static mode only: dynamic and weight-only mode write one form.")
     var format: QuantizationOptions.Format = .qdq
 
-    @Option(help: "Activation type: uint8 (asymmetric) or int8.")
+    @Option(help: "Activation type: uint8 (asymmetric) or int8. Static mode only.")
     var activationType: QuantType = .uint8
 
-    @Flag(help: "Symmetric activation ranges: real zero at the grid's middle (zero point 0 for int8, 128 for uint8).")
+    @Flag(help: "Symmetric activation ranges: real zero at the grid's middle (zero point 0 for int8, 128 for uint8). Static mode only.")
     var symmetricActivations = false
 
     @Option(help: ArgumentHelp(
@@ -204,9 +207,11 @@ struct SchemeOptions: ParsableArguments {
         if !["auto", "7", "8"].contains(weightBits) { throw ValidationError("--weight-bits must be 7, 8 or auto") }
         if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
         if maxFloatLayers != nil && targetSqnr == nil { throw ValidationError("--max-float-layers limits --target-sqnr, which is not given") }
-        // Only static mode chooses activation grids (dynamic mode's DynamicQuantizeLinear is uint8).
+        // Only static mode chooses activation grids: dynamic mode's DynamicQuantizeLinear picks an
+        // asymmetric uint8 grid at run time, weight-only mode keeps activations float.
         if mode != .static, let flag = activationType != .uint8 ? "--activation-type" : symmetricActivations ? "--symmetric-activations" : nil {
-            throw ValidationError("\(flag) applies to --mode static; \(mode.rawValue) mode chooses no activation grid")
+            throw ValidationError("\(flag) applies to --mode static; " + (mode == .dynamic
+                ? "dynamic mode's activations are asymmetric uint8, chosen at run time" : "weight-only mode keeps activations float"))
         }
     }
 

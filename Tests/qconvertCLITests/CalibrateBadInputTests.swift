@@ -81,4 +81,11 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr == "error: \(dir)/0001.npy: input 'input' must be float32, got float64\n")
     }
+
+    /// Unlike a calibration sample, a run input may hold NaN or infinity (a mask of -inf): it runs.
+    @Test func runAcceptsNonFiniteInputs() throws {
+        let dir = try folder(bad: Npy.encode(Tensor(shape: [2, 3], scalars: [Float(0), 1, -.infinity, 3, .nan, 5])))
+        let result = CLIRunner.run(["run", Self.model, dir + "/0001.npy", "-o", temporary.make()])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
 }

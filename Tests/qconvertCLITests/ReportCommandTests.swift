@@ -40,6 +40,6 @@ import Testing
     @Test func compareRefusesAFloatModelAsTheQuantizedOne() {
         let result = CLIRunner.run(["compare", Self.fixture.modelPath, Self.fixture.modelPath, "--data", Self.fixture.directory + "/calib"])
         #expect(result.status == 1)
-        #expect(result.stderr == "error: \(Self.fixture.modelPath): has no quantized node (no Q/DQ-wrapped or integer op); compare takes the float model first, then the quantized one\n")
+        #expect(result.stderr == "error: \(Self.fixture.modelPath): has no quantized node (no Q/DQ-wrapped or integer op): were the arguments swapped? compare takes the float model first, then the quantized one\n")
     }
 }

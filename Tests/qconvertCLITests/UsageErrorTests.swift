@@ -24,7 +24,8 @@ import Testing
         (["run", "MODEL", "x="], "input 'x=' names no file"),
         // A negative number is the option's value, checked as such (it read as a missing value).
         (["MODEL", "--calib", "CALIB", "--samples", "-1"], "--samples must be at least 1"),
-        (["compare", "MODEL", "MODEL", "--data", "CALIB", "--local-samples", "-2"], "--local-samples"),
+        (["compare", "MODEL", "MODEL", "--data", "CALIB", "--local-samples", "-2"], "--local-samples must be 0 or more"),
+        (["compare", "MODEL", "MODEL", "--data", "CALIB", "--threads", "-1"], "--threads must be at least 1"),
         (["MODEL", "--calib", "CALIB", "--method", "foo"], "--method must be auto, minmax, percentile, entropy, mse; got 'foo'"),
         (["MODEL", "--mode", "weight-only", "--activation-type", "int8"], "--activation-type applies to --mode static"),
         (["MODEL", "--mode", "dynamic", "--symmetric-activations"], "--symmetric-activations applies to --mode static"),
@@ -53,6 +54,13 @@ import Testing
                                     "-o", temporary.make() + "/q.onnx"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("percentile 99.9 ") && !result.stdout.contains("percentile 99.999"), "\(result.stdout)")
+    }
+
+    /// Method names are taken in any case, in the check and in the run alike.
+    @Test func methodNameInAnyCase() {
+        let result = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "--method", "Auto", "--quiet",
+                                    "-o", temporary.make() + "/q.onnx"])
+        #expect(result.status == 0, "\(result.stderr)")
     }
 
     /// Holding out every sample would leave none to calibrate: refused, not silently cut to fewer.

@@ -42,10 +42,11 @@ public enum ModelComparison {
             try OutputAgreement.measure(reference: Interpreter(model: float.model, threads: options.threads),
                                         test: Interpreter(model: quantized.model, threads: options.threads), dataset: samples)
         }
-        // Swapped arguments (or two float models) would give a report of float against float.
+        // Swapped arguments (or two float models) would give a report of float against float. Checked
+        // after the outputs, whose mismatch (another model altogether) is the more basic error.
         let structure = QuantizedGraph(quantized: quantized.model.graph, float: float.model.graph)
         guard !structure.units.isEmpty else {
-            throw QConvertError("\(options.quantizedModel): has no quantized node (no Q/DQ-wrapped or integer op); compare takes the float model first, then the quantized one")
+            throw QConvertError("\(options.quantizedModel): has no quantized node (no Q/DQ-wrapped or integer op): were the arguments swapped? compare takes the float model first, then the quantized one")
         }
         var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
                                                localSamples: options.localSamples, threads: options.threads)

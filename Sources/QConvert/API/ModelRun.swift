@@ -60,8 +60,15 @@ public struct ModelRun {
             }
             guard feeds[resolved] == nil else { throw QConvertError("input '\(resolved)' is given twice") }
             let value = try Npy.read(path: path)
-            // Checked here, so that a wrong dtype, shape or a NaN names the .npy to fix, not the model.
-            if let input = expected.first(where: { $0.name == resolved }) { try SampleValidation.check(value, against: input, file: path) }
+            // Checked here, so that a wrong dtype or shape names the .npy to fix, not the model. (NaN,
+            // infinity and empty tensors are valid inputs to run, unlike calibration samples.)
+            if let input = expected.first(where: { $0.name == resolved }) {
+                do {
+                    try Interpreter.check(value, against: input)
+                } catch let error as QConvertError {
+                    throw error.context(path)
+                }
+            }
             feeds[resolved] = value
         }
         let profile = options.profile ? OpProfile() : nil

@@ -8,7 +8,7 @@ import QConvertONNX
 /// replaced (outputs themselves are written atomically by `AtomicFile`).
 public enum OutputPaths {
     /// Refuses an output that is one of the inputs (same file, by device and inode, so `./m.onnx`
-    /// and `m.onnx` or a hard link are caught too).
+    /// and `m.onnx` or a hard link are caught too). `flag` is the option that chose the output.
     public static func checkNotAnInput(_ output: String, inputs: [String], flag: String = "-o") throws {
         if inputs.contains(where: { AtomicFile.isSameFile($0, output) }) {
             throw QConvertError("\(output): is an input file; refusing to overwrite it (choose another \(flag))")
@@ -17,6 +17,7 @@ public enum OutputPaths {
 
     /// Refuses an output inside a folder the command reads every file of (a calibration folder):
     /// it could replace a sample, and any file added there stops the folder being a sample folder.
+    /// `role` says which folder that is, in the message.
     public static func checkOutside(_ output: String, folder: String, role: String = "the calibration folder") throws {
         guard let outputFolder = realPath(Self.folder(of: output)), let inputFolder = realPath(folder) else { return }
         if outputFolder == inputFolder || outputFolder.hasPrefix(inputFolder.hasSuffix("/") ? inputFolder : inputFolder + "/") {

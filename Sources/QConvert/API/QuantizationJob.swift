@@ -111,8 +111,7 @@ final class QuantizationJob {
     /// folded away, would otherwise be ignored without a word.
     private func checkNodeNames() throws {
         if let (given, known) = QuantizationConfig.unknownOpTypes(options.quantization).first {
-            let source = options.quantization.excludeOpTypes.contains(given) ? "--exclude-op" : "--config " + (options.configFile ?? "")
-            throw QConvertError("op type '\(given)' (given to \(source)) is not an op qconvert knows"
+            throw QConvertError("op type '\(given)' (given to \(source(given, flag: "--exclude-op", flagged: options.quantization.excludeOpTypes))) is not an op qconvert knows"
                                 + (known.map { "; did you mean '\($0)'?" } ?? ""))
         }
         // A fused Relu/Clip runs inside its compute node's integer kernel: only that node can be excluded.
@@ -124,10 +123,15 @@ final class QuantizationJob {
         }
         guard let name = QuantizationConfig.unknownNodes(options.quantization, in: prepared.model).first else { return }
         let original = Set(loaded.model.graph.nodes.map(\.name))
-        let source = options.quantization.excludeNodes.contains(name) ? "--exclude" : "--config " + (options.configFile ?? "")
-        throw QConvertError("node '\(name)' (given to \(source)) " + (original.contains(name)
+        throw QConvertError("node '\(name)' (given to \(source(name, flag: "--exclude", flagged: options.quantization.excludeNodes))) " + (original.contains(name)
             ? "is folded into another node by preparation (`qconvert prepare --stats` lists what it folds); name that node instead"
             : "is not in the model"))
+    }
+
+    /// Where a name the user gave came from: `flag`, or the config file (per-node and per-op-type
+    /// settings, which library callers may set without one).
+    private func source(_ name: String, flag: String, flagged: [String]) -> String {
+        flagged.contains(name) ? flag : options.configFile.map { "--config \($0)" } ?? "the per-node or per-op-type settings"
     }
 
     /// A NaN or infinite weight (a corrupt file, or a BatchNorm variance below zero, whose folding

@@ -23,8 +23,9 @@ extension CalibrationStats {
         } catch let error as QConvertError {
             throw error.context(path)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty && (try? JSONSerialization.jsonObject(with: data)) != nil {
-            // Foundation says "not valid JSON" for valid JSON whose number does not fit its field.
-            throw QConvertError("\(path): not a valid statistics file: a number does not fit its field (a count must be a whole number in range)")
+            // Foundation says "not valid JSON", and where, for valid JSON whose number does not fit
+            // its field; it gives no location either.
+            throw QConvertError("\(path): not a valid statistics file: a number does not fit its field (counts, versions and exponents are whole numbers in range)")
         } catch let error as DecodingError {
             throw QConvertError("\(path): not a valid statistics file: \(Self.describe(error))")
         } catch {

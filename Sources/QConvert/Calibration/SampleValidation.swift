@@ -1,8 +1,9 @@
 import QConvertIR
 
 /// Checks one calibration tensor against the model input it feeds, before anything runs: element
-/// type, rank, fixed dimensions, at least one element (an empty sample calibrates nothing, and a
-/// folder of them would quantize nothing without a word), and finiteness.
+/// type, rank and fixed dimensions (as the interpreter checks any input), and, for calibration only,
+/// at least one element (an empty sample calibrates nothing, and a folder of them would quantize
+/// nothing without a word) and finiteness.
 ///
 /// Why here and not only in the interpreter: the error must name the file the user has to fix (a
 /// NaN in sample 1,734 of 5,000 is otherwise a needle in a haystack), and a NaN would poison every
@@ -10,21 +11,10 @@ import QConvertIR
 enum SampleValidation {
     static func check(_ tensor: Tensor, against input: ValueInfo, file: String) throws {
         let name = input.name
-        if let type = input.tensorType {
-            guard tensor.dataType == type.elementType else {
-                throw QConvertError("\(file): input '\(name)' must be \(type.elementType), got \(tensor.dataType)")
-            }
-            if let dims = type.shape {
-                let expected = "[" + dims.map(\.description).joined(separator: ", ") + "]"
-                guard dims.count == tensor.rank else {
-                    throw QConvertError("\(file): input '\(name)' must have shape \(expected), got \(tensor.shape)")
-                }
-                for (axis, dim) in dims.enumerated() {
-                    if case .value(let size) = dim, size > 0, tensor.shape[axis] != size {
-                        throw QConvertError("\(file): input '\(name)' must have shape \(expected), got \(tensor.shape) (axis \(axis))")
-                    }
-                }
-            }
+        do {
+            try Interpreter.check(tensor, against: input)
+        } catch let error as QConvertError {
+            throw error.context(file)
         }
         if tensor.shape.contains(0) {
             throw QConvertError("\(file): input '\(name)' has no elements (shape \(tensor.shape))")

@@ -45,6 +45,25 @@ public final class Interpreter: Sendable {
     /// The inputs a caller must feed (graph inputs that are not initializers).
     public var runtimeInputs: [ValueInfo] { model.graph.runtimeInputs }
 
+    /// Element type, rank and fixed dimensions of one tensor against the input it feeds (symbolic
+    /// and unknown dimensions take any size). Callers that read the tensor from a file add its name.
+    static func check(_ tensor: Tensor, against input: ValueInfo) throws {
+        guard let type = input.tensorType else { return }
+        guard tensor.dataType == type.elementType else {
+            throw QConvertError("input '\(input.name)' must be \(type.elementType), got \(tensor.dataType)")
+        }
+        guard let dims = type.shape else { return }
+        let expected = "[" + dims.map(\.description).joined(separator: ", ") + "]"
+        guard dims.count == tensor.rank else {
+            throw QConvertError("input '\(input.name)' must have shape \(expected), got \(tensor.shape)")
+        }
+        for (axis, dim) in dims.enumerated() {
+            if case .value(let size) = dim, size > 0, tensor.shape[axis] != size {
+                throw QConvertError("input '\(input.name)' must have shape \(expected), got \(tensor.shape) (axis \(axis))")
+            }
+        }
+    }
+
     func checkInputs(_ inputs: [String: Tensor]) throws {
         let known = Set(model.graph.inputs.map(\.name))
         for name in inputs.keys.sorted() where !known.contains(name) {
@@ -54,19 +73,7 @@ public final class Interpreter: Sendable {
             guard let tensor = inputs[input.name] else {
                 throw QConvertError("input '\(input.name)' was not given")
             }
-            guard let type = input.tensorType else { continue }
-            if type.elementType != tensor.dataType {
-                throw QConvertError("input '\(input.name)' must be \(type.elementType), got \(tensor.dataType)")
-            }
-            guard let dims = type.shape else { continue }
-            if dims.count != tensor.rank {
-                throw QConvertError("input '\(input.name)' must have rank \(dims.count) (shape [\(dims.map(\.description).joined(separator: ", "))]), got shape \(tensor.shape)")
-            }
-            for (axis, dim) in dims.enumerated() {
-                if case .value(let expected) = dim, expected > 0, tensor.shape[axis] != expected {
-                    throw QConvertError("input '\(input.name)' must have \(expected) at axis \(axis) (shape [\(dims.map(\.description).joined(separator: ", "))]), got shape \(tensor.shape)")
-                }
-            }
+            try Self.check(tensor, against: input)
         }
     }
 }

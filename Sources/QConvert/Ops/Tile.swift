@@ -22,7 +22,7 @@ extension Ops {
                     viewStrides += [0, strides[axis]]
                 }
                 guard (try? ShapeCount.of(viewShape)) != nil else {
-                    throw QConvertError("tiling shape \(x.shape) by \(repeats) gives more than \(ShapeCount.limit) elements")
+                    throw QConvertError("tiling shape \(x.shape) by \(repeats) is too large: its non-zero dimensions multiply past \(ShapeCount.limit)")
                 }
                 let tiled = try StridedCopy.copy(x, shape: viewShape, strides: viewStrides, offset: 0, threads: context.threads)
                 return [tiled.reshaped(zip(repeats, x.shape).map { $0 * $1 })]
