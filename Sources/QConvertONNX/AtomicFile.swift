@@ -128,12 +128,19 @@ public final class AtomicFile {
         fd = -1
         guard rename(temporary, destination) == 0 else { throw failure(errno) }
         committed = true
+        unregister()
+    }
+
+    /// Takes the temporary name off the interrupt list, once: a slot freed twice could by then
+    /// belong to another file being written, which an interrupt would then leave behind.
+    private func unregister() {
         qc_pending_remove(pendingSlot)
+        pendingSlot = -1
     }
 
     deinit {
         if fd >= 0 { close(fd) }
         if !committed { unlink(temporary) }
-        qc_pending_remove(pendingSlot)
+        unregister()
     }
 }

@@ -153,7 +153,6 @@ struct CalibrationOptions: ParsableArguments {
         options.loadStats = loadStats
         options.method = methodName == "auto" ? nil : try CalibrationMethod(name: methodName, percentile: percentile ?? PercentileObserver.defaultPercentile)
         if let percentile, methodName == "auto" {
-            try PercentileObserver.check(percentile)
             options.autoPercentile = percentile
         }
     }

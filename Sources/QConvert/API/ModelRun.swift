@@ -62,13 +62,7 @@ public struct ModelRun {
             let value = try Npy.read(path: path)
             // Checked here, so that a wrong dtype or shape names the .npy to fix, not the model. (NaN,
             // infinity and empty tensors are valid inputs to run, unlike calibration samples.)
-            if let input = expected.first(where: { $0.name == resolved }) {
-                do {
-                    try Interpreter.check(value, against: input)
-                } catch let error as QConvertError {
-                    throw error.context(path)
-                }
-            }
+            if let input = expected.first(where: { $0.name == resolved }) { try Interpreter.check(value, against: input, source: path) }
             feeds[resolved] = value
         }
         let profile = options.profile ? OpProfile() : nil

@@ -11,11 +11,7 @@ import QConvertIR
 enum SampleValidation {
     static func check(_ tensor: Tensor, against input: ValueInfo, file: String) throws {
         let name = input.name
-        do {
-            try Interpreter.check(tensor, against: input)
-        } catch let error as QConvertError {
-            throw error.context(file)
-        }
+        try Interpreter.check(tensor, against: input, source: file)
         if tensor.shape.contains(0) {
             throw QConvertError("\(file): input '\(name)' has no elements (shape \(tensor.shape))")
         }

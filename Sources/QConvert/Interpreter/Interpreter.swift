@@ -46,20 +46,22 @@ public final class Interpreter: Sendable {
     public var runtimeInputs: [ValueInfo] { model.graph.runtimeInputs }
 
     /// Element type, rank and fixed dimensions of one tensor against the input it feeds (symbolic
-    /// and unknown dimensions take any size). Callers that read the tensor from a file add its name.
-    static func check(_ tensor: Tensor, against input: ValueInfo) throws {
+    /// and unknown dimensions take any size). `source`, the file the tensor was read from, leads
+    /// the message: the file is what the user has to fix.
+    static func check(_ tensor: Tensor, against input: ValueInfo, source: String? = nil) throws {
         guard let type = input.tensorType else { return }
+        let subject = (source.map { "\($0): " } ?? "") + "input '\(input.name)'"
         guard tensor.dataType == type.elementType else {
-            throw QConvertError("input '\(input.name)' must be \(type.elementType), got \(tensor.dataType)")
+            throw QConvertError("\(subject) must be \(type.elementType), got \(tensor.dataType)")
         }
         guard let dims = type.shape else { return }
         let expected = "[" + dims.map(\.description).joined(separator: ", ") + "]"
         guard dims.count == tensor.rank else {
-            throw QConvertError("input '\(input.name)' must have shape \(expected), got \(tensor.shape)")
+            throw QConvertError("\(subject) must have shape \(expected), got \(tensor.shape)")
         }
         for (axis, dim) in dims.enumerated() {
             if case .value(let size) = dim, size > 0, tensor.shape[axis] != size {
-                throw QConvertError("input '\(input.name)' must have shape \(expected), got \(tensor.shape) (axis \(axis))")
+                throw QConvertError("\(subject) must have shape \(expected), got \(tensor.shape) (axis \(axis))")
             }
         }
     }
