@@ -77,7 +77,6 @@ final class QuantizationJob {
         let quantized = try step("materialize") { try materialize(plan) }
         let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData, inputs: loaded.inputFiles)) }
         let (agreement, report) = try evaluate(written: output)
-        let methodText = options.method == nil && options.quantization.mode == .static ? "auto: \(method)" : method.description
         let roundingText = options.quantization.weightRounding == .auto ? "auto: \(rounding.rawValue)" : rounding.rawValue
         var summary = QuantizationSummary(
             model: options.model, outputs: written, options: options.quantization, method: methodText, methodScores: methodScores,
@@ -213,6 +212,11 @@ final class QuantizationJob {
                                      progress: progress("calibrating", calibration.count))
         }
         if let path = options.saveStats { try stats!.save(to: path) }
+    }
+
+    /// The range method as the summary and the diagnosis name it: "auto: mse" when auto chose it.
+    private var methodText: String {
+        options.method == nil && options.quantization.mode == .static ? LayerDiagnosis.automaticPrefix + method.description : method.description
     }
 
     private func ranges(for method: CalibrationMethod) throws -> [String: ClosedRange<Float>] {
@@ -398,7 +402,7 @@ final class QuantizationJob {
             var inputs = LayerReportBuilder.Inputs(float: model, quantized: quantized, samples: holdout, threads: options.threads)
             inputs.histograms = stats?.tensors
             inputs.plan = plan
-            inputs.method = method.description
+            inputs.method = methodText
             return try LayerReportBuilder.build(inputs)
         }
         report.outputSQNR = agreement.sqnr

@@ -14,6 +14,9 @@ public enum LayerDiagnosis {
     public static let narrowWeightLevels = 16
     /// 7-bit weights whose worst channel's grid (nearest rounding) is below this SQNR.
     public static let weightSQNR = 30.0
+    /// An input whose grid is expected to keep less than this SQNR (8 bits keep about 40 dB of a
+    /// well-spread distribution).
+    public static let inputGridSQNR = 20.0
     /// A layer whose own error is this much smaller than the accumulated one inherits it.
     public static let inheritedMargin = 10.0
 
@@ -22,21 +25,29 @@ public enum LayerDiagnosis {
         public var suggestion: String
     }
 
+    /// How the range method reads when `--method auto` chose it ("auto: mse").
+    public static let automaticPrefix = "auto: "
+
     /// The first rule that holds for `row`. `method` is the range method used (tailors the fix).
     public static func diagnose(_ row: LayerReport.Row, method: String? = nil) -> Finding? {
         let e = row.evidence
         let exclude = "keep it float (--exclude \(row.node))"
+        // "auto: entropy": the automatic choice measured the other range methods, so naming one
+        // of them as the fix would send the user round in a circle.
+        let automatic = method?.hasPrefix(automaticPrefix) == true
+        let chosen = automatic ? method.map { String($0.dropFirst(automaticPrefix.count)) } : method
+        // Under minmax the range already covers every calibration value: clipped ones came from elsewhere.
+        let widen = chosen?.hasPrefix("minmax") == true
+            ? "the calibration samples never reached these values: calibrate on more varied samples, or \(exclude)"
+            : automatic ? "\(exclude); --method auto measured the other range methods worse" : "widen the range: --method minmax, or a higher --percentile"
+        let clippedAlready = automatic || (chosen.map { $0.hasPrefix("percentile") || $0.hasPrefix("mse") || $0.hasPrefix("entropy") } ?? false)
+        let clip = clippedAlready ? "clip harder (a lower --percentile) or \(exclude)" : "clip the range: --method percentile or mse"
         if let saturation = row.saturationPercent, saturation >= saturationPercent {
-            // Under minmax the range already covers every calibration value: these came from elsewhere.
-            let suggestion = method?.hasPrefix("minmax") == true
-                ? "the calibration samples never reached these values: calibrate on more varied samples, or \(exclude)"
-                : "widen the range: --method minmax, or a higher --percentile"
-            return Finding(reason: "saturates: \(percent(saturation)) of values clipped at the grid's ends", suggestion: suggestion)
+            return Finding(reason: "saturates: \(percent(saturation)) of values clipped at the grid's ends", suggestion: widen)
         }
         if let outliers = e.outlierPercent, outliers < outlierPercent {
-            let clipped = method.map { $0.hasPrefix("percentile") || $0.hasPrefix("mse") || $0.hasPrefix("entropy") } ?? false
             return Finding(reason: "range dominated by outliers: \(percent(outliers)) of values set the scale (the rest use 1/8 of the levels)",
-                           suggestion: clipped ? "clip harder (a lower --percentile) or \(exclude)" : "clip the range: --method percentile or mse")
+                           suggestion: clip)
         }
         if let spans = e.inputSpans, let low = spans.values.min(), let high = spans.values.max(), low > 0, high / low > mixedRangeRatio {
             return Finding(reason: "output mixes value ranges: inputs span \(number(low)) to \(number(high)) (\(Formatting.fixed(high / low, digits: 0))x) under one scale",
@@ -53,6 +64,26 @@ public enum LayerDiagnosis {
         if e.weightBits == 7, let worst = e.weightGridSQNR, worst < weightSQNR {
             return Finding(reason: "7-bit weights: the worst channel's grid gives \(Formatting.fixed(worst, digits: 1)) dB",
                            suggestion: "8-bit weights (--weight-bits 8; exact in ONNX Runtime on CPUs with VNNI)")
+        }
+        // The input's own quantization, last: a cause the output's evidence did not show.
+        if let input = e.inputs?.max(by: { $0.saturationPercent < $1.saturationPercent }), input.saturationPercent >= saturationPercent {
+            return Finding(reason: "input \(input.value) saturates: \(percent(input.saturationPercent)) of its values clipped at its grid's ends",
+                           suggestion: widen)
+        }
+        if let input = e.inputs?.min(by: { $0.outlierPercent < $1.outlierPercent }), input.outlierPercent < outlierPercent {
+            return Finding(reason: "input \(input.value)'s range dominated by outliers: \(percent(input.outlierPercent)) of its values set its scale (the rest use 1/8 of the levels)",
+                           suggestion: clip)
+        }
+        // An estimate from the calibration distribution: said only where the layer's measured local
+        // error agrees (rare values can sink it without reaching the held-out samples).
+        if let input = e.inputs?.min(by: { $0.gridSQNR < $1.gridSQNR }), input.gridSQNR < inputGridSQNR,
+           (row.local?.sqnr ?? -.infinity) < inputGridSQNR {
+            let clipping = input.clippingErrorPercent >= 50
+            let cause = clipping
+                ? "\(percent(input.clippingErrorPercent)) of that error from the \(percent(input.saturationPercent)) of values clipped at its ends"
+                : "most of it rounding"
+            return Finding(reason: "input \(input.value) keeps only \(Formatting.fixed(input.gridSQNR, digits: 1)) dB on its grid, \(cause)",
+                           suggestion: clipping ? widen : exclude)
         }
         if let local = row.local?.sqnr, let accumulated = row.accumulated?.sqnr, local - accumulated >= inheritedMargin {
             return Finding(reason: "error inherited from upstream: this layer alone \(Formatting.fixed(local, digits: 1)) dB, accumulated \(Formatting.fixed(accumulated, digits: 1)) dB",

@@ -1,3 +1,4 @@
+import Glibc
 import QConvertIR
 
 /// Measurable facts about one quantized layer that explain a loss of precision: what the diagnosis
@@ -23,6 +24,44 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
     /// grid's resolution, apart from how the integers were chosen (GPTQ trades weight SQNR for
     /// output SQNR on purpose, so the written weights' own SQNR can be low in a healthy layer).
     public var weightGridSQNR: Double?
+    /// The layer's quantized activation inputs that no other row reports as its output, each as its
+    /// grid sees it: where the input's producer stays float (a Pow before a MatMul), nothing else
+    /// measures that quantization.
+    public var inputs: [Input]?
+
+    /// One activation input: percent of its observed values outside its grid (clipped), its outlier
+    /// share (as `outlierPercent`, on the input's own grid), and the SQNR its grid is expected to
+    /// keep (rounding noise s^2/12 inside, squared distance outside, over its distribution, as the
+    /// MSE observer counts it) with the share of that error from clipping: a few clipped values can
+    /// hold most of a heavy-tailed input's energy.
+    public struct Input: Codable, Sendable, Equatable {
+        public var value: String
+        public var saturationPercent: Double
+        public var outlierPercent: Double
+        public var gridSQNR: Double
+        public var clippingErrorPercent: Double
+
+        public init(value: String, saturationPercent: Double, outlierPercent: Double, gridSQNR: Double, clippingErrorPercent: Double) {
+            self.value = value
+            self.saturationPercent = saturationPercent
+            self.outlierPercent = outlierPercent
+            self.gridSQNR = gridSQNR
+            self.clippingErrorPercent = clippingErrorPercent
+        }
+
+        /// The evidence for `value` from its distribution and the grid it is quantized on.
+        public init?(value: String, histogram: Histogram, grid: QuantParams) {
+            let range = grid.coveredRange
+            guard grid.axis == nil, let clipped = LayerEvidence.saturationPercent(histogram, range: range),
+                  let outliers = LayerEvidence.outlierPercent(histogram, range: range) else { return nil }
+            let model = MSEObserver.ErrorModel(BinnedDistribution(histogram))
+            let error = model.error(step: Double(grid.scales[0]), low: Double(range.lowerBound), high: Double(range.upperBound))
+            let total = error.rounding + error.clipping
+            self.init(value: value, saturationPercent: clipped, outlierPercent: outliers,
+                      gridSQNR: total > 0 ? 10 * log10(model.energy / total) : .infinity,
+                      clippingErrorPercent: total > 0 ? 100 * error.clipping / total : 0)
+        }
+    }
 
     public init() {}
 
@@ -32,8 +71,16 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
     /// Percent of `histogram`'s values outside `[range.lowerBound / 8, range.upperBound / 8]`
     /// (the range includes 0). Counted by bin centre, so exact to one bin of 2048.
     public static func outlierPercent(_ histogram: Histogram, range: ClosedRange<Float>) -> Double? {
-        guard histogram.count > 0, range.upperBound > range.lowerBound else { return nil }
-        let low = Double(range.lowerBound) / 8, high = Double(range.upperBound) / 8
+        outsidePercent(histogram, low: Double(range.lowerBound) / 8, high: Double(range.upperBound) / 8)
+    }
+
+    /// Percent of `histogram`'s values outside `range` (clipped by a grid covering it), by bin centre.
+    public static func saturationPercent(_ histogram: Histogram, range: ClosedRange<Float>) -> Double? {
+        outsidePercent(histogram, low: Double(range.lowerBound), high: Double(range.upperBound))
+    }
+
+    private static func outsidePercent(_ histogram: Histogram, low: Double, high: Double) -> Double? {
+        guard histogram.count > 0, high > low else { return nil }
         let first = histogram.binIndex(of: histogram.min), last = histogram.binIndex(of: histogram.max)
         var outside = 0
         for index in first...last {

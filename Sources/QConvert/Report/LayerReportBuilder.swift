@@ -45,6 +45,7 @@ public enum LayerReportBuilder {
         let histograms = inputs.histograms ?? accumulated.histograms
         let decisions = Dictionary((inputs.plan?.nodes ?? []).map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         var rows: [LayerReport.Row] = []
+        let reportedOutputs = Set(graph.units.compactMap(\.value))
         for (k, unit) in graph.units.enumerated() {
             var row = LayerReport.Row(node: unit.node, opType: unit.opType, output: unit.value ?? unit.readAt)
             row.matched = unit.value != nil
@@ -66,6 +67,13 @@ public enum LayerReportBuilder {
                     row.evidence.tinyChannels = LayerEvidence.tinyChannels(ranges, scale: output.scales[0])
                 }
             }
+            // Inputs another row reports as its output are left to that row.
+            let measuredInputs = unit.inputs.compactMap { input -> LayerEvidence.Input? in
+                guard let source = input.source, !reportedOutputs.contains(source), let histogram = histograms[source],
+                      let grid = graph.params(input.grid, in: inputs.quantized.graph) else { return nil }
+                return LayerEvidence.Input(value: source, histogram: histogram, grid: grid)
+            }
+            if !measuredInputs.isEmpty { row.evidence.inputs = measuredInputs }
             if ["Concat", "QLinearConcat"].contains(unit.opType) {
                 let spans = unit.inputs.compactMap { input in input.source.flatMap { s in histograms[s].map { (s, Double($0.max) - Double($0.min)) } } }
                 if spans.count >= 2 { row.evidence.inputSpans = Dictionary(spans, uniquingKeysWith: { a, _ in a }) }

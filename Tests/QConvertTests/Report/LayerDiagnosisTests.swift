@@ -111,6 +111,53 @@ import Testing
         #expect(both.reason.hasPrefix("saturates"))
     }
 
+    func input(saturation: Double = 0, outliers: Double = 50, grid: Double = 40, clipping: Double = 0) -> LayerEvidence.Input {
+        LayerEvidence.Input(value: "x", saturationPercent: saturation, outlierPercent: outliers, gridSQNR: grid, clippingErrorPercent: clipping)
+    }
+
+    @Test func inputQuantizationComesAfterTheOutputsCauses() throws {
+        let saturated = try #require(LayerDiagnosis.diagnose(row { $0.evidence.inputs = [input(), input(saturation: 25.2)] }, method: "entropy"))
+        #expect(saturated.reason == "input x saturates: 25.2% of its values clipped at its grid's ends")
+        #expect(saturated.suggestion.contains("--method minmax"))
+        let outliers = try #require(LayerDiagnosis.diagnose(row { $0.evidence.inputs = [input(outliers: 0.01)] }, method: "minmax"))
+        #expect(outliers.reason.hasPrefix("input x's range dominated by outliers: 0.01% of its values set its scale"))
+        // The output's own cause wins over its input's.
+        let both = try #require(LayerDiagnosis.diagnose(row {
+            $0.saturationPercent = 3
+            $0.evidence.inputs = [input(saturation: 25)]
+        }))
+        #expect(both.reason.hasPrefix("saturates"))
+        #expect(LayerDiagnosis.diagnose(row { $0.evidence.inputs = [input(saturation: 0.5, outliers: 2, grid: 30)] }) == nil)
+    }
+
+    @Test func inputGridThatKeepsLittleOfTheSignal() throws {
+        let clipped = try #require(LayerDiagnosis.diagnose(row { $0.evidence.inputs = [input(saturation: 0.78, outliers: 1.5, grid: 5.43, clipping: 99.99)] },
+                                                           method: "percentile 99.999"))
+        #expect(clipped.reason == "input x keeps only 5.4 dB on its grid, 100.0% of that error from the 0.78% of values clipped at its ends")
+        #expect(clipped.suggestion == "widen the range: --method minmax, or a higher --percentile")
+        let rounded = try #require(LayerDiagnosis.diagnose(row { $0.evidence.inputs = [input(outliers: 1.5, grid: 12, clipping: 10)] }))
+        #expect(rounded.reason == "input x keeps only 12.0 dB on its grid, most of it rounding")
+        #expect(rounded.suggestion == "keep it float (--exclude conv_3)")
+        #expect(LayerDiagnosis.diagnose(row { $0.evidence.inputs = [input(outliers: 1.5, grid: 25, clipping: 99)] }) == nil)
+        // The layer measured well on its samples: the calibration estimate alone is not enough.
+        #expect(LayerDiagnosis.diagnose(row {
+            $0.evidence.inputs = [input(outliers: 1.5, grid: 11.5, clipping: 99)]
+            $0.local = figures(45)
+            $0.accumulated = figures(45)
+        }) == nil)
+    }
+
+    @Test func automaticMethodChoiceIsNotSuggestedBack() throws {
+        // --method auto measured the other methods: "widen with minmax" would be circular.
+        let saturated = try #require(LayerDiagnosis.diagnose(row { $0.saturationPercent = 2.5 }, method: "auto: entropy"))
+        #expect(saturated.suggestion == "keep it float (--exclude conv_3); --method auto measured the other range methods worse")
+        let outliers = try #require(LayerDiagnosis.diagnose(row { $0.evidence.outlierPercent = 0.004 }, method: "auto: minmax"))
+        #expect(outliers.suggestion == "clip harder (a lower --percentile) or keep it float (--exclude conv_3)")
+        // Under minmax, whether chosen automatically or not, clipped values were never seen in calibration.
+        let unseen = try #require(LayerDiagnosis.diagnose(row { $0.saturationPercent = 2.5 }, method: "auto: minmax"))
+        #expect(unseen.suggestion.hasPrefix("the calibration samples never reached these values"))
+    }
+
     @Test func candidatesAreTheWorstByAccumulatedAndByLocal() {
         let rows = [(50.0, 20.0), (10.0, 45.0), (30.0, 30.0), (40.0, 50.0)].enumerated().map { index, pair in
             var r = LayerReport.Row(node: "n\(index)", opType: "Conv", output: "v\(index)")

@@ -23,6 +23,25 @@ import Testing
         #expect(LayerEvidence.outlierPercent(sides, range: -16...24).map { abs($0 - 100 * 2 / 6) < 1e-9 } == true)
     }
 
+    @Test func inputGridSQNRCountsRoundingInsideAndClippingOutside() throws {
+        // 10,000 values spread over [0, 1) on the uint8 grid covering [0, 1] (step 1/255): no clipping,
+        // rounding noise s^2/12 against a mean square of 1/3: 10 log10(4 * 255^2) = 54.15 dB.
+        let grid = QuantParams.covering(lower: 0, upper: 1, type: .uint8, symmetric: false)
+        var spread = Histogram()
+        spread.add((0..<10_000).map { Float($0) / 10_000 })
+        let clean = try #require(LayerEvidence.Input(value: "x", histogram: spread, grid: grid))
+        #expect(abs(clean.gridSQNR - 54.15) < 0.05)
+        #expect(clean.clippingErrorPercent == 0 && clean.saturationPercent == 0)
+        // Ten more values at 1000, clipped to 1: their error 10 * 999^2 swamps the rounding, and the
+        // energy is 10^7 + 10,000/3: 10 log10((10^7 + 3,333) / 9,980,010) = 0.0101 dB.
+        var tailed = Histogram()
+        tailed.add((0..<10_000).map { Float($0) / 10_000 } + Array(repeating: 1000, count: 10))
+        let clipped = try #require(LayerEvidence.Input(value: "x", histogram: tailed, grid: grid))
+        #expect(abs(clipped.gridSQNR - 0.0101) < 0.002)
+        #expect(clipped.clippingErrorPercent > 99.99)
+        #expect(abs(clipped.saturationPercent - 100 * 10 / 10_010) < 1e-9)
+    }
+
     @Test func tinyChannelsSpanFewerThanFourSteps() {
         let ranges: [ClosedRange<Float>] = [0...10, 0...0.03, -0.01...0.01, 0...0.05]
         // scale 0.01: 4 steps = 0.04; 0.03 and 0.02 are under it, 0.05 and 10 are not.

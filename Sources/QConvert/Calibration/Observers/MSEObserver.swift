@@ -105,11 +105,19 @@ extension MSEObserver {
         func error(of range: ClosedRange<Float>, scheme: QuantizationScheme) -> Double {
             let grid = scheme.parameters(for: range)
             let s = Double(grid.scales[0]), zero = Int(grid.zeroPoints[0])
-            let low = Double(scheme.qmin - zero) * s, high = Double(scheme.qmax - zero) * s
+            let error = error(step: s, low: Double(scheme.qmin - zero) * s, high: Double(scheme.qmax - zero) * s)
+            return error.rounding + error.clipping
+        }
+
+        /// The error of a grid of step `s` whose ends are `low` and `high`, in its two parts.
+        func error(step s: Double, low: Double, high: Double) -> (rounding: Double, clipping: Double) {
             let below = tail(below: low), above = tail(above: high)
             let inside = bins.total - below.mass - above.mass
-            return inside * s * s / 12 + below.error + above.error
+            return (inside * s * s / 12, below.error + above.error)
         }
+
+        /// Sum of x^2 over the data.
+        var energy: Double { second.last ?? 0 }
 
         /// The bin holding `c`, clamped to the stored ones. Clamped in floating point first: a grid
         /// edge can lie 2^100 bins away (subnormal data, whose bins are 2^-157 wide, on a grid whose
