@@ -24,7 +24,8 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "The quantized model.")
     var quantizedModel: String
 
-    @Option(help: ArgumentHelp("Folder of samples (.npy, .npz, or test_data_set_* folders).", valueName: "dir"))
+    @Option(name: [.customLong("data"), .customLong("calib")],
+            help: ArgumentHelp("Folder of samples (.npy, .npz, or test_data_set_* folders); --calib, as quantize names it, works too.", valueName: "dir"))
     var data: String
 
     @Option(parsing: .unconditional, help: "Use at most this many samples (the first, in name order).")

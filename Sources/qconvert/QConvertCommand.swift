@@ -16,6 +16,7 @@ struct QConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qconvert",
         abstract: "Post-training int8 quantization of ONNX models.",
+        version: QConvertVersion.current,
         subcommands: [QuantizeCommand.self, InspectCommand.self, PrepareCommand.self, CalibrateCommand.self,
                       MergeStatsCommand.self, CompareCommand.self, RunCommand.self, CopyCommand.self],
         defaultSubcommand: QuantizeCommand.self

@@ -62,6 +62,7 @@ final class QuantizationJob {
         guard !loaded.model.graph.outputs.isEmpty else { throw QConvertError("\(options.model): the graph has no outputs, so nothing to quantize") }
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try checkNodeNames()
+        try checkFloat32()
         try checkWeightsFinite()
         try splitSamples()
         if let reportPath = options.reportPath, holdout == nil { throw Self.noReport(reportPath) }
@@ -85,6 +86,9 @@ final class QuantizationJob {
             fallback: fallback,
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
+        if holdout == nil { summary.noHoldoutReason = noHoldoutReason }
+        let subgraphs = SubgraphContent(prepared.model.graph)
+        if !subgraphs.owners.isEmpty { summary.subgraphs = subgraphs }
         if let reportPath = options.reportPath {
             guard let document = ReportDocument(summary, nodeCount: loaded.model.graph.nodes.count) else { throw Self.noReport(reportPath) }
             try ReportWriter.write(document, to: reportPath)
@@ -137,6 +141,25 @@ final class QuantizationJob {
     /// takes its square root) would give NaN scales and a model that outputs NaN, written without
     /// a word: refuse it, naming the tensor and the node reading it. The weights checked are those
     /// the ops' quantization rules name (weight and bias of each compute node).
+    /// qconvert quantizes float32 models. A float16 or bfloat16 one would come out unchanged
+    /// (weight-only and dynamic modes find no float32 weight) or fail in a float32 kernel (static), so
+    /// it is refused first, naming what is not float32.
+    private func checkFloat32() throws {
+        let graph = prepared.model.graph
+        let halves: Set<DataType> = [.float16, .bfloat16]
+        let advice = "qconvert quantizes float32 models; convert this one to float32 first"
+        if let input = graph.runtimeInputs.first(where: { $0.tensorType.map { halves.contains($0.elementType) } ?? false }),
+           let type = input.tensorType?.elementType {
+            throw QConvertError("\(options.model): input '\(input.name)' is \(type): \(advice)")
+        }
+        for node in graph.nodes {
+            guard case .compute(let weight, _, _)? = try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil })?.kind,
+                  weight < node.inputs.count, let tensor = graph.initializers[node.inputs[weight]], halves.contains(tensor.dataType)
+            else { continue }
+            throw QConvertError("\(options.model): weight '\(node.inputs[weight])' of node '\(node.name)' is \(tensor.dataType): \(advice)")
+        }
+    }
+
     private func checkWeightsFinite() throws {
         let graph = prepared.model.graph
         for node in graph.nodes {
@@ -145,7 +168,7 @@ final class QuantizationJob {
             for input in [weight, bias].compactMap({ $0 }) where input < node.inputs.count {
                 let name = node.inputs[input]
                 guard let tensor = graph.initializers[name], let index = SampleValidation.firstNonFinite(tensor) else { continue }
-                throw QConvertError("initializer '\(name)' (read by node '\(node.name)', after preparation) has a non-finite value (NaN or infinity) at flat index \(index)")
+                throw QConvertError("\(options.model): initializer '\(name)' (read by node '\(node.name)', after preparation) has a non-finite value (NaN or infinity) at flat index \(index)")
             }
         }
     }
@@ -161,6 +184,14 @@ final class QuantizationJob {
         let held = min(options.holdout ?? ModelQuantization.defaultHoldout(dataset.count), dataset.count - 1)
         calibration = dataset.slice(0..<(dataset.count - held))
         holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
+    }
+
+    /// Why `splitSamples` held none out.
+    private var noHoldoutReason: String {
+        guard options.calibrationDirectory != nil else {
+            return options.loadStats != nil ? "statistics from --load-stats and no --calib DIR to measure on" : "no --calib DIR"
+        }
+        return options.holdout == 0 ? "--holdout 0" : "fewer than 4 calibration samples"
     }
 
     /// Activation equalization on the prepared model, from per-channel maxima on a few calibration
@@ -274,6 +305,7 @@ final class QuantizationJob {
         if options.quantization.mode == .static && options.quantization.format == .qoperator { passes.append(ConvertToQOperator()) }
         _ = try PassManager(verify: true, printer: { _ in }).run(passes + [EliminateDeadNodes()], on: &quantized, context: prepared.context)
         quantized.producerName = "qconvert"
+        quantized.producerVersion = QConvertVersion.current
         return quantized
     }
 

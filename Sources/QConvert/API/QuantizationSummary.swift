@@ -22,6 +22,10 @@ public struct QuantizationSummary: Codable, Sendable {
     public var calibrationSamples: Int
     /// Output agreement with the float model on held-out samples (nil when none were held out).
     public var agreement: OutputAgreement?
+    /// Why no samples were held out, when none were.
+    public var noHoldoutReason: String?
+    /// If/Loop/Scan bodies, left as they are (nil when the model has none).
+    public var subgraphs: SubgraphContent?
     public var report: LayerReport?
     /// Where `--report` wrote it.
     public var reportFile: String?
@@ -69,6 +73,10 @@ public struct QuantizationSummary: Codable, Sendable {
                 lines.append("  \(count) \(reason): " + detail.joined(separator: ", "))
             }
         }
+        if let subgraphs {
+            let owners = subgraphs.owners.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            lines.append("not quantized: \(Formatting.count(subgraphs.nodes, "node")) (\(Formatting.count(subgraphs.floatWeights, "float weight"))) inside the bodies of \(owners): qconvert quantizes the main graph only")
+        }
         if !methodScores.isEmpty {
             lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
@@ -77,7 +85,7 @@ public struct QuantizationSummary: Codable, Sendable {
             let t = roundingT.map { "; nearest against gptq sample by sample: t = \(Formatting.fixed($0, digits: 1)), kept from 2" } ?? ""
             lines.append("weight rounding: \(weightRounding) (output SQNR on calibration samples GPTQ did not fit: " + roundingScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + t + ")")
-        } else if options.weightRounding == .auto && options.mode != .dynamic {
+        } else if options.weightRounding == .auto && options.mode != .dynamic && quantized > 0 {
             // No comparison was made: say why, whichever rounding that left.
             let why = weightRounding == "auto: gptq"
                 ? "nearest rounding not compared: that needs 3 or more calibration samples beyond the \(options.gptqSamples) GPTQ fits on"
@@ -90,7 +98,7 @@ public struct QuantizationSummary: Codable, Sendable {
             let values = agreement.sqnr.sorted { $0.key < $1.key }.map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }
             lines.append("output SQNR on \(Formatting.count(agreement.samples, "held-out sample")): " + values.joined(separator: ", "))
         } else if options.mode == .static {
-            lines.append("output SQNR: no samples held out (fewer than 4 calibration samples, or --holdout 0)")
+            lines.append("output SQNR: no samples held out (\(noHoldoutReason ?? "fewer than 4 calibration samples, or --holdout 0"))")
         }
         if let fallback, fallback.steps.isEmpty, fallback.initialSQNR >= fallback.targetSQNR {
             lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: already met (\(Formatting.fixed(fallback.initialSQNR, digits: 1)) dB), no layer kept float")

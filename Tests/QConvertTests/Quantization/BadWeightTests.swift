@@ -41,3 +41,43 @@ import Testing
         #expect(try failure("bn_0.var", -1).contains("initializer 'conv_0.weight_bn' (read by node 'conv_0', after preparation) has a non-finite value"))
     }
 }
+
+/// A float16 model is refused in every mode, naming the input or weight that is not float32: weight-only
+/// and dynamic modes would otherwise write it back unchanged, static mode fail inside a float32 kernel.
+@Suite struct HalfPrecisionModelTests {
+    let directories = TemporaryDirectories()
+    static let fixture = Fixtures.model("gemm_relu")
+
+    func failure(_ model: Model, mode: QuantizationOptions.Mode) throws -> String {
+        let folder = directories.make()
+        _ = try ONNXWriter.write(model, to: folder + "/half.onnx")
+        var options = ModelQuantization.Options(model: folder + "/half.onnx")
+        options.quantization.mode = mode
+        if mode == .static { options.calibrationDirectory = Self.fixture.directory + "/calib" }
+        options.output = folder + "/half.int8.onnx"
+        do {
+            _ = try ModelQuantization.run(options)
+            return "no error"
+        } catch let error as QConvertError {
+            #expect(!FileChecks.exists(options.output!))
+            return error.description
+        }
+    }
+
+    @Test(arguments: [QuantizationOptions.Mode.weightOnly, .dynamic, .static])
+    func halfWeight(mode: QuantizationOptions.Mode) throws {
+        var model = try Self.fixture.model()
+        let weight = try #require(model.graph.initializers["gemm_0.weight"])
+        var half = Tensor(shape: weight.shape, scalars: try #require(weight.floats()).map(Float16Bits.fromFloat))
+        half.dataType = .float16
+        model.graph.initializers["gemm_0.weight"] = half
+        #expect(try failure(model, mode: mode).hasSuffix(
+            "half.onnx: weight 'gemm_0.weight' of node 'gemm_0' is float16: qconvert quantizes float32 models; convert this one to float32 first"))
+    }
+
+    @Test func halfInput() throws {
+        var model = try Self.fixture.model()
+        model.graph.inputs[0] = ValueInfo(name: "input", elementType: .float16, shape: [.value(2), .value(16)])
+        #expect(try failure(model, mode: .weightOnly).hasSuffix("half.onnx: input 'input' is float16: qconvert quantizes float32 models; convert this one to float32 first"))
+    }
+}
