@@ -22,7 +22,7 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
 
         public init(_ reference: Interpreter, dataset: CalibrationDataset) throws {
             names = reference.model.graph.outputs.map(\.name)
-            outputs = try (0..<dataset.count).map { try reference.run(dataset.sample($0)) }
+            outputs = try (0..<dataset.count).map { try dataset.withSample($0) { try reference.run($0) } }
         }
     }
 
@@ -37,7 +37,7 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
         var perSample: [Double] = []
         for index in 0..<dataset.count {
             var sampleWorst = 300.0
-            let expected = reference.outputs[index], actual = try test.run(dataset.sample(index))
+            let expected = reference.outputs[index], actual = try dataset.withSample(index, { try test.run($0) })
             for output in reference.names {
                 guard let quantized = actual[output] else {
                     throw QConvertError("the quantized model has no output named '\(output)', which the float model has")

@@ -96,6 +96,18 @@ public struct CalibrationDataset: Sendable {
         }
         return feeds
     }
+
+    /// Loads sample `index` and runs `body` on it, naming the sample in any error `body` throws: a
+    /// sample that passes the input checks can still fail inside the model (two inputs whose
+    /// symbolic dims disagree reach an Expand), and the model alone would not say which file it was.
+    public func withSample<T>(_ index: Int, _ body: ([String: Tensor]) throws -> T) throws -> T {
+        let feeds = try sample(index)
+        do {
+            return try body(feeds)
+        } catch let error as QConvertError {
+            throw error.context(entries[index].source)
+        }
+    }
 }
 
 /// One sample's place in the folder: a file or folder, and for split `.npy` files which batch.

@@ -17,7 +17,7 @@ enum ChannelMaxima {
         let interpreter = try Interpreter(model: model, threads: threads)
         var result: [String: Observed] = [:]
         for index in 0..<samples.count {
-            _ = try interpreter.run(try samples.sample(index)) { name, tensor in
+            _ = try samples.withSample(index) { feeds in try interpreter.run(feeds) { name, tensor in
                 guard let wanted = values[name], tensor.dataType == .float, tensor.rank >= 2 else { return }
                 let axis = wanted < 0 ? wanted + tensor.rank : wanted
                 guard axis >= 0, axis < tensor.rank else { return }
@@ -30,7 +30,7 @@ enum ChannelMaxima {
                     }
                 }
                 result[name] = Observed(maxima: maxima, rank: tensor.rank, axis: axis)
-            }
+            } }
         }
         return result
     }

@@ -59,7 +59,7 @@ struct InputGram {
         for target in targets { grams[target.node] = Collected(gram: [Float](repeating: 0, count: target.groups * target.k * target.k), vectors: 0) }
         for index in 0..<samples.count {
             var failure: Error?
-            _ = try interpreter.run(try samples.sample(index)) { name, tensor in
+            _ = try samples.withSample(index) { feeds in try interpreter.run(feeds) { name, tensor in
                 guard failure == nil, let readers = byInput[name], tensor.dataType == .float else { return }
                 for target in readers {
                     do {
@@ -69,7 +69,7 @@ struct InputGram {
                         failure = error
                     }
                 }
-            }
+            } }
             if let failure { throw failure }
         }
         return grams

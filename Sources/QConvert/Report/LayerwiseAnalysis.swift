@@ -47,8 +47,7 @@ public enum LayerwiseAnalysis {
         var opTypeOf: [String: String] = [:]
         for unit in graph.units { if let value = unit.value { opTypeOf[value] = unit.opType } }
         var result = Accumulated()
-        for index in 0..<samples.count {
-            let feeds = try samples.sample(index)
+        for index in 0..<samples.count { try samples.withSample(index) { feeds in
             var floats: [String: Tensor] = [:]
             _ = try reference.run(feeds) { name, tensor in
                 guard tensor.dataType == .float else { return }
@@ -72,7 +71,7 @@ public enum LayerwiseAnalysis {
                     }
                 }
             }
-        }
+        } }
         return result
     }
 
@@ -117,7 +116,7 @@ public enum LayerwiseAnalysis {
         let reference = try Interpreter(model: float, threads: threads)
         var results: [Int: TensorError] = [:]
         for index in 0..<samples.count {
-            let values = try reference.run(try samples.sample(index), keep: needed)
+            let values = try samples.withSample(index) { try reference.run($0, keep: needed) }
             for run in runs {
                 var feeds: [String: Tensor] = [:]
                 for (input, source) in run.feeds { feeds[input] = values[source] }

@@ -44,6 +44,27 @@ import Testing
         #expect(try dataset.sample(3)["input"]?.scalars(of: Float.self) == [0, -1, -2, -3, -4, -5])
     }
 
+    /// A sample that passes the input checks (its dim is symbolic) but fails inside the model: the
+    /// error names the sample's file, not only the node.
+    @Test func errorsInsideTheModelNameTheSample() throws {
+        var builder = GraphBuilder()
+        let x = builder.input("x", [.value(1), .param("n")])
+        let y = builder.node("Add", [x, builder.constant("three", Tensor(shape: [3], scalars: [Float(1), 2, 3]))], name: "add")
+        builder.output(y)
+        let dir = temporary.make()
+        try Npy.write(Tensor(shape: [1, 3], scalars: [Float(0), 1, 2]), to: dir + "/0000.npy")
+        try Npy.write(Tensor(shape: [1, 4], scalars: [Float(0), 1, 2, 3]), to: dir + "/0001.npy")
+        let dataset = try CalibrationDataset(directory: dir, inputs: builder.graph.runtimeInputs)
+        let interpreter = try Interpreter(model: builder.model, threads: 1)
+        #expect(try dataset.withSample(0) { try interpreter.run($0)[y]?.scalars(of: Float.self) } == [1, 3, 5])
+        do {
+            _ = try OutputAgreement.measure(reference: interpreter, test: interpreter, dataset: dataset)
+            Issue.record("no error")
+        } catch let error as QConvertError {
+            #expect(error.description.hasPrefix(dir + "/0001.npy: node 'add' (Add): "))
+        }
+    }
+
     @Test func limitCountsSamplesNotFiles() throws {
         let dataset = try CalibrationDataset(directory: Self.single + "/split", inputs: Self.inputs(Self.single), limit: 2)
         #expect(dataset.count == 2)
