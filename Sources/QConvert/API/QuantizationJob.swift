@@ -62,6 +62,7 @@ final class QuantizationJob {
         guard !loaded.model.graph.outputs.isEmpty else { throw QConvertError("\(options.model): the graph has no outputs, so nothing to quantize") }
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try checkNodeNames()
+        try checkNotQuantized()
         try checkFloat32()
         try checkWeightsFinite()
         try splitSamples()
@@ -141,6 +142,21 @@ final class QuantizationJob {
     /// takes its square root) would give NaN scales and a model that outputs NaN, written without
     /// a word: refuse it, naming the tensor and the node reading it. The weights checked are those
     /// the ops' quantization rules name (weight and bias of each compute node).
+    /// A model already quantized would be quantized again on top (Q/DQ pairs kept, new ones added) or
+    /// left as it is (integer ops have no rule), so it is refused. DequantizeLinear of a constant
+    /// weight is folded into a float weight by preparation and is not counted: such a model is a
+    /// float model stored compactly.
+    private func checkNotQuantized() throws {
+        let quantized = prepared.model.graph.nodes.map(\.opType).filter { op in
+            ["QuantizeLinear", "DequantizeLinear", "QGemm", "MatMulNBits", "QAttention"].contains(op)
+                || op.hasPrefix("QLinear") || op.hasPrefix("DynamicQuantize") || op.hasSuffix("Integer")
+        }
+        guard !quantized.isEmpty else { return }
+        let counts = Dictionary(quantized.map { ($0, 1) }, uniquingKeysWith: +).sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        throw QConvertError("\(options.model): already quantized (\(counts.map { "\($0.value) \($0.key)" }.joined(separator: ", "))): "
+            + "qconvert quantizes float models; give it the float original (qconvert compare FLOAT QUANT reports on this one)")
+    }
+
     /// qconvert quantizes float32 models. A float16 or bfloat16 one would come out unchanged
     /// (weight-only and dynamic modes find no float32 weight) or fail in a float32 kernel (static), so
     /// it is refused first, naming what is not float32.

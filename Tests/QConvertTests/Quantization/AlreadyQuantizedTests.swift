@@ -1,0 +1,41 @@
+import QConvert
+import QConvertIR
+import QConvertTestSupport
+import Testing
+
+/// A quantized model given back to quantize is refused (it would be quantized twice over); a
+/// weight-only one is a float model stored compactly, and quantizes.
+@Suite struct AlreadyQuantizedTests {
+    let directories = TemporaryDirectories()
+    static let fixture = Fixtures.model("conv_bn_relu")
+
+    func quantize(_ model: String, mode: QuantizationOptions.Mode, to output: String) throws {
+        var options = ModelQuantization.Options(model: model)
+        options.quantization.mode = mode
+        options.calibrationDirectory = Self.fixture.directory + "/calib"
+        options.output = output
+        _ = try ModelQuantization.run(options)
+    }
+
+    @Test func staticOutputIsRefusedNamingItsQuantizedOps() throws {
+        let folder = directories.make()
+        try quantize(Self.fixture.directory + "/model.onnx", mode: .static, to: folder + "/once.onnx")
+        for mode in QuantizationOptions.Mode.allCases {
+            do {
+                try quantize(folder + "/once.onnx", mode: mode, to: folder + "/twice.onnx")
+                Issue.record("\(mode): no error")
+            } catch let error as QConvertError {
+                #expect(error.description.hasPrefix(folder + "/once.onnx: already quantized ("))
+                #expect(error.description.contains(" QuantizeLinear") && error.description.hasSuffix("give it the float original (qconvert compare FLOAT QUANT reports on this one)"))
+                #expect(!FileChecks.exists(folder + "/twice.onnx"))
+            }
+        }
+    }
+
+    @Test func weightOnlyOutputQuantizesAsAFloatModel() throws {
+        let folder = directories.make()
+        try quantize(Self.fixture.directory + "/model.onnx", mode: .weightOnly, to: folder + "/weights.onnx")
+        try quantize(folder + "/weights.onnx", mode: .static, to: folder + "/static.onnx")
+        #expect(FileChecks.exists(folder + "/static.onnx"))
+    }
+}
