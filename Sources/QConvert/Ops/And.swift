@@ -17,3 +17,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.And: BroadcastShaped {}

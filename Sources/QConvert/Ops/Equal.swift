@@ -15,3 +15,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Equal: ComparisonShaped {}

@@ -14,3 +14,5 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Greater: ComparisonShaped {}

@@ -10,3 +10,19 @@ extension Ops {
         }
     }
 }
+
+extension Ops.Size: ShapeInferable {
+    /// A scalar int64, whose value is known when every dim of the input is.
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        let unknown = ValueFacts(.int64, [])
+        guard let dims = query.inputs.first.flatMap({ $0 })?.shape else { return [unknown] }
+        var count = 1
+        for dim in dims {
+            guard case .value(let n) = dim else { return [unknown] }
+            let (product, overflow) = count.multipliedReportingOverflow(by: n)
+            guard !overflow else { return [unknown] }
+            count = product
+        }
+        return [ValueFacts.list([.value(count)], scalar: true)]
+    }
+}

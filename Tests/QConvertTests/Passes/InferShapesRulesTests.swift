@@ -3,7 +3,8 @@ import QConvertIR
 import QConvertTestSupport
 import Testing
 
-/// infer-shapes rules for Pad, Range, Tile, TopK, ArgMax/ArgMin, GatherElements, LSTM, GRU and If:
+/// infer-shapes rules for Pad, Range, Tile, TopK, ArgMax/ArgMin, GatherElements, LSTM, GRU, If,
+/// comparisons, And/Or and Size:
 /// each on a tiny graph with a symbolic batch where the op allows one, the recorded shapes computed by
 /// hand from the ONNX spec, and the interpreter, run on random inputs, producing exactly those types
 /// and shapes.
@@ -87,6 +88,22 @@ import Testing
 
     /// x [N, 2, 3] tiled 1, 3, 2 times gives [N, 6, 6]; 2, 1, 0 times [?, 2, 0] (twice N is no name
     /// of its own); counts known only at run time leave every dim unknown.
+    /// Comparisons broadcast to bool, And/Or keep bool, Size is an int64 scalar (mask-building
+    /// chains in transformer exports).
+    @Test func comparisonsAndSize() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [n, .value(3), .value(4)])
+        let y = b.input("y", [3, 1])
+        let equal = b.node("Equal", [x, y]), less = b.node("Less", [x, y]), greater = b.node("GreaterOrEqual", [y, x])
+        let both = b.node("And", [equal, less]), either = b.node("Or", [both, greater])
+        let size = b.node("Size", [x]), fixed = b.node("Size", [y])
+        var random = RandomTensors(seed: 3)
+        try expectShapes(b, [(equal, .bool, [n, .value(3), .value(4)]), (less, .bool, [n, .value(3), .value(4)]),
+                             (greater, .bool, [n, .value(3), .value(4)]), (both, .bool, [n, .value(3), .value(4)]),
+                             (either, .bool, [n, .value(3), .value(4)]), (size, .int64, []), (fixed, .int64, [])],
+                         feeds: [["x": random.normal([2, 3, 4]), "y": random.normal([3, 1])]])
+    }
+
     @Test func tileMultipliesEachDim() throws {
         var b = GraphBuilder()
         let x = b.input("x", [n, .value(2), .value(3)])

@@ -55,6 +55,15 @@ extension BroadcastShaped {
     }
 }
 
+/// Comparisons: the numpy broadcast of their inputs, as bool (masks built with Equal/Where).
+protocol ComparisonShaped: ShapeInferable {}
+
+extension ComparisonShaped {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        [try query.broadcast().map { ValueFacts(.bool, $0) }]
+    }
+}
+
 extension BroadcastShaped where Self: BinaryArithmetic {
     /// The broadcast shape, plus the elements when both inputs are known integer lists (shape
     /// arithmetic such as Shape(x)[2] / 2), computed with the op's own formula.
