@@ -137,6 +137,12 @@ case("where_broadcast", "Where", [X(rng("wc").random((2, 1, 4)) > 0.5), X(randn(
      types=[T.FLOAT])
 case("where_int64", "Where", [X(np.array([True, False, True])), X(I64(1, 2, 3)), X(I64(-1, -2, -3))], types=[T.INT64])
 
+# Trilu (opset 14): upper by default, lower with upper=0; k shifts the diagonal, past a corner all or nothing.
+case("trilu_upper", "Trilu", [X(randn("tri", 3, 4))], opset=14)
+case("trilu_lower_k", "Trilu", [X(randn("tril", 4, 3)), C(np.int64(-1))], opset=14, upper=0)
+case("trilu_batched_int64", "Trilu", [X(np.arange(30, dtype=np.int64).reshape(2, 3, 5)), C(np.int64(2))], opset=14)
+case("trilu_k_past_corner", "Trilu", [X(randn("trik", 2, 3, 3)), C(np.int64(-9))], opset=14, upper=0)
+
 # Softmax family: opset < 13 flattens at axis, opset >= 13 normalises one axis.
 SM = randn("softmax", 2, 3, 4, scale=4.0)
 for opset in (11, 13):

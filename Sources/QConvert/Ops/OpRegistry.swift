@@ -100,6 +100,7 @@ public enum OpRegistry {
         Ops.Tile.self,
         Ops.TopK.self,
         Ops.Transpose.self,
+        Ops.Trilu.self,
         Ops.Unsqueeze.self,
         Ops.Upsample.self,
         Ops.Where.self,
