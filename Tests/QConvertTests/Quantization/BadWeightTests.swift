@@ -16,18 +16,7 @@ import Testing
         var values = try #require(model.graph.initializers[initializer]?.floats())
         values[3] = value
         model.graph.initializers[initializer] = Tensor(shape: model.graph.initializers[initializer]!.shape, scalars: values)
-        let folder = directories.make()
-        _ = try ONNXWriter.write(model, to: folder + "/bad.onnx")
-        var options = ModelQuantization.Options(model: folder + "/bad.onnx")
-        options.calibrationDirectory = Self.fixture.directory + "/calib"
-        options.output = folder + "/bad.int8.onnx"
-        do {
-            _ = try ModelQuantization.run(options)
-            return "no error"
-        } catch let error as QConvertError {
-            #expect(!FileChecks.exists(options.output!))
-            return error.description
-        }
+        return try quantizationError(model, named: "bad", in: directories.make(), calibration: Self.fixture.directory + "/calib")
     }
 
     @Test(arguments: [Float.nan, .infinity])
@@ -49,19 +38,8 @@ import Testing
     static let fixture = Fixtures.model("gemm_relu")
 
     func failure(_ model: Model, mode: QuantizationOptions.Mode) throws -> String {
-        let folder = directories.make()
-        _ = try ONNXWriter.write(model, to: folder + "/half.onnx")
-        var options = ModelQuantization.Options(model: folder + "/half.onnx")
-        options.quantization.mode = mode
-        if mode == .static { options.calibrationDirectory = Self.fixture.directory + "/calib" }
-        options.output = folder + "/half.int8.onnx"
-        do {
-            _ = try ModelQuantization.run(options)
-            return "no error"
-        } catch let error as QConvertError {
-            #expect(!FileChecks.exists(options.output!))
-            return error.description
-        }
+        try quantizationError(model, named: "half", in: directories.make(), mode: mode,
+                              calibration: mode == .static ? Self.fixture.directory + "/calib" : nil)
     }
 
     @Test(arguments: [QuantizationOptions.Mode.weightOnly, .dynamic, .static])
@@ -79,5 +57,23 @@ import Testing
         var model = try Self.fixture.model()
         model.graph.inputs[0] = ValueInfo(name: "input", elementType: .float16, shape: [.value(2), .value(16)])
         #expect(try failure(model, mode: .weightOnly).hasSuffix("half.onnx: input 'input' is float16: qconvert quantizes float32 models; convert this one to float32 first"))
+    }
+}
+
+/// Writes `model` as `folder/name.onnx`, quantizes it, and returns the error's text ("no error" if
+/// none), expecting no output file left behind.
+private func quantizationError(_ model: Model, named name: String, in folder: String, mode: QuantizationOptions.Mode = .static,
+                               calibration: String?) throws -> String {
+    _ = try ONNXWriter.write(model, to: folder + "/\(name).onnx")
+    var options = ModelQuantization.Options(model: folder + "/\(name).onnx")
+    options.quantization.mode = mode
+    options.calibrationDirectory = calibration
+    options.output = folder + "/\(name).int8.onnx"
+    do {
+        _ = try ModelQuantization.run(options)
+        return "no error"
+    } catch let error as QConvertError {
+        #expect(!FileChecks.exists(folder + "/\(name).int8.onnx"))
+        return error.description
     }
 }
