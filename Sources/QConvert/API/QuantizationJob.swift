@@ -138,22 +138,27 @@ final class QuantizationJob {
         flagged.contains(name) ? flag : options.configFile.map { "--config \($0)" } ?? "the per-node or per-op-type settings"
     }
 
-    /// A NaN or infinite weight (a corrupt file, or a BatchNorm variance below zero, whose folding
-    /// takes its square root) would give NaN scales and a model that outputs NaN, written without
-    /// a word: refuse it, naming the tensor and the node reading it. The weights checked are those
-    /// the ops' quantization rules name (weight and bias of each compute node).
     /// A model already quantized would be quantized again on top (Q/DQ pairs kept, new ones added) or
-    /// left as it is (integer ops have no rule), so it is refused. DequantizeLinear of a constant
-    /// weight is folded into a float weight by preparation and is not counted: such a model is a
-    /// float model stored compactly.
+    /// left as it is (integer ops have no rule), so it is refused: for a QuantizeLinear -> 
+    /// DequantizeLinear pair on an activation, or an integer or quantized-weight op. DequantizeLinear
+    /// of a constant weight is folded into a float weight by preparation, and one reading a uint8
+    /// model input is preprocessing: such models are float models and quantize.
     private func checkNotQuantized() throws {
-        let quantized = prepared.model.graph.nodes.map(\.opType).filter { op in
-            ["QuantizeLinear", "DequantizeLinear", "QGemm", "MatMulNBits", "QAttention"].contains(op)
-                || op.hasPrefix("QLinear") || op.hasPrefix("DynamicQuantize") || op.hasSuffix("Integer")
-        }
+        let graph = prepared.model.graph
+        let producers = graph.producers()
+        let quantizedWeightOps: Set = ["QGemm", "MatMulNBits", "MatMulBnb4", "QAttention", "GatherBlockQuantized", "QEmbedLayerNormalization"]
+        let quantized = graph.nodes.filter { node in
+            let op = node.opType
+            if op == "DequantizeLinear" {
+                return node.inputs.first.flatMap { producers[$0] }.map { graph.nodes[$0].opType == "QuantizeLinear" } ?? false
+            }
+            return quantizedWeightOps.contains(op) || op.hasPrefix("QLinear") || op.hasPrefix("QOrdered") || op.hasPrefix("DynamicQuantize")
+                || op == "MatMulInteger" || op == "ConvInteger"
+        }.map(\.opType)
         guard !quantized.isEmpty else { return }
         let counts = Dictionary(quantized.map { ($0, 1) }, uniquingKeysWith: +).sorted { ($1.value, $0.key) < ($0.value, $1.key) }
-        throw QConvertError("\(options.model): already quantized (\(counts.map { "\($0.value) \($0.key)" }.joined(separator: ", "))): "
+        let listed = counts.map { op, n in op == "DequantizeLinear" ? Formatting.count(n, "QuantizeLinear/DequantizeLinear pair") : "\(n) \(op)" }
+        throw QConvertError("\(options.model): already quantized (\(listed.joined(separator: ", "))): "
             + "qconvert quantizes float models; give it the float original (qconvert compare FLOAT QUANT reports on this one)")
     }
 
@@ -176,6 +181,10 @@ final class QuantizationJob {
         }
     }
 
+    /// A NaN or infinite weight (a corrupt file, or a BatchNorm variance below zero, whose folding
+    /// takes its square root) would give NaN scales and a model that outputs NaN, written without
+    /// a word: refuse it, naming the tensor and the node reading it. The weights checked are those
+    /// the ops' quantization rules name (weight and bias of each compute node).
     private func checkWeightsFinite() throws {
         let graph = prepared.model.graph
         for node in graph.nodes {

@@ -77,7 +77,7 @@ public struct QuantizationSummary: Codable, Sendable {
             let owners = subgraphs.owners.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             lines.append("not quantized: \(Formatting.count(subgraphs.nodes, "node")) (\(Formatting.count(subgraphs.floatWeights, "float weight"))) inside the bodies of \(owners): qconvert quantizes the main graph only")
         }
-        if !methodScores.isEmpty {
+        if !methodScores.isEmpty && quantized > 0 {
             lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
         }
@@ -107,7 +107,7 @@ public struct QuantizationSummary: Codable, Sendable {
             lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.steps.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
             if let shortfall = fallback.shortfall { lines.append("target not reached: " + shortfall) }
         }
-        if let report {
+        if let report, !report.rows.isEmpty {
             lines.append(report.worstTable(10))
             if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
         }

@@ -15,7 +15,7 @@ public enum LayerDiagnosis {
     /// 7-bit weights whose worst channel's grid (nearest rounding) is below this SQNR.
     public static let weightSQNR = 30.0
     /// An input whose grid is expected to keep less than this SQNR (8 bits keep about 40 dB of a
-    /// well-spread distribution).
+    /// well-spread distribution); also the local SQNR below which a layer's inputs are examined.
     public static let inputGridSQNR = 20.0
     /// A layer whose own error is this much smaller than the accumulated one inherits it.
     public static let inheritedMargin = 10.0
@@ -65,29 +65,28 @@ public enum LayerDiagnosis {
             return Finding(reason: "7-bit weights: the worst channel's grid gives \(Formatting.fixed(worst, digits: 1)) dB",
                            suggestion: "8-bit weights (--weight-bits 8; exact in ONNX Runtime on CPUs with VNNI)")
         }
-        // The input's own quantization, last: a cause the output's evidence did not show.
-        if let input = e.inputs?.max(by: { $0.saturationPercent < $1.saturationPercent }), input.saturationPercent >= saturationPercent {
+        if let local = row.local?.sqnr, let accumulated = row.accumulated?.sqnr, local - accumulated >= inheritedMargin {
+            return Finding(reason: "error inherited from upstream: this layer alone \(Formatting.fixed(local, digits: 1)) dB, accumulated \(Formatting.fixed(accumulated, digits: 1)) dB",
+                           suggestion: "fix the worst layers before it first")
+        }
+        // The input's own quantization, last and only for a layer that is poor on its own: a cause
+        // the output's evidence did not show (its producer stays float, so no other row measures it).
+        guard let inputs = e.inputs, (row.local?.sqnr ?? -.infinity) < inputGridSQNR else { return nil }
+        if let input = inputs.max(by: { $0.saturationPercent < $1.saturationPercent }), input.saturationPercent >= saturationPercent {
             return Finding(reason: "input \(input.value) saturates: \(percent(input.saturationPercent)) of its values clipped at its grid's ends",
                            suggestion: widen)
         }
-        if let input = e.inputs?.min(by: { $0.outlierPercent < $1.outlierPercent }), input.outlierPercent < outlierPercent {
+        if let input = inputs.min(by: { $0.outlierPercent < $1.outlierPercent }), input.outlierPercent < outlierPercent {
             return Finding(reason: "input \(input.value)'s range dominated by outliers: \(percent(input.outlierPercent)) of its values set its scale (the rest use 1/8 of the levels)",
                            suggestion: clip)
         }
-        // An estimate from the calibration distribution: said only where the layer's measured local
-        // error agrees (rare values can sink it without reaching the held-out samples).
-        if let input = e.inputs?.min(by: { $0.gridSQNR < $1.gridSQNR }), input.gridSQNR < inputGridSQNR,
-           (row.local?.sqnr ?? -.infinity) < inputGridSQNR {
+        if let input = inputs.min(by: { $0.gridSQNR < $1.gridSQNR }), input.gridSQNR < inputGridSQNR {
             let clipping = input.clippingErrorPercent >= 50
             let cause = clipping
                 ? "\(percent(input.clippingErrorPercent)) of that error from the \(percent(input.saturationPercent)) of values clipped at its ends"
                 : "most of it rounding"
             return Finding(reason: "input \(input.value) keeps only \(Formatting.fixed(input.gridSQNR, digits: 1)) dB on its grid, \(cause)",
                            suggestion: clipping ? widen : exclude)
-        }
-        if let local = row.local?.sqnr, let accumulated = row.accumulated?.sqnr, local - accumulated >= inheritedMargin {
-            return Finding(reason: "error inherited from upstream: this layer alone \(Formatting.fixed(local, digits: 1)) dB, accumulated \(Formatting.fixed(accumulated, digits: 1)) dB",
-                           suggestion: "fix the worst layers before it first")
         }
         return nil
     }

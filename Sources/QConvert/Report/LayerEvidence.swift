@@ -29,11 +29,12 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
     /// measures that quantization.
     public var inputs: [Input]?
 
-    /// One activation input: percent of its observed values outside its grid (clipped), its outlier
-    /// share (as `outlierPercent`, on the input's own grid), and the SQNR its grid is expected to
-    /// keep (rounding noise s^2/12 inside, squared distance outside, over its distribution, as the
-    /// MSE observer counts it) with the share of that error from clipping: a few clipped values can
-    /// hold most of a heavy-tailed input's energy.
+    /// One activation input: percent of its observed values clipped by its grid (more than half a
+    /// step beyond an end: the zero point's rounding can leave the data's minimum just outside, and
+    /// those round to the end anyway), its outlier share (as `outlierPercent`, on the input's own
+    /// grid), and the SQNR its grid is expected to keep (rounding noise s^2/12 inside, squared
+    /// distance outside, over its distribution, as the MSE observer counts it) with the share of that
+    /// error from clipping: a few clipped values can hold most of a heavy-tailed input's energy.
     public struct Input: Codable, Sendable, Equatable {
         public var value: String
         public var saturationPercent: Double
@@ -49,14 +50,17 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
             self.clippingErrorPercent = clippingErrorPercent
         }
 
-        /// The evidence for `value` from its distribution and the grid it is quantized on.
+        /// The evidence for `value` from its distribution and the grid it is quantized on; nil for a
+        /// constant input (all values equal: nothing to lose).
         public init?(value: String, histogram: Histogram, grid: QuantParams) {
-            let range = grid.coveredRange
-            guard grid.axis == nil, let clipped = LayerEvidence.saturationPercent(histogram, range: range),
+            let range = grid.coveredRange, half = grid.scales[0] / 2
+            guard grid.axis == nil, histogram.min < histogram.max,
+                  let clipped = LayerEvidence.saturationPercent(histogram, range: (range.lowerBound - half)...(range.upperBound + half)),
                   let outliers = LayerEvidence.outlierPercent(histogram, range: range) else { return nil }
             let model = MSEObserver.ErrorModel(BinnedDistribution(histogram))
             let error = model.error(step: Double(grid.scales[0]), low: Double(range.lowerBound), high: Double(range.upperBound))
             let total = error.rounding + error.clipping
+            guard model.energy > 0 else { return nil }
             self.init(value: value, saturationPercent: clipped, outlierPercent: outliers,
                       gridSQNR: total > 0 ? 10 * log10(model.energy / total) : .infinity,
                       clippingErrorPercent: total > 0 ? 100 * error.clipping / total : 0)

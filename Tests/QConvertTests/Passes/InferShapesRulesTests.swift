@@ -86,10 +86,9 @@ import Testing
         try expectShapes(b, expected, feeds: [["limit": Tensor(scalar: Int64(7))]])
     }
 
-    /// x [N, 2, 3] tiled 1, 3, 2 times gives [N, 6, 6]; 2, 1, 0 times [?, 2, 0] (twice N is no name
-    /// of its own); counts known only at run time leave every dim unknown.
     /// Comparisons broadcast to bool, And/Or keep bool, Size is an int64 scalar (mask-building
-    /// chains in transformer exports).
+    /// chains in transformer exports) whose value is known for a static input: y [3, 1] reshaped to
+    /// [Size(y)] is [3].
     @Test func comparisonsAndSize() throws {
         var b = GraphBuilder()
         let x = b.input("x", [n, .value(3), .value(4)])
@@ -97,13 +96,18 @@ import Testing
         let equal = b.node("Equal", [x, y]), less = b.node("Less", [x, y]), greater = b.node("GreaterOrEqual", [y, x])
         let both = b.node("And", [equal, less]), either = b.node("Or", [both, greater])
         let size = b.node("Size", [x]), fixed = b.node("Size", [y])
+        let target = b.node("Unsqueeze", [fixed, b.constant("axes", Tensor(scalars: [Int64(0)]))])
+        let flat = b.node("Reshape", [y, target])
         var random = RandomTensors(seed: 3)
         try expectShapes(b, [(equal, .bool, [n, .value(3), .value(4)]), (less, .bool, [n, .value(3), .value(4)]),
                              (greater, .bool, [n, .value(3), .value(4)]), (both, .bool, [n, .value(3), .value(4)]),
-                             (either, .bool, [n, .value(3), .value(4)]), (size, .int64, []), (fixed, .int64, [])],
+                             (either, .bool, [n, .value(3), .value(4)]), (size, .int64, []), (fixed, .int64, []),
+                             (target, .int64, [.value(1)]), (flat, .float, [.value(3)])],
                          feeds: [["x": random.normal([2, 3, 4]), "y": random.normal([3, 1])]])
     }
 
+    /// x [N, 2, 3] tiled 1, 3, 2 times gives [N, 6, 6]; 2, 1, 0 times [?, 2, 0] (twice N is no name
+    /// of its own); counts known only at run time leave every dim unknown.
     @Test func tileMultipliesEachDim() throws {
         var b = GraphBuilder()
         let x = b.input("x", [n, .value(2), .value(3)])

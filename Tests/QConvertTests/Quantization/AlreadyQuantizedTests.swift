@@ -1,5 +1,6 @@
 import QConvert
 import QConvertIR
+import QConvertONNX
 import QConvertTestSupport
 import Testing
 
@@ -26,10 +27,27 @@ import Testing
                 Issue.record("\(mode): no error")
             } catch let error as QConvertError {
                 #expect(error.description.hasPrefix(folder + "/once.onnx: already quantized ("))
-                #expect(error.description.contains(" QuantizeLinear") && error.description.hasSuffix("give it the float original (qconvert compare FLOAT QUANT reports on this one)"))
+                #expect(error.description.contains(" QuantizeLinear/DequantizeLinear pairs") && error.description.hasSuffix("give it the float original (qconvert compare FLOAT QUANT reports on this one)"))
                 #expect(!FileChecks.exists(folder + "/twice.onnx"))
             }
         }
+    }
+
+    /// A uint8 image input dequantized before the float network is preprocessing, not quantization.
+    @Test func dequantizedModelInputIsAFloatModel() throws {
+        var b = GraphBuilder()
+        let pixels = b.input("pixels", [1, 2, 4, 4], type: .uint8)
+        let x = b.node("DequantizeLinear", [pixels, b.constant("s", Tensor(scalar: Float(1) / 255))])
+        var random = RandomTensors(seed: 5)
+        let y = b.node("Conv", [x, b.constant("w", random.normal([3, 2, 3, 3]))])
+        b.output(y)
+        let folder = directories.make()
+        _ = try ONNXWriter.write(b.model, to: folder + "/u8.onnx")
+        var options = ModelQuantization.Options(model: folder + "/u8.onnx")
+        options.quantization.mode = .weightOnly
+        options.output = folder + "/u8.int8.onnx"
+        _ = try ModelQuantization.run(options)
+        #expect(FileChecks.exists(folder + "/u8.int8.onnx"))
     }
 
     @Test func weightOnlyOutputQuantizesAsAFloatModel() throws {

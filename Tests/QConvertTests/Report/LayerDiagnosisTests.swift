@@ -128,6 +128,18 @@ import Testing
         }))
         #expect(both.reason.hasPrefix("saturates"))
         #expect(LayerDiagnosis.diagnose(row { $0.evidence.inputs = [input(saturation: 0.5, outliers: 2, grid: 30)] }) == nil)
+        // A layer fine on its own is not blamed on its input, and an inherited error says so first.
+        #expect(LayerDiagnosis.diagnose(row {
+            $0.evidence.inputs = [input(saturation: 26.7)]
+            $0.local = figures(37.3)
+            $0.accumulated = figures(33)
+        }) == nil)
+        let inherited = try #require(LayerDiagnosis.diagnose(row {
+            $0.evidence.inputs = [input(saturation: 26.7)]
+            $0.local = figures(18)
+            $0.accumulated = figures(5)
+        }))
+        #expect(inherited.reason.hasPrefix("error inherited from upstream"))
     }
 
     @Test func inputGridThatKeepsLittleOfTheSignal() throws {

@@ -40,6 +40,18 @@ import Testing
         #expect(abs(clipped.gridSQNR - 0.0101) < 0.002)
         #expect(clipped.clippingErrorPercent > 99.99)
         #expect(abs(clipped.saturationPercent - 100 * 10 / 10_010) < 1e-9)
+        // HardSwish-like data: half the values at -0.4, the rest spread over [0, 31]. The grid of step
+        // 1/8 with zero point 3 starts at -0.375, 0.025 above the mass: under half a step, so those
+        // round to the end like any value (not clipped). With zero point 2 it starts at -0.25: clipped.
+        var massBelow = Histogram()
+        massBelow.add(Array(repeating: -0.4, count: 5_000) + (0..<5_000).map { Float($0) / 160 })
+        func hardSwishGrid(zeroPoint: Int32) -> QuantParams { QuantParams(type: .uint8, scales: [0.125], zeroPoints: [zeroPoint]) }
+        #expect(try #require(LayerEvidence.Input(value: "x", histogram: massBelow, grid: hardSwishGrid(zeroPoint: 3))).saturationPercent == 0)
+        #expect(try #require(LayerEvidence.Input(value: "x", histogram: massBelow, grid: hardSwishGrid(zeroPoint: 2))).saturationPercent >= 50)
+        // A constant input has nothing to lose.
+        var constant = Histogram()
+        constant.add(Array(repeating: 0, count: 100))
+        #expect(LayerEvidence.Input(value: "x", histogram: constant, grid: grid) == nil)
     }
 
     @Test func tinyChannelsSpanFewerThanFourSteps() {
