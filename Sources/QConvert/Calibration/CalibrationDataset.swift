@@ -97,15 +97,17 @@ public struct CalibrationDataset: Sendable {
         return feeds
     }
 
-    /// Loads sample `index` and runs `body` on it, naming the sample in any error `body` throws: a
+    /// Loads sample `index` and runs `body` on it, adding the sample to any error `body` throws: a
     /// sample that passes the input checks can still fail inside the model (two inputs whose
-    /// symbolic dims disagree reach an Expand), and the model alone would not say which file it was.
+    /// symbolic dims disagree reach an Expand), and the node alone would not say which file it was.
+    /// The sample comes last, "(sample FILE)": the fault may be the model's (an op qconvert lacks),
+    /// so the message is not put under the file's name as the sample's own errors are.
     public func withSample<T>(_ index: Int, _ body: ([String: Tensor]) throws -> T) throws -> T {
         let feeds = try sample(index)
         do {
             return try body(feeds)
         } catch let error as QConvertError {
-            throw error.context(entries[index].source)
+            throw QConvertError("\(error.description) (sample \(entries[index].source))")
         }
     }
 }

@@ -39,13 +39,14 @@ public enum Calibrator {
             var histograms: [String: Histogram] = [:]
             while let index = state.claim() {
                 do {
-                    let feeds = try dataset.sample(index)
-                    _ = try interpreter.run(feeds) { name, tensor in
-                        guard taps.contains(name), tensor.dataType == .float else { return }
-                        tensor.withElements(of: Float.self) { histograms[name, default: Histogram()].add($0) }
+                    _ = try dataset.withSample(index) { feeds in
+                        try interpreter.run(feeds) { name, tensor in
+                            guard taps.contains(name), tensor.dataType == .float else { return }
+                            tensor.withElements(of: Float.self) { histograms[name, default: Histogram()].add($0) }
+                        }
                     }
                 } catch {
-                    state.fail(index, error, source: dataset.entries[index].source)
+                    state.fail(index, error)
                     break
                 }
                 progress?(state.finishOne())
@@ -130,9 +131,10 @@ private final class RunState: @unchecked Sendable {
         }
     }
 
-    func fail(_ index: Int, _ error: Error, source: String) {
+    /// Records sample `index`'s error (which names the sample: `CalibrationDataset.withSample`).
+    func fail(_ index: Int, _ error: Error) {
         let described = (error as? QConvertError) ?? QConvertError(String(describing: error))
-        lock.withLock { failures.append((index, described.description.hasPrefix(source) ? described : described.context(source))) }
+        lock.withLock { failures.append((index, described)) }
     }
 
     func store(_ histograms: [String: Histogram], worker: Int) {

@@ -30,6 +30,16 @@ public enum LayerwiseAnalysis {
     static let channelsFirstOps: Set<String> = ["Conv", "ConvTranspose", "QLinearConv", "ConvInteger", "MaxPool", "AveragePool",
                                                 "QLinearAveragePool", "GlobalAveragePool", "QLinearGlobalAveragePool"]
 
+    /// Values outside these bounds are clipped by a QuantizeLinear on `params`, beyond its rounding:
+    /// half a step past the grid's ends (those round to the end like any value), and nothing below
+    /// a grid starting at 0, where clipping is a ReLU: ONNX Runtime folds a Relu into the
+    /// QuantizeLinear after it, and qconvert starts a grid at 0 only for values calibration saw
+    /// non-negative.
+    static func clippingBounds(_ params: QuantParams) -> ClosedRange<Float> {
+        let range = params.coveredRange, half = params.scales[0] / 2
+        return (range.lowerBound == 0 ? -Float.infinity : range.lowerBound - half)...(range.upperBound + half)
+    }
+
     /// Runs both models on every sample of `samples`; histograms `histogramOf` float values.
     public static func accumulated(
         float: Model, quantized: Model, graph: QuantizedGraph, samples: CalibrationDataset, histogramOf: Set<String> = [], threads: Int
@@ -41,7 +51,7 @@ public enum LayerwiseAnalysis {
             readAt[unit.readAt, default: []].append(k)
             if let grid = unit.readGrid { readParams[k] = graph.params(grid, in: quantized.graph) }
             if let input = unit.quantizeInput, let params = unit.outputGrid.flatMap({ graph.params($0, in: quantized.graph) }), params.axis == nil {
-                quantizeInput[input] = (k, params.coveredRange)
+                quantizeInput[input] = (k, clippingBounds(params))
             }
         }
         var opTypeOf: [String: String] = [:]

@@ -132,4 +132,14 @@ import Testing
         #expect(LayerwiseAnalysis.channelAxis(rank: 4, producedBy: "Add") == 1)
         #expect(LayerwiseAnalysis.channelAxis(rank: 1, producedBy: "Conv") == nil)
     }
+
+    /// Saturation counts values a QuantizeLinear clips beyond its rounding: past half a step outside
+    /// the grid, and never below a grid starting at 0 (a ReLU, folded into the QuantizeLinear by ORT).
+    @Test func clippingBoundsOfAGrid() {
+        // uint8, step 1/8, zero point 3: grid [-0.375, 31.5], clipped below -0.4375 and above 31.5625.
+        #expect(LayerwiseAnalysis.clippingBounds(QuantParams(type: .uint8, scales: [0.125], zeroPoints: [3])) == -0.4375...31.5625)
+        // Zero point at qmin: the grid starts at 0, and nothing below it counts.
+        let relu = LayerwiseAnalysis.clippingBounds(QuantParams(type: .int8, scales: [0.5], zeroPoints: [-128]))
+        #expect(relu.lowerBound == -.infinity && relu.upperBound == 127.75)
+    }
 }
