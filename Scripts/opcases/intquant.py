@@ -225,6 +225,16 @@ def table_cases():
             save(name, [node], [("x", x)], [("y", ELEM[t])],
                  {"xs": np.float32(scales[0]), "xz": scalar(100 if t == np.uint8 else -20, t), "ys": np.float32(scales[1]),
                   "yz": scalar(131 if t == np.uint8 else 3, t)}, extra_opsets=MS)
+    # QLinearSoftmax: along the last axis (opset 13 semantics) and over the flattened trailing dims
+    # (opset 11, axis 1); output scale 1/256 as ORT's quantizer gives Softmax outputs.
+    for t in (np.uint8, np.int8):
+        tag = "u8" if t == np.uint8 else "s8"
+        x = ints(rng("qlinearsoftmax_" + tag), t, 2, 3, 16)
+        for opset, axis in ((13, -1), (11, 1)):
+            node = helper.make_node("QLinearSoftmax", ["x", "xs", "xz", "ys", "yz"], ["y"], domain="com.microsoft", axis=axis, opset=opset)
+            save(f"qlinearsoftmax_{tag}_opset{opset}", [node], [("x", x)], [("y", ELEM[t])],
+                 {"xs": np.float32(0.08), "xz": scalar(120 if t == np.uint8 else -5, t), "ys": np.float32(1 / 256),
+                  "yz": scalar(0 if t == np.uint8 else -128, t)}, extra_opsets=MS)
     # Mean of 4 values with x_scale = y_scale: sums of x - x_zero that are 2 mod 4 are exact ties.
     x = np.arange(64).astype(np.uint8).reshape(1, 16, 2, 2)
     node = helper.make_node("QLinearGlobalAveragePool", ["x", "xs", "xz", "ys", "yz"], ["y"], domain="com.microsoft")

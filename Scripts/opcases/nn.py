@@ -25,6 +25,15 @@ def normal(name, *shape, scale=1.0):
     return (rng(name).standard_normal(shape) * scale).astype(np.float32)
 
 
+EIGHT_BIT = ((np.uint8, TensorProto.UINT8, "u8"), (np.int8, TensorProto.INT8, "s8"))
+
+
+def eight_bit(name, dtype, *shape):
+    """Every value of an 8-bit type is equally likely."""
+    info = np.iinfo(dtype)
+    return rng(name).integers(info.min, info.max + 1, shape).astype(dtype)
+
+
 def single(name, op, x, initializers=None, opset=13, outputs=("y",), inputs=None, **attributes):
     """One node `op` reading runtime input x (plus initializers, in order) writing `outputs`."""
     initializers = initializers or {}
@@ -190,11 +199,16 @@ def pool_cases():
     pool("globalaveragepool_long", "GlobalAveragePool", (1, 2, 40, 30))
     pool("globalmaxpool", "GlobalMaxPool", (2, 3, 4, 5))
     pool("globalmaxpool_1d", "GlobalMaxPool", (1, 3, 9))
+    # 8-bit MaxPool (opset 12), as ONNX Runtime's QOperator models leave it between integer layers.
+    for dtype, elem, tag in EIGHT_BIT:
+        single(f"maxpool_{tag}", "MaxPool", eight_bit("maxpool_" + tag, dtype, 1, 3, 7, 8), opset=12, outputs=(("y", elem),),
+               kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
 
 
-def resize(name, shape, scales=None, sizes=None, roi=None, opset=13, **attributes):
-    """Resize of a runtime input with scales/sizes/roi as initializers (empty names for absent ones)."""
-    x = normal(name, *shape)
+def resize(name, shape, scales=None, sizes=None, roi=None, opset=13, x=None, outputs=("y",), **attributes):
+    """Resize of a runtime input (normal values unless `x` is given) with scales/sizes/roi as
+    initializers (empty names for absent ones)."""
+    x = normal(name, *shape) if x is None else x
     inits, names = {}, ["x"]
     if opset == 10:
         inits["scales"] = np.array(scales, np.float32)
@@ -208,7 +222,7 @@ def resize(name, shape, scales=None, sizes=None, roi=None, opset=13, **attribute
                 names.append(key)
         while names[-1] == "":
             names.pop()
-    single(name, "Resize", x, inits, opset=opset, inputs=names, **attributes)
+    single(name, "Resize", x, inits, opset=opset, inputs=names, outputs=outputs, **attributes)
 
 
 @case
@@ -238,6 +252,12 @@ def resize_cases():
     resize("resize_linear_opset10", (1, 2, 3, 4), scales=[1, 1, 2, 3], opset=10, mode="linear")
     resize("resize_trilinear", (1, 1, 3, 4, 5), sizes=[1, 1, 5, 6, 4], mode="linear")
     resize("resize_cubic", (1, 2, 5, 6), scales=[1, 1, 1.6, 2], mode="cubic")
+    # 8-bit Resize (ONNX Runtime's QOperator models): nearest copies values, linear truncates toward zero.
+    for dtype, elem, tag in EIGHT_BIT:
+        resize(f"resize_nearest_{tag}", (1, 2, 4, 5), scales=[1, 1, 2, 2], x=eight_bit("resize_" + tag, dtype, 1, 2, 4, 5),
+               outputs=(("y", elem),), mode="nearest")
+        resize(f"resize_linear_{tag}", (1, 2, 5, 6), scales=[1, 1, 1.7, 2.5], x=eight_bit("resize_linear_" + tag, dtype, 1, 2, 5, 6),
+               outputs=(("y", elem),), mode="linear")
     resize("resize_cubic_align_corners_a05", (1, 1, 6, 5), sizes=[1, 1, 4, 9], mode="cubic", cubic_coeff_a=-0.5,
            coordinate_transformation_mode="align_corners")
     resize("resize_cubic_exclude_outside", (1, 1, 5, 5), scales=[1, 1, 0.8, 1.4], mode="cubic", exclude_outside=1)

@@ -3,7 +3,8 @@ import QConvertIR
 extension Ops {
     /// MaxPool: y[n, c, o] = max over k of x[n, c, o·s − pad_begin + k·d] (positions inside the input
     /// only), with the optional Indices output giving each maximum's flat input index (row-major, or
-    /// column-major over the spatial axes with `storage_order` = 1).
+    /// column-major over the spatial axes with `storage_order` = 1). Float32, or uint8/int8 as ONNX
+    /// Runtime's QOperator models use it (`EightBitThroughFloat`, exact).
     enum MaxPool: Operator {
         static let type = "MaxPool"
 
@@ -12,7 +13,7 @@ extension Ops {
             guard let kernel = attributes.kernelShape else { throw QConvertError("missing required attribute 'kernel_shape'") }
             let columnMajor = try node.int("storage_order", default: 0) != 0
             let wantsIndices = node.outputs.count > 1 && !node.outputs[1].isEmpty
-            return Kernel { inputs, context in
+            return EightBitThroughFloat.accepting(Kernel { inputs, context in
                 let x = try inputs.floatInput(0, "X")
                 guard x.rank == kernel.count + 2 else {
                     throw QConvertError("input X of shape \(x.shape) does not match kernel_shape \(kernel)")
@@ -22,7 +23,7 @@ extension Ops {
                 guard wantsIndices else { return [Pooling.pool(x, window: window, reduction: .max, threads: context.threads)] }
                 let (y, indices) = Pooling.maxWithIndices(x, window: window, columnMajor: columnMajor, threads: context.threads)
                 return [y, indices]
-            }
+            })
         }
     }
 }

@@ -111,6 +111,7 @@ public enum OpRegistry {
         Ops.QLinearLeakyRelu.self,
         Ops.QLinearMul.self,
         Ops.QLinearSigmoid.self,
+        Ops.QLinearSoftmax.self,
     ]
 
     private static let table: [String: any Operator.Type] = {

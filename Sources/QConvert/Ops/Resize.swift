@@ -8,7 +8,9 @@ extension Ops {
     /// Inputs by opset: (X, scales) at 10; (X, roi, scales, sizes) from 11, with an empty tensor for
     /// "not given"; from 18 the `axes` attribute restricts scales/sizes/roi to some axes and
     /// `keep_aspect_ratio_policy` may shrink or grow sizes to one common scale. `antialias` is not
-    /// supported when downsampling (it changes nothing when upsampling).
+    /// supported when downsampling (it changes nothing when upsampling). X is float32, or uint8/int8
+    /// as ONNX Runtime's QOperator models use it (`EightBitThroughFloat`: nearest is exact, linear
+    /// truncates as ONNX Runtime does).
     enum Resize: Operator {
         static let type = "Resize"
 
@@ -21,7 +23,7 @@ extension Ops {
                 throw QConvertError("keep_aspect_ratio_policy '\(policy)' is not one of stretch, not_larger, not_smaller")
             }
             let antialias = try node.int("antialias", default: 0) != 0
-            return Kernel { inputs, context in
+            return EightBitThroughFloat.accepting(Kernel { inputs, context in
                 let x = try inputs.floatInput(0, "X")
                 let axes = try (axesAttribute ?? Array(0..<x.rank)).map { axis in
                     guard (-x.rank..<x.rank).contains(axis) else { throw QConvertError("axis \(axis) is out of range for rank \(x.rank)") }
@@ -60,7 +62,7 @@ extension Ops {
                     for (index, axis) in axes.enumerated() { roi[axis] = (values[index], values[index + axes.count]) }
                 }
                 return [try sampling.resize(x, scales: scales, outputShape: outputShape, roi: roi, threads: context.threads)]
-            }
+            }, rounding: .towardZero)
         }
 
         /// The scales and output sizes along the resized axes (of sizes `input`) for requested `sizes`:

@@ -34,7 +34,7 @@ struct QOperatorLayout {
             return QOperatorLayout(inputs: [Slot(data: 0, scale: 1, zeroPoint: 2), Slot(data: 3, scale: 4, zeroPoint: 5)], output: output)
         case "QLinearAdd", "QLinearMul":
             return QOperatorLayout(inputs: [Slot(data: 0, scale: 1, zeroPoint: 2), Slot(data: 3, scale: 4, zeroPoint: 5)], output: (6, 7))
-        case "QLinearGlobalAveragePool", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearAveragePool":
+        case "QLinearGlobalAveragePool", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearAveragePool", "QLinearSoftmax":
             return QOperatorLayout(inputs: [Slot(data: 0, scale: 1, zeroPoint: 2)], output: (3, 4))
         case "QLinearConcat":
             let slots = stride(from: 2, to: node.inputs.count - 2, by: 3).map { Slot(data: $0, scale: $0 + 1, zeroPoint: $0 + 2) }

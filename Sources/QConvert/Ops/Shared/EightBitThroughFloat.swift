@@ -1,0 +1,70 @@
+import QConvertIR
+
+/// 8-bit quantized tensors through float kernels.
+///
+/// Why: ONNX Runtime runs MaxPool (opset 12) and Resize (opset 11) directly on uint8/int8 tensors,
+/// and its QOperator models leave them there between QLinearConv layers; its com.microsoft
+/// QLinearSoftmax is Softmax between 8-bit tensors. Rather than a second kernel per op, the integers
+/// go through the op's float kernel: read as floats ((q - zero point) * scale, exact for the
+/// integers themselves with scale 1), and the result converted back, saturated: QLinearSoftmax
+/// quantizes (round half to even); Resize truncates toward zero, as ONNX Runtime and onnx.reference
+/// cast their interpolated floats (measured: 100% identical on uint8 and int8 linear resizes, where
+/// rounding matched half). MaxPool and nearest Resize only pick values, so the round trip is exact.
+enum EightBitThroughFloat {
+    /// `kernel` accepting an 8-bit input 0 too, its output 0 then of that type, converted back with
+    /// `rounding` (other inputs and outputs as they are).
+    static func accepting(_ kernel: Kernel, rounding: FloatingPointRoundingRule = .toNearestOrEven) -> Kernel {
+        Kernel { inputs, context in
+            guard let x = inputs.first ?? nil, x.dataType == .uint8 || x.dataType == .int8 else { return try kernel.run(inputs, context) }
+            var floated = inputs
+            floated[0] = dequantize(x)
+            var outputs = try kernel.run(floated, context)
+            if !outputs.isEmpty {
+                outputs[0] = rounding == .towardZero ? truncate(outputs[0], to: x.dataType) : quantize(outputs[0], to: x.dataType)
+            }
+            return outputs
+        }
+    }
+
+    /// (q - zeroPoint) * scale of a uint8 or int8 tensor.
+    static func dequantize(_ q: Tensor, scale: Float = 1, zeroPoint: Int32 = 0) -> Tensor {
+        func convert<T: FixedWidthInteger & TensorElement>(_ type: T.Type) -> Tensor {
+            q.withElements(of: T.self) { source in
+                Tensor(uninitializedShape: q.shape, of: Float.self) { out in
+                    guard let from = source.baseAddress, let to = out.baseAddress else { return }
+                    AffineQuantization.dequantize(from, into: to, count: q.count, scale: scale, zeroPoint: Int64(zeroPoint))
+                }
+            }
+        }
+        return q.dataType == .uint8 ? convert(UInt8.self) : convert(Int8.self)
+    }
+
+    /// saturate(round_half_to_even(y / scale) + zeroPoint) of a float tensor, as `type` (uint8 or int8).
+    static func quantize(_ y: Tensor, to type: DataType, scale: Float = 1, zeroPoint: Int32 = 0) -> Tensor {
+        func convert<T: FixedWidthInteger & TensorElement>(_ target: T.Type) -> Tensor {
+            y.withElements(of: Float.self) { source in
+                Tensor(uninitializedShape: y.shape, of: T.self) { out in
+                    guard let from = source.baseAddress, let to = out.baseAddress else { return }
+                    AffineQuantization.quantize(from, into: to, count: y.count, scale: scale, zeroPoint: Int64(zeroPoint),
+                                                range: Int64(T.min)...Int64(T.max))
+                }
+            }
+        }
+        return type == .uint8 ? convert(UInt8.self) : convert(Int8.self)
+    }
+
+    /// A float tensor as `type` (uint8 or int8), truncated toward zero and saturated (NaN to 0).
+    static func truncate(_ y: Tensor, to type: DataType) -> Tensor {
+        func convert<T: FixedWidthInteger & TensorElement>(_ target: T.Type) -> Tensor {
+            y.withElements(of: Float.self) { source in
+                Tensor(uninitializedShape: y.shape, of: T.self) { out in
+                    for i in 0..<y.count {
+                        let v = source[i].isNaN ? 0 : min(max(source[i].rounded(.towardZero), Float(T.min)), Float(T.max))
+                        out[i] = T(v)
+                    }
+                }
+            }
+        }
+        return type == .uint8 ? convert(UInt8.self) : convert(Int8.self)
+    }
+}
