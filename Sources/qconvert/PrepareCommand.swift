@@ -39,6 +39,7 @@ struct PrepareCommand: ParsableCommand {
         let result: Preparation.Result
         do {
             result = try Preparation.run(loaded.model, options: options)
+            try Preparation.refuseQuantized(result.model.graph)
         } catch let error as QConvertError {
             throw error.context(model)
         }

@@ -32,6 +32,30 @@ public enum Preparation {
         return Result(model: model, context: context, outcomes: outcomes)
     }
 
+    /// Refuses a prepared graph that is already quantized: quantize would quantize it again on top
+    /// (Q/DQ pairs kept, new ones added) or leave it as it is (integer ops have no rule), and prepare
+    /// would fold its int8 weights back into float ones. Quantized means a QuantizeLinear ->
+    /// DequantizeLinear pair on an activation, or an integer or quantized-weight op. DequantizeLinear
+    /// of a constant weight is folded into a float weight by preparation, and one reading a uint8
+    /// model input is preprocessing: such models are float models. `inspect` does not refuse.
+    public static func refuseQuantized(_ graph: Graph) throws {
+        let producers = graph.producers()
+        let quantizedWeightOps: Set = ["QGemm", "MatMulNBits", "MatMulBnb4", "QAttention", "GatherBlockQuantized", "QEmbedLayerNormalization"]
+        let quantized = graph.nodes.filter { node in
+            let op = node.opType
+            if op == "DequantizeLinear" {
+                return node.inputs.first.flatMap { producers[$0] }.map { graph.nodes[$0].opType == "QuantizeLinear" } ?? false
+            }
+            return quantizedWeightOps.contains(op) || op.hasPrefix("QLinear") || op.hasPrefix("QOrdered") || op.hasPrefix("DynamicQuantize")
+                || op == "MatMulInteger" || op == "ConvInteger"
+        }.map(\.opType)
+        guard !quantized.isEmpty else { return }
+        let counts = Dictionary(quantized.map { ($0, 1) }, uniquingKeysWith: +).sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        let listed = counts.map { op, n in op == "DequantizeLinear" ? Formatting.count(n, "QuantizeLinear/DequantizeLinear pair") : "\(n) \(op)" }
+        throw QConvertError("already quantized (\(listed.joined(separator: ", "))): qconvert prepares and quantizes float models; "
+            + "give it the float original (qconvert compare FLOAT QUANT reports on this one)")
+    }
+
     /// One line per pass: "fold-batchnorm: 35 BatchNormalization folded (35 into Conv)  [1.2 ms]".
     public static func text(_ outcomes: [PassManager.Outcome], timing: Bool) -> String {
         outcomes.map { outcome in

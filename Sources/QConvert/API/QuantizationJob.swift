@@ -62,7 +62,7 @@ final class QuantizationJob {
         guard !loaded.model.graph.outputs.isEmpty else { throw QConvertError("\(options.model): the graph has no outputs, so nothing to quantize") }
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try checkNodeNames()
-        try checkNotQuantized()
+        try ModelQuantization.withContext(options.model) { try Preparation.refuseQuantized(prepared.model.graph) }
         try checkFloat32()
         try checkWeightsFinite()
         try splitSamples()
@@ -136,30 +136,6 @@ final class QuantizationJob {
     /// settings, which library callers may set without one).
     private func source(_ name: String, flag: String, flagged: [String]) -> String {
         flagged.contains(name) ? flag : options.configFile.map { "--config \($0)" } ?? "the per-node or per-op-type settings"
-    }
-
-    /// A model already quantized would be quantized again on top (Q/DQ pairs kept, new ones added) or
-    /// left as it is (integer ops have no rule), so it is refused: for a QuantizeLinear -> 
-    /// DequantizeLinear pair on an activation, or an integer or quantized-weight op. DequantizeLinear
-    /// of a constant weight is folded into a float weight by preparation, and one reading a uint8
-    /// model input is preprocessing: such models are float models and quantize.
-    private func checkNotQuantized() throws {
-        let graph = prepared.model.graph
-        let producers = graph.producers()
-        let quantizedWeightOps: Set = ["QGemm", "MatMulNBits", "MatMulBnb4", "QAttention", "GatherBlockQuantized", "QEmbedLayerNormalization"]
-        let quantized = graph.nodes.filter { node in
-            let op = node.opType
-            if op == "DequantizeLinear" {
-                return node.inputs.first.flatMap { producers[$0] }.map { graph.nodes[$0].opType == "QuantizeLinear" } ?? false
-            }
-            return quantizedWeightOps.contains(op) || op.hasPrefix("QLinear") || op.hasPrefix("QOrdered") || op.hasPrefix("DynamicQuantize")
-                || op == "MatMulInteger" || op == "ConvInteger"
-        }.map(\.opType)
-        guard !quantized.isEmpty else { return }
-        let counts = Dictionary(quantized.map { ($0, 1) }, uniquingKeysWith: +).sorted { ($1.value, $0.key) < ($0.value, $1.key) }
-        let listed = counts.map { op, n in op == "DequantizeLinear" ? Formatting.count(n, "QuantizeLinear/DequantizeLinear pair") : "\(n) \(op)" }
-        throw QConvertError("\(options.model): already quantized (\(listed.joined(separator: ", "))): "
-            + "qconvert quantizes float models; give it the float original (qconvert compare FLOAT QUANT reports on this one)")
     }
 
     /// qconvert quantizes float32 models. A float16 or bfloat16 one would come out unchanged

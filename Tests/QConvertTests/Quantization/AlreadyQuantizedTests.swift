@@ -31,6 +31,9 @@ import Testing
                 #expect(!FileChecks.exists(folder + "/twice.onnx"))
             }
         }
+        // prepare refuses it too (it would fold the int8 weights back into float ones).
+        let prepared = try Preparation.run(try ONNXReader.read(path: folder + "/once.onnx"))
+        #expect(throws: QConvertError.self) { try Preparation.refuseQuantized(prepared.model.graph) }
     }
 
     /// A uint8 image input dequantized before the float network is preprocessing, not quantization.
