@@ -143,6 +143,20 @@ case("trilu_lower_k", "Trilu", [X(randn("tril", 4, 3)), C(np.int64(-1))], opset=
 case("trilu_batched_int64", "Trilu", [X(np.arange(30, dtype=np.int64).reshape(2, 3, 5)), C(np.int64(2))], opset=14)
 case("trilu_k_past_corner", "Trilu", [X(randn("trik", 2, 3, 3)), C(np.int64(-9))], opset=14, upper=0)
 
+# Einsum (opset 12): matrix products, attention scores, transposes, sums, outer products, implicit
+# outputs, ellipsis broadcasting, three operands.
+for name, equation, shapes in (("einsum_matmul", "ij,jk->ik", [(3, 4), (4, 5)]),
+                               ("einsum_attention", "bhqd,bhkd->bhqk", [(2, 3, 5, 4), (2, 3, 6, 4)]),
+                               ("einsum_transpose", "ij->ji", [(3, 4)]),
+                               ("einsum_implicit", "ij,jk", [(3, 4), (4, 5)]),
+                               ("einsum_dot_implicit", "i,i", [(7,), (7,)]),
+                               ("einsum_outer", "i,j->ij", [(3,), (4,)]),
+                               ("einsum_reduce", "bij->b", [(2, 3, 4)]),
+                               ("einsum_ellipsis_broadcast", "...ij,...jk->...ik", [(2, 1, 3, 4), (1, 5, 4, 2)]),
+                               ("einsum_three", "ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+                               ("einsum_spaces_sum_shared", "bi, bj -> b", [(3, 4), (3, 5)])):
+    case(name, "Einsum", [X(randn(name + str(k), *s)) for k, s in enumerate(shapes)], opset=12, equation=equation)
+
 # Softmax family: opset < 13 flattens at axis, opset >= 13 normalises one axis.
 SM = randn("softmax", 2, 3, 4, scale=4.0)
 for opset in (11, 13):

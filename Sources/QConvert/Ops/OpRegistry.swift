@@ -23,6 +23,7 @@ public enum OpRegistry {
         Ops.Div.self,
         Ops.Dropout.self,
         Ops.DynamicQuantizeLinear.self,
+        Ops.Einsum.self,
         Ops.Elu.self,
         Ops.Equal.self,
         Ops.Erf.self,
