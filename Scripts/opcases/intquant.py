@@ -230,9 +230,11 @@ def table_cases():
     for t in (np.uint8, np.int8):
         tag = "u8" if t == np.uint8 else "s8"
         x = ints(rng("qlinearsoftmax_" + tag), t, 2, 3, 16)
-        for opset, axis in ((13, -1), (11, 1)):
-            node = helper.make_node("QLinearSoftmax", ["x", "xs", "xz", "ys", "yz"], ["y"], domain="com.microsoft", axis=axis, opset=opset)
-            save(f"qlinearsoftmax_{tag}_opset{opset}", [node], [("x", x)], [("y", ELEM[t])],
+        # No axis at opset 11: the default is -1 whatever the opset, as ORT's quantizer writes it.
+        for opset, axis in ((13, -1), (11, 1), (11, None)):
+            attributes = {"opset": opset} if axis is None else {"opset": opset, "axis": axis}
+            node = helper.make_node("QLinearSoftmax", ["x", "xs", "xz", "ys", "yz"], ["y"], domain="com.microsoft", **attributes)
+            save(f"qlinearsoftmax_{tag}_opset{opset}" + ("_default_axis" if axis is None else ""), [node], [("x", x)], [("y", ELEM[t])],
                  {"xs": np.float32(0.08), "xz": scalar(120 if t == np.uint8 else -5, t), "ys": np.float32(1 / 256),
                   "yz": scalar(0 if t == np.uint8 else -128, t)}, extra_opsets=MS)
     # Mean of 4 values with x_scale = y_scale: sums of x - x_zero that are 2 mod 4 are exact ties.

@@ -35,16 +35,22 @@ public enum Preparation {
     /// Refuses a prepared graph that is already quantized: quantize would quantize it again on top
     /// (Q/DQ pairs kept, new ones added) or leave it as it is (integer ops have no rule), and prepare
     /// would fold its int8 weights back into float ones. Quantized means a QuantizeLinear ->
-    /// DequantizeLinear pair on an activation, or an integer or quantized-weight op. DequantizeLinear
-    /// of a constant weight is folded into a float weight by preparation, and one reading a uint8
-    /// model input is preprocessing: such models are float models. `inspect` does not refuse.
+    /// DequantizeLinear pair on an activation, or an integer or quantized-weight op. A pair on a
+    /// constant (a fake-quantized weight) and DequantizeLinear of a constant weight are folded into
+    /// float weights by preparation, and a DequantizeLinear reading a uint8 model input is
+    /// preprocessing: such models are float models (whether or not `--stop-after` ended preparation
+    /// before the folding). `inspect` does not refuse.
     public static func refuseQuantized(_ graph: Graph) throws {
         let producers = graph.producers()
+        func isConstant(_ value: String) -> Bool {
+            graph.initializers[value] != nil || producers[value].map { graph.nodes[$0].opType == "Constant" } ?? false
+        }
         let quantizedWeightOps: Set = ["QGemm", "MatMulNBits", "MatMulBnb4", "QAttention", "GatherBlockQuantized", "QEmbedLayerNormalization"]
         let quantized = graph.nodes.filter { node in
             let op = node.opType
             if op == "DequantizeLinear" {
-                return node.inputs.first.flatMap { producers[$0] }.map { graph.nodes[$0].opType == "QuantizeLinear" } ?? false
+                guard let q = node.inputs.first.flatMap({ producers[$0] }).map({ graph.nodes[$0] }), q.opType == "QuantizeLinear" else { return false }
+                return !(q.inputs.first.map(isConstant) ?? false)
             }
             return quantizedWeightOps.contains(op) || op.hasPrefix("QLinear") || op.hasPrefix("QOrdered") || op.hasPrefix("DynamicQuantize")
                 || op == "MatMulInteger" || op == "ConvInteger"

@@ -4,8 +4,8 @@ extension Ops {
     /// com.microsoft QLinearSoftmax: Softmax between 8-bit tensors, which ONNX Runtime's QOperator
     /// models use for attention and detection heads:
     ///     y = saturate(round_half_to_even(softmax(float(x − X_zero) · X_scale) / Y_scale) + Y_zero)
-    /// along `axis`, with the Softmax semantics of opset `opset` (before 13 the input is flattened
-    /// to 2-D at `axis`). Computed through the float Softmax (`EightBitThroughFloat`); ONNX Runtime
+    /// along `axis` (default -1 whatever `opset` says, as ONNX Runtime's schema has it), with the
+    /// Softmax semantics of opset `opset` (before 13 the input is flattened to 2-D at `axis`). Computed through the float Softmax (`EightBitThroughFloat`); ONNX Runtime
     /// sums a table of fixed-point exponentials instead, so an output can land a step away.
     enum QLinearSoftmax: Operator {
         static let type = "QLinearSoftmax"
@@ -13,7 +13,7 @@ extension Ops {
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
             let flattens = try node.int("opset") < 13
-            let axis = try node.int("axis", default: flattens ? 1 : -1)
+            let axis = try node.int("axis", default: -1)
             return Kernel { inputs, context in
                 let x = try inputs.required(0, "X")
                 let type = try QuantizedParameters.eightBitType(x, "X")

@@ -29,9 +29,10 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
     /// measures that quantization.
     public var inputs: [Input]?
 
-    /// One activation input: percent of its observed values clipped by its grid (more than half a
-    /// step beyond an end: the zero point's rounding can leave the data's minimum just outside, and
-    /// those round to the end anyway), its outlier share (as `outlierPercent`, on the input's own
+    /// One activation input: percent of its observed values clipped by its grid (outside
+    /// `LayerwiseAnalysis.clippingBounds`: more than half a step beyond an end, as the zero point's
+    /// rounding can leave the data's minimum just outside and those round to the end anyway; none
+    /// below a grid starting at 0), its outlier share (as `outlierPercent`, on the input's own
     /// grid), and the SQNR its grid is expected to keep (rounding noise s^2/12 inside, squared
     /// distance outside, over its distribution, as the MSE observer counts it) with the share of that
     /// error from clipping: a few clipped values can hold most of a heavy-tailed input's energy.
@@ -53,9 +54,9 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
         /// The evidence for `value` from its distribution and the grid it is quantized on; nil for a
         /// constant input (all values equal: nothing to lose).
         public init?(value: String, histogram: Histogram, grid: QuantParams) {
-            let range = grid.coveredRange, half = grid.scales[0] / 2
+            let range = grid.coveredRange
             guard grid.axis == nil, histogram.min < histogram.max,
-                  let clipped = LayerEvidence.saturationPercent(histogram, range: (range.lowerBound - half)...(range.upperBound + half)),
+                  let clipped = LayerEvidence.saturationPercent(histogram, range: LayerwiseAnalysis.clippingBounds(grid)),
                   let outliers = LayerEvidence.outlierPercent(histogram, range: range) else { return nil }
             let model = MSEObserver.ErrorModel(BinnedDistribution(histogram))
             let error = model.error(step: Double(grid.scales[0]), low: Double(range.lowerBound), high: Double(range.upperBound))

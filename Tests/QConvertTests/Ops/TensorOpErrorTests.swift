@@ -94,6 +94,20 @@ import Testing
         expectError("bool") { try run("Where", [x, x, x]) }
         expectError("expects a bool input") { try run("Not", [x]) }
     }
+
+    /// Einsum equations ONNX Runtime and numpy refuse, and the diagonal qconvert does not compute.
+    @Test func einsumEquations() {
+        func einsum(_ equation: String, _ inputs: [Tensor]) throws -> [Tensor] {
+            try run("Einsum", inputs, opset: 12, [Attribute(name: "equation", value: .string(Array(equation.utf8)))])
+        }
+        let cube = Tensor(shape: [2, 2, 3], scalars: [Float](repeating: 1, count: 12))
+        expectError("no '...' in its output") { try einsum("...ij->ij", [cube]) }
+        expectError("a diagonal") { try einsum("ii->i", [Tensor(shape: [2, 2], scalars: [Float](repeating: 1, count: 4))]) }
+        expectError("has 2 operands, the node 1 inputs") { try einsum("ij,jk->ik", [x]) }
+        expectError("does not match an input of rank 2") { try einsum("ijk->i", [x]) }
+        expectError("subscript 'j' has sizes 3 and 2") { try einsum("ij,jk->ik", [x, x]) }
+        expectError("output subscript 'z'") { try einsum("ij->z", [x]) }
+    }
 }
 
 /// TopK compares in the element type: int64 beyond 2^53 keeps its low bits, and NaN ranks as the

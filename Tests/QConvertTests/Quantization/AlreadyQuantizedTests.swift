@@ -53,6 +53,21 @@ import Testing
         #expect(FileChecks.exists(folder + "/u8.int8.onnx"))
     }
 
+    /// A fake-quantized weight (float -> QuantizeLinear -> DequantizeLinear -> Conv) is a float model
+    /// however far preparation went before folding it.
+    @Test func fakeQuantizedWeightIsAFloatModelAtEveryStopPoint() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [1, 2, 4, 4])
+        var random = RandomTensors(seed: 6)
+        let q = b.node("QuantizeLinear", [b.constant("w", random.normal([3, 2, 3, 3])), b.constant("s", Tensor(scalar: Float(0.02)))])
+        let y = b.node("Conv", [x, b.node("DequantizeLinear", [q, "s"])])
+        b.output(y)
+        for stop in [nil] + Pipelines.prepare.map(\.name) {
+            let prepared = try Preparation.run(b.model, options: Preparation.Options(stopAfter: stop))
+            #expect(throws: Never.self, "stopped after \(stop ?? "nothing")") { try Preparation.refuseQuantized(prepared.model.graph) }
+        }
+    }
+
     @Test func weightOnlyOutputQuantizesAsAFloatModel() throws {
         let folder = directories.make()
         try quantize(Self.fixture.directory + "/model.onnx", mode: .weightOnly, to: folder + "/weights.onnx")

@@ -7,20 +7,27 @@ import QConvertIR
 /// QLinearSoftmax is Softmax between 8-bit tensors. Rather than a second kernel per op, the integers
 /// go through the op's float kernel: read as floats ((q - zero point) * scale, exact for the
 /// integers themselves with scale 1), and the result converted back, saturated: QLinearSoftmax
-/// quantizes (round half to even); Resize truncates toward zero, as ONNX Runtime and onnx.reference
-/// cast their interpolated floats (measured: 100% identical on uint8 and int8 linear resizes, where
-/// rounding matched half). MaxPool and nearest Resize only pick values, so the round trip is exact.
+/// quantizes (round half to even); Resize truncates toward zero, as ONNX Runtime casts its
+/// interpolated floats (rounding matched about half of its linear-resize outputs, truncation all of
+/// them on the op cases; where ORT's float lands an ulp below an integer, 114.99999, it truncates to
+/// 114 and qconvert may compute 115: a step on a few elements in a thousand at some scales;
+/// onnx.reference rounds instead). MaxPool and nearest Resize only pick values: exact.
 enum EightBitThroughFloat {
-    /// `kernel` accepting an 8-bit input 0 too, its output 0 then of that type, converted back with
-    /// `rounding` (other inputs and outputs as they are).
-    static func accepting(_ kernel: Kernel, rounding: FloatingPointRoundingRule = .toNearestOrEven) -> Kernel {
+    /// How a float result goes back to 8 bits.
+    enum Conversion {
+        case quantize, truncate
+    }
+
+    /// `kernel` accepting an 8-bit input 0 too, its output 0 then of that type, converted back by
+    /// `conversion` (other inputs and outputs as they are).
+    static func accepting(_ kernel: Kernel, conversion: Conversion = .quantize) -> Kernel {
         Kernel { inputs, context in
             guard let x = inputs.first ?? nil, x.dataType == .uint8 || x.dataType == .int8 else { return try kernel.run(inputs, context) }
             var floated = inputs
             floated[0] = dequantize(x)
             var outputs = try kernel.run(floated, context)
             if !outputs.isEmpty {
-                outputs[0] = rounding == .towardZero ? truncate(outputs[0], to: x.dataType) : quantize(outputs[0], to: x.dataType)
+                outputs[0] = conversion == .truncate ? truncate(outputs[0], to: x.dataType) : quantize(outputs[0], to: x.dataType)
             }
             return outputs
         }

@@ -33,6 +33,10 @@ struct EinsumEquation {
         operands = zip(parsed, ranks).map { term, rank in term.expanded(Array(ellipsis.suffix(rank - term.letters.count))) }
         if sides.count == 2 {
             let out = try Self.parse(sides[1], equation)
+            // As numpy and ONNX Runtime: ellipsis axes are not summed away implicitly.
+            guard out.hasEllipsis || ellipsis.isEmpty else {
+                throw QConvertError("equation '\(equation)' has ellipsis axes in its operands but no '...' in its output")
+            }
             output = out.expanded(out.hasEllipsis ? ellipsis : [])
             guard Set(output).count == output.count else { throw QConvertError("output '\(out.text)' of equation '\(equation)' repeats a subscript") }
             let known = Set(operands.joined())
