@@ -186,6 +186,13 @@ public struct QuantizedGraph: Sendable {
             unit.readGrid = outputGrid
             unit.value = names.resolve(output)
         }
+        // ONNX Runtime drops a Relu after a QLinearConv (its output grid starting at 0 does the
+        // clipping) and keeps the Conv's name: with no Relu left reading it, the integers stand for
+        // the float Relu's output, not the Conv's.
+        let readers = [output, unit.readAt].flatMap { consumers[$0] ?? [] }
+        if let value = unit.value, let relu = names.reluOutputs[value], !readers.contains(where: { graph.nodes[$0].opType == "Relu" }) {
+            unit.value = relu
+        }
         return unit
     }
 }
@@ -194,11 +201,16 @@ public struct QuantizedGraph: Sendable {
 struct FloatNames {
     let values: Set<String>
     let initializers: [String: [Int]]
+    /// For a value whose only reader is a Relu, that Relu's output.
+    let reluOutputs: [String: String]
 
     init(_ graph: Graph, extraConstants: [String: Tensor] = [:]) {
         var values = Set(graph.inputs.map(\.name))
         for node in graph.nodes { values.formUnion(node.outputs) }
         self.values = values
+        reluOutputs = graph.consumers().compactMapValues { readers in
+            readers.count == 1 && graph.nodes[readers[0]].opType == "Relu" ? graph.nodes[readers[0]].outputs[0] : nil
+        }
         var shapes = extraConstants.mapValues(\.shape)
         for (name, tensor) in graph.initializers { shapes[name] = tensor.shape }
         initializers = shapes

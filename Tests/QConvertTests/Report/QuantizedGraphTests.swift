@@ -135,4 +135,42 @@ import Testing
         #expect(graph.units.count == 1 && unit.node == "conv" && unit.value == "r" && unit.readAt == "r")
         #expect(unit.inputs.map(\.source) == ["x"] && unit.weight?.source == "W" && unit.outputGrid?.scale == "s")
     }
+
+    /// ONNX Runtime's QOperator output folds the Relu after a Conv into the QLinearConv's output
+    /// grid and names the output after the Conv's: it is matched to the float Relu's output.
+    @Test func qoperatorOutputWithAFoldedReluStandsForTheRelu() throws {
+        func quantized() -> Graph {
+            var b = GraphBuilder()
+            b.input("x", [1, 2, 4, 4])
+            for (name, value) in [("s", Tensor(scalar: Float(0.05))), ("z", Tensor(scalar: UInt8(0))), ("sw", Tensor(shape: [2], scalars: [Float(0.01), 0.01])),
+                                  ("zw", Tensor(shape: [2], scalars: [Int8(0), 0])),
+                                  ("W_quantized", Tensor(shape: [2, 2, 1, 1], scalars: [Int8(50), -25, 75, 100]))] {
+                b.constant(name, value)
+            }
+            b.node("QuantizeLinear", ["x", "s", "z"], name: "xq")
+            b.graph.nodes[0].outputs = ["x_quantized"]
+            b.node("QLinearConv", ["x_quantized", "s", "z", "W_quantized", "sw", "zw", "s", "z"], name: "conv")
+            b.graph.nodes[1].outputs = ["c_quantized"]
+            b.node("DequantizeLinear", ["c_quantized", "s", "z"], name: "cdq")
+            b.graph.nodes[2].outputs = ["y"]
+            b.output("y")
+            return b.graph
+        }
+        func float(alsoReadingConv: Bool) -> Graph {
+            var b = GraphBuilder()
+            b.input("x", [1, 2, 4, 4])
+            b.constant("W", Tensor(shape: [2, 2, 1, 1], scalars: [Float(0.5), -0.25, 0.75, 1]))
+            b.node("Conv", ["x", "W"], name: "conv")
+            b.graph.nodes[0].outputs = ["c"]
+            b.node("Relu", ["c"], name: "relu")
+            b.graph.nodes[1].outputs = ["r"]
+            b.node("Sigmoid", ["r"], name: "head")
+            b.graph.nodes[2].outputs = ["y"]
+            if alsoReadingConv { b.node("Neg", ["c"], name: "other") }
+            return b.graph
+        }
+        #expect(QuantizedGraph(quantized: quantized(), float: float(alsoReadingConv: false)).units.first?.value == "r")
+        // The Conv's output read by more than the Relu: the name is taken as it is.
+        #expect(QuantizedGraph(quantized: quantized(), float: float(alsoReadingConv: true)).units.first?.value == "c")
+    }
 }
