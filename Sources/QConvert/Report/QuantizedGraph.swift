@@ -76,7 +76,8 @@ public struct QuantizedGraph: Sendable {
         var units: [Unit] = []
         for (index, node) in quantized.nodes.enumerated() where node.opType != "QuantizeLinear" && node.opType != "DequantizeLinear" {
             if let layout = QOperatorLayout.of(node) {
-                units.append(Self.qoperatorUnit(node, index, layout, graph: quantized, names: names, consumers: consumers, source: source))
+                units.append(Self.qoperatorUnit(node, index, layout, graph: quantized, names: names, producers: producers, consumers: consumers,
+                                                source: source))
                 continue
             }
             var inputs: [Activation] = [], weight: Weight?, members: [Int] = [], readsConstant = false
@@ -142,11 +143,31 @@ public struct QuantizedGraph: Sendable {
         }
     }
 
+    /// The weight of a MatMulInteger/ConvInteger: its int8 constant (input 1) with the zero point of
+    /// input 3, and as scale the constant factor of the scales' product (x_scale · w_scale) that a
+    /// Mul after the integer op applies, as qconvert's and ONNX Runtime's dynamic models compute it.
+    private static func integerWeight(_ node: Node, _ layout: QOperatorLayout, members: [Int], graph: Graph, producers: [String: Int],
+                                      names: FloatNames) -> Weight? {
+        guard node.inputs.count > 1, let codes = graph.initializers[node.inputs[1]], codes.rank >= 2 else { return nil }
+        for member in members where graph.nodes[member].opType == "Mul" {
+            for factor in graph.nodes[member].inputs {
+                guard let product = producers[factor], graph.nodes[product].opType == "Mul",
+                      let scale = graph.nodes[product].inputs.first(where: { graph.initializers[$0] != nil }) else { continue }
+                let zeroPoint = node.inputs.count > 3 && !node.inputs[3].isEmpty ? node.inputs[3] : nil
+                let perAxis = (graph.initializers[scale]?.count ?? 1) > 1
+                return Weight(quantized: node.inputs[1], grid: Grid(scale: scale, zeroPoint: zeroPoint),
+                              axis: perAxis ? layout.weightAxis(node, codes.rank) : nil,
+                              source: names.resolveConstant(node.inputs[1], shape: codes.shape))
+            }
+        }
+        return nil
+    }
+
     /// Activations a quantizer may fold into the node before them (their output is what gets quantized).
     static let fusableActivations: Set<String> = ["Relu", "Clip", "LeakyRelu"]
 
     private static func qoperatorUnit(_ node: Node, _ index: Int, _ layout: QOperatorLayout, graph: Graph, names: FloatNames,
-                                      consumers: [String: [Int]], source: (String) -> String?) -> Unit {
+                                      producers: [String: Int], consumers: [String: [Int]], source: (String) -> String?) -> Unit {
         func grid(_ pair: (Int, Int?)) -> Grid {
             Grid(scale: node.inputs[pair.0], zeroPoint: pair.1.flatMap { node.inputs.count > $0 && !node.inputs[$0].isEmpty ? node.inputs[$0] : nil })
         }
@@ -175,6 +196,7 @@ public struct QuantizedGraph: Sendable {
             }
             unit.value = names.resolve(value)
             unit.readAt = value
+            unit.weight = integerWeight(node, layout, members: unit.members, graph: graph, producers: producers, names: names)
             return unit
         }
         unit.outputGrid = outputGrid
@@ -217,9 +239,9 @@ struct FloatNames {
     }
 
     /// Suffixes quantizers append: ONNX Runtime (`_QuantizeLinear_Output`, `_quantized`...) and
-    /// qconvert (`_q`, `_dq`, `_f`, with `_1`... when a name was taken).
+    /// qconvert (`_q`, `_dq`, `_f`, `_int8` for dynamic mode's weights, with `_1`... when a name was taken).
     static let suffixes = ["_QuantizeLinear_Output", "_DequantizeLinear_Output", "_QuantizeLinear_Input", "_quantized", "_dequantized",
-                           "_q", "_dq", "_f"]
+                           "_q", "_dq", "_f", "_int8"]
 
     /// `name` itself or with one known suffix removed, if the float model has that value.
     func resolve(_ name: String) -> String? {

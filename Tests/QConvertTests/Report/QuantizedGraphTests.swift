@@ -173,4 +173,29 @@ import Testing
         // The Conv's output read by more than the Relu: the name is taken as it is.
         #expect(QuantizedGraph(quantized: quantized(), float: float(alsoReadingConv: true)).units.first?.value == "c")
     }
+
+    /// A dynamic-mode MatMulInteger's weight: its int8 constant, zero point input 3, and the constant
+    /// factor of the scales' product the Mul after it applies (x_scale · w_scale).
+    @Test func integerOpWeightIsFoundThroughItsScaleProduct() throws {
+        var b = GraphBuilder()
+        b.input("x", [2, 3])
+        b.constant("W_int8", Tensor(shape: [3, 2], scalars: [Int8(10), -20, 30, -40, 50, -60]))
+        b.constant("W_zero_point", Tensor(shape: [2], scalars: [Int8(0), 0]))
+        b.constant("w_scale", Tensor(shape: [2], scalars: [Float(0.01), 0.02]))
+        b.node("DynamicQuantizeLinear", ["x"], outputs: 3, name: "dql")
+        b.node("MatMulInteger", ["dql_0", "W_int8", "dql_2", "W_zero_point"], name: "mm")
+        b.node("Cast", ["mm"], ["to": .int(1)], name: "cast")
+        b.node("Mul", ["dql_1", "w_scale"], name: "scales")
+        b.node("Mul", ["cast", "scales"], name: "y")
+        b.output("y")
+        var floatBuilder = GraphBuilder()
+        floatBuilder.input("x", [2, 3])
+        floatBuilder.constant("W", Tensor(shape: [3, 2], scalars: [Float(0.1), -0.4, 0.3, -0.8, 0.5, -1.2]))
+        floatBuilder.node("MatMul", ["x", "W"], name: "y")
+        let unit = try #require(QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph).units.first)
+        #expect(unit.node == "mm" && unit.value == "y")
+        let weight = try #require(unit.weight)
+        #expect(weight.quantized == "W_int8" && weight.grid.scale == "w_scale" && weight.grid.zeroPoint == "W_zero_point")
+        #expect(weight.axis == 1 && weight.source == "W")
+    }
 }
