@@ -5,8 +5,9 @@ extension Ops {
     /// models use for attention and detection heads:
     ///     y = saturate(round_half_to_even(softmax(float(x − X_zero) · X_scale) / Y_scale) + Y_zero)
     /// along `axis` (default -1 whatever `opset` says, as ONNX Runtime's schema has it), with the
-    /// Softmax semantics of opset `opset` (before 13 the input is flattened to 2-D at `axis`). Computed through the float Softmax (`EightBitThroughFloat`); ONNX Runtime
-    /// sums a table of fixed-point exponentials instead, so an output can land a step away.
+    /// Softmax semantics of opset `opset` (before 13 the input is flattened to 2-D at `axis`).
+    /// Computed through the float Softmax (`EightBitThroughFloat`); ONNX Runtime sums a table of
+    /// fixed-point exponentials instead, so an output can land a step away.
     enum QLinearSoftmax: Operator {
         static let type = "QLinearSoftmax"
         static let domain = "com.microsoft"

@@ -62,7 +62,7 @@ extension Ops {
                     for (index, axis) in axes.enumerated() { roi[axis] = (values[index], values[index + axes.count]) }
                 }
                 return [try sampling.resize(x, scales: scales, outputShape: outputShape, roi: roi, threads: context.threads)]
-            }, conversion: .truncate)
+            })
         }
 
         /// The scales and output sizes along the resized axes (of sizes `input`) for requested `sizes`:

@@ -59,9 +59,9 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
                   let clipped = LayerEvidence.saturationPercent(histogram, range: LayerwiseAnalysis.clippingBounds(grid)),
                   let outliers = LayerEvidence.outlierPercent(histogram, range: range) else { return nil }
             let model = MSEObserver.ErrorModel(BinnedDistribution(histogram))
+            guard model.energy > 0 else { return nil }
             let error = model.error(step: Double(grid.scales[0]), low: Double(range.lowerBound), high: Double(range.upperBound))
             let total = error.rounding + error.clipping
-            guard model.energy > 0 else { return nil }
             self.init(value: value, saturationPercent: clipped, outlierPercent: outliers,
                       gridSQNR: total > 0 ? 10 * log10(model.energy / total) : .infinity,
                       clippingErrorPercent: total > 0 ? 100 * error.clipping / total : 0)
