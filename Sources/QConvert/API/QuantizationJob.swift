@@ -149,11 +149,8 @@ final class QuantizationJob {
            let type = input.tensorType?.elementType {
             throw QConvertError("\(options.model): input '\(input.name)' is \(type): \(advice)")
         }
-        for node in graph.nodes {
-            guard case .compute(let weight, _, _)? = try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil })?.kind,
-                  weight < node.inputs.count, let tensor = graph.initializers[node.inputs[weight]], halves.contains(tensor.dataType)
-            else { continue }
-            throw QConvertError("\(options.model): weight '\(node.inputs[weight])' of node '\(node.name)' is \(tensor.dataType): \(advice)")
+        if let weight = try ruleConstants().first(where: { $0.isWeight && halves.contains($0.tensor.dataType) }) {
+            throw QConvertError("\(options.model): weight '\(weight.name)' of node '\(weight.node.name)' is \(weight.tensor.dataType): \(advice)")
         }
     }
 
@@ -162,16 +159,25 @@ final class QuantizationJob {
     /// a word: refuse it, naming the tensor and the node reading it. The weights checked are those
     /// the ops' quantization rules name (weight and bias of each compute node).
     private func checkWeightsFinite() throws {
+        for constant in try ruleConstants() {
+            guard let index = SampleValidation.firstNonFinite(constant.tensor) else { continue }
+            throw QConvertError("\(options.model): initializer '\(constant.name)' (read by node '\(constant.node.name)', after preparation) has a non-finite value (NaN or infinity) at flat index \(index)")
+        }
+    }
+
+    /// The constants the ops' quantization rules name in the prepared graph, in node order: each
+    /// compute node's weight, then its bias. What the refusals above check.
+    private func ruleConstants() throws -> [(node: Node, name: String, tensor: Tensor, isWeight: Bool)] {
         let graph = prepared.model.graph
+        var constants: [(node: Node, name: String, tensor: Tensor, isWeight: Bool)] = []
         for node in graph.nodes {
             guard case .compute(let weight, _, let bias)? = try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil })?.kind
             else { continue }
-            for input in [weight, bias].compactMap({ $0 }) where input < node.inputs.count {
-                let name = node.inputs[input]
-                guard let tensor = graph.initializers[name], let index = SampleValidation.firstNonFinite(tensor) else { continue }
-                throw QConvertError("\(options.model): initializer '\(name)' (read by node '\(node.name)', after preparation) has a non-finite value (NaN or infinity) at flat index \(index)")
+            for (input, isWeight) in [(weight, true)] + (bias.map { [($0, false)] } ?? []) where input < node.inputs.count {
+                if let tensor = graph.initializers[node.inputs[input]] { constants.append((node, node.inputs[input], tensor, isWeight)) }
             }
         }
+        return constants
     }
 
     /// Splits the samples (if any) into calibration and held-out ones. Weight-only and dynamic runs
