@@ -110,10 +110,12 @@ import Testing
         #expect(graph.units.first?.weight == nil && graph.units.first?.inputs.map(\.source) == ["x"])
     }
 
-    @Test func qoperatorNodesAreUnits() throws {
+    /// x -> QuantizeLinear -> QLinearConv (1x1, weight W_quantized, activations on (s, z)) writing
+    /// `output`, dequantized to the graph output `dequantized`.
+    func qoperatorConv(zeroPoint: UInt8, output: String, dequantized: String) -> Graph {
         var b = GraphBuilder()
         b.input("x", [1, 2, 4, 4])
-        for (name, value) in [("s", Tensor(scalar: Float(0.05))), ("z", Tensor(scalar: UInt8(10))), ("sw", Tensor(shape: [2], scalars: [Float(0.01), 0.01])),
+        for (name, value) in [("s", Tensor(scalar: Float(0.05))), ("z", Tensor(scalar: zeroPoint)), ("sw", Tensor(shape: [2], scalars: [Float(0.01), 0.01])),
                               ("zw", Tensor(shape: [2], scalars: [Int8(0), 0])),
                               ("W_quantized", Tensor(shape: [2, 2, 1, 1], scalars: [Int8(50), -25, 75, 100]))] {
             b.constant(name, value)
@@ -121,16 +123,20 @@ import Testing
         b.node("QuantizeLinear", ["x", "s", "z"], name: "xq")
         b.graph.nodes[0].outputs = ["x_quantized"]
         b.node("QLinearConv", ["x_quantized", "s", "z", "W_quantized", "sw", "zw", "s", "z"], name: "conv")
-        b.graph.nodes[1].outputs = ["r_quantized"]
-        b.node("DequantizeLinear", ["r_quantized", "s", "z"], name: "rdq")
-        b.graph.nodes[2].outputs = ["r"]
-        b.output("r")
+        b.graph.nodes[1].outputs = [output]
+        b.node("DequantizeLinear", [output, "s", "z"], name: "dq")
+        b.graph.nodes[2].outputs = [dequantized]
+        b.output(dequantized)
+        return b.graph
+    }
+
+    @Test func qoperatorNodesAreUnits() throws {
         var floatBuilder = GraphBuilder()
         floatBuilder.input("x", [1, 2, 4, 4])
         floatBuilder.constant("W", Tensor(shape: [2, 2, 1, 1], scalars: [Float(0.5), -0.25, 0.75, 1]))
         floatBuilder.node("Conv", ["x", "W"], name: "conv")
         floatBuilder.graph.nodes[0].outputs = ["r"]
-        let graph = QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph)
+        let graph = QuantizedGraph(quantized: qoperatorConv(zeroPoint: 10, output: "r_quantized", dequantized: "r"), float: floatBuilder.model.graph)
         let unit = try #require(graph.units.first)
         #expect(graph.units.count == 1 && unit.node == "conv" && unit.value == "r" && unit.readAt == "r")
         #expect(unit.inputs.map(\.source) == ["x"] && unit.weight?.source == "W" && unit.outputGrid?.scale == "s")
@@ -139,23 +145,7 @@ import Testing
     /// ONNX Runtime's QOperator output folds the Relu after a Conv into the QLinearConv's output
     /// grid and names the output after the Conv's: it is matched to the float Relu's output.
     @Test func qoperatorOutputWithAFoldedReluStandsForTheRelu() throws {
-        func quantized() -> Graph {
-            var b = GraphBuilder()
-            b.input("x", [1, 2, 4, 4])
-            for (name, value) in [("s", Tensor(scalar: Float(0.05))), ("z", Tensor(scalar: UInt8(0))), ("sw", Tensor(shape: [2], scalars: [Float(0.01), 0.01])),
-                                  ("zw", Tensor(shape: [2], scalars: [Int8(0), 0])),
-                                  ("W_quantized", Tensor(shape: [2, 2, 1, 1], scalars: [Int8(50), -25, 75, 100]))] {
-                b.constant(name, value)
-            }
-            b.node("QuantizeLinear", ["x", "s", "z"], name: "xq")
-            b.graph.nodes[0].outputs = ["x_quantized"]
-            b.node("QLinearConv", ["x_quantized", "s", "z", "W_quantized", "sw", "zw", "s", "z"], name: "conv")
-            b.graph.nodes[1].outputs = ["c_quantized"]
-            b.node("DequantizeLinear", ["c_quantized", "s", "z"], name: "cdq")
-            b.graph.nodes[2].outputs = ["y"]
-            b.output("y")
-            return b.graph
-        }
+        let quantized = qoperatorConv(zeroPoint: 0, output: "c_quantized", dequantized: "y")
         func float(alsoReadingConv: Bool) -> Graph {
             var b = GraphBuilder()
             b.input("x", [1, 2, 4, 4])
@@ -169,9 +159,9 @@ import Testing
             if alsoReadingConv { b.node("Neg", ["c"], name: "other") }
             return b.graph
         }
-        #expect(QuantizedGraph(quantized: quantized(), float: float(alsoReadingConv: false)).units.first?.value == "r")
+        #expect(QuantizedGraph(quantized: quantized, float: float(alsoReadingConv: false)).units.first?.value == "r")
         // The Conv's output read by more than the Relu: the name is taken as it is.
-        #expect(QuantizedGraph(quantized: quantized(), float: float(alsoReadingConv: true)).units.first?.value == "c")
+        #expect(QuantizedGraph(quantized: quantized, float: float(alsoReadingConv: true)).units.first?.value == "c")
     }
 
     /// A dynamic-mode MatMulInteger's weight: its int8 constant, zero point input 3, and the constant
