@@ -120,9 +120,6 @@ struct CalibrationOptions: ParsableArguments {
     var quiet = false
 
     func validate(mode: QuantizationOptions.Mode) throws {
-        if mode == .static && calib == nil && loadStats == nil {
-            throw ValidationError("static quantization needs --calib DIR (or --load-stats FILE); --mode dynamic and weight-only need none")
-        }
         if let percentile, (try? PercentileObserver.check(percentile)) == nil {
             throw ValidationError("--percentile must be above 50 and at most 100, got \(percentile)")
         }

@@ -65,6 +65,7 @@ final class QuantizationJob {
         try ModelQuantization.withContext(options.model) { try Preparation.refuseQuantized(prepared.model.graph) }
         try checkFloat32()
         try checkWeightsFinite()
+        if options.quantization.mode == .static, options.calibrationDirectory == nil, options.loadStats == nil { throw Self.noSamples }
         try splitSamples()
         if let reportPath = options.reportPath, holdout == nil { throw Self.noReport(reportPath) }
         if options.quantization.mode == .static {
@@ -231,6 +232,11 @@ final class QuantizationJob {
     }
 
     /// Statistics from calibration (or a file), on all samples but the held-out ones.
+    /// Static mode without samples or statistics; `run` says so once the model is known to be a
+    /// float model it can quantize (an already-quantized model is refused first, more usefully).
+    private static let noSamples = QConvertError(
+        "static quantization needs calibration samples: pass --calib DIR (or --load-stats FILE, or --mode dynamic / weight-only)")
+
     private func calibrate() throws {
         if let path = options.loadStats {
             let loaded = try CalibrationStats.load(path: path)
@@ -242,9 +248,7 @@ final class QuantizationJob {
             stats = loaded
             return
         }
-        guard let calibration else {
-            throw QConvertError("static quantization needs calibration samples: pass --calib DIR (or --load-stats FILE, or --mode dynamic / weight-only)")
-        }
+        guard let calibration else { throw Self.noSamples }
         stats = try step("calibrate", samples: calibration) {
             try Calibrator.calibrate(prepared.model, dataset: calibration, options: .init(threads: options.threads),
                                      progress: progress("calibrating", calibration.count))
