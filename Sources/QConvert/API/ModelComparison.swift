@@ -51,6 +51,7 @@ public enum ModelComparison {
         var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
                                                localSamples: options.localSamples, threads: options.threads)
         inputs.diagnose = 10
+        inputs.suggestsFlags = quantized.model.producerName == QConvertVersion.producerName
         // qconvert names a quantized weight after the prepared model's (a BatchNorm-folded
         // `conv.weight_bn`); preparing the float model here finds them. A model preparation cannot
         // handle only loses those weight figures.

@@ -315,7 +315,7 @@ final class QuantizationJob {
         var passes: [any Pass] = [options.quantization.mode == .dynamic ? MaterializeDynamic(plan: plan) : MaterializeQDQ(plan: plan, weights: rounded)]
         if options.quantization.mode == .static && options.quantization.format == .qoperator { passes.append(ConvertToQOperator()) }
         _ = try PassManager(verify: true, printer: { _ in }).run(passes + [EliminateDeadNodes()], on: &quantized, context: prepared.context)
-        quantized.producerName = "qconvert"
+        quantized.producerName = QConvertVersion.producerName
         quantized.producerVersion = QConvertVersion.current
         return quantized
     }

@@ -28,10 +28,12 @@ public enum LayerDiagnosis {
     /// How the range method reads when `--method auto` chose it ("auto: mse").
     public static let automaticPrefix = "auto: "
 
-    /// The first rule that holds for `row`. `method` is the range method used (tailors the fix).
-    public static func diagnose(_ row: LayerReport.Row, method: String? = nil) -> Finding? {
+    /// The first rule that holds for `row`. `method` is the range method used (tailors the fix);
+    /// `flags` names qconvert's flags in the fixes, false for a model another tool quantized
+    /// (`compare`), where the fix is said in words that tool's user can act on.
+    public static func diagnose(_ row: LayerReport.Row, method: String? = nil, flags: Bool = true) -> Finding? {
         let e = row.evidence
-        let exclude = "keep it float (--exclude \(row.node))"
+        let exclude = flags ? "keep it float (--exclude \(row.node))" : "keep it float (exclude \(row.node) from quantization)"
         // "auto: entropy": the automatic choice measured the other range methods, so naming one
         // of them as the fix would send the user round in a circle.
         let automatic = method?.hasPrefix(automaticPrefix) == true
@@ -39,9 +41,11 @@ public enum LayerDiagnosis {
         // Under minmax the range already covers every calibration value: clipped ones came from elsewhere.
         let widen = chosen?.hasPrefix("minmax") == true
             ? "the calibration samples never reached these values: calibrate on more varied samples, or \(exclude)"
-            : automatic ? "\(exclude); --method auto measured the other range methods worse" : "widen the range: --method minmax, or a higher --percentile"
+            : automatic ? "\(exclude); --method auto measured the other range methods worse"
+            : flags ? "widen the range: --method minmax, or a higher --percentile" : "widen the range: MinMax calibration, or a higher percentile"
         let clippedAlready = automatic || (chosen.map { $0.hasPrefix("percentile") || $0.hasPrefix("mse") || $0.hasPrefix("entropy") } ?? false)
-        let clip = clippedAlready ? "clip harder (a lower --percentile) or \(exclude)" : "clip the range: --method percentile or mse"
+        let clip = clippedAlready ? "clip harder (a lower \(flags ? "--percentile" : "percentile")) or \(exclude)"
+            : flags ? "clip the range: --method percentile or mse" : "clip the range: percentile, entropy or MSE calibration"
         if let saturation = row.saturationPercent, saturation >= saturationPercent {
             return Finding(reason: "saturates: \(percent(saturation)) of values clipped at the grid's ends", suggestion: widen)
         }
@@ -59,11 +63,11 @@ public enum LayerDiagnosis {
         }
         if e.weightPerChannel == false, let channel = e.narrowestWeightChannel, let levels = e.narrowestWeightLevels, levels < narrowWeightLevels {
             return Finding(reason: "weight channel \(channel) uses only \(levels) levels of the per-tensor scale",
-                           suggestion: "per-channel weights (drop --per-tensor)")
+                           suggestion: flags ? "per-channel weights (drop --per-tensor)" : "per-channel weights")
         }
         if e.weightBits == 7, let worst = e.weightGridSQNR, worst < weightSQNR {
             return Finding(reason: "7-bit weights: the worst channel's grid gives \(Formatting.fixed(worst, digits: 1)) dB",
-                           suggestion: "8-bit weights (--weight-bits 8; exact in ONNX Runtime on CPUs with VNNI)")
+                           suggestion: "8-bit weights (\(flags ? "--weight-bits 8; " : "")exact in ONNX Runtime on CPUs with VNNI)")
         }
         if let local = row.local?.sqnr, let accumulated = row.accumulated?.sqnr, local - accumulated >= inheritedMargin {
             return Finding(reason: "error inherited from upstream: this layer alone \(Formatting.fixed(local, digits: 1)) dB, accumulated \(Formatting.fixed(accumulated, digits: 1)) dB",
@@ -100,9 +104,9 @@ public enum LayerDiagnosis {
     }
 
     /// Sets the diagnosis of the candidate rows.
-    public static func apply(to report: inout LayerReport, count: Int, method: String? = nil) {
+    public static func apply(to report: inout LayerReport, count: Int, method: String? = nil, flags: Bool = true) {
         for i in candidates(report.rows, count: count) {
-            let finding = diagnose(report.rows[i], method: method)
+            let finding = diagnose(report.rows[i], method: method, flags: flags)
             report.rows[i].diagnosis = finding?.reason
             report.rows[i].suggestion = finding?.suggestion
         }

@@ -18,6 +18,8 @@ public enum LayerReportBuilder {
         public var plan: QuantizationPlan?
         /// Range method used, to tailor the suggested fixes.
         public var method: String?
+        /// Whether the suggested fixes name qconvert's flags: not for another tool's model.
+        public var suggestsFlags = true
         /// Layers diagnosed: this many worst by accumulated and by local SQNR.
         public var diagnose = 10
         /// Float weights besides the float model's own to measure quantized weights against: compare
@@ -87,7 +89,7 @@ public enum LayerReportBuilder {
         var ranges: [String: ClosedRange<Float>] = [:]
         for (name, histogram) in histograms where histogram.count > 0 { ranges[name] = histogram.min...histogram.max }
         report.pairSaturation = PairSaturation.check(graph, model: inputs.quantized, ranges: ranges)
-        LayerDiagnosis.apply(to: &report, count: inputs.diagnose, method: inputs.method)
+        LayerDiagnosis.apply(to: &report, count: inputs.diagnose, method: inputs.method, flags: inputs.suggestsFlags)
         return report
     }
 

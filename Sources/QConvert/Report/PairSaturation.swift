@@ -106,6 +106,6 @@ public enum PairSaturation {
     public static func warning(_ result: Result) -> String? {
         guard !result.layers.isEmpty else { return nil }
         let cpu = result.hasVNNI ? "this CPU has VNNI, so ONNX Runtime is exact here" : "this CPU has no VNNI: expect differences from the Q/DQ graph"
-        return "\(result.layers.count) of \(result.checked) uint8 x int8 layers can overflow ONNX Runtime's 16-bit pair sums on CPUs without VNNI (\(cpu)); 7-bit weights (--weight-bits 7) avoid it"
+        return "\(result.layers.count) of \(result.checked) uint8 x int8 layers can overflow ONNX Runtime's 16-bit pair sums on CPUs without VNNI (\(cpu)); 7-bit weights avoid it (qconvert --weight-bits 7)"
     }
 }

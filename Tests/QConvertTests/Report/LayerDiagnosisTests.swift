@@ -41,6 +41,22 @@ import Testing
         #expect(LayerDiagnosis.diagnose(row { $0.evidence.outlierPercent = 3 }) == nil)
     }
 
+    /// `compare` on another tool's model: the same reasons, fixes in words rather than qconvert's flags.
+    @Test func anotherToolsModelGetsFixesWithoutFlags() throws {
+        let rows = [row { $0.saturationPercent = 2.5 }, row { $0.evidence.outlierPercent = 0.004 },
+                    row { $0.evidence.inputSpans = ["a": 0.3, "b": 42] },
+                    row { $0.evidence.weightPerChannel = false; $0.evidence.narrowestWeightChannel = 3; $0.evidence.narrowestWeightLevels = 5 },
+                    row { $0.evidence.weightBits = 7; $0.evidence.weightGridSQNR = 21 }]
+        for candidate in rows {
+            let ours = try #require(LayerDiagnosis.diagnose(candidate))
+            let theirs = try #require(LayerDiagnosis.diagnose(candidate, flags: false))
+            #expect(ours.reason == theirs.reason)
+            #expect(ours.suggestion.contains("--") && !theirs.suggestion.contains("--"), "\(theirs.suggestion)")
+        }
+        #expect(LayerDiagnosis.diagnose(rows[0], flags: false)?.suggestion == "widen the range: MinMax calibration, or a higher percentile")
+        #expect(LayerDiagnosis.diagnose(rows[2], flags: false)?.suggestion == "keep it float (exclude conv_3 from quantization)")
+    }
+
     @Test func concatMixingRanges() throws {
         let mixed = try #require(LayerDiagnosis.diagnose(row { $0.evidence.inputSpans = ["a": 0.3, "b": 42] }))
         #expect(mixed.reason == "output mixes value ranges: inputs span 0.30 to 42 (140x) under one scale")
