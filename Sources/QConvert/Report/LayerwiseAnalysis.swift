@@ -157,6 +157,14 @@ public enum LayerwiseAnalysis {
                               outputs: [input.quantized]))
         }
         nodes += unit.members.sorted().map { model.graph.nodes[$0] }
+        // Constants computed in the graph (ONNX Runtime reshapes a dynamic layer's bias) come along.
+        let producers = graph.producers(), memberOutputs = Set(nodes.flatMap(\.outputs))
+        let constantSteps = Set(nodes.flatMap(\.inputs).compactMap { value in
+            producers[value].flatMap { p in
+                !memberOutputs.contains(value) && graph.nodes[p].inputs.allSatisfy({ $0.isEmpty || graph.initializers[$0] != nil }) ? p : nil
+            }
+        })
+        nodes = constantSteps.sorted().map { graph.nodes[$0] } + nodes
         // Other inputs computed upstream (a Reshape's shape, say) come from the float model too.
         var produced = Set(nodes.flatMap(\.outputs) + inputs.map(\.name))
         for node in nodes {

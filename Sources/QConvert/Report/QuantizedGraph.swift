@@ -80,6 +80,10 @@ public struct QuantizedGraph: Sendable {
                                                 source: source))
                 continue
             }
+            if let unit = Self.integerGather(node, index, graph: quantized, names: names, consumers: consumers) {
+                units.append(unit)
+                continue
+            }
             var inputs: [Activation] = [], weight: Weight?, members: [Int] = [], readsConstant = false
             for value in node.inputs where !value.isEmpty {
                 guard let d = producers[value], quantized.nodes[d].opType == "DequantizeLinear" else { continue }
@@ -146,8 +150,9 @@ public struct QuantizedGraph: Sendable {
     /// The weight of a MatMulInteger/ConvInteger: its int8 constant (input 1) with the zero point of
     /// input 3, and as scale the constant factor of the scales' product (x_scale · w_scale) that a
     /// Mul after the integer op applies, as qconvert's and ONNX Runtime's dynamic models compute it.
+    /// Also the index of that product's Mul, which the unit's local error must run.
     private static func integerWeight(_ node: Node, _ layout: QOperatorLayout, members: [Int], graph: Graph, producers: [String: Int],
-                                      names: FloatNames) -> Weight? {
+                                      names: FloatNames) -> (weight: Weight, product: Int)? {
         guard node.inputs.count > 1, let codes = graph.initializers[node.inputs[1]], codes.rank >= 2 else { return nil }
         for member in members where graph.nodes[member].opType == "Mul" {
             for factor in graph.nodes[member].inputs {
@@ -155,12 +160,30 @@ public struct QuantizedGraph: Sendable {
                       let scale = graph.nodes[product].inputs.first(where: { graph.initializers[$0] != nil }) else { continue }
                 let zeroPoint = node.inputs.count > 3 && !node.inputs[3].isEmpty ? node.inputs[3] : nil
                 let perAxis = (graph.initializers[scale]?.count ?? 1) > 1
-                return Weight(quantized: node.inputs[1], grid: Grid(scale: scale, zeroPoint: zeroPoint),
-                              axis: perAxis ? layout.weightAxis(node, codes.rank) : nil,
-                              source: names.resolveConstant(node.inputs[1], shape: codes.shape))
+                let weight = Weight(quantized: node.inputs[1], grid: Grid(scale: scale, zeroPoint: zeroPoint),
+                                    axis: perAxis ? layout.weightAxis(node, codes.rank) : nil,
+                                    source: names.resolveConstant(node.inputs[1], shape: codes.shape))
+                return (weight, product)
             }
         }
         return nil
+    }
+
+    /// A Gather from an integer table, dequantized after it: how ONNX Runtime's dynamic mode
+    /// quantizes an embedding (the rows are looked up in int8, then dequantized). The table is the
+    /// unit's weight, on the DequantizeLinear's grid; its output is the dequantized rows.
+    private static func integerGather(_ node: Node, _ index: Int, graph: Graph, names: FloatNames, consumers: [String: [Int]]) -> Unit? {
+        guard node.opType == "Gather", node.isDefaultDomain, let table = graph.initializers[node.inputs[0]],
+              table.dataType == .int8 || table.dataType == .uint8,
+              let d = consumers[node.outputs[0]]?.first(where: { graph.nodes[$0].opType == "DequantizeLinear" })
+        else { return nil }
+        let dq = graph.nodes[d]
+        let grid = Grid(scale: dq.inputs[1], zeroPoint: dq.inputs.count > 2 && !dq.inputs[2].isEmpty ? dq.inputs[2] : nil)
+        // A per-axis grid on the rows gathered does not say which table axis it runs along.
+        let weight = (graph.initializers[grid.scale]?.count ?? 0) == 1
+            ? Weight(quantized: node.inputs[0], grid: grid, axis: nil, source: names.resolveConstant(node.inputs[0], shape: table.shape)) : nil
+        return Unit(node: node.displayName, opType: node.opType, index: index, value: names.resolve(dq.outputs[0]), readAt: dq.outputs[0],
+                    inputs: [], weight: weight, members: [index, d])
     }
 
     /// Activations a quantizer may fold into the node before them (their output is what gets quantized).
@@ -187,7 +210,14 @@ public struct QuantizedGraph: Sendable {
                         weight: weight, members: [index])
         guard let outputGrid = layout.output.map(grid) else {
             // An int32 product (MatMulInteger, ConvInteger) becomes the float value a few
-            // single-reader steps later (Cast, Mul by the scales, Add of the bias).
+            // single-reader steps later (Cast, Mul by the scales, Add of the bias). Its activation
+            // comes from a DynamicQuantizeLinear (grid set at run time) or an integer Gather (an
+            // embedding looked up in int8): the unit runs that too, from float-model values, and
+            // the scales' product, so that its local error can be measured. From anything else the
+            // integers cannot be recomputed, and the unit has no local error.
+            let quantizer = producers[node.inputs[0]].flatMap { p in
+                graph.nodes[p].opType == "DynamicQuantizeLinear" || integerGather(graph.nodes[p], p, graph: graph, names: names, consumers: consumers) != nil ? p : nil
+            }
             var value = output
             for _ in 0..<4 where names.resolve(value) == nil {
                 guard let readers = consumers[value], readers.count == 1 else { break }
@@ -196,7 +226,10 @@ public struct QuantizedGraph: Sendable {
             }
             unit.value = names.resolve(value)
             unit.readAt = value
-            unit.weight = integerWeight(node, layout, members: unit.members, graph: graph, producers: producers, names: names)
+            if let found = integerWeight(node, layout, members: unit.members, graph: graph, producers: producers, names: names) {
+                unit.weight = found.weight
+                if let quantizer { unit.members += [quantizer, found.product] }
+            }
             return unit
         }
         unit.outputGrid = outputGrid

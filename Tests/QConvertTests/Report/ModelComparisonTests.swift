@@ -97,6 +97,74 @@ import Testing
         #expect(document.rows.allSatisfy { $0.matched && ($0.accumulated?.sqnr ?? 0) > 20 })
     }
 
+    /// Dynamic mode's integer layers get a local error too: the unit runs its DynamicQuantizeLinear
+    /// from the float input. The first layer's local and accumulated error measure the same thing.
+    @Test(arguments: ["gemm_relu", "matmul_transformer_block"])
+    func dynamicModelsHaveLocalError(fixture name: String) throws {
+        let fixture = Fixtures.model(name)
+        var quantize = ModelQuantization.Options(model: fixture.modelPath)
+        quantize.quantization.mode = .dynamic
+        quantize.output = temporary.make() + "/dynamic.onnx"
+        _ = try ModelQuantization.run(quantize)
+        var options = ModelComparison.Options(floatModel: fixture.modelPath, quantizedModel: quantize.output!, dataDirectory: fixture.directory + "/calib")
+        options.samples = 2
+        options.threads = 1
+        let document = try ModelComparison.run(options)
+        #expect(!document.rows.isEmpty && document.rows.allSatisfy { $0.opType == "MatMulInteger" && $0.local != nil })
+        let first = try #require(document.rows.first)
+        #expect(abs((first.local?.sqnr ?? 0) - (first.accumulated?.sqnr ?? 1)) < 0.01, "\(first.node)")
+    }
+
+    /// ONNX Runtime's dynamic form of an embedding and the layer reading it: the rows are looked
+    /// up in int8 (a Gather from an integer table, dequantized for its other reader) and go into a
+    /// MatMulInteger as they are; the bias is reshaped in the graph. Both layers are listed and get
+    /// a local error, which for the layer equals its accumulated one: its local run recomputes the
+    /// lookup, the only other quantization upstream of it.
+    @Test func ortStyleDynamicEmbeddingAndLayer() throws {
+        var random = RandomTensors(seed: 9)
+        let table = random.normal([5, 4]), weight = random.normal([4, 2]), bias = random.normal([2])
+        func codes(_ tensor: Tensor) -> (Tensor, Float) {
+            let values = tensor.floats()!, scale = values.map(abs).max()! / 127
+            return (Tensor(shape: tensor.shape, scalars: values.map { Int8(($0 / scale).rounded()) }), scale)
+        }
+        let (tableCodes, tableScale) = codes(table), (weightCodes, weightScale) = codes(weight)
+        var float = GraphBuilder()
+        float.input("ids", [3], type: .int64)
+        float.constant("E", table); float.constant("W", weight); float.constant("b", bias)
+        float.node("Gather", ["E", "ids"], name: "lookup"); float.graph.nodes[0].outputs = ["rows"]
+        // The product's name is not in the quantized model: its unit runs on to the Add of the bias.
+        float.node("MatMul", ["rows", "W"], name: "mm"); float.graph.nodes[1].outputs = ["product"]
+        float.node("Add", ["product", "b"], name: "add"); float.graph.nodes[2].outputs = ["y"]
+        float.output("rows", "y")
+        var q = GraphBuilder()
+        func rename(_ output: String) { q.graph.nodes[q.graph.nodes.count - 1].outputs = [output] }
+        q.input("ids", [3], type: .int64)
+        q.constant("E_quantized", tableCodes); q.constant("E_scale", Tensor(scalar: tableScale)); q.constant("E_zero_point", Tensor(scalar: Int8(0)))
+        q.constant("W_quantized", weightCodes); q.constant("W_scale", Tensor(scalar: weightScale)); q.constant("W_zero_point", Tensor(scalar: Int8(0)))
+        q.constant("b", bias); q.constant("b_shape", Tensor(shape: [1], scalars: [Int64(-1)]))
+        q.node("Gather", ["E_quantized", "ids"], name: "lookup"); rename("rows_quantized")
+        q.node("DequantizeLinear", ["rows_quantized", "E_scale", "E_zero_point"], name: "rows_DequantizeLinear"); rename("rows")
+        q.node("MatMulInteger", ["rows_quantized", "W_quantized", "E_zero_point", "W_zero_point"], name: "mm_quant"); rename("mm_int32")
+        q.node("Cast", ["mm_int32"], ["to": .int(1)], name: "mm_cast"); rename("mm_float")
+        q.node("Mul", ["E_scale", "W_scale"], name: "scales"); rename("scales")
+        q.node("Mul", ["mm_float", "scales"], name: "mm_scaled"); rename("mm_out")
+        q.node("Reshape", ["b", "b_shape"], name: "b_reshape"); rename("b_reshaped")
+        q.node("Add", ["mm_out", "b_reshaped"], name: "add"); rename("y")
+        q.output("rows", "y")
+        let folder = temporary.make(), data = temporary.make()
+        _ = try ONNXWriter.write(float.model, to: folder + "/float.onnx")
+        _ = try ONNXWriter.write(q.model, to: folder + "/dynamic.onnx")
+        for k in 0..<2 { try Npy.write(Tensor(shape: [3], scalars: [Int64(k), Int64(k + 2), 4]), to: data + "/s\(k).npy") }
+        var options = ModelComparison.Options(floatModel: folder + "/float.onnx", quantizedModel: folder + "/dynamic.onnx", dataDirectory: data)
+        options.threads = 1
+        let document = try ModelComparison.run(options)
+        #expect(document.rows.map(\.node) == ["lookup", "mm_quant"])
+        for row in document.rows {
+            let local = try #require(row.local?.sqnr, "\(row.node)"), accumulated = try #require(row.accumulated?.sqnr)
+            #expect(local > 30 && abs(local - accumulated) < 0.01, "\(row.node): \(local) against \(accumulated) dB")
+        }
+    }
+
     @Test func badReportPathOrAnotherModelAreErrors() throws {
         let (_, float, quantized) = try quantize("conv_bn_relu")
         let data = Fixtures.model("conv_bn_relu").directory + "/calib"

@@ -187,5 +187,34 @@ import Testing
         let weight = try #require(unit.weight)
         #expect(weight.quantized == "W_int8" && weight.grid.scale == "w_scale" && weight.grid.zeroPoint == "W_zero_point")
         #expect(weight.axis == 1 && weight.source == "W")
+        // Its local error runs the DynamicQuantizeLinear and the scales' product with it.
+        #expect(unit.members.sorted() == [0, 1, 2, 3, 4])
+    }
+
+    /// ONNX Runtime's dynamic mode looks embeddings up in int8 and dequantizes the rows: the Gather
+    /// is a unit whose weight is the integer table and whose output is the dequantized rows.
+    @Test func gatherFromAnIntegerTableIsAUnit() throws {
+        var b = GraphBuilder()
+        func rename(_ output: String) { b.graph.nodes[b.graph.nodes.count - 1].outputs = [output] }
+        b.input("ids", [3], type: .int64)
+        b.constant("E_quantized", Tensor(shape: [4, 2], scalars: [Int8(1), -2, 3, -4, 5, -6, 7, -8]))
+        b.constant("E_scale", Tensor(scalar: Float(0.1)))
+        b.constant("E_zero_point", Tensor(scalar: Int8(0)))
+        b.node("Gather", ["E_quantized", "ids"], name: "lookup"); rename("rows_quantized")
+        b.node("DequantizeLinear", ["rows_quantized", "E_scale", "E_zero_point"], name: "rows_DequantizeLinear"); rename("rows")
+        b.output("rows")
+        var floatBuilder = GraphBuilder()
+        floatBuilder.input("ids", [3], type: .int64)
+        floatBuilder.constant("E", Tensor(shape: [4, 2], scalars: [Float(0.11), -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8]))
+        floatBuilder.node("Gather", ["E", "ids"], name: "lookup")
+        floatBuilder.graph.nodes[0].outputs = ["rows"]
+        floatBuilder.output("rows")
+        let units = QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph).units
+        try #require(units.count == 1)
+        #expect(units[0].node == "lookup" && units[0].value == "rows" && units[0].readAt == "rows" && units[0].inputs.isEmpty)
+        let weight = try #require(units[0].weight)
+        #expect(weight.quantized == "E_quantized" && weight.grid.scale == "E_scale" && weight.grid.zeroPoint == "E_zero_point")
+        #expect(weight.axis == nil && weight.source == "E")
+        #expect(units[0].members == [0, 1])
     }
 }
