@@ -143,6 +143,19 @@ case("trilu_lower_k", "Trilu", [X(randn("tril", 4, 3)), C(np.int64(-1))], opset=
 case("trilu_batched_int64", "Trilu", [X(np.arange(30, dtype=np.int64).reshape(2, 3, 5)), C(np.int64(2))], opset=14)
 case("trilu_k_past_corner", "Trilu", [X(randn("trik", 2, 3, 3)), C(np.int64(-9))], opset=14, upper=0)
 
+# Mod (opset 13): fmod=0 takes the divisor's sign (integers), fmod=1 the dividend's (floats too).
+case("mod_int64_floored", "Mod", [X(I64(-7, 7, -7, 7, 0, 9)), X(I64(3, -3, -3, 3, 5, 4))])
+case("mod_int32_broadcast", "Mod", [X(np.arange(-6, 6, dtype=np.int32).reshape(3, 4)), C(np.array([4, -3, 5, 7], np.int32))])
+case("mod_int64_fmod", "Mod", [X(I64(-7, 7, -7, 7)), X(I64(3, -3, -3, 3))], fmod=1)
+case("mod_float_fmod", "Mod", [X(randn("mo1", 3, 4) * 5), C(np.float32(1.5))], fmod=1)
+
+# ScatterND (opset 18): slices replaced or combined at index tuples, negative indices from the end.
+case("scatternd_rows", "ScatterND", [X(randn("sn1", 4, 3)), C(I64(1, -1).reshape(2, 1)), X(randn("sn2", 2, 3))], opset=18)
+case("scatternd_elements", "ScatterND", [X(randn("sn3", 2, 3, 2)), C(I64(0, 1, 1, 2, 1, 0).reshape(3, 2)), X(randn("sn4", 3, 2))], opset=18)
+case("scatternd_add_repeated", "ScatterND", [X(randn("sn5", 3, 2)), C(I64(0, 0, 2).reshape(3, 1)), X(randn("sn6", 3, 2))], opset=18, reduction="add")
+case("scatternd_max_int64", "ScatterND", [X(I64(1, 5, 3, 7)), C(I64(0, 3).reshape(2, 1)), X(I64(4, 2))], opset=18, reduction="max")
+case("scatternd_whole", "ScatterND", [X(randn("sn7", 2, 3)), C(np.zeros((1, 0), np.int64)), X(randn("sn8", 1, 2, 3))], opset=18)
+
 # Einsum (opset 12): matrix products, attention scores, transposes, sums, outer products, implicit
 # outputs, ellipsis broadcasting, three operands.
 for name, equation, shapes in (("einsum_matmul", "ij,jk->ik", [(3, 4), (4, 5)]),

@@ -31,6 +31,21 @@ import Testing
         expectError("division by zero") { try run("Div", [Tensor(scalars: [Int64(4)]), Tensor(scalars: [Int64(0)])]) }
     }
 
+    @Test func modRules() throws {
+        expectError("remainder by zero") { try run("Mod", [Tensor(scalars: [Int64(4)]), Tensor(scalars: [Int64(0)])]) }
+        expectError("need fmod = 1") { try run("Mod", [x, Tensor(scalar: Float(2))]) }
+        // The one quotient that overflows still has a remainder: 0.
+        #expect(try run("Mod", [Tensor(scalars: [Int64.min]), Tensor(scalars: [Int64(-1)])])[0].integers() == [0])
+    }
+
+    @Test func scatterNDRules() {
+        let rows = Tensor(shape: [1, 1], scalars: [Int64(2)]), update = Tensor(shape: [1, 3], scalars: [Float](repeating: 0, count: 3))
+        expectError("out of range for axis 0 of size 2") { try run("ScatterND", [x, rows, update], opset: 18) }
+        expectError("updates must be float32 of shape [1, 3]") { try run("ScatterND", [x, Tensor(shape: [1, 1], scalars: [Int64(0)]), x], opset: 18) }
+        expectError("tuple length at most") { try run("ScatterND", [x, Tensor(shape: [1, 3], scalars: [Int64(0), 0, 0]), x], opset: 18) }
+        expectError("reduction must be") { try run("ScatterND", [x, rows, update], opset: 18, [Attribute(name: "reduction", value: .string(Array("avg".utf8)))]) }
+    }
+
     @Test func reshapeRules() {
         expectError("more than one -1") { try run("Reshape", [x, Tensor(scalars: [Int64(-1), -1])]) }
         expectError("cannot reshape") { try run("Reshape", [x, Tensor(scalars: [Int64(4), 2])]) }
