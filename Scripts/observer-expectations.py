@@ -28,6 +28,13 @@ def decay_counts():
     return c
 
 
+def slow_decay_with_zeros():
+    """Values 0...1500: count floor(2000 exp(-v/300)), and 200000 more at 0 (a ReLU's exact zeros)."""
+    c = {v: math.floor(2000 * math.exp(-v / 300)) for v in range(1501)}
+    c[0] += 200000
+    return c
+
+
 def two_sided_counts():
     """Values -400...1200: count floor(500 exp(-|v|/25)) + (1 if v % 50 == 0)."""
     c = {v: math.floor(500 * math.exp(-abs(v) / 25)) + (1 if v % 50 == 0 else 0) for v in range(-400, 1201)}
@@ -102,6 +109,19 @@ def best_bin_count(bins, target):
         if d < best_d:
             best_i, best_d = i, d
     return best_i
+
+
+def zero_spike_removed(bins):
+    """The bin at zero counted as its neighbour when it holds more than 4 times as many (exact zeros)."""
+    bins = list(bins)
+    if bins[0] > 4 * bins[1]:
+        bins[0] = bins[1]
+    return bins
+
+
+def side_threshold(bins, target, extent):
+    """A side's threshold on unit-width bins: the middle of the best candidate's last bin, at most extent."""
+    return min(best_bin_count(zero_spike_removed(bins), target) + 0.5, extent)
 
 
 def side_bins(counts, sign):
@@ -211,14 +231,17 @@ def main():
     decay = decay_counts()
     check_unit_bins(decay)
     bins = side_bins(decay, +1)
-    m128, m256 = best_bin_count(bins, 128), best_bin_count(bins, 256)
-    print("entropy, decay data: symmetric threshold", min(m128 + 0.5, 1500),
-          "asymmetric hi", min(m256 + 0.5, 1500))
+    print("entropy, decay data: symmetric threshold", side_threshold(bins, 128, 1500),
+          "asymmetric hi", side_threshold(bins, 256, 1500))
+    relu = slow_decay_with_zeros()
+    check_unit_bins(relu)
+    print("entropy, slow decay with 200000 more zeros (a ReLU's), asymmetric hi", side_threshold(side_bins(relu, +1), 256, 1500),
+          "(zero bin as it is:", best_bin_count(side_bins(relu, +1), 256) + 0.5, end=")\n")
 
     two = two_sided_counts()
     check_unit_bins(two)
-    hi = min(best_bin_count(side_bins(two, +1), 192) + 0.5, 1200)
-    lo = min(best_bin_count(side_bins(two, -1), 64) + 0.5, 400)
+    hi = side_threshold(side_bins(two, +1), 192, 1200)
+    lo = side_threshold(side_bins(two, -1), 64, 400)
     print("entropy, two-sided data, asymmetric: lo", -lo, "hi", hi)
 
     int8, uint8 = (-128, 127, True), (0, 255, False)

@@ -20,6 +20,13 @@ import Foundation
 /// all 256 for a one-signed tensor such as a ReLU output, whose grid spends every level on that
 /// side); a side whose share is under 2 levels, or with at most `L` bins, is not clipped.
 ///
+/// Exact zeros (half of a ReLU's output) pile up in the bin at zero. Before the search that bin
+/// counts as its neighbour when it holds more than 4 times as many: left as it is, its spike
+/// dominates the divergence and costs more the wider Q's groups, so the search clips hard to keep
+/// groups narrow (measured: torchvision resnet18, random weights, 6.3 dB held-out output SQNR with
+/// `--method entropy`, 26.4 with the rule; ppocrv4_rec 2.2 -> 13.0 dB on the eval split). Data that
+/// peaks at zero by nature (SiLU outputs) stays under the 4x and keeps its bin (yolov8n unchanged).
+///
 /// The magnitude histogram is the stored one folded at zero (width `2^e`: 1024 to 2048 bins over
 /// the data, so 512 to 2048 over a side), with bins merged in pairs while `[0, max]` spans more than
 /// 2048 (data far from zero relative to its spread).
@@ -46,8 +53,10 @@ public struct EntropyObserver: RangeObserver {
     /// The TensorRT threshold for one side's magnitudes, at most `extent`.
     static func threshold(_ side: MagnitudeCounts, targetBins: Int, width: Double, extent: Double) -> Double {
         guard targetBins >= 2, !side.isEmpty else { return extent }
-        let (bins, shift) = side.fromZero(atMost: Histogram.binCount)
+        var (bins, shift) = side.fromZero(atMost: Histogram.binCount)
         guard bins.count > targetBins else { return extent }
+        // A spike of exact zeros counts as its neighbour (see the type's comment).
+        if bins[0] > 4 * bins[1] { bins[0] = bins[1] }
         let m = bestBinCount(bins, targetBins: targetBins)
         return Swift.min((Double(m) + 0.5) * width * Double(1 << shift), extent)
     }

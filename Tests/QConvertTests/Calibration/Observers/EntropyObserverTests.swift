@@ -52,6 +52,15 @@ import Testing
         #expect(EntropyObserver().range(h, scheme: .uint8Asymmetric) == 0...486.5)
     }
 
+    /// A ReLU's exact zeros pile up in the bin at zero; counted as its neighbour, they no longer pull
+    /// the threshold in (the script: 1023.5 with the bin as it is; no clipping, as for the same data
+    /// without the zeros).
+    @Test func exactZerosDoNotPullTheThresholdIn() {
+        let h = ObserverTestData.histogram(ObserverTestData.slowDecayWithZeros)
+        #expect(h.exponent == 0)
+        #expect(EntropyObserver().range(h, scheme: .uint8Asymmetric) == 0...1500)
+    }
+
     /// Extents 400 and 1200: the sides get 64 and 192 of the 256 levels.
     @Test func twoSidedDataAsymmetric() {
         let h = ObserverTestData.histogram(ObserverTestData.twoSided)

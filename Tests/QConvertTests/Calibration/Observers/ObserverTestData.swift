@@ -22,6 +22,13 @@ enum ObserverTestData {
         return c
     }()
 
+    /// Values 0...1500: count floor(2000 exp(-v/300)), and 200000 more at 0 (a ReLU's exact zeros).
+    static let slowDecayWithZeros: [Int: Int] = {
+        var c = counts(0...1500) { v in decayed(2000, v, 300) }
+        c[0, default: 0] += 200000
+        return c
+    }()
+
     /// Values -400...1200: count floor(500 exp(-|v|/25)) + (1 if v % 50 == 0).
     static let twoSided: [Int: Int] = counts(-400...1200) { v in
         decayed(500, v, 25) + (v % 50 == 0 ? 1 : 0)
