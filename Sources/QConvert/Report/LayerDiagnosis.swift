@@ -69,7 +69,7 @@ public enum LayerDiagnosis {
             return Finding(reason: "7-bit weights: the worst channel's grid gives \(Formatting.fixed(worst, digits: 1)) dB",
                            suggestion: "8-bit weights (\(flags ? "--weight-bits 8; " : "")exact in ONNX Runtime on CPUs with VNNI)")
         }
-        if let local = row.local?.sqnr, let accumulated = row.accumulated?.sqnr, local - accumulated >= inheritedMargin {
+        if e.quantizedUpstream != false, let local = row.local?.sqnr, let accumulated = row.accumulated?.sqnr, local - accumulated >= inheritedMargin {
             return Finding(reason: "error inherited from upstream: this layer alone \(Formatting.fixed(local, digits: 1)) dB, accumulated \(Formatting.fixed(accumulated, digits: 1)) dB",
                            suggestion: "fix the worst layers before it first")
         }

@@ -28,6 +28,10 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
     /// grid sees it: where the input's producer stays float (a Pow before a MatMul), nothing else
     /// measures that quantization.
     public var inputs: [Input]?
+    /// Whether the layer reads a value computed from another quantized layer's output. False when
+    /// only float ops lie between it and the model's inputs: no error is inherited, whatever its
+    /// local error (measured on fewer samples) says against its accumulated one.
+    public var quantizedUpstream: Bool?
 
     /// One activation input: percent of its observed values clipped by its grid (outside
     /// `LayerwiseAnalysis.clippingBounds`: more than half a step beyond an end, as the zero point's

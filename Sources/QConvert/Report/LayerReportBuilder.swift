@@ -48,6 +48,7 @@ public enum LayerReportBuilder {
         let decisions = Dictionary((inputs.plan?.nodes ?? []).map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         var rows: [LayerReport.Row] = []
         let reportedOutputs = Set(graph.units.compactMap(\.value))
+        let upstream = try graph.quantizedUpstream(in: inputs.quantized.graph)
         for (k, unit) in graph.units.enumerated() {
             var row = LayerReport.Row(node: unit.node, opType: unit.opType, output: unit.value ?? unit.readAt)
             row.matched = unit.value != nil
@@ -55,7 +56,10 @@ public enum LayerReportBuilder {
             // int8 layers) is measured like the others; ONNX Runtime fuses some (Add, Mul) to integer ops.
             row.reason = decisions[unit.node].map { $0.quantized ? $0.reason : "\($0.reason), between quantized values" }
             row.accumulated = accumulated.errors[k].map(LayerReport.Figures.init)
-            row.local = local[k].map(LayerReport.Figures.init)
+            // With nothing quantized upstream the accumulated error is the node's own, and it is
+            // measured on every sample (local runs on the first few).
+            row.local = (upstream[k] ? local[k] : accumulated.errors[k] ?? local[k]).map(LayerReport.Figures.init)
+            row.evidence.quantizedUpstream = upstream[k]
             if let observed = accumulated.observed[k], observed > 0 {
                 row.saturationPercent = 100 * Double(accumulated.saturated[k] ?? 0) / Double(observed)
             }

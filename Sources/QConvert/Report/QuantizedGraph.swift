@@ -113,6 +113,19 @@ public struct QuantizedGraph: Sendable {
         self.units = units
     }
 
+    /// For each unit, whether its node reads a value computed (through any nodes) from a unit's node. A quantizer of a model input belongs to no unit: a first layer reading it has
+    /// nothing quantized upstream.
+    public func quantizedUpstream(in graph: Graph) throws -> [Bool] {
+        let heads = Set(units.map(\.index))
+        // Values computed from some unit's node.
+        var downstream = Set<String>()
+        for index in try graph.topologicalOrder() {
+            let node = graph.nodes[index]
+            if heads.contains(index) || node.inputs.contains(where: downstream.contains) { downstream.formUnion(node.outputs) }
+        }
+        return units.map { unit in graph.nodes[unit.index].inputs.contains(where: downstream.contains) }
+    }
+
     /// Finds where a QDQ unit's output is quantized: its own QuantizeLinear, or one after a single
     /// fused activation; else the float output itself.
     private static func followOutput(_ unit: inout Unit, graph: Graph, names: FloatNames, consumers: [String: [Int]]) {

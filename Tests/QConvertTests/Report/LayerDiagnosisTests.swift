@@ -115,6 +115,12 @@ import Testing
             $0.local = figures(30)
             $0.accumulated = figures(25)
         }) == nil)
+        // Nothing quantized upstream: nothing to inherit from.
+        #expect(LayerDiagnosis.diagnose(row {
+            $0.local = figures(40)
+            $0.accumulated = figures(25)
+            $0.evidence.quantizedUpstream = false
+        }) == nil)
     }
 
     @Test func moreSpecificCauseWins() throws {

@@ -60,6 +60,14 @@ import Testing
         #expect(add.inputs.compactMap(\.source) == ["r", "x"] && add.weight == nil)
     }
 
+    /// The Conv reads only the model input's quantizer (no unit's); the Add reads the Conv's output.
+    @Test func quantizedUpstreamIsFoundThroughTheUnitsNodes() throws {
+        let model = Self.ortQDQ()
+        let graph = QuantizedGraph(quantized: model.graph, float: Self.floatModel().graph)
+        #expect(graph.units.map(\.node) == ["conv", "add"])
+        #expect(try graph.quantizedUpstream(in: model.graph) == [false, true])
+    }
+
     @Test func reportOnTheOrtStyleModelMeasuresEveryUnit() throws {
         let dir = TemporaryDirectories()
         let folder = dir.make()
