@@ -45,6 +45,14 @@ public struct QuantizationSummary: Codable, Sendable {
         plan.nodes.filter { !$0.quantized }.reduce(into: [:]) { $0[$1.reason, default: [:]][$1.opType, default: 0] += 1 }
     }
 
+    /// Float nodes of the plan that the report measures because their inputs arrive dequantized and
+    /// their output is quantized (a residual Add between int8 layers), per op type: ONNX Runtime's
+    /// QDQ fusion runs some of them as integer ops (QLinearAdd, QLinearMul).
+    public var floatBetweenQuantized: [String: Int] {
+        let float = Set(plan.nodes.filter { !$0.quantized }.map(\.node))
+        return (report?.rows ?? []).filter { float.contains($0.node) }.reduce(into: [:]) { $0[$1.opType, default: 0] += 1 }
+    }
+
     /// What the written file holds. Only static mode has a format choice and calibrated ranges:
     /// dynamic mode always writes DynamicQuantizeLinear + MatMulInteger/ConvInteger, weight-only mode
     /// int8 weights read through DequantizeLinear by float ops.
@@ -71,6 +79,11 @@ public struct QuantizationSummary: Codable, Sendable {
                 let count = byOp.values.reduce(0, +)
                 let detail = byOp.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "\($0.value) \($0.key)" }
                 lines.append("  \(count) \(reason): " + detail.joined(separator: ", "))
+            }
+            let between = floatBetweenQuantized.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            if !between.isEmpty {
+                lines.append("  of those, between quantized values (ONNX Runtime may fuse them into integer ops): "
+                             + between.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
             }
         }
         if let subgraphs {

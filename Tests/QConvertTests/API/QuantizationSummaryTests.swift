@@ -1,0 +1,35 @@
+import QConvert
+import QConvertIR
+import QConvertONNX
+import QConvertTestSupport
+import Testing
+
+/// What the summary says about the nodes it keeps float.
+@Suite struct QuantizationSummaryTests {
+    let directories = TemporaryDirectories()
+
+    /// A residual block: the Add reads two int8 layers' outputs and its Relu feeds an int8 layer, so
+    /// the file holds DequantizeLinear -> Add -> Relu -> QuantizeLinear, which ONNX Runtime fuses
+    /// into QLinearAdd. The plan keeps the Add float; the summary says it sits between quantized values.
+    @Test func residualAddIsSaidToSitBetweenQuantizedValues() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 3)
+        let pads: [String: AttributeValue] = ["pads": .ints([1, 1, 1, 1])]
+        let x = b.input("x", [1, 4, 6, 6])
+        let a = b.node("Relu", [b.node("Conv", [x, b.constant("w1", r.normal([4, 4, 3, 3], std: 0.3))], pads)])
+        let c = b.node("Conv", [a, b.constant("w2", r.normal([4, 4, 3, 3], std: 0.3))], pads)
+        let sum = b.node("Relu", [b.node("Add", [a, c], name: "residual")])
+        b.output(b.node("Conv", [sum, b.constant("w3", r.normal([2, 4, 1, 1]))]))
+        let folder = directories.make()
+        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
+        try Directory.create(folder + "/calib")
+        for k in 0..<12 { try Npy.write(r.normal([1, 4, 6, 6]), to: folder + "/calib/\(k + 10).npy") }
+        var options = ModelQuantization.Options(model: folder + "/m.onnx")
+        options.calibrationDirectory = folder + "/calib"
+        options.output = folder + "/q.onnx"
+        let summary = try ModelQuantization.run(options)
+        #expect(summary.plan.nodes.first { $0.node == "residual" }?.quantized == false)
+        #expect(summary.floatBetweenQuantized == ["Add": 1])
+        #expect(summary.text.contains("  of those, between quantized values (ONNX Runtime may fuse them into integer ops): 1 Add\n"))
+    }
+}
