@@ -91,9 +91,15 @@ extension ReportDocument {
         var lines: [String] = []
         let outputs = outputSQNR.sorted { $0.key < $1.key }.map { "\($0.key) \(ReportTable.db($0.value)) dB" }
         lines.append("\(quantizedModel) vs \(floatModel): output SQNR on \(Formatting.count(samples.count, "sample")): " + outputs.joined(separator: ", "))
-        lines.append("quantized nodes: \(quantizedNodeCount)" + (settings.map { " (\($0))" } ?? ""))
-        let unmatched = rows.filter { !$0.matched }.map(\.node)
-        if !unmatched.isEmpty { lines.append("no float counterpart for \(unmatched.count): " + unmatched.prefix(10).joined(separator: ", ")) }
+        lines.append("quantized nodes: \(quantizedNodeCount), a fused activation counted with its layer" + (settings.map { " (\($0))" } ?? ""))
+        let unmatched = rows.filter { !$0.matched }
+        if !unmatched.isEmpty {
+            // qconvert names the values its activation equalization rescaled `<name>_eq`.
+            let rescaled = unmatched.allSatisfy { $0.output.split(separator: "_").contains("eq") }
+            lines.append("no float counterpart for \(unmatched.count)"
+                         + (rescaled ? " (outputs rescaled per channel by qconvert's activation equalization, which the float model does not hold)" : "")
+                         + ": " + unmatched.prefix(10).map(\.node).joined(separator: ", "))
+        }
         var layers = LayerReport(rows: rows, outputSQNR: outputSQNR, samples: samples.count)
         layers.rangesFrom = rangesFrom
         lines.append(layers.worstTable(10))

@@ -38,6 +38,19 @@ import Testing
                               keptFloat: [.init(node: "add_5", opType: "Add", reason: "arithmetic op kept float by default")], fallback: nil)
     }
 
+    /// compare's text says why rows have no float counterpart when equalization renamed them.
+    @Test func unmatchedRowsRescaledByEqualizationAreExplained() {
+        var rows = Self.document().rows
+        rows[0].matched = false
+        rows[0].output = "conv_0_out_eq_dq"
+        var document = Self.document()
+        document.rows = rows
+        #expect(document.text.contains("no float counterpart for 1 (outputs rescaled per channel by qconvert's activation equalization"))
+        rows[0].output = "renamed_by_another_tool"
+        document.rows = rows
+        #expect(document.text.contains("no float counterpart for 1: conv_0\n"))
+    }
+
     @Test func jsonHasTheDocumentedKeys() throws {
         let text = try ReportWriter.render(Self.document(), for: "r.json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
