@@ -10,6 +10,11 @@ import QConvertIR
 ///     Result: yq = QLinearMatMul(xq, sx, zx, Wq, sW, zW, s, zp)
 ///     Given:  y = Reshape|Transpose|...(DQ(xq)); yq = QuantizeLinear(y, same s, same zp)
 ///     Result: yq = Reshape|Transpose|...(xq)             (run on the integers directly)
+///     Given:  y = Add|Mul(DQ(aq), DQ(bq)); [z = Relu(y)]; zq = QuantizeLinear(z, s, zp)
+///     Result: zq = com.microsoft QLinearAdd|QLinearMul(aq, sa, za, bq, sb, zb, s, zp)
+///     Given:  y = Concat|GlobalAveragePool|Sigmoid|LeakyRelu(DQ(xq)...); yq = QuantizeLinear(y, s, zp)
+///     Result: yq = com.microsoft QLinearConcat|QLinearGlobalAveragePool|QLinearSigmoid|QLinearLeakyRelu
+///             (ONNX Runtime's integer kernels for them, which its QDQ fusion also picks)
 /// A fused Relu or Clip is dropped only where the output grid already clamps at the same bounds.
 /// Quantize/dequantize pairs at float boundaries stay.
 public struct ConvertToQOperator: Pass {
@@ -20,6 +25,9 @@ public struct ConvertToQOperator: Pass {
     /// Ops that only move or select values, which run on integer tensors unchanged. (MaxPool and
     /// Resize would too, in ONNX Runtime, but qconvert's own kernels for them are float-only, and
     /// the report must be able to run the file; they keep their QDQ form.)
+    /// ONNX Runtime's contrib domain, where its integer Add, Concat, pooling and activations live.
+    static let microsoft = "com.microsoft"
+
     static let integerPassThrough: Set<String> = ["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Gather", "Identity"]
 
     public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
@@ -48,7 +56,22 @@ public struct ConvertToQOperator: Pass {
             else { return nil }
             return (graph.nodes[next[0]], next[0], readers[0])
         }
+        /// The integer form of an activation: a DequantizeLinear of a QuantizeLinear's output.
+        func activation(_ value: String) -> (q: String, scale: String, zero: String, index: Int)? {
+            guard let x = dequantized(value), node(producing: x.q)?.opType == "QuantizeLinear" else { return nil }
+            return x
+        }
+        /// Replaces node `index` with the com.microsoft integer op `op` reading `inputs` and writing
+        /// the QuantizeLinear's output.
+        func replace(_ index: Int, with op: String, inputs: [String], attributes: [Attribute] = [], output: (q: Node, qIndex: Int, skipped: Int?)) {
+            replacements[index] = Node(name: graph.nodes[index].name, opType: op, domain: Self.microsoft, inputs: inputs, outputs: output.q.outputs,
+                                       attributes: attributes)
+            removed.insert(output.qIndex)
+            if let skipped = output.skipped { removed.insert(skipped) }
+            converted[op, default: 0] += 1
+        }
         for (index, n) in graph.nodes.enumerated() where !removed.contains(index) {
+            guard n.isDefaultDomain else { continue }
             switch n.opType {
             case "Conv", "MatMul":
                 guard let x = dequantized(n.inputs[0]), node(producing: x.q)?.opType == "QuantizeLinear",
@@ -66,7 +89,20 @@ public struct ConvertToQOperator: Pass {
                 removed.insert(out.qIndex)
                 if let skipped = out.skipped { removed.insert(skipped) }
                 converted[op, default: 0] += 1
-            case let op where Self.integerPassThrough.contains(op) && n.isDefaultDomain:
+            case "Add", "Mul":
+                guard n.inputs.count == 2, let a = activation(n.inputs[0]), let b = activation(n.inputs[1]),
+                      let out = quantizeAfter(n.outputs[0]) else { continue }
+                replace(index, with: "QLinear" + n.opType, inputs: [a.q, a.scale, a.zero, b.q, b.scale, b.zero, out.q.inputs[1], out.q.inputs[2]], output: out)
+            case "Concat":
+                let xs = n.inputs.compactMap(activation)
+                guard xs.count == n.inputs.count, let out = quantizeAfter(n.outputs[0]), out.skipped == nil else { continue }
+                replace(index, with: "QLinearConcat", inputs: [out.q.inputs[1], out.q.inputs[2]] + xs.flatMap { [$0.q, $0.scale, $0.zero] },
+                        attributes: n.attributes.filter { $0.name == "axis" }, output: out)
+            case "GlobalAveragePool", "Sigmoid", "LeakyRelu":
+                guard let x = activation(n.inputs[0]), let out = quantizeAfter(n.outputs[0]), out.skipped == nil else { continue }
+                replace(index, with: "QLinear" + n.opType, inputs: [x.q, x.scale, x.zero, out.q.inputs[1], out.q.inputs[2]],
+                        attributes: n.attributes.filter { $0.name == "alpha" }, output: out)
+            case let op where Self.integerPassThrough.contains(op):
                 guard let x = dequantized(n.inputs[0]), node(producing: x.q)?.opType == "QuantizeLinear",
                       let out = quantizeAfter(n.outputs[0]), out.skipped == nil,
                       sameParameters(x.scale, x.zero, out.q.inputs[1], out.q.inputs[2], graph: graph),
@@ -88,6 +124,9 @@ public struct ConvertToQOperator: Pass {
         model.graph = graph
         let total = converted.values.reduce(0, +)
         guard total > 0 else { return .unchanged }
+        if graph.nodes.contains(where: { $0.domain == Self.microsoft }), model.opsetVersion(domain: Self.microsoft) == nil {
+            model.setOpsetVersion(1, domain: Self.microsoft)
+        }
         return PassReport(changes: total, summary: converted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
     }
 
