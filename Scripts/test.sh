@@ -4,7 +4,7 @@
 # included), then the ONNX Runtime checks on fixtures and the four real models (fetched into
 # $QCONVERT_REAL, default ~/.cache/qconvert-real, by $QCONVERT_SHARED/real-models/setup.sh on the first
 # run): reader/writer round trip, prepare, interpreter outputs, the quantization cross-check against
-# committed floors, and the layerwise report (its output SQNR against ORT's; compare on ORT's models).
+# committed floors, every mode and format loading in ORT, and the layerwise report (its output SQNR against ORT's; compare on ORT's models).
 # Needs: Debian 12, Swift 6, network for apt/PyPI on first run. Usage: Scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,7 @@ real_args=()
 # The real-model checks below fail, saying what is missing, when the models could not be fetched.
 .venv/bin/python Scripts/check-real-models.py --qconvert .build/release/qconvert --real "$real"
 .venv/bin/python Scripts/crosscheck.py --qconvert .build/release/qconvert --real "$real" --shared "$shared"
+.venv/bin/python Scripts/check-modes.py --qconvert .build/release/qconvert --real "$real"
 .venv/bin/python Scripts/check-report-sqnr.py --qconvert .build/release/qconvert --root "$real" \
   --evaluate "$shared/real-models/evaluate.py"
 mkdir -p .build/report-check
