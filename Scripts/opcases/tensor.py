@@ -156,6 +156,16 @@ case("scatternd_add_repeated", "ScatterND", [X(randn("sn5", 3, 2)), C(I64(0, 0, 
 case("scatternd_max_int64", "ScatterND", [X(I64(1, 5, 3, 7)), C(I64(0, 3).reshape(2, 1)), X(I64(4, 2))], opset=18, reduction="max")
 case("scatternd_whole", "ScatterND", [X(randn("sn7", 2, 3)), C(np.zeros((1, 0), np.int64)), X(randn("sn8", 1, 2, 3))], opset=18)
 
+# Sin, Cos (opset 7): sinusoidal position embeddings, over a few periods.
+case("sin", "Sin", [X(randn("sin1", 3, 7) * 4)])
+case("cos", "Cos", [X(randn("cos1", 3, 7) * 4)])
+
+# CumSum (opset 14): along an axis, exclusive and reverse, integers (position ids from a mask).
+case("cumsum_axis1", "CumSum", [X(randn("cs1", 2, 5, 3)), C(np.int64(1))], opset=14)
+case("cumsum_exclusive_reverse", "CumSum", [X(randn("cs2", 4, 6)), C(np.int32(-1))], opset=14, exclusive=1, reverse=1)
+case("cumsum_int64_mask", "CumSum", [X(I64(1, 1, 1, 0, 0, 1, 1, 1, 1, 0).reshape(2, 5)), C(np.int64(1))], opset=14)
+case("cumsum_reverse_int32", "CumSum", [X(np.arange(12, dtype=np.int32).reshape(3, 4)), C(np.int64(0))], opset=14, reverse=1)
+
 # Einsum (opset 12): matrix products, attention scores, transposes, sums, outer products, implicit
 # outputs, ellipsis broadcasting, three operands.
 for name, equation, shapes in (("einsum_matmul", "ij,jk->ik", [(3, 4), (4, 5)]),

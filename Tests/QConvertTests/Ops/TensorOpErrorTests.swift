@@ -38,6 +38,11 @@ import Testing
         #expect(try run("Mod", [Tensor(scalars: [Int64.min]), Tensor(scalars: [Int64(-1)])])[0].integers() == [0])
     }
 
+    @Test func cumSumAxis() {
+        expectError("axis 2 is out of range") { try run("CumSum", [x, Tensor(scalar: Int64(2))], opset: 14) }
+        expectError("axis must hold one integer") { try run("CumSum", [x, Tensor(scalars: [Int64(0), 1])], opset: 14) }
+    }
+
     @Test func scatterNDRules() {
         let rows = Tensor(shape: [1, 1], scalars: [Int64(2)]), update = Tensor(shape: [1, 3], scalars: [Float](repeating: 0, count: 3))
         expectError("out of range for axis 0 of size 2") { try run("ScatterND", [x, rows, update], opset: 18) }
