@@ -136,6 +136,13 @@ def batch_norm_cases():
            opset=15)
     single("batchnorm_spatial0_opset7", "BatchNormalization", normal("batchnorm_spatial0_opset7", 2, 3, 2, 2),
            params("batchnorm_spatial0_opset7", (3, 2, 2)), opset=7, spatial=0)
+    # Training mode (opset 15; ONNX requires its three outputs): the batch's own statistics, and the
+    # running ones updated with momentum. NF-Net standardises its weights so (momentum 1).
+    running = ("y", ("running_mean", TensorProto.FLOAT), ("running_var", TensorProto.FLOAT))
+    single("batchnorm_training", "BatchNormalization", normal("batchnorm_training", 2, 3, 4, 5) * 3 + 1,
+           params("batchnorm_training", (3,)), opset=15, training_mode=1, outputs=running)
+    single("batchnorm_training_momentum", "BatchNormalization", normal("batchnorm_training_rs", 4, 6, 9),
+           params("batchnorm_training_rs", (6,)), opset=15, training_mode=1, momentum=0.8, outputs=running)
 
 
 @case

@@ -6,9 +6,14 @@ extension Ops {
     /// (axis 1), computed as y = x · a + b with a = scale / sqrt(var + ε), b = B − mean · a.
     ///
     /// Opsets 7 and 8 also allow `spatial` = 0, where the parameters hold one value per (channel,
-    /// position) instead of per channel. Training mode (`training_mode` = 1 from opset 14, or the running
-    /// statistics outputs before it, which ONNX Runtime takes as training) is not supported: calibration
-    /// runs deployed models.
+    /// position) instead of per channel.
+    ///
+    /// Training mode (`training_mode` = 1, opset 14 on) normalizes with the batch's own statistics:
+    /// mean and population variance per channel over every other axis, and writes the running
+    /// statistics input·momentum + batch·(1 − momentum) to its optional outputs. Deployed models use
+    /// it on constants: NF-Net's weight standardisation normalizes each filter so, and the folded
+    /// result is the weight. Before opset 14 extra outputs meant training, with other outputs
+    /// (saved statistics): not supported.
     enum BatchNormalization: Operator {
         static let type = "BatchNormalization"
 
@@ -16,13 +21,18 @@ extension Ops {
             let epsilon = try node.float("epsilon", default: 1e-5)
             let spatial = try node.int("spatial", default: 1) != 0
             let perPosition = context.opsetVersion < 9 && !spatial
-            if try node.int("training_mode", default: 0) != 0 || node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
-                throw QConvertError("training-mode BatchNormalization (batch statistics outputs) is not supported")
+            let training = try node.int("training_mode", default: 0) != 0
+            if context.opsetVersion < 14 && node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
+                throw QConvertError("training-mode BatchNormalization before opset 14 (saved statistics outputs) is not supported")
             }
+            if !training && node.outputs.dropFirst().contains(where: { !$0.isEmpty }) {
+                throw QConvertError("running statistics outputs need training_mode = 1")
+            }
+            let momentum = try node.float("momentum", default: 0.9)
             // Constant parameters (the usual case) give a and b once, not once per sample.
             let constants = (1...4).compactMap { context.constant(node, input: $0) }.filter { $0.dataType == .float }
             let usable = constants.count == 4 && Set(constants.map(\.count)).count == 1
-            let precomputed = usable ? affine(constants.map { $0.scalars(of: Float.self) }, epsilon: epsilon) : nil
+            let precomputed = usable && !training ? affine(constants.map { $0.scalars(of: Float.self) }, epsilon: epsilon) : nil
             return Kernel { inputs, context in
                 let x = try inputs.floatInput(0, "X")
                 let parameters = try ["scale", "B", "input_mean", "input_var"].enumerated().map { index, name in
@@ -35,7 +45,17 @@ extension Ops {
                 for (index, parameter) in parameters.enumerated() where parameter.count != expected.reduce(1, *) {
                     throw QConvertError("input \(["scale", "B", "input_mean", "input_var"][index]) must have shape \(expected), got \(parameter.shape)")
                 }
-                let (scale, offset) = precomputed ?? affine(parameters.map { $0.scalars(of: Float.self) }, epsilon: epsilon)
+                var values = parameters.map { $0.scalars(of: Float.self) }
+                var running: [Tensor] = []
+                if training {
+                    guard !perPosition else { throw QConvertError("training mode with spatial = 0 is not supported") }
+                    let batch = batchStatistics(x, channels: channels, inner: inner)
+                    running = [(values[2], batch.mean), (values[3], batch.variance)].map { input, current in
+                        Tensor(shape: [channels], scalars: zip(input, current).map { $0 * momentum + $1 * (1 - momentum) })
+                    }
+                    (values[2], values[3]) = (batch.mean, batch.variance)
+                }
+                let (scale, offset) = precomputed ?? affine(values, epsilon: epsilon)
                 return [x.withElements(of: Float.self) { xs in
                     Tensor(uninitializedShape: x.shape, of: Float.self) { ys in
                         let planes = x.count / max(1, inner)
@@ -52,8 +72,27 @@ extension Ops {
                             }
                         }
                     }
-                }]
+                }] + running
             }
+        }
+
+        /// Mean and population variance of each channel (axis 1) over every other axis: two passes
+        /// (the mean, then squared deviations from it) in double precision.
+        static func batchStatistics(_ x: Tensor, channels: Int, inner: Int) -> (mean: [Float], variance: [Float]) {
+            var mean = [Double](repeating: 0, count: channels), deviation = mean
+            let n = Double(max(1, x.count / max(1, channels)))
+            x.withElements(of: Float.self) { xs in
+                let planes = x.count / max(1, inner)
+                for plane in 0..<planes {
+                    for i in (plane * inner)..<((plane + 1) * inner) { mean[plane % channels] += Double(xs[i]) }
+                }
+                mean = mean.map { $0 / n }
+                for plane in 0..<planes {
+                    let m = mean[plane % channels]
+                    for i in (plane * inner)..<((plane + 1) * inner) { deviation[plane % channels] += (Double(xs[i]) - m) * (Double(xs[i]) - m) }
+                }
+            }
+            return (mean.map(Float.init), deviation.map { Float($0 / n) })
         }
 
         /// (a, b) with a = scale / sqrt(var + ε) and b = B − mean · a, elementwise.
