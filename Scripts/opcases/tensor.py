@@ -156,6 +156,15 @@ case("scatternd_add_repeated", "ScatterND", [X(randn("sn5", 3, 2)), C(I64(0, 0, 
 case("scatternd_max_int64", "ScatterND", [X(I64(1, 5, 3, 7)), C(I64(0, 3).reshape(2, 1)), X(I64(4, 2))], opset=18, reduction="max")
 case("scatternd_whole", "ScatterND", [X(randn("sn7", 2, 3)), C(np.zeros((1, 0), np.int64)), X(randn("sn8", 1, 2, 3))], opset=18)
 
+# Elementwise activations and math exporters emit (opset 13): Round's halves go to even.
+case("round_halves", "Round", [X(np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -0.51, 3.7], np.float32))])
+case("softsign", "Softsign", [X(randn("ss1", 3, 5) * 3)])
+case("mish", "Mish", [X(randn("mi1", 4, 6) * 4)], opset=18)
+case("celu_alpha", "Celu", [X(randn("ce1", 3, 5) * 3)], alpha=0.7)
+case("thresholded_relu", "ThresholdedRelu", [X(randn("tr1", 3, 5) * 2)], alpha=0.5)
+case("tan", "Tan", [X(randn("ta1", 3, 5))])
+case("atan", "Atan", [X(randn("at1", 3, 5) * 5)])
+
 # Sin, Cos (opset 7): sinusoidal position embeddings, over a few periods.
 case("sin", "Sin", [X(randn("sin1", 3, 7) * 4)])
 case("cos", "Cos", [X(randn("cos1", 3, 7) * 4)])
