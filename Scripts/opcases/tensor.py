@@ -165,6 +165,11 @@ case("thresholded_relu", "ThresholdedRelu", [X(randn("tr1", 3, 5) * 2)], alpha=0
 case("tan", "Tan", [X(randn("ta1", 3, 5))])
 case("atan", "Atan", [X(randn("at1", 3, 5) * 5)])
 
+# DepthToSpace (DCR and CRD) and SpaceToDepth (opset 13): channel blocks to spatial tiles and back.
+case("depth_to_space_dcr", "DepthToSpace", [X(randn("d2s1", 2, 8, 3, 2))], blocksize=2)
+case("depth_to_space_crd", "DepthToSpace", [X(randn("d2s2", 1, 18, 2, 3))], blocksize=3, mode="CRD")
+case("space_to_depth", "SpaceToDepth", [X(randn("s2d1", 2, 3, 4, 6))], blocksize=2)
+
 # Sin, Cos (opset 7): sinusoidal position embeddings, over a few periods.
 case("sin", "Sin", [X(randn("sin1", 3, 7) * 4)])
 case("cos", "Cos", [X(randn("cos1", 3, 7) * 4)])

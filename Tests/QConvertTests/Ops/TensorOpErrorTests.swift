@@ -43,6 +43,16 @@ import Testing
         expectError("axis must hold one integer") { try run("CumSum", [x, Tensor(scalars: [Int64(0), 1])], opset: 14) }
     }
 
+    @Test func blockRearrangementRules() {
+        let image = Tensor(shape: [1, 8, 2, 3], scalars: [Float](repeating: 1, count: 48))
+        expectError("blocksize must be 1 to 4096, got 1099511627776") {
+            try run("DepthToSpace", [image], [Attribute(name: "blocksize", value: .int(1 << 40))])
+        }
+        expectError("not a multiple of blocksize² = 9") { try run("DepthToSpace", [image], [Attribute(name: "blocksize", value: .int(3))]) }
+        expectError("multiples of blocksize 2") { try run("SpaceToDepth", [image], [Attribute(name: "blocksize", value: .int(2))]) }
+        expectError("must be 4-D") { try run("SpaceToDepth", [x], [Attribute(name: "blocksize", value: .int(1))]) }
+    }
+
     @Test func scatterNDRules() {
         let rows = Tensor(shape: [1, 1], scalars: [Int64(2)]), update = Tensor(shape: [1, 3], scalars: [Float](repeating: 0, count: 3))
         expectError("out of range for axis 0 of size 2") { try run("ScatterND", [x, rows, update], opset: 18) }

@@ -120,6 +120,27 @@ import Testing
         try expectShapes(b, expected, feeds: [["x": random.normal([3, 2, 3]), "r": Tensor(scalars: [Int64(2), 2, 1])]])
     }
 
+    /// x [N, 8, 6, 4]: DepthToSpace by 2 gives [N, 2, 12, 8], SpaceToDepth by 2 [N, 32, 3, 2]; a
+    /// declared height past Int64 when doubled stays unknown.
+    @Test func blockRearrangementsScaleTheirDims() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [n, .value(8), .value(6), .value(4)])
+        let expected: [Expected] = [
+            (b.node("DepthToSpace", [x], ["blocksize": .int(2)]), .float, [n, .value(2), .value(12), .value(8)]),
+            (b.node("DepthToSpace", [x], ["blocksize": .int(2), "mode": .string(Array("CRD".utf8))]), .float, [n, .value(2), .value(12), .value(8)]),
+            (b.node("SpaceToDepth", [x], ["blocksize": .int(2)]), .float, [n, .value(32), .value(3), .value(2)]),
+        ]
+        var random = RandomTensors(seed: 4)
+        try expectShapes(b, expected, feeds: [["x": random.normal([3, 8, 6, 4])]])
+        var huge = GraphBuilder()
+        let y = huge.input("y", [.value(1), .value(4), .value(1 << 62), .value(2)])
+        let up = huge.node("DepthToSpace", [y], ["blocksize": .int(2)])
+        huge.output(up)
+        var model = huge.model
+        _ = try InferShapes().run(&model, PassContext())
+        #expect(model.graph.declaredType(of: up)?.shape?.count == 4 && model.graph.declaredType(of: up)?.shape?[2] == .unknown)
+    }
+
     /// x [N, 5, 4], top 3 along axis 1 with k an attribute (opset 9) or a constant input (11): float
     /// values and int64 indices, both [N, 3, 4]. A k known only at run time leaves that dim unknown.
     @Test(arguments: [9, 11])
