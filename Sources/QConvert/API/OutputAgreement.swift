@@ -9,6 +9,9 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
     /// Per sample, the lowest SQNR over the outputs (capped at 300 dB where identical): what
     /// `--weight-rounding auto` compares sample by sample. Not saved with the summary.
     public var perSample: [Double] = []
+    /// Outputs the float model leaves at 0 on every sample: their SQNR (infinite when the quantized
+    /// model is 0 too) measures nothing. Not saved with the summary.
+    public var zeroOutputs: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case sqnr, samples
@@ -62,7 +65,8 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
             let n = noise[name] ?? 0
             sqnr[name] = n == 0 ? .infinity : 10 * log10(s / n)
         }
-        return OutputAgreement(sqnr: sqnr, samples: dataset.count, perSample: perSample)
+        let zero = signal.filter { $0.value == 0 }.map(\.key).sorted()
+        return OutputAgreement(sqnr: sqnr, samples: dataset.count, perSample: perSample, zeroOutputs: zero)
     }
 
     /// The lowest SQNR over the outputs.

@@ -110,6 +110,10 @@ public struct QuantizationSummary: Codable, Sendable {
         if let agreement {
             let values = agreement.sqnr.sorted { $0.key < $1.key }.map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }
             lines.append("output SQNR on \(Formatting.count(agreement.samples, "held-out sample")): " + values.joined(separator: ", "))
+            for output in agreement.zeroOutputs {
+                lines.append("warning: the float model's output '\(output)' is 0 on every held-out sample, so its SQNR measures nothing "
+                             + "(untrained weights, or samples that never reach it?)")
+            }
         } else if options.mode == .static {
             lines.append("output SQNR: no samples held out (\(noHoldoutReason ?? "fewer than 4 calibration samples, or --holdout 0"))")
         }

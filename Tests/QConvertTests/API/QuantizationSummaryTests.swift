@@ -32,4 +32,24 @@ import Testing
         #expect(summary.floatBetweenQuantized == ["Add": 1])
         #expect(summary.text.contains("  of those, between quantized values (ONNX Runtime may fuse them into integer ops): 1 Add\n"))
     }
+
+    /// An output the float model leaves at 0 (here multiplied by 0; timm's sequencer2d with its
+    /// default initialisation) gets an infinite SQNR that means nothing: the summary says so.
+    @Test func zeroFloatOutputIsFlagged() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 4)
+        let x = b.input("x", [1, 3, 5, 5])
+        let y = b.node("Relu", [b.node("Conv", [x, b.constant("w", r.normal([4, 3, 3, 3]))])])
+        b.output(b.node("Mul", [y, b.constant("zero", Tensor(scalar: Float(0)))], name: "dead"))
+        let folder = directories.make()
+        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
+        try Directory.create(folder + "/calib")
+        for k in 0..<12 { try Npy.write(r.normal([1, 3, 5, 5]), to: folder + "/calib/\(k + 10).npy") }
+        var options = ModelQuantization.Options(model: folder + "/m.onnx")
+        options.calibrationDirectory = folder + "/calib"
+        options.output = folder + "/q.onnx"
+        let summary = try ModelQuantization.run(options)
+        #expect(summary.agreement?.zeroOutputs == [b.model.graph.outputs[0].name])
+        #expect(summary.text.contains("warning: the float model's output '\(b.model.graph.outputs[0].name)' is 0 on every held-out sample"))
+    }
 }
