@@ -74,7 +74,11 @@ public final class CompiledGraph: Sendable {
             let folded: [Tensor]?
             do {
                 guard let op = OpRegistry.lookup(type: node.opType, domain: domain) else {
-                    throw QConvertError("op \(node.opType)\(domain.isEmpty ? "" : " (domain \(domain))") is not supported by qconvert's interpreter")
+                    // The others too, so that a user does not find them one run at a time.
+                    let others = Set(graph.nodes.filter { OpRegistry.lookup(type: $0.opType, domain: $0.domain == "ai.onnx" ? "" : $0.domain) == nil }
+                        .map(\.opType)).subtracting([node.opType]).sorted()
+                    throw QConvertError("op \(node.opType)\(domain.isEmpty ? "" : " (domain \(domain))") is not supported by qconvert's interpreter"
+                                        + (others.isEmpty ? "" : " (nor are \(others.joined(separator: ", ")), also in this graph)"))
                 }
                 kernel = try op.compile(node, context)
                 folded = try Self.foldedOutputs(node, domain: domain, kernel: kernel, constants: constants, budget: &dequantizeBudget)

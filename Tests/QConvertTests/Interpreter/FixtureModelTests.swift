@@ -43,4 +43,17 @@ import Testing
             return text.contains("FancyOp") && text.contains("fancyop_0")
         }
     }
+
+    /// Every unsupported op type of the graph is named in the one error, not one per run.
+    @Test func otherUnsupportedOpsAreNamedToo() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [4])
+        let y = b.node("NoSuchOpA", [b.node("NoSuchOpB", [b.node("Relu", [x])])])
+        b.output(b.node("NoSuchOpC", [y]))
+        #expect {
+            _ = try Interpreter(model: b.model)
+        } throws: { error in
+            "\(error)".hasSuffix("op NoSuchOpB is not supported by qconvert's interpreter (nor are NoSuchOpA, NoSuchOpC, also in this graph)")
+        }
+    }
 }
