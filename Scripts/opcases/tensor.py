@@ -170,6 +170,12 @@ case("depth_to_space_dcr", "DepthToSpace", [X(randn("d2s1", 2, 8, 3, 2))], block
 case("depth_to_space_crd", "DepthToSpace", [X(randn("d2s2", 1, 18, 2, 3))], blocksize=3, mode="CRD")
 case("space_to_depth", "SpaceToDepth", [X(randn("s2d1", 2, 3, 4, 6))], blocksize=2)
 
+# GatherND (opset 13): whole slices, single elements, negative indices, batch_dims.
+case("gathernd_slices", "GatherND", [X(randn("gn1", 4, 3, 2)), C(I64(1, -1, 2).reshape(3, 1))])
+case("gathernd_elements", "GatherND", [X(randn("gn2", 3, 4)), C(I64(0, 1, 2, 3, -1, 0).reshape(3, 2))])
+case("gathernd_batch_dims", "GatherND", [X(randn("gn3", 2, 3, 4)), C(I64(1, 0, 2, 2).reshape(2, 2, 1))], batch_dims=1)
+case("gathernd_int64_nested", "GatherND", [X(np.arange(24, dtype=np.int64).reshape(2, 3, 4)), C(I64(0, 2, 1, 1, 0, 0, 1, 2).reshape(2, 2, 2))])
+
 # Sin, Cos (opset 7): sinusoidal position embeddings, over a few periods.
 case("sin", "Sin", [X(randn("sin1", 3, 7) * 4)])
 case("cos", "Cos", [X(randn("cos1", 3, 7) * 4)])

@@ -39,6 +39,7 @@ public enum OpRegistry {
         Ops.GRU.self,
         Ops.Gather.self,
         Ops.GatherElements.self,
+        Ops.GatherND.self,
         Ops.Gelu.self,
         Ops.Gemm.self,
         Ops.GlobalAveragePool.self,

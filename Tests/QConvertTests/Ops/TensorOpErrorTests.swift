@@ -53,6 +53,11 @@ import Testing
         expectError("must be 4-D") { try run("SpaceToDepth", [x], [Attribute(name: "blocksize", value: .int(1))]) }
     }
 
+    @Test func gatherNDRules() {
+        expectError("index 2 is out of range for axis 0 of size 2") { try run("GatherND", [x, Tensor(shape: [1, 1], scalars: [Int64(2)])]) }
+        expectError("do not fit data of shape [2, 3]") { try run("GatherND", [x, Tensor(shape: [1, 3], scalars: [Int64(0), 0, 0])]) }
+    }
+
     @Test func scatterNDRules() {
         let rows = Tensor(shape: [1, 1], scalars: [Int64(2)]), update = Tensor(shape: [1, 3], scalars: [Float](repeating: 0, count: 3))
         expectError("out of range for axis 0 of size 2") { try run("ScatterND", [x, rows, update], opset: 18) }

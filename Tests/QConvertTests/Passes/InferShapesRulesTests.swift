@@ -141,6 +141,19 @@ import Testing
         #expect(model.graph.declaredType(of: up)?.shape?.count == 4 && model.graph.declaredType(of: up)?.shape?[2] == .unknown)
     }
 
+    /// data [N, 6, 5], indices [N, 4, 1] with batch_dims 1: [N, 4, 5]; indices [3, 2] without: [3, 5].
+    @Test func gatherNDKeepsIndicesThenTheSliceDims() throws {
+        var b = GraphBuilder()
+        let data = b.input("data", [n, .value(6), .value(5)])
+        let perBatch = b.input("rows", [n, .value(4), .value(1)], type: .int64)
+        let expected: [Expected] = [
+            (b.node("GatherND", [data, perBatch], ["batch_dims": .int(1)]), .float, [n, .value(4), .value(5)]),
+            (b.node("GatherND", [data, b.constant("pairs", Tensor(shape: [3, 2], scalars: [Int64(0), 1, 1, 2, 0, 5]))]), .float, [.value(3), .value(5)]),
+        ]
+        var random = RandomTensors(seed: 5)
+        try expectShapes(b, expected, feeds: [["data": random.normal([2, 6, 5]), "rows": Tensor(shape: [2, 4, 1], scalars: [Int64(0), 1, 2, 5, 3, 3, 0, -1])]])
+    }
+
     /// x [N, 5, 4], top 3 along axis 1 with k an attribute (opset 9) or a constant input (11): float
     /// values and int64 indices, both [N, 3, 4]. A k known only at run time leaves that dim unknown.
     @Test(arguments: [9, 11])
