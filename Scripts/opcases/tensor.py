@@ -176,6 +176,11 @@ case("gathernd_elements", "GatherND", [X(randn("gn2", 3, 4)), C(I64(0, 1, 2, 3, 
 case("gathernd_batch_dims", "GatherND", [X(randn("gn3", 2, 3, 4)), C(I64(1, 0, 2, 2).reshape(2, 2, 1))], batch_dims=1)
 case("gathernd_int64_nested", "GatherND", [X(np.arange(24, dtype=np.int64).reshape(2, 3, 4)), C(I64(0, 2, 1, 1, 0, 0, 1, 2).reshape(2, 2, 2))])
 
+# ScatterElements (opset 18): GatherElements' inverse, along an axis, with reductions.
+case("scatter_elements_axis1", "ScatterElements", [X(randn("se1", 3, 4)), C(I64(1, 0, 3, -1, 2, 0).reshape(3, 2)), X(randn("se2", 3, 2))], opset=18, axis=1)
+case("scatter_elements_add", "ScatterElements", [X(randn("se3", 4, 2)), C(I64(0, 1, 0, 1, 3, 3).reshape(3, 2)), X(randn("se4", 3, 2))], opset=18, reduction="add")
+case("scatter_elements_max_int64", "ScatterElements", [X(I64(5, 1, 7, 3)), C(I64(1, 1, 3)), X(I64(4, 9, 2))], opset=18, reduction="max")
+
 # Sin, Cos (opset 7): sinusoidal position embeddings, over a few periods.
 case("sin", "Sin", [X(randn("sin1", 3, 7) * 4)])
 case("cos", "Cos", [X(randn("cos1", 3, 7) * 4)])

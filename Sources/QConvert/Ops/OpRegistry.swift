@@ -91,6 +91,7 @@ public enum OpRegistry {
         Ops.Reshape.self,
         Ops.Resize.self,
         Ops.Round.self,
+        Ops.ScatterElements.self,
         Ops.ScatterND.self,
         Ops.Selu.self,
         Ops.Shape.self,

@@ -12,9 +12,7 @@ extension Ops {
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
             let name = try node.string("reduction", default: "none")
-            guard name == "none" || reduction(name) != nil else {
-                throw QConvertError("reduction must be none, add, mul, max or min, got '\(name)'")
-            }
+            try ScatterReduction.check(name)
             return Kernel { inputs, _ in
                 let data = try inputs.required(0, "data"), indexTensor = try inputs.required(1, "indices"), updates = try inputs.required(2, "updates")
                 guard let k = indexTensor.shape.last, k <= data.rank else {
@@ -37,51 +35,8 @@ extension Ops {
                         return offset + (index < 0 ? index + extent : index) * strides[d]
                     }
                 }
-                func scatter<T: TensorElement>(_ type: T.Type, _ combine: ((T, T) -> T)?) -> Tensor {
-                    data.withElements(of: T.self) { source in
-                        updates.withElements(of: T.self) { values in
-                            Tensor(uninitializedShape: data.shape, dataType: data.dataType, of: T.self) { out in
-                                _ = out.initialize(from: source)
-                                for (n, offset) in offsets.enumerated() {
-                                    for i in 0..<slice {
-                                        let update = values[n * slice + i]
-                                        out[offset + i] = combine.map { $0(out[offset + i], update) } ?? update
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                guard let reduction = reduction(name) else {
-                    switch data.dataType.bitWidth {
-                    case 8: return [scatter(UInt8.self, nil)]
-                    case 16: return [scatter(UInt16.self, nil)]
-                    case 32: return [scatter(UInt32.self, nil)]
-                    case 64: return [scatter(UInt64.self, nil)]
-                    default: throw QConvertError("\(data.dataType) tensors are not supported")
-                    }
-                }
-                switch data.dataType {
-                case .float: return [scatter(Float.self, reduction.apply)]
-                case .double: return [scatter(Double.self, reduction.apply)]
-                case .int32: return [scatter(Int32.self, reduction.apply)]
-                case .int64: return [scatter(Int64.self, reduction.apply)]
-                default: throw QConvertError("reduction \(name) on \(data.dataType) is not supported (float32, float64, int32, int64 are)")
-                }
+                return [try ScatterReduction.scatter(data, updates: updates, offsets: offsets, slice: slice, reduction: name)]
             }
-        }
-    }
-}
-
-extension Ops.ScatterND {
-    /// The formula of a `reduction` attribute other than none.
-    static func reduction(_ name: String) -> (any BinaryArithmetic.Type)? {
-        switch name {
-        case "add": Ops.Add.self
-        case "mul": Ops.Mul.self
-        case "max": Ops.Max.self
-        case "min": Ops.Min.self
-        default: nil
         }
     }
 }

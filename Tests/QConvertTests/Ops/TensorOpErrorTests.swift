@@ -58,6 +58,17 @@ import Testing
         expectError("do not fit data of shape [2, 3]") { try run("GatherND", [x, Tensor(shape: [1, 3], scalars: [Int64(0), 0, 0])]) }
     }
 
+    @Test func scatterElementsRules() {
+        let one = Tensor(shape: [1, 1], scalars: [Float(5)])
+        expectError("index 3 is out of range for axis 1 of size 3") {
+            try run("ScatterElements", [x, Tensor(shape: [1, 1], scalars: [Int64(3)]), one], opset: 18, [Attribute(name: "axis", value: .int(1))])
+        }
+        expectError("must have one shape") { try run("ScatterElements", [x, Tensor(shape: [1, 1], scalars: [Int64(0)]), x], opset: 18) }
+        expectError("reduction must be") {
+            try run("ScatterElements", [x, Tensor(shape: [1, 1], scalars: [Int64(0)]), one], opset: 18, [Attribute(name: "reduction", value: .string(Array("avg".utf8)))])
+        }
+    }
+
     @Test func scatterNDRules() {
         let rows = Tensor(shape: [1, 1], scalars: [Int64(2)]), update = Tensor(shape: [1, 3], scalars: [Float](repeating: 0, count: 3))
         expectError("out of range for axis 0 of size 2") { try run("ScatterND", [x, rows, update], opset: 18) }
