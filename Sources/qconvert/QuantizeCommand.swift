@@ -160,7 +160,7 @@ struct SchemeOptions: ParsableArguments {
     @Option(help: "static (int8 weights and activations), dynamic, or weight-only.")
     var mode: QuantizationOptions.Mode = .static
 
-    @Option(help: "qdq (QuantizeLinear/DequantizeLinear around standard ops) or qoperator (QLinearConv, QLinearMatMul, com.microsoft QLinearAdd/Mul/Concat/GlobalAveragePool/Sigmoid/LeakyRelu). Static mode only: dynamic and weight-only mode write one form.")
+    @Option(help: "qdq (QuantizeLinear/DequantizeLinear around standard ops) or qoperator (QLinearConv, QLinearMatMul, com.microsoft QLinearAdd/Mul/Concat/GlobalAveragePool/Sigmoid/LeakyRelu, integer pass-through ops). Static mode only: dynamic and weight-only mode write one form.")
     var format: QuantizationOptions.Format = .qdq
 
     @Option(help: "Activation type: uint8 (asymmetric) or int8. Static mode only.")
