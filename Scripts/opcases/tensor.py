@@ -224,6 +224,11 @@ case("layernorm_axis_m2_stats", "LayerNormalization", [X(LN), C(randn("lns2", 3,
 case("lrn_size3", "LRN", [X(randn("lrn", 2, 5, 3, 3))], size=3)
 case("lrn_size5_params", "LRN", [X(randn("lrn2", 1, 6, 2, 5, scale=3.0))], size=5, alpha=0.01, beta=0.5, bias=2.0)
 case("instancenorm", "InstanceNormalization", [X(randn("in", 2, 3, 4, 5)), C(randn("ins", 3)), C(randn("inb", 3))])
+# GroupNormalization: per-channel scale and bias at opset 21, per-group at opset 18.
+case("groupnorm_opset21", "GroupNormalization", [X(randn("gno", 2, 6, 4, 3) * 2 + 1), C(randn("gns", 6)), C(randn("gnb", 6))],
+     opset=21, num_groups=3, epsilon=1e-3)
+case("groupnorm_opset18_per_group", "GroupNormalization", [X(randn("gno18", 2, 8, 5)), C(randn("gns18", 2)), C(randn("gnb18", 2))],
+     opset=18, num_groups=2)
 
 # Reductions: axes as attribute (before 13 for ReduceSum, 18 for the others) and as input.
 RX = randn("reduce", 2, 3, 4, 5)

@@ -46,6 +46,7 @@ public enum OpRegistry {
         Ops.GlobalMaxPool.self,
         Ops.Greater.self,
         Ops.GreaterOrEqual.self,
+        Ops.GroupNormalization.self,
         Ops.HardSigmoid.self,
         Ops.HardSwish.self,
         Ops.Identity.self,

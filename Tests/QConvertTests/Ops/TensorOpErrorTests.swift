@@ -69,6 +69,16 @@ import Testing
         }
     }
 
+    @Test func groupNormalizationRules() {
+        let image = Tensor(shape: [1, 6, 2], scalars: [Float](repeating: 1, count: 12)), two = Tensor(scalars: [Float(1), 1])
+        expectError("num_groups 4 does not divide the 6 channels") {
+            try run("GroupNormalization", [image, two, two], opset: 18, [Attribute(name: "num_groups", value: .int(4))])
+        }
+        expectError("must both be [6] (one per channel)") {
+            try run("GroupNormalization", [image, two, two], opset: 21, [Attribute(name: "num_groups", value: .int(2))])
+        }
+    }
+
     @Test func scatterNDRules() {
         let rows = Tensor(shape: [1, 1], scalars: [Int64(2)]), update = Tensor(shape: [1, 3], scalars: [Float](repeating: 0, count: 3))
         expectError("out of range for axis 0 of size 2") { try run("ScatterND", [x, rows, update], opset: 18) }
