@@ -61,21 +61,25 @@ public struct ConvertToQOperator: Pass {
             guard let x = dequantized(value), node(producing: x.q)?.opType == "QuantizeLinear" else { return nil }
             return x
         }
-        /// Replaces node `index` with the com.microsoft integer op `op` reading `inputs` and writing
-        /// the QuantizeLinear's output.
-        func replace(_ index: Int, with op: String, inputs: [String], attributes: [Attribute] = [], output: (q: Node, qIndex: Int, skipped: Int?)) {
-            replacements[index] = Node(name: graph.nodes[index].name, opType: op, domain: Self.microsoft, inputs: inputs, outputs: output.q.outputs,
-                                       attributes: attributes)
+        /// Puts `node`, writing the QuantizeLinear's output, in place of node `index`; that
+        /// QuantizeLinear (and a Relu/Clip its grid implies) go.
+        func replace(_ index: Int, with node: Node, output: (q: Node, qIndex: Int, skipped: Int?)) {
+            var node = node
+            node.outputs = output.q.outputs
+            replacements[index] = node
             removed.insert(output.qIndex)
             if let skipped = output.skipped { removed.insert(skipped) }
-            converted[op, default: 0] += 1
+            converted[node.opType, default: 0] += 1
+        }
+        /// ONNX Runtime's integer op `op` (com.microsoft) in place of node `index`.
+        func microsoft(_ index: Int, _ op: String, _ inputs: [String], _ attributes: [Attribute] = []) -> Node {
+            Node(name: graph.nodes[index].name, opType: op, domain: Self.microsoft, inputs: inputs, outputs: [], attributes: attributes)
         }
         for (index, n) in graph.nodes.enumerated() where !removed.contains(index) {
             guard n.isDefaultDomain else { continue }
             switch n.opType {
             case "Conv", "MatMul":
-                guard let x = dequantized(n.inputs[0]), node(producing: x.q)?.opType == "QuantizeLinear",
-                      let w = dequantized(n.inputs[1]), graph.initializers[w.q] != nil,
+                guard let x = activation(n.inputs[0]), let w = dequantized(n.inputs[1]), graph.initializers[w.q] != nil,
                       let out = quantizeAfter(n.outputs[0])
                 else { continue }
                 var inputs = [x.q, x.scale, x.zero, w.q, w.scale, w.zero, out.q.inputs[1], out.q.inputs[2]]
@@ -83,37 +87,30 @@ public struct ConvertToQOperator: Pass {
                     guard let b = dequantized(n.inputs[2]), graph.initializers[b.q]?.dataType == .int32 else { continue }
                     inputs.append(b.q)
                 }
-                let op = n.opType == "Conv" ? "QLinearConv" : "QLinearMatMul"
-                replacements[index] = Node(name: n.name, opType: op, inputs: inputs, outputs: out.q.outputs,
-                                           attributes: n.opType == "Conv" ? n.attributes : [])
-                removed.insert(out.qIndex)
-                if let skipped = out.skipped { removed.insert(skipped) }
-                converted[op, default: 0] += 1
+                replace(index, with: Node(name: n.name, opType: n.opType == "Conv" ? "QLinearConv" : "QLinearMatMul", inputs: inputs, outputs: [],
+                                          attributes: n.opType == "Conv" ? n.attributes : []), output: out)
             case "Add", "Mul":
                 guard n.inputs.count == 2, let a = activation(n.inputs[0]), let b = activation(n.inputs[1]),
                       let out = quantizeAfter(n.outputs[0]) else { continue }
-                replace(index, with: "QLinear" + n.opType, inputs: [a.q, a.scale, a.zero, b.q, b.scale, b.zero, out.q.inputs[1], out.q.inputs[2]], output: out)
+                replace(index, with: microsoft(index, "QLinear" + n.opType, [a.q, a.scale, a.zero, b.q, b.scale, b.zero, out.q.inputs[1], out.q.inputs[2]]),
+                        output: out)
             case "Concat":
                 let xs = n.inputs.compactMap(activation)
                 guard xs.count == n.inputs.count, let out = quantizeAfter(n.outputs[0]), out.skipped == nil else { continue }
-                replace(index, with: "QLinearConcat", inputs: [out.q.inputs[1], out.q.inputs[2]] + xs.flatMap { [$0.q, $0.scale, $0.zero] },
-                        attributes: n.attributes.filter { $0.name == "axis" }, output: out)
+                replace(index, with: microsoft(index, "QLinearConcat", [out.q.inputs[1], out.q.inputs[2]] + xs.flatMap { [$0.q, $0.scale, $0.zero] },
+                                               n.attributes.filter { $0.name == "axis" }), output: out)
             case "GlobalAveragePool", "Sigmoid", "LeakyRelu":
                 guard let x = activation(n.inputs[0]), let out = quantizeAfter(n.outputs[0]), out.skipped == nil else { continue }
-                replace(index, with: "QLinear" + n.opType, inputs: [x.q, x.scale, x.zero, out.q.inputs[1], out.q.inputs[2]],
-                        attributes: n.attributes.filter { $0.name == "alpha" }, output: out)
+                replace(index, with: microsoft(index, "QLinear" + n.opType, [x.q, x.scale, x.zero, out.q.inputs[1], out.q.inputs[2]],
+                                               n.attributes.filter { $0.name == "alpha" }), output: out)
             case let op where Self.integerPassThrough.contains(op):
-                guard let x = dequantized(n.inputs[0]), node(producing: x.q)?.opType == "QuantizeLinear",
-                      let out = quantizeAfter(n.outputs[0]), out.skipped == nil,
+                guard let x = activation(n.inputs[0]), let out = quantizeAfter(n.outputs[0]), out.skipped == nil,
                       sameParameters(x.scale, x.zero, out.q.inputs[1], out.q.inputs[2], graph: graph),
                       n.outputs.count == 1 || n.outputs.dropFirst().allSatisfy(\.isEmpty)
                 else { continue }
                 var rewritten = n
                 rewritten.inputs[0] = x.q
-                rewritten.outputs = out.q.outputs
-                replacements[index] = rewritten
-                removed.insert(out.qIndex)
-                converted[op, default: 0] += 1
+                replace(index, with: rewritten, output: out)
             default:
                 continue
             }
