@@ -182,14 +182,18 @@ public struct QuantizedGraph: Sendable {
         return nil
     }
 
+    /// The DequantizeLinear after `node` if it is a Gather from an 8-bit integer table (see `integerGather`).
+    private static func dequantizerOfIntegerGather(_ node: Node, graph: Graph, consumers: [String: [Int]]) -> Int? {
+        guard node.opType == "Gather", node.isDefaultDomain, let table = graph.initializers[node.inputs[0]],
+              table.dataType == .int8 || table.dataType == .uint8 else { return nil }
+        return consumers[node.outputs[0]]?.first { graph.nodes[$0].opType == "DequantizeLinear" }
+    }
+
     /// A Gather from an integer table, dequantized after it: how ONNX Runtime's dynamic mode
     /// quantizes an embedding (the rows are looked up in int8, then dequantized). The table is the
     /// unit's weight, on the DequantizeLinear's grid; its output is the dequantized rows.
     private static func integerGather(_ node: Node, _ index: Int, graph: Graph, names: FloatNames, consumers: [String: [Int]]) -> Unit? {
-        guard node.opType == "Gather", node.isDefaultDomain, let table = graph.initializers[node.inputs[0]],
-              table.dataType == .int8 || table.dataType == .uint8,
-              let d = consumers[node.outputs[0]]?.first(where: { graph.nodes[$0].opType == "DequantizeLinear" })
-        else { return nil }
+        guard let d = dequantizerOfIntegerGather(node, graph: graph, consumers: consumers), let table = graph.initializers[node.inputs[0]] else { return nil }
         let dq = graph.nodes[d]
         let grid = Grid(scale: dq.inputs[1], zeroPoint: dq.inputs.count > 2 && !dq.inputs[2].isEmpty ? dq.inputs[2] : nil)
         // A per-axis grid on the rows gathered does not say which table axis it runs along.
@@ -229,7 +233,7 @@ public struct QuantizedGraph: Sendable {
             // the scales' product, so that its local error can be measured. From anything else the
             // integers cannot be recomputed, and the unit has no local error.
             let quantizer = producers[node.inputs[0]].flatMap { p in
-                graph.nodes[p].opType == "DynamicQuantizeLinear" || integerGather(graph.nodes[p], p, graph: graph, names: names, consumers: consumers) != nil ? p : nil
+                graph.nodes[p].opType == "DynamicQuantizeLinear" || dequantizerOfIntegerGather(graph.nodes[p], graph: graph, consumers: consumers) != nil ? p : nil
             }
             var value = output
             for _ in 0..<4 where names.resolve(value) == nil {
