@@ -10,7 +10,7 @@ extension Ops {
 
         /// The formula above as a value, so the shared loop is specialised for it and inlines it.
         struct Formula: UnaryFunction {
-            func callAsFunction(_ x: Float) -> Float { x * tanhf(x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x))) }
+            func callAsFunction(_ x: Float) -> Float { x * tanhf(Softplus.Formula()(x)) }
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
