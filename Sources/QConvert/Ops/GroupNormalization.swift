@@ -26,23 +26,10 @@ extension Ops {
                     throw QConvertError("scale \(scale.shape) and bias \(bias.shape) must both be [\(parameters)] (one per \(perGroup ? "group" : "channel"))")
                 }
                 let gamma = scale.scalars(of: Float.self), beta = bias.scalars(of: Float.self)
-                let spatial = x.shape[2...].reduce(1, *), span = channels / groups * spatial
-                let planes = x.count / max(1, span)
-                return [x.withElements(of: Float.self) { source in
-                    Tensor(shape: x.shape, of: Float.self) { out in
-                        guard x.count > 0 else { return }
-                        let input = source.baseAddress!, output = out.baseAddress!
-                        Parallel.forEach(count: planes, grain: max(1, (1 << 15) / max(1, span)), threads: context.threads) { range in
-                            for plane in range {
-                                let (mean, variance) = Moments.of(input + plane * span, count: span)
-                                let inverse = 1 / (variance + epsilon).squareRoot(), group = plane % groups
-                                for k in 0..<span {
-                                    let p = perGroup ? group : group * (channels / groups) + k / max(1, spatial)
-                                    output[plane * span + k] = Float((Double(input[plane * span + k]) - mean) * inverse * Double(gamma[p])) + beta[p]
-                                }
-                            }
-                        }
-                    }
+                let spatial = x.shape[2...].reduce(1, *), perGroupChannels = channels / groups
+                return [PlaneNormalization.normalize(x, plane: perGroupChannels * spatial, run: spatial, epsilon: epsilon, gamma: gamma, beta: beta,
+                                                     threads: context.threads) { plane, run in
+                    perGroup ? plane % groups : plane % groups * perGroupChannels + run
                 }]
             }
         }

@@ -18,23 +18,9 @@ extension Ops {
                     throw QConvertError("scale \(scale.shape) and B \(bias.shape) must both be [\(channels)] for input \(x.shape)")
                 }
                 let gamma = scale.scalars(of: Float.self), beta = bias.scalars(of: Float.self)
-                let layout = AxisLayout(flattening: x.shape, at: 2)
-                let n = layout.extent
-                return [x.withElements(of: Float.self) { source in
-                    Tensor(shape: x.shape, of: Float.self) { out in
-                        guard x.count > 0 else { return }
-                        let input = source.baseAddress!, output = out.baseAddress!
-                        Parallel.forEach(count: layout.outer, grain: max(1, (1 << 15) / n), threads: context.threads) { planes in
-                            for plane in planes {
-                                let (mean, variance) = Moments.of(input + plane * n, count: n)
-                                let factor = Double(gamma[plane % channels]) / (variance + epsilon).squareRoot()
-                                for k in 0..<n {
-                                    output[plane * n + k] = Float((Double(input[plane * n + k]) - mean) * factor) + beta[plane % channels]
-                                }
-                            }
-                        }
-                    }
-                }]
+                let spatial = x.shape[2...].reduce(1, *)
+                return [PlaneNormalization.normalize(x, plane: spatial, run: spatial, epsilon: epsilon, gamma: gamma, beta: beta,
+                                                     threads: context.threads) { plane, _ in plane % channels }]
             }
         }
     }
