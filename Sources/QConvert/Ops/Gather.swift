@@ -24,19 +24,9 @@ extension Ops {
                 }
                 let shape = Array(data.shape[..<axis]) + indexTensor.shape + Array(data.shape[(axis + 1)...])
                 _ = try ShapeCount.of(shape)
-                let block = layout.inner * data.dataType.bitWidth / 8
-                let storage = TensorStorage(uninitializedByteCount: layout.outer * picks.count * block) { out in
-                    guard block > 0 else { return }
-                    let source = data.storage.bytes
-                    for o in 0..<layout.outer {
-                        for (j, pick) in picks.enumerated() {
-                            let from = (o * layout.extent + pick) * block, to = (o * picks.count + j) * block
-                            UnsafeMutableRawBufferPointer(rebasing: out[to..<to + block])
-                                .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[from..<from + block]))
-                        }
-                    }
-                }
-                return [Tensor(dataType: data.dataType, shape: shape, storage: storage)]
+                return [data.slices(count: layout.outer * picks.count, sliceElements: layout.inner, shape: shape) { j in
+                    j / picks.count * layout.extent + picks[j % picks.count]
+                }]
             }
         }
     }

@@ -24,7 +24,6 @@ extension Ops {
                 let sliceShape = Array(data.shape[(batchDims + k)...])
                 let shape = Array(indexTensor.shape.dropLast()) + sliceShape
                 _ = try ShapeCount.of(shape)
-                let slice = sliceShape.reduce(1, *) * data.dataType.bitWidth / 8
                 // Per batch position: data holds a [d_b, ..., d_(b+k-1)] grid of slices, indices `perBatch` tuples.
                 let grid = Array(data.shape[batchDims..<(batchDims + k)])
                 let perBatch = indexTensor.shape[batchDims..<(indexTensor.rank - 1)].reduce(1, *)
@@ -40,15 +39,7 @@ extension Ops {
                         return offset + (index < 0 ? index + extent : index) * strides[d]
                     }
                 }
-                let storage = TensorStorage(uninitializedByteCount: picks.count * slice) { out in
-                    guard slice > 0 else { return }
-                    let source = data.storage.bytes
-                    for (j, pick) in picks.enumerated() {
-                        UnsafeMutableRawBufferPointer(rebasing: out[(j * slice)..<((j + 1) * slice)])
-                            .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[(pick * slice)..<((pick + 1) * slice)]))
-                    }
-                }
-                return [Tensor(dataType: data.dataType, shape: shape, storage: storage)]
+                return [data.slices(count: picks.count, sliceElements: sliceShape.reduce(1, *), shape: shape) { picks[$0] }]
             }
         }
     }

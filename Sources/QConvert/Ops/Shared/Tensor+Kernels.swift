@@ -33,4 +33,20 @@ extension Tensor {
         try self.init(uninitializedShape: shape, of: T.self, initialize: initialize)
         self.dataType = dataType
     }
+
+    /// A tensor of `shape` and this tensor's type made of `count` slices of this tensor,
+    /// `sliceElements` each: the j-th is this tensor's slice number `source(j)` (Gather, GatherND).
+    func slices(count: Int, sliceElements: Int, shape: [Int], source: (Int) -> Int) -> Tensor {
+        let block = sliceElements * dataType.bitWidth / 8
+        let storage = TensorStorage(uninitializedByteCount: count * block) { out in
+            guard block > 0 else { return }
+            let bytes = self.storage.bytes
+            for j in 0..<count {
+                let from = source(j) * block
+                UnsafeMutableRawBufferPointer(rebasing: out[(j * block)..<((j + 1) * block)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[from..<from + block]))
+            }
+        }
+        return Tensor(dataType: dataType, shape: shape, storage: storage)
+    }
 }
