@@ -8,6 +8,18 @@ import Testing
 @Suite struct QuantizationSummaryTests {
     let directories = TemporaryDirectories()
 
+    /// Quantizes `model` (static, default options) on 12 samples of input shape `inputShape` drawn from `random`.
+    func quantize(_ model: Model, inputShape: [Int], random: inout RandomTensors) throws -> QuantizationSummary {
+        let folder = directories.make()
+        try ONNXWriter.write(model, to: folder + "/m.onnx")
+        try Directory.create(folder + "/calib")
+        for k in 0..<12 { try Npy.write(random.normal(inputShape), to: folder + "/calib/\(k + 10).npy") }
+        var options = ModelQuantization.Options(model: folder + "/m.onnx")
+        options.calibrationDirectory = folder + "/calib"
+        options.output = folder + "/q.onnx"
+        return try ModelQuantization.run(options)
+    }
+
     /// A residual block: the Add reads two int8 layers' outputs and its Relu feeds an int8 layer, so
     /// the file holds DequantizeLinear -> Add -> Relu -> QuantizeLinear, which ONNX Runtime fuses
     /// into QLinearAdd. The plan keeps the Add float; the summary says it sits between quantized values.
@@ -20,14 +32,7 @@ import Testing
         let c = b.node("Conv", [a, b.constant("w2", r.normal([4, 4, 3, 3], std: 0.3))], pads)
         let sum = b.node("Relu", [b.node("Add", [a, c], name: "residual")])
         b.output(b.node("Conv", [sum, b.constant("w3", r.normal([2, 4, 1, 1]))]))
-        let folder = directories.make()
-        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
-        try Directory.create(folder + "/calib")
-        for k in 0..<12 { try Npy.write(r.normal([1, 4, 6, 6]), to: folder + "/calib/\(k + 10).npy") }
-        var options = ModelQuantization.Options(model: folder + "/m.onnx")
-        options.calibrationDirectory = folder + "/calib"
-        options.output = folder + "/q.onnx"
-        let summary = try ModelQuantization.run(options)
+        let summary = try quantize(b.model, inputShape: [1, 4, 6, 6], random: &r)
         #expect(summary.plan.nodes.first { $0.node == "residual" }?.quantized == false)
         #expect(summary.floatBetweenQuantized == ["Add": 1])
         #expect(summary.text.contains("  of those, between quantized values (ONNX Runtime may fuse them into integer ops): 1 Add\n"))
@@ -41,14 +46,7 @@ import Testing
         let x = b.input("x", [1, 3, 5, 5])
         let y = b.node("Relu", [b.node("Conv", [x, b.constant("w", r.normal([4, 3, 3, 3]))])])
         b.output(b.node("Mul", [y, b.constant("zero", Tensor(scalar: Float(0)))], name: "dead"))
-        let folder = directories.make()
-        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
-        try Directory.create(folder + "/calib")
-        for k in 0..<12 { try Npy.write(r.normal([1, 3, 5, 5]), to: folder + "/calib/\(k + 10).npy") }
-        var options = ModelQuantization.Options(model: folder + "/m.onnx")
-        options.calibrationDirectory = folder + "/calib"
-        options.output = folder + "/q.onnx"
-        let summary = try ModelQuantization.run(options)
+        let summary = try quantize(b.model, inputShape: [1, 3, 5, 5], random: &r)
         #expect(summary.agreement?.zeroOutputs == [b.model.graph.outputs[0].name])
         #expect(summary.text.contains("warning: the float model's output '\(b.model.graph.outputs[0].name)' is 0 on every held-out sample"))
     }
