@@ -76,23 +76,13 @@ extension Ops {
             }
         }
 
-        /// Mean and population variance of each channel (axis 1) over every other axis: two passes
-        /// (the mean, then squared deviations from it) in double precision.
+        /// Mean and population variance of each channel (axis 1) over every other axis (`Moments`).
         static func batchStatistics(_ x: Tensor, channels: Int, inner: Int) -> (mean: [Float], variance: [Float]) {
-            var mean = [Double](repeating: 0, count: channels), deviation = mean
-            let n = Double(max(1, x.count / max(1, channels)))
-            x.withElements(of: Float.self) { xs in
-                let planes = x.count / max(1, inner)
-                for plane in 0..<planes {
-                    for i in (plane * inner)..<((plane + 1) * inner) { mean[plane % channels] += Double(xs[i]) }
-                }
-                mean = mean.map { $0 / n }
-                for plane in 0..<planes {
-                    let m = mean[plane % channels]
-                    for i in (plane * inner)..<((plane + 1) * inner) { deviation[plane % channels] += (Double(xs[i]) - m) * (Double(xs[i]) - m) }
-                }
+            guard x.count > 0 else { return ([Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels)) }
+            let statistics = x.withElements(of: Float.self) { xs in
+                (0..<channels).map { c in Moments.of(xs.baseAddress!, runs: stride(from: c * inner, to: x.count, by: channels * inner), length: inner) }
             }
-            return (mean.map(Float.init), deviation.map { Float($0 / n) })
+            return (statistics.map { Float($0.mean) }, statistics.map { Float($0.variance) })
         }
 
         /// (a, b) with a = scale / sqrt(var + ε) and b = B − mean · a, elementwise.
