@@ -17,39 +17,9 @@ extension Ops {
                 guard fits else {
                     throw QConvertError("indices shape \(shape) does not fit data shape \(data.shape)")
                 }
-                let extent = data.shape[axis]
-                let indices = try indexTensor.intValues("indices").map { index in
-                    guard index >= -extent && index < extent else {
-                        throw QConvertError("index \(index) is out of range for axis \(axis) of size \(extent)")
-                    }
-                    return index < 0 ? index + extent : index
-                }
-                // Walk the output reading data at its own position with the axis stride zeroed; each
-                // element then adds its index times that stride.
-                var dataStrides = StridedCopy.contiguousStrides(data.shape)
-                let axisStride = dataStrides[axis]
-                dataStrides[axis] = 0
-                let walk = StridedRows(shape: shape, strides: [dataStrides, StridedCopy.contiguousStrides(shape)])
-                func gather<T: TensorElement>(_ type: T.Type) -> Tensor {
-                    data.withElements(of: T.self) { source in
-                        Tensor(shape: shape, dataType: data.dataType, of: T.self) { out in
-                            guard walk.count > 0 else { return }
-                            let inner = walk.inner, step = walk.innerStride(0), indexStep = walk.innerStride(1)
-                            walk.forEachRow(0..<walk.rows) { start, offsets in
-                                for i in 0..<inner {
-                                    out[start + i] = source[offsets[0] + i * step + indices[offsets[1] + i * indexStep] * axisStride]
-                                }
-                            }
-                        }
-                    }
-                }
-                switch data.dataType.bitWidth {
-                case 8: return [gather(UInt8.self)]
-                case 16: return [gather(UInt16.self)]
-                case 32: return [gather(UInt32.self)]
-                case 64: return [gather(UInt64.self)]
-                default: throw QConvertError("\(data.dataType) tensors are not supported")
-                }
+                guard data.dataType.bitWidth >= 8 else { throw QConvertError("\(data.dataType) tensors are not supported") }
+                let offsets = try ElementOffsets.of(try indexTensor.intValues("indices"), shape: shape, dataShape: data.shape, axis: axis)
+                return [data.slices(count: offsets.count, sliceElements: 1, shape: shape) { offsets[$0] }]
             }
         }
     }

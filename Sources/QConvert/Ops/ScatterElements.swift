@@ -21,23 +21,7 @@ extension Ops {
                 else {
                     throw QConvertError("indices \(shape) and updates \(updates.dataType) \(updates.shape) must have one shape within data's \(data.dataType) \(data.shape)")
                 }
-                let indices = try indexTensor.intValues("indices")
-                let strides = StridedCopy.contiguousStrides(data.shape), extent = data.shape[axis]
-                // Walk indices' positions with a running coordinate, the axis coordinate replaced by the index.
-                var coordinate = [Int](repeating: 0, count: shape.count)
-                let offsets = try indices.map { index -> Int in
-                    guard index >= -extent && index < extent else {
-                        throw QConvertError("index \(index) is out of range for axis \(axis) of size \(extent)")
-                    }
-                    var offset = 0
-                    for d in shape.indices { offset += (d == axis ? (index < 0 ? index + extent : index) : coordinate[d]) * strides[d] }
-                    for d in shape.indices.reversed() {
-                        coordinate[d] += 1
-                        if coordinate[d] < shape[d] { break }
-                        coordinate[d] = 0
-                    }
-                    return offset
-                }
+                let offsets = try ElementOffsets.of(try indexTensor.intValues("indices"), shape: shape, dataShape: data.shape, axis: axis)
                 return [try ScatterReduction.scatter(data, updates: updates, offsets: offsets, slice: 1, reduction: name)]
             }
         }
