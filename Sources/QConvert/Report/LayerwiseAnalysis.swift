@@ -117,9 +117,9 @@ public enum LayerwiseAnalysis {
     /// on their grids, everything after that is the quantized model's own nodes (weights as written).
     public static func local(float: Model, quantized: Model, graph: QuantizedGraph, samples: CalibrationDataset, threads: Int) throws -> [Int: TensorError] {
         var runs: [(unit: Int, interpreter: Interpreter, feeds: [(String, String)])] = []
-        let names = FloatNames(float.graph)
+        let names = FloatNames(float.graph), producers = quantized.graph.producers()
         for (k, unit) in graph.units.enumerated() {
-            guard let model = Self.isolated(unit, in: quantized, names: names) else { continue }
+            guard let model = Self.isolated(unit, in: quantized, names: names, producers: producers) else { continue }
             runs.append((k, try Interpreter(model: model.model, threads: threads), model.feeds))
         }
         let needed = Set(runs.flatMap { run in run.feeds.map(\.1) + [graph.units[run.unit].value!] })
@@ -145,7 +145,8 @@ public enum LayerwiseAnalysis {
 
     /// A model computing one unit from float inputs: `QuantizeLinear(input_k)` on each of its input
     /// grids, then the unit's own nodes. Nil when an input has no float counterpart.
-    static func isolated(_ unit: QuantizedGraph.Unit, in model: Model, names: FloatNames) -> (model: Model, feeds: [(String, String)])? {
+    static func isolated(_ unit: QuantizedGraph.Unit, in model: Model, names: FloatNames,
+                         producers: [String: Int]) -> (model: Model, feeds: [(String, String)])? {
         guard unit.value != nil, unit.inputs.allSatisfy({ $0.source != nil }) else { return nil }
         var graph = model.graph
         var nodes: [Node] = [], feeds: [(String, String)] = [], inputs: [ValueInfo] = [], seen = Set<String>()
@@ -158,7 +159,7 @@ public enum LayerwiseAnalysis {
         }
         nodes += unit.members.sorted().map { model.graph.nodes[$0] }
         // Constants computed in the graph (ONNX Runtime reshapes a dynamic layer's bias) come along.
-        let producers = graph.producers(), memberOutputs = Set(nodes.flatMap(\.outputs))
+        let memberOutputs = Set(nodes.flatMap(\.outputs))
         let constantSteps = Set(nodes.flatMap(\.inputs).compactMap { value in
             producers[value].flatMap { p in
                 !memberOutputs.contains(value) && graph.nodes[p].inputs.allSatisfy({ $0.isEmpty || graph.initializers[$0] != nil }) ? p : nil
