@@ -67,6 +67,7 @@ struct RunCommand: ParsableCommand {
         }
         let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time,
                                                             repeats: `repeat`, requantization: requantization))
+        for warning in result.warnings { Terminal.note("warning: " + warning) }
         if json {
             print(try JSONText.encode(Report(outputs: result.outputs, medianRunSeconds: result.medianRunSeconds)))
         } else {

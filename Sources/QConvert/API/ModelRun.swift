@@ -36,6 +36,8 @@ public struct ModelRun {
         public var opCalls: [String: Int]?
         /// Median wall time of one run, when the model ran more than once.
         public var medianRunSeconds: Double?
+        /// Options that had no effect on this model, said so that nobody trusts a result they did not shape.
+        public var warnings: [String] = []
     }
 
     public static func run(_ options: Options) throws -> Result {
@@ -87,10 +89,15 @@ public struct ModelRun {
         for path in written.values { try OutputPaths.checkNotAnInput(path, inputs: inputs) }
         for (name, path) in written.sorted(by: { $0.key < $1.key }) { try Npy.write(outputs[name]!, to: path) }
         let median = runSeconds.count > 1 ? runSeconds.sorted()[runSeconds.count / 2] : nil
-        guard let profile else { return Result(outputs: written, medianRunSeconds: median) }
+        var warnings: [String] = []
+        if options.requantization != .float && !Requantization.matters(in: interpreter.model.graph) {
+            warnings.append("--requantization \(options.requantization.rawValue) changes nothing here: \(options.model) has no integer op "
+                            + "that requantizes (QLinearConv, QLinearMatMul, ...); QuantizeLinear/DequantizeLinear pairs run as written. "
+                            + "Quantize with --format qoperator to run integer kernels")
+        }
         let runs = Double(runSeconds.count)
-        return Result(outputs: written, opSeconds: profile.seconds.mapValues { $0 / runs },
-                      opCalls: profile.calls.mapValues { $0 / runSeconds.count },
-                      medianRunSeconds: median)
+        return Result(outputs: written, opSeconds: profile.map { $0.seconds.mapValues { $0 / runs } },
+                      opCalls: profile.map { $0.calls.mapValues { $0 / runSeconds.count } },
+                      medianRunSeconds: median, warnings: warnings)
     }
 }

@@ -9,7 +9,7 @@ extension Ops {
     ///     with y_zero_point:    y = saturate(round_half_to_even(float(acc) · S[j] / y_scale) + y_zero)
     ///                           (`Requantizer`; fixed point in `.fixedPoint` mode)
     ///     without (float32 Y):  y = float(acc) · S[j]   (divided by y_scale when one is given)
-    enum QGemm: Operator {
+    enum QGemm: Requantizing {
         static let type = "QGemm"
         static let domain = "com.microsoft"
 

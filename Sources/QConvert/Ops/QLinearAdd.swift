@@ -13,7 +13,7 @@ extension Ops {
     /// Fixed-point mode, as TensorFlow Lite adds int8 tensors: with s = 2 · max(A_scale, B_scale),
     ///     a' = Mq(A_scale / s)((a − A_zero) · 2^20), b' likewise,
     ///     C = saturate(Mq(s / (2^20 · C_scale))(a' + b') + C_zero)      (Mq: `FixedPointMultiplier`)
-    enum QLinearAdd: Operator {
+    enum QLinearAdd: Requantizing {
         static let type = "QLinearAdd"
         static let domain = "com.microsoft"
 

@@ -7,7 +7,7 @@ extension Ops {
     /// (float32, formed left to right, as ONNX Runtime does), or the fixed-point form of `Requantizer`
     /// when the interpreter runs with `.fixedPoint`. x and y are uint8 or int8 (y takes y_zero_point's
     /// type), w uint8 or int8 per tensor or per output channel; x pads with x_zero (a real 0).
-    enum QLinearConv: Operator {
+    enum QLinearConv: Requantizing {
         static let type = "QLinearConv"
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {

@@ -8,7 +8,7 @@ extension Ops {
     /// (float32), or the fixed-point form of `Requantizer` when the interpreter runs with `.fixedPoint`.
     /// X is (N, C, spatial...), or (N, spatial..., C) with channels_last = 1; Y keeps X's rank with the
     /// spatial axes of size 1.
-    enum QLinearGlobalAveragePool: Operator {
+    enum QLinearGlobalAveragePool: Requantizing {
         static let type = "QLinearGlobalAveragePool"
         static let domain = "com.microsoft"
 

@@ -7,7 +7,7 @@ extension Ops {
     /// (float32, formed left to right, as ONNX Runtime does), or the fixed-point form of `Requantizer`
     /// when the interpreter runs with `.fixedPoint`. a is per tensor (as in ONNX Runtime; the per-row
     /// a_scale ONNX also allows is refused), b per tensor or per column; y takes y_zero_point's type.
-    enum QLinearMatMul: Operator {
+    enum QLinearMatMul: Requantizing {
         static let type = "QLinearMatMul"
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {

@@ -7,7 +7,7 @@ extension Ops {
     ///     fixed-point mode (TensorFlow Lite): C = saturate(Mq(M)(acc) + C_zero)
     /// with M = A_scale · B_scale / C_scale in float32 (`Requantizer` with the zero point added before
     /// rounding, as ONNX Runtime's elementwise kernels do).
-    enum QLinearMul: Operator {
+    enum QLinearMul: Requantizing {
         static let type = "QLinearMul"
         static let domain = "com.microsoft"
 

@@ -117,4 +117,20 @@ import Testing
         let fixed = try run(node, feeds: ["a": a], constants: constants, requantization: .fixedPoint)
         #expect(ints(fixed) == [2, 3, 4, 5, 6, 7])
     }
+
+    /// The mode matters only where an op requantizes, including inside an If branch; a QDQ graph runs its
+    /// Q/DQ pairs as written whatever the mode, which `qconvert run` then tells the user.
+    @Test func requantizationMattersOnlyWithRequantizingOps() {
+        let qdq = Graph(nodes: [Node(opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["q"]),
+                                Node(opType: "DequantizeLinear", inputs: ["q", "s", "z"], outputs: ["y"]),
+                                Node(opType: "QLinearSigmoid", domain: "com.microsoft", inputs: ["q", "s", "z", "s", "z"], outputs: ["t"])])
+        #expect(!Requantization.matters(in: qdq))
+        let conv = Graph(nodes: [Node(opType: "QLinearConv", inputs: ["x", "s", "z", "w", "s", "z", "s", "z"], outputs: ["y"])])
+        #expect(Requantization.matters(in: conv))
+        let add = Graph(nodes: [Node(opType: "QLinearAdd", domain: "com.microsoft", inputs: ["a", "s", "z", "b", "s", "z", "s", "z"], outputs: ["y"])])
+        #expect(Requantization.matters(in: add))
+        let branching = Graph(nodes: [Node(opType: "If", inputs: ["c"], outputs: ["y"],
+                                           attributes: [Attribute(name: "then_branch", value: .graph(conv)), Attribute(name: "else_branch", value: .graph(qdq))])])
+        #expect(Requantization.matters(in: branching))
+    }
 }

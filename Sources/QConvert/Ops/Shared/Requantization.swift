@@ -8,7 +8,21 @@ import QConvertIR
 public enum Requantization: String, Codable, Sendable, CaseIterable {
     case float
     case fixedPoint = "fixed-point"
+
+    /// Whether `graph` (or a subgraph of it) has an op whose results depend on the mode. A QDQ model has
+    /// none: its QuantizeLinear/DequantizeLinear pairs run as written, so `qconvert run` says the
+    /// fixed-point mode a user asked for changes nothing instead of letting them believe it did.
+    public static func matters(in graph: Graph) -> Bool {
+        graph.nodes.contains { node in
+            OpRegistry.lookup(type: node.opType, domain: node.domain == "ai.onnx" ? "" : node.domain) is any Requantizing.Type
+                || node.subgraphs.contains(where: matters(in:))
+        }
+    }
 }
+
+/// An integer operator that brings an accumulator or a rescaled value back to 8 bits through
+/// `Requantizer`-style multipliers, so its results depend on `CompileContext.requantization`.
+protocol Requantizing: Operator {}
 
 /// Requantizes int32 accumulators (Σ (x - x_zero)(w - w_zero) + bias, per output channel) to an 8-bit
 /// output with real multipliers M[c] = s_x · s_w[c] / s_y:
