@@ -9,6 +9,7 @@ extension Ops {
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
             let axis = try node.int("axis", default: 1)
+            let opset = context.opsetVersion
             if try node.int("block_size", default: 0) != 0 { throw QConvertError("blocked quantization (block_size) is not supported") }
             return Kernel { inputs, context in
                 guard inputs.count >= 2, let x = inputs[0], let scale = inputs[1] else { throw QConvertError("needs x and x_scale") }
@@ -18,7 +19,7 @@ extension Ops {
                 if let zeroPoint, zeroPoint.dataType != x.dataType {
                     throw QConvertError("zero point type \(zeroPoint.dataType) differs from input type \(x.dataType)")
                 }
-                let (resolvedAxis, _) = try AffineQuantization.layout(scale: scale, zeroPoint: zeroPoint, x: x, axis: axis)
+                let (resolvedAxis, _) = try AffineQuantization.layout(scale: scale, zeroPoint: zeroPoint, x: x, axis: axis, opset: opset)
                 let scales = scale.scalars(of: Float.self)
                 let zeros = zeroPoint?.integers() ?? Array(repeating: 0, count: scales.count)
                 let shape = x.shape

@@ -70,7 +70,7 @@ public struct MaterializeQDQ: Pass {
         }
         model.graph = graph
         if model.opsetVersion() ?? 0 < 13 {
-            throw QConvertError("the model's opset \(model.opsetVersion() ?? 0) is below 13, which per-axis DequantizeLinear needs; run upgrade-opset first")
+            throw QConvertError("the model's opset \(model.opsetVersion() ?? 0) is below 13, which per-axis DequantizeLinear needs; the prepare pipeline (upgrade-opset) raises it")
         }
         return PassReport(changes: weightCount + pairs, summary: "\(weightCount) weights quantized, \(pairs) activation pairs inserted")
     }

@@ -133,4 +133,27 @@ import Testing
                                            attributes: [Attribute(name: "then_branch", value: .graph(conv)), Attribute(name: "else_branch", value: .graph(qdq))])])
         #expect(Requantization.matters(in: branching))
     }
+
+    /// Per-axis DequantizeLinear came with opset 13; ONNX Runtime refuses it before, so the interpreter
+    /// does too, naming the node, while per-tensor parameters stay valid at opset 10.
+    @Test func perAxisDequantizationNeedsOpsetThirteen() throws {
+        let x = Tensor(shape: [2, 2], scalars: [Int8]([1, -2, 3, -4]))
+        let node = Node(name: "dq", opType: "DequantizeLinear", inputs: ["x", "s"], outputs: ["y"], attributes: [Attribute(name: "axis", value: .int(0))])
+        func model(opset: Int, scale: Tensor) -> Model {
+            var graph = Graph(nodes: [node], inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")])
+            graph.initializers["s"] = scale
+            return Model(opsetImports: [OpsetImport(domain: "", version: Int64(opset))], graph: graph)
+        }
+        let perAxis = Tensor(shape: [2], scalars: [Float(0.5), 2])
+        let y = try #require(try Interpreter(model: model(opset: 13, scale: perAxis)).run(["x": x])["y"])
+        #expect(y.scalars(of: Float.self) == [0.5, -1, 6, -8])
+        #expect(throws: QConvertError.self) { try Interpreter(model: model(opset: 11, scale: perAxis)).run(["x": x]) }
+        do {
+            _ = try Interpreter(model: model(opset: 11, scale: perAxis)).run(["x": x])
+        } catch let error as QConvertError {
+            #expect(error.description.contains("'dq'") && error.description.contains("needs opset 13"), "\(error)")
+        }
+        let perTensor = try #require(try Interpreter(model: model(opset: 10, scale: Tensor(scalar: Float(0.5)))).run(["x": x])["y"])
+        #expect(perTensor.scalars(of: Float.self) == [0.5, -1, 1.5, -2])
+    }
 }

@@ -94,11 +94,16 @@ public enum AffineQuantization {
     }
 
     /// Checks scale/zero_point shapes against `x` and normalises `axis`; returns the axis to use
-    /// (nil: per-tensor) and the parameter count.
-    public static func layout(scale: Tensor, zeroPoint: Tensor?, x: Tensor, axis: Int) throws -> (axis: Int?, count: Int) {
+    /// (nil: per-tensor) and the parameter count. `opset`: the node's; per-axis parameters came with
+    /// opset 13, and ONNX Runtime refuses them before it, so the interpreter does too (a model that
+    /// runs here must run there).
+    public static func layout(scale: Tensor, zeroPoint: Tensor?, x: Tensor, axis: Int, opset: Int) throws -> (axis: Int?, count: Int) {
         if scale.count == 1 && scale.rank <= 1 {
             if let zeroPoint, zeroPoint.count != 1 { throw QConvertError("zero point has \(zeroPoint.count) values, scale has 1") }
             return (nil, 1)
+        }
+        guard opset >= 13 else {
+            throw QConvertError("per-axis scale (\(scale.count) values) needs opset 13, the model imports opset \(opset); `qconvert prepare` raises it")
         }
         guard scale.rank == 1 else { throw QConvertError("scale must be a scalar or 1-D, got shape \(scale.shape)") }
         let resolved = axis < 0 ? axis + x.rank : axis
