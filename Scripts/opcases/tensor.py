@@ -215,6 +215,11 @@ case("softmax_large_values", "Softmax", [X(randn("softbig", 3, 5, scale=80.0))],
 case("softmax_odd_inner", "Softmax", [X(randn("softinner", 1, 16, 4, 21))], axis=1)
 case("logsoftmax_two_blocks", "LogSoftmax", [X(randn("softblocks", 2, 3, 300, scale=3.0))], axis=1)
 case("softmax_long_row", "Softmax", [X(randn("softrow", 2, 1000, scale=5.0))], axis=-1)
+# Hardmax: the first maximum of each lane (ties in the second row), flattened before opset 13.
+HM = np.concatenate([SM, np.array([[[2, 7, 7, 1], [0, 0, 0, 0], [-1, -3, -1, -2]]], np.float32)])
+case("hardmax_opset13_default", "Hardmax", [X(HM)])
+case("hardmax_opset13_axis1", "Hardmax", [X(HM)], axis=1)
+case("hardmax_opset11_axis1", "Hardmax", [X(HM)], opset=11, axis=1)
 
 # Normalization.
 LN = randn("ln", 2, 3, 8) + 3.0
@@ -229,6 +234,20 @@ case("groupnorm_opset21", "GroupNormalization", [X(randn("gno", 2, 6, 4, 3) * 2 
      opset=21, num_groups=3, epsilon=1e-3)
 case("groupnorm_opset18_per_group", "GroupNormalization", [X(randn("gno18", 2, 8, 5)), C(randn("gns18", 2)), C(randn("gnb18", 2))],
      opset=18, num_groups=2)
+
+# MeanVarianceNormalization per channel (default axes) and over one axis; LpNormalization p = 1 and 2,
+# with an all-zero lane (ONNX Runtime keeps it 0).
+case("mvn_default_axes", "MeanVarianceNormalization", [X(randn("mvn", 2, 3, 4, 5) * 3 + 2)])
+case("mvn_axis1", "MeanVarianceNormalization", [X(randn("mvn1", 2, 6, 3))], axes=[1])
+LPX = np.concatenate([randn("lp", 3, 4), np.zeros((1, 4), np.float32)])
+case("lpnorm_p2_last", "LpNormalization", [X(LPX)], opset=1)
+case("lpnorm_p1_axis0", "LpNormalization", [X(LPX)], opset=1, axis=0, p=1)
+
+# Compress along an axis (a condition shorter than the axis), flattened without one, and picking nothing.
+CX = randn("compress", 3, 4, 2)
+case("compress_axis1_short", "Compress", [X(CX), C(np.array([True, False, True], bool))], opset=11, axis=1)
+case("compress_flat", "Compress", [X(CX), C(np.arange(24) % 5 == 0)], opset=11)
+case("compress_none", "Compress", [X(I64(1, 2, 3)), C(np.array([False, False], bool))], opset=11, axis=0)
 
 # Reductions: axes as attribute (before 13 for ReduceSum, 18 for the others) and as input.
 RX = randn("reduce", 2, 3, 4, 5)
@@ -246,6 +265,9 @@ case("reduceprod", "ReduceProd", [X(randn("rp", 3, 4) * 0.5 + 1)], axes=[0])
 case("reducel2", "ReduceL2", [X(RX)], axes=[2, 3])
 case("reducel1", "ReduceL1", [X(RX)], axes=[0, 3], keepdims=0)
 case("reducesumsquare", "ReduceSumSquare", [X(RX)], axes=[1])
+case("reducelogsumexp", "ReduceLogSumExp", [X(RX * 20)], axes=[1, 3])
+case("reducelogsumexp_opset18_all", "ReduceLogSumExp", [X(RX)], opset=18, keepdims=0)
+case("reducelogsum", "ReduceLogSum", [X(np.abs(RX) + 0.1)], axes=[2])
 TIES = np.array([[1, 3, 3, 0], [2, 2, -1, 2], [0, 5, 5, 5]], np.float32)
 case("argmax_default", "ArgMax", [X(RX)], types=[T.INT64])
 case("argmax_last_index", "ArgMax", [X(TIES)], types=[T.INT64], axis=-1, keepdims=0, select_last_index=1)

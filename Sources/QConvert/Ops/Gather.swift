@@ -22,11 +22,18 @@ extension Ops {
                     }
                     return index < 0 ? index + layout.extent : index
                 }
-                let shape = Array(data.shape[..<axis]) + indexTensor.shape + Array(data.shape[(axis + 1)...])
-                _ = try ShapeCount.of(shape)
-                return [data.slices(count: layout.outer * picks.count, sliceElements: layout.inner, shape: shape) { j in
-                    j / picks.count * layout.extent + picks[j % picks.count]
-                }]
+                return [try take(data, along: axis, picks: picks, indexShape: indexTensor.shape)]
+            }
+        }
+
+        /// The slices of `data` at positions `picks` (in range, non-negative) along `axis`, the axis
+        /// becoming `indexShape` (whose element count is `picks.count`). Compress takes its slices so too.
+        static func take(_ data: Tensor, along axis: Int, picks: [Int], indexShape: [Int]) throws -> Tensor {
+            let layout = AxisLayout(data.shape, axis: axis)
+            let shape = Array(data.shape[..<axis]) + indexShape + Array(data.shape[(axis + 1)...])
+            _ = try ShapeCount.of(shape)
+            return data.slices(count: layout.outer * picks.count, sliceElements: layout.inner, shape: shape) { j in
+                j / picks.count * layout.extent + picks[j % picks.count]
             }
         }
     }

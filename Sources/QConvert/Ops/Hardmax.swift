@@ -1,0 +1,43 @@
+import QConvertIR
+
+extension Ops {
+    /// Hardmax: y = 1 at the first maximum of each lane along `axis`, 0 elsewhere (float32). Before
+    /// opset 13 the input is flattened to 2-D at `axis` (default 1) and each row is a lane; from 13 a
+    /// lane runs along the one axis (default -1), as for Softmax (`AxisLayout`).
+    enum Hardmax: Operator {
+        static let type = "Hardmax"
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            let flattens = context.opsetVersion < 13
+            let axis = try node.int("axis", default: flattens ? 1 : -1)
+            return Kernel { inputs, _ in
+                let x = try inputs.required(0, "input")
+                guard x.dataType == .float else { throw QConvertError("expects float32 input, got \(x.dataType)") }
+                let normalized = try Axes.normalize(axis, rank: x.rank)
+                let layout = flattens ? AxisLayout(flattening: x.shape, at: normalized) : AxisLayout(x.shape, axis: normalized)
+                return [apply(x, layout)]
+            }
+        }
+
+        /// One-hot of the first maximum of every lane (o, i): elements (o * extent + k) * inner + i.
+        /// NaN never compares greater, so a lane of NaNs marks its first element, as ONNX Runtime does.
+        static func apply(_ x: Tensor, _ layout: AxisLayout) -> Tensor {
+            let (extent, inner) = (layout.extent, layout.inner)
+            return x.withElements(of: Float.self) { source in
+                Tensor(shape: x.shape, of: Float.self) { out in
+                    guard extent > 0 else { return }
+                    for o in 0..<layout.outer {
+                        for i in 0..<inner {
+                            let base = o * extent * inner + i
+                            var best = 0
+                            for k in 1..<extent where source[base + k * inner] > source[base + best * inner] { best = k }
+                            out[base + best * inner] = 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Ops.Hardmax: ShapePreserving {}
