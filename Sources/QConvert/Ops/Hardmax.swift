@@ -1,21 +1,17 @@
 import QConvertIR
 
 extension Ops {
-    /// Hardmax: y = 1 at the first maximum of each lane along `axis`, 0 elsewhere (float32). Before
-    /// opset 13 the input is flattened to 2-D at `axis` (default 1) and each row is a lane; from 13 a
-    /// lane runs along the one axis (default -1), as for Softmax (`AxisLayout`).
+    /// Hardmax: y = 1 at the first maximum of each lane along `axis`, 0 elsewhere (float32). Lanes as
+    /// Softmax's (`AxisLayout.lanes`: flattened at `axis` before opset 13, one axis from 13).
     enum Hardmax: Operator {
         static let type = "Hardmax"
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            let flattens = context.opsetVersion < 13
-            let axis = try node.int("axis", default: flattens ? 1 : -1)
+            let lanes = try AxisLayout.lanes(node, opset: context.opsetVersion)
             return Kernel { inputs, _ in
                 let x = try inputs.required(0, "input")
                 guard x.dataType == .float else { throw QConvertError("expects float32 input, got \(x.dataType)") }
-                let normalized = try Axes.normalize(axis, rank: x.rank)
-                let layout = flattens ? AxisLayout(flattening: x.shape, at: normalized) : AxisLayout(x.shape, axis: normalized)
-                return [apply(x, layout)]
+                return [apply(x, try lanes(x.shape))]
             }
         }
 

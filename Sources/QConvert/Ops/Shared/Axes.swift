@@ -51,4 +51,16 @@ struct AxisLayout {
         extent = shape[axis...].reduce(1, *)
         inner = 1
     }
+
+    /// The lanes Softmax, LogSoftmax and Hardmax work along, for a node compiled under `opset`: before
+    /// opset 13 the input flattened to 2-D at `axis` (default 1), each row a lane; from 13 the one axis
+    /// (default -1). Returns the layout for an input shape, checked when the node runs.
+    static func lanes(_ node: Node, opset: Int) throws -> ([Int]) throws -> AxisLayout {
+        let flattens = opset < 13
+        let axis = try node.int("axis", default: flattens ? 1 : -1)
+        return { shape in
+            let normalized = try Axes.normalize(axis, rank: shape.count)
+            return flattens ? AxisLayout(flattening: shape, at: normalized) : AxisLayout(shape, axis: normalized)
+        }
+    }
 }

@@ -20,14 +20,11 @@ enum SoftmaxLanes {
     static let block = 256
 
     static func kernel(_ node: Node, _ context: CompileContext, log: Bool) throws -> Kernel {
-        let flattens = context.opsetVersion < 13
-        let axis = try node.int("axis", default: flattens ? 1 : -1)
+        let lanes = try AxisLayout.lanes(node, opset: context.opsetVersion)
         return Kernel { inputs, context in
             let x = try inputs.required(0, "input")
             guard x.dataType == .float else { throw QConvertError("expects float32 input, got \(x.dataType)") }
-            let normalized = try Axes.normalize(axis, rank: x.rank)
-            let layout = flattens ? AxisLayout(flattening: x.shape, at: normalized) : AxisLayout(x.shape, axis: normalized)
-            return [apply(x, layout, log: log, threads: context.threads)]
+            return [apply(x, try lanes(x.shape), log: log, threads: context.threads)]
         }
     }
 
