@@ -312,7 +312,10 @@ final class QuantizationJob {
 
     func materialize(_ plan: QuantizationPlan) throws -> Model {
         var quantized = model!
-        var passes: [any Pass] = [options.quantization.mode == .dynamic ? MaterializeDynamic(plan: plan) : MaterializeQDQ(plan: plan, weights: rounded)]
+        // Dynamic mode: nodes without an integer form keep float compute on int8 weights (MaterializeQDQ
+        // finds only those left, the others having become integer ops; the plan has no activation pairs).
+        var passes: [any Pass] = options.quantization.mode == .dynamic ? [MaterializeDynamic(plan: plan), MaterializeQDQ(plan: plan)]
+                                                                       : [MaterializeQDQ(plan: plan, weights: rounded)]
         if options.quantization.mode == .static && options.quantization.format == .qoperator { passes.append(ConvertToQOperator()) }
         _ = try PassManager(verify: true, printer: { _ in }).run(passes + [EliminateDeadNodes()], on: &quantized, context: prepared.context)
         quantized.producerName = QConvertVersion.producerName

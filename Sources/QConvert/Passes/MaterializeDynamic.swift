@@ -11,12 +11,20 @@ import QConvertIR
 ///     Result: acc = ConvInteger(xq, Wq + 128, zx, 128);  y = Cast(acc) * (sx * s_W[c]) + b
 /// ConvInteger's weights are stored as uint8 with a single zero point 128: the type and the
 /// per-tensor zero point ONNX Runtime's kernel takes. Gemm becomes MatMulInteger on op(B), with alpha folded into the scales and beta * C added.
+/// Planned nodes with no integer form here (ConvTranspose) are left for
+/// `MaterializeQDQ`, which stores their weights in int8 behind a DequantizeLinear (float compute).
 public struct MaterializeDynamic: Pass {
     public let name = "materialize-dynamic"
     public let plan: QuantizationPlan
 
     public init(plan: QuantizationPlan) {
         self.plan = plan
+    }
+
+    /// Whether this pass turns a planned node into integer ops: Conv (ConvInteger), MatMul and Gemm
+    /// (MatMulInteger; Gemm's rule already leaves out transA). ONNX has no integer ConvTranspose.
+    public static func hasIntegerForm(_ node: Node) -> Bool {
+        ["Conv", "MatMul", "Gemm"].contains(node.opType)
     }
 
     public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
@@ -26,9 +34,7 @@ public struct MaterializeDynamic: Pass {
         var quantizedInputs: [String: (q: String, scale: String, zero: String)] = [:]
         var count = 0
         for node in graph.nodes {
-            guard let layout = try WeightLayout.of(node, graph: graph, plan: plan), ["Conv", "MatMul", "Gemm"].contains(node.opType),
-                  try node.opType != "Gemm" || node.int("transA", default: 0) == 0
-            else {
+            guard Self.hasIntegerForm(node), let layout = try WeightLayout.of(node, graph: graph, plan: plan) else {
                 rewritten.append(node)
                 continue
             }

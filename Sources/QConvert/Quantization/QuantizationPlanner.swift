@@ -70,7 +70,8 @@ public struct QuantizationPlanner {
         if options.mode != .static {
             for index in computeNodes {
                 let node = graph.nodes[index], settings = options.resolved(for: node)
-                decide(index, true, options.mode == .dynamic ? "int8 weights, activations quantized at run time" : "int8 weights, float compute")
+                let integer = options.mode == .dynamic && MaterializeDynamic.hasIntegerForm(node)
+                decide(index, true, integer ? "int8 weights, activations quantized at run time" : "int8 weights, float compute")
                 plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
             }
             for index in order where decisions[index] == nil {

@@ -104,6 +104,37 @@ import Testing
         let reader = try #require(quantized.graph.nodes.first { $0.name == "y" })
         #expect(quantized.graph.nodes.contains { $0.opType == "DequantizeLinear" && $0.outputs == [reader.inputs[0]] })
     }
+
+    /// Dynamic mode: a Conv becomes ConvInteger; a ConvTranspose (ONNX has no integer form) keeps
+    /// float compute on int8 weights behind a DequantizeLinear, as its "int8 weights, float compute"
+    /// decision says. It was reported quantized while its weight was written back in float (found by
+    /// review).
+    @Test func dynamicModeStoresEveryPlannedWeightInEightBits() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 8)
+        let x = b.input("x", [1, 3, 6, 6])
+        let h = b.node("Relu", [b.node("Conv", [x, b.constant("w1", r.normal([4, 3, 3, 3]))], ["pads": .ints([1, 1, 1, 1])], name: "conv")])
+        let up = b.node("ConvTranspose", [h, b.constant("wt", r.normal([4, 2, 2, 2])), b.constant("bt", r.normal([2]))],
+                        ["strides": .ints([2, 2])], name: "up")
+        b.output(up)
+        let folder = directories.make()
+        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
+        var options = ModelQuantization.Options(model: folder + "/m.onnx")
+        options.output = folder + "/q.onnx"
+        options.quantization.mode = .dynamic
+        let summary = try ModelQuantization.run(options)
+        let quantized = try ONNXReader.read(path: folder + "/q.onnx")
+        let reasons = Dictionary(uniqueKeysWithValues: summary.plan.nodes.map { ($0.node, $0.reason) })
+        #expect(reasons["conv"] == "int8 weights, activations quantized at run time")
+        #expect(quantized.graph.nodes.contains { $0.opType == "ConvInteger" })
+        let producers = quantized.graph.producers()
+        #expect(reasons["up"] == "int8 weights, float compute")
+        let node = try #require(quantized.graph.nodes.first { $0.name == "up" })
+        let dequantize = try #require(producers[node.inputs[1]].map { quantized.graph.nodes[$0] }, "the ConvTranspose reads a float weight")
+        #expect(dequantize.opType == "DequantizeLinear" && quantized.graph.initializers[dequantize.inputs[0]]?.dataType == .int8)
+        let feeds = ["x": r.normal([1, 3, 6, 6])]
+        #expect(try PassChecks.outputAgreement(b.model, quantized, feeds: feeds) > 25)
+    }
 }
 
 /// Weight scales widen so every int32 bias fits s_x s_w[c]; with one scale per tensor the largest
