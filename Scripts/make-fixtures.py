@@ -291,6 +291,38 @@ def conv_transpose():
     return Case(m, [sample()], [[sample()] for _ in range(CALIB_SAMPLES)])
 
 
+def conv_lstm():
+    """Conv(1->8, 3x3)+Relu over a [1, 1, 4, 12] strip, columns as time steps, bidirectional LSTM
+    (hidden 12), then a per-step MatMul classifier and Softmax: a tiny CRNN text recognizer.
+
+    LSTM has no integer kernel in ONNX; its W [2, 48, 32] and R [2, 48, 12] are most of the model's
+    weights, stored in int8 in every mode (per gate row, axis 1) while the LSTM computes in float.
+    The Conv output [1, 8, 4, 12] becomes the sequence [12, 1, 32] by Transpose + Reshape. Truth:
+    ONNX Runtime.
+    """
+    rng = np.random.default_rng(1011)
+    g = Graph(rng)
+    h = g.node("Relu", [g.conv("input", 1, 8, 3, pads=[1, 1, 1, 1])])
+    h = g.node("Transpose", [h], perm=[3, 0, 1, 2])                       # [12, 1, 8, 4]
+    h = g.node("Reshape", [h, g.const("sequence.shape", [12, 1, 32], np.int64)])
+    hidden = 12
+    w = g.const("lstm.W", rng.normal(0.0, np.sqrt(1.0 / 32), [2, 4 * hidden, 32]))
+    r = g.const("lstm.R", rng.normal(0.0, np.sqrt(1.0 / hidden), [2, 4 * hidden, hidden]))
+    b = g.bias("lstm.B", [2, 8 * hidden])
+    y = g.node("LSTM", [h, w, r, b], hidden_size=hidden, direction="bidirectional")  # [12, 2, 1, 12]
+    y = g.node("Transpose", [y], perm=[0, 2, 1, 3])                       # [12, 1, 2, 12]
+    y = g.node("Reshape", [y, g.const("features.shape", [12, 24], np.int64)])
+    g.node("Softmax", [g.linear(y, 24, 6, "classifier")], axis=-1)
+    g.nodes[-1].output[0] = "output"
+    m = g.model("conv_lstm", [vi("input", [1, 1, 4, 12])], [vi("output", [12, 6])])
+    shape = (1, 1, 4, 12)
+
+    def sample():
+        return f32(rng.normal(0.0, 1.0, shape))
+
+    return Case(m, [sample()], [[sample()] for _ in range(CALIB_SAMPLES)])
+
+
 def _append_unknown_field(data, field, payload):
     """Appends one protobuf field (varint if payload is int, else length-delimited) to bytes."""
 
@@ -417,7 +449,7 @@ def dynamic_batch():
 
 
 CASES = [conv_bn_relu, depthwise_conv, residual_add, gemm_relu, matmul_transformer_block,
-         conv_transpose, unknown_op, if_subgraph, external_data, dynamic_batch]
+         conv_transpose, unknown_op, if_subgraph, external_data, dynamic_batch, conv_lstm]
 
 
 # ---------------------------------------------------------------------------------------------

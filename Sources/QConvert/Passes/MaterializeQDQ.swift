@@ -28,28 +28,30 @@ public struct MaterializeQDQ: Pass {
         var graph = model.graph
         var names = NameScope(graph)
         var weightCount = 0
-        // Weights and biases of quantized compute nodes; their DequantizeLinear nodes go first in the
+        // Weights and biases of quantized compute nodes (and LSTM/GRU weights); their DequantizeLinear nodes go first in the
         // graph, added after this loop so node indices stay put while it runs.
         var dequantizeNodes: [Node] = []
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
-            guard plan.weights[node.displayName] != nil, let layout = try WeightLayout.of(node, graph: graph, plan: plan) else { continue }
-            let quantized: QuantizedWeights
-            if let rounded = weights[node.displayName], rounded.params.scales == layout.scales {
-                quantized = layout.with(weight: rounded)
-            } else {
-                quantized = layout.roundedToNearest()
+            guard plan.weights[node.displayName] != nil else { continue }
+            for layout in try WeightLayout.all(node, graph: graph, plan: plan) {
+                let quantized: QuantizedWeights
+                if let rounded = weights[node.displayName], rounded.params.scales == layout.scales {
+                    quantized = layout.with(weight: rounded)
+                } else {
+                    quantized = layout.roundedToNearest()
+                }
+                let weightName = node.inputs[quantized.weightInput]
+                let weightNode = addDequantize(quantized.weight.tensor, params: quantized.weight.params, base: weightName, graph: &graph, names: &names)
+                graph.nodes[index].inputs[quantized.weightInput] = weightNode.outputs[0]
+                dequantizeNodes.append(weightNode)
+                if let bias = quantized.bias, let biasInput = quantized.biasInput {
+                    let biasNode = addDequantize(bias.tensor, params: bias.params, base: node.inputs[biasInput], graph: &graph, names: &names)
+                    graph.nodes[index].inputs[biasInput] = biasNode.outputs[0]
+                    dequantizeNodes.append(biasNode)
+                }
+                weightCount += 1
             }
-            let weightName = node.inputs[quantized.weightInput]
-            let weightNode = addDequantize(quantized.weight.tensor, params: quantized.weight.params, base: weightName, graph: &graph, names: &names)
-            graph.nodes[index].inputs[quantized.weightInput] = weightNode.outputs[0]
-            dequantizeNodes.append(weightNode)
-            if let bias = quantized.bias, let biasInput = quantized.biasInput {
-                let biasNode = addDequantize(bias.tensor, params: bias.params, base: node.inputs[biasInput], graph: &graph, names: &names)
-                graph.nodes[index].inputs[biasInput] = biasNode.outputs[0]
-                dequantizeNodes.append(biasNode)
-            }
-            weightCount += 1
         }
         graph.nodes.insert(contentsOf: dequantizeNodes, at: 0)
         // Activation pairs, in graph order of the values they follow.

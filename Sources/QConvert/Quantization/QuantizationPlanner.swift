@@ -66,6 +66,18 @@ public struct QuantizationPlanner {
             }
             computeNodes.append(index)
         }
+        // Ops whose weights are only stored in int8, in every mode.
+        for index in order {
+            let node = graph.nodes[index]
+            guard let rule = rules[index], case .storedWeights(let inputs, _) = rule.kind else { continue }
+            let settings = options.resolved(for: node)
+            guard settings.quantize else { decide(index, false, "excluded by options"); continue }
+            guard inputs.allSatisfy({ graph.initializers[node.inputs[$0]]?.dataType == .float }) else {
+                decide(index, false, "weight is not a float constant"); continue
+            }
+            decide(index, true, "int8 weights, float compute")
+            plan.weights[node.displayName] = .init(bits: settings.weightBits, perChannel: settings.perChannel)
+        }
         // Weight-only and dynamic: weights only; activations stay float in the file.
         if options.mode != .static {
             for index in computeNodes {

@@ -20,6 +20,10 @@ public struct QuantizationRule: Sendable, Equatable {
         /// The output is the inputs side by side (Concat): no arithmetic, but the inputs may have
         /// different ranges, so an int8 kernel requantizes them to the output's grid.
         case concatenation
+        /// An op with large constant weights but no integer kernel in ONNX (LSTM, GRU: W and R): in
+        /// every mode each weight is stored in int8 per channel along `axis` behind a
+        /// DequantizeLinear, and the op computes in float. Four times smaller, no faster.
+        case storedWeights(inputs: [Int], axis: Int)
     }
 
     public var kind: Kind

@@ -25,10 +25,31 @@ public struct WeightLayout: Sendable {
     /// input is not quantized ahead of time (weight-only, dynamic), and the bias then stays float.
     public var inputScale: Float?
 
-    /// The layout of `node` under `plan`, or nil when the plan does not quantize its weight.
-    public static func of(_ node: Node, graph: Graph, plan: QuantizationPlan) throws -> WeightLayout? {
+    /// The weight choice and rule of `node` when `plan` quantizes its weights.
+    private static func planned(_ node: Node, graph: Graph, plan: QuantizationPlan) throws -> (QuantizationPlan.WeightChoice, QuantizationRule)? {
         guard let choice = plan.weights[node.displayName], plan.nodes.contains(where: { $0.node == node.displayName && $0.quantized }),
-              let rule = try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil }),
+              let rule = try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil })
+        else { return nil }
+        return (choice, rule)
+    }
+
+    /// Every weight of `node` the plan quantizes: a compute node's one (`of`), or each weight an LSTM
+    /// or GRU stores in int8 (per channel along the rule's axis, no bias, rounded to nearest).
+    public static func all(_ node: Node, graph: Graph, plan: QuantizationPlan) throws -> [WeightLayout] {
+        guard let (choice, rule) = try planned(node, graph: graph, plan: plan) else { return [] }
+        guard case .storedWeights(let inputs, let axis) = rule.kind else { return try of(node, graph: graph, plan: plan).map { [$0] } ?? [] }
+        return inputs.compactMap { input in
+            guard let weight = graph.initializers[node.inputs[input]] else { return nil }
+            let channelAxis = choice.perChannel ? (axis < 0 ? axis + weight.rank : axis) : nil
+            let scales = WeightQuantization.scales(maxima: WeightQuantization.channelMaxima(weight, axis: channelAxis), bits: choice.bits)
+            return WeightLayout(node: node.displayName, weightInput: input, weight: weight, axis: channelAxis, bits: choice.bits,
+                                scales: scales, biasInput: nil, bias: nil, inputScale: nil)
+        }
+    }
+
+    /// The layout of compute node `node` under `plan`, or nil when the plan does not quantize its weight.
+    public static func of(_ node: Node, graph: Graph, plan: QuantizationPlan) throws -> WeightLayout? {
+        guard let (choice, rule) = try planned(node, graph: graph, plan: plan),
               case .compute(let weightInput, let axis, let biasInput) = rule.kind,
               let weight = graph.initializers[node.inputs[weightInput]]
         else { return nil }

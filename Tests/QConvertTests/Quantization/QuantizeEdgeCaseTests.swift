@@ -135,6 +135,34 @@ import Testing
         let feeds = ["x": r.normal([1, 3, 6, 6])]
         #expect(try PassChecks.outputAgreement(b.model, quantized, feeds: feeds) > 25)
     }
+
+    /// LSTM and GRU have no integer kernel in ONNX, but their W and R are most of a recurrent model's
+    /// bytes: in every mode both are stored in int8 behind a per-axis DequantizeLinear (one scale per
+    /// gate row, max|w| / 127 over both directions), the op computes in float, B stays float.
+    @Test(arguments: [("LSTM", 4), ("GRU", 3)], [QuantizationOptions.Mode.static, .weightOnly, .dynamic])
+    func recurrentWeightsAreStoredInEightBits(op: (type: String, gates: Int), mode: QuantizationOptions.Mode) throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 12)
+        let hidden = 6, rows = op.gates * 6
+        let x = b.input("x", [5, 2, 4])
+        let w = r.normal([2, rows, 4]), recurrence = r.normal([2, rows, hidden])
+        let y = b.node(op.type, [x, b.constant("W", w), b.constant("R", recurrence), b.constant("B", r.normal([2, 2 * rows]))],
+                       ["hidden_size": .int(Int64(hidden)), "direction": .string(Array("bidirectional".utf8))], name: "rnn")
+        b.output(y)
+        let (quantized, sqnr) = try quantize(b.model, inputShape: [5, 2, 4], extra: { $0.quantization.mode = mode })
+        #expect(sqnr > 30, "\(sqnr) dB")
+        let node = try #require(quantized.graph.nodes.first { $0.name == "rnn" })
+        let producers = quantized.graph.producers()
+        for (input, float) in [(1, w), (2, recurrence)] {
+            let dequantize = try #require(producers[node.inputs[input]].map { quantized.graph.nodes[$0] }, "input \(input) is read in float")
+            #expect(dequantize.opType == "DequantizeLinear" && (try? dequantize.int("axis")) == 1)
+            #expect(quantized.graph.initializers[dequantize.inputs[0]]?.dataType == .int8)
+            let scales = try #require(quantized.graph.initializers[dequantize.inputs[1]]?.floats())
+            let maxima = WeightQuantization.channelMaxima(float, axis: 1)
+            #expect(scales.count == rows && zip(scales, maxima).allSatisfy { abs($0 - $1 / 127) <= 1e-6 * $1 })
+        }
+        #expect(quantized.graph.initializers[node.inputs[3]]?.dataType == .float)
+    }
 }
 
 /// Weight scales widen so every int32 bias fits s_x s_w[c]; with one scale per tensor the largest
