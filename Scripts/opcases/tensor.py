@@ -363,6 +363,41 @@ def if_case(name, condition):
 
 
 if_case("if_then_branch", True)
+
+# Loop: a for-loop (trip count), a while-loop (condition from the body), both at once, and zero trips.
+# The body reads the enclosing graph's x, carries v and an int64 counter, and scans v at every step.
+def loop_case(name, trips, condition, limit=None):
+    value = lambda n, t=T.FLOAT, shape=None: helper.make_tensor_value_info(n, t, shape)  # noqa: E731
+    body_nodes = [
+        helper.make_node("Cast", ["i"], ["fi"], to=T.FLOAT),
+        helper.make_node("Mul", ["x", "fi"], ["step"]),
+        helper.make_node("Add", ["v", "step"], ["v_next"]),
+        helper.make_node("Add", ["k", "one"], ["k_next"]),
+        helper.make_node("ReduceSum", ["v_next"], ["total"], keepdims=0),
+        helper.make_node("Less", ["total", "limit"], ["cond_out"]),
+        helper.make_node("Identity", ["v_next"], ["scan"]),
+    ]
+    body = helper.make_graph(body_nodes, "body", [value("i", T.INT64, []), value("cond_in", T.BOOL, []), value("v"), value("k", T.INT64)],
+                             [value("cond_out", T.BOOL), value("v_next"), value("k_next", T.INT64), value("scan", T.FLOAT, [2, 3])],
+                             [helper.make_tensor("one", T.INT64, [], [1]),
+                              helper.make_tensor("limit", T.FLOAT, [], [limit if limit is not None else 1e30])])
+    inputs = [("x", np.abs(randn(name, 2, 3)) + 0.1), ("v0", randn(name + "v", 2, 3)), ("k0", I64(0))]
+    names = ["", "", "v0", "k0"]
+    if trips is not None:
+        inputs.append(("m", I64(trips).reshape(())))
+        names[0] = "m"
+    if condition is not None:
+        inputs.append(("c", np.array(condition)))
+        names[1] = "c"
+    nodes = [helper.make_node("Loop", names, ["v_final", "k_final", "scans"], body=body)]
+    graph_case(name, nodes, inputs, ["v_final", ("k_final", T.INT64), "scans"], opset=13)
+
+
+loop_case("loop_for", 4, None)
+loop_case("loop_while", None, True, limit=6.0)
+loop_case("loop_for_and_while", 9, True, limit=6.0)
+loop_case("loop_zero_trips", 0, None)
+
 if_case("if_else_branch", False)
 case("dropout_with_mask", "Dropout", [X(randn("dr", 3, 4)), C(np.float32(0.5))], outs=2, types=[T.FLOAT, T.BOOL])
 

@@ -62,6 +62,7 @@ public enum OpRegistry {
         Ops.LessOrEqual.self,
         Ops.Log.self,
         Ops.LogSoftmax.self,
+        Ops.Loop.self,
         Ops.LpNormalization.self,
         Ops.MatMul.self,
         Ops.MatMulInteger.self,

@@ -1,0 +1,62 @@
+import QConvertIR
+
+extension Ops {
+    /// Loop: runs `body` while the trip count M (optional int64) is not reached and, when the `cond`
+    /// input is given, while the body's condition stays true:
+    ///     i = 0; v = v_initial
+    ///     while (M absent or i < M) and (cond absent or cond):
+    ///         cond', v, s = body(i, cond, v);  i += 1;  cond = cond' (only when cond was given)
+    /// The outputs are the final loop-carried values v, then each scan output s stacked along a new
+    /// first axis. The body may read values of the enclosing graphs (through the run context's scope).
+    /// A Loop with neither M nor cond would never end, so it is refused.
+    enum Loop: Operator {
+        static let type = "Loop"
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            let graph = try node.graph("body")
+            let carried = max(0, node.inputs.count - 2)
+            guard graph.inputs.count == 2 + carried else {
+                throw QConvertError("body takes \(graph.inputs.count) inputs; Loop passes the iteration number, the condition and \(carried) loop-carried values")
+            }
+            guard graph.outputs.count >= 1 + carried else {
+                throw QConvertError("body returns \(graph.outputs.count) outputs, fewer than the condition and \(carried) loop-carried values")
+            }
+            let body = try context.compileSubgraph(graph, outerScope: [])
+            let scanTypes = graph.outputs.dropFirst(1 + carried).map(\.tensorType)
+            let names = graph.inputs.map(\.name)
+            return Kernel { inputs, context in
+                let tripCount = try inputs.count > 0 ? inputs[0].map { try $0.intScalar("M") } : nil
+                var condition = try inputs.count > 1 ? inputs[1].map(truth) : nil
+                guard tripCount != nil || condition != nil else { throw QConvertError("neither a trip count M nor a condition is given: the loop would never end") }
+                var values = try (0..<carried).map { try inputs.required(2 + $0, "v_initial[\($0)]") }
+                var scans = Array(repeating: [Tensor](), count: scanTypes.count)
+                var iteration = 0
+                while tripCount.map({ iteration < $0 }) ?? true, condition ?? true {
+                    var feeds = [names[0]: Tensor(scalar: Int64(iteration)), names[1]: Tensor(shape: [], dataType: .bool, of: UInt8.self) { $0[0] = 1 }]
+                    for (k, value) in values.enumerated() { feeds[names[2 + k]] = value }
+                    let results = try body.run(feeds, context: context)
+                    let outputs = body.outputNames.map { results[$0]! }
+                    if condition != nil { condition = try truth(outputs[0]) }
+                    values = Array(outputs[1..<(1 + carried)])
+                    for k in scans.indices { scans[k].append(outputs[1 + carried + k].reshaped([1] + outputs[1 + carried + k].shape)) }
+                    iteration += 1
+                }
+                let stacked = try zip(scans, scanTypes).map { parts, declared in
+                    guard parts.isEmpty else { return try Concat.join(parts, axis: 0, threads: context.threads) }
+                    // No iteration ran: an empty stack of the declared type, unknown dims as 0.
+                    let dims = (declared?.shape ?? []).map { if case .value(let v) = $0 { v } else { 0 } }
+                    return Tensor(dataType: declared?.elementType ?? .float, shape: [0] + dims, storage: TensorStorage(uninitializedByteCount: 0) { _ in })
+                }
+                return values + stacked
+            }
+        }
+
+        /// The value of a one-element bool tensor.
+        static func truth(_ tensor: Tensor) throws -> Bool {
+            guard tensor.dataType == .bool, tensor.count == 1 else {
+                throw QConvertError("cond must be a single bool, got \(tensor.dataType) of shape \(tensor.shape)")
+            }
+            return tensor.scalars(of: UInt8.self)[0] != 0
+        }
+    }
+}
