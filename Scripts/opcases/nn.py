@@ -206,10 +206,39 @@ def pool_cases():
     pool("globalaveragepool_long", "GlobalAveragePool", (1, 2, 40, 30))
     pool("globalmaxpool", "GlobalMaxPool", (2, 3, 4, 5))
     pool("globalmaxpool_1d", "GlobalMaxPool", (1, 3, 9))
+    # LpPool: p = 2 (default) with pads and strides, p = 1 and 3, 1-D, and opset 18's dilations and ceil_mode.
+    pool("lppool_p2_pads", "LpPool", (1, 3, 7, 8), kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    pool("lppool_p1", "LpPool", (2, 2, 6, 6), kernel_shape=[2, 3], strides=[2, 1], p=1)
+    pool("lppool_p3_1d", "LpPool", (1, 2, 9), kernel_shape=[3], strides=[2], p=3)
+    pool("lppool_opset18_dilations_ceil", "LpPool", (1, 2, 7, 7), kernel_shape=[2, 2], strides=[2, 2], dilations=[2, 1],
+         ceil_mode=1, opset=18)
+    pool("globallppool", "GlobalLpPool", (2, 3, 5, 7))
+    pool("globallppool_p3", "GlobalLpPool", (1, 2, 4, 6), p=3)
     # 8-bit MaxPool (opset 12), as ONNX Runtime's QOperator models leave it between integer layers.
     for dtype, elem, tag in EIGHT_BIT:
         single(f"maxpool_{tag}", "MaxPool", eight_bit("maxpool_" + tag, dtype, 1, 3, 7, 8), opset=12, outputs=(("y", elem),),
                kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+
+
+@case
+def grid_sample_cases():
+    """Every mode x padding x corner convention (opset 16 names), opset 20's names, and nearest at exact
+    half-pixel positions (ties round to even). Grid positions reach past [-1, 1] to exercise padding."""
+    x = normal("gridsample_x", 1, 2, 4, 5)
+    grid = (rng("gridsample_grid").uniform(-1.3, 1.3, (1, 3, 4, 2))).astype(np.float32)
+    for mode in ("bilinear", "nearest", "bicubic"):
+        for padding in ("zeros", "border", "reflection"):
+            for align in (0, 1):
+                name = f"gridsample_{mode}_{padding}_align{align}"
+                save(name, [helper.make_node("GridSample", ["x", "grid"], ["y"], mode=mode, padding_mode=padding, align_corners=align)],
+                     [("x", x), ("grid", grid)], ["y"], opset=16)
+    for mode in ("linear", "cubic"):
+        save(f"gridsample_opset20_{mode}", [helper.make_node("GridSample", ["x", "grid"], ["y"], mode=mode, padding_mode="border")],
+             [("x", x), ("grid", grid)], ["y"], opset=20)
+    ties = np.array([-0.75, -0.25, 0.25, 0.75], np.float32)
+    tie_grid = np.stack(np.meshgrid(ties, ties[:3]), axis=-1)[None].astype(np.float32)
+    save("gridsample_nearest_ties", [helper.make_node("GridSample", ["x", "grid"], ["y"], mode="nearest", align_corners=1)],
+         [("x", x), ("grid", tie_grid)], ["y"], opset=16)
 
 
 def resize(name, shape, scales=None, sizes=None, roi=None, opset=13, x=None, outputs=("y",), **attributes):

@@ -1,8 +1,11 @@
 import CKernels
 import QConvertIR
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Window reductions over the spatial axes of an (N, C, spatial...) tensor, shared by MaxPool,
-/// AveragePool and their Global* forms.
+/// AveragePool, LpPool and their Global* forms.
 ///
 /// Padding never enters a max, and enters an average only through the divisor: each axis is described
 /// once by per-output tap ranges (`AxisTaps`), whose counts give the divisors.
@@ -13,6 +16,8 @@ enum Pooling {
         /// y = Σ window / count, where count covers the positions inside the input, or with
         /// `includePad` also those in the declared padding (not the extra ceil_mode overhang).
         case average(includePad: Bool)
+        /// y = Σ window over the positions inside the input (LpPool's sum of |x|^p).
+        case sum
     }
 
     /// The input taps of one axis for each output position: `first` input index, `count` taps inside
@@ -50,6 +55,8 @@ enum Pooling {
         case .max: counts = nil
         case .average(let includePad):
             counts = taps.map { axis in (includePad ? axis.padded : axis.count).map { Float(Swift.max(1, $0)) } }
+        case .sum:
+            counts = taps.map { axis in axis.count.map { _ in 1 } }
         }
         let grain = Swift.max(1, (1 << 16) / Swift.max(1, window.outputSize * window.kernelSize))
         return x.withElements(of: Float.self) { xs in
@@ -156,5 +163,27 @@ enum Pooling {
                 }
             }
         }
+    }
+}
+
+extension Pooling {
+    /// LpPool and GlobalLpPool: y = (Σ |x|^p)^(1/p) over each window, `sum` summing |x|^p per window
+    /// (padding adds nothing), for p ≥ 1.
+    static func lpNorm(_ x: Tensor, p: Int, threads: Int, sum: (Tensor) throws -> Tensor) throws -> Tensor {
+        guard p >= 1 else { throw QConvertError("p must be 1 or more, got \(p)") }
+        let powers = Elementwise.map(x, threads: threads, Power(exponent: Float(p)))
+        return Elementwise.map(try sum(powers), threads: threads, Root(degree: Float(p)))
+    }
+
+    /// |x|^p (x · x for p = 2, the usual case).
+    struct Power: UnaryFunction {
+        let exponent: Float
+        func callAsFunction(_ x: Float) -> Float { exponent == 2 ? x * x : pow(abs(x), exponent) }
+    }
+
+    /// s^(1/p).
+    struct Root: UnaryFunction {
+        let degree: Float
+        func callAsFunction(_ s: Float) -> Float { degree == 2 ? s.squareRoot() : pow(s, 1 / degree) }
     }
 }
