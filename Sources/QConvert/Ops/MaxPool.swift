@@ -9,17 +9,9 @@ extension Ops {
         static let type = "MaxPool"
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            let attributes = try WindowAttributes(node)
-            guard let kernel = attributes.kernelShape else { throw QConvertError("missing required attribute 'kernel_shape'") }
             let columnMajor = try node.int("storage_order", default: 0) != 0
             let wantsIndices = node.outputs.count > 1 && !node.outputs[1].isEmpty
-            return EightBitThroughFloat.accepting(Kernel { inputs, context in
-                let x = try inputs.floatInput(0, "X")
-                guard x.rank == kernel.count + 2 else {
-                    throw QConvertError("input X of shape \(x.shape) does not match kernel_shape \(kernel)")
-                }
-                let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel, leading: Array(x.shape[..<2]))
-                guard x.count > 0 || window.outputSize * x.shape[0] * x.shape[1] == 0 else { throw QConvertError("cannot pool the empty input \(x.shape)") }
+            return EightBitThroughFloat.accepting(try Pooling.windowed(node) { x, window, context in
                 guard wantsIndices else { return [Pooling.pool(x, window: window, reduction: .max, threads: context.threads)] }
                 let (y, indices) = Pooling.maxWithIndices(x, window: window, columnMajor: columnMajor, threads: context.threads)
                 return [y, indices]

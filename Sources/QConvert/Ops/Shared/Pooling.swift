@@ -20,6 +20,22 @@ enum Pooling {
         case sum
     }
 
+    /// The kernel of a windowed pool (MaxPool, AveragePool, LpPool): the window attributes read once,
+    /// then per run X checked against kernel_shape and handed, with its window, to `reduce`.
+    static func windowed(_ node: Node, _ reduce: @escaping @Sendable (Tensor, SpatialWindow, RunContext) throws -> [Tensor]) throws -> Kernel {
+        let attributes = try WindowAttributes(node)
+        guard let kernel = attributes.kernelShape else { throw QConvertError("missing required attribute 'kernel_shape'") }
+        return Kernel { inputs, context in
+            let x = try inputs.floatInput(0, "X")
+            guard x.rank == kernel.count + 2 else {
+                throw QConvertError("input X of shape \(x.shape) does not match kernel_shape \(kernel)")
+            }
+            let window = try attributes.window(input: Array(x.shape[2...]), kernel: kernel, leading: Array(x.shape[..<2]))
+            guard x.count > 0 || window.outputSize * x.shape[0] * x.shape[1] == 0 else { throw QConvertError("cannot pool the empty input \(x.shape)") }
+            return try reduce(x, window, context)
+        }
+    }
+
     /// The input taps of one axis for each output position: `first` input index, `count` taps inside
     /// the input, and `padded` taps inside input plus padding (the include-pad divisor).
     struct AxisTaps {
