@@ -73,7 +73,8 @@ extension Ops {
             func sample(_ image: UnsafeBufferPointer<Float>, x gx: Float, y gy: Float) -> Float {
                 // Cubic pads each of its 16 taps only, not the position they surround.
                 let (px, py) = (pixel(gx, size: width), pixel(gy, size: height))
-                let (x, y) = mode == .cubic ? (px, py) : (bounded(px, size: width), bounded(py, size: height))
+                let (bx, by) = mode == .cubic ? (px, py) : (bounded(px, size: width), bounded(py, size: height))
+                let (x, y) = (Self.representable(bx, size: width), Self.representable(by, size: height))
                 switch mode {
                 case .nearest:
                     return tap(image, row: Int(y.rounded(.toNearestOrEven)), column: Int(x.rounded(.toNearestOrEven)))
@@ -97,6 +98,15 @@ extension Ops {
                 }
             }
 
+            /// p kept within 8 pixels of the image, NaN taken as 8 pixels before it: every tap of a
+            /// position further out is outside the image (0 with zeros padding, the edge pixel with
+            /// border), as at the limit, and the integer conversions below cannot trap on a hostile grid.
+            /// (Cubic interpolation with reflection of such positions is where this differs from a
+            /// literal evaluation; ONNX Runtime's integer casts are undefined there.)
+            static func representable(_ p: Float, size: Int) -> Float {
+                p.isNaN ? -8 : min(max(p, -8), Float(size + 8))
+            }
+
             /// A normalised coordinate in pixels.
             func pixel(_ g: Float, size: Int) -> Float {
                 alignCorners ? (g + 1) / 2 * Float(size - 1) : ((g + 1) * Float(size) - 1) / 2
@@ -116,13 +126,14 @@ extension Ops {
                 let (low, high): (Float, Float) = alignCorners ? (0, Float(size - 1)) : (-0.5, Float(size) - 0.5)
                 let range = high - low
                 guard range > 0 else { return low }
+                // Past an edge by d, folded every range: an even number of folds ends past the same edge.
                 if p < low {
-                    let distance = low - p, folds = Int(distance / range), rest = distance - Float(folds) * range
-                    return folds % 2 == 0 ? low + rest : high - rest
+                    let rest = (low - p).truncatingRemainder(dividingBy: 2 * range)
+                    return rest <= range ? low + rest : high - (rest - range)
                 }
                 if p > high {
-                    let distance = p - high, folds = Int(distance / range), rest = distance - Float(folds) * range
-                    return folds % 2 == 0 ? high - rest : low + rest
+                    let rest = (p - high).truncatingRemainder(dividingBy: 2 * range)
+                    return rest <= range ? high - rest : low + (rest - range)
                 }
                 return p
             }

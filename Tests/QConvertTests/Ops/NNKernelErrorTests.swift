@@ -89,4 +89,21 @@ import Testing
         #expect(try run("MaxPool", [floats([0, 2, 4, 4])], attributes: ["kernel_shape": .ints([2, 2])])[0].shape == [0, 2, 3, 3])
         #expect(try run("LSTM", [floats([0, 1, 3]), floats([1, 8, 3]), floats([1, 8, 2])], outputs: 3)[0].shape == [0, 1, 1, 2])
     }
+
+    /// GridSample on hostile positions (NaN, infinities, 1e30) in every mode and padding: no trap, a
+    /// finite value, 0 where zeros padding puts every tap outside; a 3-D grid is a clear error.
+    @Test func gridSampleSurvivesHostileGrids() throws {
+        let image = floats([1, 2, 3, 4])
+        let grid = Tensor(shape: [1, 1, 4, 2], scalars: [Float.nan, 0, .infinity, -.infinity, 1e30, -1e30, 0.5, .nan])
+        for mode in ["nearest", "linear", "cubic"] {
+            for padding in ["zeros", "border", "reflection"] {
+                let y = try run("GridSample", [image, grid], attributes: ["mode": .string(Array(mode.utf8)), "padding_mode": .string(Array(padding.utf8))],
+                                opset: 20)[0]
+                let values = y.scalars(of: Float.self)
+                #expect(y.shape == [1, 2, 1, 4] && values.allSatisfy(\.isFinite), "\(mode) \(padding): \(values)")
+                if padding == "zeros" { #expect(values[1] == 0 && values[2] == 0, "\(mode): \(values)") }
+            }
+        }
+        expectError("supports 2-D sampling") { _ = try run("GridSample", [floats([1, 1, 2, 2, 2]), floats([1, 1, 1, 1, 3])], opset: 20) }
+    }
 }
