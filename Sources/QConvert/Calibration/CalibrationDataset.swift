@@ -5,8 +5,9 @@ import QConvertIR
 /// Three layouts, recognised from the folder's contents:
 /// - `.npy` files, for single-input models: one sample per file, except that a file whose leading
 ///   dimension is a multiple larger than the model's fixed batch is split into batch-sized samples;
-/// - `.npz` files (numpy `savez`/`savez_compressed`), one sample per file, arrays keyed by input
-///   name (a single-input model also takes an archive holding one array under any name);
+/// - `.npz` files (numpy `savez`/`savez_compressed`), arrays keyed by input name (a single-input
+///   model also takes an archive holding one array under any name): one sample per file, or k when
+///   every array holds k batches of its input;
 /// - ONNX Runtime's test-data layout: `test_data_set_<k>/input_<j>.pb` TensorProto files, one
 ///   sample per folder, tensors matched by name (or by position when unnamed).
 /// Files and folders are taken in bytewise-sorted name order; hidden entries are skipped, anything
@@ -112,7 +113,7 @@ public struct CalibrationDataset: Sendable {
     }
 }
 
-/// One sample's place in the folder: a file or folder, and for split `.npy` files which batch.
+/// One sample's place in the folder: a file or folder, and for split `.npy`/`.npz` files which batch.
 struct SampleEntry: Sendable {
     let path: String
     let part: Int?

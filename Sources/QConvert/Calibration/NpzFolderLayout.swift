@@ -1,20 +1,36 @@
 import QConvertIR
 
-/// A folder of `.npz` archives, one sample each, arrays keyed by input name. A single-input model
-/// also takes archives holding exactly one array under any name (`np.savez(f, a)` calls it `arr_0`).
+/// A folder of `.npz` archives, arrays keyed by input name: one sample each, or k samples when every
+/// array's leading dimension is k times its input's fixed batch (k > 1, `BatchSplit`). A single-input
+/// model also takes archives holding exactly one array under any name (`np.savez(f, a)` calls it
+/// `arr_0`).
 struct NpzFolderLayout: SampleLayout {
     let directory: String
     let files: [String]
     let inputs: [ValueInfo]
 
-    /// Opens every archive (its central directory only) so a corrupt or mis-keyed file fails before
-    /// calibration starts.
+    /// Opens every archive and decodes its arrays' shapes, so a corrupt, mis-keyed or unevenly
+    /// batched file fails before calibration starts.
     func entries(limit: Int?) throws -> [SampleEntry] {
-        try files.prefix(limit ?? Int.max).map { file in
+        var entries: [SampleEntry] = []
+        let wanted = limit ?? Int.max
+        for file in files where entries.count < wanted {
             let path = directory + "/" + file
-            _ = try arrayNames(Npz(path: path), path: path)
-            return SampleEntry(path: path, part: nil)
+            let parts = try self.parts(of: Npz(path: path), path: path)
+            for part in 0..<parts where entries.count < wanted {
+                entries.append(SampleEntry(path: path, part: parts > 1 ? part : nil))
+            }
         }
+        return entries
+    }
+
+    /// The samples an archive holds: the same count k for every input, else an error naming two
+    /// arrays that disagree.
+    func parts(of archive: Npz, path: String) throws -> Int {
+        let names = try arrayNames(archive, path: path)
+        let counts = try inputs.map { input in (input.name, try BatchSplit.parts(of: archive.array(named: names[input.name]!), for: input, path: path)) }
+        guard let most = counts.max(by: { $0.1 < $1.1 }), let fewest = counts.min(by: { $0.1 < $1.1 }), most.1 != fewest.1 else { return counts.first?.1 ?? 1 }
+        throw QConvertError("\(path): array '\(names[most.0]!)' holds \(most.1) batches of input '\(most.0)' but '\(names[fewest.0]!)' holds \(fewest.1) of '\(fewest.0)'; give every input the same number")
     }
 
     /// Input name -> array name in the archive.
@@ -33,8 +49,11 @@ struct NpzFolderLayout: SampleLayout {
 
     func load(_ entry: SampleEntry) throws -> [LoadedInput] {
         let archive = try Npz(path: entry.path)
-        return try arrayNames(archive, path: entry.path).map { input, array in
-            LoadedInput(name: input, tensor: try archive.array(named: array), file: entry.path)
+        let names = try arrayNames(archive, path: entry.path)
+        return try inputs.map { input in
+            let whole = try archive.array(named: names[input.name]!)
+            let tensor = try entry.part.map { try BatchSplit.part($0, of: whole, for: input, path: entry.path) } ?? whole
+            return LoadedInput(name: input.name, tensor: tensor, file: entry.source)
         }
     }
 }

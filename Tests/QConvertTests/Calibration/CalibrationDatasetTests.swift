@@ -87,6 +87,28 @@ import Testing
         #expect(try dataset.sample(0)["x"]?.scalars(of: Float.self) == [-1.5, -0.5, 0.5, 1.5])
     }
 
+    /// An .npz whose arrays hold 3 batches of each input (x: batch 2, y: batch 1) gives 3 samples,
+    /// each the matching slice of both arrays; arrays holding different numbers of batches are an error.
+    @Test func batchedNpzIsSplit() throws {
+        let inputs = [ValueInfo(name: "x", elementType: .float, shape: [.value(2), .value(2)]),
+                      ValueInfo(name: "y", elementType: .float, shape: [.value(1), .value(3)])]
+        let x = Tensor(shape: [6, 2], scalars: (0..<12).map { Float($0) })
+        let y = Tensor(shape: [3, 3], scalars: (0..<9).map { Float(-$0) })
+        let dir = temporary.make()
+        FileChecks.write(ZipFixture.stored([("x.npy", try Npy.encode(x)), ("y.npy", try Npy.encode(y))]), to: dir + "/a.npz")
+        let dataset = try CalibrationDataset(directory: dir, inputs: inputs)
+        #expect(dataset.sources == (0..<3).map { dir + "/a.npz[\($0)]" })
+        let second = try dataset.sample(1)
+        #expect(second["x"]?.shape == [2, 2] && second["x"]?.scalars(of: Float.self) == [4, 5, 6, 7])
+        #expect(second["y"]?.shape == [1, 3] && second["y"]?.scalars(of: Float.self) == [-3, -4, -5])
+        let uneven = temporary.make()
+        FileChecks.write(ZipFixture.stored([("x.npy", try Npy.encode(x)), ("y.npy", try Npy.encode(Tensor(shape: [1, 3], scalars: [Float(0), 1, 2])))]),
+                         to: uneven + "/a.npz")
+        #expect(throws: QConvertError("\(uneven)/a.npz: array 'x' holds 3 batches of input 'x' but 'y' holds 1 of 'y'; give every input the same number")) {
+            _ = try CalibrationDataset(directory: uneven, inputs: inputs)
+        }
+    }
+
     @Test func layoutErrors() throws {
         let mixed = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(1), in: temporary)
         FileChecks.write([0], to: mixed + "/b.npz")
@@ -111,19 +133,29 @@ import Testing
     }
 }
 
-/// Builds a one-member stored zip by hand (for layouts numpy's writer cannot produce).
+/// Builds a stored zip by hand (for layouts numpy's writer cannot produce).
 enum ZipFixture {
     static func stored(name: String, contents: [UInt8]) -> [UInt8] {
+        stored([(name, contents)])
+    }
+
+    /// Members in order, each stored (not deflated), with local headers, central directory and end record.
+    static func stored(_ members: [(name: String, contents: [UInt8])]) -> [UInt8] {
         func le(_ value: Int, _ bytes: Int) -> [UInt8] { (0..<bytes).map { UInt8((value >> (8 * $0)) & 0xFF) } }
-        let crc = Int(contents.withUnsafeBufferPointer { CRC32.of($0) })
-        let nameBytes = Array(name.utf8)
-        let local = [0x50, 0x4B, 0x03, 0x04] + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
-            + le(contents.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 2) + nameBytes + contents
-        let central = [0x50, 0x4B, 0x01, 0x02] + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
-            + le(contents.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 6) + le(0, 2) + le(0, 4)
-            + le(0, 4) + nameBytes
-        let end = [0x50, 0x4B, 0x05, 0x06] + le(0, 4) + le(1, 2) + le(1, 2) + le(central.count, 4) + le(local.count, 4) + le(0, 2)
-        return local + central + end
+        var locals: [UInt8] = [], central: [UInt8] = []
+        for (name, contents) in members {
+            let crc = Int(contents.withUnsafeBufferPointer { CRC32.of($0) })
+            let nameBytes = Array(name.utf8)
+            let offset = locals.count
+            locals += [0x50, 0x4B, 0x03, 0x04] + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
+                + le(contents.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 2) + nameBytes + contents
+            central += [0x50, 0x4B, 0x01, 0x02] + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
+                + le(contents.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 6) + le(0, 2) + le(0, 4)
+                + le(offset, 4) + nameBytes
+        }
+        let end = [0x50, 0x4B, 0x05, 0x06] + le(0, 4) + le(members.count, 2) + le(members.count, 2) + le(central.count, 4)
+            + le(locals.count, 4) + le(0, 2)
+        return locals + central + end
     }
 }
 
