@@ -239,6 +239,13 @@ def grid_sample_cases():
     tie_grid = np.stack(np.meshgrid(ties, ties[:3]), axis=-1)[None].astype(np.float32)
     save("gridsample_nearest_ties", [helper.make_node("GridSample", ["x", "grid"], ["y"], mode="nearest", align_corners=1)],
          [("x", x), ("grid", tie_grid)], ["y"], opset=16)
+    # Nearest with reflection rounds the position first, then reflects the pixel (found by review:
+    # reflecting first flips ties at the edges).
+    halves = np.array([[[[1.5, -1.7], [-1.5, -1.0], [2.0, 0.0], [-1.25, 1.6]]]], np.float32)
+    for align in (0, 1):
+        save(f"gridsample_nearest_reflection_halves_align{align}",
+             [helper.make_node("GridSample", ["x", "grid"], ["y"], mode="nearest", padding_mode="reflection", align_corners=align)],
+             [("x", normal("gridsample_small", 1, 1, 3, 4)), ("grid", halves)], ["y"], opset=16)
 
 
 def resize(name, shape, scales=None, sizes=None, roi=None, opset=13, x=None, outputs=("y",), **attributes):

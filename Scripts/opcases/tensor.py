@@ -220,6 +220,8 @@ HM = np.concatenate([SM, np.array([[[2, 7, 7, 1], [0, 0, 0, 0], [-1, -3, -1, -2]
 case("hardmax_opset13_default", "Hardmax", [X(HM)])
 case("hardmax_opset13_axis1", "Hardmax", [X(HM)], axis=1)
 case("hardmax_opset11_axis1", "Hardmax", [X(HM)], opset=11, axis=1)
+# NaN: a lane starting with NaN is all zeros, later NaNs are passed over (ONNX Runtime's running maximum).
+case("hardmax_nan", "Hardmax", [X(np.array([[np.nan, 1, 2], [1, np.nan, 2], [1, 2, np.nan], [np.nan] * 3, [2, 2, np.nan]], np.float32))])
 
 # Normalization.
 LN = randn("ln", 2, 3, 8) + 3.0
@@ -248,6 +250,7 @@ CX = randn("compress", 3, 4, 2)
 case("compress_axis1_short", "Compress", [X(CX), C(np.array([True, False, True], bool))], opset=11, axis=1)
 case("compress_flat", "Compress", [X(CX), C(np.arange(24) % 5 == 0)], opset=11)
 case("compress_none", "Compress", [X(I64(1, 2, 3)), C(np.array([False, False], bool))], opset=11, axis=0)
+case("compress_long_condition", "Compress", [X(I64(1, 2, 3)), C(np.array([False, True, True, True, True], bool))], opset=11, axis=0)
 
 # Reductions: axes as attribute (before 13 for ReduceSum, 18 for the others) and as input.
 RX = randn("reduce", 2, 3, 4, 5)
@@ -267,6 +270,9 @@ case("reducel1", "ReduceL1", [X(RX)], axes=[0, 3], keepdims=0)
 case("reducesumsquare", "ReduceSumSquare", [X(RX)], axes=[1])
 case("reducelogsumexp", "ReduceLogSumExp", [X(RX * 20)], axes=[1, 3])
 case("reducelogsumexp_opset18_all", "ReduceLogSumExp", [X(RX)], opset=18, keepdims=0)
+# Values whose exponentials overflow or underflow float64 and float32 (attention masks).
+case("reducelogsumexp_extremes", "ReduceLogSumExp", [X(np.array([[1000, 999, 0], [-1000, -1000, -1000], [-1e4, 2, -1e4]], np.float32))],
+     axes=[1])
 case("reducelogsum", "ReduceLogSum", [X(np.abs(RX) + 0.1)], axes=[2])
 TIES = np.array([[1, 3, 3, 0], [2, 2, -1, 2], [0, 5, 5, 5]], np.float32)
 case("argmax_default", "ArgMax", [X(RX)], types=[T.INT64])
@@ -397,6 +403,10 @@ loop_case("loop_for", 4, None)
 loop_case("loop_while", None, True, limit=6.0)
 loop_case("loop_for_and_while", 9, True, limit=6.0)
 loop_case("loop_zero_trips", 0, None)
+# The body's condition decides even without a cond input, as in ONNX Runtime: a for-loop whose body says
+# stop runs once, and a loop with neither M nor cond runs while the body says go on (found by review).
+loop_case("loop_for_body_stops", 5, None, limit=-1e30)
+loop_case("loop_neither_trip_count_nor_cond", None, None, limit=6.0)
 
 if_case("if_else_branch", False)
 case("dropout_with_mask", "Dropout", [X(randn("dr", 3, 4)), C(np.float32(0.5))], outs=2, types=[T.FLOAT, T.BOOL])

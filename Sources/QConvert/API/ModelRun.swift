@@ -92,8 +92,8 @@ public struct ModelRun {
         var warnings: [String] = []
         if options.requantization != .float && !Requantization.matters(in: interpreter.model.graph) {
             warnings.append("--requantization \(options.requantization.rawValue) changes nothing here: \(options.model) has no integer op "
-                            + "that requantizes (QLinearConv, QLinearMatMul, ...); QuantizeLinear/DequantizeLinear pairs run as written. "
-                            + "Quantize with --format qoperator to run integer kernels")
+                            + "that requantizes (QLinearConv, QLinearMatMul, ...); QuantizeLinear/DequantizeLinear pairs and dynamic mode's "
+                            + "MatMulInteger/ConvInteger run the same in both modes. A static quantization with --format qoperator has such ops")
         }
         let runs = Double(runSeconds.count)
         return Result(outputs: written, opSeconds: profile.map { $0.seconds.mapValues { $0 / runs } },

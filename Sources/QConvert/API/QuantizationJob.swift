@@ -167,14 +167,18 @@ final class QuantizationJob {
     }
 
     /// The constants the ops' quantization rules name in the prepared graph, in node order: each
-    /// compute node's weight, then its bias. What the refusals above check.
+    /// compute node's weight, then its bias; each weight an LSTM or GRU stores. What the refusals above check.
     private func ruleConstants() throws -> [(node: Node, name: String, tensor: Tensor, isWeight: Bool)] {
         let graph = prepared.model.graph
         var constants: [(node: Node, name: String, tensor: Tensor, isWeight: Bool)] = []
         for node in graph.nodes {
-            guard case .compute(let weight, _, let bias)? = try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil })?.kind
-            else { continue }
-            for (input, isWeight) in [(weight, true)] + (bias.map { [($0, false)] } ?? []) where input < node.inputs.count {
+            let named: [(Int, Bool)]
+            switch try QuantizationRule.of(node, isConstant: { graph.initializers[$0] != nil })?.kind {
+            case .compute(let weight, _, let bias)?: named = [(weight, true)] + (bias.map { [($0, false)] } ?? [])
+            case .storedWeights(let inputs, _)?: named = inputs.map { ($0, true) }
+            default: continue
+            }
+            for (input, isWeight) in named where input < node.inputs.count {
                 if let tensor = graph.initializers[node.inputs[input]] { constants.append((node, node.inputs[input], tensor, isWeight)) }
             }
         }

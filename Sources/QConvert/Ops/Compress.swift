@@ -3,7 +3,8 @@ import QConvertIR
 extension Ops {
     /// Compress: the slices of `input` along `axis` whose entry in the 1-D bool `condition` is true;
     /// without `axis`, the elements of the flattened input. A condition shorter than the axis leaves the
-    /// rest out; a longer one is an error. Any fixed-width type; the output length depends on the data.
+    /// rest out; a longer one's extra entries are ignored (as in ONNX Runtime). Any fixed-width type;
+    /// the output length depends on the data.
     enum Compress: Operator {
         static let type = "Compress"
 
@@ -17,10 +18,8 @@ extension Ops {
                 guard input.dataType.bitWidth >= 8 else { throw QConvertError("\(input.dataType) tensors are not supported") }
                 let data = axis == nil ? input.reshaped([input.count]) : input
                 let normalized = try Axes.normalize(axis ?? 0, rank: data.rank)
-                guard condition.count <= data.shape[normalized] else {
-                    throw QConvertError("condition has \(condition.count) entries, more than axis \(normalized)'s \(data.shape[normalized])")
-                }
-                let picks = try condition.intValues("condition").enumerated().filter { $0.element != 0 }.map(\.offset)
+                // Entries past the axis's length are ignored, as ONNX Runtime does.
+                let picks = try condition.intValues("condition").prefix(data.shape[normalized]).enumerated().filter { $0.element != 0 }.map(\.offset)
                 return [try Gather.take(data, along: normalized, picks: picks, indexShape: [picks.count])]
             }
         }

@@ -8,12 +8,11 @@ extension Ops {
     /// [-1, 1] over the input's width and height, float32. A position maps to pixels as
     ///     align_corners = 1:  p = (g + 1) / 2 · (size − 1)        (−1 and 1 are the corner pixels' centres)
     ///     align_corners = 0:  p = ((g + 1) · size − 1) / 2        (−1 and 1 are the corner pixels' outer edges)
-    /// then, as ONNX Runtime computes it: for nearest and linear, `padding_mode` border clamps p into
-    /// [0, size − 1] and reflection reflects it into the image's extent (pixel centres with
-    /// align_corners, else edges); `mode` nearest takes the pixel at p rounded half to even, linear
-    /// (bilinear) the 2 × 2 pixels around p, cubic (bicubic) the 4 × 4 around the unpadded p with Keys'
-    /// kernel, a = −0.75. Each tap outside the image is 0 with zeros padding, the clamped or reflected
-    /// pixel otherwise. Mode names of opset 16 (bilinear,
+    /// then, as ONNX Runtime computes it: `mode` nearest takes the pixel at p rounded half to even,
+    /// linear (bilinear) the 2 × 2 pixels around p after `padding_mode` border clamped p into
+    /// [0, size − 1] or reflection reflected it into the image's extent (pixel centres with
+    /// align_corners, else edges), cubic (bicubic) the 4 × 4 around p with Keys' kernel, a = −0.75.
+    /// Each tap outside the image is 0 with zeros padding, the clamped or reflected pixel otherwise. Mode names of opset 16 (bilinear,
     /// bicubic) and 20 (linear, cubic) are both accepted; volumetric (3-D) grids are not supported.
     enum GridSample: Operator {
         static let type = "GridSample"
@@ -40,6 +39,9 @@ extension Ops {
                 guard x.rank == 4 else { throw QConvertError("supports 2-D sampling (X of rank 4), got X of shape \(x.shape)") }
                 guard grid.rank == 4, grid.shape[0] == x.shape[0], grid.shape[3] == 2 else {
                     throw QConvertError("grid must have shape [\(x.shape[0]), H_out, W_out, 2] for X of shape \(x.shape), got \(grid.shape)")
+                }
+                guard grid.count == 0 || x.shape[2] > 0 && x.shape[3] > 0 else {
+                    throw QConvertError("X of shape \(x.shape) has no pixels to sample")
                 }
                 let sampler = Sampler(height: x.shape[2], width: x.shape[3], mode: mode, padding: padding, alignCorners: alignCorners)
                 let (batch, channels, outHeight, outWidth) = (x.shape[0], x.shape[1], grid.shape[1], grid.shape[2])
@@ -71,9 +73,9 @@ extension Ops {
 
             /// The value at normalised position (x, y).
             func sample(_ image: UnsafeBufferPointer<Float>, x gx: Float, y gy: Float) -> Float {
-                // Cubic pads each of its 16 taps only, not the position they surround.
+                // Nearest and cubic pad their taps only (nearest rounds first), linear the position too.
                 let (px, py) = (pixel(gx, size: width), pixel(gy, size: height))
-                let (bx, by) = mode == .cubic ? (px, py) : (bounded(px, size: width), bounded(py, size: height))
+                let (bx, by) = mode == .linear ? (bounded(px, size: width), bounded(py, size: height)) : (px, py)
                 let (x, y) = (Self.representable(bx, size: width), Self.representable(by, size: height))
                 switch mode {
                 case .nearest:
@@ -98,13 +100,13 @@ extension Ops {
                 }
             }
 
-            /// p kept within 8 pixels of the image, NaN taken as 8 pixels before it: every tap of a
-            /// position further out is outside the image (0 with zeros padding, the edge pixel with
-            /// border), as at the limit, and the integer conversions below cannot trap on a hostile grid.
-            /// (Cubic interpolation with reflection of such positions is where this differs from a
-            /// literal evaluation; ONNX Runtime's integer casts are undefined there.)
+            /// p kept within 2^22 pixels of the image (still exact integers in float32 there), NaN taken
+            /// as that far before it, so the integer conversions below cannot trap on a hostile grid.
+            /// Positions further out differ only with reflection padding, where ONNX Runtime's integer
+            /// casts are undefined anyway.
             static func representable(_ p: Float, size: Int) -> Float {
-                p.isNaN ? -8 : min(max(p, -8), Float(size + 8))
+                let reach = Float(1 << 22)
+                return p.isNaN ? -reach : min(max(p, -reach), Float(size) + reach)
             }
 
             /// A normalised coordinate in pixels.

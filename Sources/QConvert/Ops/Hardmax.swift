@@ -16,7 +16,8 @@ extension Ops {
         }
 
         /// One-hot of the first maximum of every lane (o, i): elements (o * extent + k) * inner + i.
-        /// NaN never compares greater, so a lane of NaNs marks its first element, as ONNX Runtime does.
+        /// As in ONNX Runtime, the maximum is a running one from the lane's first element, which a NaN
+        /// never replaces: a lane starting with NaN is all zeros, later NaNs are passed over.
         static func apply(_ x: Tensor, _ layout: AxisLayout) -> Tensor {
             let (extent, inner) = (layout.extent, layout.inner)
             return x.withElements(of: Float.self) { source in
@@ -27,7 +28,7 @@ extension Ops {
                             let base = o * extent * inner + i
                             var best = 0
                             for k in 1..<extent where source[base + k * inner] > source[base + best * inner] { best = k }
-                            out[base + best * inner] = 1
+                            if !source[base + best * inner].isNaN { out[base + best * inner] = 1 }
                         }
                     }
                 }

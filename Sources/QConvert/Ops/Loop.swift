@@ -1,14 +1,15 @@
 import QConvertIR
 
 extension Ops {
-    /// Loop: runs `body` while the trip count M (optional int64) is not reached and, when the `cond`
-    /// input is given, while the body's condition stays true:
-    ///     i = 0; v = v_initial
-    ///     while (M absent or i < M) and (cond absent or cond):
-    ///         cond', v, s = body(i, cond, v);  i += 1;  cond = cond' (only when cond was given)
+    /// Loop: runs `body` while the trip count M (optional int64) is not reached and the condition holds:
+    ///     i = 0; v = v_initial; cond = the cond input, or true when it is absent
+    ///     while (M absent or i < M) and cond:
+    ///         cond, v, s = body(i, cond, v);  i += 1
     /// The outputs are the final loop-carried values v, then each scan output s stacked along a new
     /// first axis. The body may read values of the enclosing graphs (through the run context's scope).
-    /// A Loop with neither M nor cond would never end, so it is refused.
+    /// As in ONNX Runtime, the body's condition output decides even when the cond input is absent
+    /// (the spec's table would ignore it). Without M, a loop still going after 2^20 iterations is
+    /// stopped with an error, so a hostile model cannot hang the tool.
     enum Loop: Operator {
         static let type = "Loop"
 
@@ -26,17 +27,19 @@ extension Ops {
             let names = graph.inputs.map(\.name)
             return Kernel { inputs, context in
                 let tripCount = try inputs.count > 0 ? inputs[0].map { try $0.intScalar("M") } : nil
-                var condition = try inputs.count > 1 ? inputs[1].map(truth) : nil
-                guard tripCount != nil || condition != nil else { throw QConvertError("neither a trip count M nor a condition is given: the loop would never end") }
+                var condition = try inputs.count > 1 ? inputs[1].map(truth) ?? true : true
                 var values = try (0..<carried).map { try inputs.required(2 + $0, "v_initial[\($0)]") }
                 var scans = Array(repeating: [Tensor](), count: scanTypes.count)
                 var iteration = 0
-                while tripCount.map({ iteration < $0 }) ?? true, condition ?? true {
+                while tripCount.map({ iteration < $0 }) ?? true, condition {
+                    guard tripCount != nil || iteration < unboundedLimit else {
+                        throw QConvertError("ran \(Formatting.count(unboundedLimit, "iteration")) without a trip count and its condition still holds; stopped there")
+                    }
                     var feeds = [names[0]: Tensor(scalar: Int64(iteration)), names[1]: Tensor(shape: [], dataType: .bool, of: UInt8.self) { $0[0] = 1 }]
                     for (k, value) in values.enumerated() { feeds[names[2 + k]] = value }
                     let results = try body.run(feeds, context: context)
                     let outputs = body.outputNames.map { results[$0]! }
-                    if condition != nil { condition = try truth(outputs[0]) }
+                    condition = try truth(outputs[0])
                     values = Array(outputs[1..<(1 + carried)])
                     for k in scans.indices { scans[k].append(outputs[1 + carried + k].reshaped([1] + outputs[1 + carried + k].shape)) }
                     iteration += 1
@@ -50,6 +53,9 @@ extension Ops {
                 return values + stacked
             }
         }
+
+        /// Iterations a loop without a trip count may run.
+        static let unboundedLimit = 1 << 20
 
         /// The value of a one-element bool tensor.
         static func truth(_ tensor: Tensor) throws -> Bool {

@@ -105,5 +105,9 @@ import Testing
             }
         }
         expectError("supports 2-D sampling") { _ = try run("GridSample", [floats([1, 1, 2, 2, 2]), floats([1, 1, 1, 1, 3])], opset: 20) }
+        // An image with no pixels cannot be sampled (border padding read before its first pixel).
+        expectError("has no pixels to sample") {
+            _ = try run("GridSample", [floats([1, 1, 0, 3]), floats([1, 2, 2, 2])], attributes: ["padding_mode": .string(Array("border".utf8))], opset: 20)
+        }
     }
 }

@@ -38,17 +38,6 @@ import Testing
         #expect(try run("Mod", [Tensor(scalars: [Int64.min]), Tensor(scalars: [Int64(-1)])])[0].integers() == [0])
     }
 
-    /// A Loop with neither a trip count nor a condition would run forever: refused in one line.
-    @Test func loopWithoutAnEnd() {
-        let body = Graph(nodes: [Node(opType: "Identity", inputs: ["cin"], outputs: ["c"]), Node(opType: "Identity", inputs: ["vin"], outputs: ["v"])],
-                         inputs: [ValueInfo(name: "i"), ValueInfo(name: "cin"), ValueInfo(name: "vin")],
-                         outputs: [ValueInfo(name: "c"), ValueInfo(name: "v")])
-        let node = Node(name: "n", opType: "Loop", inputs: ["", "", "x"], outputs: ["y"], attributes: [Attribute(name: "body", value: .graph(body))])
-        let graph = Graph(nodes: [node], inputs: [ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")])
-        let model = Model(opsetImports: [OpsetImport(domain: "", version: 13)], graph: graph)
-        expectError("would never end") { Array(try Interpreter(model: model).run(["x": x]).values) }
-    }
-
     @Test func cumSumAxis() {
         expectError("axis 2 is out of range") { try run("CumSum", [x, Tensor(scalar: Int64(2))], opset: 14) }
         expectError("axis must hold one integer") { try run("CumSum", [x, Tensor(scalars: [Int64(0), 1])], opset: 14) }

@@ -25,6 +25,19 @@ import Testing
             "initializer 'conv_1.weight_bn' (read by node 'conv_1', after preparation) has a non-finite value (NaN or infinity) at flat index 3"))
     }
 
+    /// LSTM weights are stored in int8 too, so an infinite one (which became an infinite scale) or a
+    /// NaN (which became 0) is refused like a Conv's, in every mode.
+    @Test(arguments: [QuantizationOptions.Mode.weightOnly, .dynamic, .static])
+    func nonFiniteRecurrentWeight(mode: QuantizationOptions.Mode) throws {
+        var model = try Fixtures.model("conv_lstm").model()
+        var values = try #require(model.graph.initializers["lstm.R"]?.floats())
+        values[3] = .infinity
+        model.graph.initializers["lstm.R"] = Tensor(shape: model.graph.initializers["lstm.R"]!.shape, scalars: values)
+        let calibration = mode == .static ? Fixtures.model("conv_lstm").directory + "/calib" : nil
+        #expect(try quantizationError(model, named: "bad", in: directories.make(), mode: mode, calibration: calibration).hasSuffix(
+            "initializer 'lstm.R' (read by node 'lstm_0', after preparation) has a non-finite value (NaN or infinity) at flat index 3"))
+    }
+
     /// Folding takes the square root of the variance.
     @Test func negativeBatchNormVariance() throws {
         #expect(try failure("bn_0.var", -1).contains("initializer 'conv_0.weight_bn' (read by node 'conv_0', after preparation) has a non-finite value"))
