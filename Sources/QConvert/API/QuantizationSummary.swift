@@ -45,6 +45,11 @@ public struct QuantizationSummary: Codable, Sendable {
         plan.nodes.filter { !$0.quantized }.reduce(into: [:]) { $0[$1.reason, default: [:]][$1.opType, default: 0] += 1 }
     }
 
+    /// Op types ONNX Runtime's CPU QDQ fusion can run as integer kernels when they sit between
+    /// DequantizeLinear and QuantizeLinear (QLinearAdd, QLinearMul, QLinearConcat, QLinearAveragePool,
+    /// QLinearGlobalAveragePool, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax); others stay float there.
+    static let runtimeIntegerOps: Set<String> = ["Add", "Mul", "Concat", "AveragePool", "GlobalAveragePool", "Sigmoid", "LeakyRelu", "Softmax"]
+
     /// Float nodes of the plan that the report measures because their inputs arrive dequantized and
     /// their output is quantized (a residual Add between int8 layers), per op type: ONNX Runtime's
     /// QDQ fusion runs some of them as integer ops (QLinearAdd, QLinearMul).
@@ -81,9 +86,14 @@ public struct QuantizationSummary: Codable, Sendable {
                 lines.append("  \(count) \(reason): " + detail.joined(separator: ", "))
             }
             let between = floatBetweenQuantized.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            if !between.isEmpty {
+            let fusable = between.filter { Self.runtimeIntegerOps.contains($0.key) }, other = between.filter { !Self.runtimeIntegerOps.contains($0.key) }
+            if !fusable.isEmpty {
                 lines.append("  of those, between quantized values (ONNX Runtime may fuse them into integer ops): "
-                             + between.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                             + fusable.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            }
+            if !other.isEmpty {
+                lines.append("  of those, between quantized values (dequantized, run in float, quantized again): "
+                             + other.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
             }
         }
         if let subgraphs {

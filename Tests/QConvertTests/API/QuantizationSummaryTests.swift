@@ -38,6 +38,24 @@ import Testing
         #expect(summary.text.contains("  of those, between quantized values (ONNX Runtime may fuse them into integer ops): 1 Add\n"))
     }
 
+    /// A Loop between int8 layers is measured too, but ONNX Runtime has no integer Loop: the summary
+    /// says it runs in float there, not that it may be fused.
+    @Test func floatOpWithoutAnIntegerFormIsNotSaidToFuse() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 5)
+        let x = b.input("x", [1, 3, 6, 6])
+        let h = b.node("Relu", [b.node("Conv", [x, b.constant("w1", r.normal([4, 3, 3, 3], std: 0.3))], ["pads": .ints([1, 1, 1, 1])])])
+        let body = Graph(nodes: [Node(opType: "Add", inputs: ["v", "v"], outputs: ["v2"]), Node(opType: "Identity", inputs: ["cin"], outputs: ["cout"])],
+                         inputs: [ValueInfo(name: "i"), ValueInfo(name: "cin"), ValueInfo(name: "v")],
+                         outputs: [ValueInfo(name: "cout"), ValueInfo(name: "v2")])
+        let looped = b.node("Loop", [b.constant("trips", Tensor(scalar: Int64(2))), "", h], ["body": .graph(body)], name: "loop")
+        b.output(b.node("Conv", [looped, b.constant("w2", r.normal([2, 4, 1, 1]))]))
+        let summary = try quantize(b.model, inputShape: [1, 3, 6, 6], random: &r)
+        #expect(summary.floatBetweenQuantized == ["Loop": 1])
+        #expect(summary.text.contains("  of those, between quantized values (dequantized, run in float, quantized again): 1 Loop\n"))
+        #expect(!summary.text.contains("may fuse"))
+    }
+
     /// An output the float model leaves at 0 (here multiplied by 0; timm's sequencer2d with its
     /// default initialisation) gets an infinite SQNR that means nothing: the summary says so.
     @Test func zeroFloatOutputIsFlagged() throws {
