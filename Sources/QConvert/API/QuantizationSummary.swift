@@ -111,7 +111,8 @@ public struct QuantizationSummary: Codable, Sendable {
         } else if options.weightRounding == .auto && options.mode != .dynamic && quantized > 0 {
             // No comparison was made: say why, whichever rounding that left.
             let why = weightRounding == "auto: gptq"
-                ? "nearest rounding not compared: that needs 3 or more calibration samples beyond the \(options.gptqSamples) GPTQ fits on"
+                ? "nearest rounding not compared: that needs 3 or more calibration samples beyond the first \(options.gptqSamples), "
+                    + "which GPTQ fits on; there are \(calibrationSamples)"
                 : "GPTQ needs calibration samples"
             lines.append("weight rounding: \(weightRounding) (\(why))")
         }

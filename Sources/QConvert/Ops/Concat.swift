@@ -39,15 +39,23 @@ extension Ops {
             let sizes = parts.map { $0.shape[axis...].reduce(width, *) }
             var starts = [0]
             for size in sizes { starts.append(starts[starts.count - 1] + size) }
+            _ = try ShapeCount.of(shape)
             let total = outer * rowBytes
             let storage = TensorStorage(uninitializedByteCount: total) { out in
                 guard total > 0, let target = out.baseAddress else { return }
                 Parallel.forEach(count: (total + grain - 1) / grain, grain: 1, threads: threads) { chunks in
                     var position = chunks.lowerBound * grain
                     let end = min(total, chunks.upperBound * grain)
+                    // The part holding `position`: found by bisection where a chunk starts, then
+                    // advanced in step (a Loop's stacked scan output joins a million parts).
+                    var k = 0, above = parts.count
+                    while above - k > 1 {
+                        let middle = (k + above) / 2
+                        if starts[middle] <= position % rowBytes { k = middle } else { above = middle }
+                    }
                     while position < end {
                         let (row, column) = position.quotientAndRemainder(dividingBy: rowBytes)
-                        var k = 0
+                        if column == 0 { k = 0 }
                         while column >= starts[k + 1] { k += 1 }
                         let offset = column - starts[k], length = min(end - position, sizes[k] - offset)
                         (target + position).copyMemory(from: parts[k].storage.bytes.baseAddress! + row * sizes[k] + offset, byteCount: length)

@@ -8,8 +8,8 @@ extension Ops {
     /// The outputs are the final loop-carried values v, then each scan output s stacked along a new
     /// first axis. The body may read values of the enclosing graphs (through the run context's scope).
     /// As in ONNX Runtime, the body's condition output decides even when the cond input is absent
-    /// (the spec's table would ignore it). Without M, a loop still going after 2^20 iterations is
-    /// stopped with an error, so a hostile model cannot hang the tool.
+    /// (the spec's table would ignore it). At most 2^20 iterations run: a larger M is refused, and a loop
+    /// without M still going then is stopped, so a hostile model cannot hang the tool.
     enum Loop: Operator {
         static let type = "Loop"
 
@@ -27,13 +27,16 @@ extension Ops {
             let names = graph.inputs.map(\.name)
             return Kernel { inputs, context in
                 let tripCount = try inputs.count > 0 ? inputs[0].map { try $0.intScalar("M") } : nil
+                if let tripCount, tripCount > iterationLimit {
+                    throw QConvertError("trip count M = \(tripCount) is above \(iterationLimit), the most iterations qconvert runs")
+                }
                 var condition = try inputs.count > 1 ? inputs[1].map(truth) ?? true : true
                 var values = try (0..<carried).map { try inputs.required(2 + $0, "v_initial[\($0)]") }
                 var scans = Array(repeating: [Tensor](), count: scanTypes.count)
                 var iteration = 0
                 while tripCount.map({ iteration < $0 }) ?? true, condition {
-                    guard tripCount != nil || iteration < unboundedLimit else {
-                        throw QConvertError("ran \(Formatting.count(unboundedLimit, "iteration")) without a trip count and its condition still holds; stopped there")
+                    guard iteration < iterationLimit else {
+                        throw QConvertError("ran \(iterationLimit) iterations without a trip count and its condition still holds; stopped there")
                     }
                     var feeds = [names[0]: Tensor(scalar: Int64(iteration)), names[1]: Tensor(shape: [], dataType: .bool, of: UInt8.self) { $0[0] = 1 }]
                     for (k, value) in values.enumerated() { feeds[names[2 + k]] = value }
@@ -54,8 +57,8 @@ extension Ops {
             }
         }
 
-        /// Iterations a loop without a trip count may run.
-        static let unboundedLimit = 1 << 20
+        /// The most iterations a loop may run.
+        static let iterationLimit = 1 << 20
 
         /// The value of a one-element bool tensor.
         static func truth(_ tensor: Tensor) throws -> Bool {

@@ -9,7 +9,8 @@ import QConvertIR
 ///     Result: y = Reshape(x, t)   with t an initializer
 /// A Shape whose input has a fully static declared shape folds too. Results much larger than what
 /// they are computed from (ConstantOfShape, Expand, Tile of a small tensor) are left to run time, so
-/// the file does not grow. Nodes with subgraphs and ops outside the default domain are not folded.
+/// the file does not grow. Nodes with subgraphs and ops outside the default domain are not folded,
+/// nor an Identity of a constant (`EliminateIdentity` removes it without copying the tensor).
 public struct FoldConstants: Pass {
     public let name = "fold-constants"
     /// A folded result may be at most this many bytes larger than its inputs together.
@@ -51,6 +52,15 @@ public struct FoldConstants: Pass {
                 graph.initializers[output] = value
                 constants[output] = value
                 constantNodes += 1
+                continue
+            }
+            if node.opType == "Identity", node.isDefaultDomain, node.inputs.count == 1, let value = constants[node.inputs[0]],
+               let output = node.outputs.first, !graph.isOutput(output) {
+                // An alias, not a copy: known for folding what reads it, while EliminateIdentity points
+                // those readers at the input, so a weight used twice (torch exports a reused LSTM's W as
+                // Identity(W)) stays one tensor instead of doubling the file.
+                constants[output] = value
+                keep.append(node)
                 continue
             }
             if let results = try evaluate(node, graph: graph, constants: constants, opsets: opsets) {

@@ -31,6 +31,8 @@ public struct MaterializeQDQ: Pass {
         // Weights and biases of quantized compute nodes (and LSTM/GRU weights); their DequantizeLinear nodes go first in the
         // graph, added after this loop so node indices stay put while it runs.
         var dequantizeNodes: [Node] = []
+        // A weight several nodes read (an LSTM used twice), quantized alike for each, is stored once.
+        var stored: [String: [(weight: WeightQuantization.Result, output: String)]] = [:]
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
             guard plan.weights[node.displayName] != nil else { continue }
@@ -42,9 +44,14 @@ public struct MaterializeQDQ: Pass {
                     quantized = layout.roundedToNearest()
                 }
                 let weightName = node.inputs[quantized.weightInput]
-                let weightNode = addDequantize(quantized.weight.tensor, params: quantized.weight.params, base: weightName, graph: &graph, names: &names)
-                graph.nodes[index].inputs[quantized.weightInput] = weightNode.outputs[0]
-                dequantizeNodes.append(weightNode)
+                if let same = stored[weightName]?.first(where: { $0.weight == quantized.weight }) {
+                    graph.nodes[index].inputs[quantized.weightInput] = same.output
+                } else {
+                    let weightNode = addDequantize(quantized.weight.tensor, params: quantized.weight.params, base: weightName, graph: &graph, names: &names)
+                    graph.nodes[index].inputs[quantized.weightInput] = weightNode.outputs[0]
+                    dequantizeNodes.append(weightNode)
+                    stored[weightName, default: []].append((quantized.weight, weightNode.outputs[0]))
+                }
                 if let bias = quantized.bias, let biasInput = quantized.biasInput {
                     let biasNode = addDequantize(bias.tensor, params: bias.params, base: node.inputs[biasInput], graph: &graph, names: &names)
                     graph.nodes[index].inputs[biasInput] = biasNode.outputs[0]

@@ -4,7 +4,7 @@ import QConvertIR
 /// on the product of the input's and the weight's scales.
 public enum WeightQuantization {
     /// A quantized weight: its int8 tensor and scales (zero points all 0).
-    public struct Result: Sendable {
+    public struct Result: Sendable, Equatable {
         public var tensor: Tensor
         public var params: QuantParams
     }

@@ -127,18 +127,18 @@ import Testing
         expectError("overflow axis 1") { try run("Pad", [row, Tensor(scalars: [Int64(0), .max, 0, .max])]) }
         // An empty output builds no per-axis source map or tap table, however long its other axes.
         let empty = Tensor(shape: [0, 4], scalars: [Float]())
-        #expect(try run("Pad", [empty, Tensor(scalars: [Int64(0), (1 << 32) - 4, 0, 0])])[0].shape == [0, 1 << 32])
+        #expect(try run("Pad", [empty, Tensor(scalars: [Int64(0), (1 << 31) - 4, 0, 0])])[0].shape == [0, 1 << 31])
         let image = Tensor(shape: [1, 1, 4, 4], scalars: [Float](repeating: 1, count: 16))
         let none = Tensor(scalars: [Float]())
         expectError("too many elements") { try run("Resize", [image, none, Tensor(scalars: [Float(1), 1, 1e9, 1e9])]) }
         expectError("too many elements") { try run("Resize", [image, none, none, Tensor(scalars: [Int64(1), 1, 1 << 30, 1 << 30])]) }
         expectError("too many elements") { try run("Upsample", [image, Tensor(scalars: [Float(1), 1, 1e5, 1e5])], opset: 9) }
         // The message gives the shape and repeats asked for, not Tile's internal interleaved view.
-        expectError("tiling shape [1, 4] by [1000000000, 1000000000] is too large: its non-zero dimensions multiply past 4294967296") {
+        expectError("tiling shape [1, 4] by [1000000000, 1000000000] is too large: its non-zero dimensions multiply past 2147483648") {
             try run("Tile", [row, Tensor(scalars: [Int64(1_000_000_000), 1_000_000_000])])
         }
         let noImages = Tensor(shape: [0, 1, 4, 4], scalars: [Float]())
-        #expect(try run("Resize", [noImages, none, Tensor(scalars: [Float(1), 1, 1, 0x1p28])])[0].shape == [0, 1, 4, 1 << 30])
+        #expect(try run("Resize", [noImages, none, Tensor(scalars: [Float(1), 1, 1, 0x1p27])])[0].shape == [0, 1, 4, 1 << 29])
         for scale in [Float.nan, -2, 0] {
             expectError("must be positive") { try run("Resize", [image, none, Tensor(scalars: [Float(1), 1, scale, 2])]) }
             expectError("must be positive") { try run("Upsample", [image, Tensor(scalars: [Float(1), 1, scale, 2])], opset: 9) }

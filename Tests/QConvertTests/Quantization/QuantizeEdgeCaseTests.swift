@@ -163,6 +163,32 @@ import Testing
         }
         #expect(quantized.graph.initializers[node.inputs[3]]?.dataType == .float)
     }
+
+    /// A weight read by two nodes, once directly and once through Identity (torch's export of a module
+    /// used twice), is one int8 tensor in the file, in every mode: preparation aliased the Identity
+    /// instead of copying W, and the two identical quantizations share one DequantizeLinear (the
+    /// file had two copies, found by review).
+    @Test(arguments: [QuantizationOptions.Mode.static, .weightOnly])
+    func sharedWeightIsStoredOnce(mode: QuantizationOptions.Mode) throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 13)
+        let x = b.input("x", [1, 3, 6, 6])
+        let w = b.constant("w", r.normal([3, 3, 3, 3], std: 0.3))
+        let pads: [String: AttributeValue] = ["pads": .ints([1, 1, 1, 1])]
+        let h = b.node("Relu", [b.node("Conv", [x, w], pads, name: "first")])
+        let again = b.node("Identity", [w])
+        b.output(b.node("Conv", [h, again], pads, name: "second"))
+        let (quantized, sqnr) = try quantize(b.model, inputShape: [1, 3, 6, 6], extra: {
+            // Rounded alike for both readers: nearest rounding, no per-reader equalization.
+            $0.quantization.mode = mode
+            $0.quantization.weightRounding = .nearest
+            $0.quantization.equalizeActivations = false
+        })
+        #expect(sqnr > 25, "\(sqnr) dB")
+        let int8 = quantized.graph.initializers.values.filter { $0.dataType == .int8 && $0.count == 81 }
+        #expect(int8.count == 1, "\(int8.count) int8 copies of w")
+        #expect(!quantized.graph.initializers.values.contains { $0.dataType == .float && $0.count == 81 })
+    }
 }
 
 /// Weight scales widen so every int32 bias fits s_x s_w[c]; with one scale per tensor the largest

@@ -85,7 +85,7 @@ struct Recurrent {
         var lengths = Array(repeating: steps, count: batch)
         if inputs.count > 4, let tensor = inputs[4] {
             guard let values = tensor.integers(), values.count == batch, values.allSatisfy({ (0...Int64(steps)).contains($0) }) else {
-                throw QConvertError("sequence_lens must be \(batch) integers in 0...\(steps)")
+                throw QConvertError("sequence_lens must hold one integer in 0...\(steps) per batch entry (\(batch)), got \(tensor.dataType) \(tensor.shape)")
             }
             lengths = values.map { Int($0) }
         }

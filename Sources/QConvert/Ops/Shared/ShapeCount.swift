@@ -5,8 +5,9 @@ import QConvertIR
 /// that overflows, or one above `limit`, which no real model needs and whose allocation would abort
 /// the process.
 enum ShapeCount {
-    /// The most elements a computed shape may have (2^32, 16 GiB of float32).
-    static let limit = 1 << 32
+    /// The most elements a computed shape may have (2^31, 8 GiB of float32: two such tensors, an
+    /// op's input and output, fit a 24 GiB machine).
+    static let limit = 1 << 31
 
     /// The product of `shape`, checked as above. An empty shape's other dims are held to the limit
     /// too: strides and slice sizes still multiply them ([0, 2^40, 2^40] would overflow those).
