@@ -65,6 +65,7 @@ final class QuantizationJob {
         try ModelQuantization.withContext(options.model) { try Preparation.refuseQuantized(prepared.model.graph) }
         try checkFloat32()
         try checkWeightsFinite()
+        if options.quantization.mode != .static { try ModelQuantization.withContext(options.model) { try checkNodes() } }
         if options.quantization.mode == .static, options.calibrationDirectory == nil, options.loadStats == nil { throw Self.noSamples }
         try splitSamples()
         if let reportPath = options.reportPath, holdout == nil { throw Self.noReport(reportPath) }
@@ -137,6 +138,28 @@ final class QuantizationJob {
     /// settings, which library callers may set without one).
     private func source(_ name: String, flag: String, flagged: [String]) -> String {
         flagged.contains(name) ? flag : options.configFile.map { "--config \($0)" } ?? "the per-node or per-op-type settings"
+    }
+
+    /// Static runs compile the model in the interpreter, which refuses a node with a bad attribute (a
+    /// GRU direction "sideways", LpNormalization p = 3) in one line. Weight-only and dynamic runs need
+    /// not run the model, so they compile each main-graph node the interpreter knows instead: the same
+    /// refusal, while ops it lacks (a custom domain's) and subgraph bodies pass, as those modes leave them be.
+    private func checkNodes() throws {
+        let graph = prepared.model.graph
+        var opsets: [String: Int] = [:]
+        for opset in prepared.model.opsetImports { opsets[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version) }
+        let constants = Dictionary(uniqueKeysWithValues: graph.initializers.map { ($0.key, $0.value) })
+        for node in graph.nodes where node.subgraphs.isEmpty {
+            let domain = node.domain == "ai.onnx" ? "" : node.domain
+            guard let op = OpRegistry.lookup(type: node.opType, domain: domain) else { continue }
+            let context = CompileContext(opsetVersion: opsets[domain] ?? opsets[""] ?? 1, opsets: opsets, constants: constants, outerScope: [],
+                                         requantization: .float)
+            do {
+                _ = try op.compile(node, context)
+            } catch let error as QConvertError {
+                throw error.context("node '\(node.displayName)' (\(node.opType))")
+            }
+        }
     }
 
     /// qconvert quantizes float32 models. A float16 or bfloat16 one would come out unchanged

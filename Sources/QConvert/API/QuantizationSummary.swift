@@ -116,6 +116,10 @@ public struct QuantizationSummary: Codable, Sendable {
                 : "GPTQ needs calibration samples"
             lines.append("weight rounding: \(weightRounding) (\(why))")
         }
+        if options.mode == .weightOnly, let matMuls = quantizedByOp["MatMul"] {
+            lines.append("note: ONNX Runtime 1.32 runs the \(Formatting.count(matMuls, "int8-weight MatMul")) as MatMulNBits, which quantizes "
+                         + "their inputs at run time (a few dB); session option session.qdq_matmulnbits_accuracy_level = 0 keeps float compute")
+        }
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
         if let agreement {

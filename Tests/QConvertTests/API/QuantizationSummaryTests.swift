@@ -56,6 +56,22 @@ import Testing
         #expect(!summary.text.contains("may fuse"))
     }
 
+    /// Weight-only MatMuls are not float compute in ONNX Runtime 1.32 (MatMulNBits quantizes their
+    /// inputs): the summary says so, with the session option that keeps float compute; Conv-only
+    /// models get no such note.
+    @Test func weightOnlyMatMulNotesMatMulNBits() throws {
+        for (fixture, matMuls) in [("matmul_transformer_block", 6), ("conv_bn_relu", 0)] {
+            var options = ModelQuantization.Options(model: Fixtures.model(fixture).modelPath)
+            options.quantization.mode = .weightOnly
+            options.output = directories.make() + "/q.onnx"
+            let summary = try ModelQuantization.run(options)
+            #expect(summary.text.contains("MatMulNBits") == (matMuls > 0), "\(fixture)")
+            if matMuls > 0 {
+                #expect(summary.text.contains("note: ONNX Runtime 1.32 runs the \(matMuls) int8-weight MatMuls as MatMulNBits"), "\(summary.text)")
+            }
+        }
+    }
+
     /// An output the float model leaves at 0 (here multiplied by 0; timm's sequencer2d with its
     /// default initialisation) gets an infinite SQNR that means nothing: the summary says so.
     @Test func zeroFloatOutputIsFlagged() throws {

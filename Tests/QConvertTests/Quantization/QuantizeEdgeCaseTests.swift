@@ -189,6 +189,26 @@ import Testing
         #expect(int8.count == 1, "\(int8.count) int8 copies of w")
         #expect(!quantized.graph.initializers.values.contains { $0.dataType == .float && $0.count == 81 })
     }
+
+    /// Weight-only and dynamic runs do not run the model, but still refuse a node the interpreter
+    /// would refuse (they wrote it without a word, found by a black-box run), while ops it lacks pass.
+    @Test(arguments: [QuantizationOptions.Mode.weightOnly, .dynamic])
+    func badAttributeIsRefusedWithoutRunning(mode: QuantizationOptions.Mode) throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 14)
+        let x = b.input("x", [5, 2, 4])
+        b.output(b.node("GRU", [x, b.constant("W", r.normal([1, 18, 4])), b.constant("R", r.normal([1, 18, 6]))],
+                        ["hidden_size": .int(6), "direction": .string(Array("sideways".utf8))], name: "rnn"))
+        let folder = directories.make()
+        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
+        var options = ModelQuantization.Options(model: folder + "/m.onnx")
+        options.output = folder + "/q.onnx"
+        options.quantization.mode = mode
+        #expect(throws: QConvertError("\(folder)/m.onnx: node 'rnn' (GRU): direction 'sideways' is not one of forward, reverse, bidirectional")) {
+            _ = try ModelQuantization.run(options)
+        }
+        #expect(!FileChecks.exists(folder + "/q.onnx"))
+    }
 }
 
 /// Weight scales widen so every int32 bias fits s_x s_w[c]; with one scale per tensor the largest
