@@ -38,6 +38,21 @@ import Testing
         #expect(try run("Mod", [Tensor(scalars: [Int64.min]), Tensor(scalars: [Int64(-1)])])[0].integers() == [0])
     }
 
+    /// A Loop runs at most 2^20 iterations: a larger trip count is refused before any runs (M = 2^62
+    /// with a one-Add body hung, found by a black-box run).
+    @Test func loopTripCountAboveTheLimit() throws {
+        let body = Graph(nodes: [Node(opType: "Identity", inputs: ["cin"], outputs: ["c"]), Node(opType: "Identity", inputs: ["vin"], outputs: ["v"])],
+                         inputs: [ValueInfo(name: "i"), ValueInfo(name: "cin"), ValueInfo(name: "vin")],
+                         outputs: [ValueInfo(name: "c"), ValueInfo(name: "v")])
+        let node = Node(name: "n", opType: "Loop", inputs: ["m", "", "x"], outputs: ["y"], attributes: [Attribute(name: "body", value: .graph(body))])
+        let graph = Graph(nodes: [node], inputs: [ValueInfo(name: "m"), ValueInfo(name: "x")], outputs: [ValueInfo(name: "y")])
+        let model = Model(opsetImports: [OpsetImport(domain: "", version: 13)], graph: graph)
+        expectError("trip count M = 4611686018427387904 is above 1048576") {
+            Array(try Interpreter(model: model).run(["m": Tensor(scalar: Int64(1) << 62), "x": x]).values)
+        }
+        #expect(try Interpreter(model: model).run(["m": Tensor(scalar: Int64(3)), "x": x])["y"] == x)
+    }
+
     @Test func cumSumAxis() {
         expectError("axis 2 is out of range") { try run("CumSum", [x, Tensor(scalar: Int64(2))], opset: 14) }
         expectError("axis must hold one integer") { try run("CumSum", [x, Tensor(scalars: [Int64(0), 1])], opset: 14) }
