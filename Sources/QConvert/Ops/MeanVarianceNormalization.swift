@@ -27,48 +27,29 @@ extension Ops {
                     groupStrides[axis] = groups
                     groups *= x.shape[axis]
                 }
-                let group = ElementGroups(shape: x.shape, strides: groupStrides)
+                // Every element with its group, walked in order (offsets[0]: the group).
+                let walk = StridedRows(shape: x.shape, strides: [groupStrides])
+                func forEachElement(_ body: (Int, Int) -> Void) {
+                    let step = walk.innerStride(0)
+                    walk.forEachRow(0..<walk.rows) { start, offsets in
+                        for k in 0..<walk.inner { body(start + k, offsets[0] + k * step) }
+                    }
+                }
                 let perGroup = Double(x.count / max(groups, 1))
                 return [x.withElements(of: Float.self) { values in
                     var sums = Array(repeating: 0.0, count: groups)
-                    group.forEach { i, g in sums[g] += Double(values[i]) }
+                    forEachElement { i, g in sums[g] += Double(values[i]) }
                     let means = sums.map { $0 / perGroup }
                     var squares = Array(repeating: 0.0, count: groups)
-                    group.forEach { i, g in
+                    forEachElement { i, g in
                         let d = Double(values[i]) - means[g]
                         squares[g] += d * d
                     }
                     let divisors = squares.map { sqrt($0 / perGroup) + epsilon }
                     return Tensor(uninitializedShape: x.shape, of: Float.self) { out in
-                        group.forEach { i, g in out[i] = Float((Double(values[i]) - means[g]) / divisors[g]) }
+                        forEachElement { i, g in out[i] = Float((Double(values[i]) - means[g]) / divisors[g]) }
                     }
                 }]
-            }
-        }
-
-        /// Walks a tensor of `shape` in order, giving each element's offset and its group, the dot
-        /// product of its index with `strides` (0 on reduced axes).
-        struct ElementGroups {
-            let shape: [Int]
-            let strides: [Int]
-
-            func forEach(_ body: (Int, Int) -> Void) {
-                let count = shape.reduce(1, *)
-                guard count > 0 else { return }
-                var index = Array(repeating: 0, count: shape.count)
-                var group = 0
-                for i in 0..<count {
-                    body(i, group)
-                    var axis = shape.count - 1
-                    while axis >= 0 {
-                        index[axis] += 1
-                        group += strides[axis]
-                        if index[axis] < shape[axis] { break }
-                        group -= strides[axis] * index[axis]
-                        index[axis] = 0
-                        axis -= 1
-                    }
-                }
             }
         }
     }
