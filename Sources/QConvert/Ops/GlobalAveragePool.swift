@@ -7,7 +7,7 @@ extension Ops {
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
             Kernel { inputs, context in
-                [try Pooling.global(try inputs.floatInput(0, "X"), average: true, threads: context.threads)]
+                [try Pooling.global(try inputs.floatInput(0, "X"), .average(includePad: false), threads: context.threads)]
             }
         }
     }

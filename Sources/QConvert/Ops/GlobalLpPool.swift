@@ -8,19 +8,9 @@ extension Ops {
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
             let p = try node.int("p", default: 2)
             return Kernel { inputs, context in
-                let x = try inputs.floatInput(0, "X")
-                guard x.rank >= 3 else { throw QConvertError("input X must have rank 3 or more (N, C, spatial...), got shape \(x.shape)") }
-                let size = Float(x.shape[2...].reduce(1, *))
-                return [try Pooling.lpNorm(x, p: p, threads: context.threads) { powers in
-                    Elementwise.map(try Pooling.global(powers, average: true, threads: context.threads), threads: context.threads, Scaled(factor: size))
-                }]
+                // Pooling.global checks X's type and rank.
+                return [try Pooling.lpNorm(try inputs.floatInput(0, "X"), p: p, threads: context.threads) { try Pooling.global($0, .sum, threads: context.threads) }]
             }
-        }
-
-        /// The plane average times the plane size: the plane sum.
-        struct Scaled: UnaryFunction {
-            let factor: Float
-            func callAsFunction(_ x: Float) -> Float { x * factor }
         }
     }
 }

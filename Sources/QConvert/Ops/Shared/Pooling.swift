@@ -162,8 +162,8 @@ enum Pooling {
         }
     }
 
-    /// Global pooling: y[n, c, 1...] = mean (or max) of x[n, c, spatial...].
-    static func global(_ x: Tensor, average: Bool, threads: Int) throws -> Tensor {
+    /// Global pooling: y[n, c, 1...] = max, mean or sum of x[n, c, spatial...] (`includePad` means nothing here).
+    static func global(_ x: Tensor, _ reduction: Reduction, threads: Int) throws -> Tensor {
         guard x.dataType == .float else { throw QConvertError("input X must be float32, got \(x.dataType)") }
         guard x.rank >= 3 else { throw QConvertError("input X must have rank 3 or more (N, C, spatial...), got shape \(x.shape)") }
         let size = x.shape[2...].reduce(1, *)
@@ -174,7 +174,11 @@ enum Pooling {
                 Parallel.forEach(count: planes, grain: Swift.max(1, (1 << 16) / Swift.max(1, size)), threads: threads) { range in
                     for plane in range {
                         let values = UnsafeBufferPointer(rebasing: xs[plane * size..<(plane + 1) * size])
-                        ys[plane] = average ? VectorReduce.sum(values) / Float(size) : VectorReduce.max(values)
+                        switch reduction {
+                        case .max: ys[plane] = VectorReduce.max(values)
+                        case .average: ys[plane] = VectorReduce.sum(values) / Float(size)
+                        case .sum: ys[plane] = VectorReduce.sum(values)
+                        }
                     }
                 }
             }
