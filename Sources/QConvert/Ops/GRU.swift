@@ -67,11 +67,9 @@ extension Ops {
 }
 
 extension Ops.GRU: Quantizable {
-    /// W [directions, 3·hidden, input] and R [directions, 3·hidden, hidden] stored in int8,
-    /// one scale per gate row (axis 1, shared by the directions); X, B and the states stay float.
+    /// Weights stored in int8, computed in float (`Recurrent.quantizationRule`).
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
-        guard node.inputs.count >= 3, isConstant(node.inputs[1]), isConstant(node.inputs[2]) else { return nil }
-        return QuantizationRule(.storedWeights(inputs: [1, 2], axis: 1), activationInputs: [])
+        Recurrent.quantizationRule(for: node, isConstant: isConstant)
     }
 }
 

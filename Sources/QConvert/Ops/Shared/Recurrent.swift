@@ -34,6 +34,14 @@ struct Recurrent {
         hiddenSize = node.attribute("hidden_size") == nil ? nil : try node.int("hidden_size")
     }
 
+    /// LSTM's and GRU's quantization rule: W [directions, gates·hidden, input] and R [directions,
+    /// gates·hidden, hidden] stored in int8 when constant, one scale per gate row (axis 1, shared by
+    /// the directions); X, B and the states stay float.
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) -> QuantizationRule? {
+        guard node.inputs.count >= 3, isConstant(node.inputs[1]), isConstant(node.inputs[2]) else { return nil }
+        return QuantizationRule(.storedWeights(inputs: [1, 2], axis: 1), activationInputs: [])
+    }
+
     /// Per direction `node` names, whether it runs backwards in time.
     static func directions(_ node: Node) throws -> [Bool] {
         let direction = try node.string("direction", default: "forward")
