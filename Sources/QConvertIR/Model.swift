@@ -26,6 +26,13 @@ public struct Model: Sendable, Equatable {
         self.extras = extras
     }
 
+    /// Every imported opset version by domain, "" standing for the default domain (also "ai.onnx").
+    public var opsetVersions: [String: Int] {
+        var versions: [String: Int] = [:]
+        for opset in opsetImports { versions[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version) }
+        return versions
+    }
+
     /// The imported opset version of `domain` ("" and "ai.onnx" are the same domain).
     public func opsetVersion(domain: String = "") -> Int? {
         let wanted = domain == "ai.onnx" ? "" : domain

@@ -146,9 +146,8 @@ final class QuantizationJob {
     /// refusal, while ops it lacks (a custom domain's) and subgraph bodies pass, as those modes leave them be.
     private func checkNodes() throws {
         let graph = prepared.model.graph
-        var opsets: [String: Int] = [:]
-        for opset in prepared.model.opsetImports { opsets[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version) }
-        let constants = Dictionary(uniqueKeysWithValues: graph.initializers.map { ($0.key, $0.value) })
+        let opsets = prepared.model.opsetVersions
+        let constants = graph.constantTensors()
         for node in graph.nodes where node.subgraphs.isEmpty {
             let domain = node.domain == "ai.onnx" ? "" : node.domain
             guard let op = OpRegistry.lookup(type: node.opType, domain: domain) else { continue }

@@ -19,10 +19,7 @@ public final class Interpreter: Sendable {
         Self.allocatorPolicy
         self.model = model
         self.threads = max(1, threads)
-        var opsets: [String: Int] = [:]
-        for opset in model.opsetImports {
-            opsets[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version)
-        }
+        let opsets = model.opsetVersions
         graph = try CompiledGraph(graph: model.graph, opsets: opsets, requantization: requantization)
     }
 

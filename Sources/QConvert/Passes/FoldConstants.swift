@@ -41,8 +41,7 @@ public struct FoldConstants: Pass {
     /// One pass over the graph in order; returns the Constant nodes made initializers and the nodes folded.
     private func foldOnce(_ model: inout Model) throws -> (constants: Int, folded: Int) {
         var graph = model.graph
-        var opsets: [String: Int] = [:]
-        for opset in model.opsetImports { opsets[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version) }
+        let opsets = model.opsetVersions
         var constants = graph.constantTensors()
         var constantNodes = 0, folded = 0
         var keep: [Node] = []

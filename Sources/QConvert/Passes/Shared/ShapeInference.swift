@@ -10,8 +10,7 @@ public struct ShapeInference {
 
     public init(_ model: Model) throws {
         let graph = model.graph
-        var opsets: [String: Int] = [:]
-        for opset in model.opsetImports { opsets[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version) }
+        let opsets = model.opsetVersions
         let constants = graph.constantTensors()
         for (name, tensor) in constants { facts[name] = ValueFacts(tensor) }
         for input in graph.inputs where constants[input.name] == nil {
