@@ -17,6 +17,8 @@ public enum LayerDiagnosis {
     /// An input whose grid is expected to keep less than this SQNR (8 bits keep about 40 dB of a
     /// well-spread distribution); also the local SQNR below which a layer's inputs are examined.
     public static let inputGridSQNR = 20.0
+    /// Percent of a grid's expected error from clipping above which clipping is named the cause.
+    public static let clippingErrorShare = 50.0
     /// A layer whose own error is this much smaller than the accumulated one inherits it.
     public static let inheritedMargin = 10.0
 
@@ -49,6 +51,12 @@ public enum LayerDiagnosis {
         if let saturation = row.saturationPercent, saturation >= saturationPercent {
             return Finding(reason: "saturates: \(percent(saturation)) of values clipped at the grid's ends", suggestion: widen)
         }
+        // Clipping under 1% of the values can still be most of the loss: values far past the end.
+        if let output = e.output, output.gridSQNR < inputGridSQNR, output.clippingErrorPercent >= clippingErrorShare,
+           (row.local?.sqnr ?? -.infinity) < inputGridSQNR {
+            return Finding(reason: "clipping dominates: the \(percent(output.saturationPercent)) of values clipped at the grid's ends make \(percent(output.clippingErrorPercent)) of its error (its grid keeps \(Formatting.fixed(output.gridSQNR, digits: 1)) dB)",
+                           suggestion: widen)
+        }
         if let outliers = e.outlierPercent, outliers < outlierPercent {
             return Finding(reason: "range dominated by outliers: \(percent(outliers)) of values set the scale (the rest use 1/8 of the levels)",
                            suggestion: clip)
@@ -70,11 +78,20 @@ public enum LayerDiagnosis {
                            suggestion: "8-bit weights (\(flags ? "--weight-bits 8; " : "")exact in ONNX Runtime on CPUs with VNNI)")
         }
         if e.quantizedUpstream != false, let local = row.local?.sqnr, let accumulated = row.accumulated?.sqnr, local - accumulated >= inheritedMargin {
-            return Finding(reason: "error inherited from upstream: this layer alone \(Formatting.fixed(local, digits: 1)) dB, accumulated \(Formatting.fixed(accumulated, digits: 1)) dB",
-                           suggestion: "fix the worst layers before it first")
+            let inherited = "error inherited from upstream: this layer alone \(Formatting.fixed(local, digits: 1)) dB, accumulated \(Formatting.fixed(accumulated, digits: 1)) dB"
+            // The poorest layer upstream is a lead, not a verdict: yolov8n's second convolution
+            // loses most alone (12.9 dB, clipping values its SiLU zeroes anyway), yet keeping it
+            // float leaves the output SQNR where it was. Only measuring says which layers matter.
+            let sensitivity = flags ? "--target-sqnr DB measures which upstream layers the output is most sensitive to and keeps those float"
+                                    : "measure which upstream layers the output is most sensitive to (keep them float one at a time)"
+            guard let poorest = e.poorestUpstream, let sqnr = e.poorestUpstreamSQNR, sqnr < local else {
+                return Finding(reason: inherited, suggestion: sensitivity)
+            }
+            return Finding(reason: inherited + "; of the layers before it, \(poorest) loses most alone (\(Formatting.fixed(sqnr, digits: 1)) dB)",
+                           suggestion: sensitivity)
         }
         // The input's own quantization, last and only for a layer that is poor on its own: a cause
-        // the output's evidence did not show (its producer stays float, so no other row measures it).
+        // the output's evidence did not show, and part of this layer's local error.
         guard let inputs = e.inputs, (row.local?.sqnr ?? -.infinity) < inputGridSQNR else { return nil }
         if let input = inputs.max(by: { $0.saturationPercent < $1.saturationPercent }), input.saturationPercent >= saturationPercent {
             return Finding(reason: "input \(input.value) saturates: \(percent(input.saturationPercent)) of its values clipped at its grid's ends",
@@ -85,7 +102,7 @@ public enum LayerDiagnosis {
                            suggestion: clip)
         }
         if let input = inputs.min(by: { $0.gridSQNR < $1.gridSQNR }), input.gridSQNR < inputGridSQNR {
-            let clipping = input.clippingErrorPercent >= 50
+            let clipping = input.clippingErrorPercent >= clippingErrorShare
             let cause = clipping
                 ? "\(percent(input.clippingErrorPercent)) of that error from the \(percent(input.saturationPercent)) of values clipped at its ends"
                 : "most of it rounding"

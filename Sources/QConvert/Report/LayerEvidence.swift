@@ -24,22 +24,31 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
     /// grid's resolution, apart from how the integers were chosen (GPTQ trades weight SQNR for
     /// output SQNR on purpose, so the written weights' own SQNR can be low in a healthy layer).
     public var weightGridSQNR: Double?
-    /// The layer's quantized activation inputs that no other row reports as its output, each as its
-    /// grid sees it: where the input's producer stays float (a Pow before a MatMul), nothing else
-    /// measures that quantization.
+    /// The layer's output as its grid sees it (per-tensor grids): how much of the signal the grid
+    /// keeps and how much of the loss is clipping, which can dominate while under 1% of the values
+    /// saturate (yolov8n's first SiLU: 0.35% clipped above 16).
+    public var output: Input?
+    /// The layer's quantized activation inputs, each as its grid sees it. A layer's local error
+    /// includes its inputs' quantization, so a poor layer may owe it to an input's grid, whether
+    /// another row reports that value (yolov8n's second convolution reads the clipped SiLU above)
+    /// or its producer stays float (a Pow before a MatMul) and nothing else measures it.
     public var inputs: [Input]?
     /// Whether the layer reads a value computed from another quantized layer's output. False when
     /// only float ops lie between it and the model's inputs: no error is inherited, whatever its
     /// local error (measured on fewer samples) says against its accumulated one.
     public var quantizedUpstream: Bool?
+    /// Of the quantized layers whose output reaches this one, the one with the lowest local SQNR
+    /// (its own error, on float inputs), and that SQNR: where an inherited error most likely starts.
+    public var poorestUpstream: String?
+    public var poorestUpstreamSQNR: Double?
 
-    /// One activation input: percent of its observed values clipped by its grid (outside
+    /// One activation value (a layer's input or output): percent of its observed values clipped by its grid (outside
     /// `LayerwiseAnalysis.clippingBounds`: more than half a step beyond an end, as the zero point's
     /// rounding can leave the data's minimum just outside and those round to the end anyway; none
-    /// below a grid starting at 0), its outlier share (as `outlierPercent`, on the input's own
+    /// below a grid starting at 0), its outlier share (as `outlierPercent`, on the value's own
     /// grid), and the SQNR its grid is expected to keep (rounding noise s^2/12 inside, squared
     /// distance outside, over its distribution, as the MSE observer counts it) with the share of that
-    /// error from clipping: a few clipped values can hold most of a heavy-tailed input's energy.
+    /// error from clipping: a few clipped values can hold most of a heavy-tailed value's energy.
     public struct Input: Codable, Sendable, Equatable {
         public var value: String
         public var saturationPercent: Double
@@ -56,7 +65,7 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
         }
 
         /// The evidence for `value` from its distribution and the grid it is quantized on; nil for a
-        /// constant input (all values equal: nothing to lose).
+        /// constant value (all values equal: nothing to lose) or a per-axis grid.
         public init?(value: String, histogram: Histogram, grid: QuantParams) {
             let range = grid.coveredRange
             guard grid.axis == nil, histogram.min < histogram.max,

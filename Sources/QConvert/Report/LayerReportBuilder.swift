@@ -47,8 +47,7 @@ public enum LayerReportBuilder {
         let histograms = inputs.histograms ?? accumulated.histograms
         let decisions = Dictionary((inputs.plan?.nodes ?? []).map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         var rows: [LayerReport.Row] = []
-        let reportedOutputs = Set(graph.units.compactMap(\.value))
-        let upstream = try graph.quantizedUpstream(in: inputs.quantized.graph)
+        let upstream = try graph.upstreamUnits(in: inputs.quantized.graph)
         for (k, unit) in graph.units.enumerated() {
             var row = LayerReport.Row(node: unit.node, opType: unit.opType, output: unit.value ?? unit.readAt)
             row.matched = unit.value != nil
@@ -58,8 +57,8 @@ public enum LayerReportBuilder {
             row.accumulated = accumulated.errors[k].map(LayerReport.Figures.init)
             // With nothing quantized upstream the accumulated error is the node's own, and it is
             // measured on every sample (local runs on the first few).
-            row.local = (upstream[k] ? local[k] : accumulated.errors[k] ?? local[k]).map(LayerReport.Figures.init)
-            row.evidence.quantizedUpstream = upstream[k]
+            row.local = (!upstream[k].isEmpty ? local[k] : accumulated.errors[k] ?? local[k]).map(LayerReport.Figures.init)
+            row.evidence.quantizedUpstream = !upstream[k].isEmpty
             if let observed = accumulated.observed[k], observed > 0 {
                 row.saturationPercent = 100 * Double(accumulated.saturated[k] ?? 0) / Double(observed)
             }
@@ -67,15 +66,17 @@ public enum LayerReportBuilder {
             row.scale = output?.scales.first
             row.zeroPoint = output?.zeroPoints.first
             if let output, output.axis == nil, let value = unit.value {
-                if let histogram = histograms[value] { row.evidence.outlierPercent = LayerEvidence.outlierPercent(histogram, range: output.coveredRange) }
+                if let histogram = histograms[value] {
+                    row.evidence.outlierPercent = LayerEvidence.outlierPercent(histogram, range: output.coveredRange)
+                    row.evidence.output = LayerEvidence.Input(value: value, histogram: histogram, grid: output)
+                }
                 if let ranges = accumulated.channelRanges[value] {
                     row.evidence.channels = ranges.count
                     row.evidence.tinyChannels = LayerEvidence.tinyChannels(ranges, scale: output.scales[0])
                 }
             }
-            // Inputs another row reports as its output are left to that row.
             let measuredInputs = unit.inputs.compactMap { input -> LayerEvidence.Input? in
-                guard let source = input.source, !reportedOutputs.contains(source), let histogram = histograms[source],
+                guard let source = input.source, let histogram = histograms[source],
                       let grid = graph.params(input.grid, in: inputs.quantized.graph) else { return nil }
                 return LayerEvidence.Input(value: source, histogram: histogram, grid: grid)
             }
@@ -86,6 +87,14 @@ public enum LayerReportBuilder {
             }
             addWeight(unit, to: &row, inputs: inputs, graph: graph)
             rows.append(row)
+        }
+        // Rows follow the units: the upstream layer that loses most on its own, by row.
+        for k in rows.indices {
+            let poorest = upstream[k].compactMap { j in rows[j].local.map { (j, $0.sqnr) } }.min { ($0.1, $0.0) < ($1.1, $1.0) }
+            if let (j, sqnr) = poorest {
+                rows[k].evidence.poorestUpstream = rows[j].node
+                rows[k].evidence.poorestUpstreamSQNR = sqnr
+            }
         }
         var report = LayerReport(rows: rows, outputSQNR: [:], samples: inputs.samples.count)
         report.sampleSources = inputs.samples.sources

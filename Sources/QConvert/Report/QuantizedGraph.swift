@@ -113,17 +113,24 @@ public struct QuantizedGraph: Sendable {
         self.units = units
     }
 
-    /// For each unit, whether its node reads a value computed (through any nodes) from a unit's node. A quantizer of a model input belongs to no unit: a first layer reading it has
-    /// nothing quantized upstream.
-    public func quantizedUpstream(in graph: Graph) throws -> [Bool] {
-        let heads = Set(units.map(\.index))
-        // Values computed from some unit's node.
-        var downstream = Set<String>()
+    /// For each unit, the units (indices into `units`, ascending) whose node's output reaches its
+    /// node's inputs through any nodes. A quantizer of a model input belongs to no unit: a first
+    /// layer reading it has nothing quantized upstream.
+    public func upstreamUnits(in graph: Graph) throws -> [[Int]] {
+        let unitOfNode = Dictionary(units.enumerated().map { ($1.index, $0) }, uniquingKeysWith: { a, _ in a })
+        // The units each value is computed from.
+        var sources: [String: Set<Int>] = [:]
+        func reaching(_ node: Node) -> Set<Int> {
+            node.inputs.reduce(into: Set<Int>()) { set, input in if let s = sources[input] { set.formUnion(s) } }
+        }
         for index in try graph.topologicalOrder() {
             let node = graph.nodes[index]
-            if heads.contains(index) || node.inputs.contains(where: downstream.contains) { downstream.formUnion(node.outputs) }
+            var reached = reaching(node)
+            if let unit = unitOfNode[index] { reached.insert(unit) }
+            guard !reached.isEmpty else { continue }
+            for output in node.outputs { sources[output] = reached }
         }
-        return units.map { unit in graph.nodes[unit.index].inputs.contains(where: downstream.contains) }
+        return units.map { reaching(graph.nodes[$0.index]).sorted() }
     }
 
     /// Finds where a QDQ unit's output is quantized: its own QuantizeLinear, or one after a single

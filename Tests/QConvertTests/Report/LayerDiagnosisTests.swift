@@ -111,6 +111,22 @@ import Testing
             $0.accumulated = figures(25)
         }))
         #expect(inherited.reason == "error inherited from upstream: this layer alone 40.0 dB, accumulated 25.0 dB")
+        #expect(inherited.suggestion == "--target-sqnr DB measures which upstream layers the output is most sensitive to and keeps those float")
+        // The upstream layer that loses most on its own is named when it loses more than this one.
+        let named = try #require(LayerDiagnosis.diagnose(row {
+            $0.local = figures(40)
+            $0.accumulated = figures(25)
+            $0.evidence.poorestUpstream = "conv_1"
+            $0.evidence.poorestUpstreamSQNR = 12.9
+        }))
+        #expect(named.reason == "error inherited from upstream: this layer alone 40.0 dB, accumulated 25.0 dB; of the layers before it, conv_1 loses most alone (12.9 dB)")
+        #expect(named.suggestion == inherited.suggestion)
+        #expect(try #require(LayerDiagnosis.diagnose(row {
+            $0.local = figures(40)
+            $0.accumulated = figures(25)
+            $0.evidence.poorestUpstream = "conv_1"
+            $0.evidence.poorestUpstreamSQNR = 41
+        })).reason == inherited.reason)
         #expect(LayerDiagnosis.diagnose(row {
             $0.local = figures(30)
             $0.accumulated = figures(25)
@@ -179,6 +195,28 @@ import Testing
             $0.local = figures(45)
             $0.accumulated = figures(45)
         }) == nil)
+    }
+
+    @Test func outputClippingThatHoldsMostOfTheError() throws {
+        // yolov8n's first SiLU: 0.35% of its values clipped, far past the grid's end.
+        let clipped = try #require(LayerDiagnosis.diagnose(row {
+            $0.saturationPercent = 0.35
+            $0.evidence.output = input(saturation: 0.35, outliers: 51, grid: 15.8, clipping: 97.2)
+            $0.local = figures(15.8)
+        }, method: "entropy"))
+        #expect(clipped.reason == "clipping dominates: the 0.35% of values clipped at the grid's ends make 97.2% of its error (its grid keeps 15.8 dB)")
+        #expect(clipped.suggestion == "widen the range: --method minmax, or a higher --percentile")
+        // Rounding, not clipping, behind a poor grid; a grid that keeps enough; a layer fine on its samples.
+        #expect(LayerDiagnosis.diagnose(row { $0.evidence.output = input(grid: 15, clipping: 20); $0.local = figures(15) }) == nil)
+        #expect(LayerDiagnosis.diagnose(row { $0.evidence.output = input(grid: 24, clipping: 99); $0.local = figures(15) }) == nil)
+        #expect(LayerDiagnosis.diagnose(row { $0.evidence.output = input(grid: 15, clipping: 99); $0.local = figures(30) }) == nil)
+        // Saturating 1% or more is the plainer reason.
+        let saturated = try #require(LayerDiagnosis.diagnose(row {
+            $0.saturationPercent = 2
+            $0.evidence.output = input(saturation: 2, grid: 15, clipping: 99)
+            $0.local = figures(15)
+        }))
+        #expect(saturated.reason.hasPrefix("saturates"))
     }
 
     @Test func automaticMethodChoiceIsNotSuggestedBack() throws {

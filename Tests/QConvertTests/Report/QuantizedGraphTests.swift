@@ -61,11 +61,11 @@ import Testing
     }
 
     /// The Conv reads only the model input's quantizer (no unit's); the Add reads the Conv's output.
-    @Test func quantizedUpstreamIsFoundThroughTheUnitsNodes() throws {
+    @Test func upstreamUnitsAreFoundThroughTheUnitsNodes() throws {
         let model = Self.ortQDQ()
         let graph = QuantizedGraph(quantized: model.graph, float: Self.floatModel().graph)
         #expect(graph.units.map(\.node) == ["conv", "add"])
-        #expect(try graph.quantizedUpstream(in: model.graph) == [false, true])
+        #expect(try graph.upstreamUnits(in: model.graph) == [[], [0]])
     }
 
     @Test func reportOnTheOrtStyleModelMeasuresEveryUnit() throws {
