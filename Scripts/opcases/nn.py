@@ -1,5 +1,5 @@
 # Cases for the compute-heavy float kernels (Conv, ConvTranspose, BatchNormalization, Gemm, MatMul, pools,
-# Resize/Upsample, Pad, LSTM, GRU): odd shapes (1x1, non-square, stride > kernel, batch > 1), groups, dilations,
+# Resize/Upsample, Pad, LSTM, GRU, RNN): odd shapes (1x1, non-square, stride > kernel, batch > 1), groups, dilations,
 # asymmetric pads, auto_pad, ceil_mode, every Resize mode. Truth: ONNX Runtime. build() writes them all.
 import numpy as np
 from onnx import TensorProto, helper
@@ -349,8 +349,8 @@ def pad_cases():
 
 def recurrent(name, op, steps, batch, inputs, hidden, direction="forward", bias=True, lengths=None, initial=False,
               peepholes=False, opset=14, **attributes):
-    """LSTM or GRU with every optional input chosen by flag; all outputs requested."""
-    gates = 4 if op == "LSTM" else 3
+    """LSTM, GRU or RNN with every optional input chosen by flag; all outputs requested."""
+    gates = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
     directions = 2 if direction == "bidirectional" else 1
     x = normal(name, steps, batch, inputs)
     state_shape = (directions, batch, hidden)
@@ -388,6 +388,11 @@ def recurrent_cases():
     recurrent("gru_reverse_lengths", "GRU", 5, 3, 2, 3, direction="reverse", lengths=[1, 5, 3], initial=True)
     recurrent("gru_bidirectional", "GRU", 3, 2, 4, 3, direction="bidirectional", linear_before_reset=1)
     recurrent("gru_clip_no_bias", "GRU", 3, 1, 2, 4, bias=False, clip=0.5)
+    recurrent("rnn_forward", "RNN", 4, 2, 3, 5)
+    recurrent("rnn_reverse_lengths", "RNN", 5, 3, 2, 3, direction="reverse", lengths=[1, 5, 3], initial=True)
+    recurrent("rnn_bidirectional_clip", "RNN", 3, 2, 4, 3, direction="bidirectional", clip=0.6, initial=True)
+    recurrent("rnn_activations_no_bias", "RNN", 3, 1, 2, 4, bias=False, activations=["Relu"])
+    recurrent("rnn_opset7", "RNN", 3, 2, 3, 2, direction="bidirectional", opset=7, activations=["Sigmoid", "Tanh"])
 
 
 def build():

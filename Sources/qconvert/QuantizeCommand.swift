@@ -157,7 +157,7 @@ struct CalibrationOptions: ParsableArguments {
 
 /// Flags about the integer scheme and what gets quantized.
 struct SchemeOptions: ParsableArguments {
-    @Option(help: "static (int8 weights and activations), dynamic (int8 weights, activations quantized at run time), or weight-only (int8 weights, float compute). LSTM and GRU compute in float on int8 weights in every mode.")
+    @Option(help: "static (int8 weights and activations), dynamic (int8 weights, activations quantized at run time), or weight-only (int8 weights, float compute). LSTM, GRU and RNN compute in float on int8 weights in every mode.")
     var mode: QuantizationOptions.Mode = .static
 
     @Option(help: "qdq (QuantizeLinear/DequantizeLinear around standard ops) or qoperator (QLinearConv, QLinearMatMul, com.microsoft QLinearAdd/Mul/Concat/GlobalAveragePool/Sigmoid/LeakyRelu, integer pass-through ops). Static mode only: dynamic and weight-only mode write one form.")

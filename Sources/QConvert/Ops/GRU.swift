@@ -66,13 +66,6 @@ extension Ops {
     }
 }
 
-extension Ops.GRU: Quantizable {
-    /// Weights stored in int8, computed in float (`Recurrent.quantizationRule`).
-    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
-        Recurrent.quantizationRule(for: node, isConstant: isConstant)
-    }
-}
-
-extension Ops.GRU: ShapeInferable {
-    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Recurrent.inferOutputs(query, states: 1) }
+extension Ops.GRU: RecurrentOperator {
+    static let states = 1
 }

@@ -63,13 +63,6 @@ extension Ops {
     }
 }
 
-extension Ops.LSTM: Quantizable {
-    /// Weights stored in int8, computed in float (`Recurrent.quantizationRule`).
-    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
-        Recurrent.quantizationRule(for: node, isConstant: isConstant)
-    }
-}
-
-extension Ops.LSTM: ShapeInferable {
-    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Recurrent.inferOutputs(query, states: 2) }
+extension Ops.LSTM: RecurrentOperator {
+    static let states = 2
 }

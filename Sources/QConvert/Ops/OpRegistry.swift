@@ -86,6 +86,7 @@ public enum OpRegistry {
         Ops.QLinearConv.self,
         Ops.QLinearMatMul.self,
         Ops.QuantizeLinear.self,
+        Ops.RNN.self,
         Ops.Range.self,
         Ops.Reciprocal.self,
         Ops.ReduceL1.self,

@@ -136,10 +136,10 @@ import Testing
         #expect(try PassChecks.outputAgreement(b.model, quantized, feeds: feeds) > 25)
     }
 
-    /// LSTM and GRU have no integer kernel in ONNX, but their W and R are most of a recurrent model's
+    /// LSTM, GRU and RNN have no integer kernel in ONNX, but their W and R are most of a recurrent model's
     /// bytes: in every mode both are stored in int8 behind a per-axis DequantizeLinear (one scale per
     /// gate row, max|w| / 127 over both directions), the op computes in float, B stays float.
-    @Test(arguments: [("LSTM", 4), ("GRU", 3)], [QuantizationOptions.Mode.static, .weightOnly, .dynamic])
+    @Test(arguments: [("LSTM", 4), ("GRU", 3), ("RNN", 1)], [QuantizationOptions.Mode.static, .weightOnly, .dynamic])
     func recurrentWeightsAreStoredInEightBits(op: (type: String, gates: Int), mode: QuantizationOptions.Mode) throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 12)

@@ -1,7 +1,7 @@
 import QConvertIR
 
 extension Recurrent {
-    /// LSTM's and GRU's output facts, all of X's type: Y [seq, directions, batch, hidden] and each of
+    /// The recurrent ops' output facts, all of X's type: Y [seq, directions, batch, hidden] and each of
     /// `states` final states (Y_h, and Y_c for LSTM) [directions, batch, hidden]; with `layout` 1 (batch
     /// first, X [batch, seq, input]) Y [batch, seq, directions, hidden] and states [batch, directions,
     /// hidden]. hidden is `hidden_size`, else R's last dim ([directions, gates · hidden, hidden]).

@@ -1,8 +1,9 @@
 import QConvertIR
 
-/// What LSTM and GRU share: attributes, input checking, the input projection X·Wᵀ + Wb computed for
-/// all time steps at once, the time-step loop over directions (with per-batch sequence lengths) and
-/// the output layout. The cells themselves (the gate equations) live in Ops/LSTM.swift and Ops/GRU.swift.
+/// What LSTM, GRU and RNN share: attributes, input checking, the input projection X·Wᵀ + Wb computed
+/// for all time steps at once, the time-step loop over directions (with per-batch sequence lengths)
+/// and the output layout. The cells themselves (the gate equations) live in Ops/LSTM.swift,
+/// Ops/GRU.swift and Ops/RNN.swift.
 struct Recurrent {
     /// Whether each direction runs backwards in time: [false], [true] or [false, true].
     let reversed: [Bool]
@@ -10,7 +11,7 @@ struct Recurrent {
     let activations: [RecurrentActivation]
     let clip: Float?
     let hiddenSize: Int?
-    /// Weight blocks per direction: 4 for LSTM (i, o, f, c), 3 for GRU (z, r, h).
+    /// Weight blocks per direction: 4 for LSTM (i, o, f, c), 3 for GRU (z, r, h), 1 for RNN.
     let gates: Int
 
     init(_ node: Node, gates: Int, defaultActivations: [String]) throws {
@@ -34,7 +35,7 @@ struct Recurrent {
         hiddenSize = node.attribute("hidden_size") == nil ? nil : try node.int("hidden_size")
     }
 
-    /// LSTM's and GRU's quantization rule: W [directions, gates·hidden, input] and R [directions,
+    /// The recurrent ops' quantization rule: W [directions, gates·hidden, input] and R [directions,
     /// gates·hidden, hidden] stored in int8 when constant, one scale per gate row (axis 1, shared by
     /// the directions); X, B and the states stay float.
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) -> QuantizationRule? {
@@ -182,4 +183,19 @@ struct Recurrent {
         guard let clip else { return value }
         return min(max(value, -clip), clip)
     }
+}
+
+/// LSTM, GRU and RNN: weights stored in int8 and computed in float (`Recurrent.quantizationRule`),
+/// outputs Y and `states` final states (`Recurrent.inferOutputs`).
+protocol RecurrentOperator: Quantizable, ShapeInferable {
+    /// Final states after Y: Y_h, and Y_c for LSTM.
+    static var states: Int { get }
+}
+
+extension RecurrentOperator {
+    static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
+        Recurrent.quantizationRule(for: node, isConstant: isConstant)
+    }
+
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] { try Recurrent.inferOutputs(query, states: states) }
 }
