@@ -409,6 +409,30 @@ loop_case("loop_for_body_stops", 5, None, limit=-1e30)
 loop_case("loop_neither_trip_count_nor_cond", None, None, limit=6.0)
 
 if_case("if_else_branch", False)
+
+
+# Scan: a running sum carried as state (the classic use), and a body with two scan inputs along other
+# axes, one read backwards, scan outputs stacked along axis 1 and reversed, reading the outer graph's w.
+def scan_case(name, x_shape, input_axes=None, input_directions=None, output_axes=None, output_directions=None, opset=11):
+    value = lambda n, t=T.FLOAT, shape=None: helper.make_tensor_value_info(n, t, shape)  # noqa: E731
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s", "a"], ["sum"]), helper.make_node("Mul", ["sum", "w"], ["s_next"]),
+         helper.make_node("Sub", ["s_next", "b"], ["y1"]), helper.make_node("Tanh", ["a"], ["y2"])],
+        "body", [value("s"), value("a"), value("b")], [value("s_next"), value("y1"), value("y2")])
+    attributes = {k: v for k, v in [("scan_input_axes", input_axes), ("scan_input_directions", input_directions),
+                                    ("scan_output_axes", output_axes), ("scan_output_directions", output_directions)] if v is not None}
+    axis = (input_axes or [0, 0])
+    state = list(x_shape)
+    del state[axis[0] % len(x_shape)]
+    inputs = [("s0", randn(name + "s", *state)), ("x", randn(name, *x_shape)), ("z", randn(name + "z", *x_shape)),
+              ("w", np.array(0.9, np.float32))]
+    nodes = [helper.make_node("Scan", ["s0", "x", "z"], ["s_final", "ys1", "ys2"], body=body, num_scan_inputs=2, **attributes)]
+    graph_case(name, nodes, inputs, ["s_final", "ys1", "ys2"], opset=opset)
+
+
+scan_case("scan_running_sum", (5, 3), opset=9)
+scan_case("scan_axes_and_directions", (2, 4, 3), input_axes=[1, -2], input_directions=[0, 1], output_axes=[1, -1],
+          output_directions=[1, 0])
 case("dropout_with_mask", "Dropout", [X(randn("dr", 3, 4)), C(np.float32(0.5))], outs=2, types=[T.FLOAT, T.BOOL])
 
 

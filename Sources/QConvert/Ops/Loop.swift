@@ -48,13 +48,18 @@ extension Ops {
                     iteration += 1
                 }
                 let stacked = try zip(scans, scanTypes).map { parts, declared in
-                    guard parts.isEmpty else { return try Concat.join(parts, axis: 0, threads: context.threads) }
-                    // No iteration ran: an empty stack of the declared type, unknown dims as 0.
-                    let dims = (declared?.shape ?? []).map { if case .value(let v) = $0 { v } else { 0 } }
-                    return Tensor(dataType: declared?.elementType ?? .float, shape: [0] + dims, storage: TensorStorage(uninitializedByteCount: 0) { _ in })
+                    parts.isEmpty ? emptyStack(declared, axis: 0) : try Concat.join(parts, axis: 0, threads: context.threads)
                 }
                 return values + stacked
             }
+        }
+
+        /// What a body that never ran stacks for a scan output it declares as `declared`: no slices
+        /// along `axis`, the declared dims elsewhere (unknown ones 0), the declared type (float if none).
+        static func emptyStack(_ declared: TensorType?, axis: Int) -> Tensor {
+            var dims = (declared?.shape ?? []).map { if case .value(let v) = $0 { v } else { 0 } }
+            dims.insert(0, at: min(max(0, axis < 0 ? axis + dims.count + 1 : axis), dims.count))
+            return Tensor(dataType: declared?.elementType ?? .float, shape: dims, storage: TensorStorage(uninitializedByteCount: 0) { _ in })
         }
 
         /// The most iterations a loop may run.

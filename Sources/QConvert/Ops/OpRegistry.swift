@@ -103,6 +103,7 @@ public enum OpRegistry {
         Ops.Reshape.self,
         Ops.Resize.self,
         Ops.Round.self,
+        Ops.Scan.self,
         Ops.ScatterElements.self,
         Ops.ScatterND.self,
         Ops.Selu.self,
