@@ -247,6 +247,19 @@ def grid_sample_cases():
              [helper.make_node("GridSample", ["x", "grid"], ["y"], mode="nearest", padding_mode="reflection", align_corners=align)],
              [("x", normal("gridsample_small", 1, 1, 3, 4)), ("grid", halves)], ["y"], opset=16)
 
+    # AffineGrid feeding GridSample (a spatial transformer), both corner conventions, and 3-D grids
+    # (one depth slice and one width column too, where align_corners divides by L - 1 = 0).
+    theta = (np.array([[1, 0, 0], [0, 1, 0]], np.float32) + 0.3 * normal("affine_theta", 2, 2, 3)).astype(np.float32)
+    for align in (0, 1):
+        save(f"affinegrid_gridsample_align{align}",
+             [helper.make_node("AffineGrid", ["theta", "size"], ["grid"], align_corners=align),
+              helper.make_node("GridSample", ["x", "grid"], ["y"], align_corners=align)],
+             [("x", normal("affine_x", 2, 3, 5, 6)), ("theta", theta)], ["grid", "y"],
+             initializers={"size": np.array([2, 3, 4, 7], np.int64)}, opset=20)
+        save(f"affinegrid_3d_align{align}", [helper.make_node("AffineGrid", ["theta", "size"], ["grid"], align_corners=align)],
+             [("theta", normal("affine_theta3", 1, 3, 4))], ["grid"],
+             initializers={"size": np.array([1, 2, 1, 3, 1], np.int64)}, opset=20)
+
 
 def resize(name, shape, scales=None, sizes=None, roi=None, opset=13, x=None, outputs=("y",), **attributes):
     """Resize of a runtime input (normal values unless `x` is given) with scales/sizes/roi as

@@ -5,6 +5,7 @@ public enum OpRegistry {
     public static let operators: [any Operator.Type] = [
         Ops.Abs.self,
         Ops.Add.self,
+        Ops.AffineGrid.self,
         Ops.And.self,
         Ops.ArgMax.self,
         Ops.ArgMin.self,
