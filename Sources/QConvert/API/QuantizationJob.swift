@@ -14,6 +14,9 @@ final class QuantizationJob {
     private var model: Model!
     private var calibration: CalibrationDataset?
     private var holdout: CalibrationDataset?
+    /// The loaded float model's outputs on the held-out samples, computed before any output is
+    /// written so that a sample the model cannot run fails the run with nothing written.
+    private var holdoutReference: OutputAgreement.Reference?
     private var stats: CalibrationStats?
     private var plan = QuantizationPlan()
     private var method: CalibrationMethod = .minMax
@@ -69,6 +72,11 @@ final class QuantizationJob {
         if options.quantization.mode == .static, options.calibrationDirectory == nil, options.loadStats == nil { throw Self.noSamples }
         try splitSamples()
         if let reportPath = options.reportPath, holdout == nil { throw Self.noReport(reportPath) }
+        if let holdout, holdout.count > 0 {
+            holdoutReference = try step("evaluate", samples: holdout) {
+                try OutputAgreement.Reference(Interpreter(model: loaded.model, threads: options.threads), dataset: holdout)
+            }
+        }
         if options.quantization.mode == .static {
             try equalize()
             try calibrate()
@@ -94,7 +102,12 @@ final class QuantizationJob {
         if !subgraphs.owners.isEmpty { summary.subgraphs = subgraphs }
         if let reportPath = options.reportPath {
             guard let document = ReportDocument(summary, nodeCount: loaded.model.graph.nodes.count) else { throw Self.noReport(reportPath) }
-            try ReportWriter.write(document, to: reportPath)
+            do {
+                try ReportWriter.write(document, to: reportPath)
+            } catch let error as QConvertError {
+                // Said so: the run fails, but the model it wrote is complete and in place.
+                throw QConvertError("\(error.description) (the quantized model was written to \(output))")
+            }
             summary.reportFile = reportPath
         }
         return summary
@@ -212,6 +225,9 @@ final class QuantizationJob {
     private func splitSamples() throws {
         guard let directory = options.calibrationDirectory else { return }
         let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
+        // Every sample checked now: the held-out ones and (in some modes) calibration ones are
+        // otherwise first read after the model is written, and a bad one failed the run then.
+        try dataset.validate()
         if let asked = options.holdout, asked >= dataset.count {
             throw QConvertError("--holdout \(asked): \(directory) has \(dataset.count) samples, so at most \(dataset.count - 1) can be held out (the rest calibrate)")
         }
@@ -463,11 +479,10 @@ final class QuantizationJob {
     /// does too); the report's intermediate values are matched in the prepared model, whose names
     /// the plan uses.
     private func evaluate(written path: String) throws -> (OutputAgreement?, LayerReport?) {
-        guard let holdout, holdout.count > 0 else { return (nil, nil) }
+        guard let holdout, let holdoutReference else { return (nil, nil) }
         let quantized = try step("evaluate") { try ONNXReader.read(path: path) }
         let agreement = try step("evaluate", samples: holdout) {
-            try OutputAgreement.measure(reference: Interpreter(model: loaded.model, threads: options.threads),
-                                        test: Interpreter(model: quantized, threads: options.threads), dataset: holdout)
+            try OutputAgreement.measure(reference: holdoutReference, test: Interpreter(model: quantized, threads: options.threads), dataset: holdout)
         }
         guard options.report else { return (agreement, nil) }
         var report = try step("report", samples: holdout) {

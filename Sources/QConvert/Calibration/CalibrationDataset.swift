@@ -98,6 +98,12 @@ public struct CalibrationDataset: Sendable {
         return feeds
     }
 
+    /// Loads and checks every sample, one at a time (none is kept), so a bad file is found before
+    /// any work rather than when that sample is first used.
+    public func validate() throws {
+        for index in entries.indices { _ = try sample(index) }
+    }
+
     /// Loads sample `index` and runs `body` on it, adding the sample to any error `body` throws: a
     /// sample that passes the input checks can still fail inside the model (two inputs whose
     /// symbolic dims disagree reach an Expand), and the node alone would not say which file it was.

@@ -11,7 +11,7 @@ import QConvertIR
 ///             y = Conv(xd, Wd, bd); z = Relu(y); zq = QuantizeLinear(z, sz, zz); zd = DequantizeLinear(zq, sz, zz)
 ///             and every reader of z reads zd.
 /// A planned value that is also a graph output stays float there: only its readers inside the graph
-/// read the dequantized copy.
+/// read the dequantized copy. A planned model input stays float for its float readers too.
 public struct MaterializeQDQ: Pass {
     public let name = "materialize-qdq"
     public let plan: QuantizationPlan
@@ -63,12 +63,31 @@ public struct MaterializeQDQ: Pass {
         graph.nodes.insert(contentsOf: dequantizeNodes, at: 0)
         // Activation pairs, in graph order of the values they follow.
         var pairs = 0
+        let graphInputs = Set(graph.inputs.map(\.name))
+        var quantizedReaders: [String: Set<String>] = [:]
+        for decision in plan.nodes where decision.quantized {
+            for input in decision.inputs { quantizedReaders[input, default: []].insert(decision.node) }
+        }
         for value in orderedPoints(graph) {
             guard let params = plan.points[value] else { continue }
             let (scaleName, zeroName) = addParameters(params, base: value, graph: &graph, names: &names)
             let quantized = names.fresh(value + "_q")
             let dequantized = names.fresh(value + "_dq")
-            graph.replaceUses(of: value, with: dequantized)
+            if graphInputs.contains(value) {
+                // A model input stays exact for its float readers (an output that copies the input,
+                // a float side branch); those that run in int8, or whose own output is quantized (so
+                // ONNX Runtime may fuse them), read the dequantized copy. A value computed in the
+                // graph goes to every reader dequantized: a reader of the float value would keep
+                // ONNX Runtime from fusing its producer into an integer kernel.
+                for index in graph.nodes.indices {
+                    let node = graph.nodes[index]
+                    guard quantizedReaders[value]?.contains(node.displayName) == true || node.outputs.contains(where: { plan.points[$0] != nil })
+                    else { continue }
+                    for k in node.inputs.indices where node.inputs[k] == value { graph.nodes[index].inputs[k] = dequantized }
+                }
+            } else {
+                graph.replaceUses(of: value, with: dequantized)
+            }
             let insertAt = insertionIndex(after: value, in: graph)
             graph.nodes.insert(contentsOf: [
                 Node(name: names.fresh(value + "_Q"), opType: "QuantizeLinear", inputs: [value, scaleName, zeroName!], outputs: [quantized]),

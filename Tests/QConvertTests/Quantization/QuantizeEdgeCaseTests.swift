@@ -29,6 +29,48 @@ import Testing
         #expect(quantized.graph.nodes.contains { $0.opType == "QLinearConv" })
     }
 
+    /// A model output that copies the input stays exact: the input's float readers keep the input,
+    /// only the int8 Conv reads its dequantized copy (the copy came out at 42.9 dB, found by a
+    /// black-box run).
+    @Test(arguments: [QuantizationOptions.Format.qdq, .qoperator])
+    func modelInputCopiedToAnOutputStaysExact(format: QuantizationOptions.Format) throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 15)
+        let x = b.input("x", [1, 3, 6, 6])
+        let copy = b.node("Identity", [x], name: "copy")
+        b.output(copy, b.node("Conv", [x, b.constant("w", r.normal([4, 3, 1, 1]))], name: "conv"))
+        let (quantized, _) = try quantize(b.model, inputShape: [1, 3, 6, 6], extra: { $0.quantization.format = format })
+        let identity = try #require(quantized.graph.nodes.first { $0.outputs == [copy] })
+        #expect(identity.inputs == [x])
+        let input = r.normal([1, 3, 6, 6])
+        let outputs = try Interpreter(model: quantized, threads: 1).run([x: input])
+        #expect(outputs[copy]?.floats() == input.floats())
+        #expect(quantized.graph.nodes.contains { $0.opType == "QuantizeLinear" })
+    }
+
+    /// A held-out sample that does not fit the model fails the run before anything is written: it was
+    /// read only to measure the written model, so the run failed with a fresh output in place (or
+    /// an older one replaced), found by a black-box run.
+    @Test func badHeldOutSampleFailsBeforeWriting() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 16)
+        let x = b.input("x", [1, 3, 6, 6])
+        b.output(b.node("Conv", [x, b.constant("w", r.normal([4, 3, 1, 1]))], name: "conv"))
+        let folder = directories.make()
+        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
+        try Directory.create(folder + "/calib")
+        for k in 0..<8 { try Npy.write(r.normal([1, 3, 6, 6]), to: folder + "/calib/\(k).npy") }
+        try Npy.write(r.normal([1, 3, 5, 6]), to: folder + "/calib/9.npy")
+        FileChecks.write(Array("OLD".utf8), to: folder + "/q.onnx")
+        var options = ModelQuantization.Options(model: folder + "/m.onnx")
+        options.calibrationDirectory = folder + "/calib"
+        options.output = folder + "/q.onnx"
+        #expect(throws: QConvertError("\(folder)/calib/9.npy: input 'x' must have shape [1, 3, 6, 6], got [1, 3, 5, 6] (axis 2)")) {
+            _ = try ModelQuantization.run(options)
+        }
+        #expect(FileChecks.read(folder + "/q.onnx") == Array("OLD".utf8))
+    }
+
     /// Quantizes `model` (static, 24 random calibration samples for input "x" of `inputShape`, 3 of
     /// them held out); returns the written model and the held-out output SQNR.
     func quantize(_ model: Model, inputShape: [Int], extra: (inout ModelQuantization.Options) -> Void = { _ in }) throws -> (Model, Double) {
