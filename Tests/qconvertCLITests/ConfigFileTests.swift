@@ -39,6 +39,8 @@ import Testing
         (#"[1, 2]"#, "expected a JSON object"),
         (#"{"nodes": "#, "not valid JSON"),
         (#"{"op_types": {"conv": {"quantize": false}}}"#, "op type 'conv' (given to --config CONFIG) is not an op qconvert knows; did you mean 'Conv'?"),
+        // A fused activation's entry changed nothing without a word (found by a black-box run).
+        (#"{"nodes": {"relu_0": {"quantize": false}}}"#, "node 'relu_0' (given to --config CONFIG) is fused into 'conv_0' and runs inside it; configure 'conv_0' instead"),
     ])
     func mistakesAreOneLineErrors(text: String, message: String) {
         let dir = temporary.make()

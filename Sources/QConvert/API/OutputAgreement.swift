@@ -23,9 +23,33 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
         let names: [String]
         let outputs: [[String: Tensor]]
 
+        /// Fails when an output is not finite on a sample: no SQNR can be measured against NaN, and
+        /// every range method then scored "nan dB" and one was picked anyway (found by a black-box
+        /// run on a Log of negative values).
         public init(_ reference: Interpreter, dataset: CalibrationDataset) throws {
-            names = reference.model.graph.outputs.map(\.name)
-            outputs = try (0..<dataset.count).map { try dataset.withSample($0) { try reference.run($0) } }
+            let names = reference.model.graph.outputs.map(\.name)
+            self.names = names
+            outputs = try (0..<dataset.count).map { index in
+                let results = try dataset.withSample(index) { try reference.run($0) }
+                if let output = names.first(where: { results[$0].map { SampleValidation.firstNonFinite($0) != nil } ?? false }) {
+                    throw try Self.nonFinite(output, reference: reference, dataset: dataset, sample: index)
+                }
+                return results
+            }
+        }
+
+        /// The error for output `output` holding NaN or infinity on sample `index`, naming the node
+        /// that first produced a non-finite value (found by running the sample again, watching every value).
+        static func nonFinite(_ output: String, reference: Interpreter, dataset: CalibrationDataset, sample index: Int) throws -> QConvertError {
+            var first: String?
+            _ = try dataset.withSample(index) { feeds in
+                try reference.run(feeds) { name, tensor in
+                    if first == nil, SampleValidation.firstNonFinite(tensor) != nil { first = name }
+                }
+            }
+            let graph = reference.model.graph
+            let origin = first.flatMap { graph.producers()[$0] }.map { " (first from node '\(graph.nodes[$0].displayName)' (\(graph.nodes[$0].opType)))" } ?? ""
+            return QConvertError("\(dataset.sources[index]): the float model's output '\(output)' holds NaN or infinity on this sample\(origin), so nothing can be measured against it")
         }
     }
 

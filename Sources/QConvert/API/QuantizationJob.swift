@@ -133,12 +133,15 @@ final class QuantizationJob {
             throw QConvertError("op type '\(given)' (given to \(source(given, flag: "--exclude-op", flagged: options.quantization.excludeOpTypes))) is not an op qconvert knows"
                                 + (known.map { "; did you mean '\($0)'?" } ?? ""))
         }
-        // A fused Relu/Clip runs inside its compute node's integer kernel: only that node can be excluded.
+        // A fused Relu/Clip runs inside its compute node's integer kernel: only that node can be
+        // excluded or configured (a config entry for the activation was ignored without a word).
         let graph = prepared.model.graph, producers = graph.producers()
+        let named = options.quantization.excludeNodes + options.quantization.nodeOverrides.keys.sorted()
         for unit in prepared.context.units where unit.kind == .computeActivation {
             guard let activation = producers[unit.output].map({ graph.nodes[$0] }), let head = producers[unit.values[0]].map({ graph.nodes[$0] }),
-                  options.quantization.excludeNodes.contains(activation.name) else { continue }
-            throw QConvertError("node '\(activation.name)' (given to --exclude) is fused into '\(head.displayName)' and runs inside it; exclude '\(head.displayName)' instead")
+                  named.contains(activation.name) else { continue }
+            let flag = source(activation.name, flag: "--exclude", flagged: options.quantization.excludeNodes)
+            throw QConvertError("node '\(activation.name)' (given to \(flag)) is fused into '\(head.displayName)' and runs inside it; \(flag == "--exclude" ? "exclude" : "configure") '\(head.displayName)' instead")
         }
         guard let name = QuantizationConfig.unknownNodes(options.quantization, in: prepared.model).first else { return }
         let original = Set(loaded.model.graph.nodes.map(\.name))

@@ -206,8 +206,13 @@ extension Ops.ConvTranspose: Quantizable {
     /// (Per-axis scales on axis 1 describe one group's channels; with several groups a per-tensor
     /// scale is used instead, since one axis cannot index C_out.)
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
-        guard node.inputs.count >= 2, isConstant(node.inputs[1]) else { return QuantizationRule(.arithmetic, activationInputs: [0]) }
-        guard try node.int("group", default: 1) == 1 else { return QuantizationRule(.arithmetic, activationInputs: [0]) }
+        guard node.inputs.count >= 2, isConstant(node.inputs[1]) else {
+            return QuantizationRule(.arithmetic, activationInputs: [0], floatReason: "weight is not a constant")
+        }
+        let group = try node.int("group", default: 1)
+        guard group == 1 else {
+            return QuantizationRule(.arithmetic, activationInputs: [0], floatReason: "grouped (group = \(group)): qconvert quantizes ConvTranspose with group 1 only")
+        }
         return QuantizationRule(.compute(weight: 1, axis: 1, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty ? 2 : nil))
     }
 }

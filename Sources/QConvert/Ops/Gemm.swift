@@ -58,7 +58,11 @@ extension Ops.Gemm: Quantizable {
     /// Quantized as compute when B is constant: per output column (B's axis 1, or 0 when transB), C as
     /// int32 bias only when alpha = beta = 1 and C is a vector over the columns (else C stays float).
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
-        guard node.inputs.count >= 2, isConstant(node.inputs[1]), try node.int("transA", default: 0) == 0 else { return nil }
+        guard node.inputs.count >= 2 else { return nil }
+        guard isConstant(node.inputs[1]) else { return QuantizationRule(.arithmetic, floatReason: "B is not a constant weight") }
+        guard try node.int("transA", default: 0) == 0 else {
+            return QuantizationRule(.arithmetic, floatReason: "transA = 1: qconvert quantizes Gemm with an untransposed A only")
+        }
         let axis = try node.int("transB", default: 0) != 0 ? 0 : 1
         let unitScales = try node.float("alpha", default: 1) == 1 && node.float("beta", default: 1) == 1
         let bias = node.inputs.count > 2 && !node.inputs[2].isEmpty && unitScales && isConstant(node.inputs[2]) ? 2 : nil

@@ -45,7 +45,8 @@ extension Ops.MatMul: Quantizable {
     static func quantizationRule(for node: Node, isConstant: (String) -> Bool) throws -> QuantizationRule? {
         guard node.inputs.count == 2 else { return nil }
         if isConstant(node.inputs[1]) { return QuantizationRule(.compute(weight: 1, axis: -1, bias: nil)) }
-        return QuantizationRule(.arithmetic, activationInputs: [0, 1])
+        return QuantizationRule(.arithmetic, activationInputs: [0, 1],
+                                floatReason: isConstant(node.inputs[0]) ? "constant A (left): qconvert quantizes MatMul by a constant B only" : nil)
     }
 }
 

@@ -88,7 +88,8 @@ public struct QuantizationPlanner {
             }
             for index in order where decisions[index] == nil {
                 let node = graph.nodes[index]
-                decide(index, false, rules[index] == nil ? "no quantization rule for \(node.opType)" : "\(options.mode.rawValue) mode quantizes weights of compute ops only")
+                decide(index, false, rules[index].map { $0.floatReason ?? "\(options.mode.rawValue) mode quantizes weights of compute ops only" }
+                                     ?? "no quantization rule for \(node.opType)")
             }
             plan.nodes = graph.nodes.indices.map { decisions[$0]! }
             return plan
@@ -221,10 +222,13 @@ public struct QuantizationPlanner {
             let node = graph.nodes[index]
             if let rule = rules[index] {
                 switch rule.kind {
-                case .passThrough: decide(index, false, "input not quantized")
+                case .passThrough:
+                    // Its input may be quantized for another reader; then only its own readers are float.
+                    let input = rule.activationInputs.first.map { node.inputs[$0] }
+                    decide(index, false, input.flatMap { points[$0] } != nil ? "no int8 layer reads its output" : "input not quantized")
                 case .concatenation: decide(index, false, "output not quantized, or an input read elsewhere is not quantized")
                 case .fixedRange: decide(index, false, "output not quantized")
-                default: decide(index, false, "arithmetic op kept float by default")
+                default: decide(index, false, rule.floatReason ?? "arithmetic op kept float by default")
                 }
             } else {
                 decide(index, false, OpRegistry.lookup(type: node.opType, domain: node.domain) == nil ? "op not supported by qconvert" : "no quantization rule for \(node.opType)")

@@ -29,10 +29,15 @@ public struct QuantizationRule: Sendable, Equatable {
     public var kind: Kind
     /// Inputs quantized as activations (data inputs; shape and index inputs are not listed).
     public var activationInputs: [Int]
+    /// Why this node of a compute op stays float although others of its type run in int8 (a grouped
+    /// ConvTranspose, a MatMul whose constant is on the left): what the summary says instead of its
+    /// kind's general reason, which named the wrong cause.
+    public var floatReason: String?
 
-    public init(_ kind: Kind, activationInputs: [Int] = [0]) {
+    public init(_ kind: Kind, activationInputs: [Int] = [0], floatReason: String? = nil) {
         self.kind = kind
         self.activationInputs = activationInputs
+        self.floatReason = floatReason
     }
 
     /// Whether quantizing this op makes the model faster by itself (the ops worth an int8 kernel).

@@ -26,6 +26,28 @@ import Testing
         try #require(plan.nodes.first { $0.node == node })
     }
 
+    /// Compute ops qconvert leaves float in some forms say which form, and a pass-through op whose
+    /// input is quantized for another reader says that nothing int8 reads it: the summary named
+    /// "arithmetic op kept float by default", "no quantization rule for Gemm" and "input not
+    /// quantized" (found by a black-box run).
+    @Test func floatReasonsNameTheActualLimitation() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 9)
+        let x = b.input("x", [1, 4, 3, 3])
+        let y = conv(&b, x, &r, name: "c1")
+        let up = b.node("ConvTranspose", [y, b.constant("wt", r.normal([4, 2, 2, 2]))], ["group": .int(2), "strides": .ints([2, 2])], name: "up")
+        let pooled = b.node("MaxPool", [y], ["kernel_shape": .ints([2, 2])], name: "pool")
+        let flat = b.input("v", [3, 4])
+        let left = b.node("MatMul", [b.constant("a", r.normal([2, 3])), flat], name: "left")
+        let transposed = b.node("Gemm", [flat, b.constant("g", r.normal([3, 5]))], ["transA": .int(1)], name: "gemm")
+        b.output(up, b.node("Exp", [pooled]), left, transposed, conv(&b, y, &r, name: "c2"))
+        let plan = try plan(b.model)
+        let reasons = try ["up", "pool", "left", "gemm"].map { try decision(plan, $0).reason }
+        #expect(reasons == ["grouped (group = 2): qconvert quantizes ConvTranspose with group 1 only", "no int8 layer reads its output",
+                            "constant A (left): qconvert quantizes MatMul by a constant B only",
+                            "transA = 1: qconvert quantizes Gemm with an untransposed A only"])
+    }
+
     @Test func siluBetweenInt8LayersIsQuantizedWithTheSigmoidOnZeroToOne() throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 1)
