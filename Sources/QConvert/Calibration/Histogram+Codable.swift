@@ -34,7 +34,9 @@ extension Histogram: Codable {
         let count = try container.decode(Int.self, forKey: .count)
         let nonFinite = try container.decode(Int.self, forKey: .nonFinite)
         guard count > 0 else {
-            try self.init(count: count, nonFinite: nonFinite, min: 0, max: 0, exponent: 0, counts: [])
+            // Counted bins beside a count of 0 contradict it (the init refuses them); they were ignored.
+            let bins = try container.decodeIfPresent([Int].self, forKey: .counts).map(Self.runLengthDecoded) ?? []
+            try self.init(count: count, nonFinite: nonFinite, min: 0, max: 0, exponent: 0, counts: bins.contains { $0 != 0 } ? bins : [])
             return
         }
         let min = Float(try container.decode(Double.self, forKey: .min))

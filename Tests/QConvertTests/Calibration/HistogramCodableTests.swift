@@ -44,6 +44,8 @@ import Testing
         (#"{"count":-9223372036854775808,"counts":[],"non_finite":0}"#, "negative count"),
         (#"{"count":-4,"counts":[],"non_finite":0}"#, "negative count"),
         (#"{"count":0,"non_finite":-1}"#, "negative count"),
+        // Bins with a count of 0 were read as an empty histogram (found by a black-box run).
+        (#"{"count":0,"counts":[1,-511,1],"exponent":-9,"first":0,"max":1,"min":0,"non_finite":0}"#, "bins but a count of 0"),
     ])
     func rejectsImpossibleHistograms(json: String, message: String) {
         #expect {
