@@ -164,6 +164,27 @@ case("celu_alpha", "Celu", [X(randn("ce1", 3, 5) * 3)], alpha=0.7)
 case("thresholded_relu", "ThresholdedRelu", [X(randn("tr1", 3, 5) * 2)], alpha=0.5)
 case("tan", "Tan", [X(randn("ta1", 3, 5))])
 case("atan", "Atan", [X(randn("at1", 3, 5) * 5)])
+# Inverse and hyperbolic trigonometry, with arguments outside acos/asin/acosh/atanh's domains (NaN there).
+TRIG = np.float32([-2.0, -1.0, -0.99, -0.3, 0.0, 0.25, 0.999, 1.0, 1.5, 4.0, -6.0, 9.0])
+for trig in ("Acos", "Asin", "Acosh", "Asinh", "Atanh", "Cosh", "Sinh"):
+    case(trig.lower(), trig, [X(TRIG.reshape(3, 4))])
+# IsNaN and IsInf (each sign alone too), CastLike (to int32, to bool, from int64), EyeLike with offsets,
+# Xor, RMSNormalization (opset 23) over the last two axes with a broadcast scale, Swish (opset 24).
+SPECIAL = np.float32([np.nan, np.inf, -np.inf, 0.0, -1.5, 3e38, -np.nan, 1.0])
+case("isnan", "IsNaN", [X(SPECIAL)], types=[T.BOOL])
+case("isinf", "IsInf", [X(SPECIAL)], types=[T.BOOL])
+case("isinf_negative_only", "IsInf", [X(SPECIAL)], types=[T.BOOL], detect_positive=0, opset=20)
+case("isinf_positive_only", "IsInf", [X(SPECIAL)], types=[T.BOOL], detect_negative=0)
+case("castlike_float_to_int32", "CastLike", [X(randn("cl1", 3, 4) * 40), C(np.zeros(1, np.int32))], types=[T.INT32], opset=15)
+case("castlike_to_bool", "CastLike", [X(np.float32([0, 1.5, -0.0, 2])), C(np.array([True]))], types=[T.BOOL], opset=15)
+case("castlike_int64_to_float", "CastLike", [X(I64(-3, 16777217, 7)), X(randn("cl2", 2))], types=[T.FLOAT], opset=19)
+case("eyelike", "EyeLike", [X(randn("ey1", 3, 4))])
+case("eyelike_k_dtype", "EyeLike", [X(randn("ey2", 4, 3))], types=[T.INT64], k=-1, dtype=T.INT64)
+case("eyelike_k_beyond", "EyeLike", [X(I64(*range(6)).reshape(2, 3))], k=5)
+case("xor_broadcast", "Xor", [X(BA), X(BB)])
+case("rms_normalization", "RMSNormalization", [X(randn("rms1", 2, 3, 4, 5) * 3), X(randn("rms2", 1, 5))], axis=-2, epsilon=1e-3, opset=23)
+case("rms_normalization_last_axis", "RMSNormalization", [X(randn("rms3", 4, 6)), C(randn("rms4", 6))], opset=23)
+case("swish_alpha", "Swish", [X(randn("sw1", 3, 5) * 4)], alpha=0.7, opset=24)
 
 # DepthToSpace (DCR and CRD) and SpaceToDepth (opset 13): channel blocks to spatial tiles and back.
 case("depth_to_space_dcr", "DepthToSpace", [X(randn("d2s1", 2, 8, 3, 2))], blocksize=2)

@@ -12,11 +12,12 @@ extension Ops {
             return Kernel { inputs, _ in [try Conversion.convert(inputs.required(0, "input"), to: target)] }
         }
 
-        /// The element type `to` names, checked: a hostile file's `to` may be any Int64.
-        static func target(_ node: Node) throws -> DataType {
-            let to = try node.int("to")
+        /// The element type `to` (or another attribute, EyeLike's `dtype`) names, checked: a hostile
+        /// file's value may be any Int64.
+        static func target(_ node: Node, attribute: String = "to") throws -> DataType {
+            let to = try node.int(attribute)
             guard let code = Int32(exactly: to), Conversion.supported.contains(DataType(rawValue: code)) else {
-                throw QConvertError("Cast to \(Int32(exactly: to).map { "\(DataType(rawValue: $0))" } ?? "type \(to)") is not supported")
+                throw QConvertError("\(node.opType) to \(Int32(exactly: to).map { "\(DataType(rawValue: $0))" } ?? "type \(to)") is not supported")
             }
             return DataType(rawValue: code)
         }

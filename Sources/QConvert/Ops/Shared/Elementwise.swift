@@ -18,6 +18,19 @@ enum Elementwise {
         return map(x, threads: context.threads, f)
     }
 
+    /// A bool tensor of x's shape with y[i] = test(x[i]), for float32 x (IsNaN, IsInf).
+    static func test(_ x: Tensor, threads: Int, _ test: @escaping @Sendable (Float) -> Bool) throws -> Tensor {
+        guard x.dataType == .float else { throw QConvertError("expects float32 input, got \(x.dataType)") }
+        return x.withElements(of: Float.self) { src in
+            Tensor(uninitializedShape: x.shape, dataType: .bool, of: UInt8.self) { dst in
+                guard let source = src.baseAddress, let target = dst.baseAddress else { return }
+                Parallel.forEach(count: src.count, grain: grain, threads: threads) { range in
+                    for i in range { target[i] = test(source[i]) ? 1 : 0 }
+                }
+            }
+        }
+    }
+
     /// A tensor of x's shape and type with y[i] = f(x[i]); x is read as `F.Element`, which must have
     /// its type's width.
     static func map<F: UnaryFunction>(_ x: Tensor, threads: Int, _ f: F) -> Tensor {

@@ -46,6 +46,15 @@ extension ShapePreserving {
     }
 }
 
+/// Ops whose one output is a bool mask of input 0's shape (IsNaN, IsInf).
+protocol BoolOfInputShape: ShapeInferable {}
+
+extension BoolOfInputShape {
+    static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
+        [query.inputs.first.flatMap { $0 }.map { ValueFacts(.bool, $0.shape) }]
+    }
+}
+
 /// Ops whose output is the numpy broadcast of their inputs, of input 0's type.
 protocol BroadcastShaped: ShapeInferable {}
 

@@ -1,0 +1,22 @@
+import QConvertIR
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Ops {
+    /// Cosh: y = cosh(x), elementwise on float32.
+    enum Cosh: Operator {
+        static let type = "Cosh"
+
+        /// The formula above as a value, so the shared loop is specialised for it and inlines it.
+        struct Formula: UnaryFunction {
+            func callAsFunction(_ x: Float) -> Float { coshf(x) }
+        }
+
+        static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
+            Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, Formula())] }
+        }
+    }
+}
+
+extension Ops.Cosh: ShapePreserving {}
