@@ -160,10 +160,54 @@ import Testing
         }
     }
 
+    /// NonMaxSuppression's shapes and thresholds are checked before any box is read; empty shapes that
+    /// claim 2^40 classes return at once rather than walking them.
+    @Test func nonMaxSuppressionRules() throws {
+        let boxes = Tensor(shape: [1, 2, 4], scalars: [Float](repeating: 1, count: 8))
+        let scores = Tensor(shape: [1, 1, 2], scalars: [Float(0.5), 0.4])
+        let limit = Tensor(scalars: [Int64(2)])
+        expectError("boxes must be [batches, boxes, 4], got [2, 4]") { try run("NonMaxSuppression", [Tensor(shape: [2, 4], scalars: [Float](repeating: 1, count: 8)), scores], opset: 11) }
+        expectError("boxes must be [batches, boxes, 4], got [1, 2, 3]") { try run("NonMaxSuppression", [Tensor(shape: [1, 2, 3], scalars: [Float](repeating: 1, count: 6)), scores], opset: 11) }
+        expectError("scores must be [1, classes, 2]") { try run("NonMaxSuppression", [boxes, Tensor(shape: [1, 2], scalars: [Float(1), 1])], opset: 11) }
+        expectError("scores must be [1, classes, 2]") { try run("NonMaxSuppression", [boxes, Tensor(shape: [2, 1, 2], scalars: [Float](repeating: 1, count: 4))], opset: 11) }
+        expectError("boxes must be float32") { try run("NonMaxSuppression", [Tensor(shape: [1, 2, 4], scalars: [Int64](repeating: 1, count: 8)), scores], opset: 11) }
+        for bad in [Float(1.5), -0.1, .nan] {
+            expectError("iou_threshold must be in [0, 1]") { try run("NonMaxSuppression", [boxes, scores, limit, Tensor(scalars: [bad])], opset: 11) }
+        }
+        expectError("max_output_boxes_per_class must have one element") { try run("NonMaxSuppression", [boxes, scores, Tensor(scalars: [Int64(1), 2])], opset: 11) }
+        expectError("score_threshold must be one float32") {
+            try run("NonMaxSuppression", [boxes, scores, limit, Tensor(scalars: [Float(0.5)]), Tensor(scalars: [Int64(0)])], opset: 11)
+        }
+        expectError("center_point_box must be 0 or 1, got 2") { try run("NonMaxSuppression", [boxes, scores], opset: 11, [Attribute(name: "center_point_box", value: .int(2))]) }
+        let none = try run("NonMaxSuppression", [Tensor(shape: [1, 0, 4], scalars: [Float]()), Tensor(shape: [1, 1 << 40, 0], scalars: [Float]()), limit], opset: 11)
+        #expect(none[0].shape == [0, 3])
+    }
+
+    /// OneHot's depth sizes the output: non-positive, NaN and huge depths are one-line errors, never an
+    /// allocation (2^40 rows would abort the process).
+    @Test func oneHotRules() {
+        let indices = Tensor(scalars: [Int64(0), 2]), values = Tensor(scalars: [Float(0), 1])
+        func oneHot(_ inputs: [Tensor], axis: Int = -1) throws -> [Tensor] {
+            try run("OneHot", inputs, opset: 11, [Attribute(name: "axis", value: .int(Int64(axis)))])
+        }
+        for depth in [Tensor(scalar: Int64(0)), Tensor(scalar: Int64(-3)), Tensor(scalar: Float.nan), Tensor(scalar: Float(0.9)), Tensor(scalar: Float(-1e30)), Tensor(scalar: Float(1e30))] {
+            expectError("depth must be a positive int64 once truncated") { try oneHot([indices, depth, values]) }
+        }
+        expectError("too many elements") { try oneHot([indices, Tensor(scalar: Int64(1) << 40), values]) }
+        expectError("too many elements") { try oneHot([indices, Tensor(scalar: Float(1e12)), values]) }
+        expectError("too many elements") { try oneHot([Tensor(shape: [0], scalars: [Int64]()), Tensor(scalar: Int64(1) << 40), values]) }
+        expectError("depth must have one element") { try oneHot([indices, Tensor(scalars: [Int64(2), 3]), values]) }
+        expectError("values must be [off, on], got shape [3]") { try oneHot([indices, Tensor(scalar: Int64(3)), Tensor(scalars: [Float(0), 1, 2])]) }
+        expectError("axis 2 is out of range for rank 2") { try oneHot([indices, Tensor(scalar: Int64(3)), values], axis: 2) }
+        expectError("indices must have rank 1 or more") { try oneHot([Tensor(scalar: Int64(1)), Tensor(scalar: Int64(3)), values]) }
+        expectError("indices must be numeric, got bool") { try oneHot([Tensor(scalars: [UInt8(1)]).retyped(.bool), Tensor(scalar: Int64(3)), values]) }
+    }
+
     @Test func typeErrors() {
         expectError("float32") { try run("Sigmoid", [Tensor(scalars: [Int64(1)])]) }
         expectError("bool") { try run("Where", [x, x, x]) }
         expectError("expects a bool input") { try run("Not", [x]) }
+        expectError("string input is not supported") { try run("NonZero", [Tensor(shape: [1], strings: [Array("a".utf8)])]) }
     }
 
     /// Einsum equations ONNX Runtime and numpy refuse, and the diagonal qconvert does not compute.
@@ -214,5 +258,33 @@ import Testing
         #expect(throws: QConvertError.self) {
             try SingleNode.run("Split", [five], opset: 18, outputs: 4, [Attribute(name: "num_outputs", value: .int(4))])
         }
+    }
+}
+
+/// What ONNX Runtime cannot run and so no op case checks: NonZero on float64 and float16 (-0.0 is zero,
+/// NaN is not), OneHot with string and bool values, NonMaxSuppression's NaN scores (after every number).
+@Suite struct SelectionOpTests {
+    @Test func nonZeroFloatTypes() throws {
+        let doubles = Tensor(shape: [2, 2], scalars: [Double(0), -0.0, .nan, 2])
+        #expect(try SingleNode.run("NonZero", [doubles])[0] == Tensor(shape: [2, 2], scalars: [Int64(1), 1, 0, 1]))
+        let halves = Tensor(scalars: [Float(0), -0.0, 0.5, -1].map(Float16Bits.fromFloat)).retyped(.float16)
+        #expect(try SingleNode.run("NonZero", [halves])[0] == Tensor(shape: [1, 2], scalars: [Int64(2), 3]))
+    }
+
+    @Test func oneHotStringAndBoolValues() throws {
+        let indices = Tensor(scalars: [Int64(1), -1, 5]), depth = Tensor(scalar: Int64(3))
+        let strings = try SingleNode.run("OneHot", [indices, depth, Tensor(shape: [2], strings: [Array("off".utf8), Array("on".utf8)])], opset: 11)[0]
+        #expect(strings.shape == [3, 3])
+        #expect(strings.storage.strings.map { String(decoding: $0, as: UTF8.self) } == ["off", "on", "off", "off", "off", "on", "off", "off", "off"])
+        let bools = try SingleNode.run("OneHot", [indices, depth, Tensor(scalars: [UInt8(0), 1]).retyped(.bool)], opset: 11)[0]
+        #expect(bools.dataType == .bool)
+        #expect(bools.scalars(of: UInt8.self) == [0, 1, 0, 0, 0, 1, 0, 0, 0])
+    }
+
+    @Test func nonMaxSuppressionNaNScoresRankLast() throws {
+        let boxes = Tensor(shape: [1, 4, 4], scalars: [Float(0), 0, 1, 1, 0, 2, 1, 3, 0, 4, 1, 5, 0, 6, 1, 7])  // apart
+        let scores = Tensor(shape: [1, 1, 4], scalars: [Float.nan, 0.5, .nan, 0.9])
+        let kept = try SingleNode.run("NonMaxSuppression", [boxes, scores, Tensor(scalars: [Int64(4)])], opset: 11)[0]
+        #expect(kept.scalars(of: Int64.self) == [0, 0, 3, 0, 0, 1, 0, 0, 0, 0, 0, 2])
     }
 }

@@ -4,7 +4,7 @@ import QConvertTestSupport
 import Testing
 
 /// infer-shapes rules for Pad, Range, Tile, TopK, ArgMax/ArgMin, GatherElements, LSTM, GRU, If,
-/// comparisons, And/Or and Size:
+/// comparisons, And/Or, Size, NonZero, OneHot and NonMaxSuppression:
 /// each on a tiny graph with a symbolic batch where the op allows one, the recorded shapes computed by
 /// hand from the ONNX spec, and the interpreter, run on random inputs, producing exactly those types
 /// and shapes.
@@ -187,6 +187,31 @@ import Testing
         ]
         var random = RandomTensors(seed: 4)
         try expectShapes(b, expected, feeds: [["x": random.normal([3, 5, 4])]])
+    }
+
+    /// NonZero: int64 [rank, ?] ([1, ?] for a 0-d X); NonMaxSuppression: int64 [?, 3]. OneHot on
+    /// indices [N, 3]: depth 5 at axis 1 gives [N, 5, 3] of values' type, a float depth 3.7 counts as 3,
+    /// a depth known only at run time leaves that dim unknown.
+    @Test func selectionOpsCountWhatTheDataDecides() throws {
+        var b = GraphBuilder(opset: 11)
+        let x = b.input("x", [n, .value(3), .value(4)]), scalar = b.input("s", [Dim]())
+        let indices = b.input("i", [n, .value(3)], type: .int64), depth = b.input("d", [Dim](), type: .int64)
+        let values = b.constant("v", Tensor(scalars: [Int64(0), 1]))
+        let boxes = b.input("boxes", [n, .value(5), .value(4)]), scores = b.input("scores", [n, .value(2), .value(5)])
+        let limit = b.constant("limit", Tensor(scalars: [Int64(2)]))
+        let expected: [Expected] = [
+            (b.node("NonZero", [x]), .int64, [.value(3), .unknown]),
+            (b.node("NonZero", [scalar]), .int64, [.value(1), .unknown]),
+            (b.node("OneHot", [indices, b.constant("five", Tensor(scalar: Int64(5))), values], ["axis": .int(1)]), .int64, [n, .value(5), .value(3)]),
+            (b.node("OneHot", [indices, b.constant("float", Tensor(scalar: Float(3.7))), values]), .int64, [n, .value(3), .value(3)]),
+            (b.node("OneHot", [indices, depth, values], ["axis": .int(0)]), .int64, [.unknown, n, .value(3)]),
+            (b.node("NonMaxSuppression", [boxes, scores, limit]), .int64, [.unknown, .value(3)]),
+        ]
+        var random = RandomTensors(seed: 6)
+        try expectShapes(b, expected, feeds: [[
+            "x": random.normal([2, 3, 4]), "s": Tensor(scalar: Float(1)), "i": Tensor(shape: [2, 3], scalars: [Int64(0), 2, -1, 4, 1, 0]),
+            "d": Tensor(scalar: Int64(4)), "boxes": random.normal([2, 5, 4]), "scores": random.normal([2, 2, 5]),
+        ]])
     }
 
     /// data [N, 4]: the output has the indices' shape ([2, 3] constant; [N, 2] at run time) and data's type.

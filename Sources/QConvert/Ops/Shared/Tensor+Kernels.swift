@@ -18,6 +18,12 @@ extension Tensor {
         return values[0]
     }
 
+    /// The single element of a float32 tensor (NonMaxSuppression's thresholds).
+    func floatScalar(_ name: String) throws -> Float {
+        guard dataType == .float, count == 1 else { throw QConvertError("\(name) must be one float32, got \(dataType) \(shape)") }
+        return scalars(of: Float.self)[0]
+    }
+
     /// A new tensor of ONNX type `dataType` stored as `T` (which must have its width), filled by `fill`.
     init<T: TensorElement>(
         shape: [Int], dataType: DataType, of type: T.Type, fill: (UnsafeMutableBufferPointer<T>) throws -> Void
