@@ -493,6 +493,7 @@ final class QuantizationJob {
             inputs.histograms = stats?.tensors
             inputs.plan = plan
             inputs.method = methodText
+            inputs.sensitivityMeasured = !(fallback?.steps.isEmpty ?? true)
             return try LayerReportBuilder.build(inputs)
         }
         report.outputSQNR = agreement.sqnr

@@ -33,7 +33,7 @@ public enum LayerDiagnosis {
     /// The first rule that holds for `row`. `method` is the range method used (tailors the fix);
     /// `flags` names qconvert's flags in the fixes, false for a model another tool quantized
     /// (`compare`), where the fix is said in words that tool's user can act on.
-    public static func diagnose(_ row: LayerReport.Row, method: String? = nil, flags: Bool = true) -> Finding? {
+    public static func diagnose(_ row: LayerReport.Row, method: String? = nil, flags: Bool = true, sensitivityMeasured: Bool = false) -> Finding? {
         let e = row.evidence
         let exclude = flags ? "keep it float (--exclude \(row.node))" : "keep it float (exclude \(row.node) from quantization)"
         // "auto: entropy": the automatic choice measured the other range methods, so naming one
@@ -82,8 +82,10 @@ public enum LayerDiagnosis {
             // The poorest layer upstream is a lead, not a verdict: yolov8n's second convolution
             // loses most alone (12.9 dB, clipping values its SiLU zeroes anyway), yet keeping it
             // float leaves the output SQNR where it was. Only measuring says which layers matter.
-            let sensitivity = flags ? "--target-sqnr DB measures which upstream layers the output is most sensitive to and keeps those float"
-                                    : "measure which upstream layers the output is most sensitive to (keep them float one at a time)"
+            // After --target-sqnr, suggesting it again would send the user round in a circle.
+            let sensitivity = !flags ? "measure which upstream layers the output is most sensitive to (keep them float one at a time)"
+                : sensitivityMeasured ? "--target-sqnr kept the upstream layers that mattered most float (see above); --max-float-layers lets it keep more"
+                : "--target-sqnr DB measures which upstream layers the output is most sensitive to and keeps those float"
             guard let poorest = e.poorestUpstream, let sqnr = e.poorestUpstreamSQNR, sqnr < local else {
                 return Finding(reason: inherited, suggestion: sensitivity)
             }
@@ -121,9 +123,9 @@ public enum LayerDiagnosis {
     }
 
     /// Sets the diagnosis of the candidate rows.
-    public static func apply(to report: inout LayerReport, count: Int, method: String? = nil, flags: Bool = true) {
+    public static func apply(to report: inout LayerReport, count: Int, method: String? = nil, flags: Bool = true, sensitivityMeasured: Bool = false) {
         for i in candidates(report.rows, count: count) {
-            let finding = diagnose(report.rows[i], method: method, flags: flags)
+            let finding = diagnose(report.rows[i], method: method, flags: flags, sensitivityMeasured: sensitivityMeasured)
             report.rows[i].diagnosis = finding?.reason
             report.rows[i].suggestion = finding?.suggestion
         }

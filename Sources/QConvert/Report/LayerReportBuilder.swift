@@ -20,6 +20,8 @@ public enum LayerReportBuilder {
         public var method: String?
         /// Whether the suggested fixes name qconvert's flags: not for another tool's model.
         public var suggestsFlags = true
+        /// Whether --target-sqnr already measured which layers the output is sensitive to.
+        public var sensitivityMeasured = false
         /// Layers diagnosed: this many worst by accumulated and by local SQNR.
         public var diagnose = 10
         /// Float weights besides the float model's own to measure quantized weights against: compare
@@ -102,7 +104,8 @@ public enum LayerReportBuilder {
         var ranges: [String: ClosedRange<Float>] = [:]
         for (name, histogram) in histograms where histogram.count > 0 { ranges[name] = histogram.min...histogram.max }
         report.pairSaturation = PairSaturation.check(graph, model: inputs.quantized, ranges: ranges)
-        LayerDiagnosis.apply(to: &report, count: inputs.diagnose, method: inputs.method, flags: inputs.suggestsFlags)
+        LayerDiagnosis.apply(to: &report, count: inputs.diagnose, method: inputs.method, flags: inputs.suggestsFlags,
+                             sensitivityMeasured: inputs.sensitivityMeasured)
         return report
     }
 

@@ -121,6 +121,12 @@ import Testing
         }))
         #expect(named.reason == "error inherited from upstream: this layer alone 40.0 dB, accumulated 25.0 dB; of the layers before it, conv_1 loses most alone (12.9 dB)")
         #expect(named.suggestion == inherited.suggestion)
+        // After --target-sqnr ran, it is not suggested again.
+        let afterFallback = try #require(LayerDiagnosis.diagnose(row {
+            $0.local = figures(40)
+            $0.accumulated = figures(25)
+        }, sensitivityMeasured: true))
+        #expect(afterFallback.suggestion == "--target-sqnr kept the upstream layers that mattered most float (see above); --max-float-layers lets it keep more")
         #expect(try #require(LayerDiagnosis.diagnose(row {
             $0.local = figures(40)
             $0.accumulated = figures(25)
