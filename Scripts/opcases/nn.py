@@ -261,6 +261,26 @@ def grid_sample_cases():
              initializers={"size": np.array([1, 2, 1, 3, 1], np.int64)}, opset=20)
 
 
+
+@case
+def roi_align_cases():
+    """RoiAlign: both modes and coordinate conventions, a fixed and an adaptive sampling ratio, a
+    spatial scale, regions reaching past the image and one smaller than a pixel, two batch images."""
+    x = normal("roialign_x", 2, 3, 10, 12)
+    rois = np.array([[0.5, 1.0, 6.0, 7.5], [2.0, 0.0, 11.9, 9.9], [-3.0, -2.0, 4.0, 3.0], [8.0, 6.0, 14.0, 13.0],
+                     [3.2, 4.1, 3.6, 4.4]], np.float32)
+    batch = np.array([0, 1, 1, 0, 1], np.int64)
+    for name, opset, attributes in [("roialign_avg_half_pixel", 16, {}),
+                                    ("roialign_max_half_pixel", 16, {"mode": "max"}),
+                                    ("roialign_avg_output_half_pixel_opset10", 10, {"sampling_ratio": 2}),
+                                    ("roialign_max_opset10", 10, {"mode": "max", "output_height": 3, "output_width": 2}),
+                                    ("roialign_scale_ratio", 16, {"spatial_scale": 0.5, "sampling_ratio": 3, "output_height": 4, "output_width": 5}),
+                                    ("roialign_output_half_pixel_opset16", 16, {"coordinate_transformation_mode": "output_half_pixel",
+                                                                                "output_height": 2, "output_width": 3})]:
+        save(name, [helper.make_node("RoiAlign", ["x", "rois", "batch"], ["y"], **attributes)],
+             [("x", x), ("rois", rois), ("batch", batch)], ["y"], opset=opset)
+
+
 def resize(name, shape, scales=None, sizes=None, roi=None, opset=13, x=None, outputs=("y",), **attributes):
     """Resize of a runtime input (normal values unless `x` is given) with scales/sizes/roi as
     initializers (empty names for absent ones)."""

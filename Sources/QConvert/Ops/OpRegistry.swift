@@ -117,6 +117,7 @@ public enum OpRegistry {
         Ops.Relu.self,
         Ops.Reshape.self,
         Ops.Resize.self,
+        Ops.RoiAlign.self,
         Ops.Round.self,
         Ops.Scan.self,
         Ops.ScatterElements.self,

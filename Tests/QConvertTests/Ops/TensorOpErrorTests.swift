@@ -160,6 +160,23 @@ import Testing
         }
     }
 
+    /// RoiAlign checks shapes and batch indices, and a region whose size would set billions of
+    /// samples (coordinates of 1e30 with the adaptive sampling ratio) is an error, not a hang.
+    @Test func roiAlignRules() throws {
+        let image = Tensor(shape: [1, 2, 4, 4], scalars: [Float](repeating: 1, count: 32))
+        let roi = Tensor(shape: [1, 4], scalars: [Float(0), 0, 2, 2]), batch = Tensor(scalars: [Int64(0)])
+        let pooled = [Attribute(name: "output_height", value: .int(64)), Attribute(name: "output_width", value: .int(64))]
+        expectError("rois must be [num_rois, 4]") { try run("RoiAlign", [image, Tensor(shape: [4], scalars: [Float(0), 0, 2, 2]), batch], opset: 16) }
+        expectError("batch_indices must be in 0..<1") { try run("RoiAlign", [image, roi, Tensor(scalars: [Int64(1)])], opset: 16) }
+        expectError("one integer per roi") { try run("RoiAlign", [image, roi, Tensor(scalars: [Int64(0), 0])], opset: 16) }
+        expectError("mode 'min'") { try run("RoiAlign", [image, roi, batch], opset: 16, [Attribute(name: "mode", value: .string(Array("min".utf8)))]) }
+        let huge = Tensor(shape: [1, 4], scalars: [Float(-1e30), -1e30, 1e30, 1e30])
+        expectError("bilinear samples, more than") { try run("RoiAlign", [image, huge, batch], opset: 16, pooled) }
+        let nan = Tensor(shape: [1, 4], scalars: [Float.nan, 0, 2, 2])
+        #expect(try run("RoiAlign", [image, nan, batch], opset: 16)[0].floats() == [0, 0])
+        #expect(try run("RoiAlign", [image, roi, batch], opset: 16)[0].floats() == [1, 1])
+    }
+
     /// NonMaxSuppression's shapes and thresholds are checked before any box is read; empty shapes that
     /// claim 2^40 classes return at once rather than walking them.
     @Test func nonMaxSuppressionRules() throws {
