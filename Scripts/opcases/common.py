@@ -17,6 +17,24 @@ def rng(name):
     return np.random.default_rng(zlib.crc32(name.encode()))
 
 
+def node_inputs(args):
+    """A node's inputs from args that are ("x", array) runtime inputs, ("c", array) initializers or None
+    (an omitted optional input): (input names, runtime inputs as (name, array), initializers by name).
+    Input k is named x<k> or c<k>."""
+    names, inputs, inits = [], [], {}
+    for i, arg in enumerate(args):
+        if arg is None:
+            names.append("")
+            continue
+        kind, array = arg
+        names.append(f"{kind}{i}")
+        if kind == "c":
+            inits[names[-1]] = array
+        else:
+            inputs.append((names[-1], array))
+    return names, inputs, inits
+
+
 def save(name, nodes, inputs, outputs, initializers=None, opset=13, extra_opsets=None, ir_version=8):
     """Writes Fixtures/ops/<name>/: model.onnx, input_<k>.npy, output_<k>.npy (computed by ORT).
 

@@ -6,7 +6,7 @@ import numpy as np
 from onnx import TensorProto as T
 from onnx import helper
 
-from .common import rng, save
+from .common import node_inputs, rng, save
 
 CASES = []
 WRITTEN = []
@@ -20,17 +20,7 @@ def case(f):
 def one_node(name, op, args, out_type, opset=13, **attrs):
     """One `op` node whose inputs are ("x", array) runtime inputs, ("c", array) initializers or None
     (an omitted optional input), writing one output y of `out_type`."""
-    names, inputs, inits = [], [], {}
-    for i, arg in enumerate(args):
-        if arg is None:
-            names.append("")
-            continue
-        kind, array = arg
-        names.append(f"{kind}{i}")
-        if kind == "c":
-            inits[names[-1]] = array
-        else:
-            inputs.append((names[-1], array))
+    names, inputs, inits = node_inputs(args)
     WRITTEN.append(name)
     save(name, [helper.make_node(op, names, ["y"], **attrs)], inputs, [("y", out_type)], initializers=inits, opset=opset)
 

@@ -5,7 +5,7 @@ import numpy as np
 from onnx import TensorProto as T
 from onnx import helper
 
-from .common import rng, save
+from .common import node_inputs, rng, save
 
 ONNX_TYPE = {np.dtype(k): v for k, v in [
     ("float32", T.FLOAT), ("float64", T.DOUBLE), ("float16", T.FLOAT16), ("int8", T.INT8), ("uint8", T.UINT8),
@@ -38,17 +38,7 @@ def case(name, op, args, outs=1, types=None, opset=13, **attrs):
 
 
 def build_case(name, op, args, outs, types, opset, attrs):
-    inputs, inits, names = [], {}, []
-    for i, arg in enumerate(args):
-        if arg is None:
-            names.append("")
-            continue
-        kind, array = arg
-        names.append(f"{kind}{i}")
-        if kind == "c":
-            inits[names[-1]] = array
-        else:
-            inputs.append((names[-1], array))
+    names, inputs, inits = node_inputs(args)
     out_names = [f"y{k}" for k in range(outs)]
     types = types or [ONNX_TYPE[args[0][1].dtype]] * outs
     save(name, [helper.make_node(op, names, out_names, **attrs)], inputs, list(zip(out_names, types)),
