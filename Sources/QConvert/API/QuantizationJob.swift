@@ -228,15 +228,17 @@ final class QuantizationJob {
     private func splitSamples() throws {
         guard let directory = options.calibrationDirectory else { return }
         let dataset = try CalibrationDataset(directory: directory, inputs: prepared.model.graph.runtimeInputs, limit: options.samples)
-        // Every sample checked now: the held-out ones and (in some modes) calibration ones are
-        // otherwise first read after the model is written, and a bad one failed the run then.
-        try dataset.validate()
         if let asked = options.holdout, asked >= dataset.count {
             throw QConvertError("--holdout \(asked): \(directory) has \(dataset.count) samples, so at most \(dataset.count - 1) can be held out (the rest calibrate)")
         }
         let held = min(options.holdout ?? ModelQuantization.defaultHoldout(dataset.count), dataset.count - 1)
         calibration = dataset.slice(0..<(dataset.count - held))
         holdout = held > 0 ? dataset.slice((dataset.count - held)..<dataset.count) : nil
+        // Every sample is checked before the model is written (a bad one failed the run after it):
+        // the held-out ones when the float model runs on them next, and the calibration ones here
+        // unless calibration reads them all anyway (static mode without --load-stats), which saves
+        // reading a large folder twice.
+        if options.quantization.mode != .static || options.loadStats != nil { try calibration?.validate() }
     }
 
     /// Why `splitSamples` held none out.

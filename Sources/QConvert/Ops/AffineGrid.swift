@@ -33,11 +33,12 @@ extension Ops {
                 let t = theta.scalars(of: Float.self)
                 var grid = [Float](repeating: 0, count: count)
                 let points = extents.reduce(1, *)
+                // Homogeneous point (x, y[, z], 1), rewritten for each position: the last output axis is x.
+                var point = [Float](repeating: 1, count: spatial + 1)
                 for n in 0..<Int(size[0]) {
                     let matrix = Array(t[n * spatial * (spatial + 1)..<(n + 1) * spatial * (spatial + 1)])
                     for p in 0..<points {
-                        // Homogeneous point (x, y[, z], 1): the last output axis is x.
-                        var rest = p, point = [Float](repeating: 1, count: spatial + 1)
+                        var rest = p
                         for axis in stride(from: spatial - 1, through: 0, by: -1) {
                             point[spatial - 1 - axis] = axes[axis][rest % extents[axis]]
                             rest /= extents[axis]
