@@ -220,7 +220,9 @@ public struct QuantizationPlanner {
         // output pair reuses the input's parameters, so it is exact.
         for index in order where decisions[index] == nil {
             let node = graph.nodes[index]
-            if let rule = rules[index] {
+            if !options.resolved(for: node).quantize {
+                decide(index, false, "excluded by options")
+            } else if let rule = rules[index] {
                 switch rule.kind {
                 case .passThrough:
                     // Its input may be quantized for another reader; then only its own readers are float.

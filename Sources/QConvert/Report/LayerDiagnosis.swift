@@ -35,7 +35,10 @@ public enum LayerDiagnosis {
     /// (`compare`), where the fix is said in words that tool's user can act on.
     public static func diagnose(_ row: LayerReport.Row, method: String? = nil, flags: Bool = true, sensitivityMeasured: Bool = false) -> Finding? {
         let e = row.evidence
-        let exclude = flags ? "keep it float (--exclude \(row.node))" : "keep it float (exclude \(row.node) from quantization)"
+        // The value stays quantized while an int8 layer reads it: those are kept float too.
+        let floatNodes = [row.node] + (e.int8Readers ?? [])
+        let exclude = flags ? "keep it float (\(floatNodes.map { "--exclude \($0)" }.joined(separator: " ")))"
+            : "keep it float (exclude \(floatNodes.joined(separator: ", ")) from quantization)"
         // "auto: entropy": the automatic choice measured the other range methods, so naming one
         // of them as the fix would send the user round in a circle.
         let automatic = method?.hasPrefix(automaticPrefix) == true

@@ -41,6 +41,10 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
     /// (its own error, on float inputs), and that SQNR: where an inherited error most likely starts.
     public var poorestUpstream: String?
     public var poorestUpstreamSQNR: Double?
+    /// Other layers that read this layer's output on its grid: while they stay int8 the value stays
+    /// quantized, so keeping this layer alone float would not remove its error (ppocrv4_rec's
+    /// Concat feeding a convolution; a float Mul whose output that Concat reads).
+    public var int8Readers: [String]?
 
     /// One activation value (a layer's input or output): percent of its observed values clipped by its grid (outside
     /// `LayerwiseAnalysis.clippingBounds`: more than half a step beyond an end, as the zero point's

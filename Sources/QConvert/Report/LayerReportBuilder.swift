@@ -90,6 +90,12 @@ public enum LayerReportBuilder {
             addWeight(unit, to: &row, inputs: inputs, graph: graph)
             rows.append(row)
         }
+        // The layers reading each unit's output on its grid.
+        for (k, unit) in graph.units.enumerated() {
+            guard let value = unit.value else { continue }
+            let readers = graph.units.filter { $0.node != unit.node && $0.inputs.contains { $0.source == value } }.map(\.node)
+            if !readers.isEmpty { rows[k].evidence.int8Readers = readers }
+        }
         // Rows follow the units: the upstream layer that loses most on its own, by row.
         for k in rows.indices {
             let poorest = upstream[k].compactMap { j in rows[j].local.map { (j, $0.sqnr) } }.min { ($0.1, $0.0) < ($1.1, $1.0) }

@@ -9,12 +9,12 @@ import Testing
     static let range: ClosedRange<Float> = -2...4
 
     /// Prepares `model`, then plans it with every value ranged [-2, 4].
-    func plan(_ model: Model, terminalOutputs: Set<String> = []) throws -> QuantizationPlan {
+    func plan(_ model: Model, terminalOutputs: Set<String> = [], options: QuantizationOptions = QuantizationOptions()) throws -> QuantizationPlan {
         let prepared = try Preparation.run(model)
         var ranges: [String: ClosedRange<Float>] = [:]
         for node in prepared.model.graph.nodes { for output in node.outputs { ranges[output] = Self.range } }
         for input in prepared.model.graph.inputs { ranges[input.name] = Self.range }
-        return try QuantizationPlanner(model: prepared.model, units: prepared.context.units, ranges: ranges, options: QuantizationOptions(),
+        return try QuantizationPlanner(model: prepared.model, units: prepared.context.units, ranges: ranges, options: options,
                                        terminalOutputs: terminalOutputs).plan()
     }
 
@@ -74,6 +74,24 @@ import Testing
         #expect(try decision(plan, "join").quantized)
         #expect(try !decision(plan, "sum").quantized)
         #expect(plan.points[sum] == plan.points[joined])
+    }
+
+    /// An excluded Concat does not join (its inputs keep their own grids) and says it was excluded:
+    /// the summary said "output not quantized, or an input read elsewhere is not quantized" (found
+    /// on ppocrv4_rec, where the Conv reading it kept its output quantized anyway).
+    @Test func excludedConcatSaysSo() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 2)
+        let x = b.input("x", [1, 4, 3, 3])
+        let sum = b.node("Add", [conv(&b, x, &r, name: "c1"), conv(&b, x, &r, name: "c2")], name: "sum")
+        let joined = b.node("Concat", [sum, conv(&b, x, &r, name: "c3")], ["axis": .int(1)], name: "join")
+        b.output(b.node("Conv", [joined, b.constant("w4", r.normal([2, 8, 1, 1]))], name: "c4"))
+        var options = QuantizationOptions()
+        options.excludeNodes = ["join"]
+        let plan = try plan(b.model, options: options)
+        let join = try decision(plan, "join")
+        #expect(!join.quantized && join.reason == "excluded by options")
+        #expect(plan.points[sum] == nil && plan.points[joined] != nil)
     }
 
     @Test func concatStaysFloatWhenAnInputReadElsewhereIsNotQuantized() throws {

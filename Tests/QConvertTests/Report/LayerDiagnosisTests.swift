@@ -64,6 +64,18 @@ import Testing
         #expect(LayerDiagnosis.diagnose(row { $0.evidence.inputSpans = ["a": 4, "b": 30] }) == nil)
     }
 
+    /// A value an int8 layer reads stays quantized while that layer is int8: the fix keeps both float
+    /// (ppocrv4_rec: `--exclude` of its Concat alone changed nothing, the convolution reading it
+    /// still quantized its output).
+    @Test func exclusionNamesTheInt8LayersReadingTheValue() throws {
+        let read = row {
+            $0.evidence.inputSpans = ["a": 0.3, "b": 42]
+            $0.evidence.int8Readers = ["conv_9", "conv_12"]
+        }
+        #expect(LayerDiagnosis.diagnose(read)?.suggestion == "keep it float (--exclude conv_3 --exclude conv_9 --exclude conv_12)")
+        #expect(LayerDiagnosis.diagnose(read, flags: false)?.suggestion == "keep it float (exclude conv_3, conv_9, conv_12 from quantization)")
+    }
+
     @Test func tinyChannels() throws {
         let depthwise = try #require(LayerDiagnosis.diagnose(row {
             $0.evidence.channels = 16

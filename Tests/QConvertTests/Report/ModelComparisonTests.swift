@@ -57,6 +57,22 @@ import Testing
         #expect(FileChecks.exists(options.reportPath!))
     }
 
+    /// Each row names the layers that read its output as int8: at least every node the plan quantized
+    /// with that value as an input (a Conv's output read by the next Conv), so the suggested
+    /// `--exclude` of a layer also names what keeps its output quantized.
+    @Test(arguments: ["conv_bn_relu", "residual_add", "depthwise_conv"])
+    func rowsNameTheirInt8Readers(fixture: String) throws {
+        let (summary, _, _) = try quantize(fixture)
+        let report = try #require(summary.report)
+        var named = 0
+        for row in report.rows {
+            let planned = summary.plan.nodes.filter { $0.quantized && $0.fusedInto == nil && $0.node != row.node && $0.inputs.contains(row.output) }
+            #expect(Set(planned.map(\.node)).isSubset(of: Set(row.evidence.int8Readers ?? [])), "\(row.node)")
+            named += planned.count
+        }
+        #expect(named > 0)
+    }
+
     /// Weights stored as uint8 around zero point 128 (ONNX Runtime's QUInt8) are the same grid as
     /// int8 ones: the report's weight-grid SQNR must not change (it used the int8 range: 1.8 dB).
     @Test func uint8WeightsHaveTheSameGridSQNR() throws {
