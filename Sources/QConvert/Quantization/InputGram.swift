@@ -146,12 +146,15 @@ struct InputGram {
         // A 1x1 window without padding always lies inside the input: one strided read per channel.
         // (Padding at the end alone can put the last windows outside it.)
         let pointwise = window.kernelSize == 1 && (window.padBegin + window.padEnd).allSatisfy { $0 == 0 }
+        let (in0, in1, in2) = (input[0], input[1], input[2])
+        let (k0Count, k1Count, k2Count) = (kern[0], kern[1], kern[2])
+        let (d0, d1, d2) = (window.dilations[0], window.dilations[1], window.dilations[2])
         for n in 0..<origins.batch.count {
             let s0 = origins.start0[n], s1 = origins.start1[n], s2 = origins.start2[n]
             let first = (origins.batch[n] * channelCount + firstChannel) * plane
             var column = n * k
             if pointwise {
-                var index = first + (s0 * input[1] + s1) * input[2] + s2
+                var index = first + (s0 * in1 + s1) * in2 + s2
                 for _ in 0..<channels {
                     vectors[column] = src[index]
                     column += 1
@@ -159,16 +162,29 @@ struct InputGram {
                 }
                 continue
             }
+            // A window wholly inside the input (most of them) is copied without bounds tests, each
+            // kernel row a contiguous run when the innermost dilation is 1.
+            let inside = s0 >= 0 && s0 + (k0Count - 1) * d0 < in0 && s1 >= 0 && s1 + (k1Count - 1) * d1 < in1
+                && s2 >= 0 && s2 + (k2Count - 1) * d2 < in2
             for c in 0..<channels {
                 let base = first + c * plane
-                for k0 in 0..<kern[0] {
-                    let i0 = s0 + k0 * window.dilations[0]
-                    for k1 in 0..<kern[1] {
-                        let i1 = s1 + k1 * window.dilations[1]
-                        for k2 in 0..<kern[2] {
-                            let i2 = s2 + k2 * window.dilations[2]
-                            let inside = i0 >= 0 && i0 < input[0] && i1 >= 0 && i1 < input[1] && i2 >= 0 && i2 < input[2]
-                            vectors[column] = inside ? src[base + (i0 * input[1] + i1) * input[2] + i2] : 0
+                for k0 in 0..<k0Count {
+                    let i0 = s0 + k0 * d0
+                    for k1 in 0..<k1Count {
+                        let i1 = s1 + k1 * d1
+                        if inside {
+                            var index = base + (i0 * in1 + i1) * in2 + s2
+                            for _ in 0..<k2Count {
+                                vectors[column] = src[index]
+                                column += 1
+                                index += d2
+                            }
+                            continue
+                        }
+                        let rowInside = i0 >= 0 && i0 < in0 && i1 >= 0 && i1 < in1
+                        for k2 in 0..<k2Count {
+                            let i2 = s2 + k2 * d2
+                            vectors[column] = rowInside && i2 >= 0 && i2 < in2 ? src[base + (i0 * in1 + i1) * in2 + i2] : 0
                             column += 1
                         }
                     }
@@ -177,14 +193,27 @@ struct InputGram {
         }
     }
 
-    /// gram[offset...] += V^T V for `count` vectors of length k stored as the rows of V.
+    /// Rows of the Gram matrix computed per product: the blocks right of the diagonal are computed,
+    /// those left of it copied (H is symmetric), which halves the work for long input vectors.
+    static let blockRows = 64
+
+    /// gram[offset...] += V^T V for `count` vectors of length k stored as the rows of V. Each block of
+    /// rows is multiplied from its diagonal rightwards only; the lower triangle is then copied from
+    /// the upper one, so H is exactly symmetric.
     static func addGram(vectorsAsRows v: [Float], count: Int, k: Int, into gram: inout [Float], offset: Int, threads: Int) {
         guard count > 0 else { return }
         v.withUnsafeBufferPointer { vp in
             gram.withUnsafeMutableBufferPointer { gp in
-                MatrixMultiply.parallel([MatrixMultiply.Operands(transA: true, transB: false, m: k, n: k, k: count,
-                                                                  a: vp.baseAddress!, lda: k, b: vp.baseAddress!, ldb: k,
-                                                                  c: gp.baseAddress! + offset, ldc: k)], beta: 1, threads: threads)
+                let products = stride(from: 0, to: k, by: blockRows).map { first in
+                    MatrixMultiply.Operands(transA: true, transB: false, m: min(blockRows, k - first), n: k - first, k: count,
+                                            a: vp.baseAddress! + first, lda: k, b: vp.baseAddress! + first, ldb: k,
+                                            c: gp.baseAddress! + offset + first * k + first, ldc: k)
+                }
+                MatrixMultiply.parallel(products, beta: 1, threads: threads)
+                let h = gp.baseAddress! + offset
+                for i in 1..<max(k, 1) {
+                    for j in 0..<i { h[i * k + j] = h[j * k + i] }
+                }
             }
         }
     }

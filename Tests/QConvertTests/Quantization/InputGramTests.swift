@@ -72,6 +72,16 @@ import Testing
         #expect(close(gram, directGram(x, groups: 2, kernel: 3, stride: 1, padBegin: 1, output: 5)))
     }
 
+    /// Vectors longer than one block of Gram rows (8 channels x 3x3 = 72 > 64): blocks right of the
+    /// diagonal are multiplied, the lower triangle copied; the whole matrix must still be x x^T.
+    @Test func vectorsLongerThanOneBlockOfRows() throws {
+        let x = input(channels: 8, size: 4)
+        #expect(8 * 9 > InputGram.blockRows)
+        let (gram, vectors) = try collected(x, weightShape: [3, 8, 3, 3], attributes: ["pads": .ints([1, 1, 1, 1])])
+        #expect(vectors == 16)
+        #expect(close(gram, directGram(x, groups: 1, kernel: 3, stride: 1, padBegin: 1, output: 4)))
+    }
+
     /// A plain 1x1 convolution: the strided per-channel read.
     @Test func pointwiseWindow() throws {
         let x = input(channels: 4, size: 3)
