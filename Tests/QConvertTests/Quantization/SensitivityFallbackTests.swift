@@ -4,10 +4,10 @@ import Testing
 /// The fallback's search on a plan of three weighted layers, measured by a hand-written table of
 /// output SQNRs per float set (no model needed): gains that do not add up, as on ppocrv4_rec.
 struct SensitivityFallbackTests {
-    /// Three quantized compute layers a, b, c.
-    private func plan() -> QuantizationPlan {
+    /// Quantized compute layers a, b, c (and more when given).
+    private func plan(_ names: [String] = ["a", "b", "c"]) -> QuantizationPlan {
         var plan = QuantizationPlan()
-        for name in ["a", "b", "c"] {
+        for name in names {
             plan.nodes.append(.init(node: name, opType: "Conv", quantized: true, reason: "int8"))
             plan.weights[name] = .init(bits: 8, perChannel: true)
         }
@@ -50,6 +50,21 @@ struct SensitivityFallbackTests {
         let (_, log) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 3, measure: measure(table))
         #expect(log.steps.map(\.node) == ["b", "c"] && log.finalSQNR == 19)
         #expect(log.shortfall == "no other layer kept float raised the output SQNR (all 3 candidates tried)")
+    }
+
+    /// d lowers the SQNR alone (9 against 10) but raises it on top of b and c (19 -> 25): the first
+    /// pass keeps b then c and stops short of the target; the second measures a and d again on top
+    /// of them and keeps d, with the gain it had there.
+    @Test func aLaterPassMeasuresTheRestOnTopOfThoseKept() throws {
+        var table = self.table
+        table[["d"]] = 9
+        table[["b", "d"]] = 17
+        table[["b", "c", "d"]] = 25
+        let (result, log) = try SensitivityFallback.run(plan: plan(["a", "b", "c", "d"]), targetSQNR: 30, maxFloat: 4, measure: measure(table))
+        #expect(log.steps.map(\.node) == ["b", "c", "d"])
+        #expect(log.steps.map(\.sqnr) == [18, 19, 25] && log.steps.last?.gain == 6)
+        #expect(Set(result.nodes.filter { !$0.quantized }.map(\.node)) == ["b", "c", "d"])
+        #expect(log.shortfall == "no other layer kept float raised the output SQNR (all 4 candidates tried)")
     }
 
     @Test func nothingIsKeptFloatWhenTheTargetIsAlreadyMet() throws {
