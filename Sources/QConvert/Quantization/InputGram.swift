@@ -143,9 +143,6 @@ struct InputGram {
     static func fillColumns(_ src: UnsafeBufferPointer<Float>, window: SpatialWindow, origins: PickedOrigins, firstChannel: Int, channels: Int,
                             channelCount: Int, k: Int, into vectors: UnsafeMutableBufferPointer<Float>) {
         let input = window.input, kern = window.kernel, plane = window.inputSize
-        // A 1x1 window without padding always lies inside the input: one strided read per channel.
-        // (Padding at the end alone can put the last windows outside it.)
-        let pointwise = window.kernelSize == 1 && (window.padBegin + window.padEnd).allSatisfy { $0 == 0 }
         let (in0, in1, in2) = (input[0], input[1], input[2])
         let (k0Count, k1Count, k2Count) = (kern[0], kern[1], kern[2])
         let (d0, d1, d2) = (window.dilations[0], window.dilations[1], window.dilations[2])
@@ -153,17 +150,8 @@ struct InputGram {
             let s0 = origins.start0[n], s1 = origins.start1[n], s2 = origins.start2[n]
             let first = (origins.batch[n] * channelCount + firstChannel) * plane
             var column = n * k
-            if pointwise {
-                var index = first + (s0 * in1 + s1) * in2 + s2
-                for _ in 0..<channels {
-                    vectors[column] = src[index]
-                    column += 1
-                    index += plane
-                }
-                continue
-            }
-            // A window wholly inside the input (most of them) is copied without bounds tests, each
-            // kernel row a contiguous run when the innermost dilation is 1.
+            // A window wholly inside the input (most of them; every 1x1 window without padding) is
+            // copied without bounds tests, one strided run per kernel row.
             let inside = s0 >= 0 && s0 + (k0Count - 1) * d0 < in0 && s1 >= 0 && s1 + (k1Count - 1) * d1 < in1
                 && s2 >= 0 && s2 + (k2Count - 1) * d2 < in2
             for c in 0..<channels {

@@ -64,23 +64,25 @@ public enum SensitivityFallback {
         // once others are float (ppocrv4_rec's first pass stopped at 24.8 dB with 9 layers float).
         while result.finalSQNR < targetSQNR, floatSet.count < maxFloat {
             let remaining = candidates.filter { !floatSet.contains($0) }
-            var gains: [(node: String, gain: Double)] = []
+            let kept = floatSet, base = result.finalSQNR
+            var gains: [(node: String, gain: Double, sqnr: Double)] = []
             for (index, node) in remaining.enumerated() {
-                gains.append((node, try measure(plan.keepingFloat(floatSet.union([node]))) - result.finalSQNR))
+                let sqnr = try measure(plan.keepingFloat(kept.union([node])))
+                gains.append((node, sqnr - base, sqnr))
                 progress?(index + 1, remaining.count)
             }
             gains.sort { ($0.gain, $1.node) > ($1.gain, $0.node) }
-            let before = floatSet.count
-            for (node, gain) in gains where gain > 0 && floatSet.count < maxFloat && result.finalSQNR < targetSQNR {
+            for (node, gain, measured) in gains where gain > 0 && floatSet.count < maxFloat && result.finalSQNR < targetSQNR {
                 let candidate = plan.keepingFloat(floatSet.union([node]))
-                let sqnr = try measure(candidate)
+                // Until one joins, the float set is the one its gain was measured on.
+                let sqnr = floatSet == kept ? measured : try measure(candidate)
                 guard sqnr > result.finalSQNR else { continue }
                 floatSet.insert(node)
                 current = candidate
                 result.steps.append(Step(node: node, gain: gain, sqnr: sqnr))
                 result.finalSQNR = sqnr
             }
-            if floatSet.count == before { break }
+            if floatSet == kept { break }
         }
         return (current, result)
     }

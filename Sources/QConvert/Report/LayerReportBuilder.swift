@@ -90,11 +90,14 @@ public enum LayerReportBuilder {
             addWeight(unit, to: &row, inputs: inputs, graph: graph)
             rows.append(row)
         }
-        // The layers reading each unit's output on its grid.
+        // The layers reading each unit's output on its grid, in unit order.
+        var readers: [String: [String]] = [:]
+        for unit in graph.units {
+            for source in Set(unit.inputs.compactMap(\.source)).sorted() { readers[source, default: []].append(unit.node) }
+        }
         for (k, unit) in graph.units.enumerated() {
-            guard let value = unit.value else { continue }
-            let readers = graph.units.filter { $0.node != unit.node && $0.inputs.contains { $0.source == value } }.map(\.node)
-            if !readers.isEmpty { rows[k].evidence.int8Readers = readers }
+            let others = unit.value.flatMap { readers[$0] }?.filter { $0 != unit.node } ?? []
+            if !others.isEmpty { rows[k].evidence.int8Readers = others }
         }
         // Rows follow the units: the upstream layer that loses most on its own, by row.
         for k in rows.indices {

@@ -63,14 +63,22 @@ import Testing
         #expect(plan.points[swish] != nil)
     }
 
-    @Test func concatInputsReadByItAloneTakeItsOutputParameters() throws {
+    /// sum = Add(c1(x), c2(x)); join = Concat(sum, c3(x)); output c4(join), and Relu(sum) too when
+    /// `sumReadElsewhere`.
+    func concatModel(seed: UInt64, sumReadElsewhere: Bool = false) -> (model: Model, sum: String, joined: String) {
         var b = GraphBuilder()
-        var r = RandomTensors(seed: 2)
+        var r = RandomTensors(seed: seed)
         let x = b.input("x", [1, 4, 3, 3])
         let sum = b.node("Add", [conv(&b, x, &r, name: "c1"), conv(&b, x, &r, name: "c2")], name: "sum")
         let joined = b.node("Concat", [sum, conv(&b, x, &r, name: "c3")], ["axis": .int(1)], name: "join")
-        b.output(b.node("Conv", [joined, b.constant("w4", r.normal([2, 8, 1, 1]))], name: "c4"))
-        let plan = try plan(b.model)
+        let output = b.node("Conv", [joined, b.constant("w4", r.normal([2, 8, 1, 1]))], name: "c4")
+        if sumReadElsewhere { b.output(output, b.node("Relu", [sum])) } else { b.output(output) }
+        return (b.model, sum, joined)
+    }
+
+    @Test func concatInputsReadByItAloneTakeItsOutputParameters() throws {
+        let (model, sum, joined) = concatModel(seed: 2)
+        let plan = try plan(model)
         #expect(try decision(plan, "join").quantized)
         #expect(try !decision(plan, "sum").quantized)
         #expect(plan.points[sum] == plan.points[joined])
@@ -80,28 +88,18 @@ import Testing
     /// the summary said "output not quantized, or an input read elsewhere is not quantized" (found
     /// on ppocrv4_rec, where the Conv reading it kept its output quantized anyway).
     @Test func excludedConcatSaysSo() throws {
-        var b = GraphBuilder()
-        var r = RandomTensors(seed: 2)
-        let x = b.input("x", [1, 4, 3, 3])
-        let sum = b.node("Add", [conv(&b, x, &r, name: "c1"), conv(&b, x, &r, name: "c2")], name: "sum")
-        let joined = b.node("Concat", [sum, conv(&b, x, &r, name: "c3")], ["axis": .int(1)], name: "join")
-        b.output(b.node("Conv", [joined, b.constant("w4", r.normal([2, 8, 1, 1]))], name: "c4"))
+        let (model, sum, joined) = concatModel(seed: 2)
         var options = QuantizationOptions()
         options.excludeNodes = ["join"]
-        let plan = try plan(b.model, options: options)
+        let plan = try plan(model, options: options)
         let join = try decision(plan, "join")
         #expect(!join.quantized && join.reason == "excluded by options")
         #expect(plan.points[sum] == nil && plan.points[joined] != nil)
     }
 
     @Test func concatStaysFloatWhenAnInputReadElsewhereIsNotQuantized() throws {
-        var b = GraphBuilder()
-        var r = RandomTensors(seed: 3)
-        let x = b.input("x", [1, 4, 3, 3])
-        let sum = b.node("Add", [conv(&b, x, &r, name: "c1"), conv(&b, x, &r, name: "c2")], name: "sum")
-        let joined = b.node("Concat", [sum, conv(&b, x, &r, name: "c3")], ["axis": .int(1)], name: "join")
-        b.output(b.node("Conv", [joined, b.constant("w4", r.normal([2, 8, 1, 1]))], name: "c4"), b.node("Relu", [sum]))
-        let plan = try plan(b.model)
+        let (model, sum, _) = concatModel(seed: 3, sumReadElsewhere: true)
+        let plan = try plan(model)
         #expect(try !decision(plan, "join").quantized)
         #expect(plan.points[sum] == nil)
     }
