@@ -33,6 +33,9 @@ public struct LayerReport: Codable, Sendable {
         public var accumulated: Figures?
         /// Percent of the values entering the output's QuantizeLinear that fell outside its grid.
         public var saturationPercent: Double?
+        /// The weight the figures below describe (its float initializer's name): the layer's only
+        /// weight, or of several (an LSTM's W and R) the one that loses most.
+        public var weightName: String?
         /// SQNR of the quantized weight over all channels, and its worst channel.
         public var weightSQNR: Double?
         public var worstChannel: Int?

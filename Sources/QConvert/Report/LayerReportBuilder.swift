@@ -118,11 +118,20 @@ public enum LayerReportBuilder {
         return report
     }
 
-    /// Weight SQNR (overall and worst channel) of the integers written, and the weight's evidence.
+    /// Weight SQNR (overall and worst channel) of the integers written, and the weight's evidence. A
+    /// layer with several weights (an LSTM's W and R) is described by the one that loses most, named
+    /// in `weightName`, so a poor recurrent matrix is not hidden behind a good input matrix.
     private static func addWeight(_ unit: QuantizedGraph.Unit, to row: inout LayerReport.Row, inputs: Inputs, graph: QuantizedGraph) {
         let quantized = inputs.quantized.graph
-        guard let weight = unit.weight, let codes = quantized.initializers[weight.quantized],
-              let params = graph.params(weight.grid, in: quantized) else { return }
+        let candidates = unit.weights.compactMap { weight -> Measured? in
+            guard let codes = quantized.initializers[weight.quantized], let params = graph.params(weight.grid, in: quantized) else { return nil }
+            let float = weight.source.flatMap { inputs.float.graph.initializers[$0] ?? inputs.floatWeights[$0] }
+            let result = float.flatMap { WeightError.measure(float: $0, codes: codes, params: params, axis: weight.axis) }
+            return Measured(weight: weight, codes: codes, params: params, float: float, result: result)
+        }
+        guard let measured = candidates.min(by: { ($0.result?.overall.sqnr ?? .infinity) < ($1.result?.overall.sqnr ?? .infinity) }) else { return }
+        let (weight, codes, params) = (measured.weight, measured.codes, measured.params)
+        row.weightName = weight.source ?? weight.quantized
         let node = quantized.nodes[unit.index]
         row.evidence.depthwise = LayerEvidence.isDepthwise(node, weight: codes)
         row.evidence.weightPerChannel = weight.axis != nil
@@ -136,8 +145,7 @@ public enum LayerReportBuilder {
             row.evidence.narrowestWeightChannel = narrow.channel
             row.evidence.narrowestWeightLevels = narrow.levels
         }
-        guard let source = weight.source, let float = inputs.float.graph.initializers[source] ?? inputs.floatWeights[source],
-              let result = WeightError.measure(float: float, codes: codes, params: params, axis: weight.axis) else { return }
+        guard let float = measured.float, let result = measured.result else { return }
         row.weightSQNR = result.overall.sqnr
         if let values = float.floats() {
             let index = AffineQuantization.ParameterIndex(axis: weight.axis, shape: float.shape)
@@ -154,5 +162,15 @@ public enum LayerReportBuilder {
             row.worstChannel = worst
             row.worstChannelSQNR = result.perChannel[worst].sqnr
         }
+    }
+
+    /// One of a layer's quantized weights with its parameters, its float original when found, and
+    /// how well the integers represent it.
+    private struct Measured {
+        var weight: QuantizedGraph.Weight
+        var codes: Tensor
+        var params: QuantParams
+        var float: Tensor?
+        var result: WeightError.Result?
     }
 }

@@ -74,7 +74,7 @@ public enum PairSaturation {
         for unit in graph.units {
             let node = model.graph.nodes[unit.index]
             guard ["Conv", "MatMul", "Gemm", "QLinearConv", "QLinearMatMul", "QGemm"].contains(node.opType),
-                  let weight = unit.weight, let codes = model.graph.initializers[weight.quantized], codes.dataType == .int8,
+                  let weight = unit.weights.first, let codes = model.graph.initializers[weight.quantized], codes.dataType == .int8,
                   let input = unit.inputs.first, let params = graph.params(input.grid, in: model.graph), params.type == .uint8,
                   params.axis == nil, !LayerEvidence.isDepthwise(node, weight: codes), let values = codes.integers() else { continue }
             result.checked += 1

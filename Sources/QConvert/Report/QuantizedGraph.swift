@@ -49,7 +49,8 @@ public struct QuantizedGraph: Sendable {
         public var quantizeInput: String?
         public var outputGrid: Grid?
         public var inputs: [Activation]
-        public var weight: Weight?
+        /// Its quantized constants, in input order: one for most layers; W and R for an LSTM or GRU.
+        public var weights: [Weight]
         /// Nodes that compute this unit from its integer inputs (for its local error).
         public var members: [Int]
     }
@@ -84,26 +85,26 @@ public struct QuantizedGraph: Sendable {
                 units.append(unit)
                 continue
             }
-            var inputs: [Activation] = [], weight: Weight?, members: [Int] = [], readsConstant = false
+            var inputs: [Activation] = [], weights: [Weight] = [], members: [Int] = [], readsConstant = false
             for value in node.inputs where !value.isEmpty {
                 guard let d = producers[value], quantized.nodes[d].opType == "DequantizeLinear" else { continue }
                 let dq = quantized.nodes[d]
                 members.append(d)
                 if let constant = quantized.initializers[dq.inputs[0]] {
                     readsConstant = true
-                    guard weight == nil, constant.dataType != .int32, constant.rank >= 2 else { continue }
+                    guard constant.dataType != .int32, constant.rank >= 2 else { continue }
                     let axis = try? dq.int("axis", default: 1)
                     let perAxis = (quantized.initializers[dq.inputs[1]]?.count ?? 1) > 1
                     let floatName = [dq.inputs[0], dq.outputs[0]].lazy.compactMap { names.resolveConstant($0, shape: constant.shape) }.first
-                    weight = Weight(quantized: dq.inputs[0], grid: grid(dq, scale: 1, zero: 2),
-                                    axis: perAxis ? axis.map { $0 < 0 ? $0 + constant.rank : $0 } : nil, source: floatName)
+                    weights.append(Weight(quantized: dq.inputs[0], grid: grid(dq, scale: 1, zero: 2),
+                                          axis: perAxis ? axis.map { $0 < 0 ? $0 + constant.rank : $0 } : nil, source: floatName))
                 } else {
                     inputs.append(Activation(quantized: dq.inputs[0], grid: grid(dq, scale: 1, zero: 2), source: source(ofInteger: dq.inputs[0])))
                 }
             }
             guard !members.isEmpty else { continue }
             var unit = Unit(node: node.displayName, opType: node.opType, index: index, value: nil, readAt: node.outputs[0],
-                            inputs: inputs, weight: weight, members: members + [index])
+                            inputs: inputs, weights: weights, members: members + [index])
             Self.followOutput(&unit, graph: quantized, names: names, consumers: consumers)
             // A float node reading a dequantized value is not quantized: it needs a quantized
             // constant (weight, bias, a Mul's factor) or a quantized output.
@@ -207,7 +208,7 @@ public struct QuantizedGraph: Sendable {
         let weight = (graph.initializers[grid.scale]?.count ?? 0) == 1
             ? Weight(quantized: node.inputs[0], grid: grid, axis: nil, source: names.resolveConstant(node.inputs[0], shape: table.shape)) : nil
         return Unit(node: node.displayName, opType: node.opType, index: index, value: names.resolve(dq.outputs[0]), readAt: dq.outputs[0],
-                    inputs: [], weight: weight, members: [index, d])
+                    inputs: [], weights: weight.map { [$0] } ?? [], members: [index, d])
     }
 
     /// Activations a quantizer may fold into the node before them (their output is what gets quantized).
@@ -231,7 +232,7 @@ public struct QuantizedGraph: Sendable {
         }
         let output = node.outputs[0]
         var unit = Unit(node: node.displayName, opType: node.opType, index: index, value: nil, readAt: output, inputs: inputs,
-                        weight: weight, members: [index])
+                        weights: weight.map { [$0] } ?? [], members: [index])
         guard let outputGrid = layout.output.map(grid) else {
             // An int32 product (MatMulInteger, ConvInteger) becomes the float value a few
             // single-reader steps later (Cast, Mul by the scales, Add of the bias). Its activation
@@ -251,7 +252,7 @@ public struct QuantizedGraph: Sendable {
             unit.value = names.resolve(value)
             unit.readAt = value
             if let found = integerWeight(node, layout, members: unit.members, graph: graph, producers: producers, names: names) {
-                unit.weight = found.weight
+                unit.weights = [found.weight]
                 if let quantizer { unit.members += [quantizer, found.product] }
             }
             return unit

@@ -17,7 +17,7 @@ import QConvertIR
 ///       "runtime": {"has_vnni": true, "warnings": ["..."], "pair_saturation": {"has_vnni", "checked", "layers": [...]}},
 ///       "rows": [{"node", "op_type", "output", "matched", "reason", "scale", "zero_point",
 ///                 "local": {"sqnr", "cosine", "max_abs"}, "accumulated": {...}, "saturation_percent",
-///                 "weight_sqnr", "worst_channel", "worst_channel_sqnr", "evidence": {...},
+///                 "weight_name", "weight_sqnr", "worst_channel", "worst_channel_sqnr", "evidence": {...},
 ///                 "diagnosis", "suggestion"}]
 ///     }
 ///

@@ -54,10 +54,10 @@ import Testing
         #expect(graph.units.map(\.node) == ["conv", "add"])
         let conv = graph.units[0], add = graph.units[1]
         #expect(conv.value == "r" && conv.readAt == "r_DequantizeLinear_Output" && conv.quantizeInput == "r")
-        #expect(conv.inputs.map(\.source) == ["x"] && conv.weight?.source == "W" && conv.weight?.axis == 0)
+        #expect(conv.inputs.map(\.source) == ["x"] && conv.weights.map(\.source) == ["W"] && conv.weights.first?.axis == 0)
         // A graph output keeps its name on the dequantized value; the float model's is `out`.
         #expect(add.value == "out" && add.readAt == "out" && add.quantizeInput == "out_QuantizeLinear_Input")
-        #expect(add.inputs.compactMap(\.source) == ["r", "x"] && add.weight == nil)
+        #expect(add.inputs.compactMap(\.source) == ["r", "x"] && add.weights.isEmpty)
     }
 
     /// The Conv reads only the model input's quantizer (no unit's); the Add reads the Conv's output.
@@ -90,6 +90,45 @@ import Testing
         #expect(report.rows[0].weightSQNR.map { $0.isFinite && $0 > 30 } == true && report.rows[0].worstChannel == 1)
     }
 
+    /// An LSTM stores two weights, W and R, each behind a DequantizeLinear: the row describes the
+    /// one that loses most, named. Here W's codes are exact (infinite SQNR) and R's first value is
+    /// 0.31 written as 3 x 0.1, so R's SQNR is by hand
+    /// 10 log10((0.31^2 + 0.2^2 + 0.1^2 + 0.4^2) / 0.01^2) = 34.859 dB.
+    @Test func recurrentRowDescribesItsWorstWeight() throws {
+        func lstm(_ b: inout GraphBuilder, w: String, r: String) {
+            b.node("LSTM", ["x", w, r], ["hidden_size": .int(1)], outputs: 3, name: "lstm")
+            b.graph.nodes[b.graph.nodes.count - 1].outputs = ["y", "", ""]
+            b.output("y")
+        }
+        let wValues: [Float] = [0.5, -0.25, 0.75, 1, 0.5, 0.25, -0.5, 0.125], rValues: [Float] = [0.31, -0.2, 0.1, 0.4]
+        var float = GraphBuilder()
+        float.input("x", [2, 1, 2])
+        float.constant("W", Tensor(shape: [1, 4, 2], scalars: wValues))
+        float.constant("R", Tensor(shape: [1, 4, 1], scalars: rValues))
+        lstm(&float, w: "W", r: "R")
+        var b = GraphBuilder()
+        b.input("x", [2, 1, 2])
+        for (name, value) in [("W_q", Tensor(shape: [1, 4, 2], scalars: wValues.map { Int8($0 * 8) })), ("W_s", Tensor(scalar: Float(0.125))),
+                              ("R_q", Tensor(shape: [1, 4, 1], scalars: [Int8(3), -2, 1, 4])), ("R_s", Tensor(scalar: Float(0.1))),
+                              ("z", Tensor(scalar: Int8(0)))] {
+            b.constant(name, value)
+        }
+        b.node("DequantizeLinear", ["W_q", "W_s", "z"], name: "wdq"); b.graph.nodes[0].outputs = ["W_dq"]
+        b.node("DequantizeLinear", ["R_q", "R_s", "z"], name: "rdq"); b.graph.nodes[1].outputs = ["R_dq"]
+        lstm(&b, w: "W_dq", r: "R_dq")
+        let graph = QuantizedGraph(quantized: b.model.graph, float: float.model.graph)
+        #expect(graph.units.map(\.node) == ["lstm"] && graph.units.first?.weights.map(\.source) == ["W", "R"])
+        let dir = TemporaryDirectories()
+        let folder = dir.make()
+        var random = RandomTensors(seed: 3)
+        for k in 0..<2 { try Npy.write(random.uniform([2, 1, 2], -1...1), to: folder + "/\(k).npy") }
+        let samples = try CalibrationDataset(directory: folder, inputs: float.model.graph.runtimeInputs)
+        let report = try LayerReportBuilder.build(.init(float: float.model, quantized: b.model, samples: samples, localSamples: 2, threads: 1))
+        let row = try #require(report.rows.first)
+        #expect(row.weightName == "R")
+        #expect(abs(try #require(row.weightSQNR) - 34.859) < 0.001)
+    }
+
     /// ONNX Runtime quantizes a Mul's constant factor as a scalar (not a weight: rank 0) and may leave
     /// the product float when it is a graph output: the Mul is still quantized and must be listed.
     @Test func nodeReadingADequantizedScalarConstantIsAUnit() throws {
@@ -115,7 +154,7 @@ import Testing
         floatBuilder.graph.nodes[0].outputs = ["y"]
         let graph = QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph)
         #expect(graph.units.map(\.node) == ["mul"])
-        #expect(graph.units.first?.weight == nil && graph.units.first?.inputs.map(\.source) == ["x"])
+        #expect(graph.units.first?.weights.isEmpty == true && graph.units.first?.inputs.map(\.source) == ["x"])
     }
 
     /// x -> QuantizeLinear -> QLinearConv (1x1, weight W_quantized, activations on (s, z)) writing
@@ -147,7 +186,7 @@ import Testing
         let graph = QuantizedGraph(quantized: qoperatorConv(zeroPoint: 10, output: "r_quantized", dequantized: "r"), float: floatBuilder.model.graph)
         let unit = try #require(graph.units.first)
         #expect(graph.units.count == 1 && unit.node == "conv" && unit.value == "r" && unit.readAt == "r")
-        #expect(unit.inputs.map(\.source) == ["x"] && unit.weight?.source == "W" && unit.outputGrid?.scale == "s")
+        #expect(unit.inputs.map(\.source) == ["x"] && unit.weights.map(\.source) == ["W"] && unit.outputGrid?.scale == "s")
     }
 
     /// ONNX Runtime's QOperator output folds the Relu after a Conv into the QLinearConv's output
@@ -192,7 +231,7 @@ import Testing
         floatBuilder.node("MatMul", ["x", "W"], name: "y")
         let unit = try #require(QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph).units.first)
         #expect(unit.node == "mm" && unit.value == "y")
-        let weight = try #require(unit.weight)
+        let weight = try #require(unit.weights.first)
         #expect(weight.quantized == "W_int8" && weight.grid.scale == "w_scale" && weight.grid.zeroPoint == "W_zero_point")
         #expect(weight.axis == 1 && weight.source == "W")
         // Its local error runs the DynamicQuantizeLinear and the scales' product with it.
@@ -220,7 +259,7 @@ import Testing
         let units = QuantizedGraph(quantized: b.model.graph, float: floatBuilder.model.graph).units
         try #require(units.count == 1)
         #expect(units[0].node == "lookup" && units[0].value == "rows" && units[0].readAt == "rows" && units[0].inputs.isEmpty)
-        let weight = try #require(units[0].weight)
+        let weight = try #require(units[0].weights.first)
         #expect(weight.quantized == "E_quantized" && weight.grid.scale == "E_scale" && weight.grid.zeroPoint == "E_zero_point")
         #expect(weight.axis == nil && weight.source == "E")
         #expect(units[0].members == [0, 1])
