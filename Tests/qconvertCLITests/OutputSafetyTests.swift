@@ -128,6 +128,24 @@ import Testing
         #expect(try snapshot(work) == before)
     }
 
+    /// Statistics are saved with the model, not when calibration ends: here calibration succeeds
+    /// (its observers skip non-finite values) but the first sample's float output overflows, which
+    /// the range search stops at, so the run fails and neither file may be left.
+    @Test func failureAfterCalibrationLeavesNoStatistics() throws {
+        let fixture = Fixtures.model("conv_bn_relu")
+        let work = temporary.make(), calib = work + "/calib"
+        try Directory.create(calib)
+        let names = try Directory.entries(fixture.directory + "/calib").sorted()
+        for name in names {
+            FileChecks.write(try #require(FileChecks.read(fixture.directory + "/calib/" + name)), to: calib + "/" + name)
+        }
+        let first = try Npy.read(path: calib + "/" + names[0])
+        try Npy.write(Tensor(shape: first.shape, scalars: [Float](repeating: 1e38, count: first.count)), to: calib + "/" + names[0])
+        let result = CLIRunner.run([fixture.modelPath, "--calib", calib, "--quiet", "-o", work + "/q.onnx", "--save-stats", work + "/s.json"])
+        expectOneLineError(result, "holds NaN or infinity", "quantize --save-stats")
+        #expect(!FileChecks.exists(work + "/s.json") && !FileChecks.exists(work + "/q.onnx"))
+    }
+
     /// The second outputs (--report, --save-stats) and the --config file follow the same rules as
     /// `-o`, and a report that could not be written is found before the model is: nothing is left.
     @Test(arguments: [

@@ -87,7 +87,12 @@ final class QuantizationJob {
         if options.quantization.mode == .static { try quantizeTerminalOutputs() }
         if let target = options.targetSQNR { try keepSensitiveLayersFloat(target: target) }
         let quantized = try step("materialize") { try materialize(plan) }
+        // The statistics are staged before the model is written and put in place after it, not
+        // saved when calibration ends: a run that fails on the way (a sample whose float output
+        // overflows, an unwritable destination, an interrupt) leaves neither file.
+        let stagedStats = try options.saveStats.flatMap { path in try stats.map { stats in try step("write") { try stats.staged(at: path) } } }
         let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData, inputs: loaded.inputFiles)) }
+        try step("write") { try stagedStats?.commit() }
         let (agreement, report) = try evaluate(written: output)
         let roundingText = options.quantization.weightRounding == .auto ? "auto: \(rounding.rawValue)" : rounding.rawValue
         var summary = QuantizationSummary(
@@ -300,7 +305,6 @@ final class QuantizationJob {
             try Calibrator.calibrate(prepared.model, dataset: calibration, options: .init(threads: options.threads),
                                      progress: progress("calibrating", calibration.count))
         }
-        if let path = options.saveStats { try stats!.save(to: path) }
     }
 
     /// The range method as the summary and the diagnosis name it: "auto: mse" when auto chose it.

@@ -7,10 +7,16 @@ import QConvertONNX
 extension CalibrationStats {
     /// Writes the statistics as JSON, atomically (nothing is left behind on failure).
     public func save(to path: String) throws {
+        try staged(at: path).commit()
+    }
+
+    /// The statistics written under a temporary name beside `path`, put in place by `commit()`: a
+    /// run that writes them with another output commits both only once that one is written too.
+    public func staged(at path: String) throws -> AtomicFile {
         let text = try JSONText.encode(self, pretty: false) + "\n"
         let file = try AtomicFile(destination: path)
         try file.write(Array(text.utf8))
-        try file.commit()
+        return file
     }
 
     /// Reads a statistics file; every failure is one line naming the file.
