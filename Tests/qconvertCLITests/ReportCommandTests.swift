@@ -35,11 +35,25 @@ import Testing
         #expect(markdown.hasPrefix("# qconvert compare report") && markdown.contains("## Layers (3 quantized nodes"))
     }
 
-    /// Arguments swapped (the float model second) would report float against float, "0 quantized
-    /// nodes", and exit 0: refused, naming the model that has no quantized node.
+    /// Two float models would report float against float, "0 quantized nodes", and exit 0: refused,
+    /// naming the model that has no quantized node.
     @Test func compareRefusesAFloatModelAsTheQuantizedOne() {
         let result = CLIRunner.run(["compare", Self.fixture.modelPath, Self.fixture.modelPath, "--data", Self.fixture.directory + "/calib"])
         #expect(result.status == 1)
-        #expect(result.stderr == "error: \(Self.fixture.modelPath): has no quantized node (no Q/DQ-wrapped or integer op): were the arguments swapped? compare takes the float model first, then the quantized one\n")
+        #expect(result.stderr == "error: \(Self.fixture.modelPath): has no quantized node (no Q/DQ-wrapped or integer op), so there is nothing to report on: compare takes the float model first, then the quantized one\n")
+    }
+
+    /// A quantized model as the reference (arguments swapped, or the same file twice) printed an
+    /// infinite output SQNR beside finite layer figures and 0 dB weights: refused, naming it.
+    @Test(arguments: [false, true])
+    func compareRefusesAQuantizedModelAsTheFloatOne(swapped: Bool) throws {
+        let dir = temporary.make()
+        let quantize = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx", "--quiet"])
+        #expect(quantize.status == 0, "\(quantize.stderr)")
+        let second = swapped ? Self.fixture.modelPath : dir + "/q.onnx"
+        let result = CLIRunner.run(["compare", dir + "/q.onnx", second, "--data", Self.fixture.directory + "/calib"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: \(dir)/q.onnx: is already quantized (") && result.stderr.hasSuffix(
+            "): compare takes the float original first, then the quantized model\n"), "\(result.stderr)")
     }
 }

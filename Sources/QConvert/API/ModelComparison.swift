@@ -32,6 +32,11 @@ public enum ModelComparison {
             try OutputPaths.checkOutside(path, folder: options.dataDirectory, role: "the --data folder")
         }
         let float = try ONNXReader.load(path: options.floatModel)
+        // A quantized model as the reference would be measured against itself or another
+        // quantization, and every figure would describe the wrong thing.
+        if let listed = Preparation.quantizedContent(float.model.graph) {
+            throw QConvertError("\(options.floatModel): is already quantized (\(listed)): compare takes the float original first, then the quantized model")
+        }
         let quantized = try ONNXReader.load(path: options.quantizedModel)
         let samples = try CalibrationDataset(directory: options.dataDirectory, inputs: float.model.graph.runtimeInputs, limit: options.samples)
         let floatNames = Set(float.model.graph.runtimeInputs.map(\.name)), quantizedNames = Set(quantized.model.graph.runtimeInputs.map(\.name))
@@ -42,11 +47,11 @@ public enum ModelComparison {
             try OutputAgreement.measure(reference: Interpreter(model: float.model, threads: options.threads),
                                         test: Interpreter(model: quantized.model, threads: options.threads), dataset: samples)
         }
-        // Swapped arguments (or two float models) would give a report of float against float. Checked
-        // after the outputs, whose mismatch (another model altogether) is the more basic error.
+        // Two float models would give a report of float against float. Checked after the outputs,
+        // whose mismatch (another model altogether) is the more basic error.
         let structure = QuantizedGraph(quantized: quantized.model.graph, float: float.model.graph)
         guard !structure.units.isEmpty else {
-            throw QConvertError("\(options.quantizedModel): has no quantized node (no Q/DQ-wrapped or integer op): were the arguments swapped? compare takes the float model first, then the quantized one")
+            throw QConvertError("\(options.quantizedModel): has no quantized node (no Q/DQ-wrapped or integer op), so there is nothing to report on: compare takes the float model first, then the quantized one")
         }
         var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
                                                localSamples: options.localSamples, threads: options.threads)

@@ -41,6 +41,14 @@ public enum Preparation {
     /// preprocessing: such models are float models (whether or not `--stop-after` ended preparation
     /// before the folding). `inspect` does not refuse.
     public static func refuseQuantized(_ graph: Graph) throws {
+        guard let listed = quantizedContent(graph) else { return }
+        throw QConvertError("already quantized (\(listed)): qconvert prepares and quantizes float models; "
+            + "give it the float original (qconvert compare FLOAT QUANT reports on this one)")
+    }
+
+    /// What makes `graph` a quantized model, as refuseQuantized(_:) defines it ("12
+    /// QuantizeLinear/DequantizeLinear pairs, 2 QLinearConv"), or nil for a float model.
+    public static func quantizedContent(_ graph: Graph) -> String? {
         let producers = graph.producers()
         func isConstant(_ value: String) -> Bool {
             graph.initializers[value] != nil || producers[value].map { graph.nodes[$0].opType == "Constant" } ?? false
@@ -55,11 +63,10 @@ public enum Preparation {
             return quantizedWeightOps.contains(op) || op.hasPrefix("QLinear") || op.hasPrefix("QOrdered") || op.hasPrefix("DynamicQuantize")
                 || op == "MatMulInteger" || op == "ConvInteger"
         }.map(\.opType)
-        guard !quantized.isEmpty else { return }
+        guard !quantized.isEmpty else { return nil }
         let counts = Dictionary(quantized.map { ($0, 1) }, uniquingKeysWith: +).sorted { ($1.value, $0.key) < ($0.value, $1.key) }
-        let listed = counts.map { op, n in op == "DequantizeLinear" ? Formatting.count(n, "QuantizeLinear/DequantizeLinear pair") : "\(n) \(op)" }
-        throw QConvertError("already quantized (\(listed.joined(separator: ", "))): qconvert prepares and quantizes float models; "
-            + "give it the float original (qconvert compare FLOAT QUANT reports on this one)")
+        return counts.map { op, n in op == "DequantizeLinear" ? Formatting.count(n, "QuantizeLinear/DequantizeLinear pair") : "\(n) \(op)" }
+            .joined(separator: ", ")
     }
 
     /// One line per pass: "fold-batchnorm: 35 BatchNormalization folded (35 into Conv)  [1.2 ms]".
