@@ -41,6 +41,9 @@ import Testing
         (#"{"op_types": {"conv": {"quantize": false}}}"#, "op type 'conv' (given to --config CONFIG) is not an op qconvert knows; did you mean 'Conv'?"),
         // A fused activation's entry changed nothing without a word (found by a black-box run).
         (#"{"nodes": {"relu_0": {"quantize": false}}}"#, "node 'relu_0' (given to --config CONFIG) is fused into 'conv_0' and runs inside it; configure 'conv_0' instead"),
+        // Foundation keeps one of two equal keys: one of the two sections was dropped without a word.
+        (#"{"nodes": {"conv_0": {"quantize": false}}, "nodes": {"conv_1": {"quantize": false}}}"#, "CONFIG: key 'nodes' appears twice in one object"),
+        (#"{"nodes": {"conv_0": {"quantize": false, "quantize": true}}}"#, "CONFIG: key 'quantize' appears twice in one object"),
     ])
     func mistakesAreOneLineErrors(text: String, message: String) {
         let dir = temporary.make()
@@ -72,5 +75,24 @@ import Testing
         let result = quantize(dir, ["--exclude", "batchnormalization_0"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("node 'batchnormalization_0' (given to --exclude) is folded into another node by preparation"))
+    }
+
+    /// The same for op types: conv_bn_relu's two Relus are both fused into the Conv before them and
+    /// its BatchNormalization is folded, so excluding either type would change nothing.
+    @Test(arguments: [
+        (["--exclude-op", "Relu"], "op type 'Relu' (given to --exclude-op): every such node is fused into the node before it and runs inside it; exclude those instead ('conv_0', 'conv_1')"),
+        (["--exclude-op", "BatchNormalization"], "op type 'BatchNormalization' (given to --exclude-op): every such node is folded into another node by preparation"),
+    ])
+    func excludingAnOpTypeThatIsFusedOrFoldedIsAnError(_ flags: [String], _ message: String) {
+        let result = quantize(temporary.make(), flags)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test func configuringAFusedOpTypeNamesTheComputeNodes() {
+        let dir = temporary.make()
+        let result = quantize(dir, ["--config", config(dir, #"{"op_types": {"Relu": {"quantize": false}}}"#)])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("every such node is fused into the node before it and runs inside it; configure those instead"), "\(result.stderr)")
     }
 }

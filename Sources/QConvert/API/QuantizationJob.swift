@@ -148,6 +148,24 @@ final class QuantizationJob {
             let flag = source(activation.name, flag: "--exclude", flagged: options.quantization.excludeNodes)
             throw QConvertError("node '\(activation.name)' (given to \(flag)) is fused into '\(head.displayName)' and runs inside it; \(flag == "--exclude" ? "exclude" : "configure") '\(head.displayName)' instead")
         }
+        // The same for op types: one whose nodes preparation folded away (BatchNormalization), or
+        // whose every node left is fused into the compute node before it, would be ignored silently.
+        let fusedActivations = Set(prepared.context.units.filter { $0.kind == .computeActivation }.compactMap { producers[$0.output] })
+        for type in Set(options.quantization.excludeOpTypes + options.quantization.opTypeOverrides.keys).sorted() {
+            let remaining = graph.nodes.indices.filter { graph.nodes[$0].opType == type }
+            let flag = source(type, flag: "--exclude-op", flagged: options.quantization.excludeOpTypes)
+            if remaining.isEmpty, loaded.model.graph.nodes.contains(where: { $0.opType == type }) {
+                throw QConvertError("op type '\(type)' (given to \(flag)): every such node is folded into another node by preparation (`qconvert prepare --stats` lists what it folds)")
+            }
+            let heads = remaining.compactMap { index -> String? in
+                guard fusedActivations.contains(index), let input = graph.nodes[index].inputs.first, let head = producers[input] else { return nil }
+                return graph.nodes[head].displayName
+            }
+            if !remaining.isEmpty, heads.count == remaining.count {
+                throw QConvertError("op type '\(type)' (given to \(flag)): every such node is fused into the node before it and runs inside it; "
+                                    + "\(flag == "--exclude-op" ? "exclude" : "configure") those instead (\(heads.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(heads.count > 3 ? ", ..." : ""))")
+            }
+        }
         guard let name = QuantizationConfig.unknownNodes(options.quantization, in: prepared.model).first else { return }
         let original = Set(loaded.model.graph.nodes.map(\.name))
         throw QConvertError("node '\(name)' (given to \(source(name, flag: "--exclude", flagged: options.quantization.excludeNodes))) " + (original.contains(name)

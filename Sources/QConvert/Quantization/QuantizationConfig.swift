@@ -25,6 +25,7 @@ public enum QuantizationConfig {
         } catch {
             throw QConvertError("\(path): not valid JSON")
         }
+        if let key = JSONText.duplicateKey(in: Array(file.bytes)) { throw QConvertError("\(path): key '\(key)' appears twice in one object") }
         guard let object = root as? [String: Any] else { throw QConvertError("\(path): expected a JSON object with \(list(sections))") }
         for key in object.keys.sorted() where !sections.contains(key) {
             throw QConvertError("\(path): unknown key '\(key)' (expected \(list(sections)))")
