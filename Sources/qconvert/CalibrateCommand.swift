@@ -35,7 +35,7 @@ struct CalibrateCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
-        try requireNonEmpty([("--output", output)])
+        try requireNonEmpty([("<model>", model), ("--output", output)])
         if let samples, samples < 1 { throw ValidationError("--samples must be at least 1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }

@@ -44,7 +44,7 @@ struct CompareCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try requireNonEmpty([("--report", report)])
+        try requireNonEmpty([("<float-model>", floatModel), ("<quantized-model>", quantizedModel), ("--report", report)])
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
         if localSamples < 0 { throw ValidationError("--local-samples must be 0 or more") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }

@@ -29,7 +29,7 @@ struct CopyCommand: ParsableCommand {
     var time = false
 
     func validate() throws {
-        try requireNonEmpty([("--output", output)])
+        try requireNonEmpty([("<model>", model), ("--output", output)])
     }
 
     func run() throws {

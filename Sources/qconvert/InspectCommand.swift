@@ -24,6 +24,10 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    func validate() throws {
+        try requireNonEmpty([("<model>", model)])
+    }
+
     func run() throws {
         let summary = ModelSummary(try ONNXReader.load(path: model))
         if json {

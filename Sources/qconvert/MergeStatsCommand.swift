@@ -19,7 +19,7 @@ struct MergeStatsCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
-        try requireNonEmpty([("--output", output)])
+        try requireNonEmpty(inputs.map { ("<inputs>", $0) } + [("--output", output)])
         if inputs.isEmpty { throw ValidationError("give at least one statistics file") }
     }
 

@@ -28,7 +28,7 @@ struct PrepareCommand: ParsableCommand {
     @OptionGroup var passes: PassOptions
 
     func validate() throws {
-        try requireNonEmpty([("--output", output)])
+        try requireNonEmpty([("<model>", model), ("--output", output)])
     }
 
     func run() throws {

@@ -48,6 +48,7 @@ struct QuantizeCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try requireNonEmpty([("<model>", model)])
         try requireNotAMistypedSubcommand(model)
         try requireNonEmpty([("--output", output), ("--report", report), ("--save-stats", calibration.saveStats),
                              ("--load-stats", calibration.loadStats), ("--config", scheme.config)])

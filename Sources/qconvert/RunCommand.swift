@@ -49,7 +49,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func validate() throws {
-        try requireNonEmpty([("--output", output)])
+        try requireNonEmpty([("<model>", model), ("--output", output)])
         if inputs.isEmpty && namedInputs.isEmpty { throw ValidationError("give at least one input (--input NAME=FILE.npy)") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }

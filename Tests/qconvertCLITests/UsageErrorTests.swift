@@ -32,6 +32,11 @@ import Testing
         // An unset variable in -o "$OUT" is named as such, not blamed on the input model.
         (["MODEL", "--calib", "CALIB", "-o", ""], "--output needs a path, got an empty one"),
         (["prepare", "MODEL", "-o", ""], "--output needs a path, got an empty one"),
+        // An empty model path was "error: : No such file or directory", naming nothing.
+        (["", "--calib", "CALIB"], "<model> needs a path, got an empty one"),
+        (["inspect", ""], "<model> needs a path, got an empty one"),
+        (["compare", "MODEL", "", "--data", "CALIB"], "<quantized-model> needs a path, got an empty one"),
+        (["merge-stats", "", "-o", "s.json"], "<inputs> needs a path, got an empty one"),
         // A mistyped subcommand is not taken for the model to quantize.
         (["inspec", "MODEL"], "no file 'inspec'; did you mean the subcommand 'inspect'?"),
     ])

@@ -17,6 +17,11 @@ public struct Npz {
         for member in archive.members where !member.name.hasSuffix(".npy") {
             throw QConvertError("\(path): member '\(member.name)' is not a .npy array, so this is not an .npz file")
         }
+        // A name stored twice (zip allows it) would make one of the two arrays unreachable.
+        var seen = Set<String>()
+        for member in archive.members where !seen.insert(member.name).inserted {
+            throw QConvertError("\(path): member '\(member.name)' is stored twice, so which array it names is ambiguous")
+        }
     }
 
     /// Array names (member names without `.npy`), in archive order.

@@ -51,6 +51,16 @@ import Testing
         #expect(message == "member 'x.npy': CRC-32 mismatch (corrupt archive)")
     }
 
+    /// Both members renamed x.npy (in their local headers and the central directory): zip allows
+    /// it, but one of the two arrays could never be read.
+    @Test func memberStoredTwiceIsAnError() {
+        let message = error(patching: Self.stored) { bytes in
+            let name = Array("y.npy".utf8)
+            for k in 0...(bytes.count - name.count) where Array(bytes[k..<(k + name.count)]) == name { bytes[k] = UInt8(ascii: "x") }
+        }
+        #expect(message == "member 'x.npy' is stored twice, so which array it names is ambiguous")
+    }
+
     @Test func corruptDeflateStream() {
         let message = error(patching: Self.deflated) { bytes in
             for k in 60..<70 { bytes[k] = 0xFF }
