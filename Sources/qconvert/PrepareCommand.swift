@@ -40,6 +40,7 @@ struct PrepareCommand: ParsableCommand {
         do {
             result = try Preparation.run(loaded.model, options: options)
             try Preparation.refuseQuantized(result.model.graph)
+            try Preparation.refuseShapeConflicts(result.model)
         } catch let error as QConvertError {
             throw error.context(model)
         }

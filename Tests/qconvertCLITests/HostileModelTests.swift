@@ -90,6 +90,29 @@ import Testing
         #expect(result.stderr.contains("the graph has no outputs") && !FileChecks.exists(dir + "/q.onnx"))
     }
 
+    /// Shapes that cannot work (x [1, 4] times W [5, 4]; 3 channels into a Conv whose W with group 2
+    /// reads 2): static mode meets them when it runs the model; prepare and the modes that do not
+    /// run it wrote a model ONNX Runtime refuses, with exit 0. Now each is refused, naming the node.
+    @Test(arguments: ["prepare", "dynamic", "weight-only"])
+    func inconsistentShapesAreRefusedWithoutRunning(_ command: String) throws {
+        let dir = temporary.make()
+        var matmul = GraphBuilder()
+        matmul.constant("W", Tensor(shape: [5, 4], scalars: [Float](repeating: 0.5, count: 20)))
+        matmul.output(matmul.node("MatMul", [matmul.input("x", [1, 4]), "W"], name: "mm"))
+        var conv = GraphBuilder()
+        conv.constant("W", Tensor(shape: [4, 1, 3, 3], scalars: [Float](repeating: 0.5, count: 36)))
+        conv.output(conv.node("Conv", [conv.input("x", [1, 3, 8, 8]), "W"], ["group": .int(2)], name: "cv"))
+        for (builder, name, reason) in [(matmul, "mm", "(MatMul): A's last dimension (4) differs from B's second-to-last (5)"),
+                                        (conv, "cv", "(Conv): X has 3 channels but W [4, 1, 3, 3] with group 2 reads 2")] {
+            let path = dir + "/\(name).onnx", out = dir + "/out.onnx"
+            try ONNXWriter.write(builder.model, to: path)
+            let arguments = command == "prepare" ? ["prepare", path, "-o", out] : [path, "--mode", command, "-o", out]
+            let result = CLIRunner.run(arguments)
+            expectFailure(result, naming: path, "node '\(name)' \(reason)")
+            #expect(result.stderr.contains("node '\(name)' \(reason)") && !FileChecks.exists(out), "\(result.stderr)")
+        }
+    }
+
     /// x declared [-4, 4]: the -4 is not a size anything is allocated from; [4, 4] samples calibrate.
     @Test func negativeDeclaredDimension() throws {
         let out = temporary.make() + "/q.onnx"

@@ -32,6 +32,17 @@ public enum Preparation {
         return Result(model: model, context: context, outcomes: outcomes)
     }
 
+    /// Refuses a model whose shapes cannot work (a MatMul of [1, 4] by [5, 4], a Conv whose group
+    /// does not divide its channels), as shape inference finds from the inputs and weights alone (the
+    /// file's value_info, which exporters sometimes leave stale, is left out). For the commands that
+    /// write a model without running it (prepare; quantize in dynamic and weight-only mode): ONNX
+    /// Runtime refuses such a model, so writing it would only move the error there.
+    public static func refuseShapeConflicts(_ model: Model) throws {
+        var model = model
+        model.graph.valueInfo = [:]
+        if let conflict = try ShapeInference(model).conflicts.first { throw QConvertError(conflict) }
+    }
+
     /// Refuses a prepared graph that is already quantized: quantize would quantize it again on top
     /// (Q/DQ pairs kept, new ones added) or leave it as it is (integer ops have no rule), and prepare
     /// would fold its int8 weights back into float ones. Quantized means a QuantizeLinear ->

@@ -182,7 +182,8 @@ final class QuantizationJob {
     /// Static runs compile the model in the interpreter, which refuses a node with a bad attribute (a
     /// GRU direction "sideways", LpNormalization p = 3) in one line. Weight-only and dynamic runs need
     /// not run the model, so they compile each main-graph node the interpreter knows instead: the same
-    /// refusal, while ops it lacks (a custom domain's) and subgraph bodies pass, as those modes leave them be.
+    /// refusal, while ops it lacks (a custom domain's) and subgraph bodies pass, as those modes leave
+    /// them be; and shapes that cannot work are refused as the run would refuse them.
     private func checkNodes() throws {
         let graph = prepared.model.graph
         let opsets = prepared.model.opsetVersions
@@ -198,6 +199,9 @@ final class QuantizationJob {
                 throw error.context("node '\(node.displayName)' (\(node.opType))")
             }
         }
+        // Nor do they run the shapes through: inconsistent ones (which the run would meet) are
+        // refused here, or the model written would be one ONNX Runtime refuses.
+        try Preparation.refuseShapeConflicts(prepared.model)
     }
 
     /// qconvert quantizes float32 models. A float16 or bfloat16 one would come out unchanged

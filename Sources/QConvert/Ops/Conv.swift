@@ -108,6 +108,10 @@ extension Ops.Conv: ShapeInferable {
     static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
         guard let x = query.shape(0), let w = query.shape(1), x.count >= 3, w.count == x.count,
               let kernel = Dim.numbers(Array(w[2...])) else { return [nil] }
+        let group = try query.node.int("group", default: 1)
+        if case .value(let channels) = x[1], case .value(let perGroup) = w[1], channels != perGroup * group {
+            throw QConvertError("X has \(channels) channels but W \(Dim.text(w)) with group \(group) reads \(perGroup * group)")
+        }
         let spatial = try WindowAttributes(query.node).outputDims(input: Array(x[2...]), kernel: kernel)
         return [ValueFacts(query.elementType(0) ?? .float, [x[0], w[0]] + spatial)]
     }

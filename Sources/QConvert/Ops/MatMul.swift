@@ -55,6 +55,9 @@ extension Ops.MatMul: ShapeInferable {
     static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
         guard let a = query.shape(0), let b = query.shape(1), !a.isEmpty, !b.isEmpty else { return [nil] }
         let aMatrix = a.count == 1 ? [.value(1)] + a : a, bMatrix = b.count == 1 ? b + [.value(1)] : b
+        if case .value(let k) = aMatrix[aMatrix.count - 1], case .value(let kb) = bMatrix[bMatrix.count - 2], k != kb {
+            throw QConvertError("A's last dimension (\(k)) differs from B's second-to-last (\(kb)): shapes \(Dim.text(a)) and \(Dim.text(b)) do not multiply")
+        }
         var shape = try Dim.broadcast([Array(aMatrix.dropLast(2)), Array(bMatrix.dropLast(2))])
         if a.count > 1 { shape.append(aMatrix[aMatrix.count - 2]) }
         if b.count > 1 { shape.append(bMatrix[bMatrix.count - 1]) }

@@ -10,7 +10,8 @@ import QConvertIR
 /// Each op's rule lives with its kernel (`ShapeInferable` in `Ops/<Op>.swift`). Symbolic dims flow by
 /// name (an input dim declared unknown is named `<input>_dim<axis>`); an op without a rule, or a rule
 /// that finds its inputs inconsistent, leaves its outputs unknown (the interpreter reports such errors
-/// when the model runs). If takes what its branches declare, without inferring inside them. Facts
+/// when the model runs; commands that write a model without running it refuse them first, see
+/// `Preparation.refuseShapeConflicts`). If takes what its branches declare, without inferring inside them. Facts
 /// already declared in the file are kept where they say more than the rules.
 public struct InferShapes: Pass {
     public let name = "infer-shapes"

@@ -158,11 +158,16 @@ extension Dim {
         return try (0..<rank).map { axis in
             let dims = aligned.map { $0[axis] }
             let sizes = Set(dims.compactMap(\.number).filter { $0 != 1 })
-            guard sizes.count <= 1 else { throw QConvertError("shapes \(shapes) do not broadcast") }
+            guard sizes.count <= 1 else { throw QConvertError("shapes \(shapes.map(text).joined(separator: " and ")) do not broadcast") }
             if let size = sizes.first { return .value(size) }
             let rest = Set(dims.filter { $0 != .value(1) })
             return rest.isEmpty ? .value(1) : rest.count == 1 && rest.first != .unknown ? rest.first! : .unknown
         }
+    }
+
+    /// `[1, N, 32]`, for messages.
+    static func text(_ dims: [Dim]) -> String {
+        "[" + dims.map(\.description).joined(separator: ", ") + "]"
     }
 
     /// A dims list as shapes: numbers when all are known.

@@ -7,6 +7,9 @@ public struct ShapeInference {
     public private(set) var facts: [String: ValueFacts] = [:]
     /// Op types (in the default domain or not) that have no shape rule.
     public private(set) var unsupported: Set<String> = []
+    /// Nodes whose rule found their inputs inconsistent (a MatMul of [1, 4] by [5, 4]), in graph
+    /// order, as "node 'mm' (MatMul): ...". Their outputs are left unknown.
+    public private(set) var conflicts: [String] = []
 
     public init(_ model: Model) throws {
         let graph = model.graph
@@ -42,7 +45,12 @@ public struct ShapeInference {
         }
         let query = ShapeQuery(node: node, inputs: node.inputs.map { $0.isEmpty ? nil : facts[$0] },
                                constants: node.inputs.map { constants[$0] }, context: context)
-        return (try? op.inferOutputs(query)) ?? []
+        do {
+            return try op.inferOutputs(query)
+        } catch {
+            conflicts.append("node '\(node.displayName)' (\(node.opType)): \((error as? QConvertError)?.description ?? "\(error)")")
+            return []
+        }
     }
 
     /// A declared dim as inference treats it: a negative size (some exporters write -1) and Paddle's
