@@ -57,6 +57,7 @@ def main():
     save("external_dims_past_eof", m)
     os.symlink("/etc", os.path.join(OUT, "etc-link"))
     save("external_symlink_escape", external(base_model(), "etc-link/passwd"))
+    save("external_folder_itself", external(base_model(), "."))
 
     m = base_model()
     m.graph.node[0].input[1] = "undefined_tensor"

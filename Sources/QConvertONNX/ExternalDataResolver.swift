@@ -72,6 +72,9 @@ final class ExternalDataResolver {
         guard let realFile = realPath(path) else {
             throw QConvertError("external data file '\(path)' does not exist")
         }
+        guard realFile != realBase else {
+            throw QConvertError("external data location '\(location)' names the model's folder itself, not a file in it")
+        }
         guard realFile.hasPrefix(realBase.hasSuffix("/") ? realBase : realBase + "/") else {
             throw QConvertError("external data location '\(location)' resolves outside the model's folder (to \(realFile))")
         }

@@ -56,6 +56,7 @@ import Testing
         ("external_missing_file", "tensor 'w': external data file"),
         ("external_wrong_length", "tensor 'w': external data length 8 does not match the 64 bytes"),
         ("external_symlink_escape", "resolves outside the model's folder"),
+        ("external_folder_itself", "tensor 'w': external data location '.' names the model's folder itself, not a file in it"),
         ("undefined_input", "node 'Add -> y' (Add) reads 'undefined_tensor', which no node, graph input or initializer defines"),
         ("raw_data_wrong_size", "tensor 'w': has 60 bytes of raw_data; type float32 and shape need 64"),
         ("negative_dim", "tensor 'w': has a negative dimension -4"),
