@@ -81,12 +81,18 @@ import Testing
     /// its BatchNormalization is folded, so excluding either type would change nothing.
     @Test(arguments: [
         (["--exclude-op", "Relu"], "op type 'Relu' (given to --exclude-op): every such node is fused into the node before it and runs inside it; exclude those instead ('conv_0', 'conv_1')"),
-        (["--exclude-op", "BatchNormalization"], "op type 'BatchNormalization' (given to --exclude-op): every such node is folded into another node by preparation"),
+        (["--exclude-op", "BatchNormalization"], "op type 'BatchNormalization' (given to --exclude-op): preparation removes every such node"),
     ])
     func excludingAnOpTypeThatIsFusedOrFoldedIsAnError(_ flags: [String], _ message: String) {
         let result = quantize(temporary.make(), flags)
         #expect(result.status == 1)
         #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    /// Excluded together with the op they are fused into, the activations stay float with it: no error.
+    @Test func excludingAFusedTypeWithItsComputeTypeIsAccepted() {
+        let result = quantize(temporary.make(), ["--exclude-op", "Conv", "--exclude-op", "Relu"])
+        #expect(result.status == 0, "\(result.stderr)")
     }
 
     @Test func configuringAFusedOpTypeNamesTheComputeNodes() {

@@ -91,7 +91,7 @@ import Testing
     }
 
     /// Shapes that cannot work (x [1, 4] times W [5, 4]; 3 channels into a Conv whose W with group 2
-    /// reads 2): static mode meets them when it runs the model; prepare and the modes that do not
+    /// reads 2, or with group 2^62): static mode meets them when it runs the model; prepare and the modes that do not
     /// run it wrote a model ONNX Runtime refuses, with exit 0. Now each is refused, naming the node.
     @Test(arguments: ["prepare", "dynamic", "weight-only"])
     func inconsistentShapesAreRefusedWithoutRunning(_ command: String) throws {
@@ -102,8 +102,13 @@ import Testing
         var conv = GraphBuilder()
         conv.constant("W", Tensor(shape: [4, 1, 3, 3], scalars: [Float](repeating: 0.5, count: 36)))
         conv.output(conv.node("Conv", [conv.input("x", [1, 3, 8, 8]), "W"], ["group": .int(2)], name: "cv"))
+        // A group of 2^62 overflowed the check's multiplication and trapped (every command prepares).
+        var hugeGroup = GraphBuilder()
+        hugeGroup.constant("W", Tensor(shape: [3, 2, 1, 1], scalars: [Float](repeating: 0.5, count: 6)))
+        hugeGroup.output(hugeGroup.node("Conv", [hugeGroup.input("x", [1, 3, 4, 4]), "W"], ["group": .int(1 << 62)], name: "huge"))
         for (builder, name, reason) in [(matmul, "mm", "(MatMul): A's last dimension (4) differs from B's second-to-last (5)"),
-                                        (conv, "cv", "(Conv): X has 3 channels but W [4, 1, 3, 3] with group 2 reads 2")] {
+                                        (conv, "cv", "(Conv): X has 3 channels but W [4, 1, 3, 3] with group 2 expects 2"),
+                                        (hugeGroup, "huge", "(Conv): X has 3 channels but W [3, 2, 1, 1] with group 4611686018427387904 expects more than 9223372036854775807")] {
             let path = dir + "/\(name).onnx", out = dir + "/out.onnx"
             try ONNXWriter.write(builder.model, to: path)
             let arguments = command == "prepare" ? ["prepare", path, "-o", out] : [path, "--mode", command, "-o", out]

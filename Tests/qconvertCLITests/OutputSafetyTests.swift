@@ -146,6 +146,20 @@ import Testing
         #expect(!FileChecks.exists(work + "/s.json") && !FileChecks.exists(work + "/q.onnx"))
     }
 
+    /// The statistics are staged before the model is written and put in place after it: when the
+    /// model's write fails (its external data file's path is taken by a folder), an existing
+    /// statistics file keeps its bytes and no temporary file is left.
+    @Test func failedModelWriteKeepsTheOldStatistics() throws {
+        let work = try workFolder()
+        try Directory.create(work + "/q.data")
+        FileChecks.write(Array("old".utf8), to: work + "/s.json")
+        let before = try snapshot(work)
+        let result = CLIRunner.run([work + "/model.onnx", "--calib", Self.fixture.directory + "/calib", "--quiet", "-o", work + "/q.onnx",
+                                    "--external-data", "always", "--save-stats", work + "/s.json"])
+        #expect(result.status == 1 && result.stderr.hasPrefix("error: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        #expect(try snapshot(work) == before)
+    }
+
     /// The second outputs (--report, --save-stats) and the --config file follow the same rules as
     /// `-o`, and a report that could not be written is found before the model is: nothing is left.
     @Test(arguments: [

@@ -16,11 +16,13 @@ public enum JSONText {
 
     /// Decodes `data`, refusing an object that names a key twice (see `duplicateKey(in:)`).
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
-        if let key = duplicateKey(in: Array(data)) { throw QConvertError("key '\(key)' appears twice in one object") }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(type, from: data)
+        let value = try decoder.decode(type, from: data)
+        // Scanned once the data is known to be JSON: the scan assumes it.
+        if let key = duplicateKey(in: Array(data)) { throw QConvertError("key '\(key)' appears twice in one object") }
+        return value
     }
 
     /// The first key that one object of the JSON `text` names twice, or nil. Foundation's readers

@@ -32,9 +32,14 @@ public enum ModelComparison {
             try OutputPaths.checkOutside(path, folder: options.dataDirectory, role: "the --data folder")
         }
         let float = try ONNXReader.load(path: options.floatModel)
+        // qconvert names a quantized weight after the prepared model's (a BatchNorm-folded
+        // `conv.weight_bn`); preparing the float model here finds them. A model preparation cannot
+        // handle only loses those weight figures.
+        let preparedFloat = try? Preparation.run(float.model)
         // A quantized model as the reference would be measured against itself or another
-        // quantization, and every figure would describe the wrong thing.
-        if let listed = Preparation.quantizedContent(float.model.graph) {
+        // quantization, and every figure would describe the wrong thing. Judged after preparation,
+        // as quantize judges it (a fake-quantized weight behind a Transpose is folded, not refused).
+        if let listed = Preparation.quantizedContent(preparedFloat?.model.graph ?? float.model.graph) {
             throw QConvertError("\(options.floatModel): is already quantized (\(listed)): compare takes the float original first, then the quantized model")
         }
         let quantized = try ONNXReader.load(path: options.quantizedModel)
@@ -57,10 +62,7 @@ public enum ModelComparison {
                                                localSamples: options.localSamples, threads: options.threads)
         inputs.diagnose = 10
         inputs.suggestsFlags = quantized.model.producerName == QConvertVersion.producerName
-        // qconvert names a quantized weight after the prepared model's (a BatchNorm-folded
-        // `conv.weight_bn`); preparing the float model here finds them. A model preparation cannot
-        // handle only loses those weight figures.
-        if let prepared = try? Preparation.run(float.model) {
+        if let prepared = preparedFloat {
             for (name, tensor) in prepared.model.graph.initializers where float.model.graph.initializers[name] == nil {
                 inputs.floatWeights[name] = tensor
             }

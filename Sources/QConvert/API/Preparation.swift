@@ -34,12 +34,14 @@ public enum Preparation {
 
     /// Refuses a model whose shapes cannot work (a MatMul of [1, 4] by [5, 4], a Conv whose group
     /// does not divide its channels), as shape inference finds from the inputs and weights alone (the
-    /// file's value_info, which exporters sometimes leave stale, is left out). For the commands that
+    /// shapes the file declares for other values, which exporters sometimes leave stale and ONNX
+    /// Runtime only warns about, are left out). For the commands that
     /// write a model without running it (prepare; quantize in dynamic and weight-only mode): ONNX
     /// Runtime refuses such a model, so writing it would only move the error there.
     public static func refuseShapeConflicts(_ model: Model) throws {
         var model = model
         model.graph.valueInfo = [:]
+        for index in model.graph.outputs.indices { model.graph.outputs[index].type = nil }
         if let conflict = try ShapeInference(model).conflicts.first { throw QConvertError(conflict) }
     }
 

@@ -132,7 +132,9 @@ final class QuantizationJob {
 
     /// Op types named by --exclude-op or --config must be ops qconvert knows, and nodes named by
     /// --exclude or --config must be in the prepared model: a typo, or a node that preparation
-    /// folded away, would otherwise be ignored without a word.
+    /// folded away, would otherwise be ignored without a word. So must an op type the model has,
+    /// unless preparation removed it or fused it into layers still quantized (a type the model never
+    /// had passes: one config may serve several models).
     private func checkNodeNames() throws {
         if let (given, known) = QuantizationConfig.unknownOpTypes(options.quantization).first {
             throw QConvertError("op type '\(given)' (given to \(source(given, flag: "--exclude-op", flagged: options.quantization.excludeOpTypes))) is not an op qconvert knows"
@@ -148,22 +150,24 @@ final class QuantizationJob {
             let flag = source(activation.name, flag: "--exclude", flagged: options.quantization.excludeNodes)
             throw QConvertError("node '\(activation.name)' (given to \(flag)) is fused into '\(head.displayName)' and runs inside it; \(flag == "--exclude" ? "exclude" : "configure") '\(head.displayName)' instead")
         }
-        // The same for op types: one whose nodes preparation folded away (BatchNormalization), or
-        // whose every node left is fused into the compute node before it, would be ignored silently.
+        // The same for op types: one whose nodes preparation removed (BatchNormalization folded), or
+        // whose every node left is fused into a compute node that stays quantized, would change nothing.
         let fusedActivations = Set(prepared.context.units.filter { $0.kind == .computeActivation }.compactMap { producers[$0.output] })
         for type in Set(options.quantization.excludeOpTypes + options.quantization.opTypeOverrides.keys).sorted() {
             let remaining = graph.nodes.indices.filter { graph.nodes[$0].opType == type }
             let flag = source(type, flag: "--exclude-op", flagged: options.quantization.excludeOpTypes)
             if remaining.isEmpty, loaded.model.graph.nodes.contains(where: { $0.opType == type }) {
-                throw QConvertError("op type '\(type)' (given to \(flag)): every such node is folded into another node by preparation (`qconvert prepare --stats` lists what it folds)")
+                throw QConvertError("op type '\(type)' (given to \(flag)): preparation removes every such node (`qconvert prepare --stats` lists what it folds and removes)")
             }
-            let heads = remaining.compactMap { index -> String? in
+            let heads = remaining.compactMap { index -> Node? in
                 guard fusedActivations.contains(index), let input = graph.nodes[index].inputs.first, let head = producers[input] else { return nil }
-                return graph.nodes[head].displayName
+                return graph.nodes[head]
             }
-            if !remaining.isEmpty, heads.count == remaining.count {
+            // Heads excluded too (--exclude-op Conv --exclude-op Relu) keep their activations float.
+            let quantizedHeads = heads.filter { options.quantization.resolved(for: $0).quantize }.map(\.displayName)
+            if !remaining.isEmpty, heads.count == remaining.count, !quantizedHeads.isEmpty {
                 throw QConvertError("op type '\(type)' (given to \(flag)): every such node is fused into the node before it and runs inside it; "
-                                    + "\(flag == "--exclude-op" ? "exclude" : "configure") those instead (\(heads.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(heads.count > 3 ? ", ..." : ""))")
+                                    + "\(flag == "--exclude-op" ? "exclude" : "configure") those instead (\(quantizedHeads.prefix(3).map { "'\($0)'" }.joined(separator: ", "))\(quantizedHeads.count > 3 ? ", ..." : ""))")
             }
         }
         guard let name = QuantizationConfig.unknownNodes(options.quantization, in: prepared.model).first else { return }

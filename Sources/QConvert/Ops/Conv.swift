@@ -35,16 +35,22 @@ extension Ops {
         static func checkShapes(x: Tensor, w: Tensor, bias: Tensor?, groups: Int, _ attributes: WindowAttributes) throws -> SpatialWindow {
             guard x.rank >= 3 else { throw QConvertError("input X must have rank 3 or more (N, C, spatial...), got shape \(x.shape)") }
             guard w.rank == x.rank else { throw QConvertError("weights W of shape \(w.shape) must have the rank of X \(x.shape)") }
-            // Overflow-checked: group is an attribute, and W may be empty with any other dim.
-            let (expected, overflow) = w.shape[1].multipliedReportingOverflow(by: groups)
-            guard !overflow, x.shape[1] == expected else {
-                throw QConvertError("X has \(x.shape[1]) channels but W \(w.shape) with group \(groups) expects \(overflow ? "more than \(Int.max)" : "\(expected)")")
-            }
+            try checkChannels(x.shape[1], perGroup: w.shape[1], groups: groups, weightShape: "\(w.shape)")
             guard w.shape[0] % groups == 0 else { throw QConvertError("\(w.shape[0]) output channels do not split into \(groups) groups") }
             if let bias, bias.shape != [w.shape[0]] {
                 throw QConvertError("bias B must have shape [\(w.shape[0])], got \(bias.shape)")
             }
             return try attributes.window(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), leading: [x.shape[0], w.shape[0]])
+        }
+
+        /// X's channel count against what W [M, C/G, ...] reads with `groups` groups, at run time and in
+        /// shape inference. Overflow-checked: group is an attribute, and W may be empty with any other dim.
+        static func checkChannels(_ channels: Int, perGroup: Int, groups: Int, weightShape: String) throws {
+            guard groups >= 1 else { throw QConvertError("group \(groups) must be positive") }
+            let (expected, overflow) = perGroup.multipliedReportingOverflow(by: groups)
+            guard !overflow, channels == expected else {
+                throw QConvertError("X has \(channels) channels but W \(weightShape) with group \(groups) expects \(overflow ? "more than \(Int.max)" : "\(expected)")")
+            }
         }
 
         /// `packed`: W already packed (when it is a constant), else it is packed here.
@@ -108,9 +114,8 @@ extension Ops.Conv: ShapeInferable {
     static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
         guard let x = query.shape(0), let w = query.shape(1), x.count >= 3, w.count == x.count,
               let kernel = Dim.numbers(Array(w[2...])) else { return [nil] }
-        let group = try query.node.int("group", default: 1)
-        if case .value(let channels) = x[1], case .value(let perGroup) = w[1], channels != perGroup * group {
-            throw QConvertError("X has \(channels) channels but W \(Dim.text(w)) with group \(group) reads \(perGroup * group)")
+        if case .value(let channels) = x[1], case .value(let perGroup) = w[1] {
+            try checkChannels(channels, perGroup: perGroup, groups: try query.node.int("group", default: 1), weightShape: Dim.text(w))
         }
         let spatial = try WindowAttributes(query.node).outputDims(input: Array(x[2...]), kernel: kernel)
         return [ValueFacts(query.elementType(0) ?? .float, [x[0], w[0]] + spatial)]

@@ -231,7 +231,11 @@ extension Ops.ConvTranspose: ShapeInferable {
             if let requested = axes.requested { return Dim.value(requested[axis]) }
             return try dim.mapped(unitStep: axes.strides[axis] == 1) { try axes.geometry(axis, input: $0, kernel: kernel[axis], attributes).output }
         }
-        let channels = w[1].number.map { Dim.value($0 * groups) } ?? .unknown
+        // Overflow-checked: group is an attribute (a hostile file's 2^62 trapped here).
+        let channels = w[1].number.flatMap { perGroup in
+            let (product, overflow) = perGroup.multipliedReportingOverflow(by: groups)
+            return overflow ? nil : Dim.value(product)
+        } ?? .unknown
         return [ValueFacts(query.elementType(0) ?? .float, [x[0], channels] + spatial)]
     }
 }

@@ -131,7 +131,7 @@ public enum LayerReportBuilder {
         }
         guard let measured = candidates.min(by: { ($0.result?.overall.sqnr ?? .infinity) < ($1.result?.overall.sqnr ?? .infinity) }) else { return }
         let (weight, codes, params) = (measured.weight, measured.codes, measured.params)
-        row.weightName = weight.source ?? weight.quantized
+        row.weightName = weight.source
         let node = quantized.nodes[unit.index]
         row.evidence.depthwise = LayerEvidence.isDepthwise(node, weight: codes)
         row.evidence.weightPerChannel = weight.axis != nil
