@@ -90,7 +90,8 @@ final class QuantizationJob {
         // The statistics are staged before the model is written and put in place after it, not
         // saved when calibration ends: a run that fails on the way (a sample whose float output
         // overflows, an unwritable destination, an interrupt) leaves neither file.
-        let stagedStats = try options.saveStats.flatMap { path in try stats.map { stats in try step("write") { try stats.staged(at: path) } } }
+        var stagedStats: AtomicFile?
+        if let path = options.saveStats, let stats { stagedStats = try step("write") { try stats.staged(at: path) } }
         let written = try step("write") { try ONNXWriter.write(quantized, to: output, options: WriteOptions(externalData: options.externalData, inputs: loaded.inputFiles)) }
         try step("write") { try stagedStats?.commit() }
         let (agreement, report) = try evaluate(written: output)
@@ -143,26 +144,26 @@ final class QuantizationJob {
         // A fused Relu/Clip runs inside its compute node's integer kernel: only that node can be
         // excluded or configured (a config entry for the activation was ignored without a word).
         let graph = prepared.model.graph, producers = graph.producers()
-        let named = options.quantization.excludeNodes + options.quantization.nodeOverrides.keys.sorted()
+        // Each fused activation's node index -> the index of the compute node it runs inside.
+        var fusedInto: [Int: Int] = [:]
         for unit in prepared.context.units where unit.kind == .computeActivation {
-            guard let activation = producers[unit.output].map({ graph.nodes[$0] }), let head = producers[unit.values[0]].map({ graph.nodes[$0] }),
-                  named.contains(activation.name) else { continue }
+            if let activation = producers[unit.output], let head = producers[unit.values[0]] { fusedInto[activation] = head }
+        }
+        let named = options.quantization.excludeNodes + options.quantization.nodeOverrides.keys.sorted()
+        for (index, headIndex) in fusedInto.sorted(by: { $0.key < $1.key }) where named.contains(graph.nodes[index].name) {
+            let activation = graph.nodes[index], head = graph.nodes[headIndex]
             let flag = source(activation.name, flag: "--exclude", flagged: options.quantization.excludeNodes)
             throw QConvertError("node '\(activation.name)' (given to \(flag)) is fused into '\(head.displayName)' and runs inside it; \(flag == "--exclude" ? "exclude" : "configure") '\(head.displayName)' instead")
         }
         // The same for op types: one whose nodes preparation removed (BatchNormalization folded), or
         // whose every node left is fused into a compute node that stays quantized, would change nothing.
-        let fusedActivations = Set(prepared.context.units.filter { $0.kind == .computeActivation }.compactMap { producers[$0.output] })
         for type in Set(options.quantization.excludeOpTypes + options.quantization.opTypeOverrides.keys).sorted() {
             let remaining = graph.nodes.indices.filter { graph.nodes[$0].opType == type }
             let flag = source(type, flag: "--exclude-op", flagged: options.quantization.excludeOpTypes)
             if remaining.isEmpty, loaded.model.graph.nodes.contains(where: { $0.opType == type }) {
                 throw QConvertError("op type '\(type)' (given to \(flag)): preparation removes every such node (`qconvert prepare --stats` lists what it folds and removes)")
             }
-            let heads = remaining.compactMap { index -> Node? in
-                guard fusedActivations.contains(index), let input = graph.nodes[index].inputs.first, let head = producers[input] else { return nil }
-                return graph.nodes[head]
-            }
+            let heads = remaining.compactMap { fusedInto[$0].map { graph.nodes[$0] } }
             // Heads excluded too (--exclude-op Conv --exclude-op Relu) keep their activations float.
             let quantizedHeads = heads.filter { options.quantization.resolved(for: $0).quantize }.map(\.displayName)
             if !remaining.isEmpty, heads.count == remaining.count, !quantizedHeads.isEmpty {
