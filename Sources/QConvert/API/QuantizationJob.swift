@@ -34,9 +34,16 @@ final class QuantizationJob {
     private var rangesByMethod: [CalibrationMethod: [String: ClosedRange<Float>]] = [:]
     /// The float model's outputs on the first calibration samples, which the searches compare against.
     private var searchReference: Probe?
+    /// The same on the samples GPTQ did not fit.
+    private var checkReference: Probe?
     /// Samples and the float model's outputs on them, which quantized candidates are measured against.
     private typealias Probe = (samples: CalibrationDataset, reference: OutputAgreement.Reference)
     private var fallback: SensitivityFallback.Result?
+    /// The chosen plan's output SQNR on the search samples, when measured (`choose`), and its
+    /// agreement on the samples GPTQ did not fit (when rounding was chosen on them).
+    private var planSearchScore: Double?
+    private var planCheck: OutputAgreement?
+    private var shiftFolding: QuantizationSummary.ShiftFolding?
 
     init(options: ModelQuantization.Options, progress: @escaping ModelQuantization.Progress) {
         self.options = options
@@ -84,7 +91,10 @@ final class QuantizationJob {
         model = prepared.model
         plan = try step("quantize") { try makePlan(ranges: try ranges(for: options.method ?? .minMax)) }
         try choose(roundings: try roundWeights())
-        if options.quantization.mode == .static { try quantizeTerminalOutputs() }
+        if options.quantization.mode == .static {
+            try chooseShiftFolding()
+            try quantizeTerminalOutputs()
+        }
         if let target = options.targetSQNR { try keepSensitiveLayersFloat(target: target) }
         let quantized = try step("materialize") { try materialize(plan) }
         // The statistics are staged before the model is written and put in place after it, not
@@ -100,7 +110,7 @@ final class QuantizationJob {
             model: options.model, outputs: written, options: options.quantization, method: methodText, methodScores: methodScores,
             weightRounding: roundingText, roundingScores: roundingScores, roundingT: roundingT,
             plan: plan, preparation: prepared.outcomes, calibrationSamples: stats?.sampleCount ?? 0, agreement: agreement, report: report,
-            fallback: fallback,
+            fallback: fallback, shiftFolding: shiftFolding,
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
         if holdout == nil { summary.noHoldoutReason = noHoldoutReason }
@@ -368,6 +378,13 @@ final class QuantizationJob {
         return searchReference
     }
 
+    /// The calibration samples GPTQ did not fit (`checkSlice`) and the float model's outputs on them, computed once.
+    private func checkSamples(_ slice: Range<Int>, _ calibration: CalibrationDataset, step stepName: String) throws -> Probe {
+        if let checkReference { return checkReference }
+        checkReference = try probe(calibration.slice(slice), step: stepName)
+        return checkReference!
+    }
+
     /// `samples` with the float model's outputs on them.
     private func probe(_ samples: CalibrationDataset, step stepName: String) throws -> Probe {
         (samples, try step(stepName, samples: samples) {
@@ -456,7 +473,7 @@ final class QuantizationJob {
         }
         var chosen = 0
         if roundings.count == 2, let slice = checkSlice, let calibration {
-            let check = try probe(calibration.slice(slice), step: "choose rounding")
+            let check = try checkSamples(slice, calibration, step: "choose rounding")
             let agreements = try roundings.indices.map { k in
                 rounded = roundings[k].1
                 return try agreement(of: finalists[k].plan, on: check, step: "choose rounding")
@@ -465,9 +482,55 @@ final class QuantizationJob {
             let (nearest, gptq) = (agreements[1].perSample, agreements[0].perSample)
             roundingT = PairedComparison.t(nearest, minus: gptq)
             if PairedComparison.isBetter(nearest, than: gptq) { chosen = 1 }
+            planCheck = agreements[chosen]
         }
         (rounding, rounded) = roundings[chosen]
         (method, plan, methodScores) = (finalists[chosen].method, finalists[chosen].plan, finalists[chosen].scores)
+        planSearchScore = methodScores[method.description]
+    }
+
+    /// Shifts (an Add or Sub of a constant) after a Conv/Gemm that has a bias of its own, as
+    /// PP-LCNetV3 ends every Conv: folded into that bias, or kept as separate float ops, whichever
+    /// gives the better output SQNR with the chosen range method and rounding, on the calibration
+    /// samples GPTQ did not fit (else the search samples); a tie folds, since the folded model runs
+    /// faster (no float Add between the Conv and its activation). Folding is exact in float, but the
+    /// Conv's output grid then covers the shifted values, and which is better depends on the model
+    /// (see FoldChannelAffine). One calibration serves both: it observes the Conv's output and the
+    /// shifted value, and the Conv's weights, which GPTQ rounded, are unchanged. Nodes and op types
+    /// the options name keep their shifts.
+    private func chooseShiftFolding() throws {
+        let q = options.quantization
+        guard !plan.nodes.filter(\.quantized).isEmpty, !q.excludeOpTypes.contains(where: { $0 == "Add" || $0 == "Sub" }),
+              !q.opTypeOverrides.keys.contains(where: { $0 == "Add" || $0 == "Sub" })
+        else { return }
+        var folded = model!
+        let pass = FoldChannelAffine(shiftsAfterBias: true, keep: Set(q.excludeNodes + q.nodeOverrides.keys))
+        let outcome = try step("choose folding") {
+            try PassManager(verify: true, printer: { _ in }).run([pass], on: &folded, context: prepared.context)
+        }
+        guard let shifts = outcome.first?.report.changes, shifts > 0 else { return }
+        let probe: Probe, separateScore: Double
+        if let slice = checkSlice, let calibration {
+            probe = try checkSamples(slice, calibration, step: "choose folding")
+            separateScore = try planCheck?.worst ?? agreement(of: plan, on: probe, step: "choose folding").worst
+        } else if let search = try searchSamples("choose folding") {
+            probe = search
+            separateScore = try planSearchScore ?? searchScore(plan, search, step: "choose folding")
+        } else {
+            return
+        }
+        let separate = model!
+        model = folded
+        let foldedPlan = try step("choose folding") { try makePlan(ranges: try ranges(for: method)) }
+        let foldedScore = try agreement(of: foldedPlan, on: probe, step: "choose folding").worst
+        let fold = foldedScore >= separateScore
+        shiftFolding = .init(shifts: shifts, folded: fold, samples: probe.samples.count, foldedSQNR: foldedScore, separateSQNR: separateScore)
+        if fold {
+            plan = foldedPlan
+            planSearchScore = nil
+        } else {
+            model = separate
+        }
     }
 
     /// Outputs of the last compute layers (those reading a bounded value, see the planner) stay
@@ -478,7 +541,7 @@ final class QuantizationJob {
     private func quantizeTerminalOutputs() throws {
         guard !plan.terminalOutputs.isEmpty, let search = try searchSamples("last layers") else { return }
         let ranges = try ranges(for: method)
-        let floor = try (methodScores[method.description] ?? searchScore(plan, search, step: "last layers")) - 0.1
+        let floor = try (planSearchScore ?? searchScore(plan, search, step: "last layers")) - 0.1
         for value in plan.terminalOutputs {
             terminalOutputs.insert(value)
             let candidate = try makePlan(ranges: ranges)

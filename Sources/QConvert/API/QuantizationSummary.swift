@@ -30,10 +30,23 @@ public struct QuantizationSummary: Codable, Sendable {
     /// Where `--report` wrote it.
     public var reportFile: String?
     public var fallback: SensitivityFallback.Result?
+    /// Shifts after a biased Conv, folded into its bias or kept separate (nil: the model has none).
+    public var shiftFolding: ShiftFolding?
     public var floatBytes: Int
     public var quantizedBytes: Int
     public var seconds: Double
     public var stepSeconds: [String: Double]
+
+    /// The measured choice between folding the shifts that follow a Conv with a bias of its own
+    /// into that bias and keeping them as float Adds (QuantizationJob.chooseShiftFolding).
+    public struct ShiftFolding: Codable, Sendable {
+        public var shifts: Int
+        public var folded: Bool
+        /// Calibration samples both were measured on, and the output SQNR each gave there.
+        public var samples: Int
+        public var foldedSQNR: Double
+        public var separateSQNR: Double
+    }
 
     /// Quantized nodes per op type.
     public var quantizedByOp: [String: Int] {
@@ -116,6 +129,11 @@ public struct QuantizationSummary: Codable, Sendable {
                 : "GPTQ needs calibration samples"
             lines.append("weight rounding: \(weightRounding) (\(why))")
         }
+        if let shiftFolding {
+            let scores = "output SQNR on \(Formatting.count(shiftFolding.samples, "calibration sample")): folded \(Formatting.fixed(shiftFolding.foldedSQNR, digits: 1)) dB, "
+                + "separate \(Formatting.fixed(shiftFolding.separateSQNR, digits: 1)) dB"
+            lines.append("shifts after a biased Conv: \(Formatting.count(shiftFolding.shifts, "Add")) " + (shiftFolding.folded ? "folded into the Conv's bias" : "kept separate") + " (\(scores))")
+        }
         if options.mode == .weightOnly, let matMuls = quantizedByOp["MatMul"] {
             lines.append("note: ONNX Runtime 1.32 runs the \(Formatting.count(matMuls, "int8-weight MatMul")) as MatMulNBits, which quantizes "
                          + "their inputs at run time (a few dB); session option session.qdq_matmulnbits_accuracy_level = 0 keeps float compute")
@@ -144,7 +162,7 @@ public struct QuantizationSummary: Codable, Sendable {
             if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
         }
         if let reportFile { lines.append("report: \(reportFile)") }
-        let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "choose rounding", "last layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
+        let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "choose rounding", "choose folding", "last layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }
         lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")
