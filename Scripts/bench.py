@@ -2,7 +2,7 @@
 # Benchmarks qconvert against ONNX Runtime's quantize_static on the four real models: wall time, peak RSS,
 # output SQNR and task metric of both results, and the ORT latency of both emitted models; prints a table, writes JSON.
 # Needs: a release qconvert; the real-model cache (../shared/real-models/setup.sh) with its venv; ~14 GB free RAM.
-# Usage: bench.py [--qconvert BIN] [--method entropy|minmax|percentile|default] [--models NAME ...] [--json PATH]
+# Usage: bench.py [--qconvert BIN] [--method entropy|minmax|percentile|default] [--models NAME ...] [--json PATH] [--keep DIR]
 """qconvert vs ONNX Runtime quantize_static, one row per real model.
 
 Both tools get the same calibration samples (DEST/data/NAME/calib) and the same range method
@@ -100,15 +100,18 @@ def main():
     ap.add_argument("--method", choices=sorted(ORT_METHOD), default="entropy")
     ap.add_argument("--models", nargs="*", choices=MODELS, default=MODELS)
     ap.add_argument("--json", default=os.path.join(ROOT, ".build", "bench.json"), help="where to write the results")
+    ap.add_argument("--keep", metavar="DIR", help="keep the emitted models in DIR (NAME.qconvert.onnx, NAME.ort.onnx) for Scripts/bench-latency.py")
     a = ap.parse_args()
     if not os.path.isfile(a.qconvert):
         sys.exit(f"error: no qconvert binary at {a.qconvert} (swift build -c release)")
     if not os.path.isdir(os.path.join(a.real, "models")):
         sys.exit(f"error: no real models at {a.real}/models (fetch with {a.shared}/real-models/setup.sh {a.real})")
     rows = []
+    if a.keep:
+        os.makedirs(a.keep, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="qconvert-bench-") as scratch:
         for name in a.models:
-            rows.append(bench_model(a, name, scratch))
+            rows.append(bench_model(a, name, a.keep or scratch))
             print(f"{name}: done", file=sys.stderr, flush=True)
     sys.stderr.flush()
     print_table(rows)
