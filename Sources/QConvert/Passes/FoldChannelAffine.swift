@@ -14,7 +14,7 @@ import QConvertIR
 /// A shift after a Conv that has a bias of its own (PP-LCNetV3's affine after a folded BatchNorm)
 /// stays a separate Add unless `shiftsAfterBias`: whether folding it helps depends on the model
 /// (eval split: ppocrv4_rec reads 59.4% of strings folded against 85.9% separate, while
-/// ppocrv4_det's mask is better folded and the model runs 7% faster without the float Adds), so
+/// ppocrv4_det's mask is better folded and the model runs about 6% faster without the float Adds), so
 /// quantization measures both and keeps the better (QuantizationJob.chooseShiftFolding).
 /// A constant is per channel when, aligned to the output's rank, every dimension but the channel
 /// axis (1) is 1. y must be read by that node alone and not be a graph output; chains (Mul then
