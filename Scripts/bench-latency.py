@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # ONNX Runtime latency of the float model and of the models `Scripts/bench.py --keep DIR` emitted, measured
 # in alternating fresh processes, so that a slow period of the machine falls on all of them alike.
-# Usage: bench-latency.py DIR [--models NAME ...] [--rounds 3] [--runs 24]   (run with the real-model venv's python)
+# Needs: the real-model cache (../shared/real-models/setup.sh), whose venv's python (with ONNX Runtime) runs the timings.
+# Usage: bench-latency.py DIR [--models NAME ...] [--rounds 3] [--runs 24] [--real DIR]
 """Median ORT latency (2 threads, CPU) of each real model as float, as qconvert emitted it and as ORT's
 quantize_static emitted it. Each round runs every variant once, in that order, each in its own process
 (3 warm-up runs, then the median of --runs runs on the first eval sample); a variant's figure is the
@@ -42,10 +43,11 @@ def main():
             if not os.path.isfile(path):
                 sys.exit(f"error: {path}: no such model (run Scripts/bench.py --keep {a.dir} first)")
         data = os.path.join(a.real, "data", name, "eval")
+        python = os.path.join(a.real, "venv", "bin", "python")
         medians = {k: [] for k in variants}
         for _ in range(a.rounds):
             for key, path in variants.items():
-                out = subprocess.run([sys.executable, "-c", MEASURE, path, data, str(a.runs)], check=True, capture_output=True, text=True)
+                out = subprocess.run([python, "-c", MEASURE, path, data, str(a.runs)], check=True, capture_output=True, text=True)
                 medians[key].append(json.loads(out.stdout))
         m = {k: statistics.median(v) for k, v in medians.items()}
         print(f"{name:12s}  {m['qconvert']:9.2f}  {m['ort']:9.2f}  {m['float']:9.2f}  {m['ort'] / m['qconvert']:.2f}", flush=True)

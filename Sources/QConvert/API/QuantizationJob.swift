@@ -490,46 +490,48 @@ final class QuantizationJob {
     }
 
     /// Shifts (an Add or Sub of a constant) after a Conv/Gemm that has a bias of its own, as
-    /// PP-LCNetV3 ends every Conv: folded into that bias, or kept as separate float ops, whichever
-    /// gives the better output SQNR with the chosen range method and rounding, on the calibration
-    /// samples GPTQ did not fit (else the search samples); a tie folds, since the folded model runs
-    /// faster (no float Add between the Conv and its activation). Folding is exact in float, but the
-    /// Conv's output grid then covers the shifted values, and which is better depends on the model
-    /// (see FoldChannelAffine). One calibration serves both: it observes the Conv's output and the
-    /// shifted value, and the Conv's weights, which GPTQ rounded, are unchanged. Nodes and op types
-    /// the options name keep their shifts.
+    /// PP-LCNetV3 ends every Conv: folded into that bias, or kept as separate float ops. Folding is
+    /// exact in float, but the Conv's output grid then covers the shifted values, and which is better
+    /// depends on the model (see FoldChannelAffine). Both plans, with the range method and rounding
+    /// already chosen (for the separate one, which gives it the edge), are measured on the
+    /// calibration samples GPTQ did not fit (else the search samples); the shifts fold unless keeping
+    /// them separate is better sample by sample beyond noise (PairedComparison), since the folded
+    /// model runs faster (no float Add between the Conv and its activation). One calibration serves
+    /// both: it observes the Conv's output and the shifted value, and the Conv's weights, which GPTQ
+    /// rounded, are unchanged. A Relu/Clip that folding puts right after its Conv is fused with it,
+    /// as preparation would have. Nodes and op types the options name keep their shifts.
     private func chooseShiftFolding() throws {
         let q = options.quantization
-        guard !plan.nodes.filter(\.quantized).isEmpty, !q.excludeOpTypes.contains(where: { $0 == "Add" || $0 == "Sub" }),
-              !q.opTypeOverrides.keys.contains(where: { $0 == "Add" || $0 == "Sub" })
-        else { return }
+        guard !plan.nodes.filter(\.quantized).isEmpty, Set(q.excludeOpTypes + q.opTypeOverrides.keys).isDisjoint(with: ["Add", "Sub"]) else { return }
         var folded = model!
-        let pass = FoldChannelAffine(shiftsAfterBias: true, keep: Set(q.excludeNodes + q.nodeOverrides.keys))
+        let foldedContext = PassContext()
         let outcome = try step("choose folding") {
-            try PassManager(verify: true, printer: { _ in }).run([pass], on: &folded, context: prepared.context)
+            try PassManager(verify: true, printer: { _ in }).run(
+                [FoldChannelAffine(shiftsAfterBias: true, keep: Set(q.excludeNodes + q.nodeOverrides.keys)), FuseConvActivation()],
+                on: &folded, context: foldedContext)
         }
         guard let shifts = outcome.first?.report.changes, shifts > 0 else { return }
-        let probe: Probe, separateScore: Double
+        let probe: Probe
         if let slice = checkSlice, let calibration {
             probe = try checkSamples(slice, calibration, step: "choose folding")
-            separateScore = try planCheck?.worst ?? agreement(of: plan, on: probe, step: "choose folding").worst
         } else if let search = try searchSamples("choose folding") {
             probe = search
-            separateScore = try planSearchScore ?? searchScore(plan, search, step: "choose folding")
         } else {
             return
         }
-        let separate = model!
-        model = folded
+        let separate = try planCheck ?? agreement(of: plan, on: probe, step: "choose folding")
+        let (separateModel, separateContext) = (model!, prepared.context)
+        (model, prepared.context) = (folded, foldedContext)
         let foldedPlan = try step("choose folding") { try makePlan(ranges: try ranges(for: method)) }
-        let foldedScore = try agreement(of: foldedPlan, on: probe, step: "choose folding").worst
-        let fold = foldedScore >= separateScore
-        shiftFolding = .init(shifts: shifts, folded: fold, samples: probe.samples.count, foldedSQNR: foldedScore, separateSQNR: separateScore)
+        let foldedAgreement = try agreement(of: foldedPlan, on: probe, step: "choose folding")
+        let t = PairedComparison.t(separate.perSample, minus: foldedAgreement.perSample)
+        let fold = t < PairedComparison.threshold
+        shiftFolding = .init(shifts: shifts, folded: fold, samples: probe.samples.count, foldedSQNR: foldedAgreement.worst,
+                             separateSQNR: separate.worst, t: t)
         if fold {
-            plan = foldedPlan
-            planSearchScore = nil
+            (plan, planSearchScore, planCheck) = (foldedPlan, nil, nil)
         } else {
-            model = separate
+            (model, prepared.context) = (separateModel, separateContext)
         }
     }
 

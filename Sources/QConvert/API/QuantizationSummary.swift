@@ -30,7 +30,9 @@ public struct QuantizationSummary: Codable, Sendable {
     /// Where `--report` wrote it.
     public var reportFile: String?
     public var fallback: SensitivityFallback.Result?
-    /// Shifts after a biased Conv, folded into its bias or kept separate (nil: the model has none).
+    /// Shifts after a biased Conv, folded into its bias or kept separate; nil when no choice was
+    /// made (the model has none, the options name Add or Sub, or no samples to measure on). The
+    /// range method's and the rounding's scores above were measured before it, on the separate plan.
     public var shiftFolding: ShiftFolding?
     public var floatBytes: Int
     public var quantizedBytes: Int
@@ -46,6 +48,8 @@ public struct QuantizationSummary: Codable, Sendable {
         public var samples: Int
         public var foldedSQNR: Double
         public var separateSQNR: Double
+        /// Paired t of separate against folded on those samples: kept separate only from 2 up.
+        public var t: Double
     }
 
     /// Quantized nodes per op type.
@@ -131,8 +135,9 @@ public struct QuantizationSummary: Codable, Sendable {
         }
         if let shiftFolding {
             let scores = "output SQNR on \(Formatting.count(shiftFolding.samples, "calibration sample")): folded \(Formatting.fixed(shiftFolding.foldedSQNR, digits: 1)) dB, "
-                + "separate \(Formatting.fixed(shiftFolding.separateSQNR, digits: 1)) dB"
-            lines.append("shifts after a biased Conv: \(Formatting.count(shiftFolding.shifts, "Add")) " + (shiftFolding.folded ? "folded into the Conv's bias" : "kept separate") + " (\(scores))")
+                + "separate \(Formatting.fixed(shiftFolding.separateSQNR, digits: 1)) dB; separate against folded sample by sample: "
+                + "t = \(Formatting.fixed(shiftFolding.t, digits: 1)), kept from 2"
+            lines.append("shifts after a biased Conv: \(shiftFolding.shifts) " + (shiftFolding.folded ? "folded into its bias" : "kept separate") + " (\(scores))")
         }
         if options.mode == .weightOnly, let matMuls = quantizedByOp["MatMul"] {
             lines.append("note: ONNX Runtime 1.32 runs the \(Formatting.count(matMuls, "int8-weight MatMul")) as MatMulNBits, which quantizes "

@@ -21,7 +21,8 @@ import QConvertIR
 /// Add) fold one after the other.
 public struct FoldChannelAffine: Pass {
     public let name = "fold-channel-affine"
-    /// Also fold shifts (Add/Sub) after a node that has a bias; nodes named in `keep` stay.
+    /// Fold only the shifts (Add/Sub) after a node that has a bias, which the default leaves, and
+    /// nothing else (the weights stay as they are); nodes named in `keep` stay.
     let shiftsAfterBias: Bool
     let keep: Set<String>
 
@@ -80,7 +81,8 @@ public struct FoldChannelAffine: Pass {
             let ones = [Float](repeating: 1, count: channels), zeros = [Float](repeating: 0, count: channels)
             let producer = graph.nodes[p]
             let hasBias = producer.inputs.count > 2 && !producer.inputs[2].isEmpty
-            if (node.opType == "Add" || node.opType == "Sub") && hasBias && !shiftsAfterBias { return nil }
+            let isShift = node.opType == "Add" || node.opType == "Sub"
+            if shiftsAfterBias != (isShift && hasBias) { return nil }
             switch node.opType {
             case "Mul": return (node.inputs[x], ChannelAffine(f: perChannel, t: zeros))
             case "Div":
