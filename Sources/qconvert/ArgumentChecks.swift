@@ -21,6 +21,17 @@ func requireNotAMistypedSubcommand(_ model: String) throws {
     }
 }
 
+/// `qconvert help NAME` for a NAME that is no subcommand printed the general help and exited 0
+/// (ArgumentParser's way), so a script asking for `help quantise` saw success: an error instead,
+/// with the nearest subcommand when one is close.
+func requireKnownHelpTopic(_ arguments: [String]) throws {
+    guard arguments.count >= 2, arguments[0] == "help", !arguments[1].hasPrefix("-") else { return }
+    let topic = arguments[1], names = QConvertCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+    guard !names.contains(topic) else { return }
+    let hint = names.first { editDistance($0, topic.lowercased()) <= 2 }.map { "; did you mean '\($0)'?" } ?? ""
+    throw ValidationError("help \(topic): no such subcommand (\(names.joined(separator: ", ")))\(hint)")
+}
+
 /// Levenshtein distance: single-character insertions, deletions and substitutions.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)

@@ -39,6 +39,9 @@ import Testing
         (["merge-stats", "", "-o", "s.json"], "<inputs> needs a path, got an empty one"),
         // A mistyped subcommand is not taken for the model to quantize.
         (["inspec", "MODEL"], "no file 'inspec'; did you mean the subcommand 'inspect'?"),
+        // `help` of an unknown name printed the general help and exited 0.
+        (["help", "quantise"], "help quantise: no such subcommand (quantize, inspect, prepare, calibrate, merge-stats, compare, run, copy); did you mean 'quantize'?"),
+        (["help", "bogus"], "help bogus: no such subcommand"),
     ])
     func oneLine(_ arguments: [String], _ words: String) {
         let expanded = arguments.map { $0 == "MODEL" ? Self.fixture.modelPath : $0 == "CALIB" ? Self.fixture.directory + "/calib" : $0 }
@@ -49,8 +52,10 @@ import Testing
     }
 
     @Test func helpIsNotAnError() {
-        let result = CLIRunner.run(["quantize", "--help"])
-        #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.contains("--target-sqnr"))
+        for arguments in [["quantize", "--help"], ["help", "quantize"]] {
+            let result = CLIRunner.run(arguments)
+            #expect(result.status == 0 && result.stderr.isEmpty && result.stdout.contains("--target-sqnr"), "\(arguments)")
+        }
     }
 
     /// With --method auto, --percentile sets the percentile the search tries (it was ignored).
