@@ -106,6 +106,13 @@ extension ReportDocument {
             lines.append("no float counterpart for \(unmatched.count)"
                          + (rescaled ? " (outputs rescaled per channel by qconvert's activation equalization, which the float model does not hold)" : "")
                          + ": " + unmatched.prefix(10).map(\.node).joined(separator: ", "))
+            // A quantized model of another network with the same inputs and outputs runs and gives
+            // an output SQNR like any other; that its values are not named as in the float model is
+            // the one sign of it.
+            if !rescaled && unmatched.count * 2 > rows.count {
+                lines.append("warning: \(unmatched.count) of \(rows.count) quantized values have no namesake in \(floatModel): "
+                             + "is it the model \(quantizedModel) was made from?")
+            }
         }
         var layers = LayerReport(rows: rows, outputSQNR: outputSQNR, samples: samples.count)
         layers.rangesFrom = rangesFrom

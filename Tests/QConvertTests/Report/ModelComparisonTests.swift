@@ -57,6 +57,33 @@ import Testing
         #expect(FileChecks.exists(options.reportPath!))
     }
 
+    /// A quantized model of another network with the same input and output runs, but none of its
+    /// values is named as in the float model given: compare warns; against its own original it does not.
+    @Test func anotherNetworkIsPointedOut() throws {
+        let folder = temporary.make()
+        var r = RandomTensors(seed: 5)
+        for (name, convs) in [("a", 1), ("b", 2)] {
+            var b = GraphBuilder()
+            var value = b.input("x", [1, 3, 6, 6])
+            for k in 0..<convs {
+                value = b.node("Conv", [value, b.constant("\(name)w\(k)", r.normal([3, 3, 1, 1]))], name: "\(name)_conv\(k)")
+            }
+            b.output(b.node("Relu", [value], name: "y"))
+            try ONNXWriter.write(b.model, to: folder + "/\(name).onnx")
+        }
+        try Directory.create(folder + "/calib")
+        for k in 0..<8 { try Npy.write(r.normal([1, 3, 6, 6]), to: folder + "/calib/\(k).npy") }
+        var options = ModelQuantization.Options(model: folder + "/b.onnx")
+        options.calibrationDirectory = folder + "/calib"
+        options.output = folder + "/b.int8.onnx"
+        options.quantization.equalizeActivations = false
+        _ = try ModelQuantization.run(options)
+        let other = try ModelComparison.run(.init(floatModel: folder + "/a.onnx", quantizedModel: folder + "/b.int8.onnx", dataDirectory: folder + "/calib"))
+        #expect(other.text.contains("warning: 2 of 2 quantized values have no namesake in \(folder)/a.onnx"), "\(other.text)")
+        let own = try ModelComparison.run(.init(floatModel: folder + "/b.onnx", quantizedModel: folder + "/b.int8.onnx", dataDirectory: folder + "/calib"))
+        #expect(!own.text.contains("no namesake") && !own.text.contains("no float counterpart"), "\(own.text)")
+    }
+
     /// Each row names the layers that read its output as int8: at least every node the plan quantized
     /// with that value as an input (a Conv's output read by the next Conv), so the suggested
     /// `--exclude` of a layer also names what keeps its output quantized.
