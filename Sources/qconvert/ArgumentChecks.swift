@@ -15,10 +15,19 @@ func requireNonEmpty(_ paths: [(flag: String, path: String?)]) throws {
 /// about --calib: a missing "model" one or two typos away from a subcommand's name is named as such.
 func requireNotAMistypedSubcommand(_ model: String) throws {
     guard access(model, F_OK) != 0 else { return }
-    let names = QConvertCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
-    if let name = names.first(where: { editDistance($0, model.lowercased()) <= 2 }) {
+    if let name = nearestSubcommand(to: model) {
         throw ValidationError("no file '\(model)'; did you mean the subcommand '\(name)'?")
     }
+}
+
+/// The subcommands' names, in the order `qconvert help` lists them.
+private var subcommandNames: [String] {
+    QConvertCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+}
+
+/// A subcommand one or two typos away from `word`, if any.
+private func nearestSubcommand(to word: String) -> String? {
+    subcommandNames.first { editDistance($0, word.lowercased()) <= 2 }
 }
 
 /// `qconvert help NAME` for a NAME that is no subcommand printed the general help and exited 0
@@ -26,10 +35,10 @@ func requireNotAMistypedSubcommand(_ model: String) throws {
 /// with the nearest subcommand when one is close.
 func requireKnownHelpTopic(_ arguments: [String]) throws {
     guard arguments.count >= 2, arguments[0] == "help", !arguments[1].hasPrefix("-") else { return }
-    let topic = arguments[1], names = QConvertCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
-    guard !names.contains(topic) else { return }
-    let hint = names.first { editDistance($0, topic.lowercased()) <= 2 }.map { "; did you mean '\($0)'?" } ?? ""
-    throw ValidationError("help \(topic): no such subcommand (\(names.joined(separator: ", ")))\(hint)")
+    let topic = arguments[1]
+    guard !subcommandNames.contains(topic) else { return }
+    let hint = nearestSubcommand(to: topic).map { "; did you mean '\($0)'?" } ?? ""
+    throw ValidationError("help \(topic): no such subcommand (\(subcommandNames.joined(separator: ", ")))\(hint)")
 }
 
 /// Levenshtein distance: single-character insertions, deletions and substitutions.

@@ -39,9 +39,7 @@ final class QuantizationJob {
     /// Samples and the float model's outputs on them, which quantized candidates are measured against.
     private typealias Probe = (samples: CalibrationDataset, reference: OutputAgreement.Reference)
     private var fallback: SensitivityFallback.Result?
-    /// The chosen plan's output SQNR on the search samples, when measured (`choose`), and its
-    /// agreement on the samples GPTQ did not fit (when rounding was chosen on them).
-    private var planSearchScore: Double?
+    /// The chosen plan's agreement on the samples GPTQ did not fit, when rounding was chosen on them.
     private var planCheck: OutputAgreement?
     private var shiftFolding: QuantizationSummary.ShiftFolding?
 
@@ -486,7 +484,6 @@ final class QuantizationJob {
         }
         (rounding, rounded) = roundings[chosen]
         (method, plan, methodScores) = (finalists[chosen].method, finalists[chosen].plan, finalists[chosen].scores)
-        planSearchScore = methodScores[method.description]
     }
 
     /// Shifts (an Add or Sub of a constant) after a Conv/Gemm that has a bias of its own, as
@@ -529,10 +526,16 @@ final class QuantizationJob {
         shiftFolding = .init(shifts: shifts, folded: fold, samples: probe.samples.count, foldedSQNR: foldedAgreement.worst,
                              separateSQNR: separate.worst, t: t)
         if fold {
-            (plan, planSearchScore, planCheck) = (foldedPlan, nil, nil)
+            (plan, planCheck) = (foldedPlan, nil)
         } else {
             (model, prepared.context) = (separateModel, separateContext)
         }
+    }
+
+    /// The current plan's output SQNR on the search samples, when `choose` measured it (not once
+    /// the shifts were folded, which made another plan).
+    private var planSearchScore: Double? {
+        shiftFolding?.folded == true ? nil : methodScores[method.description]
     }
 
     /// Outputs of the last compute layers (those reading a bounded value, see the planner) stay
