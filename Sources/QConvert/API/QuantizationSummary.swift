@@ -136,8 +136,13 @@ public struct QuantizationSummary: Codable, Sendable {
         if let shiftFolding {
             let scores = "output SQNR on \(Formatting.count(shiftFolding.samples, "calibration sample")): folded \(Formatting.fixed(shiftFolding.foldedSQNR, digits: 1)) dB, "
                 + "separate \(Formatting.fixed(shiftFolding.separateSQNR, digits: 1)) dB; separate against folded sample by sample: "
-                + "t = \(Formatting.fixed(shiftFolding.t, digits: 1)), kept from 2"
+                + "t = \(Formatting.fixed(shiftFolding.t, digits: 1)); kept separate from t = 2 and "
+                + "\(Formatting.fixed(QuantizationJob.separateShiftsMargin, digits: 1)) dB better"
             lines.append("shifts after a biased Conv: \(shiftFolding.shifts) " + (shiftFolding.folded ? "folded into its bias" : "kept separate") + " (\(scores))")
+        }
+        if !plan.floors.isEmpty {
+            lines.append("grids from the readers' floor: \(Formatting.count(plan.floors.count, "value")) read only by ops that give one result "
+                         + "below some point (HardSwish below -3, Relu below 0) start their grid there, not at their minimum")
         }
         if options.mode == .weightOnly, let matMuls = quantizedByOp["MatMul"] {
             lines.append("note: ONNX Runtime 1.32 runs the \(Formatting.count(matMuls, "int8-weight MatMul")) as MatMulNBits, which quantizes "

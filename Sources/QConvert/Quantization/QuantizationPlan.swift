@@ -35,6 +35,9 @@ public struct QuantizationPlan: Codable, Sendable, Equatable {
     /// where nothing downstream runs in int8); quantizing one lets the runtime run that layer in
     /// int8 too, which the quantization job does where it measures no loss.
     public var terminalOutputs: [String] = []
+    /// Observed values whose grid starts at their readers' floor instead of their minimum
+    /// (`ReaderFloor`: a Conv's output read only by a HardSwish needs nothing below -3), with it.
+    public var floors: [String: Float] = [:]
 
     public init() {}
 
@@ -70,6 +73,7 @@ public struct QuantizationPlan: Codable, Sendable, Equatable {
         }
         let needed = Set(copy.nodes.filter(\.quantized).flatMap { $0.inputs + ($0.output.map { [$0] } ?? []) })
         copy.points = points.filter { needed.contains($0.key) }
+        copy.floors = floors.filter { needed.contains($0.key) }
         copy.weights = weights.filter { keep.contains($0.key) }
         return copy
     }

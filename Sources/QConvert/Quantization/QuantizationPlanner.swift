@@ -237,7 +237,7 @@ public struct QuantizationPlanner {
             }
         }
         plan.nodes = graph.nodes.indices.map { decisions[$0]! }
-        plan.points = try parameters(for: points, graph: graph)
+        (plan.points, plan.floors) = try parameters(for: points, graph: graph, floors: ReaderFloor.all(in: graph))
         return plan
     }
 
@@ -249,9 +249,13 @@ public struct QuantizationPlanner {
         case fixed(lower: Float, upper: Float)
     }
 
-    /// Parameters for every point, in topological order so inherited ones find their source.
-    private func parameters(for points: [String: PointSource], graph: Graph) throws -> [String: QuantParams] {
-        var result: [String: QuantParams] = [:]
+    /// Parameters for every point, in topological order so inherited ones find their source. An
+    /// observed value with a floor inside its range (`ReaderFloor`) gets a grid from the floor up, its
+    /// lowest level at or below the floor: a step under it, as the zero point's rounding may move
+    /// that level by half a step (a floor of 0 is a level already). Also returns the floors so used.
+    private func parameters(for points: [String: PointSource], graph: Graph, floors: [String: Float]) throws
+        -> (params: [String: QuantParams], floors: [String: Float]) {
+        var result: [String: QuantParams] = [:], used: [String: Float] = [:]
         func resolve(_ value: String, depth: Int = 0) throws -> QuantParams {
             if let known = result[value] { return known }
             guard depth < 10_000 else { throw QConvertError("quantization parameters of '\(value)' depend on themselves") }
@@ -267,6 +271,11 @@ public struct QuantizationPlanner {
                     if let lower = unit.lowerBound { range = max(range.lowerBound, lower)...max(range.upperBound, lower) }
                     if let upper = unit.upperBound { range = min(range.lowerBound, upper)...min(range.upperBound, upper) }
                 }
+                if let floor = floors[value], range.lowerBound < floor, floor < range.upperBound {
+                    let step = floor < 0 ? (range.upperBound - floor) / Float(options.activationType.max - options.activationType.min) : 0
+                    range = (floor - step)...range.upperBound
+                    used[value] = floor
+                }
                 params = QuantParams.covering(lower: range.lowerBound, upper: range.upperBound,
                                               type: options.activationType, symmetric: options.symmetricActivations)
             }
@@ -274,6 +283,6 @@ public struct QuantizationPlanner {
             return params
         }
         for value in points.keys.sorted() { _ = try resolve(value) }
-        return result
+        return (result, used)
     }
 }

@@ -69,15 +69,18 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
         }
 
         /// The evidence for `value` from its distribution and the grid it is quantized on; nil for a
-        /// constant value (all values equal: nothing to lose) or a per-axis grid.
-        public init?(value: String, histogram: Histogram, grid: QuantParams) {
+        /// constant value (all values equal: nothing to lose) or a per-axis grid. With a `floor`
+        /// (`ReaderFloor`) at or above the grid's lowest level, nothing below counts as clipped.
+        public init?(value: String, histogram: Histogram, grid: QuantParams, floor: Float? = nil) {
             let range = grid.coveredRange
+            let bounds = LayerwiseAnalysis.clippingBounds(grid, floor: floor)
             guard grid.axis == nil, histogram.min < histogram.max,
-                  let clipped = LayerEvidence.saturationPercent(histogram, range: LayerwiseAnalysis.clippingBounds(grid)),
+                  let clipped = LayerEvidence.saturationPercent(histogram, range: bounds),
                   let outliers = LayerEvidence.outlierPercent(histogram, range: range) else { return nil }
             let model = MSEObserver.ErrorModel(BinnedDistribution(histogram))
             guard model.energy > 0 else { return nil }
-            let error = model.error(step: Double(grid.scales[0]), low: Double(range.lowerBound), high: Double(range.upperBound))
+            let low = bounds.lowerBound == -.infinity ? -Double.infinity : Double(range.lowerBound)
+            let error = model.error(step: Double(grid.scales[0]), low: low, high: Double(range.upperBound))
             let total = error.rounding + error.clipping
             self.init(value: value, saturationPercent: clipped, outlierPercent: outliers,
                       gridSQNR: total > 0 ? 10 * log10(model.energy / total) : .infinity,

@@ -29,6 +29,9 @@ public struct LayerReport: Codable, Sendable {
         public var reason: String?
         public var scale: Float?
         public var zeroPoint: Int32?
+        /// Where the output's readers stop telling values apart (`ReaderFloor`: -3 before a
+        /// HardSwish): the figures compare both models' values raised to it.
+        public var floor: Float?
         public var local: Figures?
         public var accumulated: Figures?
         /// Percent of the values entering the output's QuantizeLinear that fell outside its grid.

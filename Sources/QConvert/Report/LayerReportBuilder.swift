@@ -56,6 +56,7 @@ public enum LayerReportBuilder {
             // A float op whose inputs arrive dequantized and whose output is quantized (an Add between
             // int8 layers) is measured like the others; ONNX Runtime fuses some (Add, Mul) to integer ops.
             row.reason = decisions[unit.node].map { $0.quantized ? $0.reason : "\($0.reason), between quantized values" }
+            row.floor = unit.value.flatMap { graph.floors[$0] }
             row.accumulated = accumulated.errors[k].map(LayerReport.Figures.init)
             // With nothing quantized upstream the accumulated error is the node's own, and it is
             // measured on every sample (local runs on the first few).
@@ -70,7 +71,7 @@ public enum LayerReportBuilder {
             if let output, output.axis == nil, let value = unit.value {
                 if let histogram = histograms[value] {
                     row.evidence.outlierPercent = LayerEvidence.outlierPercent(histogram, range: output.coveredRange)
-                    row.evidence.output = LayerEvidence.Input(value: value, histogram: histogram, grid: output)
+                    row.evidence.output = LayerEvidence.Input(value: value, histogram: histogram, grid: output, floor: graph.floors[value])
                 }
                 if let ranges = accumulated.channelRanges[value] {
                     row.evidence.channels = ranges.count
@@ -80,7 +81,7 @@ public enum LayerReportBuilder {
             let measuredInputs = unit.inputs.compactMap { input -> LayerEvidence.Input? in
                 guard let source = input.source, let histogram = histograms[source],
                       let grid = graph.params(input.grid, in: inputs.quantized.graph) else { return nil }
-                return LayerEvidence.Input(value: source, histogram: histogram, grid: grid)
+                return LayerEvidence.Input(value: source, histogram: histogram, grid: grid, floor: graph.floors[source])
             }
             if !measuredInputs.isEmpty { row.evidence.inputs = measuredInputs }
             if ["Concat", "QLinearConcat"].contains(unit.opType) {

@@ -34,10 +34,12 @@ public enum LayerwiseAnalysis {
     /// half a step past the grid's ends (those round to the end like any value), and nothing below
     /// a grid starting at 0, where clipping is a ReLU: ONNX Runtime folds a Relu into the
     /// QuantizeLinear after it, and qconvert starts a grid at 0 only for values calibration saw
-    /// non-negative.
-    static func clippingBounds(_ params: QuantParams) -> ClosedRange<Float> {
+    /// non-negative. Nor below a grid starting at or under the value's `floor` (`ReaderFloor`):
+    /// those values give its readers the same result clipped or not.
+    static func clippingBounds(_ params: QuantParams, floor: Float? = nil) -> ClosedRange<Float> {
         let range = params.coveredRange, half = params.scales[0] / 2
-        return (range.lowerBound == 0 ? -Float.infinity : range.lowerBound - half)...(range.upperBound + half)
+        let harmless = range.lowerBound == 0 || floor.map { range.lowerBound <= $0 } == true
+        return (harmless ? -Float.infinity : range.lowerBound - half)...(range.upperBound + half)
     }
 
     /// Runs both models on every sample of `samples`; histograms `histogramOf` float values.
@@ -51,7 +53,7 @@ public enum LayerwiseAnalysis {
             readAt[unit.readAt, default: []].append(k)
             if let grid = unit.readGrid { readParams[k] = graph.params(grid, in: quantized.graph) }
             if let input = unit.quantizeInput, let params = unit.outputGrid.flatMap({ graph.params($0, in: quantized.graph) }), params.axis == nil {
-                quantizeInput[input] = (k, clippingBounds(params))
+                quantizeInput[input] = (k, clippingBounds(params, floor: unit.value.flatMap { graph.floors[$0] }))
             }
         }
         var opTypeOf: [String: String] = [:]
@@ -76,8 +78,9 @@ public enum LayerwiseAnalysis {
                 for k in readAt[name] ?? [] {
                     guard let expected = floats[graph.units[k].value!], expected.count == tensor.count,
                           let actual = Self.reals(tensor, params: readParams[k]) else { continue }
+                    let floor = graph.floors[graph.units[k].value!]
                     expected.withElements(of: Float.self) { r in
-                        actual.withUnsafeBufferPointer { t in result.errors[k, default: TensorError()].add(reference: r, test: t) }
+                        actual.withUnsafeBufferPointer { t in result.errors[k, default: TensorError()].add(reference: r, test: t, floor: floor) }
                     }
                 }
             }
@@ -135,8 +138,9 @@ public enum LayerwiseAnalysis {
                       let output = try run.interpreter.run(feeds)[unit.readAt],
                       let actual = Self.reals(output, params: unit.readGrid.flatMap { graph.params($0, in: quantized.graph) }),
                       actual.count == expected.count else { continue }
+                let floor = graph.floors[unit.value!]
                 expected.withElements(of: Float.self) { r in
-                    actual.withUnsafeBufferPointer { t in results[run.unit, default: TensorError()].add(reference: r, test: t) }
+                    actual.withUnsafeBufferPointer { t in results[run.unit, default: TensorError()].add(reference: r, test: t, floor: floor) }
                 }
             }
         }

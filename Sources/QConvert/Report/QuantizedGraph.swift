@@ -56,6 +56,9 @@ public struct QuantizedGraph: Sendable {
     }
 
     public var units: [Unit]
+    /// Float-model values below whose floor every reader gives the same result (`ReaderFloor`):
+    /// compared, and their clipping counted, only from there up.
+    public var floors: [String: Float]
 
     /// `floatWeights`: float constants besides `float`'s own that quantized weights may replace.
     public init(quantized: Graph, float: Graph, floatWeights: [String: Tensor] = [:]) {
@@ -112,6 +115,7 @@ public struct QuantizedGraph: Sendable {
             units.append(unit)
         }
         self.units = units
+        self.floors = ReaderFloor.all(in: float)
     }
 
     /// For each unit, the units (indices into `units`, ascending) whose node's output reaches its

@@ -11,11 +11,17 @@ public struct TensorError: Codable, Sendable, Equatable {
 
     public init() {}
 
-    public mutating func add(reference: UnsafeBufferPointer<Float>, test: UnsafeBufferPointer<Float>) {
+    /// Adds a pair of tensors; with a `floor` (`ReaderFloor`) both are first raised to it, as values
+    /// below it give their readers the same result (a NaN stays NaN).
+    public mutating func add(reference: UnsafeBufferPointer<Float>, test: UnsafeBufferPointer<Float>, floor: Float? = nil) {
         precondition(reference.count == test.count)
         var s = 0.0, n = 0.0, d = 0.0, t2 = 0.0, m = 0.0
+        let lowest = Double(floor ?? -.infinity)
         for i in 0..<reference.count {
-            let r = Double(reference[i]), t = Double(test[i]), e = r - t
+            var r = Double(reference[i]), t = Double(test[i])
+            if r < lowest { r = lowest }
+            if t < lowest { t = lowest }
+            let e = r - t
             s += r * r
             n += e * e
             d += r * t
