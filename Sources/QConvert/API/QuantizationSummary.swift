@@ -163,9 +163,15 @@ public struct QuantizationSummary: Codable, Sendable {
         if let fallback, fallback.steps.isEmpty, fallback.initialSQNR >= fallback.targetSQNR {
             lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: already met (\(Formatting.fixed(fallback.initialSQNR, digits: 1)) dB), no layer kept float")
         } else if let fallback {
-            let kept = fallback.steps.map { "\($0.node) (+\(Formatting.fixed($0.gain, digits: 1)) dB)" }
-            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.steps.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
+            let kept = fallback.steps.map { step in
+                (step.replaces.map { "then \(step.node) in place of \($0)" } ?? step.node) + " (+\(Formatting.fixed(step.gain, digits: 1)) dB)"
+            }
+            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
             if let shortfall = fallback.shortfall { lines.append("target not reached: " + shortfall) }
+            if !fallback.steps.isEmpty {
+                lines.append("note: the held-out samples chose these layers and measure the result, which flatters it; "
+                             + "measure on other samples with qconvert compare FLOAT QUANT --data DIR")
+            }
         }
         if let report, !report.rows.isEmpty {
             lines.append(report.worstTable(10))

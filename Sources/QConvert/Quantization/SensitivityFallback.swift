@@ -9,13 +9,22 @@ import QConvertIR
 /// up: on ppocrv4_rec keeping p2o.Conv.7 float gives +6.8 dB, adding p2o.Conv.17 (+6.5 dB alone)
 /// then loses 5 dB, so a candidate that does not help is passed over rather than kept. When a pass
 /// ends short of the target with room left, the remaining layers' gains are measured again on top
-/// of those kept, and another pass tries them.
+/// of those kept, and another pass tries them. When no layer can join (the limit is reached, or
+/// none helps), one kept layer is exchanged for one not kept while an exchange raises the output
+/// SQNR, the best exchange first: layers that help together but little alone are found that way
+/// (ppocrv4_rec: 29.6 dB with 4 layers float, 30.2 after exchanging one).
+///
+/// All of it is measured on the held-out samples, which the final SQNR is also measured on: the more
+/// it searches, the more that figure flatters the model (ppocrv4_rec at 30.2 dB there reads 19.2 dB
+/// on other samples).
 public enum SensitivityFallback {
     public struct Step: Codable, Sendable, Equatable {
         /// The node kept float at this step.
         public var node: String
+        /// For an exchange: the node it replaces, quantized again.
+        public var replaces: String?
         /// Output SQNR gain measured for this node when its pass began: alone in the first pass, on
-        /// top of the nodes kept before in later ones.
+        /// top of the nodes kept before in later ones; for an exchange, what it gained.
         public var gain: Double
         /// Worst output SQNR with every node so far kept float.
         public var sqnr: Double
@@ -31,13 +40,21 @@ public enum SensitivityFallback {
         /// The most layers it could keep float (`--max-float-layers`).
         public var maxFloat: Int
 
+        /// The nodes kept float in the end, in the order they joined.
+        public var floatNodes: [String] {
+            steps.reduce(into: [String]()) { nodes, step in
+                nodes.removeAll { $0 == step.replaces }
+                nodes.append(step.node)
+            }
+        }
+
         /// Why the target was not reached, for the summary; nil when it was.
         public var shortfall: String? {
             guard !(finalSQNR >= targetSQNR) else { return nil }
             if finalSQNR.isNaN { return "the output SQNR could not be measured (not a number)" }
             if candidates == 0 { return "no quantized compute layer to keep float" }
-            if steps.count >= maxFloat { return "stopped at the --max-float-layers limit (\(maxFloat))" }
-            return "no other layer kept float raised the output SQNR (all \(candidates) candidates tried)"
+            if floatNodes.count >= maxFloat { return "stopped at the --max-float-layers limit (\(maxFloat)); no exchange of a float layer raised the output SQNR" }
+            return "no other layer kept float, nor any exchange, raised the output SQNR (all \(candidates) candidates tried)"
         }
     }
 
@@ -83,6 +100,25 @@ public enum SensitivityFallback {
                 result.finalSQNR = sqnr
             }
             if floatSet == kept { break }
+        }
+        // Exchanges, best first, while one raises the output SQNR (each round measures every pair).
+        while result.finalSQNR < targetSQNR, !floatSet.isEmpty {
+            let outside = candidates.filter { !floatSet.contains($0) }, inside = floatSet.sorted()
+            var best: (out: String, node: String, sqnr: Double)?, done = 0
+            for out in inside {
+                for node in outside {
+                    let sqnr = try measure(plan.keepingFloat(floatSet.subtracting([out]).union([node])))
+                    if sqnr > (best?.sqnr ?? result.finalSQNR) { best = (out, node, sqnr) }
+                    done += 1
+                    progress?(done, inside.count * outside.count)
+                }
+            }
+            guard let best else { break }
+            floatSet.remove(best.out)
+            floatSet.insert(best.node)
+            current = plan.keepingFloat(floatSet)
+            result.steps.append(Step(node: best.node, replaces: best.out, gain: best.sqnr - result.finalSQNR, sqnr: best.sqnr))
+            result.finalSQNR = best.sqnr
         }
         return (current, result)
     }

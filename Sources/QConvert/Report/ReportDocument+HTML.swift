@@ -29,8 +29,8 @@ extension ReportDocument {
         }
         if let fallback, !fallback.steps.isEmpty {
             body += "<h2>Kept float by --target-sqnr</h2>\n"
-            body += Self.htmlTable(["node", "gain alone (dB)", "output SQNR after (dB)"], fallback.steps.map {
-                [$0.node, ReportTable.db($0.gain), ReportTable.db($0.sqnr)]
+            body += Self.htmlTable(["node", "in place of", "gain (dB)", "output SQNR after (dB)"], fallback.steps.map {
+                [$0.node, $0.replaces ?? "", ReportTable.db($0.gain), ReportTable.db($0.sqnr)]
             }, id: "fallback")
         }
         let kept = ReportTable.keptFloat(self)

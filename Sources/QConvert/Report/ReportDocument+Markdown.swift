@@ -21,8 +21,8 @@ extension ReportDocument {
         }
         if let fallback, !fallback.steps.isEmpty {
             out += "\n## Kept float by --target-sqnr\n\n"
-            out += Self.table(["node", "gain alone (dB)", "output SQNR after (dB)"], fallback.steps.map {
-                [$0.node, ReportTable.db($0.gain), ReportTable.db($0.sqnr)]
+            out += Self.table(["node", "in place of", "gain (dB)", "output SQNR after (dB)"], fallback.steps.map {
+                [$0.node, $0.replaces ?? "", ReportTable.db($0.gain), ReportTable.db($0.sqnr)]
             })
         }
         let kept = ReportTable.keptFloat(self)

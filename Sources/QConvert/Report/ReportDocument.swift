@@ -13,7 +13,7 @@ import QConvertIR
 ///       "samples": {"count": 8, "sources": ["calib/0056.npy", ...]},
 ///       "ranges_from": "calibration" | "samples",
 ///       "kept_float": [{"node": "n", "op_type": "Add", "reason": "..."}],
-///       "fallback": null | {"initial_sqnr", "final_sqnr", "target_sqnr", "candidates", "max_float", "steps": [{"node", "gain", "sqnr"}]},
+///       "fallback": null | {"initial_sqnr", "final_sqnr", "target_sqnr", "candidates", "max_float", "steps": [{"node", "replaces", "gain", "sqnr"}]},
 ///       "runtime": {"has_vnni": true, "warnings": ["..."], "pair_saturation": {"has_vnni", "checked", "layers": [...]}},
 ///       "rows": [{"node", "op_type", "output", "matched", "reason", "scale", "zero_point",
 ///                 "local": {"sqnr", "cosine", "max_abs"}, "accumulated": {...}, "saturation_percent",

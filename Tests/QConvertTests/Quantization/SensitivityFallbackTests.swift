@@ -36,12 +36,30 @@ struct SensitivityFallbackTests {
         #expect(Set(result.nodes.filter { !$0.quantized }.map(\.node)) == ["b", "c"])
     }
 
+    /// a and c help little alone or on top of b (the greedy search keeps b, then c, up to the
+    /// limit of 2) but much together: exchanging b for a takes 19 to 24 dB; after that no exchange
+    /// helps ({b, c} 19, {a, b} 17).
+    @Test func anExchangeFindsLayersThatHelpTogether() throws {
+        let table: [Set<String>: Double] = [
+            []: 10, ["a"]: 14, ["b"]: 18, ["c"]: 11,
+            ["a", "b"]: 17, ["b", "c"]: 19, ["a", "c"]: 24, ["a", "b", "c"]: 20,
+        ]
+        let (result, log) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 2, measure: measure(table))
+        #expect(log.steps.map(\.node) == ["b", "c", "a"] && log.steps.map(\.replaces) == [nil, nil, "b"])
+        #expect(log.steps.last?.gain == 5 && log.finalSQNR == 24)
+        #expect(log.floatNodes == ["c", "a"])
+        #expect(Set(result.nodes.filter { !$0.quantized }.map(\.node)) == ["a", "c"])
+        // With the target at 22 the exchange reaches it and the search stops there.
+        let (_, reached) = try SensitivityFallback.run(plan: plan(), targetSQNR: 22, maxFloat: 2, measure: measure(table))
+        #expect(reached.finalSQNR == 24 && reached.shortfall == nil)
+    }
+
     @Test func stopsAtTheTargetAndAtTheLimit() throws {
         let (_, reached) = try SensitivityFallback.run(plan: plan(), targetSQNR: 17, maxFloat: 3, measure: measure(table))
         #expect(reached.steps.map(\.node) == ["b"] && reached.shortfall == nil)
         let (_, limited) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 1, measure: measure(table))
         #expect(limited.steps.map(\.node) == ["b"] && limited.finalSQNR == 18)
-        #expect(limited.shortfall == "stopped at the --max-float-layers limit (1)")
+        #expect(limited.shortfall == "stopped at the --max-float-layers limit (1); no exchange of a float layer raised the output SQNR")
     }
 
     /// With room for all three, b then c are kept and a (which lowers the SQNR on top of b) is not:
@@ -49,7 +67,7 @@ struct SensitivityFallbackTests {
     @Test func aShortfallWithRoomLeftSaysNoLayerHelped() throws {
         let (_, log) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 3, measure: measure(table))
         #expect(log.steps.map(\.node) == ["b", "c"] && log.finalSQNR == 19)
-        #expect(log.shortfall == "no other layer kept float raised the output SQNR (all 3 candidates tried)")
+        #expect(log.shortfall == "no other layer kept float, nor any exchange, raised the output SQNR (all 3 candidates tried)")
     }
 
     /// d lowers the SQNR alone (9 against 10) but raises it on top of b and c (19 -> 25): the first
@@ -64,7 +82,7 @@ struct SensitivityFallbackTests {
         #expect(log.steps.map(\.node) == ["b", "c", "d"])
         #expect(log.steps.map(\.sqnr) == [18, 19, 25] && log.steps.last?.gain == 6)
         #expect(Set(result.nodes.filter { !$0.quantized }.map(\.node)) == ["b", "c", "d"])
-        #expect(log.shortfall == "no other layer kept float raised the output SQNR (all 4 candidates tried)")
+        #expect(log.shortfall == "no other layer kept float, nor any exchange, raised the output SQNR (all 4 candidates tried)")
     }
 
     @Test func nothingIsKeptFloatWhenTheTargetIsAlreadyMet() throws {
