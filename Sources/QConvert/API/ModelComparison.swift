@@ -63,6 +63,7 @@ public enum ModelComparison {
         inputs.diagnose = 10
         inputs.suggestsFlags = quantized.model.producerName == QConvertVersion.producerName
         if let prepared = preparedFloat {
+            inputs.prepared = prepared.model.graph
             for (name, tensor) in prepared.model.graph.initializers where float.model.graph.initializers[name] == nil {
                 inputs.floatWeights[name] = tensor
             }

@@ -577,15 +577,13 @@ final class QuantizationJob {
         let candidates = SensitivityFallback.candidates(plan).count
         let limit = options.maxFloatLayers ?? max(1, candidates / 10)
         // A bar per pass (a pass over the candidates, or a round of exchanges), named for what it counts.
-        var bar: (@Sendable (Int) -> Void)?, barTotal = 0
+        var bar: (@Sendable (Int) -> Void)?
         (plan, fallback) = try step("fallback", samples: holdout) {
             try SensitivityFallback.run(plan: plan, targetSQNR: target, maxFloat: limit, measure: { candidate in
                 try OutputAgreement.measure(reference: reference, test: Interpreter(model: self.materialize(candidate), threads: self.options.threads),
                                             dataset: holdout).worst
-            }, progress: { done, total in
-                if done == 1 || total != barTotal {
-                    (bar, barTotal) = (self.progress(total == candidates ? "sensitivity" : "exchanges", total), total)
-                }
+            }, progress: { phase, done, total in
+                if done == 1 { bar = self.progress(phase, total) }
                 bar?(done)
             })
         }

@@ -145,6 +145,24 @@ public struct Histogram: Equatable, Sendable {
         count += finite
     }
 
+    /// The histogram of max(x, floor) over the same values: the distribution readers that give one
+    /// result below `floor` see (`ReaderFloor`). The bins below the floor's bin move into it, at the
+    /// same width, which may be wider than adding those values afresh would choose: a histogram to
+    /// measure on, not to store or merge. Itself when nothing lies below the floor.
+    public func raised(to floor: Float) -> Histogram {
+        guard count > 0, floor > min else { return self }
+        var copy = self
+        let first = binIndex(of: floor)
+        copy.min = floor
+        copy.max = Swift.max(max, floor)
+        copy.windowStart = first & ~1
+        copy.counts = [Int](repeating: 0, count: Self.binCount)
+        for (local, n) in counts.enumerated() where n > 0 {
+            copy.counts[Swift.max(windowStart + local, first) - copy.windowStart] += n
+        }
+        return copy
+    }
+
     /// Adds the values of an array (convenience for tests and small inputs).
     public mutating func add(_ values: [Float]) {
         values.withUnsafeBufferPointer { add($0) }

@@ -41,6 +41,23 @@ extension Ops {
             }
         }
 
+        /// Its bounds when they are known without running the graph (attributes, or inputs `constant`
+        /// finds; an omitted one is infinite), nil when a bound input is computed.
+        static func constantBounds(_ node: Node, constant: (String) -> Tensor?) -> (lower: Float, upper: Float)? {
+            var lower = -Float.infinity, upper = Float.infinity
+            if let v = node.attribute("min"), case .float(let f) = v { lower = f }
+            if let v = node.attribute("max"), case .float(let f) = v { upper = f }
+            if node.inputs.count >= 2, !node.inputs[1].isEmpty {
+                guard let v = constant(node.inputs[1])?.floats()?.first else { return nil }
+                lower = v
+            }
+            if node.inputs.count >= 3, !node.inputs[2].isEmpty {
+                guard let v = constant(node.inputs[2])?.floats()?.first else { return nil }
+                upper = v
+            }
+            return (lower, upper)
+        }
+
         /// The single element of an optional bound input, which must have x's type.
         static func bound<T: TensorElement>(_ tensor: Tensor?, _ name: String, of x: Tensor, as type: T.Type) throws -> T? {
             guard let tensor else { return nil }

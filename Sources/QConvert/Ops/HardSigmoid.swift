@@ -15,8 +15,14 @@ extension Ops {
         }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            let formula = Formula(alpha: try node.float("alpha", default: 0.2), beta: try node.float("beta", default: 0.5))
+            let (alpha, beta) = try coefficients(node)
+            let formula = Formula(alpha: alpha, beta: beta)
             return Kernel { inputs, context in [try Elementwise.unaryFloat(inputs, context, formula)] }
+        }
+
+        /// alpha and beta, with ONNX's defaults.
+        static func coefficients(_ node: Node) throws -> (alpha: Float, beta: Float) {
+            (try node.float("alpha", default: 0.2), try node.float("beta", default: 0.5))
         }
     }
 }

@@ -72,18 +72,7 @@ public struct FuseConvActivation: Pass {
         case "Relu":
             return (0, nil)
         case "Clip":
-            var lower: Float = -.infinity, upper: Float = .infinity
-            if let v = node.attribute("min"), case .float(let f) = v { lower = f }
-            if let v = node.attribute("max"), case .float(let f) = v { upper = f }
-            if node.inputs.count >= 2, !node.inputs[1].isEmpty {
-                guard let v = graph.initializers[node.inputs[1]]?.floats()?.first else { return nil }
-                lower = v
-            }
-            if node.inputs.count >= 3, !node.inputs[2].isEmpty {
-                guard let v = graph.initializers[node.inputs[2]]?.floats()?.first else { return nil }
-                upper = v
-            }
-            guard lower >= 0 else { return nil }
+            guard let (lower, upper) = Ops.Clip.constantBounds(node, constant: { graph.initializers[$0] }), lower >= 0 else { return nil }
             return (lower, upper.isFinite ? upper : nil)
         default:
             return nil
@@ -92,7 +81,7 @@ public struct FuseConvActivation: Pass {
 
     /// HardSigmoid with alpha 1/6 and beta 1/2, the gate of HardSwish.
     private func isHardSwishGate(_ node: Node) throws -> Bool {
-        let alpha = try node.float("alpha", default: 0.2), beta = try node.float("beta", default: 0.5)
+        let (alpha, beta) = try Ops.HardSigmoid.coefficients(node)
         return abs(alpha - 1.0 / 6.0) < 1e-6 && abs(beta - 0.5) < 1e-6
     }
 

@@ -35,8 +35,9 @@ public struct QuantizationPlan: Codable, Sendable, Equatable {
     /// where nothing downstream runs in int8); quantizing one lets the runtime run that layer in
     /// int8 too, which the quantization job does where it measures no loss.
     public var terminalOutputs: [String] = []
-    /// Observed values whose grid starts at their readers' floor instead of their minimum
-    /// (`ReaderFloor`: a Conv's output read only by a HardSwish needs nothing below -3), with it.
+    /// Observed values whose grid was cut at their readers' floor instead of reaching their minimum
+    /// (`ReaderFloor`: a Conv's output read only by a HardSwish needs nothing below -3), with it; the
+    /// grid's lowest level is a step under a negative floor, and 0 for one at 0 or above.
     public var floors: [String: Float] = [:]
 
     public init() {}

@@ -49,7 +49,7 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
     /// One activation value (a layer's input or output): percent of its observed values clipped by its grid (outside
     /// `LayerwiseAnalysis.clippingBounds`: more than half a step beyond an end, as the zero point's
     /// rounding can leave the data's minimum just outside and those round to the end anyway; none
-    /// below a grid starting at 0), its outlier share (as `outlierPercent`, on the value's own
+    /// below a grid starting at 0, nor below one reaching the value's floor), its outlier share (as `outlierPercent`, on the value's own
     /// grid), and the SQNR its grid is expected to keep (rounding noise s^2/12 inside, squared
     /// distance outside, over its distribution, as the MSE observer counts it) with the share of that
     /// error from clipping: a few clipped values can hold most of a heavy-tailed value's energy.
@@ -70,17 +70,16 @@ public struct LayerEvidence: Codable, Sendable, Equatable {
 
         /// The evidence for `value` from its distribution and the grid it is quantized on; nil for a
         /// constant value (all values equal: nothing to lose) or a per-axis grid. With a `floor`
-        /// (`ReaderFloor`) at or above the grid's lowest level, nothing below counts as clipped.
+        /// (`ReaderFloor`) the distribution is the values raised to it, as the readers see them.
         public init?(value: String, histogram: Histogram, grid: QuantParams, floor: Float? = nil) {
             let range = grid.coveredRange
-            let bounds = LayerwiseAnalysis.clippingBounds(grid, floor: floor)
+            let histogram = floor.map { histogram.raised(to: $0) } ?? histogram
             guard grid.axis == nil, histogram.min < histogram.max,
-                  let clipped = LayerEvidence.saturationPercent(histogram, range: bounds),
+                  let clipped = LayerEvidence.saturationPercent(histogram, range: LayerwiseAnalysis.clippingBounds(grid, floor: floor)),
                   let outliers = LayerEvidence.outlierPercent(histogram, range: range) else { return nil }
             let model = MSEObserver.ErrorModel(BinnedDistribution(histogram))
             guard model.energy > 0 else { return nil }
-            let low = bounds.lowerBound == -.infinity ? -Double.infinity : Double(range.lowerBound)
-            let error = model.error(step: Double(grid.scales[0]), low: low, high: Double(range.upperBound))
+            let error = model.error(step: Double(grid.scales[0]), low: Double(range.lowerBound), high: Double(range.upperBound))
             let total = error.rounding + error.clipping
             self.init(value: value, saturationPercent: clipped, outlierPercent: outliers,
                       gridSQNR: total > 0 ? 10 * log10(model.energy / total) : .infinity,

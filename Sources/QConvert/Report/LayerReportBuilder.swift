@@ -27,6 +27,8 @@ public enum LayerReportBuilder {
         /// Float weights besides the float model's own to measure quantized weights against: compare
         /// passes the prepared float model's (BatchNorm folded), which qconvert's weights are named after.
         public var floatWeights: [String: Tensor] = [:]
+        /// The prepared float model when `float` is not it (compare), for its readers' floors.
+        public var prepared: Graph?
 
         public init(float: Model, quantized: Model, samples: CalibrationDataset, localSamples: Int = 2, threads: Int) {
             self.float = float
@@ -38,7 +40,8 @@ public enum LayerReportBuilder {
     }
 
     public static func build(_ inputs: Inputs) throws -> LayerReport {
-        let graph = QuantizedGraph(quantized: inputs.quantized.graph, float: inputs.float.graph, floatWeights: inputs.floatWeights)
+        let graph = QuantizedGraph(quantized: inputs.quantized.graph, float: inputs.float.graph, floatWeights: inputs.floatWeights,
+                                   prepared: inputs.prepared)
         let observedValues = Set(graph.units.flatMap { unit in [unit.value].compactMap { $0 } + unit.inputs.compactMap(\.source) })
         let accumulated = try LayerwiseAnalysis.accumulated(
             float: inputs.float, quantized: inputs.quantized, graph: graph, samples: inputs.samples,
@@ -70,7 +73,8 @@ public enum LayerReportBuilder {
             row.zeroPoint = output?.zeroPoints.first
             if let output, output.axis == nil, let value = unit.value {
                 if let histogram = histograms[value] {
-                    row.evidence.outlierPercent = LayerEvidence.outlierPercent(histogram, range: output.coveredRange)
+                    let seen = row.floor.map { histogram.raised(to: $0) } ?? histogram
+                    row.evidence.outlierPercent = LayerEvidence.outlierPercent(seen, range: output.coveredRange)
                     row.evidence.output = LayerEvidence.Input(value: value, histogram: histogram, grid: output, floor: graph.floors[value])
                 }
                 if let ranges = accumulated.channelRanges[value] {

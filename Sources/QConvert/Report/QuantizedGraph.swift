@@ -60,8 +60,11 @@ public struct QuantizedGraph: Sendable {
     /// compared, and their clipping counted, only from there up.
     public var floors: [String: Float]
 
-    /// `floatWeights`: float constants besides `float`'s own that quantized weights may replace.
-    public init(quantized: Graph, float: Graph, floatWeights: [String: Tensor] = [:]) {
+    /// `floatWeights`: float constants besides `float`'s own that quantized weights may replace;
+    /// `prepared`: the float model as qconvert prepares it, whose readers' floors apply as well
+    /// (the lower where both have one), since there a HardSwish written out is one op and a shift
+    /// may have become a Conv's bias.
+    public init(quantized: Graph, float: Graph, floatWeights: [String: Tensor] = [:], prepared: Graph? = nil) {
         let names = FloatNames(float, extraConstants: floatWeights)
         let producers = quantized.producers(), consumers = quantized.consumers()
         func producer(_ value: String) -> Node? { producers[value].map { quantized.nodes[$0] } }
@@ -115,7 +118,7 @@ public struct QuantizedGraph: Sendable {
             units.append(unit)
         }
         self.units = units
-        self.floors = ReaderFloor.all(in: float)
+        self.floors = ReaderFloor.all(in: float).merging(prepared.map(ReaderFloor.all) ?? [:], uniquingKeysWith: min)
     }
 
     /// For each unit, the units (indices into `units`, ascending) whose node's output reaches its

@@ -21,7 +21,7 @@ extension ReportDocument {
         }
         if let fallback, !fallback.steps.isEmpty {
             out += "\n## Kept float by --target-sqnr\n\n"
-            out += Self.table(["node", "in place of", "gain (dB)", "output SQNR after (dB)"], fallback.steps.map {
+            out += Self.table(["node", "in place of", "gain (dB: alone, on those kept, or by the exchange)", "output SQNR after (dB)"], fallback.steps.map {
                 [$0.node, $0.replaces ?? "", ReportTable.db($0.gain), ReportTable.db($0.sqnr)]
             })
         }

@@ -15,7 +15,7 @@ import QConvertIR
 ///       "kept_float": [{"node": "n", "op_type": "Add", "reason": "..."}],
 ///       "fallback": null | {"initial_sqnr", "final_sqnr", "target_sqnr", "candidates", "max_float", "steps": [{"node", "replaces", "gain", "sqnr"}]},
 ///       "runtime": {"has_vnni": true, "warnings": ["..."], "pair_saturation": {"has_vnni", "checked", "layers": [...]}},
-///       "rows": [{"node", "op_type", "output", "matched", "reason", "scale", "zero_point",
+///       "rows": [{"node", "op_type", "output", "matched", "reason", "scale", "zero_point", "floor",
 ///                 "local": {"sqnr", "cosine", "max_abs"}, "accumulated": {...}, "saturation_percent",
 ///                 "weight_name", "weight_sqnr", "worst_channel", "worst_channel_sqnr", "evidence": {...},
 ///                 "diagnosis", "suggestion"}]

@@ -16,6 +16,21 @@ import Testing
         #expect((h.count, h.min, h.max) == (4, 0, 3))
     }
 
+    /// Raised to -3, [-5, -4, 0, 1, 2] (width 2^-8: 7 / 2^-8 = 1792 bins) holds its two lowest values
+    /// in -3's bin (index -768) and starts there; raised past its maximum, everything sits at the floor.
+    @Test func raisingToAFloorMovesTheValuesBelowIntoItsBin() {
+        var h = Histogram()
+        h.add([-5, -4, 0, 1, 2])
+        #expect(h.exponent == -8)
+        let raised = h.raised(to: -3)
+        #expect((raised.count, raised.min, raised.max, raised.exponent) == (5, -3, 2, -8))
+        #expect(raised.count(atIndex: -768) == 2 && raised.count(atIndex: -1280) == 0 && raised.count(atIndex: 0) == 1)
+        #expect(raised.counts.reduce(0, +) == 5 && raised.windowStart == -768)
+        #expect(h.raised(to: -6) == h)
+        let all = h.raised(to: 3)
+        #expect((all.min, all.max, all.count(atIndex: 768)) == (3, 3, 5))
+    }
+
     /// [-1, 0.5] at 2^-10 spans bins -1024...512 (1537 bins); at 2^-11, -2048...1024 is too many.
     @Test func negativeValuesStartTheWindowAtTheMinimum() {
         var h = Histogram()
