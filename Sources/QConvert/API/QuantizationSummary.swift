@@ -122,7 +122,7 @@ public struct QuantizationSummary: Codable, Sendable {
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
         }
         if !roundingScores.isEmpty {
-            let t = roundingT.map { "; nearest against gptq sample by sample: t = \(Formatting.fixed($0, digits: 1)), kept from 2" } ?? ""
+            let t = roundingT.map { "; nearest against gptq sample by sample: t = \(Formatting.fixed($0, digits: 1)), kept from \(Formatting.fixed(PairedComparison.threshold, digits: 0))" } ?? ""
             lines.append("weight rounding: \(weightRounding) (output SQNR on calibration samples GPTQ did not fit: " + roundingScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + t + ")")
         } else if options.weightRounding == .auto && options.mode != .dynamic && quantized > 0 {
@@ -136,7 +136,7 @@ public struct QuantizationSummary: Codable, Sendable {
         if let shiftFolding {
             let scores = "output SQNR on \(Formatting.count(shiftFolding.samples, "calibration sample")): folded \(Formatting.fixed(shiftFolding.foldedSQNR, digits: 1)) dB, "
                 + "separate \(Formatting.fixed(shiftFolding.separateSQNR, digits: 1)) dB; separate against folded sample by sample: "
-                + "t = \(Formatting.fixed(shiftFolding.t, digits: 1)); kept separate from t = 2 and "
+                + "t = \(Formatting.fixed(shiftFolding.t, digits: 1)); kept separate from t = \(Formatting.fixed(PairedComparison.threshold, digits: 0)) and "
                 + "\(Formatting.fixed(QuantizationJob.separateShiftsMargin, digits: 1)) dB better"
             lines.append("shifts after a biased Conv: \(shiftFolding.shifts) " + (shiftFolding.folded ? "folded into its bias" : "kept separate") + " (\(scores))")
         }

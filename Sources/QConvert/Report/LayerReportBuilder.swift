@@ -59,7 +59,7 @@ public enum LayerReportBuilder {
             // A float op whose inputs arrive dequantized and whose output is quantized (an Add between
             // int8 layers) is measured like the others; ONNX Runtime fuses some (Add, Mul) to integer ops.
             row.reason = decisions[unit.node].map { $0.quantized ? $0.reason : "\($0.reason), between quantized values" }
-            row.floor = unit.value.flatMap { graph.floors[$0] }
+            row.floor = graph.floor(of: unit)
             row.accumulated = accumulated.errors[k].map(LayerReport.Figures.init)
             // With nothing quantized upstream the accumulated error is the node's own, and it is
             // measured on every sample (local runs on the first few).
@@ -73,9 +73,10 @@ public enum LayerReportBuilder {
             row.zeroPoint = output?.zeroPoints.first
             if let output, output.axis == nil, let value = unit.value {
                 if let histogram = histograms[value] {
+                    // Raised once here; Input finds nothing left below the floor to raise.
                     let seen = row.floor.map { histogram.raised(to: $0) } ?? histogram
                     row.evidence.outlierPercent = LayerEvidence.outlierPercent(seen, range: output.coveredRange)
-                    row.evidence.output = LayerEvidence.Input(value: value, histogram: histogram, grid: output, floor: graph.floors[value])
+                    row.evidence.output = LayerEvidence.Input(value: value, histogram: seen, grid: output, floor: row.floor)
                 }
                 if let ranges = accumulated.channelRanges[value] {
                     row.evidence.channels = ranges.count

@@ -53,7 +53,7 @@ public enum LayerwiseAnalysis {
             readAt[unit.readAt, default: []].append(k)
             if let grid = unit.readGrid { readParams[k] = graph.params(grid, in: quantized.graph) }
             if let input = unit.quantizeInput, let params = unit.outputGrid.flatMap({ graph.params($0, in: quantized.graph) }), params.axis == nil {
-                quantizeInput[input] = (k, clippingBounds(params, floor: unit.value.flatMap { graph.floors[$0] }))
+                quantizeInput[input] = (k, clippingBounds(params, floor: graph.floor(of: unit)))
             }
         }
         var opTypeOf: [String: String] = [:]
@@ -78,7 +78,7 @@ public enum LayerwiseAnalysis {
                 for k in readAt[name] ?? [] {
                     guard let expected = floats[graph.units[k].value!], expected.count == tensor.count,
                           let actual = Self.reals(tensor, params: readParams[k]) else { continue }
-                    let floor = graph.floors[graph.units[k].value!]
+                    let floor = graph.floor(of: graph.units[k])
                     expected.withElements(of: Float.self) { r in
                         actual.withUnsafeBufferPointer { t in result.errors[k, default: TensorError()].add(reference: r, test: t, floor: floor) }
                     }
@@ -138,7 +138,7 @@ public enum LayerwiseAnalysis {
                       let output = try run.interpreter.run(feeds)[unit.readAt],
                       let actual = Self.reals(output, params: unit.readGrid.flatMap { graph.params($0, in: quantized.graph) }),
                       actual.count == expected.count else { continue }
-                let floor = graph.floors[unit.value!]
+                let floor = graph.floor(of: unit)
                 expected.withElements(of: Float.self) { r in
                     actual.withUnsafeBufferPointer { t in results[run.unit, default: TensorError()].add(reference: r, test: t, floor: floor) }
                 }
@@ -191,6 +191,11 @@ public enum LayerwiseAnalysis {
 }
 
 extension QuantizedGraph {
+    /// The floor of the float value `unit` is compared at (`floors`), if it has one.
+    func floor(of unit: Unit) -> Float? {
+        unit.value.flatMap { floors[$0] }
+    }
+
     /// The parameters a grid's initializers hold (zero point 0 of type uint8 when left out, as ONNX says).
     func params(_ grid: Grid, in graph: Graph) -> QuantParams? {
         guard let scales = graph.initializers[grid.scale]?.floats() else { return nil }
