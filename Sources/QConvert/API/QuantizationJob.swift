@@ -411,6 +411,10 @@ final class QuantizationJob {
                                                                        : [MaterializeQDQ(plan: plan, weights: rounded)]
         if options.quantization.mode == .static && options.quantization.format == .qoperator { passes.append(ConvertToQOperator()) }
         _ = try PassManager(verify: true, printer: { _ in }).run(passes + [EliminateDeadNodes()], on: &quantized, context: prepared.context)
+        // Shapes inferred during preparation are not written: runtimes infer them again, and on
+        // ppocr_cls they would add 3% to the file. Those the input model declared are kept.
+        let declared = loaded.model.graph.valueInfo
+        quantized.graph.valueInfo = quantized.graph.valueInfo.filter { declared[$0.key] != nil }
         quantized.producerName = QConvertVersion.producerName
         quantized.producerVersion = QConvertVersion.current
         return quantized

@@ -44,6 +44,19 @@ public struct ConvertToQOperator: Pass {
             let dq = graph.nodes[index]
             return (dq.inputs[0], dq.inputs[1], dq.inputs.count > 2 ? dq.inputs[2] : "", index)
         }
+        var names = NameScope(graph)
+        var zeroPoints: [[Int]: String] = [:]
+        /// A weight's zero point; one is written where its DequantizeLinear left it out (meaning 0
+        /// of the int8 type), as QLinearConv and QLinearMatMul require it: zeros shaped as the scale.
+        func zeroPoint(_ w: (q: String, scale: String, zero: String, index: Int)) -> String? {
+            guard w.zero.isEmpty else { return w.zero }
+            guard let shape = graph.initializers[w.scale]?.shape, graph.initializers[w.q]?.dataType == .int8 else { return nil }
+            if let name = zeroPoints[shape] { return name }
+            let name = names.fresh("zero_point_int8_0" + (shape.isEmpty ? "" : "_x\(shape[0])"))
+            graph.initializers[name] = Tensor(shape: shape, scalars: [Int8](repeating: 0, count: shape.reduce(1, *)))
+            zeroPoints[shape] = name
+            return name
+        }
         /// The single QuantizeLinear reading `value` (directly, or after a droppable Relu/Clip). None
         /// for a value that is also a graph output: it must stay produced in float (the integer op
         /// would write only its quantized form).
@@ -80,9 +93,9 @@ public struct ConvertToQOperator: Pass {
             switch n.opType {
             case "Conv", "MatMul":
                 guard let x = activation(n.inputs[0]), let w = dequantized(n.inputs[1]), graph.initializers[w.q] != nil,
-                      let out = quantizeAfter(n.outputs[0])
+                      let out = quantizeAfter(n.outputs[0]), let wZero = zeroPoint(w)
                 else { continue }
-                var inputs = [x.q, x.scale, x.zero, w.q, w.scale, w.zero, out.q.inputs[1], out.q.inputs[2]]
+                var inputs = [x.q, x.scale, x.zero, w.q, w.scale, wZero, out.q.inputs[1], out.q.inputs[2]]
                 if n.opType == "Conv", n.inputs.count > 2, !n.inputs[2].isEmpty {
                     guard let b = dequantized(n.inputs[2]), graph.initializers[b.q]?.dataType == .int32 else { continue }
                     inputs.append(b.q)

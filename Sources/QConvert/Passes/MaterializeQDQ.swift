@@ -7,7 +7,7 @@ import QConvertIR
 /// `DQ -> op -> Q` group into its integer kernel (QLinearConv, QLinearMatMul...).
 ///     Given:  y = Conv(x, W, b); z = Relu(y)       with x and z planned
 ///     Result: xq = QuantizeLinear(x, sx, zx); xd = DequantizeLinear(xq, sx, zx)
-///             Wd = DequantizeLinear(Wq, sW, 0) {axis 0};  bd = DequantizeLinear(bq, sx*sW, 0) {axis 0}
+///             Wd = DequantizeLinear(Wq, sW) {axis 0};  bd = DequantizeLinear(bq, sx*sW) {axis 0}
 ///             y = Conv(xd, Wd, bd); z = Relu(y); zq = QuantizeLinear(z, sz, zz); zd = DequantizeLinear(zq, sz, zz)
 ///             and every reader of z reads zd.
 /// A planned value that is also a graph output stays float there: only its readers inside the graph
@@ -116,16 +116,17 @@ public struct MaterializeQDQ: Pass {
         graph.nodes.firstIndex { $0.outputs.contains(value) }.map { $0 + 1 } ?? 0
     }
 
-    /// Adds scale and zero-point initializers; returns their names.
-    /// Adds the scale initializer and, except for int32 (whose zero point is always 0 and may be
-    /// left out), a zero-point initializer shared by every pair with the same zero points. Short
-    /// names and shared zero points keep the file small: on a model as small as ppocr_cls, names and
-    /// parameters would otherwise outweigh the int8 weights.
-    private func addParameters(_ params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> (String, String?) {
+    /// Adds the scale initializer and a zero-point initializer shared by every pair with the same
+    /// zero points; returns their names. The zero point is left out where DequantizeLinear's default
+    /// (0 of the stored type) says the same: int32 biases, and int8 weights when `constant` (a
+    /// QuantizeLinear needs it even then, or it would write uint8). Short names, shared and omitted
+    /// zero points keep the file small: on a model as small as ppocr_cls, names and parameters
+    /// would otherwise outweigh the int8 weights.
+    private func addParameters(_ params: QuantParams, base: String, constant: Bool = false, graph: inout Graph, names: inout NameScope) -> (String, String?) {
         let scaleName = names.fresh(base + "_s")
         let shape: [Int] = params.axis == nil ? [] : [params.scales.count]
         graph.initializers[scaleName] = Tensor(shape: shape, scalars: params.scales)
-        guard params.type != .int32 else { return (scaleName, nil) }
+        guard params.type != .int32, !(constant && params.type == .int8 && params.zeroPoints.allSatisfy { $0 == 0 }) else { return (scaleName, nil) }
         let key = "\(params.type)\(shape)\(params.zeroPoints)"
         if let shared = sharedZeroPoints.names[key] { return (scaleName, shared) }
         let zeroName = names.fresh(params.zeroPoints.allSatisfy { $0 == params.zeroPoints.first } ?
@@ -150,7 +151,7 @@ public struct MaterializeQDQ: Pass {
     private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> Node {
         let stored = names.fresh(base + "_q")
         graph.initializers[stored] = tensor
-        let (scaleName, zeroName) = addParameters(params, base: base, graph: &graph, names: &names)
+        let (scaleName, zeroName) = addParameters(params, base: base, constant: true, graph: &graph, names: &names)
         let output = names.fresh(base + "_dq")
         var node = Node(name: names.fresh(base + "_DQ"), opType: "DequantizeLinear", inputs: [stored, scaleName] + (zeroName.map { [$0] } ?? []),
                         outputs: [output])
