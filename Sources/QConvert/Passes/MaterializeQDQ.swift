@@ -93,7 +93,6 @@ public struct MaterializeQDQ: Pass {
                 Node(name: names.fresh(value + "_Q"), opType: "QuantizeLinear", inputs: [value, scaleName, zeroName!], outputs: [quantized]),
                 Node(name: names.fresh(value + "_DQ"), opType: "DequantizeLinear", inputs: [quantized, scaleName, zeroName!], outputs: [dequantized]),
             ], at: insertAt)
-            graph.valueInfo.removeValue(forKey: value)
             pairs += 1
         }
         model.graph = graph
