@@ -527,7 +527,7 @@ final class QuantizationJob {
         let foldedPlan = try step("choose folding") { try makePlan(ranges: try ranges(for: method)) }
         let foldedAgreement = try agreement(of: foldedPlan, on: probe, step: "choose folding")
         let t = PairedComparison.t(separate.perSample, minus: foldedAgreement.perSample)
-        let fold = t < PairedComparison.threshold || separate.worst - foldedAgreement.worst < Self.separateShiftsMargin
+        let fold = Self.foldsShifts(t: t, separateSQNR: separate.worst, foldedSQNR: foldedAgreement.worst)
         shiftFolding = .init(shifts: shifts, folded: fold, samples: probe.samples.count, foldedSQNR: foldedAgreement.worst,
                              separateSQNR: separate.worst, t: t)
         if fold {
@@ -543,6 +543,12 @@ final class QuantizationJob {
     /// with grids from the readers' floor: separate 18.3 against 17.8 dB folded on 12 samples,
     /// t = 2.2; on the eval split 15.8 against 16.3 dB).
     static let separateShiftsMargin = 1.0
+
+    /// Whether the shifts fold: unless separate shifts are better sample by sample beyond noise
+    /// (`t` of separate minus folded) and by `separateShiftsMargin` on the worst sample's SQNR.
+    static func foldsShifts(t: Double, separateSQNR: Double, foldedSQNR: Double) -> Bool {
+        t < PairedComparison.threshold || separateSQNR - foldedSQNR < separateShiftsMargin
+    }
 
     /// The current plan's output SQNR on the search samples, when `choose` measured it (not once
     /// the shifts were folded, which made another plan).
