@@ -72,6 +72,7 @@ public enum ModelComparison {
             try LayerReportBuilder.build(inputs)
         }
         report.outputSQNR = agreement.sqnr
+        report.outputParts = agreement.parts
         // A unit's members (a Relu fused into its Conv) are quantized with it.
         let quantizedIndices = Set(structure.units.flatMap { [$0.index] + $0.members })
         let kept = quantized.model.graph.nodes.enumerated().filter { index, node in
@@ -97,7 +98,7 @@ extension ReportDocument {
     /// What `compare` prints: output SQNR, counts, the worst layers with their diagnosis, warnings.
     public var text: String {
         var lines: [String] = []
-        let outputs = outputSQNR.sorted { $0.key < $1.key }.map { "\($0.key) \(ReportTable.db($0.value)) dB" }
+        let outputs = OutputAgreement.listing(outputSQNR, parts: outputParts) { ReportTable.db($0) }
         lines.append("\(quantizedModel) vs \(floatModel): output SQNR on \(Formatting.count(samples.count, "sample")): " + outputs.joined(separator: ", "))
         lines.append("quantized nodes: \(quantizedNodeCount), a fused activation counted with its layer" + (settings.map { " (\($0))" } ?? ""))
         let unmatched = rows.filter { !$0.matched }

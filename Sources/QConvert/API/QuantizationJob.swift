@@ -576,7 +576,9 @@ final class QuantizationJob {
         }
     }
 
-    /// `--target-sqnr`: keeps the most sensitive layers float, measured on the held-out samples.
+    /// `--target-sqnr`: keeps the most sensitive layers float, measured on the held-out samples as
+    /// the lowest SQNR of the outputs and of the parts of an output a Concat assembles (else a
+    /// detector's boxes would meet the target for its class scores).
     private func keepSensitiveLayersFloat(target: Double) throws {
         guard let holdout, holdout.count > 0 else {
             throw QConvertError("--target-sqnr measures on held-out samples; none are held out (use --holdout N with --calib)")
@@ -591,7 +593,7 @@ final class QuantizationJob {
         (plan, fallback) = try step("fallback", samples: holdout) {
             try SensitivityFallback.run(plan: plan, targetSQNR: target, maxFloat: limit, measure: { candidate in
                 try OutputAgreement.measure(reference: reference, test: Interpreter(model: self.materialize(candidate), threads: self.options.threads),
-                                            dataset: holdout).worst
+                                            dataset: holdout).lowest
             }, progress: { phase, done, total in
                 if done == 1 { bar = self.progress(phase, total) }
                 bar?(done)
@@ -620,6 +622,7 @@ final class QuantizationJob {
             return try LayerReportBuilder.build(inputs)
         }
         report.outputSQNR = agreement.sqnr
+        report.outputParts = agreement.parts
         return (agreement, report)
     }
 }

@@ -151,7 +151,7 @@ public struct QuantizationSummary: Codable, Sendable {
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
         if let agreement {
-            let values = agreement.sqnr.sorted { $0.key < $1.key }.map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }
+            let values = OutputAgreement.listing(agreement.sqnr, parts: agreement.parts) { Formatting.fixed($0, digits: 1) }
             lines.append("output SQNR on \(Formatting.count(agreement.samples, "held-out sample")): " + values.joined(separator: ", "))
             for output in agreement.zeroOutputs {
                 lines.append("warning: the float model's output '\(output)' is 0 on every held-out sample, so its SQNR measures nothing "
@@ -166,7 +166,8 @@ public struct QuantizationSummary: Codable, Sendable {
             let kept = fallback.steps.map { step in
                 (step.replaces.map { "then \(step.node) in place of \($0)" } ?? step.node) + " (+\(Formatting.fixed(step.gain, digits: 1)) dB)"
             }
-            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
+            let measure = agreement?.parts.isEmpty == false ? " (the lowest output or output part)" : ""
+            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB\(measure): \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
             if let shortfall = fallback.shortfall { lines.append("target not reached: " + shortfall) }
             if !fallback.steps.isEmpty {
                 lines.append("note: the held-out samples chose these layers and measure the result, which flatters it; "

@@ -59,6 +59,8 @@ public struct LayerReport: Codable, Sendable {
     public var rows: [Row]
     /// Output SQNR of the whole model on the same samples.
     public var outputSQNR: [String: Double]
+    /// The parts' SQNR of outputs a Concat assembles (see `OutputAgreement.parts`).
+    public var outputParts: [String: [OutputAgreement.Part]] = [:]
     public var samples: Int
     /// Where each sample came from (files under the data folder), in order.
     public var sampleSources: [String] = []

@@ -10,6 +10,7 @@ import QConvertIR
 ///       "quantized_node_count": 64,              // = rows.length
 ///       "float_bytes": 1234, "quantized_bytes": 567,
 ///       "output_sqnr": {"out": 31.2},            // dB per model output on the samples
+///       "output_parts": {"out": [{"value": "boxes", "sqnr": 38.0}, ...]},  // per input of a Concat producing an output
 ///       "samples": {"count": 8, "sources": ["calib/0056.npy", ...]},
 ///       "ranges_from": "calibration" | "samples",
 ///       "kept_float": [{"node": "n", "op_type": "Add", "reason": "..."}],
@@ -62,6 +63,8 @@ public struct ReportDocument: Codable, Sendable {
     public var floatBytes: Int
     public var quantizedBytes: Int
     public var outputSQNR: [String: Double]
+    /// The parts' SQNR of outputs a Concat assembles (a detector's boxes and class scores).
+    public var outputParts: [String: [OutputAgreement.Part]]
     public var samples: Samples
     public var rangesFrom: String
     public var keptFloat: [KeptFloat]
@@ -81,6 +84,7 @@ public struct ReportDocument: Codable, Sendable {
         self.floatBytes = floatBytes
         self.quantizedBytes = quantizedBytes
         self.outputSQNR = report.outputSQNR
+        self.outputParts = report.outputParts
         self.samples = Samples(count: report.samples, sources: report.sampleSources)
         self.rangesFrom = report.rangesFrom
         self.keptFloat = keptFloat

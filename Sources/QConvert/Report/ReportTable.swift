@@ -29,7 +29,7 @@ enum ReportTable {
         lines.append(("quantized nodes", "\(document.quantizedNodeCount) (of \(document.nodeCount) nodes in the float model)"))
         let ratio = document.floatBytes > 0 ? Double(document.quantizedBytes) / Double(document.floatBytes) : 0
         lines.append(("size", "\(Formatting.bytes(document.floatBytes)) → \(Formatting.bytes(document.quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)"))
-        let outputs = document.outputSQNR.sorted { $0.key < $1.key }.map { "\($0.key) \(db($0.value)) dB" }
+        let outputs = OutputAgreement.listing(document.outputSQNR, parts: document.outputParts) { db($0) }
         lines.append(("output SQNR", outputs.isEmpty ? "not measured" : outputs.joined(separator: ", ")))
         lines.append(("samples", "\(document.samples.count)" + (document.samples.sources.isEmpty ? "" : " (\(sampleRange(document.samples.sources)))")))
         lines.append(("value ranges from", document.rangesFrom))
