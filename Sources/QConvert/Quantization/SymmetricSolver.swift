@@ -40,53 +40,61 @@ enum SymmetricSolver {
         return s
     }
 
-    /// Lower Cholesky factor of a symmetric positive-definite matrix, or nil if it is not positive
-    /// definite (a pivot <= 0).
-    static func cholesky(_ a: Matrix) -> Matrix? {
+    /// Replaces the lower triangle of a symmetric positive-definite matrix by its lower Cholesky
+    /// factor L (L L^T = a; the upper triangle is left as it was and never read), or returns false
+    /// if a pivot is <= 0. In place: each entry below the diagonal is read once, just before L's
+    /// entry takes its place.
+    static func choleskyInPlace(_ a: inout Matrix) -> Bool {
         let n = a.n
-        var l = Matrix(n: n, values: [Double](repeating: 0, count: n * n))
-        let ok = l.values.withUnsafeMutableBufferPointer { lp -> Bool in
-            a.values.withUnsafeBufferPointer { ap in
-                for j in 0..<n {
-                    let rowJ = lp.baseAddress! + j * n
-                    let s = ap[j * n + j] - dot(rowJ, rowJ, j)
-                    guard s > 0 else { return false }
-                    let pivot = s.squareRoot()
-                    rowJ[j] = pivot
-                    for i in (j + 1)..<max(n, j + 1) {
-                        let rowI = lp.baseAddress! + i * n
-                        rowI[j] = (ap[i * n + j] - dot(rowI, rowJ, j)) / pivot
-                    }
+        return a.values.withUnsafeMutableBufferPointer { ap -> Bool in
+            for j in 0..<n {
+                let rowJ = ap.baseAddress! + j * n
+                let s = rowJ[j] - dot(rowJ, rowJ, j)
+                guard s > 0 else { return false }
+                let pivot = s.squareRoot()
+                rowJ[j] = pivot
+                for i in (j + 1)..<max(n, j + 1) {
+                    let rowI = ap.baseAddress! + i * n
+                    rowI[j] = (rowI[j] - dot(rowI, rowJ, j)) / pivot
                 }
-                return true
             }
+            return true
         }
-        return ok ? l : nil
     }
 
-    /// U (upper) with U^T U = h^-1, or nil when h is not positive definite.
+    /// U (upper) with U^T U = h^-1, or nil when h is not positive definite. Two n x n matrices at a
+    /// time besides h: the factor, then t = L^-1 turned into U where it lies.
     static func inverseCholeskyUpper(_ h: Matrix) -> Matrix? {
         let n = h.n
-        var reversed = Matrix(n: n, values: [Double](repeating: 0, count: n * n))
-        for i in 0..<n { for j in 0..<n { reversed[i, j] = h[n - 1 - i, n - 1 - j] } }
-        guard let l = cholesky(reversed) else { return nil }
-        // t = L^-1, stored transposed (tt[j][k] = t[k][j]) so the inner sums run over contiguous rows.
+        // t = L^-1 for L the Cholesky factor of h reversed (J h J), stored transposed
+        // (tt[j][k] = t[k][j]) so the inner sums run over contiguous rows.
         var tt = Matrix(n: n, values: [Double](repeating: 0, count: n * n))
-        tt.values.withUnsafeMutableBufferPointer { tp in
-            l.values.withUnsafeBufferPointer { lp in
-                for j in 0..<n {
-                    let column = tp.baseAddress! + j * n   // column j of t
-                    column[j] = 1 / lp[j * n + j]
-                    for i in (j + 1)..<max(n, j + 1) {
-                        let rowL = lp.baseAddress! + i * n
-                        column[i] = -dot(rowL + j, column + j, i - j) / rowL[i]
+        do {
+            var l = Matrix(n: n, values: [Double](repeating: 0, count: n * n))
+            for i in 0..<n { for j in 0...i { l[i, j] = h[n - 1 - i, n - 1 - j] } }
+            guard choleskyInPlace(&l) else { return nil }
+            tt.values.withUnsafeMutableBufferPointer { tp in
+                l.values.withUnsafeBufferPointer { lp in
+                    for j in 0..<n {
+                        let column = tp.baseAddress! + j * n   // column j of t
+                        column[j] = 1 / lp[j * n + j]
+                        for i in (j + 1)..<max(n, j + 1) {
+                            let rowL = lp.baseAddress! + i * n
+                            column[i] = -dot(rowL + j, column + j, i - j) / rowL[i]
+                        }
                     }
                 }
             }
         }
-        // U = J t J: U[i][j] = t[n-1-i][n-1-j] = tt[n-1-j][n-1-i].
-        var u = Matrix(n: n, values: [Double](repeating: 0, count: n * n))
-        for i in 0..<n { for j in i..<n { u[i, j] = tt[n - 1 - j, n - 1 - i] } }
-        return u
+        // U = J t J: U[i][j] = t[n-1-i][n-1-j] = tt[n-1-j][n-1-i], an exchange within tt's upper
+        // triangle (entry (i, j) and entry (n-1-j, n-1-i) trade places; its lower triangle is 0).
+        for i in 0..<n {
+            for j in i..<n where (n - 1 - j, n - 1 - i) > (i, j) {
+                let other = tt[n - 1 - j, n - 1 - i]
+                tt[n - 1 - j, n - 1 - i] = tt[i, j]
+                tt[i, j] = other
+            }
+        }
+        return tt
     }
 }

@@ -69,8 +69,8 @@ enum WeightRounding {
                 rowScales[r] = Double(layout.scales[layout.scales.count == 1 ? 0 : firstRow + r])
                 for j in 0..<k { rowValues[r * k + j] = Double(values[element(firstRow + r, j)]) }
             }
-            let h = gram[(group * k * k)..<((group + 1) * k * k)].map(Double.init)
-            guard let rounded = GPTQ.round(weights: rowValues, rows: rowsPerGroup, k: k, scales: rowScales, qmax: qmax, gram: h)
+            guard let rounded = GPTQ.round(weights: rowValues, rows: rowsPerGroup, k: k, scales: rowScales, qmax: qmax,
+                                           gram: gram[(group * k * k)..<((group + 1) * k * k)].map(Double.init))
             else { return nil }
             for r in 0..<rowsPerGroup { for j in 0..<k { codes[element(firstRow + r, j)] = rounded[r * k + j] } }
         }
