@@ -27,9 +27,10 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
         public var sqnr: Double
     }
 
-    /// The lowest SQNR over the outputs and their parts: what `--target-sqnr` raises.
+    /// The lowest SQNR over the outputs and their parts: what `--target-sqnr` raises. A part the
+    /// float model leaves at 0 (-infinity dB against any noise) measures nothing and is left out.
     public var lowest: Double {
-        min(worst, parts.values.joined().map(\.sqnr).min() ?? .infinity)
+        min(worst, parts.values.joined().map(\.sqnr).filter { $0 > -.infinity }.min() ?? .infinity)
     }
 
     /// "name 33.2 dB" per output, sorted by name, with its parts where it has them.
@@ -44,10 +45,16 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
     public struct Reference {
         let names: [String]
         let outputs: [[String: Tensor]]
-        /// Outputs a Concat produces: its axis and inputs.
+        /// Outputs a Concat produces: its axis (as written, maybe negative) and inputs.
         let assemblies: [String: (axis: Int, parts: [String])]
-        /// Per sample, each assembled output's part sizes along the axis (where all were seen).
-        let partSizes: [[String: [Int]]]
+        /// Per sample, where each assembled output's parts lie (where all are known).
+        let layouts: [[String: PartLayout]]
+
+        /// The axis (non-negative) and each part's size along it.
+        struct PartLayout {
+            let axis: Int
+            let sizes: [Int]
+        }
 
         /// Fails when an output is not finite on a sample: no SQNR can be measured against NaN, and
         /// every range method then scored "nan dB" and one was picked anyway (found by a black-box
@@ -63,31 +70,44 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
             }
             self.assemblies = assemblies
             let watched = Set(assemblies.values.flatMap(\.parts))
-            var partSizes: [[String: [Int]]] = []
+            // A constant part is never produced during a run: its shape is its initializer's.
+            let constantShapes = watched.reduce(into: [String: [Int]]()) { $0[$1] = graph.initializers[$1]?.shape }
+            var layouts: [[String: PartLayout]] = []
             outputs = try (0..<dataset.count).map { index in
-                var shapes: [String: [Int]] = [:]
+                var shapes = constantShapes
                 let results = try dataset.withSample(index) {
                     try reference.run($0, hook: watched.isEmpty ? nil : { name, tensor in if watched.contains(name) { shapes[name] = tensor.shape } })
                 }
                 if let output = names.first(where: { results[$0].map { SampleValidation.firstNonFinite($0) != nil } ?? false }) {
                     throw try Self.nonFinite(output, reference: reference, dataset: dataset, sample: index)
                 }
-                var sizes: [String: [Int]] = [:]
-                for (output, assembly) in assemblies { sizes[output] = Self.sizes(of: assembly, shapes: shapes, output: results[output]) }
-                partSizes.append(sizes)
+                var sampleLayouts: [String: PartLayout] = [:]
+                for (output, assembly) in assemblies { sampleLayouts[output] = Self.layout(of: assembly, shapes: shapes, output: results[output]) }
+                layouts.append(sampleLayouts)
                 return results
             }
-            self.partSizes = partSizes
+            self.layouts = layouts
         }
 
-        /// The parts' sizes along the Concat's axis, when every part was seen and they add up to the
-        /// output's size there.
-        static func sizes(of assembly: (axis: Int, parts: [String]), shapes: [String: [Int]], output: Tensor?) -> [Int]? {
+        /// Where the parts lie along the Concat's axis, when their sizes are known and add up to the
+        /// output's size there. One part not seen (a constant the interpreter folded before the run)
+        /// takes the rest of the axis.
+        static func layout(of assembly: (axis: Int, parts: [String]), shapes: [String: [Int]], output: Tensor?) -> PartLayout? {
             guard let output else { return nil }
             let axis = assembly.axis < 0 ? assembly.axis + output.rank : assembly.axis
             guard (0..<output.rank).contains(axis) else { return nil }
-            let sizes = assembly.parts.compactMap { shapes[$0].flatMap { $0.count == output.rank ? $0[axis] : nil } }
-            return sizes.count == assembly.parts.count && sizes.reduce(0, +) == output.shape[axis] ? sizes : nil
+            var sizes = assembly.parts.map { shapes[$0].flatMap { $0.count == output.rank ? $0[axis] : nil } }
+            let unknown = sizes.indices.filter { sizes[$0] == nil }
+            if unknown.count == 1 { sizes[unknown[0]] = output.shape[axis] - sizes.compactMap { $0 }.reduce(0, +) }
+            let known = sizes.compactMap { $0 }
+            guard known.count == sizes.count, known.allSatisfy({ $0 >= 0 }), known.reduce(0, +) == output.shape[axis] else { return nil }
+            return PartLayout(axis: axis, sizes: known)
+        }
+
+        /// Outputs whose parts are known on every sample: only those get per-part figures, each over
+        /// all the samples the whole output's is.
+        var measurableAssemblies: Set<String> {
+            Set(assemblies.keys.filter { output in layouts.allSatisfy { $0[output] != nil } })
         }
 
         /// The error for output `output` holding NaN or infinity on sample `index`, naming the node
@@ -116,6 +136,7 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
         // Per assembled output, per part: signal and noise over the samples whose parts were seen.
         var partSignal: [String: [Double]] = [:], partNoise: [String: [Double]] = [:]
         var perSample: [Double] = []
+        let assembled = reference.measurableAssemblies
         for index in 0..<dataset.count {
             var sampleWorst = 300.0
             let expected = reference.outputs[index], actual = try dataset.withSample(index, { try test.run($0) })
@@ -127,11 +148,10 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
                     throw QConvertError("output '\(output)' differs in shape between the float and the quantized model (\(expected[output]?.shape ?? []) against \(quantized.shape))")
                 }
                 // Which part each index along the Concat's axis belongs to, and the stride of that axis.
-                let sizes = reference.partSizes[index][output]
-                let partOf = sizes.map { $0.enumerated().flatMap { Array(repeating: $0.offset, count: $0.element) } } ?? []
-                let axis = reference.assemblies[output].map { $0.axis < 0 ? $0.axis + float.rank : $0.axis } ?? 0
-                let inner = sizes == nil ? 1 : float.shape[(axis + 1)...].reduce(1, *)
-                var ps = [Double](repeating: 0, count: sizes?.count ?? 0), pn = ps
+                let layout = assembled.contains(output) ? reference.layouts[index][output] : nil
+                let partOf = layout.map { $0.sizes.enumerated().flatMap { Array(repeating: $0.offset, count: $0.element) } } ?? []
+                let inner = layout.map { float.shape[($0.axis + 1)...].reduce(1, *) } ?? 1
+                var ps = [Double](repeating: 0, count: layout?.sizes.count ?? 0), pn = ps
                 var s = 0.0, n = 0.0
                 for i in 0..<y.count {
                     let a = Double(y[i]), d = a - Double(q[i])

@@ -49,6 +49,10 @@ final class QuantizationJob {
     }
 
     func run() throws -> QuantizationSummary {
+        // Dynamic and weight-only mode have one form each; a QOperator request would be ignored.
+        if options.quantization.mode != .static, options.quantization.format == .qoperator {
+            throw QConvertError("the qoperator format applies to static mode; \(options.quantization.mode.rawValue) mode has one form")
+        }
         let output = options.outputPath
         let inputs = [options.model] + [options.calibrationDirectory, options.loadStats, options.configFile].compactMap { $0 }
         try OutputPaths.checkNotAnInput(output, inputs: inputs)
@@ -412,7 +416,8 @@ final class QuantizationJob {
         if options.quantization.mode == .static && options.quantization.format == .qoperator { passes.append(ConvertToQOperator()) }
         _ = try PassManager(verify: true, printer: { _ in }).run(passes + [EliminateDeadNodes()], on: &quantized, context: prepared.context)
         // Shapes inferred during preparation are not written: runtimes infer them again, and on
-        // ppocr_cls they would add 3% to the file. Those the input model declared are kept.
+        // ppocr_cls they would add 3% to the file. The names the input model declared keep theirs
+        // (as preparation left them: shape inference may have filled in a declared unknown).
         let declared = loaded.model.graph.valueInfo
         quantized.graph.valueInfo = quantized.graph.valueInfo.filter { declared[$0.key] != nil }
         quantized.producerName = QConvertVersion.producerName

@@ -38,7 +38,7 @@ public struct ConvertToQOperator: Pass {
         let producers = graph.producers(), consumers = graph.consumers()
         func node(producing value: String) -> Node? { producers[value].map { graph.nodes[$0] } }
         /// (q, scale, zero) of a DequantizeLinear reading a QuantizeLinear's output or an initializer;
-        /// zero is "" when left out (int32 biases).
+        /// zero is "" when left out (int32 biases, symmetric int8 weights).
         func dequantized(_ value: String) -> (q: String, scale: String, zero: String, index: Int)? {
             guard let index = producers[value], graph.nodes[index].opType == "DequantizeLinear", graph.nodes[index].inputs.count >= 2 else { return nil }
             let dq = graph.nodes[index]
@@ -93,13 +93,15 @@ public struct ConvertToQOperator: Pass {
             switch n.opType {
             case "Conv", "MatMul":
                 guard let x = activation(n.inputs[0]), let w = dequantized(n.inputs[1]), graph.initializers[w.q] != nil,
-                      let out = quantizeAfter(n.outputs[0]), let wZero = zeroPoint(w)
+                      let out = quantizeAfter(n.outputs[0])
                 else { continue }
-                var inputs = [x.q, x.scale, x.zero, w.q, w.scale, wZero, out.q.inputs[1], out.q.inputs[2]]
+                var bias: [String] = []
                 if n.opType == "Conv", n.inputs.count > 2, !n.inputs[2].isEmpty {
                     guard let b = dequantized(n.inputs[2]), graph.initializers[b.q]?.dataType == .int32 else { continue }
-                    inputs.append(b.q)
+                    bias = [b.q]
                 }
+                guard let wZero = zeroPoint(w) else { continue }
+                let inputs = [x.q, x.scale, x.zero, w.q, w.scale, wZero, out.q.inputs[1], out.q.inputs[2]] + bias
                 replace(index, with: Node(name: n.name, opType: n.opType == "Conv" ? "QLinearConv" : "QLinearMatMul", inputs: inputs, outputs: [],
                                           attributes: n.opType == "Conv" ? n.attributes : []), output: out)
             case "Add", "Mul":

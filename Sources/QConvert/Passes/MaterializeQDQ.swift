@@ -70,7 +70,7 @@ public struct MaterializeQDQ: Pass {
         }
         for value in orderedPoints(graph) {
             guard let params = plan.points[value] else { continue }
-            let (scaleName, zeroName) = addParameters(params, base: value, graph: &graph, names: &names)
+            let (scaleName, zeroName) = addParameters(params, base: value, constant: false, graph: &graph, names: &names)
             let quantized = names.fresh(value + "_q")
             let dequantized = names.fresh(value + "_dq")
             if graphInputs.contains(value) {
@@ -121,7 +121,7 @@ public struct MaterializeQDQ: Pass {
     /// QuantizeLinear needs it even then, or it would write uint8). Short names, shared and omitted
     /// zero points keep the file small: on a model as small as ppocr_cls, names and parameters
     /// would otherwise outweigh the int8 weights.
-    private func addParameters(_ params: QuantParams, base: String, constant: Bool = false, graph: inout Graph, names: inout NameScope) -> (String, String?) {
+    private func addParameters(_ params: QuantParams, base: String, constant: Bool, graph: inout Graph, names: inout NameScope) -> (String, String?) {
         let scaleName = names.fresh(base + "_s")
         let shape: [Int] = params.axis == nil ? [] : [params.scales.count]
         graph.initializers[scaleName] = Tensor(shape: shape, scalars: params.scales)

@@ -130,7 +130,7 @@ public enum LayerReportBuilder {
     private static func addWeight(_ unit: QuantizedGraph.Unit, to row: inout LayerReport.Row, inputs: Inputs, graph: QuantizedGraph) {
         let quantized = inputs.quantized.graph
         let candidates = unit.weights.compactMap { weight -> Measured? in
-            guard let codes = quantized.initializers[weight.quantized], let params = graph.params(weight.grid, in: quantized) else { return nil }
+            guard let codes = quantized.initializers[weight.quantized], let params = graph.params(weight.grid, in: quantized, codes: codes.dataType) else { return nil }
             let float = weight.source.flatMap { inputs.float.graph.initializers[$0] ?? inputs.floatWeights[$0] }
             let result = float.flatMap { WeightError.measure(float: $0, codes: codes, params: params, axis: weight.axis) }
             return Measured(weight: weight, codes: codes, params: params, float: float, result: result)

@@ -196,11 +196,14 @@ extension QuantizedGraph {
         unit.value.flatMap { floors[$0] }
     }
 
-    /// The parameters a grid's initializers hold (zero point 0 of type uint8 when left out, as ONNX says).
-    func params(_ grid: Grid, in graph: Graph) -> QuantParams? {
+    /// The parameters a grid's initializers hold. A zero point left out is 0, as ONNX says, of the
+    /// type of `codes` (a DequantizeLinear's input: symmetric int8 weights have none), else uint8
+    /// (QuantizeLinear's default).
+    func params(_ grid: Grid, in graph: Graph, codes: DataType? = nil) -> QuantParams? {
         guard let scales = graph.initializers[grid.scale]?.floats() else { return nil }
         let zero = grid.zeroPoint.flatMap { graph.initializers[$0] }
-        let type: QuantType = zero?.dataType == .int8 ? .int8 : (zero?.dataType == .int32 ? .int32 : .uint8)
+        let stored = zero?.dataType ?? codes
+        let type: QuantType = stored == .int8 ? .int8 : (stored == .int32 ? .int32 : .uint8)
         let zeros = zero?.integers().map { $0.map { Int32($0) } } ?? Array(repeating: 0, count: scales.count)
         return QuantParams(type: type, scales: scales, zeroPoints: zeros, axis: scales.count > 1 ? 0 : nil)
     }

@@ -25,6 +25,18 @@ import Testing
         return (prepared, try ONNXReader.read(path: options.output!))
     }
 
+    /// The library refuses what the CLI refuses: a QOperator request outside static mode, which
+    /// would otherwise be ignored.
+    @Test(arguments: [QuantizationOptions.Mode.dynamic, .weightOnly])
+    func qoperatorOutsideStaticModeIsRefused(mode: QuantizationOptions.Mode) throws {
+        var options = ModelQuantization.Options(model: Fixtures.model("conv_bn_relu").modelPath)
+        options.output = temporary.make() + "/q.onnx"
+        options.quantization.mode = mode
+        options.quantization.format = .qoperator
+        #expect(throws: QConvertError.self) { try ModelQuantization.run(options) }
+        #expect(!FileChecks.exists(options.output!))
+    }
+
     /// The written model declares the value shapes the input declared and no others: those inferred
     /// while preparing are left for the runtime to infer again (on ppocr_cls they were 3% of the file).
     @Test func writtenModelDeclaresOnlyTheInputsValueShapes() throws {
