@@ -210,11 +210,7 @@ struct SchemeOptions: ParsableArguments {
             throw ValidationError("\(flag) applies to --mode static; " + (mode == .dynamic
                 ? "dynamic mode's activations are asymmetric uint8, chosen at run time" : "weight-only mode keeps activations float"))
         }
-        // Each other mode has one form; a qoperator request there would be silently ignored.
-        if mode != .static, format == .qoperator {
-            throw ValidationError("--format qoperator applies to --mode static; " + (mode == .dynamic
-                ? "dynamic mode writes DynamicQuantizeLinear with ConvInteger/MatMulInteger" : "weight-only mode writes DequantizeLinear before float ops"))
-        }
+        if let conflict = QuantizationOptions.formatConflict(mode: mode, format: format) { throw ValidationError(conflict) }
     }
 
     func options() throws -> QuantizationOptions {

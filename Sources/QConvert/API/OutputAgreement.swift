@@ -175,20 +175,15 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
         }
         var sqnr: [String: Double] = [:]
         for (name, s) in signal {
-            sqnr[name] = decibels(signal: s, noise: noise[name] ?? 0)
+            sqnr[name] = TensorError.sqnr(signal: s, noise: noise[name] ?? 0)
         }
         var parts: [String: [Part]] = [:]
         for (output, signals) in partSignal {
             guard let assembly = reference.assemblies[output], let noises = partNoise[output] else { continue }
-            parts[output] = zip(assembly.parts, zip(signals, noises)).map { Part(value: $0.0, sqnr: decibels(signal: $0.1.0, noise: $0.1.1)) }
+            parts[output] = zip(assembly.parts, zip(signals, noises)).map { Part(value: $0.0, sqnr: TensorError.sqnr(signal: $0.1.0, noise: $0.1.1)) }
         }
         let zero = signal.filter { $0.value == 0 }.map(\.key).sorted()
         return OutputAgreement(sqnr: sqnr, samples: dataset.count, perSample: perSample, zeroOutputs: zero, parts: parts)
-    }
-
-    /// 10 log10(signal / noise), infinity without noise.
-    static func decibels(signal: Double, noise: Double) -> Double {
-        noise == 0 ? .infinity : 10 * log10(signal / noise)
     }
 
     /// The lowest SQNR over the outputs.

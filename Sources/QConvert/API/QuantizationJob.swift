@@ -49,9 +49,8 @@ final class QuantizationJob {
     }
 
     func run() throws -> QuantizationSummary {
-        // Dynamic and weight-only mode have one form each; a QOperator request would be ignored.
-        if options.quantization.mode != .static, options.quantization.format == .qoperator {
-            throw QConvertError("the qoperator format applies to static mode; \(options.quantization.mode.rawValue) mode has one form")
+        if let conflict = QuantizationOptions.formatConflict(mode: options.quantization.mode, format: options.quantization.format) {
+            throw QConvertError(conflict)
         }
         let output = options.outputPath
         let inputs = [options.model] + [options.calibrationDirectory, options.loadStats, options.configFile].compactMap { $0 }

@@ -52,7 +52,7 @@ public struct ConvertToQOperator: Pass {
             guard w.zero.isEmpty else { return w.zero }
             guard let shape = graph.initializers[w.scale]?.shape, graph.initializers[w.q]?.dataType == .int8 else { return nil }
             if let name = zeroPoints[shape] { return name }
-            let name = names.fresh("zero_point_int8_0" + (shape.isEmpty ? "" : "_x\(shape[0])"))
+            let name = names.fresh(MaterializeQDQ.zeroPointName(.int8, 0, shape: shape))
             graph.initializers[name] = Tensor(shape: shape, scalars: [Int8](repeating: 0, count: shape.reduce(1, *)))
             zeroPoints[shape] = name
             return name

@@ -129,7 +129,7 @@ public struct MaterializeQDQ: Pass {
         let key = "\(params.type)\(shape)\(params.zeroPoints)"
         if let shared = sharedZeroPoints.names[key] { return (scaleName, shared) }
         let zeroName = names.fresh(params.zeroPoints.allSatisfy { $0 == params.zeroPoints.first } ?
-                                   "zero_point_\(params.type)_\(params.zeroPoints.first ?? 0)" + (shape.isEmpty ? "" : "_x\(shape[0])") : base + "_z")
+                                   Self.zeroPointName(params.type, params.zeroPoints.first ?? 0, shape: shape) : base + "_z")
         switch params.type {
         case .uint8: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints.map { UInt8($0) })
         case .int8: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints.map { Int8($0) })
@@ -137,6 +137,11 @@ public struct MaterializeQDQ: Pass {
         }
         sharedZeroPoints.names[key] = zeroName
         return (scaleName, zeroName)
+    }
+
+    /// The name of a zero-point tensor holding `value` throughout `shape` (shared by every pair with it).
+    static func zeroPointName(_ type: QuantType, _ value: Int32, shape: [Int]) -> String {
+        "zero_point_\(type)_\(value)" + (shape.isEmpty ? "" : "_x\(shape[0])")
     }
 
     /// Zero-point initializers already written, by content.

@@ -26,6 +26,14 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
         case qoperator
     }
 
+    /// Why `format` cannot go with `mode`, or nil. QOperator is a static-mode form; dynamic and
+    /// weight-only mode have one form each, so the request would otherwise be silently ignored.
+    public static func formatConflict(mode: Mode, format: Format) -> String? {
+        guard mode != .static, format == .qoperator else { return nil }
+        return "--format qoperator applies to --mode static; " + (mode == .dynamic
+            ? "dynamic mode writes DynamicQuantizeLinear with ConvInteger/MatMulInteger" : "weight-only mode writes DequantizeLinear before float ops")
+    }
+
     public var mode: Mode = .static
     public var format: Format = .qdq
     /// Activation integer type: uint8 (asymmetric) or int8.

@@ -29,9 +29,8 @@ extension ReportDocument {
         }
         if let fallback, !fallback.steps.isEmpty {
             body += "<h2>Kept float by --target-sqnr</h2>\n"
-            body += Self.htmlTable(["node", "in place of", "gain (dB: alone, on those kept, or by the exchange)", "output SQNR after (dB)"], fallback.steps.map {
-                [$0.node, $0.replaces ?? "", ReportTable.db($0.gain), ReportTable.db($0.sqnr)]
-            }, id: "fallback")
+            let steps = ReportTable.fallbackSteps(fallback)
+            body += Self.htmlTable(steps.header, steps.rows, id: "fallback")
         }
         let kept = ReportTable.keptFloat(self)
         if !kept.isEmpty {

@@ -21,9 +21,8 @@ extension ReportDocument {
         }
         if let fallback, !fallback.steps.isEmpty {
             out += "\n## Kept float by --target-sqnr\n\n"
-            out += Self.table(["node", "in place of", "gain (dB: alone, on those kept, or by the exchange)", "output SQNR after (dB)"], fallback.steps.map {
-                [$0.node, $0.replaces ?? "", ReportTable.db($0.gain), ReportTable.db($0.sqnr)]
-            })
+            let steps = ReportTable.fallbackSteps(fallback)
+            out += Self.table(steps.header, steps.rows)
         }
         let kept = ReportTable.keptFloat(self)
         if !kept.isEmpty {

@@ -58,7 +58,12 @@ public struct TensorError: Codable, Sendable, Equatable {
     }
 
     /// Infinity when identical.
-    public var sqnr: Double { noise == 0 ? .infinity : 10 * log10(signal / noise) }
+    public var sqnr: Double { Self.sqnr(signal: signal, noise: noise) }
+
+    /// 10 log10(signal / noise), infinity without noise.
+    public static func sqnr(signal: Double, noise: Double) -> Double {
+        noise == 0 ? .infinity : 10 * log10(signal / noise)
+    }
 
     public var cosine: Double {
         let denominator = (signal * testEnergy).squareRoot()
