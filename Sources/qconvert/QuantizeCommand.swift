@@ -192,7 +192,7 @@ struct SchemeOptions: ParsableArguments {
         valueName: "q.json"))
     var config: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Keep the most sensitive layers float until the held-out output SQNR reaches this (the lowest output's, or of a part of an output a Concat assembles, such as a detector's class scores).", valueName: "dB"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keep the most sensitive layers float until the held-out output SQNR reaches this.", valueName: "dB"))
     var targetSqnr: Double?
 
     @Option(parsing: .unconditional, help: "At most this many layers kept float by --target-sqnr (default: one in ten compute layers).")

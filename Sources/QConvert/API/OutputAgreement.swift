@@ -27,12 +27,6 @@ public struct OutputAgreement: Codable, Sendable, Equatable {
         public var sqnr: Double
     }
 
-    /// The lowest SQNR over the outputs and their parts: what `--target-sqnr` raises. A part the
-    /// float model leaves at 0 (-infinity dB against any noise) measures nothing and is left out.
-    public var lowest: Double {
-        min(worst, parts.values.joined().map(\.sqnr).filter { $0 > -.infinity }.min() ?? .infinity)
-    }
-
     /// "name 33.2 dB" per output, sorted by name, with its parts where it has them.
     public static func listing(_ sqnr: [String: Double], parts: [String: [Part]], db: (Double) -> String) -> [String] {
         sqnr.sorted { $0.key < $1.key }.map { output, value in

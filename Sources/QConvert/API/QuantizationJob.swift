@@ -581,8 +581,9 @@ final class QuantizationJob {
     }
 
     /// `--target-sqnr`: keeps the most sensitive layers float, measured on the held-out samples as
-    /// the lowest SQNR of the outputs and of the parts of an output a Concat assembles (else a
-    /// detector's boxes would meet the target for its class scores).
+    /// the worst output SQNR. Not the worst part of a Concat-assembled output: on yolov8n_320,
+    /// aiming at the class scores raised them on the 8 held-out samples (16.4 -> 19.4 dB) and lowered
+    /// them on the eval split (16.7 -> 14.9).
     private func keepSensitiveLayersFloat(target: Double) throws {
         guard let holdout, holdout.count > 0 else {
             throw QConvertError("--target-sqnr measures on held-out samples; none are held out (use --holdout N with --calib)")
@@ -597,7 +598,7 @@ final class QuantizationJob {
         (plan, fallback) = try step("fallback", samples: holdout) {
             try SensitivityFallback.run(plan: plan, targetSQNR: target, maxFloat: limit, measure: { candidate in
                 try OutputAgreement.measure(reference: reference, test: Interpreter(model: self.materialize(candidate), threads: self.options.threads),
-                                            dataset: holdout).lowest
+                                            dataset: holdout).worst
             }, progress: { phase, done, total in
                 if done == 1 { bar = self.progress(phase, total) }
                 bar?(done)

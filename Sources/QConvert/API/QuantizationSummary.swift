@@ -166,8 +166,7 @@ public struct QuantizationSummary: Codable, Sendable {
             let kept = fallback.steps.map { step in
                 (step.replaces.map { "then \(step.node) in place of \($0)" } ?? step.node) + " (+\(Formatting.fixed(step.gain, digits: 1)) dB)"
             }
-            let measure = agreement?.parts.isEmpty == false ? " (the lowest output or output part)" : ""
-            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB\(measure): \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
+            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
             if let shortfall = fallback.shortfall { lines.append("target not reached: " + shortfall) }
             if !fallback.steps.isEmpty {
                 lines.append("note: the held-out samples chose these layers and measure the result, which flatters it; "

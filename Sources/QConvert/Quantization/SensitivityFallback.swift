@@ -1,9 +1,7 @@
 import QConvertIR
 
 /// Keeps the layers that cost the most accuracy in float until the model's output SQNR reaches a
-/// target (`--target-sqnr DB`), at most `maxFloat` of them. "Output SQNR" here is whatever `measure`
-/// returns: the quantize job gives the lowest over the outputs and the parts of an output a Concat
-/// assembles (`OutputAgreement.lowest`).
+/// target (`--target-sqnr DB`), at most `maxFloat` of them.
 ///
 /// Sensitivity of a layer = output SQNR gain when that layer alone is float (everything else
 /// quantized), measured on held-out samples. Layers are tried in order of that gain; one joins the
@@ -29,7 +27,7 @@ public enum SensitivityFallback {
         /// Output SQNR gain measured for this node when its pass began: alone in the first pass, on
         /// top of the nodes kept before in later ones; for an exchange, what it gained.
         public var gain: Double
-        /// Output SQNR (as measured, see the type's comment) with every node so far kept float.
+        /// Worst output SQNR with every node so far kept float.
         public var sqnr: Double
     }
 

@@ -4,7 +4,7 @@ import QConvertIR
 /// report. The JSON form is this value encoded with `JSONText` (snake_case keys, sorted):
 ///
 ///     {
-///       "format": "qconvert-report", "version": 2, "kind": "quantize" | "compare",
+///       "format": "qconvert-report", "version": 1, "kind": "quantize" | "compare",
 ///       "float_model": "m.onnx", "quantized_model": "m.int8.onnx", "settings": "static, qdq, ...",
 ///       "node_count": 120,                       // nodes in the float model
 ///       "quantized_node_count": 64,              // = rows.length
@@ -27,8 +27,7 @@ import QConvertIR
 /// or goes away.
 public struct ReportDocument: Codable, Sendable {
     public static let formatName = "qconvert-report"
-    /// 2: the fallback's SQNRs are the lowest over the outputs and their Concat parts (were: outputs).
-    public static let currentVersion = 2
+    public static let currentVersion = 1
 
     public struct Samples: Codable, Sendable {
         public var count: Int

@@ -54,7 +54,7 @@ import Testing
     @Test func jsonHasTheDocumentedKeys() throws {
         let text = try ReportWriter.render(Self.document(), for: "r.json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        #expect(object["format"] as? String == "qconvert-report" && object["version"] as? Int == 2)
+        #expect(object["format"] as? String == "qconvert-report" && object["version"] as? Int == 1)
         for key in ["kind", "float_model", "quantized_model", "settings", "node_count", "quantized_node_count", "float_bytes", "quantized_bytes",
                     "output_sqnr", "samples", "ranges_from", "kept_float", "runtime", "rows"] {
             #expect(object[key] != nil, "missing \(key)")
