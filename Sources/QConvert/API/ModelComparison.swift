@@ -32,9 +32,10 @@ public enum ModelComparison {
             try OutputPaths.checkOutside(path, folder: options.dataDirectory, role: "the --data folder")
         }
         let float = try ONNXReader.load(path: options.floatModel)
-        // qconvert names a quantized weight after the prepared model's (a BatchNorm-folded
-        // `conv.weight_bn`); preparing the float model here finds them. A model preparation cannot
-        // handle only loses those weight figures.
+        // qconvert quantizes the prepared model's weights (BatchNorm folded), under the names the
+        // prepared model gives them: the original's name when only that node read the weight,
+        // `conv.weight_bn` for a shared copy. Preparing the float model here finds them. A model
+        // preparation cannot handle only loses those weight figures.
         let preparedFloat = try? Preparation.run(float.model)
         // A quantized model as the reference would be measured against itself or another
         // quantization, and every figure would describe the wrong thing. Judged after preparation,
@@ -61,10 +62,14 @@ public enum ModelComparison {
         var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
                                                localSamples: options.localSamples, threads: options.threads)
         inputs.diagnose = 10
-        inputs.suggestsFlags = quantized.model.producerName == QConvertVersion.producerName
+        let byQConvert = quantized.model.producerName == QConvertVersion.producerName
+        inputs.suggestsFlags = byQConvert
         if let prepared = preparedFloat {
             inputs.prepared = prepared.model.graph
-            for (name, tensor) in prepared.model.graph.initializers where float.model.graph.initializers[name] == nil {
+            // A folded weight keeps its original name, so for qconvert's models the prepared
+            // tensor is the one that was quantized; another tool's weights are matched to the
+            // original's first.
+            for (name, tensor) in prepared.model.graph.initializers where byQConvert || float.model.graph.initializers[name] == nil {
                 inputs.floatWeights[name] = tensor
             }
         }

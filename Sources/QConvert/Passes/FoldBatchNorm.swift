@@ -7,8 +7,8 @@ import QConvertIR
 ///     Given:  y = BatchNormalization(Conv(x, W, b), scale, B, mean, var)
 ///     Result: y = Conv(x, W * f[c], b * f + t)           (W's axis 0 is the output channel)
 /// ConvTranspose scales W along its output-channel axis 1 (per group); Gemm scales B's output
-/// columns and C; MatMul with a constant [K, N] weight and a 2-D input becomes MatMul + Add. Folded
-/// weights are new initializers (the originals may be shared); dead ones go in a later pass.
+/// columns and C; MatMul with a constant [K, N] weight and a 2-D input becomes MatMul + Add. A folded
+/// weight only that node reads keeps its name; a shared one is copied as `W_bn` for that node.
 /// A BatchNormalization that follows nothing foldable, on an input of known rank, becomes
 ///     y = Add(Mul(x, f), t)      with f, t shaped [C, 1, ..., 1]
 /// which is the same affine map (inference BatchNormalization is exactly y = x * f + t).

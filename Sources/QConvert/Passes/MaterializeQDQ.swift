@@ -33,6 +33,7 @@ public struct MaterializeQDQ: Pass {
         var dequantizeNodes: [Node] = []
         // A weight several nodes read (an LSTM used twice), quantized alike for each, is stored once.
         var stored: [String: [(weight: WeightQuantization.Result, output: String)]] = [:]
+        let readers = graph.consumers()
         for index in graph.nodes.indices {
             let node = graph.nodes[index]
             guard plan.weights[node.displayName] != nil else { continue }
@@ -47,13 +48,16 @@ public struct MaterializeQDQ: Pass {
                 if let same = stored[weightName]?.first(where: { $0.weight == quantized.weight }) {
                     graph.nodes[index].inputs[quantized.weightInput] = same.output
                 } else {
-                    let weightNode = addDequantize(quantized.weight.tensor, params: quantized.weight.params, base: weightName, graph: &graph, names: &names)
+                    let weightNode = addDequantize(quantized.weight.tensor, params: quantized.weight.params, base: weightName,
+                                                   replacing: graph.isPrivateConstant(weightName, of: index, consumers: readers), graph: &graph, names: &names)
                     graph.nodes[index].inputs[quantized.weightInput] = weightNode.outputs[0]
                     dequantizeNodes.append(weightNode)
                     stored[weightName, default: []].append((quantized.weight, weightNode.outputs[0]))
                 }
                 if let bias = quantized.bias, let biasInput = quantized.biasInput {
-                    let biasNode = addDequantize(bias.tensor, params: bias.params, base: node.inputs[biasInput], graph: &graph, names: &names)
+                    let biasName = node.inputs[biasInput]
+                    let biasNode = addDequantize(bias.tensor, params: bias.params, base: biasName,
+                                                 replacing: graph.isPrivateConstant(biasName, of: index, consumers: readers), graph: &graph, names: &names)
                     graph.nodes[index].inputs[biasInput] = biasNode.outputs[0]
                     dequantizeNodes.append(biasNode)
                 }
@@ -152,12 +156,23 @@ public struct MaterializeQDQ: Pass {
     private let sharedZeroPoints = ZeroPointTable()
 
     /// Stores an integer constant and returns a DequantizeLinear of it (not yet in the graph).
-    private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, graph: inout Graph, names: inout NameScope) -> Node {
+    /// `replacing`: only the quantized node read the float constant `base`, so it is removed and the
+    /// DequantizeLinear's output takes its name (the Conv reads `conv1.weight` as in the float model);
+    /// otherwise the output is `base_dq`. The node itself is left unnamed: its output names it, and
+    /// on a model as small as ppocr_cls the names of 53 weight nodes are 0.8% of the int8 file.
+    private func addDequantize(_ tensor: Tensor, params: QuantParams, base: String, replacing: Bool,
+                               graph: inout Graph, names: inout NameScope) -> Node {
         let stored = names.fresh(base + "_q")
         graph.initializers[stored] = tensor
         let (scaleName, zeroName) = addParameters(params, base: base, constant: true, graph: &graph, names: &names)
-        let output = names.fresh(base + "_dq")
-        var node = Node(name: names.fresh(base + "_DQ"), opType: "DequantizeLinear", inputs: [stored, scaleName] + (zeroName.map { [$0] } ?? []),
+        let output: String
+        if replacing {
+            graph.initializers[base] = nil
+            output = base
+        } else {
+            output = names.fresh(base + "_dq")
+        }
+        var node = Node(name: "", opType: "DequantizeLinear", inputs: [stored, scaleName] + (zeroName.map { [$0] } ?? []),
                         outputs: [output])
         if let axis = params.axis { node.attributes = [Attribute(name: "axis", value: .int(Int64(axis)))] }
         return node

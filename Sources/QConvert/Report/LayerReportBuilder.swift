@@ -24,8 +24,9 @@ public enum LayerReportBuilder {
         public var sensitivityMeasured = false
         /// Layers diagnosed: this many worst by accumulated and by local SQNR.
         public var diagnose = 10
-        /// Float weights besides the float model's own to measure quantized weights against: compare
-        /// passes the prepared float model's (BatchNorm folded), which qconvert's weights are named after.
+        /// Float weights to measure quantized weights against, taken before the float model's own of
+        /// the same name: compare passes the prepared float model's (BatchNorm folded), which
+        /// qconvert quantized.
         public var floatWeights: [String: Tensor] = [:]
         /// The prepared float model when `float` is not it (compare), for its readers' floors.
         public var prepared: Graph?
@@ -131,7 +132,7 @@ public enum LayerReportBuilder {
         let quantized = inputs.quantized.graph
         let candidates = unit.weights.compactMap { weight -> Measured? in
             guard let codes = quantized.initializers[weight.quantized], let params = graph.params(weight.grid, in: quantized, codes: codes.dataType) else { return nil }
-            let float = weight.source.flatMap { inputs.float.graph.initializers[$0] ?? inputs.floatWeights[$0] }
+            let float = weight.source.flatMap { inputs.floatWeights[$0] ?? inputs.float.graph.initializers[$0] }
             let result = float.flatMap { WeightError.measure(float: $0, codes: codes, params: params, axis: weight.axis) }
             return Measured(weight: weight, codes: codes, params: params, float: float, result: result)
         }

@@ -60,7 +60,7 @@ public struct QuantizedGraph: Sendable {
     /// compared, and their clipping counted, only from there up.
     public var floors: [String: Float]
 
-    /// `floatWeights`: float constants besides `float`'s own that quantized weights may replace;
+    /// `floatWeights`: float constants besides (or instead of) `float`'s own that quantized weights may replace;
     /// `prepared`: the float model as qconvert prepares it, whose readers' floors apply as well
     /// (the lower where both have one), since there a HardSwish written out is one op and a shift
     /// may have become a Conv's bias.

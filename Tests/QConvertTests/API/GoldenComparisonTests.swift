@@ -7,7 +7,7 @@ import Testing
     let golden = GoldenMetrics(
         method: "auto: mse",
         nodes: [.init(node: "conv", opType: "Conv", quantized: true), .init(node: "sm", opType: "Softmax", quantized: false)],
-        parameters: [.init(node: "x_DQ", scales: [0.02], zeroPoints: [128]), .init(node: "w_DQ", scales: [0.5, 0.25], zeroPoints: [0, 0])],
+        parameters: [.init(value: "x_dq", scales: [0.02], zeroPoints: [128]), .init(value: "w", scales: [0.5, 0.25], zeroPoints: [0, 0])],
         sqnr: [.init(output: "y", db: 30)])
 
     @Test func identicalRunPasses() {
@@ -37,7 +37,7 @@ import Testing
         #expect(run.regressions(from: golden).isEmpty)
         run.parameters[1].scales[1] = 0.25 * 0.98
         #expect(run.regressions(from: golden).count == 1)
-        #expect(run.regressions(from: golden).first?.hasPrefix("w_DQ: scale[1] 0.245, golden 0.25") == true)
+        #expect(run.regressions(from: golden).first?.hasPrefix("w: scale[1] 0.245, golden 0.25") == true)
     }
 
     @Test func zeroPointMoveBeyondOneCodeFails() {
@@ -45,13 +45,13 @@ import Testing
         run.parameters[0].zeroPoints[0] = 129
         #expect(run.regressions(from: golden).isEmpty)
         run.parameters[0].zeroPoints[0] = 130
-        #expect(run.regressions(from: golden) == ["x_DQ: zero point[0] 130, golden 128"])
+        #expect(run.regressions(from: golden) == ["x_dq: zero point[0] 130, golden 128"])
     }
 
     @Test func addedOrMissingNodesAndPairsFail() {
         var run = golden
         run.nodes.append(.init(node: "extra", opType: "Relu", quantized: false))
         run.parameters.removeFirst()
-        #expect(Set(run.regressions(from: golden)) == ["node extra: not in golden", "x_DQ: DequantizeLinear missing"])
+        #expect(Set(run.regressions(from: golden)) == ["node extra: not in golden", "x_dq: DequantizeLinear missing"])
     }
 }

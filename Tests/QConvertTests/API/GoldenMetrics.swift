@@ -15,9 +15,10 @@ struct GoldenMetrics: Codable, Equatable {
         var quantized: Bool
     }
 
-    /// One DequantizeLinear of the written model (weight, bias or activation), by node name.
+    /// One DequantizeLinear of the written model (weight, bias or activation), by the value it
+    /// produces (a weight's DequantizeLinear has no node name).
     struct Parameters: Codable, Equatable {
-        var node: String
+        var value: String
         var scales: [Float]
         var zeroPoints: [Int64]
     }
@@ -59,15 +60,15 @@ struct GoldenMetrics: Codable, Equatable {
         let written = try ONNXReader.read(path: options.output!).graph
         let parameters = try written.nodes.filter { $0.opType == "DequantizeLinear" }.map { node in
             guard let scales = written.initializers[node.inputs[1]]?.floats() else {
-                throw QConvertError("\(node.name): scale is not a float initializer")
+                throw QConvertError("\(node.displayName): scale is not a float initializer")
             }
             let zeros = node.inputs.count > 2 ? written.initializers[node.inputs[2]]?.integers() ?? [] : []
-            return Parameters(node: node.name, scales: scales, zeroPoints: zeros)
+            return Parameters(value: node.outputs[0], scales: scales, zeroPoints: zeros)
         }
         return GoldenMetrics(
             method: summary.method,
             nodes: summary.plan.nodes.map { Placement(node: $0.node, opType: $0.opType, quantized: $0.quantized) },
-            parameters: parameters.sorted { $0.node < $1.node },
+            parameters: parameters.sorted { $0.value < $1.value },
             sqnr: (summary.agreement?.sqnr ?? [:]).sorted { $0.key < $1.key }.map { OutputSQNR(output: $0.key, db: $0.value) })
     }
 
@@ -91,12 +92,12 @@ struct GoldenMetrics: Codable, Equatable {
             }
         }
         for extra in Set(placed.keys).subtracting(golden.nodes.map(\.node)).sorted() { problems.append("node \(extra): not in golden") }
-        let params = Dictionary(parameters.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
+        let params = Dictionary(parameters.map { ($0.value, $0) }, uniquingKeysWith: { a, _ in a })
         for expected in golden.parameters {
-            guard let actual = params[expected.node] else { problems.append("\(expected.node): DequantizeLinear missing"); continue }
+            guard let actual = params[expected.value] else { problems.append("\(expected.value): DequantizeLinear missing"); continue }
             problems += actual.changes(from: expected)
         }
-        for extra in Set(params.keys).subtracting(golden.parameters.map(\.node)).sorted() { problems.append("\(extra): DequantizeLinear not in golden") }
+        for extra in Set(params.keys).subtracting(golden.parameters.map(\.value)).sorted() { problems.append("\(extra): DequantizeLinear not in golden") }
         return problems
     }
 
@@ -109,14 +110,14 @@ extension GoldenMetrics.Parameters {
     /// Scales moved by more than the tolerance, zero points by more than one code, or a changed count.
     func changes(from golden: Self) -> [String] {
         guard scales.count == golden.scales.count, zeroPoints.count == golden.zeroPoints.count else {
-            return ["\(node): \(scales.count) scales / \(zeroPoints.count) zero points, golden \(golden.scales.count) / \(golden.zeroPoints.count)"]
+            return ["\(value): \(scales.count) scales / \(zeroPoints.count) zero points, golden \(golden.scales.count) / \(golden.zeroPoints.count)"]
         }
         var problems: [String] = []
         for (c, (s, g)) in zip(scales, golden.scales).enumerated() where !(abs(s - g) <= GoldenMetrics.scaleTolerance * abs(g)) {
-            problems.append("\(node): scale[\(c)] \(s), golden \(g) (\(GoldenMetrics.fixed(Double((s - g) / g) * 100))%)")
+            problems.append("\(value): scale[\(c)] \(s), golden \(g) (\(GoldenMetrics.fixed(Double((s - g) / g) * 100))%)")
         }
         for (c, (z, g)) in zip(zeroPoints, golden.zeroPoints).enumerated() where abs(z - g) > GoldenMetrics.zeroPointTolerance {
-            problems.append("\(node): zero point[\(c)] \(z), golden \(g)")
+            problems.append("\(value): zero point[\(c)] \(z), golden \(g)")
         }
         return problems
     }

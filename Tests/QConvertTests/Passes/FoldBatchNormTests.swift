@@ -26,6 +26,25 @@ import Testing
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 7, 6])]) >= 100)
     }
 
+    /// A weight and bias only the folded Conv reads are replaced under their own names; a weight
+    /// another Conv reads too stays as it was for that reader, and the folded Conv reads a copy.
+    @Test func foldedWeightsKeepTheirNamesUnlessShared() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 9)
+        let x = b.input("x", [1, 3, 5, 5])
+        let own = b.constant("own", r.normal([4, 3, 1, 1])), bias = b.constant("b", r.normal([4]))
+        let shared = b.constant("shared", r.normal([4, 3, 1, 1]))
+        b.output(addBatchNorm(&b, b.node("Conv", [x, own, bias]), channels: 4, seed: 10))
+        b.output(addBatchNorm(&b, b.node("Conv", [x, shared]), channels: 4, seed: 11))
+        b.output(b.node("Conv", [x, shared]))
+        let (after, _) = try PassChecks.run(FoldBatchNorm(), on: b.model)
+        let convs = after.graph.nodes.filter { $0.opType == "Conv" }
+        #expect(convs.map(\.inputs) == [[x, "own", "b"], [x, "shared_bn", "\(convs[1].name)_bn"], [x, "shared"]])
+        #expect(after.graph.initializers["own"] != b.model.graph.initializers["own"])
+        #expect(after.graph.initializers["shared"] == b.model.graph.initializers["shared"])
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([1, 3, 5, 5])]) >= 100)
+    }
+
     @Test func groupedConvTransposeFoldsAlongAxisOne() throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 3)

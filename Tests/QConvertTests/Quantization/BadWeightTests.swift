@@ -22,7 +22,7 @@ import Testing
     @Test(arguments: [Float.nan, .infinity])
     func nonFiniteWeight(value: Float) throws {
         #expect(try failure("conv_1.weight", value).hasSuffix(
-            "initializer 'conv_1.weight_bn' (read by node 'conv_1', after preparation) has a non-finite value (NaN or infinity) at flat index 3"))
+            "initializer 'conv_1.weight' (read by node 'conv_1', after preparation) has a non-finite value (NaN or infinity) at flat index 3"))
     }
 
     /// LSTM weights are stored in int8 too, so an infinite one (which became an infinite scale) or a
@@ -40,7 +40,7 @@ import Testing
 
     /// Folding takes the square root of the variance.
     @Test func negativeBatchNormVariance() throws {
-        #expect(try failure("bn_0.var", -1).contains("initializer 'conv_0.weight_bn' (read by node 'conv_0', after preparation) has a non-finite value"))
+        #expect(try failure("bn_0.var", -1).contains("initializer 'conv_0.weight' (read by node 'conv_0', after preparation) has a non-finite value"))
     }
 }
 

@@ -55,6 +55,20 @@ import Testing
         #expect(written.graph.valueInfo["relu_0_out"] == model.graph.valueInfo["relu_0_out"])
     }
 
+    /// A quantized Conv reads its weight and bias under the original model's names (BatchNorm
+    /// folded in place), each produced by an unnamed DequantizeLinear of `name_q`; no float copy stays.
+    @Test func quantizedWeightsKeepTheOriginalNames() throws {
+        let (_, quantized) = try quantize("conv_bn_relu", weightBits: 8)
+        let producers = quantized.graph.producers()
+        let convs = quantized.graph.nodes.filter { $0.opType == "Conv" }
+        #expect(convs.map { Array($0.inputs.dropFirst()) } == [["conv_0.weight", "conv_0.bias"], ["conv_1.weight", "conv_1.bias"]])
+        for name in convs.flatMap({ $0.inputs.dropFirst() }) {
+            let node = try #require(producers[name].map { quantized.graph.nodes[$0] })
+            #expect(node.opType == "DequantizeLinear" && node.name.isEmpty && node.inputs[0] == name + "_q")
+            #expect(quantized.graph.initializers[name] == nil)
+        }
+    }
+
     /// For each DequantizeLinear of an int8 initializer: the float weight it replaces, from the
     /// prepared model, matched through the Conv/Gemm input it feeds.
     @Test(arguments: [(7, "conv_bn_relu"), (8, "conv_bn_relu"), (8, "gemm_relu"), (8, "conv_transpose"), (7, "matmul_transformer_block")])

@@ -24,7 +24,8 @@ struct ChannelAffine {
 
     /// Rewrites node `p`'s weights to absorb the map; returns its op type, or nil if it cannot
     /// (weights not constant, channel counts differ, unsupported layout, MatMul when not allowed).
-    /// New weights are named after the old ones plus `suffix` (the originals may be shared).
+    /// A weight or bias only this node reads is replaced under its own name; a shared one stays for
+    /// its other readers, and this node reads a copy named after it plus `suffix`.
     func fold(into p: Int, suffix: String, allowMatMul: Bool, graph: inout Graph, names: inout NameScope) throws -> String? {
         let node = graph.nodes[p]
         guard node.isDefaultDomain, node.inputs.count >= 2, let weight = graph.initializers[node.inputs[1]],
@@ -67,15 +68,20 @@ struct ChannelAffine {
         default:
             return nil
         }
-        let wName = names.fresh(node.inputs[1] + suffix)
+        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, names: &names)
         graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
         graph.nodes[p].inputs[1] = wName
         // A node without a bias keeps none when the map adds no shift (a pure scale).
         guard bias != nil || t.contains(where: { $0 != 0 }) else { return node.opType }
-        let bName = names.fresh((bias == nil ? node.displayName : node.inputs[2]) + suffix)
+        let bName = bias == nil ? names.fresh(node.displayName + suffix) : Self.name(rewriting: node.inputs[2], of: p, suffix: suffix, graph: graph, names: &names)
         graph.initializers[bName] = Tensor(shape: [channels], scalars: newBias)
         if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
         return node.opType
+    }
+
+    /// Where node `p`'s rewritten constant `name` is stored: under `name` itself when only `p` reads it.
+    private static func name(rewriting name: String, of p: Int, suffix: String, graph: Graph, names: inout NameScope) -> String {
+        graph.isPrivateConstant(name, of: p, consumers: graph.consumers()) ? name : names.fresh(name + suffix)
     }
 
     /// Gemm: Y = alpha * A' B' + beta * C, with BatchNormalization over Y's columns N.
@@ -107,7 +113,8 @@ struct ChannelAffine {
         }
         let newBeta: Float = hasC ? beta : 1
         let newC = (0..<n).map { col in (hasC ? c[col] * f[col] : 0) + t[col] / newBeta }
-        let wName = names.fresh(node.inputs[1] + suffix), cName = names.fresh(node.displayName + suffix + "_c")
+        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, names: &names)
+        let cName = names.fresh(node.displayName + suffix + "_c")
         graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
         graph.initializers[cName] = Tensor(shape: [n], scalars: newC)
         graph.nodes[p].inputs[1] = wName
@@ -124,7 +131,8 @@ struct ChannelAffine {
         guard n == f.count else { return nil }
         var newWeight = w
         for row in 0..<k { for col in 0..<n { newWeight[row * n + col] *= f[col] } }
-        let wName = names.fresh(node.inputs[1] + suffix), tName = names.fresh(node.displayName + suffix + "_shift")
+        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, names: &names)
+        let tName = names.fresh(node.displayName + suffix + "_shift")
         graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
         graph.initializers[tName] = Tensor(shape: [n], scalars: t)
         let product = names.fresh(node.outputs[0] + "_matmul")
