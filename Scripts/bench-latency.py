@@ -4,9 +4,9 @@
 # Needs: the real-model cache (../shared/real-models/setup.sh), whose venv's python (with ONNX Runtime) runs the timings.
 # Usage: bench-latency.py DIR [--models NAME ...] [--rounds 3] [--runs 24] [--real DIR]
 """Median ORT latency (2 threads, CPU) of each real model as float, as qconvert emitted it and as ORT's
-quantize_static emitted it. Each round runs every variant once, in that order, each in its own process
-(3 warm-up runs, then the median of --runs runs on the first eval sample); a variant's figure is the
-median of its --rounds round medians. Ratios are ORT / qconvert: above 1 means qconvert's model is faster.
+quantize_static emitted it. Each round runs every variant once, each in its own process (3 warm-up
+runs, then the median of --runs runs on the first eval sample), the order rotating from round to
+round; a variant's figure is the median of its --rounds round medians. Ratios are ORT / qconvert: above 1 means qconvert's model is faster.
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -45,8 +45,11 @@ def main():
         data = os.path.join(a.real, "data", name, "eval")
         python = os.path.join(a.real, "venv", "bin", "python")
         medians = {k: [] for k in variants}
-        for _ in range(a.rounds):
-            for key, path in variants.items():
+        order = list(variants.items())
+        for r in range(a.rounds):
+            # Each round starts with the next variant, so whichever runs first after a model change
+            # (or a slow spell's start) is not always the same one.
+            for key, path in order[r % len(order):] + order[:r % len(order)]:
                 out = subprocess.run([python, "-c", MEASURE, path, data, str(a.runs)], check=True, capture_output=True, text=True)
                 medians[key].append(json.loads(out.stdout))
         m = {k: statistics.median(v) for k, v in medians.items()}
