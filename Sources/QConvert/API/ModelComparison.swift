@@ -62,16 +62,12 @@ public enum ModelComparison {
         var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
                                                localSamples: options.localSamples, threads: options.threads)
         inputs.diagnose = 10
-        let byQConvert = quantized.model.producerName == QConvertVersion.producerName
-        inputs.suggestsFlags = byQConvert
+        inputs.suggestsFlags = quantized.model.producerName == QConvertVersion.producerName
         if let prepared = preparedFloat {
             inputs.prepared = prepared.model.graph
-            // A folded weight keeps its original name, so for qconvert's models the prepared
-            // tensor is the one that was quantized; another tool's weights are matched to the
-            // original's first.
-            for (name, tensor) in prepared.model.graph.initializers where byQConvert || float.model.graph.initializers[name] == nil {
-                inputs.floatWeights[name] = tensor
-            }
+            // All of them: a folded weight keeps its original name, and the report measures the
+            // quantized weight against whichever of the two it is closer to.
+            inputs.floatWeights = Dictionary(uniqueKeysWithValues: prepared.model.graph.initializers.map { ($0.key, $0.value) })
         }
         var report = try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
             try LayerReportBuilder.build(inputs)

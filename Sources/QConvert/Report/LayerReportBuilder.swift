@@ -24,9 +24,9 @@ public enum LayerReportBuilder {
         public var sensitivityMeasured = false
         /// Layers diagnosed: this many worst by accumulated and by local SQNR.
         public var diagnose = 10
-        /// Float weights to measure quantized weights against, taken before the float model's own of
-        /// the same name: compare passes the prepared float model's (BatchNorm folded), which
-        /// qconvert quantized.
+        /// Float weights to measure quantized weights against besides the float model's own: compare
+        /// passes the prepared float model's (BatchNorm folded), which qconvert quantized. Where both
+        /// have a name, the one the integers are closer to is taken.
         public var floatWeights: [String: Tensor] = [:]
         /// The prepared float model when `float` is not it (compare), for its readers' floors.
         public var prepared: Graph?
@@ -132,9 +132,12 @@ public enum LayerReportBuilder {
         let quantized = inputs.quantized.graph
         let candidates = unit.weights.compactMap { weight -> Measured? in
             guard let codes = quantized.initializers[weight.quantized], let params = graph.params(weight.grid, in: quantized, codes: codes.dataType) else { return nil }
-            let float = weight.source.flatMap { inputs.floatWeights[$0] ?? inputs.float.graph.initializers[$0] }
-            let result = float.flatMap { WeightError.measure(float: $0, codes: codes, params: params, axis: weight.axis) }
-            return Measured(weight: weight, codes: codes, params: params, float: float, result: result)
+            // The original's tensor and the prepared one can share a name (a BatchNorm folded in
+            // place): the integers approximate one of them to within half a step, so the closer is it.
+            let sources = weight.source.map { [inputs.floatWeights[$0], inputs.float.graph.initializers[$0]].compactMap { $0 } } ?? []
+            let measured = sources.map { ($0, WeightError.measure(float: $0, codes: codes, params: params, axis: weight.axis)) }
+            let best = measured.max { ($0.1?.overall.sqnr ?? -.infinity) < ($1.1?.overall.sqnr ?? -.infinity) }
+            return Measured(weight: weight, codes: codes, params: params, float: best?.0, result: best?.1)
         }
         guard let measured = candidates.min(by: { ($0.result?.overall.sqnr ?? .infinity) < ($1.result?.overall.sqnr ?? .infinity) }) else { return }
         let (weight, codes, params) = (measured.weight, measured.codes, measured.params)

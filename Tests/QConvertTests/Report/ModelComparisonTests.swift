@@ -208,6 +208,39 @@ import Testing
         }
     }
 
+    /// Another tool's model, its Conv weights quantized as the original holds them (BatchNorm not
+    /// folded), named as ONNX Runtime names them: the prepared model's folded weight has the same
+    /// name, and the report measures against the tensor the integers approximate, the original's.
+    @Test func anotherToolsWeightsAreMeasuredAgainstTheOriginal() throws {
+        let fixture = Fixtures.model("conv_bn_relu")
+        let float = try fixture.model()
+        var q = float
+        q.producerName = "onnx.quantize"
+        for (k, node) in float.graph.nodes.enumerated() where node.opType == "Conv" {
+            let name = node.inputs[1], weight = try #require(float.graph.initializers[name])
+            let values = try #require(weight.floats()), channels = weight.shape[0], inner = values.count / channels
+            let scales = (0..<channels).map { c in values[c * inner..<(c + 1) * inner].map(abs).max()! / 127 }
+            let codes = values.indices.map { i in Int8((values[i] / scales[i / inner]).rounded()) }
+            q.graph.initializers[name + "_quantized"] = Tensor(shape: weight.shape, scalars: codes)
+            q.graph.initializers[name + "_scale"] = Tensor(shape: [channels], scalars: scales)
+            q.graph.nodes.append(Node(name: name + "_DequantizeLinear", opType: "DequantizeLinear", inputs: [name + "_quantized", name + "_scale"],
+                                      outputs: [name + "_DequantizeLinear_Output"], attributes: [Attribute(name: "axis", value: .int(0))]))
+            q.graph.nodes[k].inputs[1] = name + "_DequantizeLinear_Output"
+            q.graph.initializers[name] = nil
+        }
+        q.graph.nodes = q.graph.nodes.filter { $0.opType == "DequantizeLinear" } + q.graph.nodes.filter { $0.opType != "DequantizeLinear" }
+        let folder = temporary.make()
+        _ = try ONNXWriter.write(q, to: folder + "/q.onnx")
+        var options = ModelComparison.Options(floatModel: fixture.modelPath, quantizedModel: folder + "/q.onnx", dataDirectory: fixture.directory + "/calib")
+        options.threads = 1
+        let rows = try ModelComparison.run(options).rows.filter { $0.opType == "Conv" }
+        #expect(rows.count == 2)
+        for row in rows {
+            // Against the folded weight (each channel scaled by its BatchNorm) it would be near 0 dB.
+            #expect(row.weightName == "\(row.node).weight" && (row.weightSQNR ?? 0) > 35, "\(row.node): \(row.weightSQNR ?? .nan) dB")
+        }
+    }
+
     @Test func badReportPathOrAnotherModelAreErrors() throws {
         let (_, float, quantized) = try quantize("conv_bn_relu")
         let data = Fixtures.model("conv_bn_relu").directory + "/calib"

@@ -25,7 +25,8 @@ struct ChannelAffine {
     /// Rewrites node `p`'s weights to absorb the map; returns its op type, or nil if it cannot
     /// (weights not constant, channel counts differ, unsupported layout, MatMul when not allowed).
     /// A weight or bias only this node reads is replaced under its own name; a shared one stays for
-    /// its other readers, and this node reads a copy named after it plus `suffix`.
+    /// its other readers, and this node reads a copy named after it plus `suffix`. (A Gemm's new C
+    /// and a MatMul's shift, whose shapes differ from what they replace, are always new tensors.)
     func fold(into p: Int, suffix: String, allowMatMul: Bool, graph: inout Graph, names: inout NameScope) throws -> String? {
         let node = graph.nodes[p]
         guard node.isDefaultDomain, node.inputs.count >= 2, let weight = graph.initializers[node.inputs[1]],
@@ -68,20 +69,22 @@ struct ChannelAffine {
         default:
             return nil
         }
-        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, names: &names)
+        let readers = graph.consumers()
+        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
         graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
         graph.nodes[p].inputs[1] = wName
         // A node without a bias keeps none when the map adds no shift (a pure scale).
         guard bias != nil || t.contains(where: { $0 != 0 }) else { return node.opType }
-        let bName = bias == nil ? names.fresh(node.displayName + suffix) : Self.name(rewriting: node.inputs[2], of: p, suffix: suffix, graph: graph, names: &names)
+        let bName = bias == nil ? names.fresh(node.displayName + suffix) : Self.name(rewriting: node.inputs[2], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
         graph.initializers[bName] = Tensor(shape: [channels], scalars: newBias)
         if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
         return node.opType
     }
 
     /// Where node `p`'s rewritten constant `name` is stored: under `name` itself when only `p` reads it.
-    private static func name(rewriting name: String, of p: Int, suffix: String, graph: Graph, names: inout NameScope) -> String {
-        graph.isPrivateConstant(name, of: p, consumers: graph.consumers()) ? name : names.fresh(name + suffix)
+    private static func name(rewriting name: String, of p: Int, suffix: String, graph: Graph, readers: [String: [Int]],
+                             names: inout NameScope) -> String {
+        graph.isPrivateConstant(name, of: p, consumers: readers) ? name : names.fresh(name + suffix)
     }
 
     /// Gemm: Y = alpha * A' B' + beta * C, with BatchNormalization over Y's columns N.
@@ -113,7 +116,7 @@ struct ChannelAffine {
         }
         let newBeta: Float = hasC ? beta : 1
         let newC = (0..<n).map { col in (hasC ? c[col] * f[col] : 0) + t[col] / newBeta }
-        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, names: &names)
+        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, readers: graph.consumers(), names: &names)
         let cName = names.fresh(node.displayName + suffix + "_c")
         graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
         graph.initializers[cName] = Tensor(shape: [n], scalars: newC)
@@ -131,7 +134,7 @@ struct ChannelAffine {
         guard n == f.count else { return nil }
         var newWeight = w
         for row in 0..<k { for col in 0..<n { newWeight[row * n + col] *= f[col] } }
-        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, names: &names)
+        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, readers: graph.consumers(), names: &names)
         let tName = names.fresh(node.displayName + suffix + "_shift")
         graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
         graph.initializers[tName] = Tensor(shape: [n], scalars: t)

@@ -33,12 +33,13 @@ extension Graph {
         }
     }
 
-    /// Whether node `p` is the only reader of initializer `name` (which is neither a graph input nor
-    /// an output), so a pass rewriting that constant for `p` may replace it under its own name.
+    /// Whether node `p` is the only reader of initializer `name`, at one input only (`name` being
+    /// neither a graph input nor an output), so a pass rewriting that constant for `p` may replace
+    /// it under its own name.
     /// Why: a BatchNorm-folded `conv1.weight` stays `conv1.weight`, the name the user knows, rather
     /// than growing a suffix per pass (on ppocr_cls those suffixes were 0.7% of the int8 file).
     public func isPrivateConstant(_ name: String, of p: Int, consumers: [String: [Int]]) -> Bool {
-        initializers[name] != nil && consumers[name]?.allSatisfy { $0 == p } == true
+        initializers[name] != nil && consumers[name] == [p]
             && !isOutput(name) && !inputs.contains { $0.name == name }
     }
 
