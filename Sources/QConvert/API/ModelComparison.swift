@@ -65,9 +65,12 @@ public enum ModelComparison {
         inputs.suggestsFlags = quantized.model.producerName == QConvertVersion.producerName
         if let prepared = preparedFloat {
             inputs.prepared = prepared.model.graph
-            // All of them: a folded weight keeps its original name, and the report measures the
-            // quantized weight against whichever of the two it is closer to.
-            inputs.floatWeights = Dictionary(uniqueKeysWithValues: prepared.model.graph.initializers.map { ($0.key, $0.value) })
+            // Those the float model does not hold as they are: a folded weight keeps its original
+            // name, and the report measures the quantized weight against whichever of the two it is
+            // closer to (one left unchanged is measured once).
+            for (name, tensor) in prepared.model.graph.initializers where float.model.graph.initializers[name] != tensor {
+                inputs.floatWeights[name] = tensor
+            }
         }
         var report = try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
             try LayerReportBuilder.build(inputs)

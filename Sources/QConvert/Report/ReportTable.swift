@@ -48,13 +48,13 @@ enum ReportTable {
         return names.count == 1 ? first : "\(first) … \(last)"
     }
 
-    /// Float nodes grouped by reason: (reason, count, "2 Add, 1 Mul").
     /// The --target-sqnr steps as a table: header and one row per step.
     static func fallbackSteps(_ fallback: SensitivityFallback.Result) -> (header: [String], rows: [[String]]) {
         (["node", "in place of", "gain (dB: alone, on those kept, or by the exchange)", "output SQNR after (dB)"],
          fallback.steps.map { [$0.node, $0.replaces ?? "", db($0.gain), db($0.sqnr)] })
     }
 
+    /// Float nodes grouped by reason: (reason, count, "2 Add, 1 Mul").
     static func keptFloat(_ document: ReportDocument) -> [(String, Int, String)] {
         var byReason: [String: [String: Int]] = [:]
         for kept in document.keptFloat { byReason[kept.reason, default: [:]][kept.opType, default: 0] += 1 }
