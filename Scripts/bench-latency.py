@@ -6,7 +6,8 @@
 """Median ORT latency (2 threads, CPU) of each real model as float, as qconvert emitted it and as ORT's
 quantize_static emitted it. Each round runs every variant once, each in its own process (3 warm-up
 runs, then the median of --runs runs on the first eval sample), the order rotating from round to
-round; a variant's figure is the median of its --rounds round medians. Ratios are ORT / qconvert: above 1 means qconvert's model is faster.
+round; a variant's figure is the median of its --rounds round medians. Ratios are ORT / qconvert:
+above 1 means qconvert's model is faster.
 """
 import argparse, json, os, statistics, subprocess, sys
 

@@ -67,7 +67,6 @@ import Testing
         #expect(summary.text.contains("shifts after a biased Conv: 1 kept separate"))
     }
 
-    /// An exact tie (the same per-sample SQNR) folds: a zero shift quantizes alike either way.
     /// Separate shifts are kept only when better beyond noise (t >= 2) and by at least 1 dB: a gain
     /// under 1 dB did not hold on ppocrv4_det's eval split, and the folded model runs faster.
     @Test(arguments: [(3.0, 18.3, 17.8, true), (3.0, 19.0, 17.8, false), (1.5, 21.0, 17.8, true), (2.0, 19.3, 17.8, false)])
@@ -75,6 +74,7 @@ import Testing
         #expect(QuantizationJob.foldsShifts(t: t, separateSQNR: separate, foldedSQNR: folded) == folds)
     }
 
+    /// An exact tie (the same per-sample SQNR) folds: a zero shift quantizes alike either way.
     @Test func aZeroShiftFolds() throws {
         let (summary, ops) = try quantize(shift: 0)
         let choice = try #require(summary.shiftFolding)
