@@ -45,7 +45,7 @@ public enum ONNXWriter {
         case .automatic: external = tensorBytes(model.graph) >= embeddedLimit
         }
         let location = dataFileName(for: path)
-        let dataPath = ONNXReader.directory(of: path) + "/" + location
+        let dataPath = dataFilePath(for: path)
         for destination in [path] + (external ? [dataPath] : []) {
             if options.inputs.contains(where: { AtomicFile.isSameFile($0, destination) }) {
                 throw QConvertError("\(destination): is an input file; refusing to overwrite it (choose another -o)")
@@ -85,6 +85,11 @@ public enum ONNXWriter {
         let ok = bytes.withUnsafeMutableBytes { qc_model_serialize(encoded.handle, $0.baseAddress, $0.count) }
         guard ok != 0 else { throw QConvertError("protobuf could not serialize the model") }
         return bytes
+    }
+
+    /// `out/model.int8.onnx` -> `out/model.int8.data`: where the tensors go when written outside.
+    public static func dataFilePath(for path: String) -> String {
+        ONNXReader.directory(of: path) + "/" + dataFileName(for: path)
     }
 
     /// `out/model.int8.onnx` -> `model.int8.data`.

@@ -211,6 +211,27 @@ import Testing
         #expect(try snapshot(calib) == before)
     }
 
+    /// A link named as an output but leading into the calibration folder: the write would go through
+    /// it onto a sample, so it is refused like a path inside the folder (the model, its external data
+    /// file and the report each checked).
+    @Test(arguments: [["-o", "LINK"], ["-o", "WORK/q.onnx", "--external-data", "always"], ["-o", "WORK/q.onnx", "--report", "LINK.json"]])
+    func outputLinkIntoTheCalibrationFolderIsRefused(_ flags: [String]) throws {
+        let work = try workFolder()
+        let calib = work + "/calib"
+        try Directory.create(calib)
+        for name in try Directory.entries(Self.fixture.directory + "/calib") {
+            FileChecks.write(try #require(FileChecks.read(Self.fixture.directory + "/calib/" + name)), to: calib + "/" + name)
+        }
+        let sample = try #require(try Directory.entries(calib).first)
+        for link in ["link.onnx", "q.data", "link.json"] { #expect(symlink("calib/" + sample, work + "/" + link) == 0) }
+        let before = try snapshot(calib)
+        let arguments = flags.map { $0.replacingPrefix("LINK", with: work + "/link.onnx").replacingPrefix("WORK/", with: work + "/") }
+            .map { $0.hasSuffix("link.onnx.json") ? work + "/link.json" : $0 }
+        let result = CLIRunner.run([work + "/model.onnx", "--calib", calib, "--quiet"] + arguments)
+        expectOneLineError(result, "is inside the calibration folder", arguments.joined(separator: " "))
+        #expect(try snapshot(calib) == before)
+    }
+
     /// The input model renamed away from its data file `model.data`: a copy named model.onnx with
     /// external data would put its weights in model.data, which the input reads from.
     @Test func externalDataFileOfTheInputIsNotReplaced() throws {
@@ -294,6 +315,24 @@ import Testing
         let result = CLIRunner.run(["inspect", Self.fixture.modelPath, "--json"], fileSizeLimitBlocks: 1)
         #expect(result.status == 1)
         #expect(result.stderr.contains("error: cannot write to standard output"), "\(result.stderr)")
+    }
+
+    /// An output whose file name the system refuses (300 characters): nothing is written, and the
+    /// folders `run` made for the outputs are removed again.
+    @Test func runFailureRemovesTheFoldersItMade() throws {
+        let work = temporary.make()
+        var graph = Graph(name: "long")
+        graph.inputs = [ValueInfo(name: "x", elementType: .float, shape: [.value(2)])]
+        let long = String(repeating: "y", count: 300)
+        graph.outputs = [ValueInfo(name: "a"), ValueInfo(name: long)]
+        graph.nodes = [Node(opType: "Relu", inputs: ["x"], outputs: ["a"]), Node(opType: "Neg", inputs: ["x"], outputs: [long])]
+        try ONNXWriter.write(Model(graph: graph), to: work + "/m.onnx")
+        try Npy.write(Tensor(shape: [2], scalars: [Float(1), -1]), to: work + "/x.npy")
+        let before = try snapshot(work)
+        let result = CLIRunner.run(["run", work + "/m.onnx", work + "/x.npy", "-o", work + "/new/outputs"])
+        expectOneLineError(result, "File name too long", "run")
+        #expect(try snapshot(work) == before)
+        #expect(!Directory.exists(work + "/new"))
     }
 
     /// The output (9 KB) cannot be written whole: no output.npy and no temporary file remain.

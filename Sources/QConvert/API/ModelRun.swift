@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import QConvertIR
 import QConvertONNX
 
@@ -79,7 +82,6 @@ public struct ModelRun {
             }
             runSeconds.append(OpProfile.now() - started)
         }
-        try Directory.create(options.outputDirectory)
         var written: [String: String] = [:]
         for name in interpreter.model.graph.outputs.map(\.name) {
             written[name] = options.outputDirectory + "/" + SafeFileName.escape(name) + ".npy"
@@ -87,7 +89,21 @@ public struct ModelRun {
         // All checked before any is written: `-o .` beside x.npy must not replace the input x.npy.
         let inputs = [options.model] + options.inputs.map(\.path)
         for path in written.values { try OutputPaths.checkNotAnInput(path, inputs: inputs) }
-        for (name, path) in written.sorted(by: { $0.key < $1.key }) { try Npy.write(outputs[name]!, to: path) }
+        // Every output is written under its temporary name before any is renamed into place, so a
+        // failure (a full disk, a name too long) leaves no partial set, nor a folder made for it.
+        let created = try Directory.create(options.outputDirectory)
+        do {
+            var files: [AtomicFile] = []
+            for (name, path) in written.sorted(by: { $0.key < $1.key }) {
+                let file = try AtomicFile(destination: path)
+                try file.write(try Npy.encode(outputs[name]!))
+                files.append(file)
+            }
+            for file in files { try file.commit() }
+        } catch {
+            for folder in created.reversed() { rmdir(folder) }
+            throw error
+        }
         let median = runSeconds.count > 1 ? runSeconds.sorted()[runSeconds.count / 2] : nil
         var warnings: [String] = []
         if options.requantization != .float && !Requantization.matters(in: interpreter.model.graph) {

@@ -17,11 +17,14 @@ public enum OutputPaths {
 
     /// Refuses an output inside a folder the command reads every file of (a calibration folder):
     /// it could replace a sample, and any file added there stops the folder being a sample folder.
-    /// `role` says which folder that is, in the message.
+    /// `role` says which folder that is, in the message. An output that is a symbolic link is judged
+    /// by the file it points at, which is where the write goes (`AtomicFile.followingLink`).
     public static func checkOutside(_ output: String, folder: String, role: String = "the calibration folder") throws {
-        guard let outputFolder = realPath(Self.folder(of: output)), let inputFolder = realPath(folder) else { return }
+        let target = (try? AtomicFile.followingLink(output)) ?? output
+        guard let outputFolder = realPath(Self.folder(of: target)), let inputFolder = realPath(folder) else { return }
         if outputFolder == inputFolder || outputFolder.hasPrefix(inputFolder.hasSuffix("/") ? inputFolder : inputFolder + "/") {
-            throw QConvertError("\(output): is inside \(role) '\(folder)'; write it elsewhere")
+            let link = target == output ? "" : " (a link to '\(target)')"
+            throw QConvertError("\(output): is inside \(role) '\(folder)'\(link); write it elsewhere")
         }
     }
 

@@ -66,9 +66,14 @@ final class QuantizationJob {
             if let path = options.saveStats { try OutputPaths.checkDistinct(reportPath, from: path, role: "the statistics file (--save-stats)") }
         }
         if let folder = options.calibrationDirectory {
-            for path in [output] + [options.saveStats, options.reportPath].compactMap({ $0 }) { try OutputPaths.checkOutside(path, folder: folder) }
+            // The data file too: it lands beside the model, but a link of that name could lead inside.
+            for path in [output, ONNXWriter.dataFilePath(for: output)] + [options.saveStats, options.reportPath].compactMap({ $0 }) {
+                try OutputPaths.checkOutside(path, folder: folder)
+            }
         }
-        try OutputPaths.checkWritable(output)
+        // Every output, before the work: a statistics file or report that cannot be written should
+        // not cost a whole run (and its error names that file alone).
+        for path in [output] + [options.saveStats, options.reportPath].compactMap({ $0 }) { try OutputPaths.checkWritable(path) }
         loaded = try ONNXReader.load(path: options.model)
         guard !loaded.model.graph.outputs.isEmpty else { throw QConvertError("\(options.model): the graph has no outputs, so nothing to quantize") }
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }

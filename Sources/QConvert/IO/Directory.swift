@@ -5,18 +5,24 @@ import QConvertIR
 
 /// Folder helpers with one-line errors.
 public enum Directory {
-    /// Creates `path` and its parents if missing; fails if it exists as a file.
-    public static func create(_ path: String) throws {
+    /// Creates `path` and its parents if missing; fails if it exists as a file. Returns the folders
+    /// it created, outermost first, for a caller that removes them again when its work fails.
+    @discardableResult
+    public static func create(_ path: String) throws -> [String] {
         var info = stat()
         if stat(path, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else { throw QConvertError("\(path): exists and is not a folder") }
-            return
+            return []
         }
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        if !parent.isEmpty && parent != path { try create(parent) }
-        guard mkdir(path, 0o777) == 0 || errno == EEXIST else {
-            throw QConvertError("\(path): cannot create folder: \(String(cString: strerror(errno)))")
+        let created = !parent.isEmpty && parent != path ? try create(parent) : []
+        guard mkdir(path, 0o777) == 0 else {
+            let failure = errno
+            if failure == EEXIST { return created }
+            for folder in created.reversed() { rmdir(folder) }
+            throw QConvertError("\(path): cannot create folder: \(String(cString: strerror(failure)))")
         }
+        return created + [path]
     }
 
     /// Whether `path` is an existing folder.
