@@ -26,6 +26,15 @@ import Testing
         #expect(!FileChecks.exists(folder + "/p.onnx"))
     }
 
+    /// `calibrate` would write statistics that quantize, refusing the model, could never use.
+    @Test func calibrateRefusesIt() throws {
+        let folder = directories.make()
+        let model = try quantized(in: folder)
+        let result = CLIRunner.run(["calibrate", model, "--calib", fixture.directory + "/calib", "-o", folder + "/s.json", "--quiet"])
+        expectOneError(result, "error: \(model): already quantized (")
+        #expect(!FileChecks.exists(folder + "/s.json"))
+    }
+
     /// Without --calib, the refusal comes first (passing --calib would not help); a float model is
     /// told it needs samples.
     @Test func quantizeSaysAlreadyQuantizedBeforeMissingSamples() throws {

@@ -1,4 +1,6 @@
 import QConvert
+import QConvertIR
+import QConvertONNX
 import QConvertTestSupport
 import Testing
 
@@ -41,6 +43,34 @@ import Testing
         let result = CLIRunner.run(["compare", Self.fixture.modelPath, Self.fixture.modelPath, "--data", Self.fixture.directory + "/calib"])
         #expect(result.status == 1)
         #expect(result.stderr == "error: \(Self.fixture.modelPath): has no quantized node (no Q/DQ-wrapped or integer op), so there is nothing to report on: compare takes the float model first, then the quantized one\n")
+    }
+
+    /// A quantized model whose activation scale is damaged (NaN, negative): one line naming the node
+    /// and the scale, not a crash in the report's grid arithmetic.
+    @Test(arguments: [Float.nan, -1])
+    func compareRefusesABrokenActivationScale(_ scale: Float) throws {
+        let dir = temporary.make()
+        let quantize = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx", "--quiet"])
+        #expect(quantize.status == 0, "\(quantize.stderr)")
+        var model = try ONNXReader.read(path: dir + "/q.onnx")
+        let name = try #require(model.graph.nodes.first { $0.opType == "QuantizeLinear" }?.inputs[1])
+        model.graph.initializers[name] = Tensor(shape: [], scalars: [scale])
+        try ONNXWriter.write(model, to: dir + "/broken.onnx")
+        let result = CLIRunner.run(["compare", Self.fixture.modelPath, dir + "/broken.onnx", "--data", Self.fixture.directory + "/calib"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: \(dir)/broken.onnx: node '") && result.stderr.hasSuffix(
+            "scale '\(name)' holds \(scale); an activation's scale must be finite and positive\n"), "\(result.stderr)")
+    }
+
+    /// An op the interpreter lacks in the float model is that model's error, not the quantized one's.
+    @Test func compareNamesTheModelAnErrorIsIn() throws {
+        let dir = temporary.make()
+        let fixture = Fixtures.model("gemm_relu"), unknown = Fixtures.model("unknown_op")
+        let quantize = CLIRunner.run([fixture.modelPath, "--calib", fixture.directory + "/calib", "-o", dir + "/q.onnx", "--quiet"])
+        #expect(quantize.status == 0, "\(quantize.stderr)")
+        let result = CLIRunner.run(["compare", unknown.modelPath, dir + "/q.onnx", "--data", fixture.directory + "/calib"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: \(unknown.modelPath): node '"), "\(result.stderr)")
     }
 
     /// A quantized model as the reference (arguments swapped, or the same file twice) printed an

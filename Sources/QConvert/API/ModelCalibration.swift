@@ -36,6 +36,8 @@ public enum ModelCalibration {
         let model: Model
         do {
             model = try Preparation.run(try ONNXReader.read(path: options.model)).model
+            // Statistics of a quantized model are of no use: quantize refuses that model too.
+            try Preparation.refuseQuantized(model.graph)
         } catch let error as QConvertError {
             throw error.context(options.model)
         }

@@ -49,15 +49,21 @@ public enum ModelComparison {
         guard floatNames == quantizedNames else {
             throw QConvertError("\(options.quantizedModel): inputs (\(quantizedNames.sorted().joined(separator: ", "))) differ from the float model's (\(floatNames.sorted().joined(separator: ", ")))")
         }
+        // Each model's errors name its own file (an op the interpreter lacks is found here).
+        let reference = try ModelQuantization.withContext(options.floatModel, unlessPrefixed: samples.directory) {
+            try Interpreter(model: float.model, threads: options.threads)
+        }
         let agreement = try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
-            try OutputAgreement.measure(reference: Interpreter(model: float.model, threads: options.threads),
-                                        test: Interpreter(model: quantized.model, threads: options.threads), dataset: samples)
+            try OutputAgreement.measure(reference: reference, test: Interpreter(model: quantized.model, threads: options.threads), dataset: samples)
         }
         // Two float models would give a report of float against float. Checked after the outputs,
         // whose mismatch (another model altogether) is the more basic error.
         let structure = QuantizedGraph(quantized: quantized.model.graph, float: float.model.graph)
         guard !structure.units.isEmpty else {
             throw QConvertError("\(options.quantizedModel): has no quantized node (no Q/DQ-wrapped or integer op), so there is nothing to report on: compare takes the float model first, then the quantized one")
+        }
+        try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
+            try structure.checkScales(in: quantized.model.graph)
         }
         var inputs = LayerReportBuilder.Inputs(float: float.model, quantized: quantized.model, samples: samples,
                                                localSamples: options.localSamples, threads: options.threads)

@@ -50,6 +50,11 @@ public enum Npy {
         guard bytes.count - dataStart >= byteCount else {
             throw QConvertError("truncated: holds \(bytes.count - dataStart) bytes of data, shape \(fields.shape) of \(fields.dataType) needs \(byteCount)")
         }
+        // Bytes past the array mean the header does not describe the data (a shape edited smaller,
+        // two arrays joined): reading only the first part would lose the rest without a word.
+        guard bytes.count - dataStart == byteCount else {
+            throw QConvertError("holds \(bytes.count - dataStart - byteCount) bytes after the array its header describes (shape \(fields.shape) of \(fields.dataType), \(byteCount) bytes)")
+        }
         let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + byteCount)])
         let itemSize = max(1, fields.dataType.bitWidth / 8)
         let storage: TensorStorage
@@ -122,6 +127,10 @@ struct NpyHeader {
     var shape: [Int]
 
     init(parsing header: String) throws {
+        let dict = header.trimmingCharacters(in: " \n\t\r\0")
+        guard dict.hasPrefix("{"), dict.hasSuffix("}") else {
+            throw QConvertError("malformed .npy header (not a {...} dict): \(header.prefix(80))")
+        }
         guard let descr = Self.value(of: "descr", in: header), descr.count >= 2 else {
             throw QConvertError("malformed .npy header (no 'descr'): \(header.prefix(80))")
         }

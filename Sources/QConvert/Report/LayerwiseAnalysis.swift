@@ -196,6 +196,21 @@ extension QuantizedGraph {
         unit.value.flatMap { floors[$0] }
     }
 
+    /// Fails on a scale no runtime can use: an activation's must be finite and above 0, a weight's
+    /// finite and not below 0 (0 only dequantizes a dead channel to zeros). From a file: another
+    /// tool's model, or a damaged one, would otherwise be measured on a grid running backwards.
+    func checkScales(in graph: Graph) throws {
+        for unit in units {
+            let activations = unit.inputs.map(\.grid) + [unit.outputGrid, unit.readGrid].compactMap { $0 }
+            for (grid, isWeight) in activations.map({ ($0, false) }) + unit.weights.map({ ($0.grid, true) }) {
+                guard let bad = graph.initializers[grid.scale]?.floats()?.first(where: { !$0.isFinite || $0 < 0 || (!isWeight && $0 == 0) })
+                else { continue }
+                throw QConvertError("node '\(unit.node)' (\(unit.opType)): scale '\(grid.scale)' holds \(bad); "
+                                    + (isWeight ? "a weight's scales must be finite and not negative" : "an activation's scale must be finite and positive"))
+            }
+        }
+    }
+
     /// The parameters a grid's initializers hold. A zero point left out is 0, as ONNX says, of the
     /// type of `codes` (a DequantizeLinear's input: symmetric int8 weights have none), else uint8
     /// (QuantizeLinear's default).

@@ -76,6 +76,24 @@ import Testing
         #expect(failure(dir) == "\(dir)/0001.npy: truncated: holds 13 bytes of data, shape [1, 4] of float32 needs 16")
     }
 
+    /// Bytes after the array: numpy's own reader ignores them, but they mean the header does not
+    /// describe the data, and reading the first part alone would drop the rest silently.
+    @Test func npyWithBytesAfterTheArray() throws {
+        let dir = try folder(withBad: Tensor(shape: [1, 4], scalars: [Float](repeating: 1, count: 4)))
+        FileChecks.write(FileChecks.read(dir + "/0001.npy")! + [0, 0, 0, 0, 0], to: dir + "/0001.npy")
+        #expect(failure(dir) == "\(dir)/0001.npy: holds 5 bytes after the array its header describes (shape [1, 4] of float32, 16 bytes)")
+    }
+
+    /// A header that is not a Python dict (its closing brace gone) is not read for what it seems to say.
+    @Test func npyHeaderThatIsNotADict() throws {
+        let dir = try folder(withBad: Tensor(shape: [1, 4], scalars: [Float](repeating: 1, count: 4)))
+        var bytes = FileChecks.read(dir + "/0001.npy")!
+        let close = try #require(bytes.firstIndex(of: UInt8(ascii: "}")))
+        bytes[close] = UInt8(ascii: " ")
+        FileChecks.write(bytes, to: dir + "/0001.npy")
+        #expect(failure(dir).hasPrefix("\(dir)/0001.npy: malformed .npy header (not a {...} dict)"))
+    }
+
     @Test func notAnNpyFile() throws {
         let dir = try folder(withBad: Tensor(shape: [1, 4], scalars: [Float](repeating: 1, count: 4)))
         FileChecks.write(Array("hello".utf8), to: dir + "/0001.npy")

@@ -71,6 +71,21 @@ import Testing
         }
     }
 
+    /// An edited file checked against its own model: a renamed input or a histogram for a tensor the
+    /// model does not calibrate is refused, as `merge-stats` refuses them between files.
+    @Test func checkRefusesEditedInputsAndExtraTensors() throws {
+        var renamed = Self.stats([1], samples: ["a"])
+        renamed.model.inputs = ["zzz"]
+        #expect(throws: QConvertError("statistics name the model's inputs 'zzz', this model's are 'x' (the file was edited)")) {
+            try renamed.check(against: Self.model())
+        }
+        var extra = Self.stats([1], samples: ["a"])
+        extra.tensors["not_in_the_model"] = extra.tensors["x"]
+        #expect(throws: QConvertError("statistics have a histogram for 'not_in_the_model', which is not a tensor this model calibrates (the file was edited)")) {
+            try extra.check(against: Self.model())
+        }
+    }
+
     @Test func mergeEqualsOneRun() throws {
         let a: [Float] = [-1, 0.5, 3], b: [Float] = [7, -0.25]
         let merged = try CalibrationStats.merged([Self.stats(a, samples: ["a"]), Self.stats(b, samples: ["b"])])
