@@ -121,14 +121,19 @@ public final class AtomicFile {
     /// power cut is left to the file system (ext4 flushes data before a rename that replaces a file);
     /// an fsync would cost as much as writing a 10 MB model.
     public func commit() throws {
-        guard close(fd) == 0 else {
-            fd = -1
-            throw failure(errno)
-        }
-        fd = -1
+        try finishWriting()
         guard rename(temporary, destination) == 0 else { throw failure(errno) }
         committed = true
         unregister()
+    }
+
+    /// Closes the temporary file, written in full, without putting it in place: a writer of many
+    /// files closes each as it goes (one descriptor open at a time, and any error `close` reports,
+    /// such as a full disk on NFS, met before anything is renamed), then commits them all.
+    public func finishWriting() throws {
+        guard fd >= 0 else { return }
+        defer { fd = -1 }
+        guard close(fd) == 0 else { throw failure(errno) }
     }
 
     /// Takes the temporary name off the interrupt list, once: a slot freed twice could by then

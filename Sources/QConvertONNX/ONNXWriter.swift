@@ -44,8 +44,7 @@ public enum ONNXWriter {
         case .never: external = false
         case .automatic: external = tensorBytes(model.graph) >= embeddedLimit
         }
-        let location = dataFileName(for: path)
-        let dataPath = dataFilePath(for: path)
+        let (dataPath, location) = externalDataFile(for: path)
         for destination in [path] + (external ? [dataPath] : []) {
             if options.inputs.contains(where: { AtomicFile.isSameFile($0, destination) }) {
                 throw QConvertError("\(destination): is an input file; refusing to overwrite it (choose another -o)")
@@ -89,14 +88,16 @@ public enum ONNXWriter {
 
     /// `out/model.int8.onnx` -> `out/model.int8.data`: where the tensors go when written outside.
     public static func dataFilePath(for path: String) -> String {
-        ONNXReader.directory(of: path) + "/" + dataFileName(for: path)
+        externalDataFile(for: path).path
     }
 
-    /// `out/model.int8.onnx` -> `model.int8.data`.
-    static func dataFileName(for path: String) -> String {
-        var base = path.split(separator: "/").last.map(String.init) ?? path
+    /// `out/model.int8.onnx` -> (`out/model.int8.data`, location `model.int8.data`), beside the file a
+    /// link at `path` leads to: the model is written there, and its relative location must find the data.
+    static func externalDataFile(for path: String) -> (path: String, location: String) {
+        let target = (try? AtomicFile.followingLink(path)) ?? path
+        var base = target.split(separator: "/").last.map(String.init) ?? target
         if base.hasSuffix(".onnx") { base.removeLast(5) }
-        return base + ".data"
+        return (ONNXReader.directory(of: target) + "/" + base + ".data", base + ".data")
     }
 
     /// Total bytes of tensor data in a graph and its subgraphs (initializers and tensor attributes).

@@ -213,9 +213,10 @@ import Testing
 
     /// A link named as an output but leading into the calibration folder: the write would go through
     /// it onto a sample, so it is refused like a path inside the folder (the model, its external data
-    /// file and the report each checked).
-    @Test(arguments: [["-o", "LINK"], ["-o", "WORK/q.onnx", "--external-data", "always"], ["-o", "WORK/q.onnx", "--report", "LINK.json"]])
-    func outputLinkIntoTheCalibrationFolderIsRefused(_ flags: [String]) throws {
+    /// file and the report each checked; `link` is the one link made, in the work folder).
+    @Test(arguments: [(["-o", "WORK/link.onnx"], "link.onnx"), (["-o", "WORK/q.onnx", "--external-data", "always"], "q.data"),
+                      (["-o", "WORK/q.onnx", "--report", "WORK/link.json"], "link.json")])
+    func outputLinkIntoTheCalibrationFolderIsRefused(_ flags: [String], link: String) throws {
         let work = try workFolder()
         let calib = work + "/calib"
         try Directory.create(calib)
@@ -223,13 +224,27 @@ import Testing
             FileChecks.write(try #require(FileChecks.read(Self.fixture.directory + "/calib/" + name)), to: calib + "/" + name)
         }
         let sample = try #require(try Directory.entries(calib).first)
-        for link in ["link.onnx", "q.data", "link.json"] { #expect(symlink("calib/" + sample, work + "/" + link) == 0) }
+        #expect(symlink("calib/" + sample, work + "/" + link) == 0)
         let before = try snapshot(calib)
-        let arguments = flags.map { $0.replacingPrefix("LINK", with: work + "/link.onnx").replacingPrefix("WORK/", with: work + "/") }
-            .map { $0.hasSuffix("link.onnx.json") ? work + "/link.json" : $0 }
+        let arguments = flags.map { $0.replacingPrefix("WORK/", with: work + "/") }
         let result = CLIRunner.run([work + "/model.onnx", "--calib", calib, "--quiet"] + arguments)
-        expectOneLineError(result, "is inside the calibration folder", arguments.joined(separator: " "))
+        expectOneLineError(result, "\(work)/\(link): is inside the calibration folder", arguments.joined(separator: " "))
         #expect(try snapshot(calib) == before)
+    }
+
+    /// `-o` a link into another folder with external data: the data file goes beside the model the
+    /// link leads to, where the model's relative location finds it.
+    @Test func externalDataBesideTheFileALinkLeadsTo() throws {
+        let work = try workFolder()
+        try Directory.create(work + "/a")
+        try Directory.create(work + "/b")
+        #expect(symlink("../b/real.onnx", work + "/a/link.onnx") == 0)
+        FileChecks.write(Array("old".utf8), to: work + "/b/real.onnx")
+        let result = CLIRunner.run(["copy", work + "/model.onnx", "-o", work + "/a/link.onnx", "--external-data", "always"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileChecks.exists(work + "/b/real.data") && !FileChecks.exists(work + "/a/link.data"))
+        let inspect = CLIRunner.run(["inspect", work + "/b/real.onnx"])
+        #expect(inspect.status == 0, "\(inspect.stderr)")
     }
 
     /// The input model renamed away from its data file `model.data`: a copy named model.onnx with

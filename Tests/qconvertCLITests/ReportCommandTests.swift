@@ -45,32 +45,52 @@ import Testing
         #expect(result.stderr == "error: \(Self.fixture.modelPath): has no quantized node (no Q/DQ-wrapped or integer op), so there is nothing to report on: compare takes the float model first, then the quantized one\n")
     }
 
-    /// A quantized model whose activation scale is damaged (NaN, negative): one line naming the node
-    /// and the scale, not a crash in the report's grid arithmetic.
-    @Test(arguments: [Float.nan, -1])
-    func compareRefusesABrokenActivationScale(_ scale: Float) throws {
+    /// A quantized model whose scale is damaged (an activation's NaN or negative, a weight's NaN):
+    /// one line naming the node and the scale, not a crash in the report's grid arithmetic. A weight
+    /// channel's scale of 0 (a dead channel dequantized to zeros) is accepted.
+    @Test(arguments: [(Float.nan, false), (-1, false), (.nan, true), (0, true)])
+    func compareRefusesABrokenScale(_ scale: Float, weight: Bool) throws {
         let dir = temporary.make()
         let quantize = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx", "--quiet"])
         #expect(quantize.status == 0, "\(quantize.stderr)")
         var model = try ONNXReader.read(path: dir + "/q.onnx")
-        let name = try #require(model.graph.nodes.first { $0.opType == "QuantizeLinear" }?.inputs[1])
-        model.graph.initializers[name] = Tensor(shape: [], scalars: [scale])
+        let quantizer = model.graph.nodes.first { node in
+            weight ? node.opType == "DequantizeLinear" && model.graph.initializers[node.inputs[0]]?.dataType == .int8
+                   : node.opType == "QuantizeLinear"
+        }
+        let name = try #require(quantizer?.inputs[1])
+        let old = try #require(model.graph.initializers[name])
+        model.graph.initializers[name] = Tensor(shape: old.shape, scalars: [scale] + (old.floats() ?? []).dropFirst())
         try ONNXWriter.write(model, to: dir + "/broken.onnx")
         let result = CLIRunner.run(["compare", Self.fixture.modelPath, dir + "/broken.onnx", "--data", Self.fixture.directory + "/calib"])
+        if weight && scale == 0 {
+            #expect(result.status == 0, "\(result.stderr)")
+            return
+        }
+        let rule = weight ? "a weight's scales must be finite and not negative" : "an activation's scale must be finite and positive"
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: \(dir)/broken.onnx: node '") && result.stderr.hasSuffix(
-            "scale '\(name)' holds \(scale); an activation's scale must be finite and positive\n"), "\(result.stderr)")
+            "scale '\(name)' holds \(scale); \(rule)\n"), "\(result.stderr)")
     }
 
-    /// An op the interpreter lacks in the float model is that model's error, not the quantized one's.
+    /// The float model's errors are that model's, not the quantized one's: an op the interpreter
+    /// lacks (found compiling it), and a Reshape its sample does not fit (found running it).
     @Test func compareNamesTheModelAnErrorIsIn() throws {
         let dir = temporary.make()
-        let fixture = Fixtures.model("gemm_relu"), unknown = Fixtures.model("unknown_op")
+        let fixture = Fixtures.model("gemm_relu")
         let quantize = CLIRunner.run([fixture.modelPath, "--calib", fixture.directory + "/calib", "-o", dir + "/q.onnx", "--quiet"])
         #expect(quantize.status == 0, "\(quantize.stderr)")
-        let result = CLIRunner.run(["compare", unknown.modelPath, dir + "/q.onnx", "--data", fixture.directory + "/calib"])
-        #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("error: \(unknown.modelPath): node '"), "\(result.stderr)")
+        var graph = Graph(name: "reshape")
+        graph.inputs = [ValueInfo(name: "input", elementType: .float, shape: nil)]
+        graph.outputs = [ValueInfo(name: "y")]
+        graph.initializers["shape"] = Tensor(shape: [2], scalars: [Int64(7), -1])
+        graph.nodes = [Node(name: "r", opType: "Reshape", inputs: ["input", "shape"], outputs: ["y"])]
+        try ONNXWriter.write(Model(graph: graph), to: dir + "/reshape.onnx")
+        for float in [Fixtures.model("unknown_op").modelPath, dir + "/reshape.onnx"] {
+            let result = CLIRunner.run(["compare", float, dir + "/q.onnx", "--data", fixture.directory + "/calib"])
+            #expect(result.status == 1)
+            #expect(result.stderr.hasPrefix("error: \(float): node '"), "\(result.stderr)")
+        }
     }
 
     /// A quantized model as the reference (arguments swapped, or the same file twice) printed an

@@ -49,9 +49,9 @@ public enum ModelComparison {
         guard floatNames == quantizedNames else {
             throw QConvertError("\(options.quantizedModel): inputs (\(quantizedNames.sorted().joined(separator: ", "))) differ from the float model's (\(floatNames.sorted().joined(separator: ", ")))")
         }
-        // Each model's errors name its own file (an op the interpreter lacks is found here).
+        // Each model's errors name its own file: the float model is compiled and run on every sample here.
         let reference = try ModelQuantization.withContext(options.floatModel, unlessPrefixed: samples.directory) {
-            try Interpreter(model: float.model, threads: options.threads)
+            try OutputAgreement.Reference(Interpreter(model: float.model, threads: options.threads), dataset: samples)
         }
         let agreement = try ModelQuantization.withContext(options.quantizedModel, unlessPrefixed: samples.directory) {
             try OutputAgreement.measure(reference: reference, test: Interpreter(model: quantized.model, threads: options.threads), dataset: samples)

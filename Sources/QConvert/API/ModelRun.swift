@@ -97,6 +97,7 @@ public struct ModelRun {
             for (name, path) in written.sorted(by: { $0.key < $1.key }) {
                 let file = try AtomicFile(destination: path)
                 try file.write(try Npy.encode(outputs[name]!))
+                try file.finishWriting()
                 files.append(file)
             }
             for file in files { try file.commit() }

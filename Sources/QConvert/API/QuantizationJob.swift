@@ -66,8 +66,9 @@ final class QuantizationJob {
             if let path = options.saveStats { try OutputPaths.checkDistinct(reportPath, from: path, role: "the statistics file (--save-stats)") }
         }
         if let folder = options.calibrationDirectory {
-            // The data file too: it lands beside the model, but a link of that name could lead inside.
-            for path in [output, ONNXWriter.dataFilePath(for: output)] + [options.saveStats, options.reportPath].compactMap({ $0 }) {
+            // The data file too, where one may be written: a link of its name could lead inside.
+            let dataFile = options.externalData == .never ? [] : [ONNXWriter.dataFilePath(for: output)]
+            for path in [output] + dataFile + [options.saveStats, options.reportPath].compactMap({ $0 }) {
                 try OutputPaths.checkOutside(path, folder: folder)
             }
         }

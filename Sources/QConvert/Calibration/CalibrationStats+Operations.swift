@@ -49,8 +49,8 @@ extension CalibrationStats {
         // would otherwise quantize the tensors it lacks as if nothing had been observed. Only values
         // declared float32 are certain to have one (calibration observes float32 values only, and
         // learns a value's type when it is produced: a Shape's int64 output has none).
-        let names = try Calibrator.activationNames(model.graph)
-        for name in names where tensors[name] == nil && model.graph.declaredType(of: name)?.elementType == .float {
+        for name in try Calibrator.activationNames(model.graph)
+        where tensors[name] == nil && model.graph.declaredType(of: name)?.elementType == .float {
             throw QConvertError("statistics have no histogram for tensor '\(name)' of this model (the file is incomplete or was edited)")
         }
         // What `merge-stats` refuses between files, refused against the model too.
@@ -58,9 +58,11 @@ extension CalibrationStats {
             throw QConvertError("statistics name the model's inputs \(self.model.inputs.map { "'\($0)'" }.joined(separator: ", ")), "
                                 + "this model's are \(identity.inputs.map { "'\($0)'" }.joined(separator: ", ")) (the file was edited)")
         }
-        let known = Set(names)
-        if let extra = tensors.keys.filter({ !known.contains($0) }).min() {
-            throw QConvertError("statistics have a histogram for '\(extra)', which is not a tensor this model calibrates (the file was edited)")
+        // A histogram for a value the model does not have. (One it has but no longer calibrates is
+        // allowed: older versions also observed fixed-range outputs such as a final Softmax.)
+        let values = Set(model.graph.runtimeInputs.map(\.name) + model.graph.nodes.flatMap(\.outputs))
+        if let extra = tensors.keys.filter({ !values.contains($0) }).min() {
+            throw QConvertError("statistics have a histogram for '\(extra)', which is not a value of this model (the file was edited)")
         }
     }
 

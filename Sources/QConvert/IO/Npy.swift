@@ -127,8 +127,9 @@ struct NpyHeader {
     var shape: [Int]
 
     init(parsing header: String) throws {
-        let dict = header.trimmingCharacters(in: " \n\t\r\0")
-        guard dict.hasPrefix("{"), dict.hasSuffix("}") else {
+        // numpy's reader strips whitespace around the dict; "\r\n" is one Character, so bytes are compared.
+        let meaningful = header.utf8.filter { !" \n\t\r\u{0C}\0".utf8.contains($0) }
+        guard meaningful.first == UInt8(ascii: "{"), meaningful.last == UInt8(ascii: "}") else {
             throw QConvertError("malformed .npy header (not a {...} dict): \(header.prefix(80))")
         }
         guard let descr = Self.value(of: "descr", in: header), descr.count >= 2 else {

@@ -81,7 +81,7 @@ import Testing
         }
         var extra = Self.stats([1], samples: ["a"])
         extra.tensors["not_in_the_model"] = extra.tensors["x"]
-        #expect(throws: QConvertError("statistics have a histogram for 'not_in_the_model', which is not a tensor this model calibrates (the file was edited)")) {
+        #expect(throws: QConvertError("statistics have a histogram for 'not_in_the_model', which is not a value of this model (the file was edited)")) {
             try extra.check(against: Self.model())
         }
     }
