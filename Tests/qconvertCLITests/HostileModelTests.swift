@@ -91,7 +91,7 @@ import Testing
     }
 
     /// Shapes that cannot work (x [1, 4] times W [5, 4]; 3 channels into a Conv whose W with group 2
-    /// reads 2, or with group 2^62): static mode meets them when it runs the model; prepare and the modes that do not
+    /// reads 2, or with group 2^62; a 2-D W for a 4-D Conv input; a Gemm of x [1, 4] and W [5, 3]): static mode meets them when it runs the model; prepare and the modes that do not
     /// run it wrote a model ONNX Runtime refuses, with exit 0. Now each is refused, naming the node.
     @Test(arguments: ["prepare", "dynamic", "weight-only"])
     func inconsistentShapesAreRefusedWithoutRunning(_ command: String) throws {
@@ -106,7 +106,15 @@ import Testing
         var hugeGroup = GraphBuilder()
         hugeGroup.constant("W", Tensor(shape: [3, 2, 1, 1], scalars: [Float](repeating: 0.5, count: 6)))
         hugeGroup.output(hugeGroup.node("Conv", [hugeGroup.input("x", [1, 3, 4, 4]), "W"], ["group": .int(1 << 62)], name: "huge"))
+        var flatWeight = GraphBuilder()
+        flatWeight.constant("W", Tensor(shape: [2, 3], scalars: [Float](repeating: 0.5, count: 6)))
+        flatWeight.output(flatWeight.node("Conv", [flatWeight.input("x", [1, 1, 4, 4]), "W"], name: "flat"))
+        var gemm = GraphBuilder()
+        gemm.constant("W", Tensor(shape: [5, 3], scalars: [Float](repeating: 0.5, count: 15)))
+        gemm.output(gemm.node("Gemm", [gemm.input("x", [1, 4]), "W"], name: "gm"))
         for (builder, name, reason) in [(matmul, "mm", "(MatMul): A's last dimension (4) differs from B's second-to-last (5)"),
+                                        (flatWeight, "flat", "(Conv): W [2, 3] has rank 2 but X [1, 1, 4, 4] has rank 4; Conv needs them equal"),
+                                        (gemm, "gm", "(Gemm): A [1, 4] and B [5, 3] do not match: K is 4 in A and 5 in B"),
                                         (conv, "cv", "(Conv): X has 3 channels but W [4, 1, 3, 3] with group 2 expects 2"),
                                         (hugeGroup, "huge", "(Conv): X has 3 channels but W [3, 2, 1, 1] with group 4611686018427387904 expects more than 9223372036854775807")] {
             let path = dir + "/\(name).onnx", out = dir + "/out.onnx"

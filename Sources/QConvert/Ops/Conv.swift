@@ -112,8 +112,10 @@ extension Ops.Conv: Quantizable {
 extension Ops.Conv: ShapeInferable {
     /// Y: [N, M, window over X's spatial dims], M and the kernel from W [M, C/G, kernel...].
     static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
-        guard let x = query.shape(0), let w = query.shape(1), x.count >= 3, w.count == x.count,
-              let kernel = Dim.numbers(Array(w[2...])) else { return [nil] }
+        guard let x = query.shape(0), let w = query.shape(1) else { return [nil] }
+        // A weight of another rank than X is refused at load by ONNX Runtime: a conflict, not an unknown.
+        guard w.count == x.count else { throw QConvertError("W \(Dim.text(w)) has rank \(w.count) but X \(Dim.text(x)) has rank \(x.count); Conv needs them equal") }
+        guard x.count >= 3, let kernel = Dim.numbers(Array(w[2...])) else { return [nil] }
         if case .value(let channels) = x[1], case .value(let perGroup) = w[1] {
             try checkChannels(channels, perGroup: perGroup, groups: try query.node.int("group", default: 1), weightShape: Dim.text(w))
         }

@@ -73,9 +73,13 @@ extension Ops.Gemm: Quantizable {
 extension Ops.Gemm: ShapeInferable {
     /// Y: [M, N], M from A (or Aᵀ) and N from B (or Bᵀ).
     static func inferOutputs(_ query: ShapeQuery) throws -> [ValueFacts?] {
-        guard let a = query.shape(0), let b = query.shape(1), a.count == 2, b.count == 2 else { return [nil] }
-        let m = try query.node.int("transA", default: 0) != 0 ? a[1] : a[0]
-        let n = try query.node.int("transB", default: 0) != 0 ? b[0] : b[1]
+        guard let a = query.shape(0), let b = query.shape(1) else { return [nil] }
+        guard a.count == 2, b.count == 2 else { throw QConvertError("A \(Dim.text(a)) and B \(Dim.text(b)) must both be 2-D") }
+        let transA = try query.node.int("transA", default: 0) != 0, transB = Ops.Gemm.transposesB(query.node)
+        let m = transA ? a[1] : a[0], n = transB ? b[0] : b[1]
+        if case .value(let ka) = transA ? a[0] : a[1], case .value(let kb) = transB ? b[1] : b[0], ka != kb {
+            throw QConvertError("A \(Dim.text(a)) and B \(Dim.text(b)) do not match: K is \(ka) in A and \(kb) in B")
+        }
         return [ValueFacts(query.elementType(0) ?? .float, [m, n])]
     }
 }
