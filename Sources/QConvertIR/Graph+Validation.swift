@@ -11,7 +11,9 @@ extension Graph {
         var definedBy: [String: Int] = [:]
         definedBy.reserveCapacity(inputs.count + initializers.count + nodes.count)
         for input in inputs {
-            definedBy[input.name] = graphInput
+            guard definedBy.updateValue(graphInput, forKey: input.name) == nil else {
+                throw QConvertError("graph input '\(input.name)' is listed twice")
+            }
         }
         for name in initializers.keys where definedBy[name] == nil {
             definedBy[name] = initializer

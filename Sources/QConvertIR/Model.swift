@@ -33,15 +33,35 @@ public struct Model: Sendable, Equatable {
         return versions
     }
 
+    /// The IR version the ONNX release that introduced default-domain `opset` wrote (onnx's
+    /// VERSION_TABLE): opset 8 and before IR 3, 9 -> 4, 10 -> 5, 11 -> 6, 12-14 -> 7, 15-18 -> 8,
+    /// 19-20 -> 9, 21-22 -> 10, 23 on -> 11.
+    public static func minimumIRVersion(opset: Int) -> Int64 {
+        switch opset {
+        case ...8: 3
+        case 9: 4
+        case 10: 5
+        case 11: 6
+        case 12...14: 7
+        case 15...18: 8
+        case 19...20: 9
+        case 21...22: 10
+        default: 11
+        }
+    }
+
     /// The imported opset version of `domain` ("" and "ai.onnx" are the same domain).
     public func opsetVersion(domain: String = "") -> Int? {
         let wanted = domain == "ai.onnx" ? "" : domain
         return opsetImports.first(where: { ($0.domain == "ai.onnx" ? "" : $0.domain) == wanted }).map { Int($0.version) }
     }
 
-    /// Sets (or adds) the opset version imported for `domain`.
+    /// Sets (or adds) the opset version imported for `domain`. A default-domain opset newer than the
+    /// IR version allows raises the IR version too (an IR 3 model moved to opset 14 is invalid, and
+    /// IR 3 also wants every initializer listed as a graph input, which new ones are not).
     public mutating func setOpsetVersion(_ version: Int, domain: String = "") {
         let wanted = domain == "ai.onnx" ? "" : domain
+        if wanted.isEmpty { irVersion = max(irVersion, Self.minimumIRVersion(opset: version)) }
         if let index = opsetImports.firstIndex(where: { ($0.domain == "ai.onnx" ? "" : $0.domain) == wanted }) {
             opsetImports[index].version = Int64(version)
         } else {

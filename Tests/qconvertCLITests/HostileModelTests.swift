@@ -54,6 +54,45 @@ import Testing
         #expect(try ONNXReader.read(path: out).opsetVersion() == 14)
     }
 
+    /// An IR 3 model moved to opset 14 (by quantization) gets IR 7, which opset 14 needs; IR 3 would
+    /// also want every new initializer listed as a graph input (onnx.checker refused the file).
+    @Test func oldIRVersionIsRaisedWithTheOpset() throws {
+        let dir = temporary.make()
+        var b = GraphBuilder()
+        b.constant("W", Tensor(shape: [4, 4], scalars: (0..<16).map { Float($0) / 16 }))
+        b.output(b.node("MatMul", [b.input("x", [1, 4]), "W"], name: "mm"))
+        var model = b.model
+        model.irVersion = 3
+        model.opsetImports = [OpsetImport(domain: "", version: 7)]
+        try ONNXWriter.write(model, to: dir + "/ir3.onnx")
+        let result = CLIRunner.run([dir + "/ir3.onnx", "--mode", "weight-only", "-o", dir + "/q.onnx"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try ONNXReader.read(path: dir + "/q.onnx")
+        #expect(written.opsetVersion() == 14 && written.irVersion == 7, "opset \(written.opsetVersion() ?? 0), IR \(written.irVersion)")
+    }
+
+    /// Two graph inputs of one name crashed calibration (a dictionary built from them trapped) and
+    /// were written on by prepare; an empty weight crashed GPTQ and the report. Each is one line now.
+    @Test func duplicateInputAndEmptyWeightAreRefused() throws {
+        let dir = temporary.make()
+        var twice = GraphBuilder()
+        let x = twice.input("x", [1, 4])
+        twice.output(twice.node("Relu", [x], name: "relu"))
+        var duplicated = twice.model
+        duplicated.graph.inputs.append(duplicated.graph.inputs[0])
+        var empty = GraphBuilder()
+        empty.constant("W", Tensor(shape: [4, 0], scalars: [Float]()))
+        empty.output(empty.node("Relu", [empty.node("MatMul", [empty.input("x", [1, 4]), "W"], name: "mm")], name: "relu"))
+        for (model, name, reason) in [(duplicated, "twice", "graph input 'x' is listed twice"),
+                                      (empty.model, "empty", "weight 'W' of node 'mm' has no elements (shape [4, 0]), so nothing to quantize")] {
+            let path = dir + "/\(name).onnx"
+            try ONNXWriter.write(model, to: path)
+            let result = CLIRunner.run([path, "--mode", "weight-only", "-o", dir + "/q.onnx"])
+            expectFailure(result, naming: path, name)
+            #expect(result.stderr.contains(reason) && !FileChecks.exists(dir + "/q.onnx"), "\(result.stderr)")
+        }
+    }
+
     /// Opset 99 does not exist yet: inspect reports it, quantize and run refuse it rather than
     /// guess what its ops mean and stamp a file no runtime loads.
     @Test func opsetNinetyNineIsRefused() throws {

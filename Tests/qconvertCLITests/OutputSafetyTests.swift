@@ -247,6 +247,24 @@ import Testing
         #expect(inspect.status == 0, "\(inspect.stderr)")
     }
 
+    /// The statistics or the report written onto the input model's external data file (an input,
+    /// known once the model is read), or onto the data file of the model being written: refused.
+    /// (`--report` goes through the same check; its names end in .json, .md or .html.)
+    @Test(arguments: [(["--save-stats", "WORK/model.data"], "is an input file"),
+                      (["--save-stats", "WORK/q.data", "--external-data", "always"], "is also the model's external data file")])
+    func secondOutputOnAnExternalDataFileIsRefused(_ flags: [String], _ words: String) throws {
+        let work = temporary.make()
+        let source = Fixtures.model("external_data")
+        for name in ["model.onnx", "model.data"] {
+            FileChecks.write(try #require(FileChecks.read(source.directory + "/" + name)), to: work + "/" + name)
+        }
+        let before = try snapshot(work)
+        let arguments = flags.map { $0.replacingPrefix("WORK/", with: work + "/") }
+        let result = CLIRunner.run([work + "/model.onnx", "--calib", source.directory + "/calib", "--quiet", "-o", work + "/q.onnx"] + arguments)
+        expectOneLineError(result, words, arguments.joined(separator: " "))
+        #expect(try snapshot(work) == before)
+    }
+
     /// The input model renamed away from its data file `model.data`: a copy named model.onnx with
     /// external data would put its weights in model.data, which the input reads from.
     @Test func externalDataFileOfTheInputIsNotReplaced() throws {

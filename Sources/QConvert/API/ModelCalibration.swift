@@ -33,14 +33,18 @@ public enum ModelCalibration {
     ) throws -> CalibrationStats {
         try OutputPaths.checkNotAnInput(options.output, inputs: [options.model])
         try OutputPaths.checkOutside(options.output, folder: options.calibrationDirectory)
-        let model: Model
+        let model: Model, inputFiles: [String]
         do {
-            model = try Preparation.run(try ONNXReader.read(path: options.model)).model
+            let loaded = try ONNXReader.load(path: options.model)
+            inputFiles = loaded.inputFiles
+            model = try Preparation.run(loaded.model).model
             // Statistics of a quantized model are of no use: quantize refuses that model too.
             try Preparation.refuseQuantized(model.graph)
         } catch let error as QConvertError {
             throw error.context(options.model)
         }
+        // Its external data files are inputs too, known once the model is read.
+        try OutputPaths.checkNotAnInput(options.output, inputs: inputFiles)
         let dataset = try CalibrationDataset(directory: options.calibrationDirectory, inputs: model.graph.runtimeInputs,
                                              limit: options.samples)
         let stats: CalibrationStats

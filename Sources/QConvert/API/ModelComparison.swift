@@ -44,6 +44,10 @@ public enum ModelComparison {
             throw QConvertError("\(options.floatModel): is already quantized (\(listed)): compare takes the float original first, then the quantized model")
         }
         let quantized = try ONNXReader.load(path: options.quantizedModel)
+        // Both models' external data files are inputs too (known once they are read).
+        if let path = options.reportPath {
+            try OutputPaths.checkNotAnInput(path, inputs: float.inputFiles + quantized.inputFiles, flag: "--report")
+        }
         let samples = try CalibrationDataset(directory: options.dataDirectory, inputs: float.model.graph.runtimeInputs, limit: options.samples)
         let floatNames = Set(float.model.graph.runtimeInputs.map(\.name)), quantizedNames = Set(quantized.model.graph.runtimeInputs.map(\.name))
         guard floatNames == quantizedNames else {

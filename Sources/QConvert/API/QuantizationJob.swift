@@ -76,6 +76,14 @@ final class QuantizationJob {
         // not cost a whole run (and its error names that file alone).
         for path in [output] + [options.saveStats, options.reportPath].compactMap({ $0 }) { try OutputPaths.checkWritable(path) }
         loaded = try ONNXReader.load(path: options.model)
+        // The model's external data files are inputs too, known once it is read; and the output's own
+        // data file, where one may be written, is no place for the statistics or the report.
+        let dataFile = options.externalData == .never ? [] : [ONNXWriter.dataFilePath(for: output)]
+        for (path, flag) in [(options.saveStats, "--save-stats"), (options.reportPath, "--report")] {
+            guard let path else { continue }
+            try OutputPaths.checkNotAnInput(path, inputs: loaded.inputFiles, flag: flag)
+            for data in dataFile { try OutputPaths.checkDistinct(path, from: data, role: "the model's external data file") }
+        }
         guard !loaded.model.graph.outputs.isEmpty else { throw QConvertError("\(options.model): the graph has no outputs, so nothing to quantize") }
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
         try checkNodeNames()
@@ -247,6 +255,11 @@ final class QuantizationJob {
     /// a word: refuse it, naming the tensor and the node reading it. The weights checked are those
     /// the ops' quantization rules name (weight and bias of each compute node).
     private func checkWeightsFinite() throws {
+        // An empty weight (a Conv with no output channels, a MatMul with no columns) has no range
+        // to quantize to: refused, as nothing downstream can describe it.
+        if let empty = try ruleConstants().first(where: { $0.isWeight && $0.tensor.count == 0 }) {
+            throw QConvertError("\(options.model): weight '\(empty.name)' of node '\(empty.node.name)' has no elements (shape \(empty.tensor.shape)), so nothing to quantize")
+        }
         for constant in try ruleConstants() {
             guard let index = SampleValidation.firstNonFinite(constant.tensor) else { continue }
             throw QConvertError("\(options.model): initializer '\(constant.name)' (read by node '\(constant.node.name)', after preparation) has a non-finite value (NaN or infinity) at flat index \(index)")

@@ -131,7 +131,8 @@ public enum LayerReportBuilder {
     private static func addWeight(_ unit: QuantizedGraph.Unit, to row: inout LayerReport.Row, inputs: Inputs, graph: QuantizedGraph) {
         let quantized = inputs.quantized.graph
         let candidates = unit.weights.compactMap { weight -> Measured? in
-            guard let codes = quantized.initializers[weight.quantized], let params = graph.params(weight.grid, in: quantized, codes: codes.dataType) else { return nil }
+            guard let codes = quantized.initializers[weight.quantized], codes.count > 0,
+                  let params = graph.params(weight.grid, in: quantized, codes: codes.dataType) else { return nil }
             // The original's tensor and the prepared one can share a name (a BatchNorm folded in
             // place): the integers approximate one of them to within half a step, so the closer is it.
             let sources = weight.source.map { [inputs.floatWeights[$0], inputs.float.graph.initializers[$0]].compactMap { $0 } } ?? []
