@@ -65,9 +65,10 @@ final class QuantizationJob {
             try OutputPaths.checkDistinct(reportPath, from: output)
             if let path = options.saveStats { try OutputPaths.checkDistinct(reportPath, from: path, role: "the statistics file (--save-stats)") }
         }
+        // The output's external data file, where one may be written.
+        let dataFile = options.externalData == .never ? [] : [ONNXWriter.dataFilePath(for: output)]
         if let folder = options.calibrationDirectory {
-            // The data file too, where one may be written: a link of its name could lead inside.
-            let dataFile = options.externalData == .never ? [] : [ONNXWriter.dataFilePath(for: output)]
+            // The data file too: a link of its name could lead inside.
             for path in [output] + dataFile + [options.saveStats, options.reportPath].compactMap({ $0 }) {
                 try OutputPaths.checkOutside(path, folder: folder)
             }
@@ -77,8 +78,7 @@ final class QuantizationJob {
         for path in [output] + [options.saveStats, options.reportPath].compactMap({ $0 }) { try OutputPaths.checkWritable(path) }
         loaded = try ONNXReader.load(path: options.model)
         // The model's external data files are inputs too, known once it is read; and the output's own
-        // data file, where one may be written, is no place for the statistics or the report.
-        let dataFile = options.externalData == .never ? [] : [ONNXWriter.dataFilePath(for: output)]
+        // data file is no place for the statistics or the report.
         for (path, flag) in [(options.saveStats, "--save-stats"), (options.reportPath, "--report")] {
             guard let path else { continue }
             try OutputPaths.checkNotAnInput(path, inputs: loaded.inputFiles, flag: flag)
