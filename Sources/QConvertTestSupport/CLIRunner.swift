@@ -28,6 +28,12 @@ public enum CLIRunner {
         spawn(binary, [binary] + arguments)
     }
 
+    /// Runs `qconvert` with arguments given as raw bytes, which a Swift String cannot hold when
+    /// they are not UTF-8 (a Latin-1 file name).
+    public static func run(bytes arguments: [[UInt8]]) -> Result {
+        spawn(binary, [Array(binary.utf8)] + arguments)
+    }
+
     /// Runs `qconvert arguments...` with every file it writes limited to `blocks` × 512 bytes, as
     /// if the disk filled up (`ulimit -f`). qconvert ignores the SIGXFSZ this raises, so a write
     /// past the limit fails with EFBIG the way a full disk fails with ENOSPC.
@@ -41,8 +47,12 @@ public enum CLIRunner {
         withoutActuallyEscaping(ready) { spawn(binary, [binary] + arguments, interrupt: (signal, $0)) }
     }
 
-    /// Spawns `program` with `arguments` (argv, starting with argv[0]) and collects what it printed.
     private static func spawn(_ program: String, _ arguments: [String], interrupt: (signal: Int32, ready: () -> Bool)? = nil) -> Result {
+        spawn(program, arguments.map { Array($0.utf8) }, interrupt: interrupt)
+    }
+
+    /// Spawns `program` with `arguments` (argv, starting with argv[0]) and collects what it printed.
+    private static func spawn(_ program: String, _ arguments: [[UInt8]], interrupt: (signal: Int32, ready: () -> Bool)? = nil) -> Result {
         let scratch = FileChecks.temporaryDirectory("qconvert-cli")
         let outPath = scratch + "/stdout", errPath = scratch + "/stderr"
         var actions = posix_spawn_file_actions_t()
@@ -51,7 +61,9 @@ public enum CLIRunner {
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { bytes in
+            (bytes + [0]).withUnsafeBufferPointer { strdup(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self)) }
+        } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         // A shell's child starts with no signal blocked or ignored; a test thread may block some

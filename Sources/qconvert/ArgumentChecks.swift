@@ -41,6 +41,19 @@ func requireKnownHelpTopic(_ arguments: [String]) throws {
     throw ValidationError("help \(topic): no such subcommand (\(subcommandNames.joined(separator: ", ")))\(hint)")
 }
 
+/// Swift decodes the command line as UTF-8 and puts U+FFFD in place of bytes that are not, so a
+/// file named in another encoding (Latin-1, from an old archive) was looked for under a name that
+/// does not exist and reported missing: refused up front, saying why.
+func requireUTF8Arguments() throws {
+    for index in 1..<Int(CommandLine.argc) {
+        guard let raw = CommandLine.unsafeArgv[index] else { continue }
+        let bytes = UnsafeBufferPointer(start: raw, count: strlen(raw)).map { UInt8(bitPattern: $0) }
+        guard String(validating: bytes, as: UTF8.self) == nil else { continue }
+        throw ValidationError("argument \(index) ('\(String(decoding: bytes, as: UTF8.self))') is not valid UTF-8; "
+                              + "qconvert takes UTF-8 paths only: rename the file or link to it under a UTF-8 name")
+    }
+}
+
 /// Levenshtein distance: single-character insertions, deletions and substitutions.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)

@@ -25,6 +25,7 @@ struct QConvertCommand: ParsableCommand {
     static func main() {
         AtomicFile.removeOnSignals()
         do {
+            try requireUTF8Arguments()
             try requireKnownHelpTopic(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             try command.run()

@@ -53,6 +53,15 @@ import Testing
         #expect(result.stderr.contains(words), "\(result.stderr)")
     }
 
+    /// A file whose name is not UTF-8 was looked for under Swift's decoded name (U+FFFD in place of
+    /// the byte) and reported as "No such file or directory" even when it existed.
+    @Test func nonUTF8PathIsNamedAsSuch() {
+        let name = Array("caf".utf8) + [0xE9] + Array(".onnx".utf8)   // "café" in Latin-1
+        let result = CLIRunner.run(bytes: [Array("inspect".utf8), name])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: argument 2 ('caf\u{FFFD}.onnx') is not valid UTF-8"), "\(result.stderr)")
+    }
+
     @Test func helpIsNotAnError() {
         for arguments in [["quantize", "--help"], ["help", "quantize"]] {
             let result = CLIRunner.run(arguments)
