@@ -35,12 +35,13 @@ def node_inputs(args):
     return names, inputs, inits
 
 
-def save(name, nodes, inputs, outputs, initializers=None, opset=13, extra_opsets=None, ir_version=8):
+def save(name, nodes, inputs, outputs, initializers=None, opset=13, extra_opsets=None, ir_version=8, functions=()):
     """Writes Fixtures/ops/<name>/: model.onnx, input_<k>.npy, output_<k>.npy (computed by ORT).
 
     inputs: list of (name, ndarray) fed at run time, in order.
     outputs: list of (name, onnx elem type) or names (float32 assumed).
     initializers: dict name -> ndarray stored in the model.
+    functions: model-local FunctionProtos the nodes may call.
     """
     initializers = initializers or {}
     graph_inputs = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(a.dtype), a.shape) for n, a in inputs]
@@ -51,7 +52,7 @@ def save(name, nodes, inputs, outputs, initializers=None, opset=13, extra_opsets
     inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in initializers.items()]
     graph = helper.make_graph(nodes, name, graph_inputs, graph_outputs, inits)
     opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in (extra_opsets or {}).items()]
-    model = helper.make_model(graph, opset_imports=opsets, producer_name="qconvert-make-op-cases")
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="qconvert-make-op-cases", functions=list(functions))
     model.ir_version = ir_version
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)

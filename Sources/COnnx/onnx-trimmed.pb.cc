@@ -88,6 +88,7 @@ PROTOBUF_CONSTEXPR ModelProto::ModelProto(
   , /*decltype(_impl_._cached_size_)*/{}
   , /*decltype(_impl_.opset_import_)*/{}
   , /*decltype(_impl_.metadata_props_)*/{}
+  , /*decltype(_impl_.functions_)*/{}
   , /*decltype(_impl_.producer_name_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.producer_version_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
   , /*decltype(_impl_.domain_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
@@ -104,6 +105,29 @@ struct ModelProtoDefaultTypeInternal {
   };
 };
 PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 ModelProtoDefaultTypeInternal _ModelProto_default_instance_;
+PROTOBUF_CONSTEXPR FunctionProto::FunctionProto(
+    ::_pbi::ConstantInitialized): _impl_{
+    /*decltype(_impl_._has_bits_)*/{}
+  , /*decltype(_impl_._cached_size_)*/{}
+  , /*decltype(_impl_.input_)*/{}
+  , /*decltype(_impl_.output_)*/{}
+  , /*decltype(_impl_.attribute_)*/{}
+  , /*decltype(_impl_.node_)*/{}
+  , /*decltype(_impl_.opset_import_)*/{}
+  , /*decltype(_impl_.attribute_proto_)*/{}
+  , /*decltype(_impl_.name_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.doc_string_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.domain_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}
+  , /*decltype(_impl_.overload_)*/{&::_pbi::fixed_address_empty_string, ::_pbi::ConstantInitialized{}}} {}
+struct FunctionProtoDefaultTypeInternal {
+  PROTOBUF_CONSTEXPR FunctionProtoDefaultTypeInternal()
+      : _instance(::_pbi::ConstantInitialized{}) {}
+  ~FunctionProtoDefaultTypeInternal() {}
+  union {
+    FunctionProto _instance;
+  };
+};
+PROTOBUF_ATTRIBUTE_NO_DESTROY PROTOBUF_CONSTINIT PROTOBUF_ATTRIBUTE_INIT_PRIORITY1 FunctionProtoDefaultTypeInternal _FunctionProto_default_instance_;
 PROTOBUF_CONSTEXPR StringStringEntryProto::StringStringEntryProto(
     ::_pbi::ConstantInitialized): _impl_{
     /*decltype(_impl_._has_bits_)*/{}
@@ -1824,6 +1848,7 @@ ModelProto::ModelProto(const ModelProto& from)
     , /*decltype(_impl_._cached_size_)*/{}
     , decltype(_impl_.opset_import_){from._impl_.opset_import_}
     , decltype(_impl_.metadata_props_){from._impl_.metadata_props_}
+    , decltype(_impl_.functions_){from._impl_.functions_}
     , decltype(_impl_.producer_name_){}
     , decltype(_impl_.producer_version_){}
     , decltype(_impl_.domain_){}
@@ -1883,6 +1908,7 @@ inline void ModelProto::SharedCtor(
     , /*decltype(_impl_._cached_size_)*/{}
     , decltype(_impl_.opset_import_){arena}
     , decltype(_impl_.metadata_props_){arena}
+    , decltype(_impl_.functions_){arena}
     , decltype(_impl_.producer_name_){}
     , decltype(_impl_.producer_version_){}
     , decltype(_impl_.domain_){}
@@ -1922,6 +1948,7 @@ inline void ModelProto::SharedDtor() {
   GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
   _impl_.opset_import_.~RepeatedPtrField();
   _impl_.metadata_props_.~RepeatedPtrField();
+  _impl_.functions_.~RepeatedPtrField();
   _impl_.producer_name_.Destroy();
   _impl_.producer_version_.Destroy();
   _impl_.domain_.Destroy();
@@ -1941,6 +1968,7 @@ void ModelProto::Clear() {
 
   _impl_.opset_import_.Clear();
   _impl_.metadata_props_.Clear();
+  _impl_.functions_.Clear();
   cached_has_bits = _impl_._has_bits_[0];
   if (cached_has_bits & 0x0000001fu) {
     if (cached_has_bits & 0x00000001u) {
@@ -2064,6 +2092,19 @@ const char* ModelProto::_InternalParse(const char* ptr, ::_pbi::ParseContext* ct
         } else
           goto handle_unusual;
         continue;
+      // repeated .qconvert.onnx.FunctionProto functions = 25;
+      case 25:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 202)) {
+          ptr -= 2;
+          do {
+            ptr += 2;
+            ptr = ctx->ParseMessage(_internal_add_functions(), ptr);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<202>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
       default:
         goto handle_unusual;
     }  // switch
@@ -2154,6 +2195,14 @@ uint8_t* ModelProto::_InternalSerialize(
         InternalWriteMessage(14, repfield, repfield.GetCachedSize(), target, stream);
   }
 
+  // repeated .qconvert.onnx.FunctionProto functions = 25;
+  for (unsigned i = 0,
+      n = static_cast<unsigned>(this->_internal_functions_size()); i < n; i++) {
+    const auto& repfield = this->_internal_functions(i);
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+        InternalWriteMessage(25, repfield, repfield.GetCachedSize(), target, stream);
+  }
+
   if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
     target = stream->WriteRaw(_internal_metadata_.unknown_fields<std::string>(::PROTOBUF_NAMESPACE_ID::internal::GetEmptyString).data(),
         static_cast<int>(_internal_metadata_.unknown_fields<std::string>(::PROTOBUF_NAMESPACE_ID::internal::GetEmptyString).size()), target);
@@ -2180,6 +2229,13 @@ size_t ModelProto::ByteSizeLong() const {
   // repeated .qconvert.onnx.StringStringEntryProto metadata_props = 14;
   total_size += 1UL * this->_internal_metadata_props_size();
   for (const auto& msg : this->_impl_.metadata_props_) {
+    total_size +=
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(msg);
+  }
+
+  // repeated .qconvert.onnx.FunctionProto functions = 25;
+  total_size += 2UL * this->_internal_functions_size();
+  for (const auto& msg : this->_impl_.functions_) {
     total_size +=
       ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(msg);
   }
@@ -2255,6 +2311,7 @@ void ModelProto::MergeFrom(const ModelProto& from) {
 
   _this->_impl_.opset_import_.MergeFrom(from._impl_.opset_import_);
   _this->_impl_.metadata_props_.MergeFrom(from._impl_.metadata_props_);
+  _this->_impl_.functions_.MergeFrom(from._impl_.functions_);
   cached_has_bits = from._impl_._has_bits_[0];
   if (cached_has_bits & 0x0000007fu) {
     if (cached_has_bits & 0x00000001u) {
@@ -2303,6 +2360,7 @@ void ModelProto::InternalSwap(ModelProto* other) {
   swap(_impl_._has_bits_[0], other->_impl_._has_bits_[0]);
   _impl_.opset_import_.InternalSwap(&other->_impl_.opset_import_);
   _impl_.metadata_props_.InternalSwap(&other->_impl_.metadata_props_);
+  _impl_.functions_.InternalSwap(&other->_impl_.functions_);
   ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
       &_impl_.producer_name_, lhs_arena,
       &other->_impl_.producer_name_, rhs_arena
@@ -2329,6 +2387,582 @@ void ModelProto::InternalSwap(ModelProto* other) {
 
 std::string ModelProto::GetTypeName() const {
   return "qconvert.onnx.ModelProto";
+}
+
+
+// ===================================================================
+
+class FunctionProto::_Internal {
+ public:
+  using HasBits = decltype(std::declval<FunctionProto>()._impl_._has_bits_);
+  static void set_has_name(HasBits* has_bits) {
+    (*has_bits)[0] |= 1u;
+  }
+  static void set_has_doc_string(HasBits* has_bits) {
+    (*has_bits)[0] |= 2u;
+  }
+  static void set_has_domain(HasBits* has_bits) {
+    (*has_bits)[0] |= 4u;
+  }
+  static void set_has_overload(HasBits* has_bits) {
+    (*has_bits)[0] |= 8u;
+  }
+};
+
+FunctionProto::FunctionProto(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                         bool is_message_owned)
+  : ::PROTOBUF_NAMESPACE_ID::MessageLite(arena, is_message_owned) {
+  SharedCtor(arena, is_message_owned);
+  // @@protoc_insertion_point(arena_constructor:qconvert.onnx.FunctionProto)
+}
+FunctionProto::FunctionProto(const FunctionProto& from)
+  : ::PROTOBUF_NAMESPACE_ID::MessageLite() {
+  FunctionProto* const _this = this; (void)_this;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){from._impl_._has_bits_}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.input_){from._impl_.input_}
+    , decltype(_impl_.output_){from._impl_.output_}
+    , decltype(_impl_.attribute_){from._impl_.attribute_}
+    , decltype(_impl_.node_){from._impl_.node_}
+    , decltype(_impl_.opset_import_){from._impl_.opset_import_}
+    , decltype(_impl_.attribute_proto_){from._impl_.attribute_proto_}
+    , decltype(_impl_.name_){}
+    , decltype(_impl_.doc_string_){}
+    , decltype(_impl_.domain_){}
+    , decltype(_impl_.overload_){}};
+
+  _internal_metadata_.MergeFrom<std::string>(from._internal_metadata_);
+  _impl_.name_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.name_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (from._internal_has_name()) {
+    _this->_impl_.name_.Set(from._internal_name(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.doc_string_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.doc_string_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (from._internal_has_doc_string()) {
+    _this->_impl_.doc_string_.Set(from._internal_doc_string(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.domain_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.domain_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (from._internal_has_domain()) {
+    _this->_impl_.domain_.Set(from._internal_domain(), 
+      _this->GetArenaForAllocation());
+  }
+  _impl_.overload_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.overload_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (from._internal_has_overload()) {
+    _this->_impl_.overload_.Set(from._internal_overload(), 
+      _this->GetArenaForAllocation());
+  }
+  // @@protoc_insertion_point(copy_constructor:qconvert.onnx.FunctionProto)
+}
+
+inline void FunctionProto::SharedCtor(
+    ::_pb::Arena* arena, bool is_message_owned) {
+  (void)arena;
+  (void)is_message_owned;
+  new (&_impl_) Impl_{
+      decltype(_impl_._has_bits_){}
+    , /*decltype(_impl_._cached_size_)*/{}
+    , decltype(_impl_.input_){arena}
+    , decltype(_impl_.output_){arena}
+    , decltype(_impl_.attribute_){arena}
+    , decltype(_impl_.node_){arena}
+    , decltype(_impl_.opset_import_){arena}
+    , decltype(_impl_.attribute_proto_){arena}
+    , decltype(_impl_.name_){}
+    , decltype(_impl_.doc_string_){}
+    , decltype(_impl_.domain_){}
+    , decltype(_impl_.overload_){}
+  };
+  _impl_.name_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.name_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.doc_string_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.doc_string_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.domain_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.domain_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  _impl_.overload_.InitDefault();
+  #ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+    _impl_.overload_.Set("", GetArenaForAllocation());
+  #endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+}
+
+FunctionProto::~FunctionProto() {
+  // @@protoc_insertion_point(destructor:qconvert.onnx.FunctionProto)
+  if (auto *arena = _internal_metadata_.DeleteReturnArena<std::string>()) {
+  (void)arena;
+    return;
+  }
+  SharedDtor();
+}
+
+inline void FunctionProto::SharedDtor() {
+  GOOGLE_DCHECK(GetArenaForAllocation() == nullptr);
+  _impl_.input_.~RepeatedPtrField();
+  _impl_.output_.~RepeatedPtrField();
+  _impl_.attribute_.~RepeatedPtrField();
+  _impl_.node_.~RepeatedPtrField();
+  _impl_.opset_import_.~RepeatedPtrField();
+  _impl_.attribute_proto_.~RepeatedPtrField();
+  _impl_.name_.Destroy();
+  _impl_.doc_string_.Destroy();
+  _impl_.domain_.Destroy();
+  _impl_.overload_.Destroy();
+}
+
+void FunctionProto::SetCachedSize(int size) const {
+  _impl_._cached_size_.Set(size);
+}
+
+void FunctionProto::Clear() {
+// @@protoc_insertion_point(message_clear_start:qconvert.onnx.FunctionProto)
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  _impl_.input_.Clear();
+  _impl_.output_.Clear();
+  _impl_.attribute_.Clear();
+  _impl_.node_.Clear();
+  _impl_.opset_import_.Clear();
+  _impl_.attribute_proto_.Clear();
+  cached_has_bits = _impl_._has_bits_[0];
+  if (cached_has_bits & 0x0000000fu) {
+    if (cached_has_bits & 0x00000001u) {
+      _impl_.name_.ClearNonDefaultToEmpty();
+    }
+    if (cached_has_bits & 0x00000002u) {
+      _impl_.doc_string_.ClearNonDefaultToEmpty();
+    }
+    if (cached_has_bits & 0x00000004u) {
+      _impl_.domain_.ClearNonDefaultToEmpty();
+    }
+    if (cached_has_bits & 0x00000008u) {
+      _impl_.overload_.ClearNonDefaultToEmpty();
+    }
+  }
+  _impl_._has_bits_.Clear();
+  _internal_metadata_.Clear<std::string>();
+}
+
+const char* FunctionProto::_InternalParse(const char* ptr, ::_pbi::ParseContext* ctx) {
+#define CHK_(x) if (PROTOBUF_PREDICT_FALSE(!(x))) goto failure
+  _Internal::HasBits has_bits{};
+  while (!ctx->Done(&ptr)) {
+    uint32_t tag;
+    ptr = ::_pbi::ReadTag(ptr, &tag);
+    switch (tag >> 3) {
+      // optional string name = 1;
+      case 1:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 10)) {
+          auto str = _internal_mutable_name();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      // repeated string input = 4;
+      case 4:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 34)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            auto str = _internal_add_input();
+            ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<34>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      // repeated string output = 5;
+      case 5:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 42)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            auto str = _internal_add_output();
+            ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<42>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      // repeated string attribute = 6;
+      case 6:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 50)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            auto str = _internal_add_attribute();
+            ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<50>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      // repeated .qconvert.onnx.NodeProto node = 7;
+      case 7:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 58)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            ptr = ctx->ParseMessage(_internal_add_node(), ptr);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<58>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      // optional string doc_string = 8;
+      case 8:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 66)) {
+          auto str = _internal_mutable_doc_string();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      // repeated .qconvert.onnx.OperatorSetIdProto opset_import = 9;
+      case 9:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 74)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            ptr = ctx->ParseMessage(_internal_add_opset_import(), ptr);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<74>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      // optional string domain = 10;
+      case 10:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 82)) {
+          auto str = _internal_mutable_domain();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      // repeated .qconvert.onnx.AttributeProto attribute_proto = 11;
+      case 11:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 90)) {
+          ptr -= 1;
+          do {
+            ptr += 1;
+            ptr = ctx->ParseMessage(_internal_add_attribute_proto(), ptr);
+            CHK_(ptr);
+            if (!ctx->DataAvailable(ptr)) break;
+          } while (::PROTOBUF_NAMESPACE_ID::internal::ExpectTag<90>(ptr));
+        } else
+          goto handle_unusual;
+        continue;
+      // optional string overload = 13;
+      case 13:
+        if (PROTOBUF_PREDICT_TRUE(static_cast<uint8_t>(tag) == 106)) {
+          auto str = _internal_mutable_overload();
+          ptr = ::_pbi::InlineGreedyStringParser(str, ptr, ctx);
+          CHK_(ptr);
+        } else
+          goto handle_unusual;
+        continue;
+      default:
+        goto handle_unusual;
+    }  // switch
+  handle_unusual:
+    if ((tag == 0) || ((tag & 7) == 4)) {
+      CHK_(ptr);
+      ctx->SetLastTag(tag);
+      goto message_done;
+    }
+    ptr = UnknownFieldParse(
+        tag,
+        _internal_metadata_.mutable_unknown_fields<std::string>(),
+        ptr, ctx);
+    CHK_(ptr != nullptr);
+  }  // while
+message_done:
+  _impl_._has_bits_.Or(has_bits);
+  return ptr;
+failure:
+  ptr = nullptr;
+  goto message_done;
+#undef CHK_
+}
+
+uint8_t* FunctionProto::_InternalSerialize(
+    uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const {
+  // @@protoc_insertion_point(serialize_to_array_start:qconvert.onnx.FunctionProto)
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  cached_has_bits = _impl_._has_bits_[0];
+  // optional string name = 1;
+  if (cached_has_bits & 0x00000001u) {
+    target = stream->WriteStringMaybeAliased(
+        1, this->_internal_name(), target);
+  }
+
+  // repeated string input = 4;
+  for (int i = 0, n = this->_internal_input_size(); i < n; i++) {
+    const auto& s = this->_internal_input(i);
+    target = stream->WriteString(4, s, target);
+  }
+
+  // repeated string output = 5;
+  for (int i = 0, n = this->_internal_output_size(); i < n; i++) {
+    const auto& s = this->_internal_output(i);
+    target = stream->WriteString(5, s, target);
+  }
+
+  // repeated string attribute = 6;
+  for (int i = 0, n = this->_internal_attribute_size(); i < n; i++) {
+    const auto& s = this->_internal_attribute(i);
+    target = stream->WriteString(6, s, target);
+  }
+
+  // repeated .qconvert.onnx.NodeProto node = 7;
+  for (unsigned i = 0,
+      n = static_cast<unsigned>(this->_internal_node_size()); i < n; i++) {
+    const auto& repfield = this->_internal_node(i);
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+        InternalWriteMessage(7, repfield, repfield.GetCachedSize(), target, stream);
+  }
+
+  // optional string doc_string = 8;
+  if (cached_has_bits & 0x00000002u) {
+    target = stream->WriteStringMaybeAliased(
+        8, this->_internal_doc_string(), target);
+  }
+
+  // repeated .qconvert.onnx.OperatorSetIdProto opset_import = 9;
+  for (unsigned i = 0,
+      n = static_cast<unsigned>(this->_internal_opset_import_size()); i < n; i++) {
+    const auto& repfield = this->_internal_opset_import(i);
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+        InternalWriteMessage(9, repfield, repfield.GetCachedSize(), target, stream);
+  }
+
+  // optional string domain = 10;
+  if (cached_has_bits & 0x00000004u) {
+    target = stream->WriteStringMaybeAliased(
+        10, this->_internal_domain(), target);
+  }
+
+  // repeated .qconvert.onnx.AttributeProto attribute_proto = 11;
+  for (unsigned i = 0,
+      n = static_cast<unsigned>(this->_internal_attribute_proto_size()); i < n; i++) {
+    const auto& repfield = this->_internal_attribute_proto(i);
+    target = ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::
+        InternalWriteMessage(11, repfield, repfield.GetCachedSize(), target, stream);
+  }
+
+  // optional string overload = 13;
+  if (cached_has_bits & 0x00000008u) {
+    target = stream->WriteStringMaybeAliased(
+        13, this->_internal_overload(), target);
+  }
+
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    target = stream->WriteRaw(_internal_metadata_.unknown_fields<std::string>(::PROTOBUF_NAMESPACE_ID::internal::GetEmptyString).data(),
+        static_cast<int>(_internal_metadata_.unknown_fields<std::string>(::PROTOBUF_NAMESPACE_ID::internal::GetEmptyString).size()), target);
+  }
+  // @@protoc_insertion_point(serialize_to_array_end:qconvert.onnx.FunctionProto)
+  return target;
+}
+
+size_t FunctionProto::ByteSizeLong() const {
+// @@protoc_insertion_point(message_byte_size_start:qconvert.onnx.FunctionProto)
+  size_t total_size = 0;
+
+  uint32_t cached_has_bits = 0;
+  // Prevent compiler warnings about cached_has_bits being unused
+  (void) cached_has_bits;
+
+  // repeated string input = 4;
+  total_size += 1 *
+      ::PROTOBUF_NAMESPACE_ID::internal::FromIntSize(_impl_.input_.size());
+  for (int i = 0, n = _impl_.input_.size(); i < n; i++) {
+    total_size += ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+      _impl_.input_.Get(i));
+  }
+
+  // repeated string output = 5;
+  total_size += 1 *
+      ::PROTOBUF_NAMESPACE_ID::internal::FromIntSize(_impl_.output_.size());
+  for (int i = 0, n = _impl_.output_.size(); i < n; i++) {
+    total_size += ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+      _impl_.output_.Get(i));
+  }
+
+  // repeated string attribute = 6;
+  total_size += 1 *
+      ::PROTOBUF_NAMESPACE_ID::internal::FromIntSize(_impl_.attribute_.size());
+  for (int i = 0, n = _impl_.attribute_.size(); i < n; i++) {
+    total_size += ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+      _impl_.attribute_.Get(i));
+  }
+
+  // repeated .qconvert.onnx.NodeProto node = 7;
+  total_size += 1UL * this->_internal_node_size();
+  for (const auto& msg : this->_impl_.node_) {
+    total_size +=
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(msg);
+  }
+
+  // repeated .qconvert.onnx.OperatorSetIdProto opset_import = 9;
+  total_size += 1UL * this->_internal_opset_import_size();
+  for (const auto& msg : this->_impl_.opset_import_) {
+    total_size +=
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(msg);
+  }
+
+  // repeated .qconvert.onnx.AttributeProto attribute_proto = 11;
+  total_size += 1UL * this->_internal_attribute_proto_size();
+  for (const auto& msg : this->_impl_.attribute_proto_) {
+    total_size +=
+      ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::MessageSize(msg);
+  }
+
+  cached_has_bits = _impl_._has_bits_[0];
+  if (cached_has_bits & 0x0000000fu) {
+    // optional string name = 1;
+    if (cached_has_bits & 0x00000001u) {
+      total_size += 1 +
+        ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+          this->_internal_name());
+    }
+
+    // optional string doc_string = 8;
+    if (cached_has_bits & 0x00000002u) {
+      total_size += 1 +
+        ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+          this->_internal_doc_string());
+    }
+
+    // optional string domain = 10;
+    if (cached_has_bits & 0x00000004u) {
+      total_size += 1 +
+        ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+          this->_internal_domain());
+    }
+
+    // optional string overload = 13;
+    if (cached_has_bits & 0x00000008u) {
+      total_size += 1 +
+        ::PROTOBUF_NAMESPACE_ID::internal::WireFormatLite::StringSize(
+          this->_internal_overload());
+    }
+
+  }
+  if (PROTOBUF_PREDICT_FALSE(_internal_metadata_.have_unknown_fields())) {
+    total_size += _internal_metadata_.unknown_fields<std::string>(::PROTOBUF_NAMESPACE_ID::internal::GetEmptyString).size();
+  }
+  int cached_size = ::_pbi::ToCachedSize(total_size);
+  SetCachedSize(cached_size);
+  return total_size;
+}
+
+void FunctionProto::CheckTypeAndMergeFrom(
+    const ::PROTOBUF_NAMESPACE_ID::MessageLite& from) {
+  MergeFrom(*::_pbi::DownCast<const FunctionProto*>(
+      &from));
+}
+
+void FunctionProto::MergeFrom(const FunctionProto& from) {
+  FunctionProto* const _this = this;
+  // @@protoc_insertion_point(class_specific_merge_from_start:qconvert.onnx.FunctionProto)
+  GOOGLE_DCHECK_NE(&from, _this);
+  uint32_t cached_has_bits = 0;
+  (void) cached_has_bits;
+
+  _this->_impl_.input_.MergeFrom(from._impl_.input_);
+  _this->_impl_.output_.MergeFrom(from._impl_.output_);
+  _this->_impl_.attribute_.MergeFrom(from._impl_.attribute_);
+  _this->_impl_.node_.MergeFrom(from._impl_.node_);
+  _this->_impl_.opset_import_.MergeFrom(from._impl_.opset_import_);
+  _this->_impl_.attribute_proto_.MergeFrom(from._impl_.attribute_proto_);
+  cached_has_bits = from._impl_._has_bits_[0];
+  if (cached_has_bits & 0x0000000fu) {
+    if (cached_has_bits & 0x00000001u) {
+      _this->_internal_set_name(from._internal_name());
+    }
+    if (cached_has_bits & 0x00000002u) {
+      _this->_internal_set_doc_string(from._internal_doc_string());
+    }
+    if (cached_has_bits & 0x00000004u) {
+      _this->_internal_set_domain(from._internal_domain());
+    }
+    if (cached_has_bits & 0x00000008u) {
+      _this->_internal_set_overload(from._internal_overload());
+    }
+  }
+  _this->_internal_metadata_.MergeFrom<std::string>(from._internal_metadata_);
+}
+
+void FunctionProto::CopyFrom(const FunctionProto& from) {
+// @@protoc_insertion_point(class_specific_copy_from_start:qconvert.onnx.FunctionProto)
+  if (&from == this) return;
+  Clear();
+  MergeFrom(from);
+}
+
+bool FunctionProto::IsInitialized() const {
+  return true;
+}
+
+void FunctionProto::InternalSwap(FunctionProto* other) {
+  using std::swap;
+  auto* lhs_arena = GetArenaForAllocation();
+  auto* rhs_arena = other->GetArenaForAllocation();
+  _internal_metadata_.InternalSwap(&other->_internal_metadata_);
+  swap(_impl_._has_bits_[0], other->_impl_._has_bits_[0]);
+  _impl_.input_.InternalSwap(&other->_impl_.input_);
+  _impl_.output_.InternalSwap(&other->_impl_.output_);
+  _impl_.attribute_.InternalSwap(&other->_impl_.attribute_);
+  _impl_.node_.InternalSwap(&other->_impl_.node_);
+  _impl_.opset_import_.InternalSwap(&other->_impl_.opset_import_);
+  _impl_.attribute_proto_.InternalSwap(&other->_impl_.attribute_proto_);
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.name_, lhs_arena,
+      &other->_impl_.name_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.doc_string_, lhs_arena,
+      &other->_impl_.doc_string_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.domain_, lhs_arena,
+      &other->_impl_.domain_, rhs_arena
+  );
+  ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr::InternalSwap(
+      &_impl_.overload_, lhs_arena,
+      &other->_impl_.overload_, rhs_arena
+  );
+}
+
+std::string FunctionProto::GetTypeName() const {
+  return "qconvert.onnx.FunctionProto";
 }
 
 
@@ -5073,6 +5707,10 @@ Arena::CreateMaybeMessage< ::qconvert::onnx::NodeProto >(Arena* arena) {
 template<> PROTOBUF_NOINLINE ::qconvert::onnx::ModelProto*
 Arena::CreateMaybeMessage< ::qconvert::onnx::ModelProto >(Arena* arena) {
   return Arena::CreateMessageInternal< ::qconvert::onnx::ModelProto >(arena);
+}
+template<> PROTOBUF_NOINLINE ::qconvert::onnx::FunctionProto*
+Arena::CreateMaybeMessage< ::qconvert::onnx::FunctionProto >(Arena* arena) {
+  return Arena::CreateMessageInternal< ::qconvert::onnx::FunctionProto >(arena);
 }
 template<> PROTOBUF_NOINLINE ::qconvert::onnx::StringStringEntryProto*
 Arena::CreateMaybeMessage< ::qconvert::onnx::StringStringEntryProto >(Arena* arena) {

@@ -46,6 +46,9 @@ namespace onnx {
 class AttributeProto;
 struct AttributeProtoDefaultTypeInternal;
 extern AttributeProtoDefaultTypeInternal _AttributeProto_default_instance_;
+class FunctionProto;
+struct FunctionProtoDefaultTypeInternal;
+extern FunctionProtoDefaultTypeInternal _FunctionProto_default_instance_;
 class GraphProto;
 struct GraphProtoDefaultTypeInternal;
 extern GraphProtoDefaultTypeInternal _GraphProto_default_instance_;
@@ -83,6 +86,7 @@ extern ValueInfoProtoDefaultTypeInternal _ValueInfoProto_default_instance_;
 }  // namespace qconvert
 PROTOBUF_NAMESPACE_OPEN
 template<> ::qconvert::onnx::AttributeProto* Arena::CreateMaybeMessage<::qconvert::onnx::AttributeProto>(Arena*);
+template<> ::qconvert::onnx::FunctionProto* Arena::CreateMaybeMessage<::qconvert::onnx::FunctionProto>(Arena*);
 template<> ::qconvert::onnx::GraphProto* Arena::CreateMaybeMessage<::qconvert::onnx::GraphProto>(Arena*);
 template<> ::qconvert::onnx::ModelProto* Arena::CreateMaybeMessage<::qconvert::onnx::ModelProto>(Arena*);
 template<> ::qconvert::onnx::NodeProto* Arena::CreateMaybeMessage<::qconvert::onnx::NodeProto>(Arena*);
@@ -1084,6 +1088,7 @@ class ModelProto final :
   enum : int {
     kOpsetImportFieldNumber = 8,
     kMetadataPropsFieldNumber = 14,
+    kFunctionsFieldNumber = 25,
     kProducerNameFieldNumber = 2,
     kProducerVersionFieldNumber = 3,
     kDomainFieldNumber = 4,
@@ -1127,6 +1132,24 @@ class ModelProto final :
   ::qconvert::onnx::StringStringEntryProto* add_metadata_props();
   const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::StringStringEntryProto >&
       metadata_props() const;
+
+  // repeated .qconvert.onnx.FunctionProto functions = 25;
+  int functions_size() const;
+  private:
+  int _internal_functions_size() const;
+  public:
+  void clear_functions();
+  ::qconvert::onnx::FunctionProto* mutable_functions(int index);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::FunctionProto >*
+      mutable_functions();
+  private:
+  const ::qconvert::onnx::FunctionProto& _internal_functions(int index) const;
+  ::qconvert::onnx::FunctionProto* _internal_add_functions();
+  public:
+  const ::qconvert::onnx::FunctionProto& functions(int index) const;
+  ::qconvert::onnx::FunctionProto* add_functions();
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::FunctionProto >&
+      functions() const;
 
   // optional string producer_name = 2;
   bool has_producer_name() const;
@@ -1256,6 +1279,7 @@ class ModelProto final :
     mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
     ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::OperatorSetIdProto > opset_import_;
     ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::StringStringEntryProto > metadata_props_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::FunctionProto > functions_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr producer_name_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr producer_version_;
     ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr domain_;
@@ -1263,6 +1287,351 @@ class ModelProto final :
     ::qconvert::onnx::GraphProto* graph_;
     int64_t ir_version_;
     int64_t model_version_;
+  };
+  union { Impl_ _impl_; };
+  friend struct ::TableStruct_onnx_2dtrimmed_2eproto;
+};
+// -------------------------------------------------------------------
+
+class FunctionProto final :
+    public ::PROTOBUF_NAMESPACE_ID::MessageLite /* @@protoc_insertion_point(class_definition:qconvert.onnx.FunctionProto) */ {
+ public:
+  inline FunctionProto() : FunctionProto(nullptr) {}
+  ~FunctionProto() override;
+  explicit PROTOBUF_CONSTEXPR FunctionProto(::PROTOBUF_NAMESPACE_ID::internal::ConstantInitialized);
+
+  FunctionProto(const FunctionProto& from);
+  FunctionProto(FunctionProto&& from) noexcept
+    : FunctionProto() {
+    *this = ::std::move(from);
+  }
+
+  inline FunctionProto& operator=(const FunctionProto& from) {
+    CopyFrom(from);
+    return *this;
+  }
+  inline FunctionProto& operator=(FunctionProto&& from) noexcept {
+    if (this == &from) return *this;
+    if (GetOwningArena() == from.GetOwningArena()
+  #ifdef PROTOBUF_FORCE_COPY_IN_MOVE
+        && GetOwningArena() != nullptr
+  #endif  // !PROTOBUF_FORCE_COPY_IN_MOVE
+    ) {
+      InternalSwap(&from);
+    } else {
+      CopyFrom(from);
+    }
+    return *this;
+  }
+
+  inline const std::string& unknown_fields() const {
+    return _internal_metadata_.unknown_fields<std::string>(::PROTOBUF_NAMESPACE_ID::internal::GetEmptyString);
+  }
+  inline std::string* mutable_unknown_fields() {
+    return _internal_metadata_.mutable_unknown_fields<std::string>();
+  }
+
+  static const FunctionProto& default_instance() {
+    return *internal_default_instance();
+  }
+  static inline const FunctionProto* internal_default_instance() {
+    return reinterpret_cast<const FunctionProto*>(
+               &_FunctionProto_default_instance_);
+  }
+  static constexpr int kIndexInFileMessages =
+    4;
+
+  friend void swap(FunctionProto& a, FunctionProto& b) {
+    a.Swap(&b);
+  }
+  inline void Swap(FunctionProto* other) {
+    if (other == this) return;
+  #ifdef PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() != nullptr &&
+        GetOwningArena() == other->GetOwningArena()) {
+   #else  // PROTOBUF_FORCE_COPY_IN_SWAP
+    if (GetOwningArena() == other->GetOwningArena()) {
+  #endif  // !PROTOBUF_FORCE_COPY_IN_SWAP
+      InternalSwap(other);
+    } else {
+      ::PROTOBUF_NAMESPACE_ID::internal::GenericSwap(this, other);
+    }
+  }
+  void UnsafeArenaSwap(FunctionProto* other) {
+    if (other == this) return;
+    GOOGLE_DCHECK(GetOwningArena() == other->GetOwningArena());
+    InternalSwap(other);
+  }
+
+  // implements Message ----------------------------------------------
+
+  FunctionProto* New(::PROTOBUF_NAMESPACE_ID::Arena* arena = nullptr) const final {
+    return CreateMaybeMessage<FunctionProto>(arena);
+  }
+  void CheckTypeAndMergeFrom(const ::PROTOBUF_NAMESPACE_ID::MessageLite& from)  final;
+  void CopyFrom(const FunctionProto& from);
+  void MergeFrom(const FunctionProto& from);
+  PROTOBUF_ATTRIBUTE_REINITIALIZES void Clear() final;
+  bool IsInitialized() const final;
+
+  size_t ByteSizeLong() const final;
+  const char* _InternalParse(const char* ptr, ::PROTOBUF_NAMESPACE_ID::internal::ParseContext* ctx) final;
+  uint8_t* _InternalSerialize(
+      uint8_t* target, ::PROTOBUF_NAMESPACE_ID::io::EpsCopyOutputStream* stream) const final;
+  int GetCachedSize() const final { return _impl_._cached_size_.Get(); }
+
+  private:
+  void SharedCtor(::PROTOBUF_NAMESPACE_ID::Arena* arena, bool is_message_owned);
+  void SharedDtor();
+  void SetCachedSize(int size) const;
+  void InternalSwap(FunctionProto* other);
+
+  private:
+  friend class ::PROTOBUF_NAMESPACE_ID::internal::AnyMetadata;
+  static ::PROTOBUF_NAMESPACE_ID::StringPiece FullMessageName() {
+    return "qconvert.onnx.FunctionProto";
+  }
+  protected:
+  explicit FunctionProto(::PROTOBUF_NAMESPACE_ID::Arena* arena,
+                       bool is_message_owned = false);
+  public:
+
+  std::string GetTypeName() const final;
+
+  // nested types ----------------------------------------------------
+
+  // accessors -------------------------------------------------------
+
+  enum : int {
+    kInputFieldNumber = 4,
+    kOutputFieldNumber = 5,
+    kAttributeFieldNumber = 6,
+    kNodeFieldNumber = 7,
+    kOpsetImportFieldNumber = 9,
+    kAttributeProtoFieldNumber = 11,
+    kNameFieldNumber = 1,
+    kDocStringFieldNumber = 8,
+    kDomainFieldNumber = 10,
+    kOverloadFieldNumber = 13,
+  };
+  // repeated string input = 4;
+  int input_size() const;
+  private:
+  int _internal_input_size() const;
+  public:
+  void clear_input();
+  const std::string& input(int index) const;
+  std::string* mutable_input(int index);
+  void set_input(int index, const std::string& value);
+  void set_input(int index, std::string&& value);
+  void set_input(int index, const char* value);
+  void set_input(int index, const char* value, size_t size);
+  std::string* add_input();
+  void add_input(const std::string& value);
+  void add_input(std::string&& value);
+  void add_input(const char* value);
+  void add_input(const char* value, size_t size);
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>& input() const;
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>* mutable_input();
+  private:
+  const std::string& _internal_input(int index) const;
+  std::string* _internal_add_input();
+  public:
+
+  // repeated string output = 5;
+  int output_size() const;
+  private:
+  int _internal_output_size() const;
+  public:
+  void clear_output();
+  const std::string& output(int index) const;
+  std::string* mutable_output(int index);
+  void set_output(int index, const std::string& value);
+  void set_output(int index, std::string&& value);
+  void set_output(int index, const char* value);
+  void set_output(int index, const char* value, size_t size);
+  std::string* add_output();
+  void add_output(const std::string& value);
+  void add_output(std::string&& value);
+  void add_output(const char* value);
+  void add_output(const char* value, size_t size);
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>& output() const;
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>* mutable_output();
+  private:
+  const std::string& _internal_output(int index) const;
+  std::string* _internal_add_output();
+  public:
+
+  // repeated string attribute = 6;
+  int attribute_size() const;
+  private:
+  int _internal_attribute_size() const;
+  public:
+  void clear_attribute();
+  const std::string& attribute(int index) const;
+  std::string* mutable_attribute(int index);
+  void set_attribute(int index, const std::string& value);
+  void set_attribute(int index, std::string&& value);
+  void set_attribute(int index, const char* value);
+  void set_attribute(int index, const char* value, size_t size);
+  std::string* add_attribute();
+  void add_attribute(const std::string& value);
+  void add_attribute(std::string&& value);
+  void add_attribute(const char* value);
+  void add_attribute(const char* value, size_t size);
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>& attribute() const;
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>* mutable_attribute();
+  private:
+  const std::string& _internal_attribute(int index) const;
+  std::string* _internal_add_attribute();
+  public:
+
+  // repeated .qconvert.onnx.NodeProto node = 7;
+  int node_size() const;
+  private:
+  int _internal_node_size() const;
+  public:
+  void clear_node();
+  ::qconvert::onnx::NodeProto* mutable_node(int index);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::NodeProto >*
+      mutable_node();
+  private:
+  const ::qconvert::onnx::NodeProto& _internal_node(int index) const;
+  ::qconvert::onnx::NodeProto* _internal_add_node();
+  public:
+  const ::qconvert::onnx::NodeProto& node(int index) const;
+  ::qconvert::onnx::NodeProto* add_node();
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::NodeProto >&
+      node() const;
+
+  // repeated .qconvert.onnx.OperatorSetIdProto opset_import = 9;
+  int opset_import_size() const;
+  private:
+  int _internal_opset_import_size() const;
+  public:
+  void clear_opset_import();
+  ::qconvert::onnx::OperatorSetIdProto* mutable_opset_import(int index);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::OperatorSetIdProto >*
+      mutable_opset_import();
+  private:
+  const ::qconvert::onnx::OperatorSetIdProto& _internal_opset_import(int index) const;
+  ::qconvert::onnx::OperatorSetIdProto* _internal_add_opset_import();
+  public:
+  const ::qconvert::onnx::OperatorSetIdProto& opset_import(int index) const;
+  ::qconvert::onnx::OperatorSetIdProto* add_opset_import();
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::OperatorSetIdProto >&
+      opset_import() const;
+
+  // repeated .qconvert.onnx.AttributeProto attribute_proto = 11;
+  int attribute_proto_size() const;
+  private:
+  int _internal_attribute_proto_size() const;
+  public:
+  void clear_attribute_proto();
+  ::qconvert::onnx::AttributeProto* mutable_attribute_proto(int index);
+  ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::AttributeProto >*
+      mutable_attribute_proto();
+  private:
+  const ::qconvert::onnx::AttributeProto& _internal_attribute_proto(int index) const;
+  ::qconvert::onnx::AttributeProto* _internal_add_attribute_proto();
+  public:
+  const ::qconvert::onnx::AttributeProto& attribute_proto(int index) const;
+  ::qconvert::onnx::AttributeProto* add_attribute_proto();
+  const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::AttributeProto >&
+      attribute_proto() const;
+
+  // optional string name = 1;
+  bool has_name() const;
+  private:
+  bool _internal_has_name() const;
+  public:
+  void clear_name();
+  const std::string& name() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_name(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_name();
+  PROTOBUF_NODISCARD std::string* release_name();
+  void set_allocated_name(std::string* name);
+  private:
+  const std::string& _internal_name() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_name(const std::string& value);
+  std::string* _internal_mutable_name();
+  public:
+
+  // optional string doc_string = 8;
+  bool has_doc_string() const;
+  private:
+  bool _internal_has_doc_string() const;
+  public:
+  void clear_doc_string();
+  const std::string& doc_string() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_doc_string(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_doc_string();
+  PROTOBUF_NODISCARD std::string* release_doc_string();
+  void set_allocated_doc_string(std::string* doc_string);
+  private:
+  const std::string& _internal_doc_string() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_doc_string(const std::string& value);
+  std::string* _internal_mutable_doc_string();
+  public:
+
+  // optional string domain = 10;
+  bool has_domain() const;
+  private:
+  bool _internal_has_domain() const;
+  public:
+  void clear_domain();
+  const std::string& domain() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_domain(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_domain();
+  PROTOBUF_NODISCARD std::string* release_domain();
+  void set_allocated_domain(std::string* domain);
+  private:
+  const std::string& _internal_domain() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_domain(const std::string& value);
+  std::string* _internal_mutable_domain();
+  public:
+
+  // optional string overload = 13;
+  bool has_overload() const;
+  private:
+  bool _internal_has_overload() const;
+  public:
+  void clear_overload();
+  const std::string& overload() const;
+  template <typename ArgT0 = const std::string&, typename... ArgT>
+  void set_overload(ArgT0&& arg0, ArgT... args);
+  std::string* mutable_overload();
+  PROTOBUF_NODISCARD std::string* release_overload();
+  void set_allocated_overload(std::string* overload);
+  private:
+  const std::string& _internal_overload() const;
+  inline PROTOBUF_ALWAYS_INLINE void _internal_set_overload(const std::string& value);
+  std::string* _internal_mutable_overload();
+  public:
+
+  // @@protoc_insertion_point(class_scope:qconvert.onnx.FunctionProto)
+ private:
+  class _Internal;
+
+  template <typename T> friend class ::PROTOBUF_NAMESPACE_ID::Arena::InternalHelper;
+  typedef void InternalArenaConstructable_;
+  typedef void DestructorSkippable_;
+  struct Impl_ {
+    ::PROTOBUF_NAMESPACE_ID::internal::HasBits<1> _has_bits_;
+    mutable ::PROTOBUF_NAMESPACE_ID::internal::CachedSize _cached_size_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string> input_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string> output_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string> attribute_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::NodeProto > node_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::OperatorSetIdProto > opset_import_;
+    ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::AttributeProto > attribute_proto_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr name_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr doc_string_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr domain_;
+    ::PROTOBUF_NAMESPACE_ID::internal::ArenaStringPtr overload_;
   };
   union { Impl_ _impl_; };
   friend struct ::TableStruct_onnx_2dtrimmed_2eproto;
@@ -1315,7 +1684,7 @@ class StringStringEntryProto final :
                &_StringStringEntryProto_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    4;
+    5;
 
   friend void swap(StringStringEntryProto& a, StringStringEntryProto& b) {
     a.Swap(&b);
@@ -1482,7 +1851,7 @@ class GraphProto final :
                &_GraphProto_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    5;
+    6;
 
   friend void swap(GraphProto& a, GraphProto& b) {
     a.Swap(&b);
@@ -1749,7 +2118,7 @@ class TensorProto final :
                &_TensorProto_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    6;
+    7;
 
   friend void swap(TensorProto& a, TensorProto& b) {
     a.Swap(&b);
@@ -2165,7 +2534,7 @@ class TensorShapeProto_Dimension final :
                &_TensorShapeProto_Dimension_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    7;
+    8;
 
   friend void swap(TensorShapeProto_Dimension& a, TensorShapeProto_Dimension& b) {
     a.Swap(&b);
@@ -2360,7 +2729,7 @@ class TensorShapeProto final :
                &_TensorShapeProto_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    8;
+    9;
 
   friend void swap(TensorShapeProto& a, TensorShapeProto& b) {
     a.Swap(&b);
@@ -2508,7 +2877,7 @@ class TypeProto_Tensor final :
                &_TypeProto_Tensor_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    9;
+    10;
 
   friend void swap(TypeProto_Tensor& a, TypeProto_Tensor& b) {
     a.Swap(&b);
@@ -2675,7 +3044,7 @@ class TypeProto final :
                &_TypeProto_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    10;
+    11;
 
   friend void swap(TypeProto& a, TypeProto& b) {
     a.Swap(&b);
@@ -2856,7 +3225,7 @@ class OperatorSetIdProto final :
                &_OperatorSetIdProto_default_instance_);
   }
   static constexpr int kIndexInFileMessages =
-    11;
+    12;
 
   friend void swap(OperatorSetIdProto& a, OperatorSetIdProto& b) {
     a.Swap(&b);
@@ -4964,6 +5333,667 @@ ModelProto::metadata_props() const {
   return _impl_.metadata_props_;
 }
 
+// repeated .qconvert.onnx.FunctionProto functions = 25;
+inline int ModelProto::_internal_functions_size() const {
+  return _impl_.functions_.size();
+}
+inline int ModelProto::functions_size() const {
+  return _internal_functions_size();
+}
+inline void ModelProto::clear_functions() {
+  _impl_.functions_.Clear();
+}
+inline ::qconvert::onnx::FunctionProto* ModelProto::mutable_functions(int index) {
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.ModelProto.functions)
+  return _impl_.functions_.Mutable(index);
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::FunctionProto >*
+ModelProto::mutable_functions() {
+  // @@protoc_insertion_point(field_mutable_list:qconvert.onnx.ModelProto.functions)
+  return &_impl_.functions_;
+}
+inline const ::qconvert::onnx::FunctionProto& ModelProto::_internal_functions(int index) const {
+  return _impl_.functions_.Get(index);
+}
+inline const ::qconvert::onnx::FunctionProto& ModelProto::functions(int index) const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.ModelProto.functions)
+  return _internal_functions(index);
+}
+inline ::qconvert::onnx::FunctionProto* ModelProto::_internal_add_functions() {
+  return _impl_.functions_.Add();
+}
+inline ::qconvert::onnx::FunctionProto* ModelProto::add_functions() {
+  ::qconvert::onnx::FunctionProto* _add = _internal_add_functions();
+  // @@protoc_insertion_point(field_add:qconvert.onnx.ModelProto.functions)
+  return _add;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::FunctionProto >&
+ModelProto::functions() const {
+  // @@protoc_insertion_point(field_list:qconvert.onnx.ModelProto.functions)
+  return _impl_.functions_;
+}
+
+// -------------------------------------------------------------------
+
+// FunctionProto
+
+// optional string name = 1;
+inline bool FunctionProto::_internal_has_name() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000001u) != 0;
+  return value;
+}
+inline bool FunctionProto::has_name() const {
+  return _internal_has_name();
+}
+inline void FunctionProto::clear_name() {
+  _impl_.name_.ClearToEmpty();
+  _impl_._has_bits_[0] &= ~0x00000001u;
+}
+inline const std::string& FunctionProto::name() const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.name)
+  return _internal_name();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void FunctionProto::set_name(ArgT0&& arg0, ArgT... args) {
+ _impl_._has_bits_[0] |= 0x00000001u;
+ _impl_.name_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.name)
+}
+inline std::string* FunctionProto::mutable_name() {
+  std::string* _s = _internal_mutable_name();
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.name)
+  return _s;
+}
+inline const std::string& FunctionProto::_internal_name() const {
+  return _impl_.name_.Get();
+}
+inline void FunctionProto::_internal_set_name(const std::string& value) {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  _impl_.name_.Set(value, GetArenaForAllocation());
+}
+inline std::string* FunctionProto::_internal_mutable_name() {
+  _impl_._has_bits_[0] |= 0x00000001u;
+  return _impl_.name_.Mutable(GetArenaForAllocation());
+}
+inline std::string* FunctionProto::release_name() {
+  // @@protoc_insertion_point(field_release:qconvert.onnx.FunctionProto.name)
+  if (!_internal_has_name()) {
+    return nullptr;
+  }
+  _impl_._has_bits_[0] &= ~0x00000001u;
+  auto* p = _impl_.name_.Release();
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.name_.IsDefault()) {
+    _impl_.name_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  return p;
+}
+inline void FunctionProto::set_allocated_name(std::string* name) {
+  if (name != nullptr) {
+    _impl_._has_bits_[0] |= 0x00000001u;
+  } else {
+    _impl_._has_bits_[0] &= ~0x00000001u;
+  }
+  _impl_.name_.SetAllocated(name, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.name_.IsDefault()) {
+    _impl_.name_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:qconvert.onnx.FunctionProto.name)
+}
+
+// repeated string input = 4;
+inline int FunctionProto::_internal_input_size() const {
+  return _impl_.input_.size();
+}
+inline int FunctionProto::input_size() const {
+  return _internal_input_size();
+}
+inline void FunctionProto::clear_input() {
+  _impl_.input_.Clear();
+}
+inline std::string* FunctionProto::add_input() {
+  std::string* _s = _internal_add_input();
+  // @@protoc_insertion_point(field_add_mutable:qconvert.onnx.FunctionProto.input)
+  return _s;
+}
+inline const std::string& FunctionProto::_internal_input(int index) const {
+  return _impl_.input_.Get(index);
+}
+inline const std::string& FunctionProto::input(int index) const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.input)
+  return _internal_input(index);
+}
+inline std::string* FunctionProto::mutable_input(int index) {
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.input)
+  return _impl_.input_.Mutable(index);
+}
+inline void FunctionProto::set_input(int index, const std::string& value) {
+  _impl_.input_.Mutable(index)->assign(value);
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.input)
+}
+inline void FunctionProto::set_input(int index, std::string&& value) {
+  _impl_.input_.Mutable(index)->assign(std::move(value));
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.input)
+}
+inline void FunctionProto::set_input(int index, const char* value) {
+  GOOGLE_DCHECK(value != nullptr);
+  _impl_.input_.Mutable(index)->assign(value);
+  // @@protoc_insertion_point(field_set_char:qconvert.onnx.FunctionProto.input)
+}
+inline void FunctionProto::set_input(int index, const char* value, size_t size) {
+  _impl_.input_.Mutable(index)->assign(
+    reinterpret_cast<const char*>(value), size);
+  // @@protoc_insertion_point(field_set_pointer:qconvert.onnx.FunctionProto.input)
+}
+inline std::string* FunctionProto::_internal_add_input() {
+  return _impl_.input_.Add();
+}
+inline void FunctionProto::add_input(const std::string& value) {
+  _impl_.input_.Add()->assign(value);
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.input)
+}
+inline void FunctionProto::add_input(std::string&& value) {
+  _impl_.input_.Add(std::move(value));
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.input)
+}
+inline void FunctionProto::add_input(const char* value) {
+  GOOGLE_DCHECK(value != nullptr);
+  _impl_.input_.Add()->assign(value);
+  // @@protoc_insertion_point(field_add_char:qconvert.onnx.FunctionProto.input)
+}
+inline void FunctionProto::add_input(const char* value, size_t size) {
+  _impl_.input_.Add()->assign(reinterpret_cast<const char*>(value), size);
+  // @@protoc_insertion_point(field_add_pointer:qconvert.onnx.FunctionProto.input)
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>&
+FunctionProto::input() const {
+  // @@protoc_insertion_point(field_list:qconvert.onnx.FunctionProto.input)
+  return _impl_.input_;
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>*
+FunctionProto::mutable_input() {
+  // @@protoc_insertion_point(field_mutable_list:qconvert.onnx.FunctionProto.input)
+  return &_impl_.input_;
+}
+
+// repeated string output = 5;
+inline int FunctionProto::_internal_output_size() const {
+  return _impl_.output_.size();
+}
+inline int FunctionProto::output_size() const {
+  return _internal_output_size();
+}
+inline void FunctionProto::clear_output() {
+  _impl_.output_.Clear();
+}
+inline std::string* FunctionProto::add_output() {
+  std::string* _s = _internal_add_output();
+  // @@protoc_insertion_point(field_add_mutable:qconvert.onnx.FunctionProto.output)
+  return _s;
+}
+inline const std::string& FunctionProto::_internal_output(int index) const {
+  return _impl_.output_.Get(index);
+}
+inline const std::string& FunctionProto::output(int index) const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.output)
+  return _internal_output(index);
+}
+inline std::string* FunctionProto::mutable_output(int index) {
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.output)
+  return _impl_.output_.Mutable(index);
+}
+inline void FunctionProto::set_output(int index, const std::string& value) {
+  _impl_.output_.Mutable(index)->assign(value);
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.output)
+}
+inline void FunctionProto::set_output(int index, std::string&& value) {
+  _impl_.output_.Mutable(index)->assign(std::move(value));
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.output)
+}
+inline void FunctionProto::set_output(int index, const char* value) {
+  GOOGLE_DCHECK(value != nullptr);
+  _impl_.output_.Mutable(index)->assign(value);
+  // @@protoc_insertion_point(field_set_char:qconvert.onnx.FunctionProto.output)
+}
+inline void FunctionProto::set_output(int index, const char* value, size_t size) {
+  _impl_.output_.Mutable(index)->assign(
+    reinterpret_cast<const char*>(value), size);
+  // @@protoc_insertion_point(field_set_pointer:qconvert.onnx.FunctionProto.output)
+}
+inline std::string* FunctionProto::_internal_add_output() {
+  return _impl_.output_.Add();
+}
+inline void FunctionProto::add_output(const std::string& value) {
+  _impl_.output_.Add()->assign(value);
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.output)
+}
+inline void FunctionProto::add_output(std::string&& value) {
+  _impl_.output_.Add(std::move(value));
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.output)
+}
+inline void FunctionProto::add_output(const char* value) {
+  GOOGLE_DCHECK(value != nullptr);
+  _impl_.output_.Add()->assign(value);
+  // @@protoc_insertion_point(field_add_char:qconvert.onnx.FunctionProto.output)
+}
+inline void FunctionProto::add_output(const char* value, size_t size) {
+  _impl_.output_.Add()->assign(reinterpret_cast<const char*>(value), size);
+  // @@protoc_insertion_point(field_add_pointer:qconvert.onnx.FunctionProto.output)
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>&
+FunctionProto::output() const {
+  // @@protoc_insertion_point(field_list:qconvert.onnx.FunctionProto.output)
+  return _impl_.output_;
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>*
+FunctionProto::mutable_output() {
+  // @@protoc_insertion_point(field_mutable_list:qconvert.onnx.FunctionProto.output)
+  return &_impl_.output_;
+}
+
+// repeated string attribute = 6;
+inline int FunctionProto::_internal_attribute_size() const {
+  return _impl_.attribute_.size();
+}
+inline int FunctionProto::attribute_size() const {
+  return _internal_attribute_size();
+}
+inline void FunctionProto::clear_attribute() {
+  _impl_.attribute_.Clear();
+}
+inline std::string* FunctionProto::add_attribute() {
+  std::string* _s = _internal_add_attribute();
+  // @@protoc_insertion_point(field_add_mutable:qconvert.onnx.FunctionProto.attribute)
+  return _s;
+}
+inline const std::string& FunctionProto::_internal_attribute(int index) const {
+  return _impl_.attribute_.Get(index);
+}
+inline const std::string& FunctionProto::attribute(int index) const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.attribute)
+  return _internal_attribute(index);
+}
+inline std::string* FunctionProto::mutable_attribute(int index) {
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.attribute)
+  return _impl_.attribute_.Mutable(index);
+}
+inline void FunctionProto::set_attribute(int index, const std::string& value) {
+  _impl_.attribute_.Mutable(index)->assign(value);
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.attribute)
+}
+inline void FunctionProto::set_attribute(int index, std::string&& value) {
+  _impl_.attribute_.Mutable(index)->assign(std::move(value));
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.attribute)
+}
+inline void FunctionProto::set_attribute(int index, const char* value) {
+  GOOGLE_DCHECK(value != nullptr);
+  _impl_.attribute_.Mutable(index)->assign(value);
+  // @@protoc_insertion_point(field_set_char:qconvert.onnx.FunctionProto.attribute)
+}
+inline void FunctionProto::set_attribute(int index, const char* value, size_t size) {
+  _impl_.attribute_.Mutable(index)->assign(
+    reinterpret_cast<const char*>(value), size);
+  // @@protoc_insertion_point(field_set_pointer:qconvert.onnx.FunctionProto.attribute)
+}
+inline std::string* FunctionProto::_internal_add_attribute() {
+  return _impl_.attribute_.Add();
+}
+inline void FunctionProto::add_attribute(const std::string& value) {
+  _impl_.attribute_.Add()->assign(value);
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.attribute)
+}
+inline void FunctionProto::add_attribute(std::string&& value) {
+  _impl_.attribute_.Add(std::move(value));
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.attribute)
+}
+inline void FunctionProto::add_attribute(const char* value) {
+  GOOGLE_DCHECK(value != nullptr);
+  _impl_.attribute_.Add()->assign(value);
+  // @@protoc_insertion_point(field_add_char:qconvert.onnx.FunctionProto.attribute)
+}
+inline void FunctionProto::add_attribute(const char* value, size_t size) {
+  _impl_.attribute_.Add()->assign(reinterpret_cast<const char*>(value), size);
+  // @@protoc_insertion_point(field_add_pointer:qconvert.onnx.FunctionProto.attribute)
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>&
+FunctionProto::attribute() const {
+  // @@protoc_insertion_point(field_list:qconvert.onnx.FunctionProto.attribute)
+  return _impl_.attribute_;
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField<std::string>*
+FunctionProto::mutable_attribute() {
+  // @@protoc_insertion_point(field_mutable_list:qconvert.onnx.FunctionProto.attribute)
+  return &_impl_.attribute_;
+}
+
+// repeated .qconvert.onnx.AttributeProto attribute_proto = 11;
+inline int FunctionProto::_internal_attribute_proto_size() const {
+  return _impl_.attribute_proto_.size();
+}
+inline int FunctionProto::attribute_proto_size() const {
+  return _internal_attribute_proto_size();
+}
+inline void FunctionProto::clear_attribute_proto() {
+  _impl_.attribute_proto_.Clear();
+}
+inline ::qconvert::onnx::AttributeProto* FunctionProto::mutable_attribute_proto(int index) {
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.attribute_proto)
+  return _impl_.attribute_proto_.Mutable(index);
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::AttributeProto >*
+FunctionProto::mutable_attribute_proto() {
+  // @@protoc_insertion_point(field_mutable_list:qconvert.onnx.FunctionProto.attribute_proto)
+  return &_impl_.attribute_proto_;
+}
+inline const ::qconvert::onnx::AttributeProto& FunctionProto::_internal_attribute_proto(int index) const {
+  return _impl_.attribute_proto_.Get(index);
+}
+inline const ::qconvert::onnx::AttributeProto& FunctionProto::attribute_proto(int index) const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.attribute_proto)
+  return _internal_attribute_proto(index);
+}
+inline ::qconvert::onnx::AttributeProto* FunctionProto::_internal_add_attribute_proto() {
+  return _impl_.attribute_proto_.Add();
+}
+inline ::qconvert::onnx::AttributeProto* FunctionProto::add_attribute_proto() {
+  ::qconvert::onnx::AttributeProto* _add = _internal_add_attribute_proto();
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.attribute_proto)
+  return _add;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::AttributeProto >&
+FunctionProto::attribute_proto() const {
+  // @@protoc_insertion_point(field_list:qconvert.onnx.FunctionProto.attribute_proto)
+  return _impl_.attribute_proto_;
+}
+
+// repeated .qconvert.onnx.NodeProto node = 7;
+inline int FunctionProto::_internal_node_size() const {
+  return _impl_.node_.size();
+}
+inline int FunctionProto::node_size() const {
+  return _internal_node_size();
+}
+inline void FunctionProto::clear_node() {
+  _impl_.node_.Clear();
+}
+inline ::qconvert::onnx::NodeProto* FunctionProto::mutable_node(int index) {
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.node)
+  return _impl_.node_.Mutable(index);
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::NodeProto >*
+FunctionProto::mutable_node() {
+  // @@protoc_insertion_point(field_mutable_list:qconvert.onnx.FunctionProto.node)
+  return &_impl_.node_;
+}
+inline const ::qconvert::onnx::NodeProto& FunctionProto::_internal_node(int index) const {
+  return _impl_.node_.Get(index);
+}
+inline const ::qconvert::onnx::NodeProto& FunctionProto::node(int index) const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.node)
+  return _internal_node(index);
+}
+inline ::qconvert::onnx::NodeProto* FunctionProto::_internal_add_node() {
+  return _impl_.node_.Add();
+}
+inline ::qconvert::onnx::NodeProto* FunctionProto::add_node() {
+  ::qconvert::onnx::NodeProto* _add = _internal_add_node();
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.node)
+  return _add;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::NodeProto >&
+FunctionProto::node() const {
+  // @@protoc_insertion_point(field_list:qconvert.onnx.FunctionProto.node)
+  return _impl_.node_;
+}
+
+// optional string doc_string = 8;
+inline bool FunctionProto::_internal_has_doc_string() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000002u) != 0;
+  return value;
+}
+inline bool FunctionProto::has_doc_string() const {
+  return _internal_has_doc_string();
+}
+inline void FunctionProto::clear_doc_string() {
+  _impl_.doc_string_.ClearToEmpty();
+  _impl_._has_bits_[0] &= ~0x00000002u;
+}
+inline const std::string& FunctionProto::doc_string() const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.doc_string)
+  return _internal_doc_string();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void FunctionProto::set_doc_string(ArgT0&& arg0, ArgT... args) {
+ _impl_._has_bits_[0] |= 0x00000002u;
+ _impl_.doc_string_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.doc_string)
+}
+inline std::string* FunctionProto::mutable_doc_string() {
+  std::string* _s = _internal_mutable_doc_string();
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.doc_string)
+  return _s;
+}
+inline const std::string& FunctionProto::_internal_doc_string() const {
+  return _impl_.doc_string_.Get();
+}
+inline void FunctionProto::_internal_set_doc_string(const std::string& value) {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  _impl_.doc_string_.Set(value, GetArenaForAllocation());
+}
+inline std::string* FunctionProto::_internal_mutable_doc_string() {
+  _impl_._has_bits_[0] |= 0x00000002u;
+  return _impl_.doc_string_.Mutable(GetArenaForAllocation());
+}
+inline std::string* FunctionProto::release_doc_string() {
+  // @@protoc_insertion_point(field_release:qconvert.onnx.FunctionProto.doc_string)
+  if (!_internal_has_doc_string()) {
+    return nullptr;
+  }
+  _impl_._has_bits_[0] &= ~0x00000002u;
+  auto* p = _impl_.doc_string_.Release();
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.doc_string_.IsDefault()) {
+    _impl_.doc_string_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  return p;
+}
+inline void FunctionProto::set_allocated_doc_string(std::string* doc_string) {
+  if (doc_string != nullptr) {
+    _impl_._has_bits_[0] |= 0x00000002u;
+  } else {
+    _impl_._has_bits_[0] &= ~0x00000002u;
+  }
+  _impl_.doc_string_.SetAllocated(doc_string, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.doc_string_.IsDefault()) {
+    _impl_.doc_string_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:qconvert.onnx.FunctionProto.doc_string)
+}
+
+// repeated .qconvert.onnx.OperatorSetIdProto opset_import = 9;
+inline int FunctionProto::_internal_opset_import_size() const {
+  return _impl_.opset_import_.size();
+}
+inline int FunctionProto::opset_import_size() const {
+  return _internal_opset_import_size();
+}
+inline void FunctionProto::clear_opset_import() {
+  _impl_.opset_import_.Clear();
+}
+inline ::qconvert::onnx::OperatorSetIdProto* FunctionProto::mutable_opset_import(int index) {
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.opset_import)
+  return _impl_.opset_import_.Mutable(index);
+}
+inline ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::OperatorSetIdProto >*
+FunctionProto::mutable_opset_import() {
+  // @@protoc_insertion_point(field_mutable_list:qconvert.onnx.FunctionProto.opset_import)
+  return &_impl_.opset_import_;
+}
+inline const ::qconvert::onnx::OperatorSetIdProto& FunctionProto::_internal_opset_import(int index) const {
+  return _impl_.opset_import_.Get(index);
+}
+inline const ::qconvert::onnx::OperatorSetIdProto& FunctionProto::opset_import(int index) const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.opset_import)
+  return _internal_opset_import(index);
+}
+inline ::qconvert::onnx::OperatorSetIdProto* FunctionProto::_internal_add_opset_import() {
+  return _impl_.opset_import_.Add();
+}
+inline ::qconvert::onnx::OperatorSetIdProto* FunctionProto::add_opset_import() {
+  ::qconvert::onnx::OperatorSetIdProto* _add = _internal_add_opset_import();
+  // @@protoc_insertion_point(field_add:qconvert.onnx.FunctionProto.opset_import)
+  return _add;
+}
+inline const ::PROTOBUF_NAMESPACE_ID::RepeatedPtrField< ::qconvert::onnx::OperatorSetIdProto >&
+FunctionProto::opset_import() const {
+  // @@protoc_insertion_point(field_list:qconvert.onnx.FunctionProto.opset_import)
+  return _impl_.opset_import_;
+}
+
+// optional string domain = 10;
+inline bool FunctionProto::_internal_has_domain() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000004u) != 0;
+  return value;
+}
+inline bool FunctionProto::has_domain() const {
+  return _internal_has_domain();
+}
+inline void FunctionProto::clear_domain() {
+  _impl_.domain_.ClearToEmpty();
+  _impl_._has_bits_[0] &= ~0x00000004u;
+}
+inline const std::string& FunctionProto::domain() const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.domain)
+  return _internal_domain();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void FunctionProto::set_domain(ArgT0&& arg0, ArgT... args) {
+ _impl_._has_bits_[0] |= 0x00000004u;
+ _impl_.domain_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.domain)
+}
+inline std::string* FunctionProto::mutable_domain() {
+  std::string* _s = _internal_mutable_domain();
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.domain)
+  return _s;
+}
+inline const std::string& FunctionProto::_internal_domain() const {
+  return _impl_.domain_.Get();
+}
+inline void FunctionProto::_internal_set_domain(const std::string& value) {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  _impl_.domain_.Set(value, GetArenaForAllocation());
+}
+inline std::string* FunctionProto::_internal_mutable_domain() {
+  _impl_._has_bits_[0] |= 0x00000004u;
+  return _impl_.domain_.Mutable(GetArenaForAllocation());
+}
+inline std::string* FunctionProto::release_domain() {
+  // @@protoc_insertion_point(field_release:qconvert.onnx.FunctionProto.domain)
+  if (!_internal_has_domain()) {
+    return nullptr;
+  }
+  _impl_._has_bits_[0] &= ~0x00000004u;
+  auto* p = _impl_.domain_.Release();
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.domain_.IsDefault()) {
+    _impl_.domain_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  return p;
+}
+inline void FunctionProto::set_allocated_domain(std::string* domain) {
+  if (domain != nullptr) {
+    _impl_._has_bits_[0] |= 0x00000004u;
+  } else {
+    _impl_._has_bits_[0] &= ~0x00000004u;
+  }
+  _impl_.domain_.SetAllocated(domain, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.domain_.IsDefault()) {
+    _impl_.domain_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:qconvert.onnx.FunctionProto.domain)
+}
+
+// optional string overload = 13;
+inline bool FunctionProto::_internal_has_overload() const {
+  bool value = (_impl_._has_bits_[0] & 0x00000008u) != 0;
+  return value;
+}
+inline bool FunctionProto::has_overload() const {
+  return _internal_has_overload();
+}
+inline void FunctionProto::clear_overload() {
+  _impl_.overload_.ClearToEmpty();
+  _impl_._has_bits_[0] &= ~0x00000008u;
+}
+inline const std::string& FunctionProto::overload() const {
+  // @@protoc_insertion_point(field_get:qconvert.onnx.FunctionProto.overload)
+  return _internal_overload();
+}
+template <typename ArgT0, typename... ArgT>
+inline PROTOBUF_ALWAYS_INLINE
+void FunctionProto::set_overload(ArgT0&& arg0, ArgT... args) {
+ _impl_._has_bits_[0] |= 0x00000008u;
+ _impl_.overload_.Set(static_cast<ArgT0 &&>(arg0), args..., GetArenaForAllocation());
+  // @@protoc_insertion_point(field_set:qconvert.onnx.FunctionProto.overload)
+}
+inline std::string* FunctionProto::mutable_overload() {
+  std::string* _s = _internal_mutable_overload();
+  // @@protoc_insertion_point(field_mutable:qconvert.onnx.FunctionProto.overload)
+  return _s;
+}
+inline const std::string& FunctionProto::_internal_overload() const {
+  return _impl_.overload_.Get();
+}
+inline void FunctionProto::_internal_set_overload(const std::string& value) {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  _impl_.overload_.Set(value, GetArenaForAllocation());
+}
+inline std::string* FunctionProto::_internal_mutable_overload() {
+  _impl_._has_bits_[0] |= 0x00000008u;
+  return _impl_.overload_.Mutable(GetArenaForAllocation());
+}
+inline std::string* FunctionProto::release_overload() {
+  // @@protoc_insertion_point(field_release:qconvert.onnx.FunctionProto.overload)
+  if (!_internal_has_overload()) {
+    return nullptr;
+  }
+  _impl_._has_bits_[0] &= ~0x00000008u;
+  auto* p = _impl_.overload_.Release();
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.overload_.IsDefault()) {
+    _impl_.overload_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  return p;
+}
+inline void FunctionProto::set_allocated_overload(std::string* overload) {
+  if (overload != nullptr) {
+    _impl_._has_bits_[0] |= 0x00000008u;
+  } else {
+    _impl_._has_bits_[0] &= ~0x00000008u;
+  }
+  _impl_.overload_.SetAllocated(overload, GetArenaForAllocation());
+#ifdef PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  if (_impl_.overload_.IsDefault()) {
+    _impl_.overload_.Set("", GetArenaForAllocation());
+  }
+#endif // PROTOBUF_FORCE_COPY_DEFAULT_STRING
+  // @@protoc_insertion_point(field_set_allocated:qconvert.onnx.FunctionProto.overload)
+}
+
 // -------------------------------------------------------------------
 
 // StringStringEntryProto
@@ -6725,6 +7755,8 @@ inline void OperatorSetIdProto::set_version(int64_t value) {
 #ifdef __GNUC__
   #pragma GCC diagnostic pop
 #endif  // __GNUC__
+// -------------------------------------------------------------------
+
 // -------------------------------------------------------------------
 
 // -------------------------------------------------------------------

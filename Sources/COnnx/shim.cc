@@ -154,6 +154,7 @@ QC_UNKNOWN(qc_attr, AttributeProto, qc_attr)
 QC_UNKNOWN(qc_tensor, TensorProto, qc_tensor)
 QC_UNKNOWN(qc_value_info, ValueInfoProto, qc_value_info)
 QC_UNKNOWN(qc_type, TypeProto, qc_type)
+QC_UNKNOWN(qc_function, FunctionProto, qc_function)
 
 /* ---- ModelProto ---- */
 
@@ -167,6 +168,20 @@ int qc_model_has_graph(qc_model m) { return as<ModelProto>(m.p)->has_graph(); }
 qc_graph qc_model_graph(qc_model m) { return handle<qc_graph>(as<ModelProto>(m.p)->mutable_graph()); }
 QC_REPEATED_MESSAGE(qc_model, ModelProto, qc_model, opset_import, OperatorSetIdProto, qc_opset, opset)
 QC_REPEATED_MESSAGE(qc_model, ModelProto, qc_model, metadata_props, StringStringEntryProto, qc_entry, metadata)
+QC_REPEATED_MESSAGE(qc_model, ModelProto, qc_model, functions, FunctionProto, qc_function, function)
+
+/* ---- FunctionProto ---- */
+
+QC_STRING(qc_function, FunctionProto, qc_function, name)
+QC_STRING(qc_function, FunctionProto, qc_function, domain)
+QC_STRING(qc_function, FunctionProto, qc_function, overload)
+QC_STRING(qc_function, FunctionProto, qc_function, doc_string)
+QC_REPEATED_STRING(qc_function, FunctionProto, qc_function, input, input)
+QC_REPEATED_STRING(qc_function, FunctionProto, qc_function, output, output)
+QC_REPEATED_STRING(qc_function, FunctionProto, qc_function, attribute, attribute)
+QC_REPEATED_MESSAGE(qc_function, FunctionProto, qc_function, attribute_proto, AttributeProto, qc_attr, attr_default)
+QC_REPEATED_MESSAGE(qc_function, FunctionProto, qc_function, node, NodeProto, qc_node, node)
+QC_REPEATED_MESSAGE(qc_function, FunctionProto, qc_function, opset_import, OperatorSetIdProto, qc_opset, opset)
 
 /* ---- OperatorSetIdProto, StringStringEntryProto ---- */
 

@@ -8,12 +8,14 @@ public struct Model: Sendable, Equatable {
     public var modelVersion: Int64
     public var metadata: [MetadataEntry]
     public var graph: Graph
+    /// Model-local functions, which nodes of the graph may call.
+    public var functions: [LocalFunction]
     public var extras: ProtoExtras
 
     public init(
         irVersion: Int64 = 8, opsetImports: [OpsetImport] = [OpsetImport(domain: "", version: 13)],
         producerName: String = "", producerVersion: String = "", domain: String = "", modelVersion: Int64 = 0,
-        metadata: [MetadataEntry] = [], graph: Graph, extras: ProtoExtras = ProtoExtras()
+        metadata: [MetadataEntry] = [], graph: Graph, functions: [LocalFunction] = [], extras: ProtoExtras = ProtoExtras()
     ) {
         self.irVersion = irVersion
         self.opsetImports = opsetImports
@@ -23,6 +25,7 @@ public struct Model: Sendable, Equatable {
         self.modelVersion = modelVersion
         self.metadata = metadata
         self.graph = graph
+        self.functions = functions
         self.extras = extras
     }
 

@@ -13,11 +13,7 @@ struct ModelDecoder {
         guard qc_model_has_graph(m) != 0 else {
             throw QConvertError("not an ONNX model: it has no graph (an empty or non-ONNX file parses as an empty model)")
         }
-        var opsets: [OpsetImport] = []
-        for i in 0..<qc_model_opset_count(m) {
-            let o = qc_model_opset_at(m, i)
-            opsets.append(OpsetImport(domain: qc_opset_domain(o).string, version: qc_opset_version(o), domainIsWritten: qc_opset_has_domain(o) != 0))
-        }
+        let opsets = (0..<qc_model_opset_count(m)).map { opset(qc_model_opset_at(m, $0)) }
         var metadata: [MetadataEntry] = []
         for i in 0..<qc_model_metadata_count(m) {
             let e = qc_model_metadata_at(m, i)
@@ -28,7 +24,29 @@ struct ModelDecoder {
             producerName: qc_model_producer_name(m).string, producerVersion: qc_model_producer_version(m).string,
             domain: qc_model_domain(m).string, modelVersion: qc_model_model_version(m), metadata: metadata,
             graph: try graph(qc_model_graph(m)),
+            functions: try (0..<qc_model_function_count(m)).map { try function(qc_model_function_at(m, $0)) },
             extras: ProtoExtras(docString: qc_model_doc_string(m).string, unknownFields: qc_model_unknown(m).array))
+    }
+
+    func opset(_ o: qc_opset) -> OpsetImport {
+        OpsetImport(domain: qc_opset_domain(o).string, version: qc_opset_version(o), domainIsWritten: qc_opset_has_domain(o) != 0)
+    }
+
+    func function(_ f: qc_function) throws -> LocalFunction {
+        let name = qc_function_name(f).string, domain = qc_function_domain(f).string
+        do {
+            return LocalFunction(
+                domain: domain, name: name, overload: qc_function_overload(f).string,
+                inputs: (0..<qc_function_input_count(f)).map { qc_function_input_at(f, $0).string },
+                outputs: (0..<qc_function_output_count(f)).map { qc_function_output_at(f, $0).string },
+                attributeNames: (0..<qc_function_attribute_count(f)).map { qc_function_attribute_at(f, $0).string },
+                attributeDefaults: try (0..<qc_function_attr_default_count(f)).map { try attribute(qc_function_attr_default_at(f, $0)) },
+                nodes: try (0..<qc_function_node_count(f)).map { try node(qc_function_node_at(f, $0)) },
+                opsetImports: (0..<qc_function_opset_count(f)).map { opset(qc_function_opset_at(f, $0)) },
+                extras: ProtoExtras(docString: qc_function_doc_string(f).string, unknownFields: qc_function_unknown(f).array))
+        } catch let error as QConvertError {
+            throw error.context("function '\(domain.isEmpty ? name : domain + "::" + name)'")
+        }
     }
 
     func graph(_ g: qc_graph) throws -> Graph {

@@ -13,11 +13,7 @@ struct ModelEncoder {
         m.loans = loans
         let h = m.handle
         qc_model_set_ir_version(h, model.irVersion)
-        for opset in model.opsetImports {
-            let o = qc_model_add_opset(h)
-            if opset.domainIsWritten { withBytes(opset.domain) { qc_opset_set_domain(o, $0) } }
-            qc_opset_set_version(o, opset.version)
-        }
+        for opset in model.opsetImports { self.opset(opset, into: qc_model_add_opset(h)) }
         if !model.producerName.isEmpty { withBytes(model.producerName) { qc_model_set_producer_name(h, $0) } }
         if !model.producerVersion.isEmpty { withBytes(model.producerVersion) { qc_model_set_producer_version(h, $0) } }
         if !model.domain.isEmpty { withBytes(model.domain) { qc_model_set_domain(h, $0) } }
@@ -29,8 +25,28 @@ struct ModelEncoder {
             withBytes(entry.key) { qc_entry_set_key(e, $0) }
             withBytes(entry.value) { qc_entry_set_value(e, $0) }
         }
+        for function in model.functions { try self.function(function, into: qc_model_add_function(h)) }
         withBytes(model.extras.unknownFields) { qc_model_set_unknown(h, $0) }
         return m
+    }
+
+    func opset(_ opset: OpsetImport, into o: qc_opset) {
+        if opset.domainIsWritten { withBytes(opset.domain) { qc_opset_set_domain(o, $0) } }
+        qc_opset_set_version(o, opset.version)
+    }
+
+    func function(_ function: LocalFunction, into f: qc_function) throws {
+        withBytes(function.name) { qc_function_set_name(f, $0) }
+        for input in function.inputs { withBytes(input) { qc_function_add_input(f, $0) } }
+        for output in function.outputs { withBytes(output) { qc_function_add_output(f, $0) } }
+        for name in function.attributeNames { withBytes(name) { qc_function_add_attribute(f, $0) } }
+        for node in function.nodes { try self.node(node, into: qc_function_add_node(f)) }
+        if !function.extras.docString.isEmpty { withBytes(function.extras.docString) { qc_function_set_doc_string(f, $0) } }
+        for opset in function.opsetImports { self.opset(opset, into: qc_function_add_opset(f)) }
+        if !function.domain.isEmpty { withBytes(function.domain) { qc_function_set_domain(f, $0) } }
+        for attribute in function.attributeDefaults { try self.attribute(attribute, into: qc_function_add_attr_default(f)) }
+        if !function.overload.isEmpty { withBytes(function.overload) { qc_function_set_overload(f, $0) } }
+        withBytes(function.extras.unknownFields) { qc_function_set_unknown(f, $0) }
     }
 
     func graph(_ graph: Graph, into g: qc_graph) throws {

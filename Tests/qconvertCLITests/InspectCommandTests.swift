@@ -10,7 +10,7 @@ import Testing
     @Test func showsWhatEachPassChanges() {
         let result = CLIRunner.run(["inspect", Self.model])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("prepare (what each pass changes):\n  name-nodes: no change\n  infer-shapes: "))
+        #expect(result.stdout.contains("prepare (what each pass changes):\n  inline-functions: no change\n  name-nodes: no change\n  infer-shapes: "))
         #expect(result.stdout.contains("\n  fold-batchnorm: 2 BatchNormalization folded (2 into Conv)\n"))
         #expect(result.stdout.contains("\n  fuse-conv-activation: 2 Conv+Relu\n"))
     }

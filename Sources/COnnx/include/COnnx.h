@@ -30,6 +30,7 @@ typedef struct { void *p; } qc_type;        ///< TypeProto.
 typedef struct { void *p; } qc_dim;         ///< TensorShapeProto.Dimension.
 typedef struct { void *p; } qc_opset;       ///< OperatorSetIdProto.
 typedef struct { void *p; } qc_entry;       ///< StringStringEntryProto.
+typedef struct { void *p; } qc_function;    ///< FunctionProto (a model-local function).
 
 /* ---- model lifecycle ------------------------------------------------------------------------ */
 
@@ -66,6 +67,8 @@ qc_bytes qc_value_info_unknown(qc_value_info m);
 void qc_value_info_set_unknown(qc_value_info m, qc_bytes b);
 qc_bytes qc_type_unknown(qc_type m);
 void qc_type_set_unknown(qc_type m, qc_bytes b);
+qc_bytes qc_function_unknown(qc_function m);
+void qc_function_set_unknown(qc_function m, qc_bytes b);
 
 /* ---- ModelProto ----------------------------------------------------------------------------- */
 
@@ -90,6 +93,40 @@ qc_opset qc_model_add_opset(qc_model m);
 int qc_model_metadata_count(qc_model m);
 qc_entry qc_model_metadata_at(qc_model m, int i);
 qc_entry qc_model_add_metadata(qc_model m);
+int qc_model_function_count(qc_model m);
+qc_function qc_model_function_at(qc_model m, int i);
+qc_function qc_model_add_function(qc_model m);
+
+/* ---- FunctionProto -------------------------------------------------------------------------- */
+
+qc_bytes qc_function_name(qc_function f);
+void qc_function_set_name(qc_function f, qc_bytes v);
+qc_bytes qc_function_domain(qc_function f);
+void qc_function_set_domain(qc_function f, qc_bytes v);
+qc_bytes qc_function_overload(qc_function f);
+void qc_function_set_overload(qc_function f, qc_bytes v);
+qc_bytes qc_function_doc_string(qc_function f);
+void qc_function_set_doc_string(qc_function f, qc_bytes v);
+int qc_function_input_count(qc_function f);
+qc_bytes qc_function_input_at(qc_function f, int i);
+void qc_function_add_input(qc_function f, qc_bytes v);
+int qc_function_output_count(qc_function f);
+qc_bytes qc_function_output_at(qc_function f, int i);
+void qc_function_add_output(qc_function f, qc_bytes v);
+/// The names of the attributes a call may set that have no default.
+int qc_function_attribute_count(qc_function f);
+qc_bytes qc_function_attribute_at(qc_function f, int i);
+void qc_function_add_attribute(qc_function f, qc_bytes v);
+/// The attributes a call may set that have a default (the value held is the default).
+int qc_function_attr_default_count(qc_function f);
+qc_attr qc_function_attr_default_at(qc_function f, int i);
+qc_attr qc_function_add_attr_default(qc_function f);
+int qc_function_node_count(qc_function f);
+qc_node qc_function_node_at(qc_function f, int i);
+qc_node qc_function_add_node(qc_function f);
+int qc_function_opset_count(qc_function f);
+qc_opset qc_function_opset_at(qc_function f, int i);
+qc_opset qc_function_add_opset(qc_function f);
 
 /* ---- OperatorSetIdProto, StringStringEntryProto ---------------------------------------------- */
 

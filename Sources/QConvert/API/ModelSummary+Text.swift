@@ -14,7 +14,8 @@ extension ModelSummary {
             + ", initializers: \(initializerCount), Constant nodes: \(constantNodeCount)")
         lines.append("parameters: \(Formatting.grouped(parameterCount)) (\(Formatting.bytes(parameterBytes)))")
         lines.append("external data: " + (externalData ? "yes (\(externalDataFiles.joined(separator: ", ")))" : "no")
-            + ", control flow: " + (controlFlow ? "yes" : "no"))
+            + ", control flow: " + (controlFlow ? "yes" : "no")
+            + (localFunctions.isEmpty ? "" : ", local functions: " + localFunctions.joined(separator: ", ")))
         lines.append("ops:")
         let ops = opHistogram.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         lines.append(indented(Formatting.table(ops.map { [$0.key, String($0.value)] })))

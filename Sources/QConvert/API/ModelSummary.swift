@@ -71,6 +71,8 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     public var externalData: Bool
     public var externalDataFiles: [String]
     public var controlFlow: Bool
+    /// The model-local functions the file defines ("domain::name"), which preparation inlines.
+    public var localFunctions: [String]
     /// What each pass of `prepare` changes (the model as quantization sees it), in pipeline order;
     /// empty when preparation fails, with the reason in `preparationError`.
     public var preparation: [PassChange]
@@ -114,6 +116,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         externalDataFiles = loaded.externalDataFiles
         externalData = !loaded.externalDataFiles.isEmpty
         controlFlow = ["If", "Loop", "Scan"].contains { histogram[$0] != nil }
+        localFunctions = model.functions.map(\.displayName)
         do {
             preparation = try Preparation.run(model).outcomes.map { PassChange(pass: $0.pass, changes: $0.report.changes, summary: $0.report.summary) }
         } catch {

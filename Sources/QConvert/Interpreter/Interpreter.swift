@@ -15,6 +15,9 @@ public final class Interpreter: Sendable {
     /// `requantization`: how the integer kernels bring accumulators back to 8 bits (ONNX Runtime's
     /// float multiply by default, or integer-only fixed point).
     public init(model: Model, threads: Int = Parallel.defaultThreads, requantization: Requantization = .float) throws {
+        var model = model
+        // A node calling a model-local function runs its body (ONNX Runtime inlines them too).
+        _ = try InlineFunctions().run(&model, PassContext())
         try SupportedOpsets.check(model)
         Self.allocatorPolicy
         self.model = model

@@ -1,7 +1,7 @@
 /// The pass pipelines, as typed lists so a misspelt pass is a compile error.
 public enum Pipelines {
     /// Makes the float graph look like what will be deployed, before calibration:
-    /// every node named uniquely (decisions are keyed by node name), the opset raised to what the
+    /// model-local functions inlined (so their nodes are ops like any other), every node named uniquely (decisions are keyed by node name), the opset raised to what the
     /// quantized model needs (14: per-axis DequantizeLinear, HardSwish),
     /// constants (so BatchNorm parameters and Clip bounds held in Constant nodes become known),
     /// then identities out of the way (so patterns are adjacent), then BatchNorm and constant
@@ -11,6 +11,7 @@ public enum Pipelines {
     /// prepared model declares the shapes of the values it now has).
     public static var prepare: [any Pass] {
         [
+            InlineFunctions(),
             NameNodes(),
             InferShapes(),
             UpgradeOpset(),
