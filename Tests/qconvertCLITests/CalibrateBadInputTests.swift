@@ -1,5 +1,6 @@
 import QConvert
 import QConvertIR
+import QConvertONNX
 import QConvertTestSupport
 import Testing
 
@@ -29,6 +30,26 @@ import Testing
         #expect(result.stderr.filter { $0 == "\n" }.count == 1)
         #expect(try Directory.entries(outDir).isEmpty, "something was written")
         return String(result.stderr.dropFirst(7).dropLast())
+    }
+
+    /// Samples near float32's largest value overflow gemm_relu's Gemm: its output is all infinity.
+    /// `quantize --calib` refused them; `calibrate` wrote the statistics and `--load-stats` used them
+    /// (the written model gave NaN in ONNX Runtime). Both refuse now, naming the output.
+    @Test func samplesTheFloatModelOverflowsOn() throws {
+        let dir = temporary.make()
+        FileChecks.write(try Npy.encode(Tensor(shape: [2, 16], scalars: [Float](repeating: 3e38, count: 32))), to: dir + "/0000.npy")
+        let gemm = Fixtures.model("gemm_relu").modelPath
+        let message = try failure(dir, model: gemm)
+        #expect(message.hasPrefix("\(dir): the float model's output 'output' was NaN or infinite for "), "\(message)")
+        // The statistics as calibrate used to write them, then loaded.
+        let model = try Preparation.run(try ONNXReader.read(path: gemm)).model
+        let stats = try Calibrator.calibrate(model, dataset: CalibrationDataset(directory: dir, inputs: model.graph.runtimeInputs),
+                                             options: .init(threads: 1))
+        let work = temporary.make()
+        try stats.save(to: work + "/stats.json")
+        let load = CLIRunner.run([gemm, "--load-stats", work + "/stats.json", "--quiet", "-o", work + "/q.onnx"])
+        #expect(load.status == 1 && load.stderr.hasPrefix("error: \(work)/stats.json: the float model's output 'output' was NaN or infinite"), "\(load.stderr)")
+        #expect(!FileChecks.exists(work + "/q.onnx"))
     }
 
     @Test func wrongShape() throws {

@@ -55,6 +55,11 @@ public enum ModelCalibration {
             // Sample errors name their file; any other comes from compiling the model.
             throw error.context(options.model)
         }
+        do {
+            try stats.checkOutputsFinite(of: model)
+        } catch let error as QConvertError {
+            throw error.context(options.calibrationDirectory)
+        }
         try stats.save(to: options.output)
         return stats
     }

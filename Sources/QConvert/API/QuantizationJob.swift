@@ -351,6 +351,7 @@ final class QuantizationJob {
             let loaded = try CalibrationStats.load(path: path)
             do {
                 try loaded.check(against: prepared.model)
+                try loaded.checkOutputsFinite(of: prepared.model)
             } catch let error as QConvertError {
                 throw error.context(path)
             }

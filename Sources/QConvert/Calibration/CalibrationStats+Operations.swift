@@ -66,6 +66,18 @@ extension CalibrationStats {
         }
     }
 
+    /// Fails when an output of `model` was NaN or infinite on the samples: the float model itself
+    /// overflowed (inputs far outside what it was trained on), so that output has no range to
+    /// quantize to. `quantize --calib` refuses such samples when it measures the outputs; `calibrate`
+    /// and `--load-stats` wrote and used the statistics without a word.
+    public func checkOutputsFinite(of model: Model) throws {
+        for output in model.graph.outputs {
+            guard let histogram = tensors[output.name], histogram.nonFinite > 0 else { continue }
+            throw QConvertError("the float model's output '\(output.name)' was NaN or infinite for \(histogram.nonFinite) of its "
+                                + "\(histogram.nonFinite + histogram.count) values on the calibration samples, so it has no range to quantize to")
+        }
+    }
+
     /// Statistics of all `parts` together: exactly what one calibration over all their samples
     /// gives (histograms merge exactly), samples in the order of `parts`. All parts must describe the
     /// same model.
