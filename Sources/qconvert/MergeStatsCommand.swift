@@ -28,7 +28,7 @@ struct MergeStatsCommand: ParsableCommand {
         Terminal.note("merged \(Formatting.count(inputs.count, "file")): \(Formatting.count(merged.sampleCount, "sample")), \(Formatting.count(merged.tensors.count, "tensor")); wrote \(output)")
         let repeated = merged.repeatedSamples
         if let first = repeated.first {
-            Terminal.note("warning: \(Formatting.count(repeated.count, "sample")) appear in more than one input (first: '\(first)'); each counts once per appearance: merge shards of different samples")
+            Terminal.note("warning: \(Formatting.count(repeated.count, "sample")) appear more than once (first repeat: '\(first)'); each counts once per appearance: merge shards of different samples")
         }
     }
 }

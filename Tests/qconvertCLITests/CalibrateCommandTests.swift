@@ -52,7 +52,30 @@ import Testing
         FileChecks.write(try #require(FileChecks.read(dir + "/a.json")), to: dir + "/copy.json")
         let result = CLIRunner.run(["merge-stats", dir + "/a.json", dir + "/copy.json", "-o", dir + "/all.json"])
         #expect(result.status == 0)
-        #expect(result.stderr.contains("warning: ") && result.stderr.contains("samples appear in more than one input"), "\(result.stderr)")
+        #expect(result.stderr.contains("warning: ") && result.stderr.contains("samples appear more than once"), "\(result.stderr)")
+    }
+
+    /// Shared samples are told by content, not path: two jobs that each read their own
+    /// calib/0000.npy share none (this warned), and one folder named two ways shares all (this did not).
+    @Test func mergeStatsJudgesSharedSamplesByContent() throws {
+        let dir = temporary.make()
+        let model = Fixtures.root + "/calib/single_input/model.onnx"
+        var random = RandomTensors(seed: 11)
+        for job in ["a", "b"] {
+            _ = try Directory.create(dir + "/" + job)
+            for k in 0..<2 { try Npy.write(random.normal([2, 3]), to: dir + "/\(job)/000\(k).npy") }
+            let result = CLIRunner.run(["calibrate", model, "--calib", dir + "/" + job, "--quiet", "-o", dir + "/\(job).json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            // As the job wrote it in its own working folder: `--calib calib`.
+            let text = String(decoding: try #require(FileChecks.read(dir + "/\(job).json")), as: UTF8.self)
+            FileChecks.write(Array(text.replacingOccurrences(of: dir + "/" + job + "/", with: "calib/").utf8), to: dir + "/\(job)-relative.json")
+        }
+        let apart = CLIRunner.run(["merge-stats", dir + "/a-relative.json", dir + "/b-relative.json", "-o", dir + "/ab.json"])
+        #expect(apart.status == 0 && !apart.stderr.contains("warning"), "\(apart.stderr)")
+        let again = CLIRunner.run(["calibrate", model, "--calib", dir + "/a/.", "--quiet", "-o", dir + "/a-again.json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let shared = CLIRunner.run(["merge-stats", dir + "/a.json", dir + "/a-again.json", "-o", dir + "/aa.json"])
+        #expect(shared.status == 0 && shared.stderr.contains("warning: 2 samples appear more than once (first repeat: '\(dir)/a/./0000.npy')"), "\(shared.stderr)")
     }
 
     @Test func mergeStatsOfDifferentModelsFails() throws {

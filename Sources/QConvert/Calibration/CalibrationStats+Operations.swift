@@ -96,6 +96,8 @@ extension CalibrationStats {
             }
             result.sampleCount = try checkedSum(result.sampleCount, part.sampleCount, "sample counts")
             result.samples += part.samples
+            // Digests only when every part has them: a part without would leave samples unmatched.
+            result.sampleDigests = result.sampleDigests.flatMap { mine in part.sampleDigests.map { mine + $0 } }
             for (name, histogram) in part.tensors {
                 // Counts come from files: a sum past Int is an error here rather than a trap in merge.
                 let mine = result.tensors[name] ?? Histogram()

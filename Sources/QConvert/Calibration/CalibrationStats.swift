@@ -12,6 +12,7 @@ import QConvertIR
 ///       "model": {"fingerprint": "9f0c2d4e8a1b3c5d", "inputs": ["x"]},
 ///       "sample_count": 64,
 ///       "samples": ["calib/0000.npy", "calib/0001.npy", "calib/big.npy[3]", ...],
+///       "sample_digests": ["3f9a0c6e12d4b785", "07c1d2e3f4a5b6c7", ...],
 ///       "tensors": [
 ///         {"name": "conv1_out", "count": 1048576, "non_finite": 0, "min": -3.25, "max": 7.5,
 ///          "exponent": -8, "first": -832, "counts": [2, -3, 1, 5, ...]},
@@ -22,7 +23,8 @@ import QConvertIR
 /// `model.fingerprint`: `ModelFingerprint` of the model calibrated (structure and value names, not
 /// weights); loading stats for a model with another fingerprint is an error. `samples`: where each
 /// sample came from, in calibration order (`file[k]` is the k-th batch of a file split into
-/// samples). `tensors`: sorted by name; each a `Histogram` in its JSON form (see
+/// samples). `sample_digests` (absent from older files): each sample's `SampleDigest`, in the same
+/// order, so merged shards that share samples are found by content. `tensors`: sorted by name; each a `Histogram` in its JSON form (see
 /// `Histogram+Codable.swift`: bins `2^exponent` wide, `counts` from bin index `first`, a negative
 /// entry `-n` meaning `n` empty bins). `count` is the number of finite values over all samples,
 /// `non_finite` the NaN/infinite ones (excluded from everything else). Readers reject a `version`
@@ -71,27 +73,34 @@ public struct CalibrationStats: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, version, model, sampleCount, samples, tensors
+        case format, version, model, sampleCount, samples, sampleDigests, tensors
     }
 
     public var model: ModelIdentity
     public var sampleCount: Int
     /// Source of each sample, in order.
     public var samples: [String]
+    /// Each sample's `SampleDigest`, in order; nil in files from before they were recorded.
+    public var sampleDigests: [String]?
     /// Statistics by tensor name.
     public var tensors: [String: Histogram]
 
-    /// Sources listed more than once (merged shards that shared samples: each counted every time), sorted.
+    /// Samples that came more than once (merged shards that shared samples: each counted every
+    /// time), by the source that repeats one, sorted. Same content when the digests are known (a path
+    /// alone says neither that two shards' calib/0000.npy differ nor that a/x.npy and /d/a/x.npy do
+    /// not); same source otherwise.
     public var repeatedSamples: [String] {
+        let keys = sampleDigests ?? samples
         var seen = Set<String>(), repeated = Set<String>()
-        for sample in samples where !seen.insert(sample).inserted { repeated.insert(sample) }
+        for (key, sample) in zip(keys, samples) where !seen.insert(key).inserted { repeated.insert(sample) }
         return repeated.sorted()
     }
 
-    public init(model: ModelIdentity, sampleCount: Int, samples: [String], tensors: [String: Histogram]) {
+    public init(model: ModelIdentity, sampleCount: Int, samples: [String], sampleDigests: [String]? = nil, tensors: [String: Histogram]) {
         self.model = model
         self.sampleCount = sampleCount
         self.samples = samples
+        self.sampleDigests = sampleDigests
         self.tensors = tensors
     }
 
@@ -109,6 +118,10 @@ public struct CalibrationStats: Codable, Equatable, Sendable {
         guard sampleCount == samples.count else {
             throw QConvertError("sample_count \(sampleCount) does not match the \(samples.count) samples listed")
         }
+        sampleDigests = try container.decodeIfPresent([String].self, forKey: .sampleDigests)
+        if let sampleDigests, sampleDigests.count != sampleCount {
+            throw QConvertError("sample_count \(sampleCount) does not match the \(sampleDigests.count) sample digests listed")
+        }
         var tensors: [String: Histogram] = [:]
         for entry in try container.decode([TensorEntry].self, forKey: .tensors) {
             guard tensors.updateValue(entry.histogram, forKey: entry.name) == nil else {
@@ -125,6 +138,7 @@ public struct CalibrationStats: Codable, Equatable, Sendable {
         try container.encode(model, forKey: .model)
         try container.encode(sampleCount, forKey: .sampleCount)
         try container.encode(samples, forKey: .samples)
+        try container.encodeIfPresent(sampleDigests, forKey: .sampleDigests)
         let entries = tensors.keys.sorted().map { TensorEntry(name: $0, histogram: tensors[$0]!) }
         try container.encode(entries, forKey: .tensors)
     }

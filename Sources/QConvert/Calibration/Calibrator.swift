@@ -40,7 +40,8 @@ public enum Calibrator {
             while let index = state.claim() {
                 do {
                     _ = try dataset.withSample(index) { feeds in
-                        try interpreter.run(feeds) { name, tensor in
+                        state.record(SampleDigest.of(feeds), sample: index)
+                        return try interpreter.run(feeds) { name, tensor in
                             guard taps.contains(name), tensor.dataType == .float else { return }
                             tensor.withElements(of: Float.self) { histograms[name, default: Histogram()].add($0) }
                         }
@@ -58,7 +59,8 @@ public enum Calibrator {
         for partial in state.results {
             for (name, histogram) in partial { merged[name, default: Histogram()].merge(histogram) }
         }
-        return CalibrationStats(model: .init(model), sampleCount: dataset.count, samples: dataset.sources, tensors: merged)
+        return CalibrationStats(model: .init(model), sampleCount: dataset.count, samples: dataset.sources,
+                                sampleDigests: state.digests, tensors: merged)
     }
 
     /// The values calibrated by default: the runtime inputs and every node output that depends on
@@ -109,10 +111,16 @@ private final class RunState: @unchecked Sendable {
     private var done = 0
     private var failures: [(index: Int, error: QConvertError)] = []
     private(set) var results: [[String: Histogram]]
+    private(set) var digests: [String]
 
     init(total: Int, workers: Int) {
         self.total = total
         results = Array(repeating: [:], count: workers)
+        digests = Array(repeating: "", count: total)
+    }
+
+    func record(_ digest: String, sample index: Int) {
+        lock.withLock { digests[index] = digest }
     }
 
     /// The next sample index, or nil when all are handed out or a sample failed.
