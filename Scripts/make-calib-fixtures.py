@@ -7,6 +7,8 @@ two_inputs/model.onnx      inputs x float32 [1, 4] and y float32 [1, 2, 3];
                            x_relu = Relu(x), y_id = Identity(y), y_relu = Relu(y_id)
 two_inputs/npz_stored/     0000..0002.npz written by np.savez (stored members)
 two_inputs/npz_deflated/   the same samples written by np.savez_compressed (deflated members)
+two_inputs/npz_zip64/      the same samples written by np.savez with zipfile's zip64 limit set to 0, so
+                           the sizes and offsets sit in zip64 fields as numpy writes them past 2 GiB
 two_inputs/test_data/      the same samples as ONNX Runtime's test_data_set_<k>/input_<j>.pb
 single_input/model.onnx    input float32 [2, 3] (fixed batch 2); output = Relu(input)
 single_input/split/        0000.npy of shape [6, 3] (three batches) and 0001.npy of shape [2, 3]
@@ -21,6 +23,7 @@ zip64 in their local headers, which readers must accept).
 import os
 import shutil
 import time
+import zipfile
 from unittest import mock
 
 import numpy as np
@@ -50,11 +53,14 @@ def two_inputs(d):
     save_model(graph, os.path.join(d, "model.onnx"))
     samples = [{"x": ((np.arange(4) - 1.5) * (k + 1)).reshape(1, 4).astype(np.float32),
                 "y": (np.arange(6).reshape(1, 2, 3) / 4 - k).astype(np.float32)} for k in range(3)]
-    for folder, save in (("npz_stored", np.savez), ("npz_deflated", np.savez_compressed)):
+    for folder, save, zip64_limit in (("npz_stored", np.savez, zipfile.ZIP64_LIMIT),
+                                      ("npz_deflated", np.savez_compressed, zipfile.ZIP64_LIMIT), ("npz_zip64", np.savez, 0)):
         os.makedirs(os.path.join(d, folder))
         for k, sample in enumerate(samples):
-            with mock.patch("time.time", return_value=PINNED_TIME):
+            with mock.patch("time.time", return_value=PINNED_TIME), mock.patch("zipfile.ZIP64_LIMIT", zip64_limit):
                 save(os.path.join(d, folder, f"{k:04d}.npz"), **sample)
+            with np.load(os.path.join(d, folder, f"{k:04d}.npz")) as back:
+                assert all(np.array_equal(back[name], sample[name]) for name in sample)
     for k, sample in enumerate(samples):
         sd = os.path.join(d, "test_data", f"test_data_set_{k}")
         os.makedirs(sd)

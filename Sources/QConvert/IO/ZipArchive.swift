@@ -7,8 +7,9 @@ import QConvertONNX
 ///
 /// Why a reader of our own: `.npz` calibration files are zip archives (numpy's `savez` stores,
 /// `savez_compressed` deflates), and a small reader over a memory map keeps stored members zero-copy.
-/// Zip64, encryption and multi-disk archives are rejected with a one-line error (numpy writes none of
-/// them for files under 4 GB). Errors name the archive and, where it applies, the member.
+/// Zip64 fields are read (numpy's zipfile writes sizes and offsets there past 2 GiB); encryption and
+/// multi-disk archives are rejected with a one-line error. Errors name the archive and, where it
+/// applies, the member.
 public final class ZipArchive {
     /// A central-directory entry.
     public struct Member {
@@ -87,25 +88,46 @@ public final class ZipArchive {
         }
     }
 
+    /// Where the central directory is and how many entries it holds: from the end record, or from
+    /// the zip64 end record its locator points to.
+    struct Directory {
+        var disk: UInt64, directoryDisk: UInt64, entriesHere: UInt64, entries: UInt64, size: UInt64, offset: UInt64
+    }
+
+    static func directory(_ bytes: UnsafeRawBufferPointer, end: Int) throws -> Directory {
+        guard end >= 20 && bytes.u32(end - 20) == 0x0706_4b50 else {
+            let found = Directory(disk: UInt64(bytes.u16(end + 4)), directoryDisk: UInt64(bytes.u16(end + 6)),
+                                  entriesHere: UInt64(bytes.u16(end + 8)), entries: UInt64(bytes.u16(end + 10)),
+                                  size: UInt64(bytes.u32(end + 12)), offset: UInt64(bytes.u32(end + 16)))
+            guard found.entries != 0xFFFF, found.size != 0xFFFF_FFFF, found.offset != 0xFFFF_FFFF else {
+                throw QConvertError("the end record defers to a zip64 end record that is missing (corrupt archive)")
+            }
+            return found
+        }
+        let record = bytes.u64(end - 12), last = end - 20 - 56   // the 56-byte record ends before its locator
+        guard last >= 0, record <= UInt64(last), bytes.u32(Int(record)) == 0x0606_4b50 else {
+            throw QConvertError("zip64 end record missing (corrupt archive)")
+        }
+        let at = Int(record)
+        return Directory(disk: UInt64(bytes.u32(at + 16)), directoryDisk: UInt64(bytes.u32(at + 20)),
+                         entriesHere: bytes.u64(at + 24), entries: bytes.u64(at + 32), size: bytes.u64(at + 40), offset: bytes.u64(at + 48))
+    }
+
     /// Parses the end-of-central-directory record and the entries it points to.
     static func centralDirectory(_ bytes: UnsafeRawBufferPointer) throws -> [Member] {
         guard let end = endRecord(bytes) else { throw QConvertError("not a zip archive (no end-of-central-directory record)") }
-        if end >= 20 && bytes.u32(end - 20) == 0x0706_4b50 {
-            throw QConvertError("zip64 archives are not supported")
-        }
-        let disk = bytes.u16(end + 4), cdDisk = bytes.u16(end + 6)
-        let entriesHere = bytes.u16(end + 8), entries = bytes.u16(end + 10)
-        let size = Int(bytes.u32(end + 12)), offset = Int(bytes.u32(end + 16))
-        if entries == 0xFFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
-            throw QConvertError("zip64 archives are not supported")
-        }
-        guard disk == 0, cdDisk == 0, entriesHere == entries else {
+        let found = try directory(bytes, end: end)
+        guard found.disk == 0, found.directoryDisk == 0, found.entriesHere == found.entries else {
             throw QConvertError("multi-disk (split) zip archives are not supported")
         }
-        guard offset + size <= end else { throw QConvertError("central directory lies outside the file (corrupt archive)") }
+        // Each entry takes 46 bytes at least, so a count the file cannot hold is refused before the loop.
+        guard found.offset <= UInt64(end), found.size <= UInt64(end) - found.offset, found.entries <= found.size / 46 else {
+            throw QConvertError("central directory lies outside the file (corrupt archive)")
+        }
+        let size = Int(found.size), offset = Int(found.offset), entries = Int(found.entries)
         var members: [Member] = []
         var at = offset
-        for _ in 0..<Int(entries) {
+        for _ in 0..<entries {
             guard at + 46 <= offset + size, bytes.u32(at) == 0x0201_4b50 else {
                 throw QConvertError("central directory entry \(members.count + 1) is corrupt")
             }
@@ -114,20 +136,51 @@ public final class ZipArchive {
             let next = at + 46 + nameLength + Int(bytes.u16(at + 30)) + Int(bytes.u16(at + 32))
             guard next <= offset + size else { throw QConvertError("central directory entry \(members.count + 1) is corrupt") }
             let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(at + 46)..<(at + 46 + nameLength)]), as: UTF8.self)
-            let compressed = bytes.u32(at + 20), uncompressed = bytes.u32(at + 24), local = bytes.u32(at + 42)
-            if compressed == 0xFFFF_FFFF || uncompressed == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
-                throw QConvertError("member '\(name)': zip64 archives are not supported")
+            var sizes = (uncompressed: UInt64(bytes.u32(at + 24)), compressed: UInt64(bytes.u32(at + 20)), local: UInt64(bytes.u32(at + 42)))
+            if sizes.uncompressed == 0xFFFF_FFFF || sizes.compressed == 0xFFFF_FFFF || sizes.local == 0xFFFF_FFFF {
+                let extra = UnsafeRawBufferPointer(rebasing: bytes[(at + 46 + nameLength)..<(at + 46 + nameLength + Int(bytes.u16(at + 30)))])
+                sizes = try zip64Sizes(sizes, extra: extra, member: name)
+            }
+            // Past the file's own size a member cannot lie (deflated sizes are bounded in `contents`).
+            guard sizes.compressed <= UInt64(bytes.count), sizes.local <= UInt64(bytes.count), sizes.uncompressed <= UInt64(Int.max) else {
+                throw QConvertError("member '\(name)': sizes past the end of the file (corrupt archive)")
             }
             if flags & 0x41 != 0 { throw QConvertError("member '\(name)': encrypted archives are not supported") }
             if bytes.u16(at + 34) != 0 { throw QConvertError("multi-disk (split) zip archives are not supported") }
             guard method == 0 || method == 8 else {
                 throw QConvertError("member '\(name)': compression method \(method) is not supported (stored and deflate are)")
             }
-            members.append(Member(name: name, method: method, crc: bytes.u32(at + 16), compressedSize: Int(compressed),
-                                  uncompressedSize: Int(uncompressed), localHeaderOffset: Int(local)))
+            members.append(Member(name: name, method: method, crc: bytes.u32(at + 16), compressedSize: Int(sizes.compressed),
+                                  uncompressedSize: Int(sizes.uncompressed), localHeaderOffset: Int(sizes.local)))
             at = next
         }
         return members
+    }
+
+    /// A central entry's sizes with those marked 0xFFFFFFFF taken from its zip64 extra field (id 1),
+    /// which holds them as 8-byte values in the order uncompressed, compressed, local header offset.
+    static func zip64Sizes(_ sizes: (uncompressed: UInt64, compressed: UInt64, local: UInt64), extra: UnsafeRawBufferPointer,
+                           member: String) throws -> (uncompressed: UInt64, compressed: UInt64, local: UInt64) {
+        var at = 0
+        while at + 4 <= extra.count {
+            let id = extra.u16(at), length = Int(extra.u16(at + 2))
+            guard at + 4 + length <= extra.count else { break }
+            if id == 1 {
+                var result = sizes, next = at + 4
+                func take(_ value: inout UInt64) throws {
+                    guard value == 0xFFFF_FFFF else { return }
+                    guard next + 8 <= at + 4 + length else { throw QConvertError("member '\(member)': zip64 field too short (corrupt archive)") }
+                    value = extra.u64(next)
+                    next += 8
+                }
+                try take(&result.uncompressed)
+                try take(&result.compressed)
+                try take(&result.local)
+                return result
+            }
+            at += 4 + length
+        }
+        throw QConvertError("member '\(member)': sizes deferred to a zip64 field that is missing (corrupt archive)")
     }
 
     /// Offset of the end-of-central-directory record: the last signature whose comment length
@@ -148,4 +201,5 @@ extension UnsafeRawBufferPointer {
     /// Little-endian integers at a byte offset (callers check bounds).
     func u16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
     func u32(_ at: Int) -> UInt32 { UInt32(u16(at)) | UInt32(u16(at + 2)) << 16 }
+    func u64(_ at: Int) -> UInt64 { UInt64(u32(at)) | UInt64(u32(at + 4)) << 32 }
 }

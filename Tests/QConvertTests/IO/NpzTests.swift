@@ -8,6 +8,7 @@ import Testing
 @Suite struct NpzTests {
     static let stored = Fixtures.root + "/calib/two_inputs/npz_stored/0001.npz"
     static let deflated = Fixtures.root + "/calib/two_inputs/npz_deflated/0001.npz"
+    static let zip64 = Fixtures.root + "/calib/two_inputs/npz_zip64/0001.npz"
     let temporary = TemporaryDirectories()
 
     /// Sample 1: x = (arange(4) - 1.5) * 2, y = arange(6).reshape(1, 2, 3) / 4 - 1.
@@ -83,12 +84,30 @@ import Testing
         #expect(message.hasSuffix(", more than deflate can produce (corrupt archive)"))
     }
 
-    @Test func zip64IsRejected() {
+    /// What numpy writes past 2 GiB (sizes in zip64 fields, a zip64 end record), made small.
+    @Test func readsZip64Archives() throws {
+        let npz = try Npz(path: Self.zip64)
+        let x = try npz.array(named: "x"), y = try npz.array(named: "y")
+        #expect(x.shape == [1, 4] && x.scalars(of: Float.self) == [-3, -1, 1, 3])
+        #expect(y.shape == [1, 2, 3] && y.scalars(of: Float.self) == [-1, -0.75, -0.5, -0.25, 0, 0.25])
+    }
+
+    /// A size marked as held in a zip64 field with no such field.
+    @Test func zip64SizeWithoutItsField() {
         let message = error(patching: Self.stored) { bytes in
             let at = Self.offset(of: Self.centralEntry, in: bytes)
             for k in 20..<24 { bytes[at + k] = 0xFF }
         }
-        #expect(message == "member 'x.npy': zip64 archives are not supported")
+        #expect(message == "member 'x.npy': sizes deferred to a zip64 field that is missing (corrupt archive)")
+    }
+
+    /// The zip64 end record's locator pointing past where the record could be.
+    @Test func zip64EndRecordMissing() {
+        let message = error(patching: Self.zip64) { bytes in
+            let locator = Self.offset(of: [0x50, 0x4B, 0x06, 0x07], in: bytes)
+            bytes[locator + 8] = 0xFF
+        }
+        #expect(message == "zip64 end record missing (corrupt archive)")
     }
 
     @Test func encryptionIsRejected() {
