@@ -24,9 +24,15 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "The quantized model.")
     var quantizedModel: String
 
-    @Option(name: [.customLong("data"), .customLong("calib")],
-            help: ArgumentHelp("Folder of samples (.npy, .npz, or test_data_set_* folders); --calib, as quantize names it, works too.", valueName: "dir"))
-    var data: String
+    @Option(help: ArgumentHelp("Folder of samples (.npy, .npz, or test_data_set_* folders); --calib, as quantize names it, works too.", valueName: "dir"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("The same as --data.", valueName: "dir", visibility: .hidden))
+    var calib: String?
+
+    /// The sample folder, given as --data or --calib (`validate` makes sure it is exactly one: as one
+    /// option under two names, `--calib A --data B` quietly used B).
+    private var folder: String { data ?? calib ?? "" }
 
     @Option(parsing: .unconditional, help: "Use at most this many samples (the first, in name order).")
     var samples = 8
@@ -44,6 +50,11 @@ struct CompareCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        switch (data, calib) {
+        case (nil, nil): throw ValidationError("Missing expected argument '--data <dir>'")
+        case (let data?, let calib?): throw ValidationError("--data \(data) and --calib \(calib) both name the sample folder; give one")
+        default: break
+        }
         try requireNonEmpty([("<float-model>", floatModel), ("<quantized-model>", quantizedModel), ("--report", report)])
         if samples < 1 { throw ValidationError("--samples must be at least 1") }
         if localSamples < 0 { throw ValidationError("--local-samples must be 0 or more") }
@@ -54,7 +65,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        var options = ModelComparison.Options(floatModel: floatModel, quantizedModel: quantizedModel, dataDirectory: data)
+        var options = ModelComparison.Options(floatModel: floatModel, quantizedModel: quantizedModel, dataDirectory: folder)
         options.samples = samples
         options.localSamples = localSamples
         options.threads = threads

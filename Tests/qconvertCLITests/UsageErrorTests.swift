@@ -26,6 +26,9 @@ import Testing
         (["MODEL", "--calib", "CALIB", "--samples", "-1"], "--samples must be at least 1"),
         (["compare", "MODEL", "MODEL", "--data", "CALIB", "--local-samples", "-2"], "--local-samples must be 0 or more"),
         (["compare", "MODEL", "MODEL", "--data", "CALIB", "--threads", "-1"], "--threads must be at least 1"),
+        // --data and --calib were one option under two names: the second given quietly won.
+        (["compare", "MODEL", "MODEL", "--calib", "CALIB", "--data", "CALIB"], "both name the sample folder; give one"),
+        (["compare", "MODEL", "MODEL"], "Missing expected argument '--data <dir>'"),
         (["MODEL", "--calib", "CALIB", "--method", "foo"], "--method must be auto, minmax, percentile, entropy, mse; got 'foo'"),
         (["MODEL", "--mode", "weight-only", "--activation-type", "int8"], "--activation-type applies to --mode static"),
         (["MODEL", "--mode", "dynamic", "--symmetric-activations"], "--symmetric-activations applies to --mode static"),

@@ -135,10 +135,11 @@ struct NpyHeader {
         guard let descr = Self.value(of: "descr", in: header), descr.count >= 2 else {
             throw QConvertError("malformed .npy header (no 'descr'): \(header.prefix(80))")
         }
-        let body = descr.trimmingCharacters(in: "'\"")
-        guard let order = body.first, "<>|=".contains(order),
-              let entry = Npy.descriptors.first(where: { $0.0 == String(body.dropFirst()) })
-        else {
+        let body = descr.trimmingCharacters(in: " '\"")
+        // A code without a byte-order mark ('f4', as hand-written headers have it) is native, as
+        // numpy reads it: little-endian on the machines qconvert runs on.
+        let order = body.first.flatMap { "<>|=".contains($0) ? $0 : nil }
+        guard let entry = Npy.descriptors.first(where: { $0.0 == String(order == nil ? body[...] : body.dropFirst()) }) else {
             throw QConvertError("unsupported .npy dtype \(descr) (numeric types and bool are supported)")
         }
         dataType = entry.1
