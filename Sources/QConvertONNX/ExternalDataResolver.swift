@@ -14,13 +14,16 @@ import QConvertIR
 final class ExternalDataResolver {
     /// The model's folder, or nil when the model was read from memory (external data then is an error).
     let baseDirectory: String?
+    /// What errors call that folder: "the model's folder", or the folder of a tensor file (ONNX test data).
+    let folderName: String
     private var maps: [String: MappedFile] = [:]
 
     /// Locations of the data files read so far, sorted.
     var locations: [String] { maps.keys.sorted() }
 
-    init(baseDirectory: String?) {
+    init(baseDirectory: String?, folderName: String = "the model's folder") {
         self.baseDirectory = baseDirectory
+        self.folderName = folderName
     }
 
     func storage(for t: qc_tensor, byteCount: Int, alignment: Int) throws -> TensorStorage {
@@ -61,11 +64,11 @@ final class ExternalDataResolver {
             throw QConvertError("external data '\(location)' cannot be found: the model was not read from a file")
         }
         guard !location.hasPrefix("/") else {
-            throw QConvertError("external data location '\(location)' is an absolute path; only paths inside the model's folder are allowed")
+            throw QConvertError("external data location '\(location)' is an absolute path; only paths inside \(folderName) are allowed")
         }
         let components = location.split(separator: "/", omittingEmptySubsequences: true)
         guard !components.contains("..") else {
-            throw QConvertError("external data location '\(location)' leaves the model's folder")
+            throw QConvertError("external data location '\(location)' leaves \(folderName)")
         }
         let path = baseDirectory + "/" + location
         guard let realBase = realPath(baseDirectory) else { throw QConvertError("cannot resolve folder '\(baseDirectory)'") }
@@ -73,10 +76,10 @@ final class ExternalDataResolver {
             throw QConvertError("external data file '\(path)' does not exist")
         }
         guard realFile != realBase else {
-            throw QConvertError("external data location '\(location)' names the model's folder itself, not a file in it")
+            throw QConvertError("external data location '\(location)' names \(folderName) itself, not a file in it")
         }
         guard realFile.hasPrefix(realBase.hasSuffix("/") ? realBase : realBase + "/") else {
-            throw QConvertError("external data location '\(location)' resolves outside the model's folder (to \(realFile))")
+            throw QConvertError("external data location '\(location)' resolves outside \(folderName) (to \(realFile))")
         }
         let file = try MappedFile(path: path)
         maps[location] = file

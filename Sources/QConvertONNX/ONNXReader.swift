@@ -54,7 +54,7 @@ public enum ONNXReader {
                 throw QConvertError(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             }
             let owner = ParsedTensor(handle: handle)
-            let decoder = TensorDecoder(owner: owner, external: ExternalDataResolver(baseDirectory: directory(of: path)))
+            let decoder = TensorDecoder(owner: owner, external: ExternalDataResolver(baseDirectory: directory(of: path), folderName: "the tensor file's folder"))
             return (qc_tensor_name(handle).string, try decoder.tensor(handle))
         } catch let error as QConvertError {
             throw error.context(path)

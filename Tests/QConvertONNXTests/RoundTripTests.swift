@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import QConvertIR
 import QConvertONNX
 import QConvertTestSupport
@@ -106,6 +109,27 @@ import Testing
         let (name, tensor) = try ONNXReader.readTensor(path: folder + "/input_0.pb")
         #expect(name == "t")
         #expect(tensor == expected)
+    }
+
+    /// A tensor file's external data is looked for beside the tensor file, and refused outside that
+    /// folder; the error named "the model's folder", though no model was being read.
+    @Test func tensorFileExternalDataStaysInItsFolder() throws {
+        var graph = Graph(name: "g")
+        graph.initializers["t"] = Tensor(shape: [4], scalars: [Float](arrayLiteral: 1, 2, 3, 4))
+        let folder = FileChecks.temporaryDirectory()
+        var options = WriteOptions()
+        options.externalData = .always
+        options.externalThreshold = 0
+        _ = try ONNXWriter.write(Model(graph: graph), to: folder + "/m.onnx", options: options)
+        let modelBytes = try #require(FileChecks.read(folder + "/m.onnx"))
+        let tensorBytes = try #require(TensorProtoSlicer.firstInitializer(in: modelBytes))
+        let location = String(ONNXWriter.dataFilePath(for: folder + "/m.onnx").split(separator: "/").last!)
+        mkdir(folder + "/set", 0o755)
+        FileChecks.write(tensorBytes, to: folder + "/set/input_0.pb")
+        symlink("../" + location, folder + "/set/" + location)
+        #expect(throws: QConvertError("\(folder)/set/input_0.pb: tensor 't': external data location '\(location)' resolves outside the tensor file's folder (to \(folder)/\(location))")) {
+            _ = try ONNXReader.readTensor(path: folder + "/set/input_0.pb")
+        }
     }
 }
 
