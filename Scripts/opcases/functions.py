@@ -49,8 +49,37 @@ def local_function_nested():
          extra_opsets={DOMAIN: 1}, functions=[conv_act(), residual])
 
 
+def local_function_with_branches():
+    """Pick(x, cond) -> y: an If whose then-branch makes its own 't' = Relu(x) * @scale (a Constant taking
+    the call's attribute inside the branch) and whose else-branch is Neg(x). The main graph has a 't' of
+    its own, and calls Pick twice: names bound in the branches must not clash."""
+    r = rng("local_function_with_branches")
+    scale = helper.make_node("Constant", [], ["k"])
+    scale.attribute.append(helper.make_attribute_ref("value_float", AttributeProto.FLOAT, ref_attr_name="scale"))
+    then_branch = helper.make_graph([helper.make_node("Relu", ["x"], ["t"]), scale, helper.make_node("Mul", ["t", "k"], ["u"])],
+                                    "then", [], [helper.make_tensor_value_info("u", 1, None)])
+    else_branch = helper.make_graph([helper.make_node("Neg", ["x"], ["v"])], "else", [], [helper.make_tensor_value_info("v", 1, None)])
+    pick = helper.make_function(DOMAIN, "Pick", ["x", "cond"], ["y"],
+                                [helper.make_node("If", ["cond"], ["y"], then_branch=then_branch, else_branch=else_branch)],
+                                [helper.make_opsetid("", 13)], attribute_protos=[helper.make_attribute("scale", 2.0)])
+    nodes = [helper.make_node("Abs", ["a"], ["t"]),
+             helper.make_node("Pick", ["t", "c"], ["p"], domain=DOMAIN, scale=3.0),
+             helper.make_node("Pick", ["p", "c"], ["y"], domain=DOMAIN)]
+    a = r.standard_normal((3, 4)).astype(np.float32)
+    save("local_function_with_branches", nodes, [("a", a), ("c", np.array(True))], ["y"], extra_opsets={DOMAIN: 1},
+         functions=[pick])
+
+
+def local_function_named_like_a_standard_op():
+    """A default-domain function called Relu (computing Neg): ONNX Runtime runs the standard Relu, and so must we."""
+    x = rng("local_function_named_like_a_standard_op").standard_normal((2, 5)).astype(np.float32)
+    shadow = helper.make_function("", "Relu", ["x"], ["y"], [helper.make_node("Neg", ["x"], ["y"])], [helper.make_opsetid("", 13)])
+    save("local_function_named_like_a_standard_op", [helper.make_node("Relu", ["x"], ["y"])], [("x", x)], ["y"], functions=[shadow])
+
+
 def build():
-    cases = [local_function_called_twice, local_function_nested]
+    cases = [local_function_called_twice, local_function_nested, local_function_with_branches,
+             local_function_named_like_a_standard_op]
     for c in cases:
         c()
     return len(cases)

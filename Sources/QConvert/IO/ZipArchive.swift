@@ -62,29 +62,63 @@ public final class ZipArchive {
                 }
                 result = (storage.bytes, storage)
             }
-            let crc = result.bytes.isEmpty ? 0 : crc32(0, result.bytes.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(result.bytes.count))
-            guard UInt32(crc) == member.crc else { throw QConvertError("CRC-32 mismatch (corrupt archive)") }
+            guard Self.checksum(result.bytes) == member.crc else { throw QConvertError("CRC-32 mismatch (corrupt archive)") }
             return result
         } catch let error as QConvertError {
             throw error.context("\(path): member '\(member.name)'")
         }
     }
 
-    /// Raw-deflate decompression of exactly `out.count` bytes.
-    static func inflate(_ input: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws {
+    /// zlib counts bytes in 32-bit `uInt`s: a zip64 member past 4 GiB is checksummed and inflated in
+    /// pieces of at most this many bytes (a single call trapped converting its size).
+    static let zlibPiece = 1 << 30
+
+    /// CRC-32 of `bytes`, fed to zlib `piece` bytes at a time.
+    static func checksum(_ bytes: UnsafeRawBufferPointer, piece: Int = zlibPiece) -> UInt32 {
+        var crc: uLong = 0
+        var at = 0
+        while at < bytes.count {
+            let n = Swift.min(piece, bytes.count - at)
+            crc = crc32(crc, bytes.baseAddress!.assumingMemoryBound(to: Bytef.self) + at, uInt(n))
+            at += n
+        }
+        return UInt32(crc)
+    }
+
+    /// Raw-deflate decompression of exactly `out.count` bytes, input and output handed to zlib
+    /// `piece` bytes at a time.
+    static func inflate(_ input: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, piece: Int = zlibPiece) throws {
         var stream = z_stream()
         guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw QConvertError("cannot start zlib")
         }
         defer { inflateEnd(&stream) }
-        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(input.count)
-        stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
-        stream.avail_out = uInt(out.count)
-        let status = CZlib.inflate(&stream, Z_FINISH)
-        guard status == Z_STREAM_END, Int(stream.total_out) == out.count else {
-            let reason = stream.msg.map { String(cString: $0) } ?? (status == Z_BUF_ERROR ? "data ends early or is longer than declared" : "zlib status \(status)")
-            throw QConvertError("corrupt deflate data (\(reason))")
+        var fed = 0, given = 0   // input bytes handed to zlib, output room handed to it
+        var status = Z_OK
+        while status != Z_STREAM_END {
+            if stream.avail_in == 0, fed < input.count {
+                let n = Swift.min(piece, input.count - fed)
+                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self) + fed)
+                stream.avail_in = uInt(n)
+                fed += n
+            }
+            if stream.avail_out == 0, given < out.count {
+                let n = Swift.min(piece, out.count - given)
+                stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self) + given
+                stream.avail_out = uInt(n)
+                given += n
+            }
+            let before = (stream.total_in, stream.total_out)
+            status = CZlib.inflate(&stream, Z_NO_FLUSH)
+            // Z_BUF_ERROR means no progress was possible: the input ended early, or the output is
+            // full and the stream goes on (longer than declared).
+            guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && (stream.total_in, stream.total_out) != before) else {
+                let reason = stream.msg.map { String(cString: $0) } ?? (status == Z_BUF_ERROR ? "data ends early or is longer than declared" : "zlib status \(status)")
+                throw QConvertError("corrupt deflate data (\(reason))")
+            }
+        }
+        guard Int(stream.total_out) == out.count else {
+            throw QConvertError("corrupt deflate data (data ends early or is longer than declared)")
         }
     }
 

@@ -1,3 +1,4 @@
+import OrderedCollections
 import QConvertIR
 
 /// Puts the body of each model-local function in place of every node that calls it, then drops the
@@ -9,10 +10,12 @@ import QConvertIR
 ///     Given:  function local::ConvRelu(x, w) -> y { c = Conv(x, w) {strides: @s}; y = Relu(c) }
 ///             out = local::ConvRelu(a, W) {s: [2, 2]}   (node "block")
 ///     Result: block/c = Conv(a, W) {strides: [2, 2]}; out = Relu(block/c)
-/// Values made inside a body get fresh names prefixed by the calling node's name. An attribute that
-/// refers to one of the function's (`ref_attr_name`) takes the call's value, else the function's
-/// default, else is left out. Calls in bodies and in subgraphs are inlined too; a function that
-/// calls itself is refused, and so is one whose opset imports differ from the model's.
+/// Values made inside a body (in its subgraphs too) get fresh names prefixed by the calling node's
+/// name. An attribute that refers to one of the function's (`ref_attr_name`) takes the call's value,
+/// else the function's default, else is left out. Calls in bodies and in subgraphs are inlined too.
+/// A default-domain function named like a standard op does not replace it (ONNX Runtime runs the op).
+/// Refused: a function that calls itself, one whose opset imports differ from the model's, one with
+/// an output none of its nodes makes, and inlining past `maximumNodes` nodes, subgraphs counted.
 public struct InlineFunctions: Pass {
     public let name = "inline-functions"
     /// The most nodes the bodies may put in: a function calling another twice, 30 deep, would make 2^30.
@@ -79,7 +82,9 @@ private struct Inliner {
         for var node in nodes {
             try node.updateSubgraphs { $0 = try inline($0, calling: calling) }
             let key = Self.key(domain: node.domain, name: node.opType)
-            guard let function = functions[key] else {
+            // A function named like a standard op of the default domain does not replace the op:
+            // ONNX Runtime runs the op.
+            guard let function = functions[key], !(node.isDefaultDomain && OpRegistry.lookup(type: node.opType, domain: "") != nil) else {
                 result.append(node)
                 continue
             }
@@ -88,7 +93,7 @@ private struct Inliner {
             }
             calls += 1
             used.insert(key)
-            inlined += function.nodes.count
+            inlined += Self.nodeCount(function.nodes)
             guard inlined <= maximumNodes else {
                 throw QConvertError("node '\(node.displayName)': inlining local functions would make more than \(Formatting.grouped(maximumNodes)) nodes")
             }
@@ -98,13 +103,20 @@ private struct Inliner {
     }
 
     /// The nodes of `function` as `call` runs them: formal inputs and outputs replaced by the call's,
-    /// the body's own values and nodes freshly named, attribute references resolved.
+    /// the values and nodes the body makes (in its subgraphs too) freshly named, attribute references
+    /// resolved (in its subgraphs too).
     private mutating func body(of function: LocalFunction, calledBy call: Node) throws -> [Node] {
         let context = "node '\(call.displayName)' (function '\(function.displayName)')"
         guard call.inputs.count <= function.inputs.count, call.outputs.count <= function.outputs.count else {
             let has = Formatting.count(call.inputs.count, "input") + " and " + Formatting.count(call.outputs.count, "output")
             let takes = Formatting.count(function.inputs.count, "input") + " and " + Formatting.count(function.outputs.count, "output")
             throw QConvertError("\(context): the call has \(has); the function takes \(takes)")
+        }
+        // An output no node makes (an input passed through) has nothing to rename: ONNX Runtime
+        // refuses such a function too.
+        let made = Set(function.nodes.flatMap(\.outputs))
+        if let output = function.outputs.first(where: { !made.contains($0) }) {
+            throw QConvertError("\(context): the function's output '\(output)' is made by none of its nodes")
         }
         var rename: [String: String] = ["": ""]
         for (k, formal) in function.inputs.enumerated() { rename[formal] = k < call.inputs.count ? call.inputs[k] : "" }
@@ -117,6 +129,12 @@ private struct Inliner {
         }
         let given = Dictionary(call.attributes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let defaults = Dictionary(function.attributeDefaults.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let resolve = { (attribute: Attribute) -> Attribute? in
+            guard !attribute.refAttrName.isEmpty else { return attribute }
+            guard var value = given[attribute.refAttrName] ?? defaults[attribute.refAttrName] else { return nil }
+            value.name = attribute.name
+            return value
+        }
         return try function.nodes.map { original in
             var node = original
             node.name = names.fresh("\(prefix)/\(original.name.isEmpty ? original.opType : original.name)")
@@ -127,31 +145,42 @@ private struct Inliner {
                 return actual
             }
             node.outputs = original.outputs.map { rename[$0] ?? $0 }
-            node.attributes = original.attributes.compactMap { attribute in
-                guard !attribute.refAttrName.isEmpty else { return attribute }
-                guard var value = given[attribute.refAttrName] ?? defaults[attribute.refAttrName] else { return nil }
-                value.name = attribute.name
-                return value
-            }
-            node.updateSubgraphs { $0 = Self.renamingFreeUses($0, rename, bound: []) }
+            node.attributes = original.attributes.compactMap(resolve)
+            node.updateSubgraphs { $0 = instantiate($0, rename, prefix: prefix, resolve: resolve) }
             return node
         }
     }
 
-    /// `graph` with the values it reads from outside (not made or taken in it or in the graphs around
-    /// it up to the function body) renamed by `rename`, all at once.
-    private static func renamingFreeUses(_ graph: Graph, _ rename: [String: String], bound outer: Set<String>) -> Graph {
-        var graph = graph
-        var bound = outer.union(graph.inputs.map(\.name)).union(graph.initializers.keys)
-        for node in graph.nodes { bound.formUnion(node.outputs) }
-        for index in graph.nodes.indices {
-            graph.nodes[index].inputs = graph.nodes[index].inputs.map { bound.contains($0) ? $0 : rename[$0] ?? $0 }
-            graph.nodes[index].updateSubgraphs { $0 = renamingFreeUses($0, rename, bound: bound) }
+    /// A subgraph of a body node as this call runs it: the values it binds (inputs, initializers,
+    /// node outputs) freshly named, since a second call or the main graph may use the same names;
+    /// the values it reads from around it renamed by `outer`; attribute references resolved.
+    private mutating func instantiate(_ graph: Graph, _ outer: [String: String], prefix: String,
+                                      resolve: (Attribute) -> Attribute?) -> Graph {
+        var rename = outer
+        let bound = graph.inputs.map(\.name) + Array(graph.initializers.keys) + graph.nodes.flatMap(\.outputs)
+        for name in bound where !name.isEmpty { rename[name] = names.fresh("\(prefix)/\(name)") }
+        let renamed = { (name: String) in rename[name] ?? name }
+        var result = graph
+        for index in result.inputs.indices { result.inputs[index].name = renamed(result.inputs[index].name) }
+        for index in result.outputs.indices { result.outputs[index].name = renamed(result.outputs[index].name) }
+        result.initializers = OrderedDictionary(uniqueKeysWithValues: graph.initializers.map { (renamed($0.key), $0.value) })
+        result.valueInfo = OrderedDictionary(uniqueKeysWithValues: graph.valueInfo.map { key, info in
+            var info = info
+            info.name = renamed(key)
+            return (renamed(key), info)
+        })
+        for index in result.nodes.indices {
+            result.nodes[index].inputs = result.nodes[index].inputs.map(renamed)
+            result.nodes[index].outputs = result.nodes[index].outputs.map(renamed)
+            result.nodes[index].attributes = result.nodes[index].attributes.compactMap(resolve)
+            result.nodes[index].updateSubgraphs { $0 = instantiate($0, rename, prefix: prefix, resolve: resolve) }
         }
-        for index in graph.outputs.indices where !bound.contains(graph.outputs[index].name) {
-            graph.outputs[index].name = rename[graph.outputs[index].name] ?? graph.outputs[index].name
-        }
-        return graph
+        return result
+    }
+
+    /// Nodes in `nodes` and in their subgraphs.
+    static func nodeCount(_ nodes: [Node]) -> Int {
+        nodes.reduce(0) { $0 + 1 + $1.subgraphs.reduce(0) { $0 + nodeCount($1.nodes) } }
     }
 
     /// The model's opset imports plus those of the functions inlined; a domain imported at two

@@ -78,6 +78,47 @@ import Testing
         }
     }
 
+    /// F_k is one If whose branches each call F_{k-1}; F_0's If holds 300 nodes in a branch. Counting
+    /// only the bodies' top-level nodes (1 each) let this 9 KB shape grow past a gigabyte.
+    @Test func nodesInsideBodySubgraphsCount() throws {
+        var model = Self.model(calling: Node(name: "call", opType: "F20", domain: "local", inputs: ["x", "c"], outputs: ["y"]))
+        let opsets = [OpsetImport(domain: "", version: 13), OpsetImport(domain: "local", version: 1)]
+        func branch(_ nodes: [Node], output: String) -> AttributeValue {
+            var graph = Graph(name: "b")
+            graph.nodes = nodes
+            graph.outputs = [ValueInfo(name: output, type: nil)]
+            return .graph(graph)
+        }
+        let relus = (0..<300).map { Node(name: "", opType: "Relu", inputs: [$0 == 0 ? "x" : "r\($0 - 1)"], outputs: ["r\($0)"]) }
+        model.graph.inputs.append(ValueInfo(name: "c", type: ValueType(tensor: TensorType(elementType: .bool, shape: []))))
+        model.functions = (0...20).map { k in
+            let then = k == 0 ? branch(relus, output: "r299") : branch([Node(name: "", opType: "F\(k - 1)", domain: "local", inputs: ["x", "c"], outputs: ["t"])], output: "t")
+            let other = k == 0 ? branch([Node(name: "", opType: "Neg", inputs: ["x"], outputs: ["n"])], output: "n") : then
+            return LocalFunction(domain: "local", name: "F\(k)", inputs: ["x", "c"], outputs: ["y"],
+                                 nodes: [Node(name: "", opType: "If", inputs: ["c"], outputs: ["y"],
+                                              attributes: [Attribute(name: "then_branch", value: then), Attribute(name: "else_branch", value: other)])],
+                                 opsetImports: opsets)
+        }
+        do {
+            _ = try PassChecks.run(InlineFunctions(maximumNodes: 100_000), on: model)
+            Issue.record("2^20 x 300 inlined nodes were not refused")
+        } catch {
+            #expect("\(error)".hasSuffix("inlining local functions would make more than 100,000 nodes"), "\(error)")
+        }
+    }
+
+    /// An output that is one of the inputs, made by no node: ONNX Runtime refuses the model; prepare
+    /// wrote one in which nothing made the call's output.
+    @Test func anOutputNoNodeMakesIsRefused() throws {
+        var model = Self.model(calling: Node(name: "call", opType: "G", domain: "local", inputs: ["x"], outputs: ["y"]))
+        model.functions = [LocalFunction(domain: "local", name: "G", inputs: ["x"], outputs: ["x"],
+                                         nodes: [Node(name: "", opType: "Relu", inputs: ["x"], outputs: ["r"])],
+                                         opsetImports: [OpsetImport(domain: "", version: 13)])]
+        #expect(throws: QConvertError("pass inline-functions: node 'call' (function 'local::G'): the function's output 'x' is made by none of its nodes")) {
+            _ = try PassChecks.run(InlineFunctions(), on: model)
+        }
+    }
+
     @Test func aFunctionWrittenForAnotherOpsetIsRefused() throws {
         var model = Self.model(calling: Node(name: "call", opType: "G", domain: "local", inputs: ["x"], outputs: ["y"]))
         model.functions = [LocalFunction(domain: "local", name: "G", inputs: ["x"], outputs: ["y"],
