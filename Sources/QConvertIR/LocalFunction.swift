@@ -35,5 +35,9 @@ public struct LocalFunction: Sendable, Equatable {
     }
 
     /// "domain::name", as error messages and `inspect` name the function.
-    public var displayName: String { domain.isEmpty ? name : "\(domain)::\(name)" }
+    public var displayName: String { Self.displayName(domain: domain, name: name) }
+
+    public static func displayName(domain: String, name: String) -> String {
+        domain.isEmpty ? name : "\(domain)::\(name)"
+    }
 }

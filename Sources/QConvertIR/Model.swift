@@ -29,10 +29,15 @@ public struct Model: Sendable, Equatable {
         self.extras = extras
     }
 
+    /// `domain` with the default domain's two spellings, "" and "ai.onnx", made one: "".
+    public static func canonicalDomain(_ domain: String) -> String {
+        domain == "ai.onnx" ? "" : domain
+    }
+
     /// Every imported opset version by domain, "" standing for the default domain (also "ai.onnx").
     public var opsetVersions: [String: Int] {
         var versions: [String: Int] = [:]
-        for opset in opsetImports { versions[opset.domain == "ai.onnx" ? "" : opset.domain] = Int(opset.version) }
+        for opset in opsetImports { versions[Self.canonicalDomain(opset.domain)] = Int(opset.version) }
         return versions
     }
 
@@ -55,17 +60,17 @@ public struct Model: Sendable, Equatable {
 
     /// The imported opset version of `domain` ("" and "ai.onnx" are the same domain).
     public func opsetVersion(domain: String = "") -> Int? {
-        let wanted = domain == "ai.onnx" ? "" : domain
-        return opsetImports.first(where: { ($0.domain == "ai.onnx" ? "" : $0.domain) == wanted }).map { Int($0.version) }
+        let wanted = Self.canonicalDomain(domain)
+        return opsetImports.first(where: { Self.canonicalDomain($0.domain) == wanted }).map { Int($0.version) }
     }
 
     /// Sets (or adds) the opset version imported for `domain`. A default-domain opset newer than the
     /// IR version allows raises the IR version too (an IR 3 model moved to opset 14 is invalid, and
     /// IR 3 also wants every initializer listed as a graph input, which new ones are not).
     public mutating func setOpsetVersion(_ version: Int, domain: String = "") {
-        let wanted = domain == "ai.onnx" ? "" : domain
+        let wanted = Self.canonicalDomain(domain)
         if wanted.isEmpty { irVersion = max(irVersion, Self.minimumIRVersion(opset: version)) }
-        if let index = opsetImports.firstIndex(where: { ($0.domain == "ai.onnx" ? "" : $0.domain) == wanted }) {
+        if let index = opsetImports.firstIndex(where: { Self.canonicalDomain($0.domain) == wanted }) {
             opsetImports[index].version = Int64(version)
         } else {
             opsetImports.append(OpsetImport(domain: domain, version: Int64(version)))

@@ -45,7 +45,7 @@ struct ModelDecoder {
                 opsetImports: (0..<qc_function_opset_count(f)).map { opset(qc_function_opset_at(f, $0)) },
                 extras: ProtoExtras(docString: qc_function_doc_string(f).string, unknownFields: qc_function_unknown(f).array))
         } catch let error as QConvertError {
-            throw error.context("function '\(domain.isEmpty ? name : domain + "::" + name)'")
+            throw error.context("function '\(LocalFunction.displayName(domain: domain, name: name))'")
         }
     }
 

@@ -9,11 +9,9 @@ import QConvertIR
 /// nothing. Structure, not weights, decides which names exist; hashing it is cheap.
 public enum ModelFingerprint {
     public static func of(_ model: Model) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = FNV64()
         func mix(_ text: String) {
-            for byte in text.utf8 + [0] {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            }
+            for byte in text.utf8 + [0] { hash.mix(UInt64(byte)) }
         }
         for input in model.graph.runtimeInputs {
             mix(input.name)
@@ -27,7 +25,6 @@ public enum ModelFingerprint {
             node.outputs.forEach(mix)
         }
         model.graph.outputs.map(\.name).forEach(mix)
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.hex
     }
 }

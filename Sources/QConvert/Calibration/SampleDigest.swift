@@ -1,6 +1,6 @@
 import QConvertIR
 
-/// A 64-bit FNV-1a-style hash of one sample's input tensors (names in sorted order, element types,
+/// A 64-bit FNV-1a (`FNV64`) hash of one sample's input tensors (names in sorted order, element types,
 /// shapes and bytes, the bytes taken 8 at a time), as 16 hex digits.
 ///
 /// Why: `merge-stats` warns when shards share samples, which count twice, and file paths cannot
@@ -8,8 +8,8 @@ import QConvertIR
 /// two ways (relative and absolute). The content can.
 enum SampleDigest {
     static func of(_ feeds: [String: Tensor]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01b3 }
+        var hash = FNV64()
+        func mix(_ word: UInt64) { hash.mix(word) }
         for name in feeds.keys.sorted() {
             let tensor = feeds[name]!
             name.utf8.forEach { mix(UInt64($0)) }
@@ -20,7 +20,6 @@ enum SampleDigest {
             for k in 0..<words { mix(bytes.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)) }
             for k in (8 * words)..<bytes.count { mix(UInt64(bytes[k])) }
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hash.hex
     }
 }

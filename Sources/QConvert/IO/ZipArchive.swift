@@ -124,13 +124,13 @@ public final class ZipArchive {
 
     /// Where the central directory is and how many entries it holds: from the end record, or from
     /// the zip64 end record its locator points to.
-    struct Directory {
+    struct DirectoryLocation {
         var disk: UInt64, directoryDisk: UInt64, entriesHere: UInt64, entries: UInt64, size: UInt64, offset: UInt64
     }
 
-    static func directory(_ bytes: UnsafeRawBufferPointer, end: Int) throws -> Directory {
+    static func directory(_ bytes: UnsafeRawBufferPointer, end: Int) throws -> DirectoryLocation {
         guard end >= 20 && bytes.u32(end - 20) == 0x0706_4b50 else {
-            let found = Directory(disk: UInt64(bytes.u16(end + 4)), directoryDisk: UInt64(bytes.u16(end + 6)),
+            let found = DirectoryLocation(disk: UInt64(bytes.u16(end + 4)), directoryDisk: UInt64(bytes.u16(end + 6)),
                                   entriesHere: UInt64(bytes.u16(end + 8)), entries: UInt64(bytes.u16(end + 10)),
                                   size: UInt64(bytes.u32(end + 12)), offset: UInt64(bytes.u32(end + 16)))
             guard found.entries != 0xFFFF, found.size != 0xFFFF_FFFF, found.offset != 0xFFFF_FFFF else {
@@ -143,7 +143,7 @@ public final class ZipArchive {
             throw QConvertError("zip64 end record missing (corrupt archive)")
         }
         let at = Int(record)
-        return Directory(disk: UInt64(bytes.u32(at + 16)), directoryDisk: UInt64(bytes.u32(at + 20)),
+        return DirectoryLocation(disk: UInt64(bytes.u32(at + 16)), directoryDisk: UInt64(bytes.u32(at + 20)),
                          entriesHere: bytes.u64(at + 24), entries: bytes.u64(at + 32), size: bytes.u64(at + 40), offset: bytes.u64(at + 48))
     }
 

@@ -29,7 +29,7 @@ public struct InlineFunctions: Pass {
         guard !model.functions.isEmpty else { return .unchanged }
         var inliner = try Inliner(model, maximumNodes: maximumNodes)
         model.graph = try inliner.inline(model.graph, calling: [])
-        model.opsetImports = try inliner.opsetImports(adding: model.opsetImports)
+        try inliner.addOpsetImports(to: &model)
         let defined = model.functions.count
         model.functions = []
         let unused = defined - inliner.used.count
@@ -66,7 +66,7 @@ private struct Inliner {
     }
 
     static func key(domain: String, name: String) -> String {
-        (domain == "ai.onnx" ? "" : domain) + "::" + name
+        Model.canonicalDomain(domain) + "::" + name
     }
 
     /// `graph` with every call in it and in its subgraphs replaced by the callee's body; `calling`
@@ -183,24 +183,21 @@ private struct Inliner {
         nodes.reduce(0) { $0 + 1 + $1.subgraphs.reduce(0) { $0 + nodeCount($1.nodes) } }
     }
 
-    /// The model's opset imports plus those of the functions inlined; a domain imported at two
-    /// versions would run the body under another op set than it was written for, so it is refused.
-    func opsetImports(adding model: [OpsetImport]) throws -> [OpsetImport] {
-        var imports = model
-        let normal = { (domain: String) in domain == "ai.onnx" ? "" : domain }
+    /// Adds to `model` the opset imports of the functions inlined; a domain imported at two versions
+    /// would run the body under another op set than it was written for, so it is refused.
+    func addOpsetImports(to model: inout Model) throws {
         for key in used.sorted() {
             let function = functions[key]!
             for opset in function.opsetImports {
-                if let existing = imports.first(where: { normal($0.domain) == normal(opset.domain) }) {
-                    guard existing.version == opset.version else {
-                        let domain = normal(opset.domain).isEmpty ? "the default domain" : "domain '\(opset.domain)'"
-                        throw QConvertError("function '\(function.displayName)' imports \(domain) at opset \(opset.version), the model at \(existing.version)")
-                    }
-                } else {
-                    imports.append(opset)
+                guard let version = model.opsetVersion(domain: opset.domain) else {
+                    model.opsetImports.append(opset)
+                    continue
+                }
+                guard version == opset.version else {
+                    let domain = Model.canonicalDomain(opset.domain).isEmpty ? "the default domain" : "domain '\(opset.domain)'"
+                    throw QConvertError("function '\(function.displayName)' imports \(domain) at opset \(opset.version), the model at \(version)")
                 }
             }
         }
-        return imports
     }
 }
