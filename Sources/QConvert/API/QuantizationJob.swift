@@ -219,7 +219,7 @@ final class QuantizationJob {
         let opsets = prepared.model.opsetVersions
         let constants = graph.constantTensors()
         for node in graph.nodes where node.subgraphs.isEmpty {
-            let domain = node.domain == "ai.onnx" ? "" : node.domain
+            let domain = Model.canonicalDomain(node.domain)
             guard let op = OpRegistry.lookup(type: node.opType, domain: domain) else { continue }
             let context = CompileContext(opsetVersion: opsets[domain] ?? opsets[""] ?? 1, opsets: opsets, constants: constants, outerScope: [],
                                          requantization: .float)

@@ -65,7 +65,7 @@ public final class CompiledGraph: Sendable {
         var dequantizeBudget = dequantizeBudget
         for index in order {
             let node = graph.nodes[index]
-            let domain = node.domain == "ai.onnx" ? "" : node.domain
+            let domain = Model.canonicalDomain(node.domain)
             let version = opsets[domain] ?? opsets[""] ?? 1
             // Only subgraphs read the scope; building it for every node cost nodes x values.
             let context = CompileContext(opsetVersion: version, opsets: opsets, constants: constants,
@@ -75,7 +75,7 @@ public final class CompiledGraph: Sendable {
             do {
                 guard let op = OpRegistry.lookup(type: node.opType, domain: domain) else {
                     // The others too, so that a user does not find them one run at a time.
-                    let others = Set(graph.nodes.filter { OpRegistry.lookup(type: $0.opType, domain: $0.domain == "ai.onnx" ? "" : $0.domain) == nil }
+                    let others = Set(graph.nodes.filter { OpRegistry.lookup(type: $0.opType, domain: $0.domain) == nil }
                         .map(\.opType)).subtracting([node.opType]).sorted()
                     throw QConvertError("op \(node.opType)\(domain.isEmpty ? "" : " (domain \(domain))") is not supported by qconvert's interpreter"
                                         + (others.isEmpty ? "" : " (nor are \(others.joined(separator: ", ")), also in this graph)"))

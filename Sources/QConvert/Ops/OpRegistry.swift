@@ -1,3 +1,5 @@
+import QConvertIR
+
 /// Every operator the interpreter can run, one per line, alphabetised by domain then type.
 /// A test checks the list has no duplicates and that every op in every fixture is either here or
 /// deliberately unsupported.
@@ -171,6 +173,6 @@ public enum OpRegistry {
 
     /// The operator for an op type in a domain ("" or "ai.onnx" for the default domain).
     public static func lookup(type: String, domain: String) -> (any Operator.Type)? {
-        table[(domain == "ai.onnx" ? "" : domain) + ":" + type]
+        table[Model.canonicalDomain(domain) + ":" + type]
     }
 }

@@ -14,7 +14,7 @@ public enum Requantization: String, Codable, Sendable, CaseIterable {
     /// fixed-point mode a user asked for changes nothing instead of letting them believe it did.
     public static func matters(in graph: Graph) -> Bool {
         graph.nodes.contains { node in
-            OpRegistry.lookup(type: node.opType, domain: node.domain == "ai.onnx" ? "" : node.domain) is any Requantizing.Type
+            OpRegistry.lookup(type: node.opType, domain: node.domain) is any Requantizing.Type
                 || node.subgraphs.contains(where: matters(in:))
         }
     }

@@ -26,7 +26,7 @@ public struct ShapeInference {
         }
         for index in try graph.topologicalOrder() {
             let node = graph.nodes[index]
-            let domain = node.domain == "ai.onnx" ? "" : node.domain
+            let domain = Model.canonicalDomain(node.domain)
             let context = CompileContext(opsetVersion: opsets[domain] ?? opsets[""] ?? 1, opsets: opsets, constants: constants,
                                          outerScope: [], requantization: .float)
             let inferred = infer(node, domain: domain, constants: constants, context: context)
