@@ -39,8 +39,8 @@ extension Histogram: Codable {
             try self.init(count: count, nonFinite: nonFinite, min: 0, max: 0, exponent: 0, counts: bins.contains { $0 != 0 } ? bins : [])
             return
         }
-        let min = Float(try container.decode(Double.self, forKey: .min))
-        let max = Float(try container.decode(Double.self, forKey: .max))
+        let min = try Self.float32(container.decode(Double.self, forKey: .min), "min")
+        let max = try Self.float32(container.decode(Double.self, forKey: .max), "max")
         let exponent = try container.decode(Int.self, forKey: .exponent)
         let first = try container.decode(Int.self, forKey: .first)
         try Self.checkGeometry(min: min, max: max, exponent: exponent)
@@ -55,6 +55,13 @@ extension Histogram: Codable {
         var window = [Int](repeating: 0, count: Self.binCount)
         window.replaceSubrange((first - start)..<(first - start + used.count), with: used)
         try self.init(count: count, nonFinite: nonFinite, min: min, max: max, exponent: exponent, counts: window)
+    }
+
+    /// A stored bound as the float32 it was written from; one past float32's range would become an
+    /// infinity, and the error would then name a value the file does not hold.
+    static func float32(_ value: Double, _ key: String) throws -> Float {
+        guard value.isFinite, Float(value).isFinite else { throw QConvertError("histogram \(key) \(value) is outside float32's range") }
+        return Float(value)
     }
 
     /// Counts with each run of zeros replaced by minus its length.

@@ -46,6 +46,8 @@ import Testing
         (#"{"count":0,"non_finite":-1}"#, "negative count"),
         // Bins with a count of 0 were read as an empty histogram (found by a black-box run).
         (#"{"count":0,"counts":[1,-511,1],"exponent":-9,"first":0,"max":1,"min":0,"non_finite":0}"#, "bins but a count of 0"),
+        // A bound past float32's range was named as the infinity it became (found by a hostile-input review).
+        (#"{"count":2,"counts":[1,1],"exponent":-9,"first":0,"max":3,"min":-1e300,"non_finite":0}"#, "histogram min -1e+300 is outside float32's range"),
     ])
     func rejectsImpossibleHistograms(json: String, message: String) {
         #expect {
