@@ -66,6 +66,8 @@ public enum ONNXWriter {
         guard qc_model_write_fd(encoded.handle, modelFile.descriptor) != 0 else {
             throw modelFile.failure(errno)
         }
+        // No tensor large enough to go outside: no empty data file beside the model.
+        if dataFile?.size == 0 { dataFile = nil }
         try dataFile?.commit()
         try modelFile.commit()
         return [path] + (dataFile.map { [$0.destination] } ?? [])

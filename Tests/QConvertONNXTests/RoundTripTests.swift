@@ -53,6 +53,17 @@ import Testing
         #expect(embedded.model == original)
     }
 
+    /// Asked for external data, a model with no tensor past the threshold is written alone: it left
+    /// an empty data file beside it (found by a review).
+    @Test func noEmptyExternalDataFile() throws {
+        var graph = Graph(name: "g")
+        graph.initializers["t"] = Tensor(shape: [4], scalars: [Float](arrayLiteral: 1, 2, 3, 4))
+        let folder = FileChecks.temporaryDirectory()
+        let written = try ONNXWriter.write(Model(graph: graph), to: folder + "/m.onnx", options: WriteOptions(externalData: .always))
+        #expect(written == [folder + "/m.onnx"])
+        #expect(!FileChecks.exists(ONNXWriter.dataFilePath(for: folder + "/m.onnx")))
+    }
+
     @Test func writerIsDeterministic() throws {
         let model = try Fixtures.model("matmul_transformer_block").model()
         let folder = FileChecks.temporaryDirectory()
