@@ -60,7 +60,7 @@ public struct MaterializeDynamic: Pass {
                 // per-channel scales are applied after, in float.
                 graph.initializers[zero] = Tensor(scalar: UInt8(128))
                 if scales.count == 1 { scales = Array(repeating: scales[0], count: channels) }
-                var conv = Node(name: names.fresh(node.displayName + "_ConvInteger"), opType: "ConvInteger", inputs: [xq, weight, zx, zero],
+                var conv = Node(name: Self.layerName(node, names: &names, suffix: "_ConvInteger"), opType: "ConvInteger", inputs: [xq, weight, zx, zero],
                                 outputs: [accumulator])
                 conv.attributes = node.attributes
                 rewritten.append(conv)
@@ -80,7 +80,7 @@ public struct MaterializeDynamic: Pass {
                 let weight = names.fresh(node.inputs[1] + "_int8"), zero = names.fresh(node.inputs[1] + "_zero_point")
                 graph.initializers[weight] = weightTensor
                 graph.initializers[zero] = Tensor(shape: [n], scalars: [Int8](repeating: 0, count: n))
-                rewritten.append(Node(name: names.fresh(node.displayName + "_MatMulInteger"), opType: "MatMulInteger",
+                rewritten.append(Node(name: Self.layerName(node, names: &names, suffix: "_MatMulInteger"), opType: "MatMulInteger",
                                       inputs: [xq, weight, zx, zero], outputs: [accumulator]))
                 var bias: String?
                 if node.opType == "Gemm", node.inputs.count > 2, !node.inputs[2].isEmpty {
@@ -129,6 +129,12 @@ public struct MaterializeDynamic: Pass {
     }
 
     /// A 2-D int8 tensor transposed.
+    /// The integer node keeps the name of the layer it replaces (which leaves the graph), so that
+    /// the report's rows name nodes `--exclude` accepts; an unnamed layer's gets a fresh one.
+    static func layerName(_ node: Node, names: inout NameScope, suffix: String) -> String {
+        node.name.isEmpty ? names.fresh(node.displayName + suffix) : node.name
+    }
+
     static func transposed(_ t: Tensor) -> Tensor {
         let rows = t.shape[0], columns = t.shape[1]
         let values = t.scalars(of: Int8.self)
