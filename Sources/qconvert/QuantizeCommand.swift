@@ -178,7 +178,7 @@ struct SchemeOptions: ParsableArguments {
     @Flag(help: "One scale per weight tensor instead of per output channel.")
     var perTensor = false
 
-    @Option(help: "Weight rounding: gptq (minimise each layer's output error on calibration samples), nearest, or auto (GPTQ, unless nearest rounding is clearly better, sample by sample, on calibration samples GPTQ did not fit; nearest without samples).")
+    @Option(help: "Weight rounding: gptq (minimise each layer's output error on calibration samples; needs --calib, and not --mode dynamic), nearest, or auto (GPTQ, unless nearest rounding is clearly better, sample by sample, on calibration samples GPTQ did not fit; nearest without samples).")
     var weightRounding: WeightRoundingMethod = .auto
 
     @Option(help: ArgumentHelp("Keep this node in float (repeatable).", valueName: "node"))

@@ -37,6 +37,9 @@ import Testing
         (#"{"op_types": {"Conv": {"weight_bits": 4}}}"#, "'op_types.Conv.weight_bits' must be 7 or 8"),
         (#"{"nodes": {"conv_9": {"quantize": false}}}"#, "node 'conv_9' (given to --config CONFIG) is not in the model"),
         (#"[1, 2]"#, "expected a JSON object"),
+        // Valid JSON, though not an object: it was said not to be JSON.
+        ("null", "expected a JSON object"),
+        (#"{"op_types": {"MatMul": {"quantize": false}}}"#, "op type 'MatMul' (given to --config CONFIG): the model has no MatMul node"),
         (#"{"nodes": "#, "not valid JSON"),
         (#"{"op_types": {"conv": {"quantize": false}}}"#, "op type 'conv' (given to --config CONFIG) is not an op qconvert knows; did you mean 'Conv'?"),
         // A fused activation's entry changed nothing without a word (found by a black-box run).
@@ -77,13 +80,15 @@ import Testing
         #expect(result.stderr.contains("node 'batchnormalization_0' (given to --exclude) is folded into another node by preparation"))
     }
 
-    /// The same for op types: conv_bn_relu's two Relus are both fused into the Conv before them and
-    /// its BatchNormalization is folded, so excluding either type would change nothing.
+    /// The same for op types: conv_bn_relu's two Relus are both fused into the Conv before them, its
+    /// BatchNormalization is folded, and it has no MatMul, so excluding any of them would change nothing.
     @Test(arguments: [
         (["--exclude-op", "Relu"], "op type 'Relu' (given to --exclude-op): every such node is fused into the node before it and runs inside it; exclude those instead ('conv_0', 'conv_1')"),
         (["--exclude-op", "BatchNormalization"], "op type 'BatchNormalization' (given to --exclude-op): preparation removes every such node"),
+        // Accepted in silence before (found by a review).
+        (["--exclude-op", "MatMul"], "op type 'MatMul' (given to --exclude-op): the model has no MatMul node"),
     ])
-    func excludingAnOpTypeThatIsFusedOrFoldedIsAnError(_ flags: [String], _ message: String) {
+    func excludingAnOpTypeThatIsFusedOrFoldedOrAbsentIsAnError(_ flags: [String], _ message: String) {
         let result = quantize(temporary.make(), flags)
         #expect(result.status == 1)
         #expect(result.stderr.contains(message), "\(result.stderr)")

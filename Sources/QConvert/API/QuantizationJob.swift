@@ -93,6 +93,7 @@ final class QuantizationJob {
         if options.quantization.mode != .static { try ModelQuantization.withContext(options.model) { try checkNodes() } }
         if options.quantization.mode == .static, options.calibrationDirectory == nil, options.loadStats == nil { throw Self.noSamples }
         try splitSamples()
+        try checkWeightRounding()
         if let reportPath = options.reportPath, holdout == nil { throw Self.noReport(reportPath) }
         if let holdout, holdout.count > 0 {
             holdoutReference = try step("evaluate", samples: holdout) {
@@ -149,6 +150,18 @@ final class QuantizationJob {
         QConvertError("\(path): no report to write: the layerwise report needs held-out samples (--calib with 4 or more samples, --holdout 1 or more)")
     }
 
+    /// `--weight-rounding gptq` where GPTQ cannot run is refused, not quietly replaced by nearest
+    /// rounding (`auto` says in the summary why it rounded to nearest).
+    private func checkWeightRounding() throws {
+        guard options.quantization.weightRounding == .gptq else { return }
+        if options.quantization.mode == .dynamic {
+            throw QConvertError("--weight-rounding gptq does not apply to --mode dynamic, whose weights are uint8 for ConvInteger/MatMulInteger, rounded to nearest")
+        }
+        if (calibration?.count ?? 0) == 0 {
+            throw QConvertError("--weight-rounding gptq fits the weights to calibration samples, and there are none: pass --calib DIR")
+        }
+    }
+
     /// Times a step and names the model in its errors (sample errors already name their file).
     private func step<T>(_ name: String, samples: CalibrationDataset? = nil, _ body: () throws -> T) throws -> T {
         let start = Stopwatch()
@@ -187,6 +200,10 @@ final class QuantizationJob {
             let flag = source(type, flag: "--exclude-op", flagged: options.quantization.excludeOpTypes)
             if remaining.isEmpty, loaded.model.graph.nodes.contains(where: { $0.opType == type }) {
                 throw QConvertError("op type '\(type)' (given to \(flag)): preparation removes every such node (`qconvert prepare --stats` lists what it folds and removes)")
+            }
+            // As a node the model lacks is: an entry that changes nothing is not accepted in silence.
+            if remaining.isEmpty {
+                throw QConvertError("op type '\(type)' (given to \(flag)): the model has no \(type) node (`qconvert inspect` lists its ops)")
             }
             let heads = remaining.compactMap { fusedInto[$0].map { graph.nodes[$0] } }
             // Heads excluded too (--exclude-op Conv --exclude-op Relu) keep their activations float.

@@ -21,7 +21,7 @@ public enum QuantizationConfig {
         let data = file.bytes.isEmpty ? Data() : Data(file.bytes)
         let root: Any
         do {
-            root = try JSONSerialization.jsonObject(with: data)
+            root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
             throw QConvertError("\(path): not valid JSON")
         }

@@ -55,4 +55,16 @@ import Testing
         let nearest = try quantize(calibration: Fixtures.model("conv_bn_relu").directory + "/calib", rounding: .nearest)
         #expect(nearest.weightRounding == "nearest" && nearest.stepSeconds["gptq"] == nil)
     }
+
+    /// GPTQ asked for where it cannot run is an error: it was quietly nearest rounding, the output
+    /// byte-identical to `--weight-rounding nearest` (found by a review).
+    @Test(arguments: [(QuantizationOptions.Mode.weightOnly, "there are none: pass --calib DIR"), (.dynamic, "does not apply to --mode dynamic")])
+    func gptqWithoutSamplesOrInDynamicModeIsRefused(mode: QuantizationOptions.Mode, message: String) throws {
+        var options = ModelQuantization.Options(model: Fixtures.model("conv_bn_relu").modelPath)
+        options.output = directories.make() + "/q.onnx"
+        options.quantization.mode = mode
+        options.quantization.weightRounding = .gptq
+        #expect { try ModelQuantization.run(options) } throws: { ($0 as? QConvertError)?.description.contains(message) == true }
+        #expect(!FileChecks.exists(options.output!))
+    }
 }
