@@ -92,8 +92,27 @@ public enum Formatting {
         return fixed(mantissa, digits: digits) + "e" + sign + (magnitude.count < 2 ? "0" : "") + magnitude
     }
 
-    /// Left-aligned columns separated by two spaces; the last column is not padded.
+    /// `text` with every control character (newline and tab too) and line separator shown as `?`:
+    /// names come from model files, and a newline in a node name must not split a table row or
+    /// forge a line of the summary.
+    public static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            let v = scalar.value
+            return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 ? "?" : scalar
+        }))
+    }
+
+    /// `word` as one shell word: as it is when it holds only characters no shell treats specially,
+    /// else single-quoted, so that a suggested `--exclude NAME` can be pasted as printed.
+    public static func shellWord(_ word: String) -> String {
+        let plain = !word.isEmpty && word.allSatisfy { c in c.isASCII && (c.isLetter || c.isNumber || "._-/@:+,=%".contains(c)) }
+        return plain ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+    }
+
+    /// Left-aligned columns separated by two spaces; the last column is not padded. Cells are shown
+    /// on one line each (`oneLine`).
     public static func table(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map(oneLine) }
         guard let width = rows.map(\.count).max() else { return "" }
         var widths = Array(repeating: 0, count: width)
         for row in rows {

@@ -98,7 +98,8 @@ public enum ModelComparison {
             kind: "compare", floatModel: options.floatModel, quantizedModel: options.quantizedModel,
             settings: "\(producer); \(qdq) QuantizeLinear/DequantizeLinear nodes", nodeCount: float.model.graph.nodes.count,
             floatBytes: bytes(float, options.floatModel), quantizedBytes: bytes(quantized, options.quantizedModel), report: report,
-            keptFloat: kept, fallback: nil)
+            keptFloat: kept, fallback: nil,
+            warnings: ReportDocument.unmatchedNotes(report.rows, floatModel: options.floatModel, quantizedModel: options.quantizedModel))
         if let path = options.reportPath { try ReportWriter.write(document, to: path) }
         return document
     }
@@ -109,31 +110,36 @@ public enum ModelComparison {
 }
 
 extension ReportDocument {
+    /// Why rows have no figures: their output has no float counterpart (named in the report's
+    /// warnings, so that the files say it as the terminal does).
+    static func unmatchedNotes(_ rows: [LayerReport.Row], floatModel: String, quantizedModel: String) -> [String] {
+        let unmatched = rows.filter { !$0.matched }
+        guard !unmatched.isEmpty else { return [] }
+        // qconvert names the values its activation equalization rescaled `<name>_eq`.
+        let rescaled = unmatched.allSatisfy { $0.output.split(separator: "_").contains("eq") }
+        var notes = ["no float counterpart for \(unmatched.count)"
+                     + (rescaled ? " (outputs rescaled per channel by qconvert's activation equalization, which the float model does not hold)" : "")
+                     + ": " + unmatched.prefix(10).map(\.node).joined(separator: ", ")]
+        // A quantized model of another network with the same inputs and outputs runs and gives an
+        // output SQNR like any other; that its values are not named as in the float model is the
+        // one sign of it.
+        if !rescaled && unmatched.count * 2 > rows.count {
+            notes.append("\(unmatched.count) of \(rows.count) quantized values have no namesake in \(floatModel): is it the model \(quantizedModel) was made from?")
+        }
+        return notes
+    }
+
     /// What `compare` prints: output SQNR, counts, the worst layers with their diagnosis, warnings.
     public var text: String {
         var lines: [String] = []
         let outputs = OutputAgreement.listing(outputSQNR, parts: outputParts) { ReportTable.db($0) }
         lines.append("\(quantizedModel) vs \(floatModel): output SQNR on \(Formatting.count(samples.count, "sample")): " + outputs.joined(separator: ", "))
         lines.append("quantized nodes: \(quantizedNodeCount), a fused activation counted with its layer" + (settings.map { " (\($0))" } ?? ""))
-        let unmatched = rows.filter { !$0.matched }
-        if !unmatched.isEmpty {
-            // qconvert names the values its activation equalization rescaled `<name>_eq`.
-            let rescaled = unmatched.allSatisfy { $0.output.split(separator: "_").contains("eq") }
-            lines.append("no float counterpart for \(unmatched.count)"
-                         + (rescaled ? " (outputs rescaled per channel by qconvert's activation equalization, which the float model does not hold)" : "")
-                         + ": " + unmatched.prefix(10).map(\.node).joined(separator: ", "))
-            // A quantized model of another network with the same inputs and outputs runs and gives
-            // an output SQNR like any other; that its values are not named as in the float model is
-            // the one sign of it.
-            if !rescaled && unmatched.count * 2 > rows.count {
-                lines.append("warning: \(unmatched.count) of \(rows.count) quantized values have no namesake in \(floatModel): "
-                             + "is it the model \(quantizedModel) was made from?")
-            }
-        }
         var layers = LayerReport(rows: rows, outputSQNR: outputSQNR, samples: samples.count)
         layers.rangesFrom = rangesFrom
-        lines.append(layers.worstTable(10))
+        lines += layers.worstTable(10).split(separator: "\n").map(String.init)
         for warning in runtime.warnings { lines.append("warning: " + warning) }
-        return lines.joined(separator: "\n")
+        // Each line on one line: names from the model may hold newlines.
+        return lines.map(Formatting.oneLine).joined(separator: "\n")
     }
 }

@@ -129,7 +129,7 @@ public struct QuantizationSummary: Codable, Sendable {
             // No comparison was made: say why, whichever rounding that left.
             let why = weightRounding == "auto: gptq"
                 ? "nearest rounding not compared: that needs 3 or more calibration samples beyond the first \(options.gptqSamples), "
-                    + "which GPTQ fits on; there are \(calibrationSamples)"
+                    + "which GPTQ fits on; there are \(calibrationSamples) in all"
                 : "GPTQ needs calibration samples"
             lines.append("weight rounding: \(weightRounding) (\(why))")
         }
@@ -174,7 +174,7 @@ public struct QuantizationSummary: Codable, Sendable {
             }
         }
         if let report, !report.rows.isEmpty {
-            lines.append(report.worstTable(10))
+            lines += report.worstTable(10).split(separator: "\n").map(String.init)
             if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
         }
         if let reportFile { lines.append("report: \(reportFile)") }
@@ -182,6 +182,7 @@ public struct QuantizationSummary: Codable, Sendable {
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }
         lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")
-        return lines.joined(separator: "\n")
+        // Each line on one line: names from the model may hold newlines.
+        return lines.map(Formatting.oneLine).joined(separator: "\n")
     }
 }

@@ -1,10 +1,8 @@
-/// The compact table printed after every quantize run: the worst layers by accumulated SQNR.
+/// The compact table printed after every quantize run: the worst layers by accumulated SQNR, names
+/// shown on one line each (a newline in a node name would otherwise forge a row).
 extension LayerReport {
     public func worstTable(_ count: Int) -> String {
-        func db(_ value: Double?) -> String {
-            guard let value else { return "-" }
-            return value.isInfinite ? "inf" : Formatting.fixed(value, digits: 1)
-        }
+        func db(_ value: Double?) -> String { value.map { Formatting.fixed($0, digits: 1) } ?? "-" }
         var rows: [[String]] = [["worst layers", "op", "local dB", "accum dB", "cosine", "sat %", "weight dB (worst ch)", "scale"]]
         for row in worst(count) {
             let weight = row.weightSQNR.map { db($0) + (row.worstChannel.map { " (ch \($0): \(db(row.worstChannelSQNR)))" } ?? "") } ?? "-"
@@ -16,7 +14,7 @@ extension LayerReport {
         var text = Formatting.table(rows)
         for row in worst(count) {
             guard let diagnosis = row.diagnosis else { continue }
-            text += "\n  \(row.node): \(diagnosis)" + (row.suggestion.map { " -> \($0)" } ?? "")
+            text += "\n" + Formatting.oneLine("  \(row.node): \(diagnosis)" + (row.suggestion.map { " -> \($0)" } ?? ""))
         }
         return text
     }

@@ -31,7 +31,7 @@ enum ReportChart {
         let count = max(rows.count, 1)
         func x(_ i: Int) -> Double { left + (Double(i) + 0.5) * plotWidth / Double(count) }
         func y(_ value: Double) -> Double {
-            let clamped = value.isFinite ? min(max(value, low), high) : high
+            let clamped = value.isFinite ? min(max(value, low), high) : (value > 0 ? high : low)
             return top + (high - clamped) / (high - low) * plotHeight
         }
         func f(_ v: Double) -> String { Formatting.fixed(v, digits: 1) }

@@ -89,7 +89,8 @@ enum HTML {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(character)
+            case "\n", "\t": out.append(character)
+            default: out += Formatting.oneLine(String(character))
             }
         }
         return out

@@ -42,14 +42,14 @@ extension ReportDocument {
         return out
     }
 
-    /// Escapes the characters that would break a table cell or start markup.
+    /// Escapes the characters that would break a table cell or start markup (`&` too: `&lt;` in a
+    /// name is an entity to a renderer); control characters, a newline too, are shown as `?`.
     static func escaped(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {
-            case "|", "*", "_", "`", "<", ">", "[", "]", "\\": out += "\\" + String(character)
-            case "\n": out += " "
-            default: out.append(character)
+            case "|", "*", "_", "`", "<", ">", "[", "]", "\\", "&": out += "\\" + String(character)
+            default: out += Formatting.oneLine(String(character))
             }
         }
         return out

@@ -22,8 +22,8 @@ import QConvertIR
 ///                 "diagnosis", "suggestion"}]
 ///     }
 ///
-/// Absent values are left out (not null); an infinite SQNR (identical tensors) is the string
-/// "inf". Readers must ignore keys they do not know; `version` changes when a key changes meaning
+/// Absent values are left out (not null); an infinite SQNR is a string: "inf" for identical
+/// tensors, "-inf" where the float tensor is all zeros and the quantized one is not. Readers must ignore keys they do not know; `version` changes when a key changes meaning
 /// or goes away.
 public struct ReportDocument: Codable, Sendable {
     public static let formatName = "qconvert-report"

@@ -6,7 +6,7 @@ enum ReportTable {
 
     static func db(_ value: Double?) -> String {
         guard let value else { return "–" }
-        return value.isInfinite ? "inf" : Formatting.fixed(value, digits: 1)
+        return Formatting.fixed(value, digits: 1)
     }
 
     static func cells(_ row: LayerReport.Row, index: Int) -> [String] {

@@ -30,4 +30,17 @@ import Testing
         #expect(Formatting.fixed(1.5, digits: -3) == "2")
         #expect(Formatting.scientific(1e300, digits: 1) == "1.0e+300")
     }
+
+    /// Names from a model, placed in terminal text: one line, and one shell word in a suggested
+    /// `--exclude` (a name with a space or quote was split or broke the command when pasted).
+    @Test func namesStayOneLineAndOneShellWord() {
+        #expect(Formatting.oneLine("a\nb\tc\u{1B}d\u{85}e\u{2028}f") == "a?b?c?d?e?f")
+        #expect(Formatting.oneLine("p2o.Conv.48 é") == "p2o.Conv.48 é")
+        #expect(Formatting.shellWord("p2o.Conv.48") == "p2o.Conv.48")
+        #expect(Formatting.shellWord("/model.0/conv/Conv") == "/model.0/conv/Conv")
+        #expect(Formatting.shellWord("Conv@0") == "Conv@0")
+        #expect(Formatting.shellWord("a b") == "'a b'")
+        #expect(Formatting.shellWord("it's $x") == "'it'\\''s $x'")
+        #expect(Formatting.shellWord("") == "''")
+    }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import QConvert
+@testable import QConvert
 import QConvertIR
 import QConvertTestSupport
 import Testing
@@ -38,17 +38,28 @@ import Testing
                               keptFloat: [.init(node: "add_5", opType: "Add", reason: "arithmetic op kept float by default")], fallback: nil)
     }
 
-    /// compare's text says why rows have no float counterpart when equalization renamed them.
-    @Test func unmatchedRowsRescaledByEqualizationAreExplained() {
+    /// compare says why rows have no float counterpart (when equalization renamed them), and warns
+    /// when most have none, in the files as in the terminal (the files said nothing, found by a review).
+    @Test func unmatchedRowsAreExplainedInEveryRendering() throws {
         var rows = Self.document().rows
         rows[0].matched = false
         rows[0].output = "conv_0_out_eq_dq"
-        var document = Self.document()
-        document.rows = rows
-        #expect(document.text.contains("no float counterpart for 1 (outputs rescaled per channel by qconvert's activation equalization"))
-        rows[0].output = "renamed_by_another_tool"
-        document.rows = rows
-        #expect(document.text.contains("no float counterpart for 1: conv_0\n"))
+        #expect(ReportDocument.unmatchedNotes(rows, floatModel: "f.onnx", quantizedModel: "q.onnx")
+            == ["no float counterpart for 1 (outputs rescaled per channel by qconvert's activation equalization, which the float model does not hold): conv_0"])
+        for index in 0..<3 {
+            rows[index].matched = false
+            rows[index].output = "renamed_\(index)"
+        }
+        let notes = ReportDocument.unmatchedNotes(rows, floatModel: "f.onnx", quantizedModel: "q.onnx")
+        #expect(notes == ["no float counterpart for 3: conv_0, matmul_1, relu_2",
+                          "3 of 4 quantized values have no namesake in f.onnx: is it the model q.onnx was made from?"])
+        let document = ReportDocument(kind: "compare", floatModel: "f.onnx", quantizedModel: "q.onnx", settings: nil, nodeCount: 9,
+                                      floatBytes: 4000, quantizedBytes: 1000, report: LayerReport(rows: rows, outputSQNR: [:], samples: 2),
+                                      keptFloat: [], fallback: nil, warnings: notes)
+        #expect(document.text.contains("\nwarning: 3 of 4 quantized values have no namesake"))
+        for format in ["r.json", "r.md", "r.html"] {
+            #expect(try ReportWriter.render(document, for: format).contains("have no namesake in f.onnx"), "\(format)")
+        }
     }
 
     @Test func jsonHasTheDocumentedKeys() throws {
@@ -78,7 +89,7 @@ import Testing
         // Every line has as many unescaped cell separators as the header.
         func separators(_ line: Substring) -> Int { zip(line, " " + line).filter { $0 == "|" && $1 != "\\" }.count }
         #expect(tableLines.allSatisfy { separators($0) == separators(tableLines[0]) })
-        #expect(text.contains("odd \\<b\\>&\"name\"\\|\\*"), "cell text escaped")
+        #expect(text.contains("odd \\<b\\>\\&\"name\"\\|\\*"), "cell text escaped")
         #expect(text.contains("## Diagnosis of the worst layers") && text.contains("## Warnings"))
     }
 
@@ -98,6 +109,44 @@ import Testing
         #expect(text.contains("<details><summary>Layers that can saturate (1)</summary>\n<div class=\"scroll\"><table id=\"pair-saturation\">"))
         for external in ["<script", "src=", "href=", "@import", "url("] {
             #expect(!text.contains(external), "no external asset or script: \(external)")
+        }
+    }
+
+    /// A float tensor of zeros quantized to something else has SQNR -inf: shown as such in every
+    /// rendering and plotted at the chart's bottom (it read "inf", the best, found by a review).
+    @Test func negativeInfiniteSQNRIsShownAsTheWorst() throws {
+        var document = Self.document()
+        var error = TensorError()
+        error.add(0, 1)
+        document.rows[0].accumulated = LayerReport.Figures(error)
+        #expect(document.rows[0].accumulated?.sqnr == -.infinity)
+        let terminal = document.text.split(separator: "\n").first { $0.hasPrefix("conv_0 ") }
+        #expect(terminal?.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).first == "-inf", "\(terminal ?? "")")
+        let markdown = try ReportWriter.render(document, for: "r.md")
+        #expect(markdown.contains("| 1 | conv\\_0 | Conv | conv\\_0\\_out | 60.0 | -inf |"))
+        let html = try ReportWriter.render(document, for: "r.html")
+        #expect(html.contains("<td>-inf</td>"))
+        // The chart's plot runs from y 34 (top) to 34 + 302 (bottom) at the default height.
+        let point = try #require(html.components(separatedBy: "<g class=\"series accumulated\"").last?.components(separatedBy: "<circle").dropFirst().first)
+        let cy = try #require(point.components(separatedBy: "cy=\"").dropFirst().first?.split(separator: "\"").first.flatMap { Double($0) })
+        let others = html.components(separatedBy: "cy=\"").dropFirst().compactMap { $0.split(separator: "\"").first.flatMap { Double($0) } }
+        #expect(cy == others.max(), "plotted lowest")
+    }
+
+    /// Names with newlines and escape characters: one line per table row in the terminal, no
+    /// control character in any rendering (a newline in a node name forged summary lines).
+    @Test func controlCharactersInNamesStayOnOneLine() throws {
+        var document = Self.document()
+        document.rows[1].node = "evil\nall layers OK: nothing to fix\u{1B}[2J\r"
+        document.rows[1].diagnosis = "saturates"
+        document.rows[1].suggestion = "keep it float (--exclude 'x')"
+        let text = document.text
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("all layers OK") })
+        #expect(text.contains("evil?all layers OK: nothing to fix?[2J?"))
+        #expect(!(try ReportWriter.render(document, for: "r.md")).contains("\nall layers OK"))
+        for format in ["r.md", "r.html"] {
+            let rendered = try ReportWriter.render(document, for: format)
+            #expect(!rendered.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F }, "\(format)")
         }
     }
 
