@@ -10,6 +10,8 @@ public struct QuantizationSummary: Codable, Sendable {
     public var method: String
     /// With `--method auto`: the held-in output SQNR each method gave (with the rounding kept).
     public var methodScores: [String: Double]
+    /// The method those scores chose, against MinMax on calibration samples GPTQ did not fit.
+    public var methodCheck: MethodCheck?
     /// How weights were rounded ("auto: nearest" when chosen), and with `--weight-rounding auto` the
     /// output SQNR each rounding gave (with its range method) on calibration samples GPTQ did not fit.
     public var weightRounding: String
@@ -50,6 +52,19 @@ public struct QuantizationSummary: Codable, Sendable {
         public var separateSQNR: Double
         /// Paired t of separate against folded on those samples: kept separate only from 2 up.
         public var t: Double
+    }
+
+    /// The method `--method auto` chose on the first calibration samples against MinMax on the
+    /// samples GPTQ did not fit (QuantizationJob.confirmMethod).
+    public struct MethodCheck: Codable, Sendable {
+        /// The method chosen first.
+        public var versus: String
+        /// Calibration samples GPTQ did not fit, and the worst output SQNR of each method on them.
+        public var samples: Int
+        public var chosenSQNR: Double
+        public var minMaxSQNR: Double
+        /// Whether MinMax's lead there exceeded the chosen method's lead on the first samples.
+        public var switched: Bool
     }
 
     /// Quantized nodes per op type.
@@ -119,7 +134,10 @@ public struct QuantizationSummary: Codable, Sendable {
         }
         if !methodScores.isEmpty && quantized > 0 {
             lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
-                .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + ")")
+                .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + (methodCheck.map { check in
+                    "; on \(Formatting.count(check.samples, "sample")) GPTQ did not fit: \(check.versus) \(Formatting.fixed(check.chosenSQNR, digits: 1)) dB, "
+                        + "minmax \(Formatting.fixed(check.minMaxSQNR, digits: 1)) dB" + (check.switched ? ", so minmax" : "")
+                } ?? "") + ")")
         }
         if !roundingScores.isEmpty {
             let t = roundingT.map { "; nearest against gptq sample by sample: t = \(Formatting.fixed($0, digits: 1)), kept from \(Formatting.fixed(PairedComparison.threshold, digits: 0))" } ?? ""

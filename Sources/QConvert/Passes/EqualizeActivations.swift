@@ -130,6 +130,10 @@ struct EqualizeActivations: Pass {
             let logMean = s.map { log($0) }.reduce(0, +) / Float(channels)
             s = s.map { $0 / exp(logMean) }
         }
+        // A ratio of float32 extremes (a weight column of denormals, as pruning leaves) overflows:
+        // left alone, as a column of zeros is, since an infinite factor made NaN of the
+        // normalisation and of every scale downstream.
+        guard s.allSatisfy(\.isFinite) else { return nil }
         return s.map { min(max($0, 1e-3), 1e3) }
     }
 

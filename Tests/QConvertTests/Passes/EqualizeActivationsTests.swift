@@ -70,6 +70,24 @@ import Testing
         for unit in context.units { #expect(unit.values.allSatisfy(produced.contains), "\(unit)") }
     }
 
+    /// A reader's weight column of float32 denormals (as pruning leaves): sqrt(max|X_c| / max|W_c|)
+    /// overflows float32, and the factors were NaN, so every scale after them was (found by a
+    /// differential review). The activation is left alone, as with a column of zeros.
+    @Test func denormalWeightColumnGivesFiniteFactors() throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [1, 2, 4, 4])
+        let c = b.node("Conv", [x, b.constant("w1", Tensor(shape: [2, 2, 1, 1], scalars: [Float](arrayLiteral: 5, 0, 0, 0.5)))], name: "c")
+        b.output(b.node("Conv", [c, b.constant("w2", Tensor(shape: [1, 2, 1, 1], scalars: [Float](arrayLiteral: 0.7, 1e-40)))]))
+        let model = b.model
+        var random = RandomTensors(seed: 3)
+        let feeds = ["x": random.normal([1, 2, 4, 4])]
+        let observed = ["c": ChannelMaxima.Observed(maxima: try maxima(model, "c", feeds: feeds), rank: 4, axis: 1)]
+        let (after, report) = try PassChecks.run(EqualizeActivations(maxima: observed), on: model)
+        #expect(report.changes == 0)
+        for (name, tensor) in after.graph.initializers { #expect(tensor.floats()!.allSatisfy { $0.isFinite }, "\(name)") }
+        #expect(try PassChecks.outputAgreement(model, after, feeds: feeds) >= 100)
+    }
+
     /// A [6] constant on a [2, 6, 6, 6] map broadcasts along W, not along the channels, however
     /// many values it has: equalizing through it would change the function (found by review).
     @Test func constantVaryingAlongAnotherAxisIsLeftAlone() throws {

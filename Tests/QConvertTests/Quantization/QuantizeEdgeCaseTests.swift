@@ -74,6 +74,20 @@ import Testing
     /// A float model whose output is NaN on the samples (a Log of negative values) fails in one line
     /// naming the sample and the node the NaN came from, with nothing written: every range method
     /// scored "nan dB" and one was picked anyway (found by a black-box run).
+    /// The last guard before writing: a NaN, infinite, zero or negative scale is refused, naming
+    /// the node (a NaN model was written with exit 0 when equalization factors overflowed).
+    @Test(arguments: [Float.nan, .infinity, 0, -1])
+    func unusableScaleIsNotWritten(scale: Float) throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [1, 4])
+        let q = b.node("QuantizeLinear", [x, b.constant("s", Tensor(scalar: scale))], name: "q")
+        b.output(b.node("DequantizeLinear", [q, b.constant("s2", Tensor(scalar: Float(0.5)))]))
+        #expect(throws: QConvertError.self) { try QuantizationJob.checkScales(b.model.graph) }
+        var usable = b.model.graph
+        usable.initializers["s"] = Tensor(scalar: Float(0.25))
+        #expect(throws: Never.self) { try QuantizationJob.checkScales(usable) }
+    }
+
     @Test func nonFiniteFloatOutputIsAnError() throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 17)
