@@ -94,6 +94,16 @@ import Testing
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    /// An op type only inside an If body: said so, not "the model has no Relu node" (which
+    /// `inspect`, counting subgraphs, contradicted; found by a review).
+    @Test func excludingAnOpTypeOnlyInsideABodySaysSo() {
+        let fixture = Fixtures.model("if_subgraph")
+        let result = CLIRunner.run([fixture.modelPath, "--calib", fixture.directory + "/calib", "-o", temporary.make() + "/q.onnx",
+                                    "--quiet", "--exclude-op", "Relu"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("op type 'Relu' (given to --exclude-op): the model has Relu nodes only inside If/Loop/Scan bodies"), "\(result.stderr)")
+    }
+
     /// Excluded together with the op they are fused into, the activations stay float with it: no error.
     @Test func excludingAFusedTypeWithItsComputeTypeIsAccepted() {
         let result = quantize(temporary.make(), ["--exclude-op", "Conv", "--exclude-op", "Relu"])

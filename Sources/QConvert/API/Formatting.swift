@@ -103,10 +103,33 @@ public enum Formatting {
     }
 
     /// `word` as one shell word: as it is when it holds only characters no shell treats specially,
-    /// else single-quoted, so that a suggested `--exclude NAME` can be pasted as printed.
+    /// else single-quoted, or with control characters in bash's $'...' form (`oneLine` would show
+    /// them as `?`, naming another node), so that a suggestion can be pasted as printed.
     public static func shellWord(_ word: String) -> String {
         let plain = !word.isEmpty && word.allSatisfy { c in c.isASCII && (c.isLetter || c.isNumber || "._-/@:+,=%".contains(c)) }
-        return plain ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        if plain { return word }
+        guard word.unicodeScalars.contains(where: { oneLine(String($0)) != String($0) }) else {
+            return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        }
+        var out = "$'"
+        for scalar in word.unicodeScalars {
+            switch scalar {
+            case "\\", "'": out += "\\" + String(scalar)
+            case _ where oneLine(String(scalar)) != String(scalar):
+                let hex = String(scalar.value, radix: 16)
+                // \x is a byte to bash: \u for the scalars UTF-8 spells in two bytes or more.
+                out += scalar.value < 0x80 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
+                                            : "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "'"
+    }
+
+    /// `flag NAME` as one pasteable argument: `flag=NAME` when the name starts with '-', which the
+    /// argument parser would otherwise read as another option, quoted or not.
+    public static func shellOption(_ flag: String, _ value: String) -> String {
+        flag + (value.hasPrefix("-") ? "=" : " ") + shellWord(value)
     }
 
     /// Left-aligned columns separated by two spaces; the last column is not padded. Cells are shown

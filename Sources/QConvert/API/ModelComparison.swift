@@ -94,12 +94,12 @@ public enum ModelComparison {
         }.map { ReportDocument.KeptFloat(node: $0.1.displayName, opType: $0.1.opType, reason: "float in the quantized model") }
         let qdq = quantized.model.graph.nodes.filter { $0.opType == "QuantizeLinear" || $0.opType == "DequantizeLinear" }.count
         let producer = quantized.model.producerName.isEmpty ? "unknown producer" : "produced by \(([quantized.model.producerName, quantized.model.producerVersion].filter { !$0.isEmpty }).joined(separator: " "))"
+        let unmatched = ReportDocument.unmatchedNotes(report.rows, floatModel: options.floatModel, quantizedModel: options.quantizedModel)
         let document = ReportDocument(
             kind: "compare", floatModel: options.floatModel, quantizedModel: options.quantizedModel,
             settings: "\(producer); \(qdq) QuantizeLinear/DequantizeLinear nodes", nodeCount: float.model.graph.nodes.count,
             floatBytes: bytes(float, options.floatModel), quantizedBytes: bytes(quantized, options.quantizedModel), report: report,
-            keptFloat: kept, fallback: nil,
-            warnings: ReportDocument.unmatchedNotes(report.rows, floatModel: options.floatModel, quantizedModel: options.quantizedModel))
+            keptFloat: kept, fallback: nil, warnings: unmatched.warning.map { [$0] } ?? [], notes: unmatched.note.map { [$0] } ?? [])
         if let path = options.reportPath { try ReportWriter.write(document, to: path) }
         return document
     }
@@ -110,23 +110,21 @@ public enum ModelComparison {
 }
 
 extension ReportDocument {
-    /// Why rows have no figures: their output has no float counterpart (named in the report's
-    /// warnings, so that the files say it as the terminal does).
-    static func unmatchedNotes(_ rows: [LayerReport.Row], floatModel: String, quantizedModel: String) -> [String] {
+    /// Why rows have no figures: their output has no float counterpart (a note in the report, as in
+    /// the terminal); and a warning when most have none, which says the models may not belong together.
+    static func unmatchedNotes(_ rows: [LayerReport.Row], floatModel: String, quantizedModel: String) -> (note: String?, warning: String?) {
         let unmatched = rows.filter { !$0.matched }
-        guard !unmatched.isEmpty else { return [] }
+        guard !unmatched.isEmpty else { return (nil, nil) }
         // qconvert names the values its activation equalization rescaled `<name>_eq`.
         let rescaled = unmatched.allSatisfy { $0.output.split(separator: "_").contains("eq") }
-        var notes = ["no float counterpart for \(unmatched.count)"
-                     + (rescaled ? " (outputs rescaled per channel by qconvert's activation equalization, which the float model does not hold)" : "")
-                     + ": " + unmatched.prefix(10).map(\.node).joined(separator: ", ")]
+        let note = "no float counterpart for \(unmatched.count)"
+            + (rescaled ? " (outputs rescaled per channel by qconvert's activation equalization, which the float model does not hold)" : "")
+            + ": " + unmatched.prefix(10).map(\.node).joined(separator: ", ")
         // A quantized model of another network with the same inputs and outputs runs and gives an
         // output SQNR like any other; that its values are not named as in the float model is the
         // one sign of it.
-        if !rescaled && unmatched.count * 2 > rows.count {
-            notes.append("\(unmatched.count) of \(rows.count) quantized values have no namesake in \(floatModel): is it the model \(quantizedModel) was made from?")
-        }
-        return notes
+        guard !rescaled && unmatched.count * 2 > rows.count else { return (note, nil) }
+        return (note, "\(unmatched.count) of \(rows.count) quantized values have no namesake in \(floatModel): is it the model \(quantizedModel) was made from?")
     }
 
     /// What `compare` prints: output SQNR, counts, the worst layers with their diagnosis, warnings.
@@ -135,6 +133,7 @@ extension ReportDocument {
         let outputs = OutputAgreement.listing(outputSQNR, parts: outputParts) { ReportTable.db($0) }
         lines.append("\(quantizedModel) vs \(floatModel): output SQNR on \(Formatting.count(samples.count, "sample")): " + outputs.joined(separator: ", "))
         lines.append("quantized nodes: \(quantizedNodeCount), a fused activation counted with its layer" + (settings.map { " (\($0))" } ?? ""))
+        lines += notes ?? []
         var layers = LayerReport(rows: rows, outputSQNR: outputSQNR, samples: samples.count)
         layers.rangesFrom = rangesFrom
         lines += layers.worstTable(10).split(separator: "\n").map(String.init)

@@ -174,9 +174,9 @@ final class QuantizationJob {
 
     /// Op types named by --exclude-op or --config must be ops qconvert knows, and nodes named by
     /// --exclude or --config must be in the prepared model: a typo, or a node that preparation
-    /// folded away, would otherwise be ignored without a word. So must an op type the model has,
-    /// unless preparation removed it or fused it into layers still quantized (a type the model never
-    /// had passes: one config may serve several models).
+    /// folded away, would otherwise be ignored without a word. So must an op type: one the main
+    /// graph lacks, or whose nodes preparation removed or fused into layers still quantized, would
+    /// change nothing.
     private func checkNodeNames() throws {
         if let (given, known) = QuantizationConfig.unknownOpTypes(options.quantization).first {
             throw QConvertError("op type '\(given)' (given to \(source(given, flag: "--exclude-op", flagged: options.quantization.excludeOpTypes))) is not an op qconvert knows"
@@ -206,7 +206,11 @@ final class QuantizationJob {
             }
             // As a node the model lacks is: an entry that changes nothing is not accepted in silence.
             if remaining.isEmpty {
-                throw QConvertError("op type '\(type)' (given to \(flag)): the model has no \(type) node (`qconvert inspect` lists its ops)")
+                var inBodies = false
+                loaded.model.graph.forEachGraph { inBodies = inBodies || $0.nodes.contains { $0.opType == type } }
+                throw QConvertError("op type '\(type)' (given to \(flag)): " + (inBodies
+                    ? "the model has \(type) nodes only inside If/Loop/Scan bodies, which qconvert does not quantize"
+                    : "the model has no \(type) node (`qconvert inspect` lists its ops)"))
             }
             let heads = remaining.compactMap { fusedInto[$0].map { graph.nodes[$0] } }
             // Heads excluded too (--exclude-op Conv --exclude-op Relu) keep their activations float.
@@ -286,16 +290,19 @@ final class QuantizationJob {
         }
     }
 
-    /// Every scale a QuantizeLinear or DequantizeLinear of the written model reads must be finite and
-    /// positive: one that is not is qconvert's own failure (the inputs were checked finite), and
-    /// the model would compute NaN in any runtime, so it is not written (a weight column of
-    /// denormals once made NaN of the equalization factors and of the scales after them).
+    /// Every scale a QuantizeLinear, DequantizeLinear or QLinear* node of the written model reads
+    /// must be finite and positive: one that is not is qconvert's own failure (the inputs were
+    /// checked finite), and the model would compute NaN in any runtime, so it is not written (a
+    /// weight column of denormals once made NaN of the equalization factors and of the scales after
+    /// them). The float constants those nodes read are their scales, but for QuantizeLinear's input.
     static func checkScales(_ graph: Graph) throws {
-        for node in graph.nodes where ["QuantizeLinear", "DequantizeLinear"].contains(node.opType) && node.inputs.count > 1 {
-            guard let scale = graph.initializers[node.inputs[1]]?.floats(),
-                  let bad = scale.first(where: { !($0.isFinite && $0 > 0) }) else { continue }
-            throw QConvertError("node '\(node.displayName)': qconvert computed the scale \(bad) for '\(node.inputs[0])', which no runtime can use; "
-                                + "nothing was written (this is a qconvert bug: please report it with the model)")
+        for node in graph.nodes where ["QuantizeLinear", "DequantizeLinear"].contains(node.opType) || node.opType.hasPrefix("QLinear") {
+            for name in node.inputs.dropFirst(node.opType == "QuantizeLinear" ? 1 : 0) {
+                guard let tensor = graph.initializers[name], tensor.dataType == .float, let scale = tensor.floats(),
+                      let bad = scale.first(where: { !($0.isFinite && $0 > 0) }) else { continue }
+                throw QConvertError("node '\(node.displayName)': qconvert computed the scale \(bad) in '\(name)', which no runtime can use; "
+                                    + "nothing was written (this is a qconvert bug: please report it with the model)")
+            }
         }
     }
 
@@ -535,7 +542,7 @@ final class QuantizationJob {
             // The roundings are compared again, both with MinMax's ranges.
             chosen = try chooseRounding(roundings, plans: roundings.map { _ in minMax })
             (rounding, rounded) = roundings[chosen]
-            (method, plan) = (.minMax, minMax)
+            (method, plan, methodScores) = (.minMax, minMax, finalists[chosen].scores)
         }
     }
 

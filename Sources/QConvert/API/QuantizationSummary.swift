@@ -59,7 +59,8 @@ public struct QuantizationSummary: Codable, Sendable {
     public struct MethodCheck: Codable, Sendable {
         /// The method chosen first.
         public var versus: String
-        /// Calibration samples GPTQ did not fit, and the worst output SQNR of each method on them.
+        /// The last calibration samples (those GPTQ did not fit), and the worst output SQNR of each
+        /// method on them.
         public var samples: Int
         public var chosenSQNR: Double
         public var minMaxSQNR: Double
@@ -135,7 +136,7 @@ public struct QuantizationSummary: Codable, Sendable {
         if !methodScores.isEmpty && quantized > 0 {
             lines.append("range method: \(method) (output SQNR on calibration samples: " + methodScores.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(Formatting.fixed($0.value, digits: 1)) dB" }.joined(separator: ", ") + (methodCheck.map { check in
-                    "; on \(Formatting.count(check.samples, "sample")) GPTQ did not fit: \(check.versus) \(Formatting.fixed(check.chosenSQNR, digits: 1)) dB, "
+                    "; on the last \(Formatting.count(check.samples, "calibration sample")): \(check.versus) \(Formatting.fixed(check.chosenSQNR, digits: 1)) dB, "
                         + "minmax \(Formatting.fixed(check.minMaxSQNR, digits: 1)) dB" + (check.switched ? ", so minmax" : "")
                 } ?? "") + ")")
         }

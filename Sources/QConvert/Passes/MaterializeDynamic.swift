@@ -128,13 +128,13 @@ public struct MaterializeDynamic: Pass {
         return nodes
     }
 
-    /// A 2-D int8 tensor transposed.
     /// The integer node keeps the name of the layer it replaces (which leaves the graph), so that
     /// the report's rows name nodes `--exclude` accepts; an unnamed layer's gets a fresh one.
     static func layerName(_ node: Node, names: inout NameScope, suffix: String) -> String {
         node.name.isEmpty ? names.fresh(node.displayName + suffix) : node.name
     }
 
+    /// A 2-D int8 tensor transposed.
     static func transposed(_ t: Tensor) -> Tensor {
         let rows = t.shape[0], columns = t.shape[1]
         let values = t.scalars(of: Int8.self)

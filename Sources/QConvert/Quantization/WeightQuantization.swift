@@ -59,7 +59,10 @@ public enum WeightQuantization {
     public static func quantizeBias(_ bias: Tensor, inputScale: Float, weightScales: [Float]) -> Result {
         let values = bias.floats() ?? []
         precondition(weightScales.count == 1 || weightScales.count == values.count, "one weight scale, or one per bias value")
-        let scales = values.indices.map { inputScale * weightScales[weightScales.count == 1 ? 0 : $0] }
+        // Floored at the least positive float: a pruned channel (denormal weights, scale ~1e-38)
+        // reading a small activation gave a product of 0, which no runtime accepts as a scale;
+        // its bias is 0 then, as any other is widened to fit (`widenedForBias`).
+        let scales = values.indices.map { max(inputScale * weightScales[weightScales.count == 1 ? 0 : $0], .leastNonzeroMagnitude) }
         let range = Int64(Int32.min)...Int64(Int32.max)
         let tensor = Tensor(shape: [values.count], of: Int32.self) { out in
             for (i, v) in values.enumerated() {

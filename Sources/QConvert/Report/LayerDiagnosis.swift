@@ -37,7 +37,7 @@ public enum LayerDiagnosis {
         let e = row.evidence
         // The value stays quantized while an int8 layer reads it: those are kept float too.
         let floatNodes = [row.node] + (e.int8Readers ?? [])
-        let exclude = flags ? "keep it float (\(floatNodes.map { "--exclude \(Formatting.shellWord($0))" }.joined(separator: " ")))"
+        let exclude = flags ? "keep it float (\(floatNodes.map { Formatting.shellOption("--exclude", $0) }.joined(separator: " ")))"
             : "keep it float (exclude \(floatNodes.joined(separator: ", ")) from quantization)"
         // "auto: entropy": the automatic choice measured the other range methods, so naming one
         // of them as the fix would send the user round in a circle.

@@ -80,17 +80,19 @@ extension ReportDocument {
 
 /// Escaping for text placed in HTML (and SVG) element content and attribute values.
 enum HTML {
+    /// By scalar, not Character (a `&` followed by a combining mark is one Character); control
+    /// characters but newline and tab shown as `?`.
     static func escape(_ text: String) -> String {
         var out = ""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            case "\n", "\t": out.append(character)
-            default: out += Formatting.oneLine(String(character))
+            case "\n", "\t": out.unicodeScalars.append(scalar)
+            default: out += Formatting.oneLine(String(scalar))
             }
         }
         return out

@@ -44,13 +44,13 @@ extension ReportDocument {
 
     /// Escapes the characters that would break a table cell or start markup (`&` too: `&lt;` in a
     /// name is an entity to a renderer); control characters, a newline too, are shown as `?`.
+    /// By scalar, not Character: a `|` followed by a combining mark is one Character that equals no
+    /// `|`, and split the cell (found by a review).
     static func escaped(_ text: String) -> String {
         var out = ""
-        for character in text {
-            switch character {
-            case "|", "*", "_", "`", "<", ">", "[", "]", "\\", "&": out += "\\" + String(character)
-            default: out += Formatting.oneLine(String(character))
-            }
+        for scalar in Formatting.oneLine(text).unicodeScalars {
+            if "|*_`<>[]\\&".unicodeScalars.contains(scalar) { out += "\\" }
+            out.unicodeScalars.append(scalar)
         }
         return out
     }

@@ -70,11 +70,15 @@ public struct ReportDocument: Codable, Sendable {
     public var keptFloat: [KeptFloat]
     public var fallback: SensitivityFallback.Result?
     public var runtime: Runtime
+    /// What explains the figures, not a warning (compare: why some rows have no float counterpart).
+    public var notes: [String]?
     public var rows: [LayerReport.Row]
 
     /// Assembles the document; `warnings` are added to the pair-saturation warning, if any.
     public init(kind: String, floatModel: String, quantizedModel: String, settings: String?, nodeCount: Int, floatBytes: Int,
-                quantizedBytes: Int, report: LayerReport, keptFloat: [KeptFloat], fallback: SensitivityFallback.Result?, warnings: [String] = []) {
+                quantizedBytes: Int, report: LayerReport, keptFloat: [KeptFloat], fallback: SensitivityFallback.Result?, warnings: [String] = [],
+                notes: [String] = []) {
+        self.notes = notes.isEmpty ? nil : notes
         self.kind = kind
         self.floatModel = floatModel
         self.quantizedModel = quantizedModel

@@ -34,6 +34,7 @@ enum ReportTable {
         lines.append(("samples", "\(document.samples.count)" + (document.samples.sources.isEmpty ? "" : " (\(sampleRange(document.samples.sources)))")))
         lines.append(("value ranges from", document.rangesFrom))
         lines.append(("CPU", document.runtime.hasVNNI ? "has VNNI (ONNX Runtime's int8 kernels accumulate in 32 bits)" : "no VNNI (ONNX Runtime's u8 x s8 kernels add pairs in 16 bits)"))
+        for note in document.notes ?? [] { lines.append(("note", note)) }
         if let fallback = document.fallback {
             lines.append(("target SQNR", "\(db(fallback.targetSQNR)) dB: \(db(fallback.initialSQNR)) → \(db(fallback.finalSQNR)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float"
                          + (fallback.shortfall.map { "; not reached: " + $0 } ?? "")))

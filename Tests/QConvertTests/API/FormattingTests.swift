@@ -42,5 +42,10 @@ import Testing
         #expect(Formatting.shellWord("a b") == "'a b'")
         #expect(Formatting.shellWord("it's $x") == "'it'\\''s $x'")
         #expect(Formatting.shellWord("") == "''")
+        // A control character in $'...' form: shown as '?' it named another node (found by a review).
+        #expect(Formatting.shellWord("m\nm'\u{85}") == "$'m\\x0am\\'\\u0085'")
+        // A name starting with '-' is read as an option, quoted or not: given with '='.
+        #expect(Formatting.shellOption("--exclude", "-mm") == "--exclude=-mm")
+        #expect(Formatting.shellOption("--exclude", "a b") == "--exclude 'a b'")
     }
 }

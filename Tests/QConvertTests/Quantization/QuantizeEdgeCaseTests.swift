@@ -71,9 +71,6 @@ import Testing
         #expect(FileChecks.read(folder + "/q.onnx") == Array("OLD".utf8))
     }
 
-    /// A float model whose output is NaN on the samples (a Log of negative values) fails in one line
-    /// naming the sample and the node the NaN came from, with nothing written: every range method
-    /// scored "nan dB" and one was picked anyway (found by a black-box run).
     /// The last guard before writing: a NaN, infinite, zero or negative scale is refused, naming
     /// the node (a NaN model was written with exit 0 when equalization factors overflowed).
     @Test(arguments: [Float.nan, .infinity, 0, -1])
@@ -88,6 +85,9 @@ import Testing
         #expect(throws: Never.self) { try QuantizationJob.checkScales(usable) }
     }
 
+    /// A float model whose output is NaN on the samples (a Log of negative values) fails in one line
+    /// naming the sample and the node the NaN came from, with nothing written: every range method
+    /// scored "nan dB" and one was picked anyway (found by a black-box run).
     @Test func nonFiniteFloatOutputIsAnError() throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 17)
@@ -116,6 +116,24 @@ import Testing
         extra(&options)
         let summary = try ModelQuantization.run(options)
         return (try ONNXReader.read(path: folder + "/q.onnx"), try #require(summary.agreement?.worst))
+    }
+
+    /// A pruned output channel (denormal weights, zero bias) reading a tiny activation: its bias
+    /// scale s_x s_w underflowed to 0, and the new check before writing refused the model as a
+    /// qconvert bug (found by a review); the scale is floored at the least positive float.
+    @Test func prunedChannelOnTinyActivationIsWritten() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 4)
+        let x = b.input("x", [2, 8])
+        var w = r.normal([8, 8]).floats()!
+        for i in 0..<8 { w[i] = 1e-40 }
+        var bias = r.normal([8], std: 1e-6).floats()!
+        bias[0] = 0
+        let tiny = b.node("Mul", [x, b.constant("k", Tensor(scalar: Float(1e-6)))])
+        b.output(b.node("Gemm", [tiny, b.constant("W", Tensor(shape: [8, 8], scalars: w)), b.constant("B", Tensor(shape: [8], scalars: bias))],
+                        ["transB": .int(1)], name: "gemm"))
+        let (quantized, sqnr) = try quantize(b.model, inputShape: [2, 8])
+        #expect(quantized.graph.nodes.contains { $0.opType == "Gemm" } && sqnr > 20, "\(sqnr)")
     }
 
     /// Gemm -> Relu -> MatMul, with C of the given shape (M = 32, N = 4).
