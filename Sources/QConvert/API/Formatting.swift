@@ -92,13 +92,15 @@ public enum Formatting {
         return fixed(mantissa, digits: digits) + "e" + sign + (magnitude.count < 2 ? "0" : "") + magnitude
     }
 
-    /// `text` with every control character (newline and tab too) and line separator shown as `?`:
-    /// names come from model files, and a newline in a node name must not split a table row or
-    /// forge a line of the summary.
+    /// `text` with every control character (newline and tab too), line separator and bidirectional
+    /// override shown as `?`: names come from model files, and a newline in a node name must not
+    /// split a table row or forge a line of the summary, nor a right-to-left override reorder it.
     public static func oneLine(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
             let v = scalar.value
-            return v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 ? "?" : scalar
+            let control = v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+            let bidi = v == 0x200E || v == 0x200F || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+            return control || bidi ? "?" : scalar
         }))
     }
 

@@ -34,7 +34,7 @@ import Testing
     /// Names from a model, placed in terminal text: one line, and one shell word in a suggested
     /// `--exclude` (a name with a space or quote was split or broke the command when pasted).
     @Test func namesStayOneLineAndOneShellWord() {
-        #expect(Formatting.oneLine("a\nb\tc\u{1B}d\u{85}e\u{2028}f") == "a?b?c?d?e?f")
+        #expect(Formatting.oneLine("a\nb\tc\u{1B}d\u{85}e\u{2028}f\u{202E}g\u{2066}") == "a?b?c?d?e?f?g?")
         #expect(Formatting.oneLine("p2o.Conv.48 é") == "p2o.Conv.48 é")
         #expect(Formatting.shellWord("p2o.Conv.48") == "p2o.Conv.48")
         #expect(Formatting.shellWord("/model.0/conv/Conv") == "/model.0/conv/Conv")
