@@ -96,28 +96,31 @@ public enum Formatting {
     /// override shown as `?`: names come from model files, and a newline in a node name must not
     /// split a table row or forge a line of the summary, nor a right-to-left override reorder it.
     public static func oneLine(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            let v = scalar.value
-            let control = v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
-            let bidi = v == 0x200E || v == 0x200F || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
-            return control || bidi ? "?" : scalar
-        }))
+        String(String.UnicodeScalarView(text.unicodeScalars.map { isHidden($0) ? "?" : $0 }))
+    }
+
+    /// The scalars `oneLine` shows as `?`.
+    static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        let control = v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+        let bidi = v == 0x200E || v == 0x200F || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+        return control || bidi
     }
 
     /// `word` as one shell word: as it is when it holds only characters no shell treats specially,
-    /// else single-quoted, or with control characters in bash's $'...' form (`oneLine` would show
+    /// else single-quoted, or with hidden characters in bash's $'...' form (`oneLine` would show
     /// them as `?`, naming another node), so that a suggestion can be pasted as printed.
     public static func shellWord(_ word: String) -> String {
         let plain = !word.isEmpty && word.allSatisfy { c in c.isASCII && (c.isLetter || c.isNumber || "._-/@:+,=%".contains(c)) }
         if plain { return word }
-        guard word.unicodeScalars.contains(where: { oneLine(String($0)) != String($0) }) else {
+        guard word.unicodeScalars.contains(where: isHidden) else {
             return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
         }
         var out = "$'"
         for scalar in word.unicodeScalars {
             switch scalar {
             case "\\", "'": out += "\\" + String(scalar)
-            case _ where oneLine(String(scalar)) != String(scalar):
+            case _ where isHidden(scalar):
                 let hex = String(scalar.value, radix: 16)
                 // \x is a byte to bash: \u for the scalars UTF-8 spells in two bytes or more.
                 out += scalar.value < 0x80 ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex

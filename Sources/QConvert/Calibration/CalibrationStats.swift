@@ -24,11 +24,11 @@ import QConvertIR
 /// weights); loading stats for a model with another fingerprint is an error. `samples`: where each
 /// sample came from, in calibration order (`file[k]` is the k-th batch of a file split into
 /// samples). `sample_digests` (absent from older files): each sample's `SampleDigest`, in the same
-/// order, so merged shards that share samples are found by content. `tensors`: sorted by name; each a `Histogram` in its JSON form (see
-/// `Histogram+Codable.swift`: bins `2^exponent` wide, `counts` from bin index `first`, a negative
-/// entry `-n` meaning `n` empty bins). `count` is the number of finite values over all samples,
-/// `non_finite` the NaN/infinite ones (excluded from everything else). Readers reject a `version`
-/// newer than theirs.
+/// order, so merged shards that share samples are found by content. `tensors`: sorted by name; each
+/// a `Histogram` in its JSON form (see `Histogram+Codable.swift`: bins `2^exponent` wide, `counts`
+/// from bin index `first`, a negative entry `-n` meaning `n` empty bins). `count` is the number of
+/// finite values over all samples, `non_finite` the NaN/infinite ones (excluded from everything
+/// else). Readers reject a `version` newer than theirs.
 public struct CalibrationStats: Codable, Equatable, Sendable {
     public static let formatName = "qconvert-calibration-stats"
     public static let currentVersion = 1

@@ -2,7 +2,7 @@
 /// shown on one line each (a newline in a node name would otherwise forge a row).
 extension LayerReport {
     public func worstTable(_ count: Int) -> String {
-        func db(_ value: Double?) -> String { value.map { Formatting.fixed($0, digits: 1) } ?? "-" }
+        func db(_ value: Double?) -> String { ReportTable.db(value, missing: "-") }
         var rows: [[String]] = [["worst layers", "op", "local dB", "accum dB", "cosine", "sat %", "weight dB (worst ch)", "scale"]]
         for row in worst(count) {
             let weight = row.weightSQNR.map { db($0) + (row.worstChannel.map { " (ch \($0): \(db(row.worstChannelSQNR)))" } ?? "") } ?? "-"

@@ -23,8 +23,8 @@ import QConvertIR
 ///     }
 ///
 /// Absent values are left out (not null); an infinite SQNR is a string: "inf" for identical
-/// tensors, "-inf" where the float tensor is all zeros and the quantized one is not. Readers must ignore keys they do not know; `version` changes when a key changes meaning
-/// or goes away.
+/// tensors, "-inf" where the float tensor is all zeros and the quantized one is not. Readers must
+/// ignore keys they do not know; `version` changes when a key changes meaning or goes away.
 public struct ReportDocument: Codable, Sendable {
     public static let formatName = "qconvert-report"
     public static let currentVersion = 1

@@ -4,9 +4,9 @@ enum ReportTable {
     static let headers = ["#", "node", "op", "output", "local dB", "accum dB", "cosine", "max abs err", "sat %", "scale", "zero pt",
                           "weight dB", "worst ch (dB)", "diagnosis"]
 
-    static func db(_ value: Double?) -> String {
-        guard let value else { return "–" }
-        return Formatting.fixed(value, digits: 1)
+    /// A figure in dB to one decimal ("inf", "-inf" included); `missing` where there is none.
+    static func db(_ value: Double?, missing: String = "–") -> String {
+        value.map { Formatting.fixed($0, digits: 1) } ?? missing
     }
 
     static func cells(_ row: LayerReport.Row, index: Int) -> [String] {
