@@ -75,8 +75,10 @@ def main():
     stats = os.path.join(out, "stats.json")
     common = [os.path.abspath(args.qconvert), args.model, "--calib", args.calib, "-o", os.path.join(out, "model.int8.onnx"), "--quiet"]
     # Calibrate once; the second run reads the same statistics, so both reports describe one model.
-    subprocess.run(common + ["--save-stats", stats, "--report", js] + args.extra, check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(common + ["--load-stats", stats, "--report", html] + args.extra, check=True, stdout=subprocess.DEVNULL)
+    for flags in (["--save-stats", stats, "--report", js], ["--load-stats", stats, "--report", html]):
+        run = subprocess.run(common + flags + args.extra, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if run.returncode != 0:
+            sys.exit(f"error: qconvert exited with {run.returncode} on {args.model}: {run.stderr.strip()}")
     with open(js) as f:
         report = json.load(f)
     browser = chromium()

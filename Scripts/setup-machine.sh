@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing qconvert needs on Debian 12, only where missing: the apt packages
-# (protobuf, zlib) and a Python venv (.venv) with numpy, onnx and onnxruntime.
+# (protobuf, zlib; for the tests also Chromium, which renders the HTML report) and a Python venv (.venv)
+# with numpy, onnx and onnxruntime. --no-python: only what building needs.
 # Needs: Debian 12 with the Swift toolchain; root or sudo for apt. Usage: Scripts/setup-machine.sh [--no-python]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(libprotobuf-dev protobuf-compiler zlib1g-dev pkg-config)
+[ "${1:-}" != "--no-python" ] && packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

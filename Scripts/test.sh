@@ -4,7 +4,8 @@
 # included), then the ONNX Runtime checks on fixtures and the four real models (fetched into
 # $QCONVERT_REAL, default ~/.cache/qconvert-real, by $QCONVERT_SHARED/real-models/setup.sh on the first
 # run): reader/writer round trip, prepare, interpreter outputs, the quantization cross-check against
-# committed floors, every mode and format loading in ORT, and the layerwise report (its output SQNR against ORT's; compare on ORT's models).
+# committed floors, every mode and format loading in ORT, and the layerwise report (its output SQNR against ORT's; compare on ORT's models;
+# the HTML report as headless Chromium renders it).
 # Needs: Debian 12, Swift 6, network for apt/PyPI on first run. Usage: Scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,3 +37,5 @@ for model in ppocrv4_rec yolov8n_320; do
   .venv/bin/python Scripts/check-compare.py --qconvert .build/release/qconvert "$real/models/$model.onnx" \
     ".build/report-check/$model.ort.onnx" --data "$real/data/$model/eval"
 done
+.venv/bin/python Scripts/check-html-report.py --qconvert .build/release/qconvert "$real/models/ppocr_cls.onnx" \
+  --calib "$real/data/ppocr_cls/calib" --out .build/report-check/html
