@@ -108,6 +108,7 @@ final class QuantizationJob {
         }
         model = prepared.model
         plan = try step("quantize") { try makePlan(ranges: try ranges(for: options.method ?? .minMax)) }
+        let idle = try step("quantize") { try idleExclusions(ranges: try ranges(for: options.method ?? .minMax)) }
         try choose(roundings: try roundWeights())
         if options.quantization.mode == .static {
             try chooseShiftFolding()
@@ -133,6 +134,7 @@ final class QuantizationJob {
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
         if holdout == nil { summary.noHoldoutReason = noHoldoutReason }
+        summary.idleExclusions = idle
         let subgraphs = SubgraphContent(prepared.model.graph)
         if !subgraphs.owners.isEmpty { summary.subgraphs = subgraphs }
         if let reportPath = options.reportPath {
@@ -421,14 +423,31 @@ final class QuantizationJob {
 
     /// A plan from `ranges`; last-layer outputs taken (quantizeTerminalOutputs) keep their whole
     /// observed range, since no later layer averages out what clipping them would cut.
-    private func makePlan(ranges: [String: ClosedRange<Float>]) throws -> QuantizationPlan {
+    private func makePlan(ranges: [String: ClosedRange<Float>], options quantization: QuantizationOptions? = nil) throws -> QuantizationPlan {
         var ranges = ranges
         if !terminalOutputs.isEmpty {
             let observed = try self.ranges(for: .minMax)
             for value in terminalOutputs { ranges[value] = observed[value] ?? ranges[value] }
         }
-        return try QuantizationPlanner(model: model, units: prepared.context.units, ranges: ranges, options: options.quantization,
+        return try QuantizationPlanner(model: model, units: prepared.context.units, ranges: ranges, options: quantization ?? options.quantization,
                                        terminalOutputs: terminalOutputs).plan()
+    }
+
+    /// Exclusions that change nothing: `--exclude NODE` or `--exclude-op TYPE` where every node named
+    /// would stay float without it too (a Softmax with no int8 neighbour, a Conv the plan leaves float
+    /// anyway). Said in the summary rather than refused: the model written is still the one asked for,
+    /// but a user who excluded a layer to fix its error should know the error is elsewhere.
+    private func idleExclusions(ranges: [String: ClosedRange<Float>]) throws -> [String] {
+        let q = options.quantization
+        guard !q.excludeNodes.isEmpty || !q.excludeOpTypes.isEmpty else { return [] }
+        var unexcluded = q
+        (unexcluded.excludeNodes, unexcluded.excludeOpTypes) = ([], [])
+        let wouldQuantize = try makePlan(ranges: ranges, options: unexcluded).quantizedNodes
+        let nodes = model.graph.nodes
+        let types = q.excludeOpTypes.filter { type in !nodes.contains { $0.opType == type && wouldQuantize.contains($0.displayName) } }
+        let names = q.excludeNodes.filter { !wouldQuantize.contains($0) }
+        return types.map { "\(source($0, flag: "--exclude-op", flagged: q.excludeOpTypes)) \($0)" }
+            + names.map { "\(source($0, flag: "--exclude", flagged: q.excludeNodes)) \($0)" }
     }
 
     /// The first (up to) 8 calibration samples and the float model's outputs on them, computed once.

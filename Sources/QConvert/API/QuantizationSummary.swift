@@ -36,6 +36,8 @@ public struct QuantizationSummary: Codable, Sendable {
     /// made (the model has none, the options name Add or Sub, or no samples to measure on). The
     /// range method's and the rounding's scores above were measured before it, on the separate plan.
     public var shiftFolding: ShiftFolding?
+    /// Exclusions that changed nothing (the flag or config file and the name), each said in a note.
+    public var idleExclusions: [String] = []
     public var floatBytes: Int
     public var quantizedBytes: Int
     public var seconds: Double
@@ -166,6 +168,9 @@ public struct QuantizationSummary: Codable, Sendable {
         if options.mode == .weightOnly, let matMuls = quantizedByOp["MatMul"] {
             lines.append("note: ONNX Runtime 1.32 runs the \(Formatting.count(matMuls, "int8-weight MatMul")) as MatMulNBits, which quantizes "
                          + "their inputs at run time (a few dB); session option session.qdq_matmulnbits_accuracy_level = 0 keeps float compute")
+        }
+        for exclusion in idleExclusions {
+            lines.append("note: \(exclusion) changes nothing: it names only nodes qconvert leaves float anyway")
         }
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")
