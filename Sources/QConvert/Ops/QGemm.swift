@@ -26,7 +26,7 @@ extension Ops {
                 let bq = try QuantizedParameters(scale: inputs.optional(4), zeroPoint: inputs.optional(5), of: QuantizedParameters.eightBitType(b, "B"),
                                                  name: "b_scale", channels: b.shape[transB ? 0 : 1])
                 let packed = try constantB ?? IntegerMatMul.PackedB(b, zeroPoints: bq.zeroPoints, transposed: transB)
-                let aMatrix = transA ? transposed(a) : a
+                let aMatrix = transA ? a.transposedMatrix() : a
                 guard aMatrix.shape[1] == packed.k else { throw QConvertError("A \(a.shape) and B \(b.shape) do not multiply (transA \(transA), transB \(transB))") }
                 var acc = try IntegerMatMul.accumulate(aMatrix, aZeroPoint: aq.zeroPoint, packed, threads: context.threads)
                 if let c = inputs.optional(6) {
@@ -65,18 +65,6 @@ extension Ops {
             return acc.withElements(of: Int32.self) { values in
                 Tensor(shape: acc.shape, of: Float.self) { out in
                     for i in 0..<values.count { out[i] = Float(values[i]) * scales[scales.count == 1 ? 0 : i % columns] }
-                }
-            }
-        }
-
-        /// The transpose of a 2-D 8-bit matrix.
-        static func transposed(_ x: Tensor) -> Tensor {
-            let (rows, columns) = (x.shape[0], x.shape[1])
-            return x.withElements(of: UInt8.self) { values in
-                Tensor(shape: [columns, rows], dataType: x.dataType, of: UInt8.self) { out in
-                    for i in 0..<rows {
-                        for j in 0..<columns { out[j * rows + i] = values[i * columns + j] }
-                    }
                 }
             }
         }

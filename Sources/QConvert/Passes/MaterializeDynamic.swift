@@ -72,7 +72,7 @@ public struct MaterializeDynamic: Pass {
                 // MatMul (and Gemm) on W stored [K, N]: per-column scales shaped [N].
                 var weightTensor = quantized.tensor
                 let transB = node.opType == "Gemm" ? try node.int("transB", default: 0) != 0 : false
-                if transB { weightTensor = Self.transposed(weightTensor) }
+                if transB { weightTensor = weightTensor.transposedMatrix() }
                 let alpha = node.opType == "Gemm" ? try node.float("alpha", default: 1) : 1
                 let n = weightTensor.shape[1]
                 if scales.count == 1 { scales = Array(repeating: scales[0], count: n) }
@@ -132,14 +132,5 @@ public struct MaterializeDynamic: Pass {
     /// the report's rows name nodes `--exclude` accepts; an unnamed layer's gets a fresh one.
     static func layerName(_ node: Node, names: inout NameScope, suffix: String) -> String {
         node.name.isEmpty ? names.fresh(node.displayName + suffix) : node.name
-    }
-
-    /// A 2-D int8 tensor transposed.
-    static func transposed(_ t: Tensor) -> Tensor {
-        let rows = t.shape[0], columns = t.shape[1]
-        let values = t.scalars(of: Int8.self)
-        return Tensor(shape: [columns, rows], of: Int8.self) { out in
-            for r in 0..<rows { for c in 0..<columns { out[c * rows + r] = values[r * columns + c] } }
-        }
     }
 }

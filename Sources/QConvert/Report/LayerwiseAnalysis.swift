@@ -219,7 +219,9 @@ extension QuantizedGraph {
         let zero = grid.zeroPoint.flatMap { graph.initializers[$0] }
         let stored = zero?.dataType ?? codes
         let type: QuantType = stored == .int8 ? .int8 : (stored == .int32 ? .int32 : .uint8)
-        let zeros = zero?.integers().map { $0.map { Int32($0) } } ?? Array(repeating: 0, count: scales.count)
+        var zeros = zero?.integers().map { $0.map { Int32($0) } } ?? Array(repeating: 0, count: scales.count)
+        // One zero point for per-channel scales: ConvInteger takes no other (its scales come after it).
+        if zeros.count == 1, scales.count > 1 { zeros = Array(repeating: zeros[0], count: scales.count) }
         return QuantParams(type: type, scales: scales, zeroPoints: zeros, axis: scales.count > 1 ? 0 : nil)
     }
 }

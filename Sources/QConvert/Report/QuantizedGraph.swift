@@ -33,6 +33,9 @@ public struct QuantizedGraph: Sendable {
         public var grid: Grid
         public var axis: Int?
         public var source: String?
+        /// The source is the transpose of what the integers hold: a Gemm's transB weight [N, K]
+        /// written [K, N] for MatMulInteger.
+        public var sourceTransposed = false
     }
 
     public struct Unit: Sendable {
@@ -188,9 +191,12 @@ public struct QuantizedGraph: Sendable {
                       let scale = graph.nodes[product].inputs.first(where: { graph.initializers[$0] != nil }) else { continue }
                 let zeroPoint = node.inputs.count > 3 && !node.inputs[3].isEmpty ? node.inputs[3] : nil
                 let perAxis = (graph.initializers[scale]?.count ?? 1) > 1
-                let weight = Weight(quantized: node.inputs[1], grid: Grid(scale: scale, zeroPoint: zeroPoint),
+                var weight = Weight(quantized: node.inputs[1], grid: Grid(scale: scale, zeroPoint: zeroPoint),
                                     axis: perAxis ? layout.weightAxis(node, codes.rank) : nil,
                                     source: names.resolveConstant(node.inputs[1], shape: codes.shape))
+                if weight.source == nil, codes.rank == 2, let transposed = names.resolveConstant(node.inputs[1], shape: codes.shape.reversed()) {
+                    (weight.source, weight.sourceTransposed) = (transposed, true)
+                }
                 return (weight, product)
             }
         }
@@ -304,9 +310,9 @@ struct FloatNames {
     }
 
     /// Suffixes quantizers append: ONNX Runtime (`_QuantizeLinear_Output`, `_quantized`...) and
-    /// qconvert (`_q`, `_dq`, `_f`, `_int8` for dynamic mode's weights, with `_1`... when a name was taken).
+    /// qconvert (`_q`, `_dq`, `_f`, `_int8` and `_uint8` for dynamic mode's MatMul and Conv weights, with `_1`... when a name was taken).
     static let suffixes = ["_QuantizeLinear_Output", "_DequantizeLinear_Output", "_QuantizeLinear_Input", "_quantized", "_dequantized",
-                           "_q", "_dq", "_f", "_int8"]
+                           "_q", "_dq", "_f", "_int8", "_uint8"]
 
     /// `name` itself or with one known suffix removed, if the float model has that value.
     func resolve(_ name: String) -> String? {

@@ -11,7 +11,7 @@ public enum WeightError {
     /// Compares the float weight with integer `codes` on `params` (per-axis along `axis`, or one scale).
     public static func measure(float weight: Tensor, codes: Tensor, params: QuantParams, axis: Int?) -> Result? {
         guard let values = weight.floats(), let integers = codes.integers(), values.count == integers.count,
-              params.scales.count == (axis.map { weight.shape[$0] } ?? 1) else { return nil }
+              params.scales.count == (axis.map { weight.shape[$0] } ?? 1), params.zeroPoints.count == params.scales.count else { return nil }
         let index = AffineQuantization.ParameterIndex(axis: axis, shape: weight.shape)
         var channels = [TensorError](repeating: TensorError(), count: params.scales.count)
         var overall = TensorError()

@@ -1,3 +1,4 @@
+import Foundation
 import QConvert
 import QConvertIR
 import QConvertONNX
@@ -159,6 +160,49 @@ import Testing
         #expect(document.rows.allSatisfy { layers.contains($0.node) }, "\(document.rows.map(\.node))")
         let first = try #require(document.rows.first)
         #expect(abs((first.local?.sqnr ?? 0) - (first.accumulated?.sqnr ?? 1)) < 0.01, "\(first.node)")
+    }
+
+    /// Dynamic mode's integer layers get weight figures, computed here by hand from the file: the
+    /// int8 MatMul weight of a Gemm with transB is the float weight transposed, and a ConvInteger's
+    /// uint8 weight has one zero point (128) for its per-channel scales. Neither had figures before
+    /// (the first was not matched to its float weight, the second not recognised by name).
+    @Test(arguments: ["gemm_relu", "conv_transpose"])
+    func dynamicRowsHaveWeightFigures(fixture name: String) throws {
+        let fixture = Fixtures.model(name)
+        var quantize = ModelQuantization.Options(model: fixture.modelPath)
+        quantize.quantization.mode = .dynamic
+        quantize.output = temporary.make() + "/dynamic.onnx"
+        _ = try ModelQuantization.run(quantize)
+        var options = ModelComparison.Options(floatModel: fixture.modelPath, quantizedModel: quantize.output!, dataDirectory: fixture.directory + "/calib")
+        options.samples = 2
+        options.threads = 1
+        let rows = try ModelComparison.run(options).rows.filter { ["MatMulInteger", "ConvInteger"].contains($0.opType) }
+        #expect(!rows.isEmpty)
+        let float = try ONNXReader.load(path: fixture.modelPath).model.graph
+        let written = try ONNXReader.load(path: quantize.output!).model.graph
+        for row in rows {
+            let layer = try #require(float.nodes.first { $0.name == row.node })
+            var weight = try #require(float.initializers[layer.inputs[1]]?.floats())
+            let integer = try #require(written.nodes.first { $0.name == row.node })
+            let codes = try #require(written.initializers[integer.inputs[1]]?.integers())
+            let zeros = try #require(written.initializers[integer.inputs[3]]?.integers())
+            let scales = try #require(written.initializers[row.node + "_weight_scale"]?.floats())
+            let shape = try #require(written.initializers[integer.inputs[1]]?.shape)
+            if layer.opType == "Gemm", try layer.int("transB", default: 0) == 1 {
+                weight = (0..<weight.count).map { i in weight[(i % shape[1]) * shape[0] + i / shape[1]] }
+            }
+            // MatMulInteger [K, N]: channel = column; ConvInteger [C, ...]: channel = first axis.
+            let channel: (Int) -> Int = integer.opType == "MatMulInteger" ? { $0 % shape[1] } : { $0 / (codes.count / shape[0]) }
+            var signal = 0.0, noise = 0.0
+            for i in codes.indices {
+                let c = channel(i), zero = zeros.count == 1 ? zeros[0] : zeros[c]
+                let dequantized = Double(codes[i] - zero) * Double(scales[c])
+                signal += Double(weight[i] * weight[i]); noise += (Double(weight[i]) - dequantized) * (Double(weight[i]) - dequantized)
+            }
+            let expected = 10 * log10(signal / noise)
+            let reported = try #require(row.weightSQNR, "\(row.node) has no weight SQNR")
+            #expect(abs(reported - expected) < 0.01, "\(row.node): \(reported) against \(expected) dB")
+        }
     }
 
     /// ONNX Runtime's dynamic form of an embedding and the layer reading it: the rows are looked

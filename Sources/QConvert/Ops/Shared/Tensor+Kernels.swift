@@ -40,6 +40,28 @@ extension Tensor {
         self.dataType = dataType
     }
 
+    /// The transpose of a 2-D tensor of any fixed-width type: a Gemm's transA input, a transB weight
+    /// stored [K, N] for MatMulInteger, a float weight measured against such codes.
+    func transposedMatrix() -> Tensor {
+        func transpose<T: TensorElement>(_: T.Type) -> Tensor {
+            let (rows, columns) = (shape[0], shape[1])
+            return withElements(of: T.self) { values in
+                Tensor(uninitializedShape: [columns, rows], dataType: dataType, of: T.self) { out in
+                    for i in 0..<rows {
+                        for j in 0..<columns { out[j * rows + i] = values[i * columns + j] }
+                    }
+                }
+            }
+        }
+        precondition(rank == 2, "transposing a \(shape) tensor as a matrix")
+        switch dataType.bitWidth {
+        case 8: return transpose(UInt8.self)
+        case 16: return transpose(UInt16.self)
+        case 32: return transpose(UInt32.self)
+        default: return transpose(UInt64.self)
+        }
+    }
+
     /// A tensor of `shape` and this tensor's type made of `count` slices of this tensor,
     /// `sliceElements` each: the j-th is this tensor's slice number `source(j)` (Gather, GatherND).
     func slices(count: Int, sliceElements: Int, shape: [Int], source: (Int) -> Int) -> Tensor {
