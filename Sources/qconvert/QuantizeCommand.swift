@@ -184,7 +184,7 @@ struct SchemeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Keep this node in float (repeatable).", valueName: "node"))
     var exclude: [String] = []
 
-    @Option(help: ArgumentHelp("Keep every node of this op type in float (repeatable).", valueName: "op"))
+    @Option(help: ArgumentHelp("Keep every node of this op type in float (repeatable); a Relu or Clip fused into a quantized layer runs inside it, so exclude that layer instead.", valueName: "op"))
     var excludeOp: [String] = []
 
     @Option(help: ArgumentHelp(

@@ -433,21 +433,46 @@ final class QuantizationJob {
                                        terminalOutputs: terminalOutputs).plan()
     }
 
-    /// Exclusions that change nothing: `--exclude NODE` or `--exclude-op TYPE` where every node named
-    /// would stay float without it too (a Softmax with no int8 neighbour, a Conv the plan leaves float
-    /// anyway). Said in the summary rather than refused: the model written is still the one asked for,
-    /// but a user who excluded a layer to fix its error should know the error is elsewhere.
+    /// Exclusions that change nothing: an `--exclude NODE` or `--exclude-op TYPE`, or a config entry's
+    /// `"quantize": false`, without which the plan is the same (a Softmax with no int8 neighbour, a
+    /// node another entry quantizes anyway). Said in the summary rather than refused: the model written
+    /// is the one asked for, but a user who excluded a layer to fix its error should know the error is
+    /// elsewhere. Not said of exclusions naming an Add or Sub (shift folding keeps those it names) or a
+    /// compute layer (equalization scales only the inputs of layers to be quantized): those steer
+    /// more than the plan.
     private func idleExclusions(ranges: [String: ClosedRange<Float>]) throws -> [String] {
-        let q = options.quantization
-        guard !q.excludeNodes.isEmpty || !q.excludeOpTypes.isEmpty else { return [] }
-        var unexcluded = q
-        (unexcluded.excludeNodes, unexcluded.excludeOpTypes) = ([], [])
-        let wouldQuantize = try makePlan(ranges: ranges, options: unexcluded).quantizedNodes
-        let nodes = model.graph.nodes
-        let types = q.excludeOpTypes.filter { type in !nodes.contains { $0.opType == type && wouldQuantize.contains($0.displayName) } }
-        let names = q.excludeNodes.filter { !wouldQuantize.contains($0) }
-        return types.map { "\(source($0, flag: "--exclude-op", flagged: q.excludeOpTypes)) \($0)" }
-            + names.map { "\(source($0, flag: "--exclude", flagged: q.excludeNodes)) \($0)" }
+        let q = options.quantization, graph = model.graph, constants = Set(graph.initializers.keys)
+        let config = options.configFile.map { "--config \($0)" } ?? "the per-node or per-op-type settings"
+        var exclusions: [(label: String, nodes: [Node], without: QuantizationOptions)] = []
+        for type in q.excludeOpTypes {
+            var without = q
+            without.excludeOpTypes.removeAll { $0 == type }
+            exclusions.append(("--exclude-op \(type)", graph.nodes.filter { $0.opType == type }, without))
+        }
+        for name in q.excludeNodes {
+            var without = q
+            without.excludeNodes.removeAll { $0 == name }
+            exclusions.append(("--exclude \(name)", graph.nodes.filter { $0.name == name }, without))
+        }
+        for (type, entry) in q.opTypeOverrides.sorted(by: { $0.key < $1.key }) where entry.quantize == false {
+            var without = q
+            without.opTypeOverrides[type]?.quantize = nil
+            exclusions.append(("\(config) (op type \(type), quantize false)", graph.nodes.filter { $0.opType == type }, without))
+        }
+        for (name, entry) in q.nodeOverrides.sorted(by: { $0.key < $1.key }) where entry.quantize == false {
+            var without = q
+            without.nodeOverrides[name]?.quantize = nil
+            exclusions.append(("\(config) (node \(name), quantize false)", graph.nodes.filter { $0.name == name }, without))
+        }
+        func steersMore(_ node: Node) throws -> Bool {
+            guard !["Add", "Sub"].contains(node.opType) else { return true }
+            if let rule = try QuantizationRule.of(node, isConstant: { constants.contains($0) }), case .compute = rule.kind { return true }
+            return false
+        }
+        let quantized = plan.quantizedNodes
+        return try exclusions.filter { exclusion in
+            try !exclusion.nodes.contains(where: steersMore) && makePlan(ranges: ranges, options: exclusion.without).quantizedNodes == quantized
+        }.map(\.label)
     }
 
     /// The first (up to) 8 calibration samples and the float model's outputs on them, computed once.

@@ -36,7 +36,7 @@ public struct QuantizationSummary: Codable, Sendable {
     /// made (the model has none, the options name Add or Sub, or no samples to measure on). The
     /// range method's and the rounding's scores above were measured before it, on the separate plan.
     public var shiftFolding: ShiftFolding?
-    /// Exclusions that changed nothing (the flag or config file and the name), each said in a note.
+    /// Exclusions without which the plan is the same (the flag or config entry, with the name), each said in a note.
     public var idleExclusions: [String] = []
     public var floatBytes: Int
     public var quantizedBytes: Int
@@ -170,7 +170,7 @@ public struct QuantizationSummary: Codable, Sendable {
                          + "their inputs at run time (a few dB); session option session.qdq_matmulnbits_accuracy_level = 0 keeps float compute")
         }
         for exclusion in idleExclusions {
-            lines.append("note: \(exclusion) changes nothing: it names only nodes qconvert leaves float anyway")
+            lines.append("note: \(exclusion) changes nothing: the plan is the same without it")
         }
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")

@@ -136,7 +136,14 @@ public enum LayerReportBuilder {
             // The original's tensor and the prepared one can share a name (a BatchNorm folded in
             // place): the integers approximate one of them to within half a step, so the closer is it.
             let sources = (weight.source.map { [inputs.floatWeights[$0], inputs.float.graph.initializers[$0]].compactMap { $0 } } ?? [])
-                .map { weight.sourceTransposed ? $0.transposedMatrix() : $0 }
+                .filter { [.float, .float16, .bfloat16, .double].contains($0.dataType) }
+                .flatMap { source -> [Tensor] in
+                    switch weight.sourceLayout {
+                    case .same: [source]
+                    case .transposed: [source.transposedMatrix()]
+                    case .either: [source, source.transposedMatrix()]
+                    }
+                }
             let measured = sources.map { ($0, WeightError.measure(float: $0, codes: codes, params: params, axis: weight.axis)) }
             let best = measured.max { ($0.1?.overall.sqnr ?? -.infinity) < ($1.1?.overall.sqnr ?? -.infinity) }
             return Measured(weight: weight, codes: codes, params: params, float: best?.0, result: best?.1)

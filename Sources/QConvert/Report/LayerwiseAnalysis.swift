@@ -220,7 +220,7 @@ extension QuantizedGraph {
         let stored = zero?.dataType ?? codes
         let type: QuantType = stored == .int8 ? .int8 : (stored == .int32 ? .int32 : .uint8)
         var zeros = zero?.integers().map { $0.map { Int32($0) } } ?? Array(repeating: 0, count: scales.count)
-        // One zero point for per-channel scales: ConvInteger takes no other (its scales come after it).
+        // One zero point for per-channel scales (qconvert's ConvInteger weights: ONNX Runtime's kernel takes no other).
         if zeros.count == 1, scales.count > 1 { zeros = Array(repeating: zeros[0], count: scales.count) }
         return QuantParams(type: type, scales: scales, zeroPoints: zeros, axis: scales.count > 1 ? 0 : nil)
     }

@@ -33,9 +33,14 @@ public struct QuantizedGraph: Sendable {
         public var grid: Grid
         public var axis: Int?
         public var source: String?
-        /// The source is the transpose of what the integers hold: a Gemm's transB weight [N, K]
-        /// written [K, N] for MatMulInteger.
-        public var sourceTransposed = false
+        /// How the source's elements line up with the integers.
+        public var sourceLayout = SourceLayout.same
+    }
+
+    /// `transposed`: a Gemm's transB weight [N, K] written [K, N] for MatMulInteger; `either`: a
+    /// square MatMulInteger weight, which may be either (the closer one is it).
+    public enum SourceLayout: Sendable, Equatable {
+        case same, transposed, either
     }
 
     public struct Unit: Sendable {
@@ -194,8 +199,10 @@ public struct QuantizedGraph: Sendable {
                 var weight = Weight(quantized: node.inputs[1], grid: Grid(scale: scale, zeroPoint: zeroPoint),
                                     axis: perAxis ? layout.weightAxis(node, codes.rank) : nil,
                                     source: names.resolveConstant(node.inputs[1], shape: codes.shape))
-                if weight.source == nil, codes.rank == 2, let transposed = names.resolveConstant(node.inputs[1], shape: codes.shape.reversed()) {
-                    (weight.source, weight.sourceTransposed) = (transposed, true)
+                if codes.rank == 2, codes.shape[0] == codes.shape[1] {
+                    weight.sourceLayout = .either
+                } else if weight.source == nil, codes.rank == 2, let transposed = names.resolveConstant(node.inputs[1], shape: codes.shape.reversed()) {
+                    (weight.source, weight.sourceLayout) = (transposed, .transposed)
                 }
                 return (weight, product)
             }

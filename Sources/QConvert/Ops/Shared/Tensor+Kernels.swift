@@ -40,8 +40,8 @@ extension Tensor {
         self.dataType = dataType
     }
 
-    /// The transpose of a 2-D tensor of any fixed-width type: a Gemm's transA input, a transB weight
-    /// stored [K, N] for MatMulInteger, a float weight measured against such codes.
+    /// The transpose of a 2-D tensor of a fixed-width type (not strings): a Gemm's transA input, a
+    /// transB weight stored [K, N] for MatMulInteger, a float weight measured against such codes.
     func transposedMatrix() -> Tensor {
         func transpose<T: TensorElement>(_: T.Type) -> Tensor {
             let (rows, columns) = (shape[0], shape[1])
@@ -58,7 +58,8 @@ extension Tensor {
         case 8: return transpose(UInt8.self)
         case 16: return transpose(UInt16.self)
         case 32: return transpose(UInt32.self)
-        default: return transpose(UInt64.self)
+        case 64: return transpose(UInt64.self)
+        default: preconditionFailure("transposing a \(dataType) tensor as a matrix")
         }
     }
 
