@@ -107,8 +107,11 @@ final class QuantizationJob {
             try calibrate()
         }
         model = prepared.model
-        plan = try step("quantize") { try makePlan(ranges: try ranges(for: options.method ?? .minMax)) }
-        let idle = try step("quantize") { try idleExclusions(ranges: try ranges(for: options.method ?? .minMax)) }
+        let idle = try step("quantize") {
+            let ranges = try ranges(for: options.method ?? .minMax)
+            plan = try makePlan(ranges: ranges)
+            return try idleExclusions(ranges: ranges)
+        }
         try choose(roundings: try roundWeights())
         if options.quantization.mode == .static {
             try chooseShiftFolding()
@@ -443,26 +446,24 @@ final class QuantizationJob {
     private func idleExclusions(ranges: [String: ClosedRange<Float>]) throws -> [String] {
         let q = options.quantization, graph = model.graph, constants = Set(graph.initializers.keys)
         let config = options.configFile.map { "--config \($0)" } ?? "the per-node or per-op-type settings"
+        // Each exclusion: how it is named, the nodes it names, and the options without it.
         var exclusions: [(label: String, nodes: [Node], without: QuantizationOptions)] = []
-        for type in q.excludeOpTypes {
+        func add(_ label: String, naming named: (Node) -> Bool, removing remove: (inout QuantizationOptions) -> Void) {
             var without = q
-            without.excludeOpTypes.removeAll { $0 == type }
-            exclusions.append(("--exclude-op \(type)", graph.nodes.filter { $0.opType == type }, without))
+            remove(&without)
+            exclusions.append((label, graph.nodes.filter(named), without))
+        }
+        for type in q.excludeOpTypes {
+            add("--exclude-op \(type)", naming: { $0.opType == type }) { $0.excludeOpTypes.removeAll { $0 == type } }
         }
         for name in q.excludeNodes {
-            var without = q
-            without.excludeNodes.removeAll { $0 == name }
-            exclusions.append(("--exclude \(name)", graph.nodes.filter { $0.name == name }, without))
+            add("--exclude \(name)", naming: { $0.name == name }) { $0.excludeNodes.removeAll { $0 == name } }
         }
         for (type, entry) in q.opTypeOverrides.sorted(by: { $0.key < $1.key }) where entry.quantize == false {
-            var without = q
-            without.opTypeOverrides[type]?.quantize = nil
-            exclusions.append(("\(config) (op type \(type), quantize false)", graph.nodes.filter { $0.opType == type }, without))
+            add("\(config) (op type \(type), quantize false)", naming: { $0.opType == type }) { $0.opTypeOverrides[type]?.quantize = nil }
         }
         for (name, entry) in q.nodeOverrides.sorted(by: { $0.key < $1.key }) where entry.quantize == false {
-            var without = q
-            without.nodeOverrides[name]?.quantize = nil
-            exclusions.append(("\(config) (node \(name), quantize false)", graph.nodes.filter { $0.name == name }, without))
+            add("\(config) (node \(name), quantize false)", naming: { $0.name == name }) { $0.nodeOverrides[name]?.quantize = nil }
         }
         func steersMore(_ node: Node) throws -> Bool {
             guard !["Add", "Sub"].contains(node.opType) else { return true }

@@ -92,7 +92,7 @@ enum HTML {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             case "\n", "\t": out.unicodeScalars.append(scalar)
-            default: out += Formatting.oneLine(String(scalar))
+            default: out.unicodeScalars.append(Formatting.isHidden(scalar) ? "?" : scalar)
             }
         }
         return out
