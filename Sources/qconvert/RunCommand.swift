@@ -33,10 +33,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "How integer ops requantize: float (as ONNX Runtime) or fixed-point (integer-only inference).")
     var requantization: Requantization = .float
 
+    @Flag(help: "Run the graph exactly as the file writes it. By default it runs prepared, as calibration runs it (BatchNorm folded into the layer before it, HardSwish spelt out in other ops run as one HardSwish, constant chains computed once), which is faster and agrees with the graph as written to float rounding.")
+    var asWritten = false
+
     @Flag(help: "Print the output name -> file map as JSON.")
     var json = false
 
-    @Flag(help: "Print time spent per op type.")
+    @Flag(help: "Print time spent per op type (of the graph as it runs: prepared, unless --as-written).")
     var time = false
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Run the model N times and report the median run (in --json as median_run_seconds); for benchmarks.", visibility: .hidden))
@@ -66,7 +69,7 @@ struct RunCommand: ParsableCommand {
             return (nil, spec)
         }
         let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time,
-                                                            repeats: `repeat`, requantization: requantization))
+                                                            repeats: `repeat`, requantization: requantization, asWritten: asWritten))
         for warning in result.warnings { Terminal.note("warning: " + warning) }
         if json {
             print(try JSONText.encode(Report(outputs: result.outputs, medianRunSeconds: result.medianRunSeconds)))
