@@ -53,7 +53,6 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         try requireNonEmpty([("<model>", model), ("--output", output)])
-        if inputs.isEmpty && namedInputs.isEmpty { throw ValidationError("give at least one input (--input NAME=FILE.npy)") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if `repeat` < 1 { throw ValidationError("--repeat must be at least 1") }
         if let empty = (inputs + namedInputs).first(where: { $0.isEmpty || $0.hasSuffix("=") }) {

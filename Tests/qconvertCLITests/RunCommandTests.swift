@@ -23,4 +23,34 @@ import Testing
         // The per-op table (stderr) names the ops that ran.
         #expect(result.stderr.contains("BatchNormalization") == asWritten, "\(result.stderr)")
     }
+
+    /// range_empty computes its output from constants alone: it takes no input file.
+    @Test func modelWithoutInputsRuns() throws {
+        let fixture = try #require(Fixtures.ops().first { $0.name == "range_empty" })
+        let output = temporary.make()
+        let result = CLIRunner.run(["run", fixture.modelPath, "-o", output, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let path = try #require((report["outputs"] as? [String: String])?.values.first)
+        #expect(Closeness.mismatch(try Npy.read(path: path), try #require(fixture.expectedOutputs().first)) == nil)
+    }
+
+    @Test func missingInputIsNamed() {
+        let fixture = Fixtures.model("conv_bn_relu")
+        let result = CLIRunner.run(["run", fixture.modelPath, "-o", temporary.make()])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: " + fixture.modelPath + ": no value given for the model's input 'input'"), "\(result.stderr)")
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+    }
+
+    /// An opset-10 Resize has no opset-14 form in preparation yet: the graph runs as written, said so.
+    @Test func unpreparableGraphRunsAsWritten() throws {
+        let fixture = try #require(Fixtures.ops().first { $0.name == "resize_nearest_opset10" })
+        let result = CLIRunner.run(["run", fixture.modelPath, fixture.directory + "/input_0.npy", "-o", temporary.make(), "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: ran the graph as written, unprepared (slower): "), "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let path = try #require((report["outputs"] as? [String: String])?.values.first)
+        #expect(Closeness.mismatch(try Npy.read(path: path), try #require(fixture.expectedOutputs().first)) == nil)
+    }
 }

@@ -50,13 +50,23 @@ public struct ModelRun {
     /// the weights before it, HardSwish spelt out in other ops made one op, constant chains computed once), as
     /// calibration runs it and as ONNX Runtime optimizes a graph when it loads it. Why: exporters
     /// write graphs for training frameworks, not for inference; as written, ppocrv4_rec ran 2.2x
-    /// slower. The outputs agree with the graph as written to float rounding.
+    /// slower. The outputs agree with the graph as written to float rounding. A graph that cannot be
+    /// prepared runs as written, with a warning.
     public static func run(_ options: Options) throws -> Result {
+        var warnings: [String] = []
         let interpreter: Interpreter
         do {
-            let loaded = try ONNXReader.read(path: options.model)
-            interpreter = try Interpreter(model: options.asWritten ? loaded : try Preparation.run(loaded).model, threads: options.threads,
-                                          requantization: options.requantization)
+            var model = try ONNXReader.read(path: options.model)
+            if !options.asWritten {
+                // A graph preparation cannot take (an opset-10 Resize it cannot raise to opset 14 yet)
+                // still runs, as written.
+                do {
+                    model = try Preparation.run(model).model
+                } catch let error as QConvertError {
+                    warnings.append("ran the graph as written, unprepared (slower): \(error)")
+                }
+            }
+            interpreter = try Interpreter(model: model, threads: options.threads, requantization: options.requantization)
         } catch let error as QConvertError {
             throw error.context(options.model)
         }
@@ -78,6 +88,11 @@ public struct ModelRun {
             // infinity and empty tensors are valid inputs to run, unlike calibration samples.)
             if let input = expected.first(where: { $0.name == resolved }) { try Interpreter.check(value, against: input, source: path) }
             feeds[resolved] = value
+        }
+        let missing = expected.map(\.name).filter { feeds[$0] == nil }
+        if !missing.isEmpty {
+            throw QConvertError("no value given for the model's input\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")): "
+                                + "pass \(missing.count == 1 && expected.count == 1 ? "FILE.npy or " : "")--input NAME=FILE.npy").context(options.model)
         }
         let profile = options.profile ? OpProfile() : nil
         var outputs: [String: Tensor] = [:]
@@ -115,7 +130,6 @@ public struct ModelRun {
             throw error
         }
         let median = runSeconds.count > 1 ? runSeconds.sorted()[runSeconds.count / 2] : nil
-        var warnings: [String] = []
         if options.requantization != .float && !Requantization.matters(in: interpreter.model.graph) {
             warnings.append("--requantization \(options.requantization.rawValue) changes nothing here: \(options.model) has no integer op "
                             + "that requantizes (QLinearConv, QLinearMatMul, ...); QuantizeLinear/DequantizeLinear pairs and dynamic mode's "

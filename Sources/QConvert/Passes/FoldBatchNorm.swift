@@ -67,6 +67,9 @@ public struct FoldBatchNorm: Pass {
     private func batchNormParameters(_ bn: Node, _ graph: Graph) throws -> ChannelAffine? {
         guard bn.inputs.count >= 5, bn.outputs.dropFirst().allSatisfy({ $0.isEmpty }) else { return nil }
         if try bn.int("training_mode", default: 0) != 0 { return nil }
+        // Before opset 9, spatial = 0 means statistics per value of each sample ([C, H, W] flattened),
+        // not per channel: no per-channel affine to fold.
+        if try bn.int("spatial", default: 1) == 0 { return nil }
         let constants = graph.initializers
         guard let scale = constants[bn.inputs[1]]?.floats(), let bias = constants[bn.inputs[2]]?.floats(),
               let mean = constants[bn.inputs[3]]?.floats(), let variance = constants[bn.inputs[4]]?.floats(),

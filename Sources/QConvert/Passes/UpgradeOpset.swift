@@ -111,6 +111,12 @@ public struct UpgradeOpset: Pass {
             try moveInts("k", toInput: 1, values: [k])
         case "Softmax" where from < 13, "LogSoftmax" where from < 13, "Hardmax" where from < 13:
             return try convertSoftmax(node, graph: &graph, names: &names)
+        case "BatchNormalization" where from < 9:
+            // Opset 9 dropped `spatial`; its 1 (per channel) is what BatchNormalization means since.
+            guard try node.int("spatial", default: 1) == 1 else {
+                throw QConvertError("node '\(node.displayName)': BatchNormalization with spatial = 0 (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
+            }
+            node.removeAttribute("spatial")
         case "Upsample", "Scatter":
             throw QConvertError("node '\(node.displayName)': \(node.opType) (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
         case "Resize" where from < 11:

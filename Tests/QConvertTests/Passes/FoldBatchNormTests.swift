@@ -91,6 +91,20 @@ import Testing
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 4, 4])]) >= 100)
     }
 
+    /// Opset 7's spatial = 0: a scale per value of each sample (12 for [3, 2, 2]), turned into Mul+Add
+    /// as if per channel it made a Mul that could not broadcast.
+    @Test func perValueBatchNormIsLeftAlone() throws {
+        var b = GraphBuilder(opset: 7)
+        var r = RandomTensors(seed: 13)
+        let x = b.input("x", [2, 3, 2, 2])
+        let scale = b.constant("g", r.uniform([12], 0.5...1.5)), bias = b.constant("beta", r.normal([12]))
+        let mean = b.constant("mean", r.normal([12])), variance = b.constant("var", r.uniform([12], 0.2...2))
+        b.output(b.node("BatchNormalization", [x, scale, bias, mean, variance], ["spatial": .int(0)]))
+        let (after, report) = try PassChecks.run(FoldBatchNorm(), on: b.model)
+        #expect(PassChecks.ops(after) == ["BatchNormalization"])
+        #expect(report.changes == 0)
+    }
+
     @Test func sharedConvOutputIsNotFolded() throws {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 11)

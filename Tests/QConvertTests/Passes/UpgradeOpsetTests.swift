@@ -67,6 +67,25 @@ import Testing
         #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: alongAxis.model) }
     }
 
+    /// Opset 7's BatchNormalization: `spatial` 1 is dropped (per channel is all opset 9 knows); 0
+    /// (statistics per value, [C, H, W] flattened) has no opset-14 form here and is refused.
+    @Test(arguments: [Int64(1), 0])
+    func batchNormSpatial(spatial: Int64) throws {
+        var b = GraphBuilder(opset: 7)
+        var r = RandomTensors(seed: 5)
+        let x = b.input("x", [2, 3, 2, 2])
+        let count = spatial == 1 ? 3 : 12
+        let parameters = ["g", "beta", "mean", "var"].map { b.constant($0, r.uniform([count], 0.5...1.5)) }
+        b.output(b.node("BatchNormalization", [x] + parameters, ["spatial": .int(spatial)]))
+        guard spatial == 1 else {
+            #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: b.model) }
+            return
+        }
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: b.model)
+        #expect(after.graph.nodes[0].attribute("spatial") == nil)
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 2, 2])]) == .infinity)
+    }
+
     /// From 13 to 14 nothing changed meaning: an opset-13 Softmax on a middle axis stays as it is.
     @Test func opset13ModelOnlyChangesItsVersion() throws {
         var b = GraphBuilder(opset: 13)
