@@ -103,9 +103,8 @@ def qconvert_run(qconvert, path, feeds, threads, requantization):
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         for index, feed in enumerate(feeds):
-            # --as-written: the emitted graph literally, as the unoptimized ORT run it is compared with executes it.
             args = [qconvert, "run", path, "-o", os.path.join(scratch, str(index)), "--json", "--threads", str(threads),
-                    "--requantization", requantization, "--as-written"]
+                    "--requantization", requantization]
             for name, value in feed.items():
                 file = os.path.join(scratch, f"{index}_{len(args)}.npy")
                 np.save(file, value)

@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "How integer ops requantize: float (as ONNX Runtime) or fixed-point (integer-only inference).")
     var requantization: Requantization = .float
 
-    @Flag(help: "Run the graph exactly as the file writes it. By default it runs prepared, as calibration runs it (BatchNorm folded into the layer before it, HardSwish spelt out in other ops run as one HardSwish, constant chains computed once), which is faster and agrees with the graph as written to float rounding.")
+    @Flag(help: "Run the graph as the file writes it. By default a float model runs prepared, as calibration runs it (BatchNorm folded into the layer before it, HardSwish spelt out in other ops run as one HardSwish), which is faster and agrees with the graph as written to float rounding; a quantized model always runs as written.")
     var asWritten = false
 
     @Flag(help: "Print the output name -> file map as JSON.")

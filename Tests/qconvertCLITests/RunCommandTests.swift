@@ -1,5 +1,7 @@
 import Foundation
 import QConvert
+import QConvertIR
+import QConvertONNX
 import QConvertTestSupport
 import Testing
 
@@ -33,13 +35,15 @@ import Testing
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let path = try #require((report["outputs"] as? [String: String])?.values.first)
         #expect(Closeness.mismatch(try Npy.read(path: path), try #require(fixture.expectedOutputs().first)) == nil)
+        let given = CLIRunner.run(["run", fixture.modelPath, fixture.modelPath, "-o", output])
+        #expect(given.status == 1 && given.stderr.contains("the model takes no inputs; run it without input files"), "\(given.stderr)")
     }
 
     @Test func missingInputIsNamed() {
         let fixture = Fixtures.model("conv_bn_relu")
         let result = CLIRunner.run(["run", fixture.modelPath, "-o", temporary.make()])
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("error: " + fixture.modelPath + ": no value given for the model's input 'input'"), "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: " + fixture.modelPath + ": input 'input' was not given"), "\(result.stderr)")
         #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
     }
 
@@ -48,9 +52,28 @@ import Testing
         let fixture = try #require(Fixtures.ops().first { $0.name == "resize_nearest_opset10" })
         let result = CLIRunner.run(["run", fixture.modelPath, fixture.directory + "/input_0.npy", "-o", temporary.make(), "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("warning: ran the graph as written, unprepared (slower): "), "\(result.stderr)")
+        #expect(result.stderr.contains("warning: ran the graph as written, unprepared: "), "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let path = try #require((report["outputs"] as? [String: String])?.values.first)
         #expect(Closeness.mismatch(try Npy.read(path: path), try #require(fixture.expectedOutputs().first)) == nil)
+    }
+
+    /// A quantized model (here a Q/DQ pair, then a Conv and a BatchNormalization in float) runs as
+    /// written: preparing it would fold the BatchNormalization.
+    @Test func quantizedModelRunsAsWritten() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 3)
+        let x = b.input("x", [1, 2, 4, 4])
+        let scale = b.constant("s", Tensor(scalar: Float(0.05))), zero = b.constant("z", Tensor(scalar: UInt8(128)))
+        let dequantized = b.node("DequantizeLinear", [b.node("QuantizeLinear", [x, scale, zero]), scale, zero])
+        let y = b.node("Conv", [dequantized, b.constant("w", r.normal([2, 2, 1, 1]))])
+        let parameters = ["g", "beta", "mean", "var"].map { b.constant($0, r.uniform([2], 0.5...1.5)) }
+        b.output(b.node("BatchNormalization", [y] + parameters))
+        let work = temporary.make()
+        try ONNXWriter.write(b.model, to: work + "/q.onnx")
+        FileChecks.write(try Npy.encode(r.normal([1, 2, 4, 4])), to: work + "/x.npy")
+        let result = CLIRunner.run(["run", work + "/q.onnx", work + "/x.npy", "-o", work + "/out", "--time"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("BatchNormalization"), "\(result.stderr)")
     }
 }

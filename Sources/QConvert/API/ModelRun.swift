@@ -42,28 +42,31 @@ public struct ModelRun {
         public var opCalls: [String: Int]?
         /// Median wall time of one run, when the model ran more than once.
         public var medianRunSeconds: Double?
-        /// Options that had no effect on this model, said so that nobody trusts a result they did not shape.
+        /// What the user should know about this run: options that had no effect on this model (said so
+        /// that nobody trusts a result they did not shape), a graph that ran unprepared.
         public var warnings: [String] = []
     }
 
-    /// Unless `asWritten`, the model runs prepared (the `prepare` pipeline: BatchNorm folded into
-    /// the weights before it, HardSwish spelt out in other ops made one op, constant chains computed once), as
-    /// calibration runs it and as ONNX Runtime optimizes a graph when it loads it. Why: exporters
-    /// write graphs for training frameworks, not for inference; as written, ppocrv4_rec ran 2.2x
-    /// slower. The outputs agree with the graph as written to float rounding. A graph that cannot be
+    /// Unless `asWritten`, a float model runs prepared (the `prepare` pipeline: BatchNorm folded into
+    /// the weights before it, HardSwish spelt out in other ops made one op, Identity nodes and no-op
+    /// Reshape/Transpose pairs removed), as calibration runs it and as ONNX Runtime optimizes a graph
+    /// when it loads it. Why: exporters write graphs for training frameworks, not for inference; as
+    /// written, ppocrv4_rec ran 2.2x slower. The outputs agree with the graph as written to float
+    /// rounding. A quantized model runs as written: a float rounding before a QuantizeLinear could
+    /// move a value by a step, and preparation is made for float models. A graph that cannot be
     /// prepared runs as written, with a warning.
     public static func run(_ options: Options) throws -> Result {
         var warnings: [String] = []
         let interpreter: Interpreter
         do {
             var model = try ONNXReader.read(path: options.model)
-            if !options.asWritten {
+            if !options.asWritten && Preparation.quantizedContent(model.graph) == nil {
                 // A graph preparation cannot take (an opset-10 Resize it cannot raise to opset 14 yet)
                 // still runs, as written.
                 do {
                     model = try Preparation.run(model).model
                 } catch let error as QConvertError {
-                    warnings.append("ran the graph as written, unprepared (slower): \(error)")
+                    warnings.append("ran the graph as written, unprepared: \(error)")
                 }
             }
             interpreter = try Interpreter(model: model, threads: options.threads, requantization: options.requantization)
@@ -77,6 +80,7 @@ public struct ModelRun {
             if let name {
                 resolved = name
             } else {
+                guard !expected.isEmpty else { throw QConvertError("the model takes no inputs; run it without input files") }
                 guard expected.count == 1 else {
                     throw QConvertError("the model has \(expected.count) inputs (\(expected.map(\.name).joined(separator: ", "))); pass them as NAME=FILE.npy")
                 }
@@ -88,11 +92,6 @@ public struct ModelRun {
             // infinity and empty tensors are valid inputs to run, unlike calibration samples.)
             if let input = expected.first(where: { $0.name == resolved }) { try Interpreter.check(value, against: input, source: path) }
             feeds[resolved] = value
-        }
-        let missing = expected.map(\.name).filter { feeds[$0] == nil }
-        if !missing.isEmpty {
-            throw QConvertError("no value given for the model's input\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")): "
-                                + "pass \(missing.count == 1 && expected.count == 1 ? "FILE.npy or " : "")--input NAME=FILE.npy").context(options.model)
         }
         let profile = options.profile ? OpProfile() : nil
         var outputs: [String: Tensor] = [:]

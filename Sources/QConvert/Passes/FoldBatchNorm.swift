@@ -68,7 +68,8 @@ public struct FoldBatchNorm: Pass {
         guard bn.inputs.count >= 5, bn.outputs.dropFirst().allSatisfy({ $0.isEmpty }) else { return nil }
         if try bn.int("training_mode", default: 0) != 0 { return nil }
         // Before opset 9, spatial = 0 means statistics per value of each sample ([C, H, W] flattened),
-        // not per channel: no per-channel affine to fold.
+        // not per channel: no per-channel affine to fold. (In `prepare`, upgrade-opset refuses such a
+        // node first; this guards the pass run on its own.)
         if try bn.int("spatial", default: 1) == 0 { return nil }
         let constants = graph.initializers
         guard let scale = constants[bn.inputs[1]]?.floats(), let bias = constants[bn.inputs[2]]?.floats(),
