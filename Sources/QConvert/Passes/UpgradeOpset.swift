@@ -111,6 +111,8 @@ public struct UpgradeOpset: Pass {
             try moveInts("k", toInput: 1, values: [k])
         case "Softmax" where from < 13, "LogSoftmax" where from < 13, "Hardmax" where from < 13:
             return try convertSoftmax(node, graph: &graph, names: &names)
+        case "PRelu" where from < 7:
+            return [try convertLegacyPRelu(node, graph: &graph, names: &names)]
         case "BatchNormalization" where from < 9:
             // Opset 9 dropped `spatial`; its 1 (per channel) is what BatchNormalization means since.
             guard try node.int("spatial", default: 1) == 1 else {
@@ -125,6 +127,26 @@ public struct UpgradeOpset: Pass {
             break
         }
         return [node]
+    }
+
+    /// Opset < 7 PRelu: a slope of C values applies per channel (axis 1); from opset 7 it broadcasts
+    /// from the last axis, so a constant slope is reshaped to [C, 1, ..., 1] for an input of rank 3 or
+    /// more (rank 2, [N, C], means the same either way).
+    private func convertLegacyPRelu(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> Node {
+        guard node.inputs.count == 2, let rank = graph.declaredType(of: node.inputs[0])?.shape?.count else {
+            throw QConvertError("node '\(node.displayName)': PRelu (opset < 7) whose input rank is unknown cannot be upgraded to opset \(Self.target) yet")
+        }
+        guard rank > 2 else { return node }
+        guard let slope = graph.initializers[node.inputs[1]] else {
+            throw QConvertError("node '\(node.displayName)': PRelu (opset < 7) with a computed slope cannot be upgraded to opset \(Self.target) yet")
+        }
+        // One value is shared either way; a slope already shaped [C, 1, ...] broadcasts the same.
+        guard slope.count > 1, slope.rank == 1 else { return node }
+        var node = node
+        let reshaped = names.fresh(node.inputs[1] + "_per_channel")
+        graph.initializers[reshaped] = slope.reshaped([slope.count] + Array(repeating: 1, count: rank - 2))
+        node.inputs[1] = reshaped
+        return node
     }
 
     /// Opset < 13 Softmax: coerce the input to 2-D [prod(d[..<axis]), prod(d[axis...])] and normalise

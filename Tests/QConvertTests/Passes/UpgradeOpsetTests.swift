@@ -67,6 +67,18 @@ import Testing
         #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: alongAxis.model) }
     }
 
+    /// Opset 6's PRelu applies a slope of C values per channel; opset 7 would broadcast it along the
+    /// last axis (here 4 long, so [3] would not even broadcast): the slope becomes [3, 1].
+    @Test func legacyPReluSlopeStaysPerChannel() throws {
+        var b = GraphBuilder(opset: 6)
+        var r = RandomTensors(seed: 6)
+        let x = b.input("x", [2, 3, 4])
+        b.output(b.node("PRelu", [x, b.constant("slope", r.uniform([3], 0.1...0.9))]))
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: b.model)
+        #expect(after.graph.initializers[after.graph.nodes[0].inputs[1]]?.shape == [3, 1])
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 4])]) == .infinity)
+    }
+
     /// Opset 7's BatchNormalization: `spatial` 1 is dropped (per channel is all opset 9 knows); 0
     /// (statistics per value, [C, H, W] flattened) has no opset-14 form here and is refused.
     @Test(arguments: [Int64(1), 0])
