@@ -3,7 +3,11 @@
 # original's (SQNR >= 80 dB on up to 8 calibration samples), no BatchNormalization is left after a
 # Conv/ConvTranspose/Gemm, no Constant node is left in the PP-OCR models, and every shape the prepared model
 # declares in value_info agrees with the tensors ORT computes (numbers equal, each symbolic name one size).
-# Needs: python with numpy, onnx, onnxruntime; a built qconvert. Usage: check-prepare.py --qconvert BIN [--real DIR]
+# With --backend, also the 140 cases with data the onnx package ships (backend/test/data: pytorch-converted,
+# pytorch-operator, simple, light): each prepared model, run by ORT on the case's inputs, must give the case's
+# expected outputs; a case prepare refuses with a clear "cannot be upgraded" error, or whose prepared model ORT
+# cannot load (an op it lacks), is counted apart, not failed; only failures are listed in the table.
+# Needs: python with numpy, onnx, onnxruntime; a built qconvert. Usage: check-prepare.py --qconvert BIN [--real DIR] [--backend]
 import argparse, glob, math, os, subprocess, sys, tempfile
 
 import numpy as np
@@ -44,6 +48,16 @@ def sqnr(reference, test):
     if noise == 0:
         return math.inf
     return 10 * math.log10(signal / noise) if signal > 0 else -math.inf
+
+
+def same(expected, actual):
+    """Equal shapes and values: floats within 1e-4 relative / 1e-5 absolute (NaN matching NaN), others exactly."""
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    if expected.shape != actual.shape:
+        return False
+    if expected.dtype.kind == "f":
+        return np.allclose(actual, expected, rtol=1e-4, atol=1e-5, equal_nan=True)
+    return np.array_equal(actual, expected)
 
 
 def counts(model):
@@ -117,10 +131,46 @@ def check(qconvert, name, src, calib_dir, tmp, expect_no_constants):
     return row
 
 
+def numbered(folder, prefix):
+    """test_data_set_0/<prefix>_<k>.pb of an onnx backend case, in order, as arrays."""
+    files = sorted(glob.glob(os.path.join(folder, "test_data_set_0", prefix + "_*.pb")), key=lambda p: int(p[:-3].split("_")[-1]))
+    return [onnx.numpy_helper.to_array(onnx.load_tensor(f)) for f in files]
+
+
+def check_backend(qconvert, name, folder, tmp):
+    """An onnx backend case: prepared, run by ORT on the case's inputs, against the case's expected outputs. Many
+    are opset 6 models ORT no longer runs, so the original is not run; a clear refusal is counted apart."""
+    out = os.path.join(tmp, name.replace("/", "_") + ".prepared.onnx")
+    run = subprocess.run([qconvert, "prepare", os.path.join(folder, "model.onnx"), "-o", out], capture_output=True, text=True)
+    row = {"model": name, "problems": []}
+    if run.returncode != 0:
+        if "cannot be upgraded" in run.stderr:
+            row["refused"] = run.stderr.strip().split("model.onnx: ", 1)[-1]
+        else:
+            row["problems"].append("prepare failed: " + run.stderr.strip())
+        return row
+    try:
+        prepared = session(out)
+    except Exception as e:  # an op ORT lacks (Gradient), StringNormalizer without the en_US locale
+        row["note"] = "ORT cannot load the prepared model: " + str(e).splitlines()[0][:120]
+        return row
+    names = [i.name for i in prepared.get_inputs()]
+    try:
+        actual = prepared.run(None, dict(zip(names, numbered(folder, "input"))))
+    except Exception as e:  # loaded but failing on the case's own inputs: preparation broke it
+        row["problems"].append("ORT fails running the prepared model: " + str(e).splitlines()[0][:200])
+        return row
+    differ = [k for k, (e, a) in enumerate(zip(numbered(folder, "output"), actual)) if not same(e, a)]
+    if differ:
+        row["problems"].append(f"outputs {differ} differ from the expected beyond 1e-4 relative / 1e-5 absolute")
+    return row
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--qconvert", required=True)
     ap.add_argument("--real", help="setup.sh cache folder with models/ and data/")
+    ap.add_argument("--backend", action="store_true", help="also the onnx package's backend test cases")
     a = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     cases = [(os.path.basename(os.path.dirname(p)), p, os.path.join(os.path.dirname(p), "calib"))
@@ -131,11 +181,17 @@ def main():
             cases.append((name, p, os.path.join(a.real, "data", name, "calib")))
     else:
         print("note: no --real folder; real models skipped")
+    backend = []
+    if a.backend:
+        data = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data")
+        backend = [(f"{group}/{os.path.basename(d)}", d) for group in ("pytorch-converted", "pytorch-operator", "simple", "light")
+                   for d in sorted(glob.glob(os.path.join(data, group, "*"))) if os.path.isdir(os.path.join(d, "test_data_set_0"))]
     with tempfile.TemporaryDirectory() as tmp:
         rows = [check(a.qconvert, n, p, d, tmp, n.startswith("ppocr")) for n, p, d in cases]
+        backend_rows = [check_backend(a.qconvert, n, d, tmp) for n, d in backend]
     header = f"{'model':26} {'BN before':>9} {'BN after':>8} {'after Conv':>10} {'Const before':>12} {'Const after':>11} {'samples':>7} {'min SQNR':>9} {'value_info':>10}  status"
     print(header)
-    for r in rows:
+    for r in rows + [r for r in backend_rows if r["problems"]]:
         sq = r.get("sqnr")
         sq_text = "-" if sq is None else ("inf" if sq == math.inf else f"{sq:.1f}")
         status = "ok" if not r["problems"] else "FAIL: " + "; ".join(r["problems"])
@@ -146,7 +202,15 @@ def main():
               f"{r.get('value_info', '-'):>10}  {status}")
     failed = [r["model"] for r in rows if r["problems"]]
     print(f"prepare check: {len(rows) - len(failed)}/{len(rows)} models ok")
-    sys.exit(1 if failed else 0)
+    if a.backend:
+        refused = [r for r in backend_rows if r.get("refused")]
+        skipped = [r for r in backend_rows if r.get("note")]
+        print(f"onnx backend cases: {sum(not r['problems'] and not r.get('refused') and not r.get('note') for r in backend_rows)} of "
+              f"{len(backend_rows)} prepared and matching; {len(refused)} refused with a clear error, {len(skipped)} ORT cannot load, "
+              f"{sum(bool(r['problems']) for r in backend_rows)} failed")
+        for r in refused + skipped:
+            print(f"  {r['model']}: " + (r.get("refused") or r["note"])[:150])
+    sys.exit(1 if failed or any(r["problems"] for r in backend_rows) else 0)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ fi
 real_args=()
 [ -d "$real/models" ] && real_args=(--real "$real")
 .venv/bin/python Scripts/roundtrip-check.py --qconvert .build/debug/qconvert "${real_args[@]}"
-.venv/bin/python Scripts/check-prepare.py --qconvert .build/debug/qconvert "${real_args[@]}"
+.venv/bin/python Scripts/check-prepare.py --qconvert .build/debug/qconvert "${real_args[@]}" --backend
 .venv/bin/python Scripts/check-onnx-light.py --qconvert .build/debug/qconvert
 # The real-model checks below fail, saying what is missing, when the models could not be fetched.
 .venv/bin/python Scripts/check-real-models.py --qconvert .build/release/qconvert --real "$real"
