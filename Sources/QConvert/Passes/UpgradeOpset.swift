@@ -58,9 +58,7 @@ public struct UpgradeOpset: Pass {
         var node = node
         if from < 6 { node.removeAttribute("consumed_inputs") }
         if from < 7, node.attribute("broadcast") != nil {
-            guard node.attribute("axis") == nil || node.opType == "Gemm" else {
-                throw QConvertError("node '\(node.displayName)': \(node.opType) broadcasting along `axis` (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
-            }
+            if node.attribute("axis") != nil && node.opType != "Gemm" { node = try alignLegacyAxisBroadcast(node, graph: &graph, names: &names) }
             node.removeAttribute("broadcast")
         }
         let rewrites: Set<String> = ["Clip", "Pad", "Slice", "Squeeze", "Unsqueeze", "Split", "ReduceSum", "Softmax", "LogSoftmax", "Hardmax", "TopK"]
@@ -127,6 +125,34 @@ public struct UpgradeOpset: Pass {
             break
         }
         return [node]
+    }
+
+    /// Opset < 7 binary op with `broadcast` and `axis`: B's dims line up with A's from `axis` on. Since
+    /// opset 7 they line up from the last axis, the same when B reaches A's last axis ([2, 3] + [3] at
+    /// axis 1); otherwise a constant B is given trailing 1s ([N, C, H, W] + [C] at axis 1: [C, 1, 1]).
+    private func alignLegacyAxisBroadcast(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> Node {
+        let refusal = QConvertError("node '\(node.displayName)': \(node.opType) broadcasting along `axis` (opset < 7) cannot be upgraded to opset \(Self.target) yet")
+        guard node.inputs.count == 2, let dimsA = graph.declaredType(of: node.inputs[0])?.shape else { throw refusal }
+        let constantB = graph.initializers[node.inputs[1]]
+        guard let dimsB = constantB.map({ $0.shape.map(Dim.value) }) ?? graph.declaredType(of: node.inputs[1])?.shape else { throw refusal }
+        let (rankA, rankB) = (dimsA.count, dimsB.count)
+        let axis = try node.int("axis", default: 0)
+        let start = axis < 0 ? axis + rankA : axis
+        guard start >= 0, start + rankB <= rankA else { throw refusal }
+        // Sizes known on both sides must agree (or B's be 1), else the original does not run either.
+        for (a, b) in zip(dimsA[start...], dimsB) {
+            if case .value(let x) = a, case .value(let y) = b, x != y, y != 1 {
+                throw QConvertError("node '\(node.displayName)': \(node.opType) cannot broadcast \(dimsB) into \(dimsA) from axis \(axis)")
+            }
+        }
+        var node = node
+        node.removeAttribute("axis")
+        guard start + rankB < rankA else { return node }
+        guard let constantB else { throw refusal }
+        let aligned = names.fresh(node.inputs[1] + "_aligned")
+        graph.initializers[aligned] = constantB.reshaped(constantB.shape + Array(repeating: 1, count: rankA - start - rankB))
+        node.inputs[1] = aligned
+        return node
     }
 
     /// Opset < 7 PRelu: a slope of C values applies per channel (axis 1); from opset 7 it broadcasts

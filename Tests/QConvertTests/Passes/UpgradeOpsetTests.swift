@@ -62,9 +62,24 @@ import Testing
         var r = RandomTensors(seed: 4)
         #expect(try PassChecks.outputAgreement(legacy.model, after, feeds: ["x": r.normal([2, 3])]) == .infinity)
 
+        // Along axis 0, [3] does not fit [2, 3] (it would need 3 at axis 0).
         var alongAxis = legacy
         alongAxis.graph.nodes[0].attributes.append(Attribute(name: "axis", value: .int(0)))
         #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: alongAxis.model) }
+    }
+
+    /// Opset 6's Add with `axis`: [2, 3, 4] + [3] at axis 1 adds per index of axis 1, which opset 7
+    /// spells [3, 1]; [2, 3] + [3] at axis 1 already lines up with the last axis and stays [3].
+    @Test(arguments: [[2, 3, 4], [2, 3]])
+    func legacyAxisBroadcast(shape: [Int]) throws {
+        var b = GraphBuilder(opset: 6)
+        var r = RandomTensors(seed: 7)
+        let x = b.input("x", shape)
+        b.output(b.node("Add", [x, b.constant("b", r.normal([3]))], ["broadcast": .int(1), "axis": .int(1)]))
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: b.model)
+        #expect(after.graph.nodes[0].attribute("axis") == nil && after.graph.nodes[0].attribute("broadcast") == nil)
+        #expect(after.graph.initializers[after.graph.nodes[0].inputs[1]]?.shape == (shape.count == 3 ? [3, 1] : [3]))
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal(shape)]) == .infinity)
     }
 
     /// Opset 6's PRelu applies a slope of C values per channel; opset 7 would broadcast it along the
