@@ -61,7 +61,7 @@ public struct ModelRun {
         do {
             var model = try ONNXReader.read(path: options.model)
             if !options.asWritten && Preparation.quantizedContent(model.graph) == nil {
-                // A graph preparation cannot take (an opset-10 Resize it cannot raise to opset 14 yet)
+                // A graph preparation cannot take (opset 7's BatchNormalization with spatial = 0)
                 // still runs, as written.
                 do {
                     model = try Preparation.run(model).model

@@ -117,10 +117,10 @@ public struct UpgradeOpset: Pass {
                 throw QConvertError("node '\(node.displayName)': BatchNormalization with spatial = 0 (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
             }
             node.removeAttribute("spatial")
-        case "Upsample", "Scatter":
+        case "Upsample", "Resize" where from < 11:
+            return [try convertLegacyResize(node, graph: &graph, names: &names)]
+        case "Scatter":
             throw QConvertError("node '\(node.displayName)': \(node.opType) (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
-        case "Resize" where from < 11:
-            throw QConvertError("node '\(node.displayName)': Resize of opset 10 cannot be upgraded to opset \(Self.target) yet")
         default:
             break
         }
@@ -153,6 +153,44 @@ public struct UpgradeOpset: Pass {
         graph.initializers[aligned] = constantB.reshaped(constantB.shape + Array(repeating: 1, count: rankA - start - rankB))
         node.inputs[1] = aligned
         return node
+    }
+
+    /// Upsample and Resize-10: scales (attribute before opset 9, else input 1), asymmetric coordinates,
+    /// and for nearest the "simple" rounding: down when enlarging, up when shrinking. Opset 13's Resize
+    /// says the same with coordinate_transformation_mode asymmetric and nearest_mode ceil (no scale
+    /// above 1) or floor (the others shrinking by powers of two); constant scales are needed to tell.
+    private func convertLegacyResize(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> Node {
+        func refuse(_ why: String) -> QConvertError {
+            QConvertError("node '\(node.displayName)': \(node.opType) (before opset 11) \(why) cannot be upgraded to opset \(Self.target) yet")
+        }
+        guard let x = node.inputs.first, !x.isEmpty else { throw refuse("without an input") }
+        var scalesName = node.inputs.count > 1 ? node.inputs[1] : ""
+        let scales: [Float]
+        if let attribute = try node.floats("scales") {
+            scales = attribute
+            scalesName = names.fresh(node.displayName + "_scales")
+            graph.initializers[scalesName] = Tensor(shape: [scales.count], scalars: scales)
+        } else if let constant = graph.initializers[scalesName]?.floats() {
+            scales = constant
+        } else {
+            throw refuse("with computed scales")
+        }
+        let modeName = try node.string("mode", default: "nearest")
+        let mode = modeName == "bilinear" ? "linear" : modeName
+        var attributes = [Attribute(name: "mode", value: .string(Array(mode.utf8))),
+                          Attribute(name: "coordinate_transformation_mode", value: .string(Array("asymmetric".utf8)))]
+        if mode == "nearest" {
+            // Shrinking by a power of two, every source coordinate is whole: floor and ceil agree there.
+            let wholeCoordinates = scales.allSatisfy { $0 >= 1 || $0.significand == 1 }
+            let rounding = scales.allSatisfy { $0 <= 1 } ? "ceil" : wholeCoordinates ? "floor" : nil
+            guard let rounding else { throw refuse("enlarging some axes and shrinking others by other than a power of two") }
+            attributes.append(Attribute(name: "nearest_mode", value: .string(Array(rounding.utf8))))
+        }
+        var resize = node
+        resize.opType = "Resize"
+        resize.inputs = [x, "", scalesName]
+        resize.attributes = attributes
+        return resize
     }
 
     /// Opset < 7 PRelu: a slope of C values applies per channel (axis 1); from opset 7 it broadcasts

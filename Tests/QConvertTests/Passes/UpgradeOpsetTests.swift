@@ -133,4 +133,33 @@ import Testing
         let (after, _) = try PassChecks.run(UpgradeOpset(), on: b.model)
         #expect(PassChecks.ops(after) == ["Softmax"])
     }
+
+    /// Upsample (opsets 7 and 9) and Resize-10 become opset-13 Resize with asymmetric coordinates;
+    /// the result matches ONNX Runtime's output for the original, committed with each op case.
+    @Test(arguments: ["resize_nearest_opset10", "resize_linear_opset10", "upsample_linear_opset9", "upsample_nearest_opset7"])
+    func legacyResizeBecomesResize13(name: String) throws {
+        let fixture = try #require(Fixtures.ops().first { $0.name == name })
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: try fixture.model())
+        #expect(PassChecks.ops(after) == ["Resize"])
+        let outputs = try Interpreter(model: after, threads: 1).run(try fixture.feeds())
+        let expected = try #require(fixture.expectedOutputs().first)
+        #expect(Closeness.mismatch(try #require(outputs[after.graph.outputs[0].name]), expected) == nil)
+    }
+
+    /// Shrinking, the legacy nearest rounding goes up (nearest_mode ceil); axes enlarged and others
+    /// shrunk by other than a power of two have no single nearest_mode and are refused.
+    @Test func legacyNearestShrinkRoundsUp() throws {
+        func model(_ scales: [Float]) -> Model {
+            var b = GraphBuilder(opset: 10)
+            let x = b.input("x", [1, 1, 5, 5])
+            b.output(b.node("Resize", [x, b.constant("scales", Tensor(shape: [4], scalars: scales))]))
+            return b.model
+        }
+        var r = RandomTensors(seed: 8)
+        let shrink = model([1, 1, 0.5, 0.6])
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: shrink)
+        #expect(try after.graph.nodes[0].string("nearest_mode") == "ceil")
+        #expect(try PassChecks.outputAgreement(shrink, after, feeds: ["x": r.normal([1, 1, 5, 5])]) == .infinity)
+        #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: model([1, 1, 2, 0.6])) }
+    }
 }
