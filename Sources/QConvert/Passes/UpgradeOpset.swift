@@ -15,12 +15,15 @@ import QConvertIR
 ///                             as the same op on the last axis when `axis` is the last axis, else as
 ///                             Flatten -> op(axis 1) -> Reshape(back to the input's shape)
 ///     TopK (< 10):            k attribute -> input
-///     any op (< 7):           `broadcast` without `axis` dropped (suffix broadcasting is what
-///                             multidirectional broadcasting does for such shapes)
+///     Upsample, Resize (< 11): Resize with asymmetric coordinates and the legacy nearest rounding
+///     BatchNormalization (< 9): `spatial` 1 dropped (0, statistics per value, is refused)
+///     PRelu (< 7):            a per-channel slope of C values reshaped to [C, 1, ...]
+///     any op (< 7):           `broadcast` dropped; with `axis`, a constant B given trailing 1s where
+///                             suffix broadcasting would not line it up the same
 ///     any op (< 6):           `consumed_inputs` (a memory hint without meaning) dropped
 /// If/Loop/Scan bodies run under the model's opset, so they are converted too. Ops whose behaviour
-/// did not change need nothing. A model with an op this pass cannot convert (Upsample, Resize-10,
-/// Scatter, `broadcast` with `axis`...) is an error naming the node.
+/// did not change need nothing. A model with an op this pass cannot convert (Scatter, a legacy
+/// Resize whose scales are computed, ...) is an error naming the node.
 public struct UpgradeOpset: Pass {
     public let name = "upgrade-opset"
     public static let target = 14
@@ -118,7 +121,7 @@ public struct UpgradeOpset: Pass {
             }
             node.removeAttribute("spatial")
         case "Upsample", "Resize" where from < 11:
-            return [try convertLegacyResize(node, graph: &graph, names: &names)]
+            return [try convertLegacyResize(node, from: from, graph: &graph, names: &names)]
         case "Scatter":
             throw QConvertError("node '\(node.displayName)': \(node.opType) (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
         default:
@@ -127,56 +130,58 @@ public struct UpgradeOpset: Pass {
         return [node]
     }
 
-    /// Opset < 7 binary op with `broadcast` and `axis`: B's dims line up with A's from `axis` on. Since
-    /// opset 7 they line up from the last axis, the same when B reaches A's last axis ([2, 3] + [3] at
-    /// axis 1); otherwise a constant B is given trailing 1s ([N, C, H, W] + [C] at axis 1: [C, 1, 1]).
+    /// Opset < 7 binary op with `broadcast` 1 and `axis`: B's dims line up with A's from `axis` on.
+    /// Since opset 7 they line up from the last axis, the same when B reaches A's last axis ([2, 3] +
+    /// [3] at axis 1); otherwise a constant B is given trailing 1s ([N, C, H, W] + [C] at axis 1:
+    /// [C, 1, 1]). With `broadcast` 0 the shapes are equal and `axis` means nothing.
     private func alignLegacyAxisBroadcast(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> Node {
+        var node = node
+        let start = try node.int("axis")
+        node.removeAttribute("axis")
+        guard try node.int("broadcast", default: 0) == 1 else { return node }
         let refusal = QConvertError("node '\(node.displayName)': \(node.opType) broadcasting along `axis` (opset < 7) cannot be upgraded to opset \(Self.target) yet")
         guard node.inputs.count == 2, let dimsA = graph.declaredType(of: node.inputs[0])?.shape else { throw refusal }
-        let constantB = graph.initializers[node.inputs[1]]
+        let constantB = constant(node.inputs[1], in: graph)
         guard let dimsB = constantB.map({ $0.shape.map(Dim.value) }) ?? graph.declaredType(of: node.inputs[1])?.shape else { throw refusal }
-        let (rankA, rankB) = (dimsA.count, dimsB.count)
-        let axis = try node.int("axis", default: 0)
-        let start = axis < 0 ? axis + rankA : axis
-        guard start >= 0, start + rankB <= rankA else { throw refusal }
+        // Negative axes are not in the legacy rule (the interpreter refuses them too).
+        guard start >= 0, start + dimsB.count <= dimsA.count else { throw refusal }
         // Sizes known on both sides must agree (or B's be 1), else the original does not run either.
         for (a, b) in zip(dimsA[start...], dimsB) {
             if case .value(let x) = a, case .value(let y) = b, x != y, y != 1 {
-                throw QConvertError("node '\(node.displayName)': \(node.opType) cannot broadcast \(dimsB) into \(dimsA) from axis \(axis)")
+                throw QConvertError("node '\(node.displayName)': \(node.opType) cannot broadcast \(dimsB) into \(dimsA) from axis \(start)")
             }
         }
-        var node = node
-        node.removeAttribute("axis")
-        guard start + rankB < rankA else { return node }
+        guard start + dimsB.count < dimsA.count else { return node }
         guard let constantB else { throw refusal }
-        let aligned = names.fresh(node.inputs[1] + "_aligned")
-        graph.initializers[aligned] = constantB.reshaped(constantB.shape + Array(repeating: 1, count: rankA - start - rankB))
-        node.inputs[1] = aligned
+        node.inputs[1] = addTrailingOnes(constantB, rank: dimsA.count - start, named: node.inputs[1] + "_aligned", graph: &graph, names: &names)
         return node
     }
 
-    /// Upsample and Resize-10: scales (attribute before opset 9, else input 1), asymmetric coordinates,
-    /// and for nearest the "simple" rounding: down when enlarging, up when shrinking. Opset 13's Resize
-    /// says the same with coordinate_transformation_mode asymmetric and nearest_mode ceil (no scale
-    /// above 1) or floor (the others shrinking by powers of two); constant scales are needed to tell.
-    private func convertLegacyResize(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> Node {
+    /// Upsample (opsets 7-9) and Resize-10: scales (attribute before opset 9, else input 1), nearest or
+    /// linear, asymmetric coordinates, and for nearest the "simple" rounding: down when enlarging, up
+    /// when shrinking. Opset 13's Resize says the same with coordinate_transformation_mode asymmetric
+    /// and nearest_mode ceil (no scale above 1) or floor (the others shrinking by powers of two);
+    /// constant scales are needed to tell.
+    private func convertLegacyResize(_ node: Node, from: Int, graph: inout Graph, names: inout NameScope) throws -> Node {
         func refuse(_ why: String) -> QConvertError {
-            QConvertError("node '\(node.displayName)': \(node.opType) (before opset 11) \(why) cannot be upgraded to opset \(Self.target) yet")
+            QConvertError("node '\(node.displayName)': \(node.opType) (opset \(from)) \(why) cannot be upgraded to opset \(Self.target) yet")
         }
+        // Upsample-1 had height_scale/width_scale and modes of its own.
+        guard node.opType == "Resize" || from >= 7 else { throw refuse("with height_scale/width_scale") }
         guard let x = node.inputs.first, !x.isEmpty else { throw refuse("without an input") }
+        let mode = try node.string("mode", default: "nearest")
+        guard mode == "nearest" || mode == "linear" else { throw refuse("with mode '\(mode)'") }
         var scalesName = node.inputs.count > 1 ? node.inputs[1] : ""
         let scales: [Float]
         if let attribute = try node.floats("scales") {
             scales = attribute
             scalesName = names.fresh(node.displayName + "_scales")
             graph.initializers[scalesName] = Tensor(shape: [scales.count], scalars: scales)
-        } else if let constant = graph.initializers[scalesName]?.floats() {
+        } else if let constant = constant(scalesName, in: graph)?.floats() {
             scales = constant
         } else {
             throw refuse("with computed scales")
         }
-        let modeName = try node.string("mode", default: "nearest")
-        let mode = modeName == "bilinear" ? "linear" : modeName
         var attributes = [Attribute(name: "mode", value: .string(Array(mode.utf8))),
                           Attribute(name: "coordinate_transformation_mode", value: .string(Array("asymmetric".utf8)))]
         if mode == "nearest" {
@@ -193,24 +198,40 @@ public struct UpgradeOpset: Pass {
         return resize
     }
 
-    /// Opset < 7 PRelu: a slope of C values applies per channel (axis 1); from opset 7 it broadcasts
-    /// from the last axis, so a constant slope is reshaped to [C, 1, ..., 1] for an input of rank 3 or
-    /// more (rank 2, [N, C], means the same either way).
+    /// Opset < 7 PRelu: a slope of C values, C the size of axis 1, applies per channel; from opset 7
+    /// it broadcasts from the last axis, so a constant slope is reshaped to [C, 1, ..., 1] for an input
+    /// of rank 3 or more (rank 2, [N, C], and a single value mean the same either way). Other slopes
+    /// broadcast from the last axis before opset 7 too (as the interpreter runs them).
     private func convertLegacyPRelu(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> Node {
-        guard node.inputs.count == 2, let rank = graph.declaredType(of: node.inputs[0])?.shape?.count else {
-            throw QConvertError("node '\(node.displayName)': PRelu (opset < 7) whose input rank is unknown cannot be upgraded to opset \(Self.target) yet")
+        func refuse(_ why: String) -> QConvertError {
+            QConvertError("node '\(node.displayName)': PRelu (opset < 7) \(why) cannot be upgraded to opset \(Self.target) yet")
         }
-        guard rank > 2 else { return node }
-        guard let slope = graph.initializers[node.inputs[1]] else {
-            throw QConvertError("node '\(node.displayName)': PRelu (opset < 7) with a computed slope cannot be upgraded to opset \(Self.target) yet")
-        }
-        // One value is shared either way; a slope already shaped [C, 1, ...] broadcasts the same.
-        guard slope.count > 1, slope.rank == 1 else { return node }
+        guard node.inputs.count == 2 else { throw refuse("without a slope") }
+        let slope = constant(node.inputs[1], in: graph)
+        if slope?.count == 1 { return node }
+        guard let dims = graph.declaredType(of: node.inputs[0])?.shape else { throw refuse("whose input rank is unknown") }
+        guard dims.count > 2 else { return node }
+        guard let slope else { throw refuse("with a computed slope") }
+        guard slope.rank == 1 else { return node }
+        guard case .value(let channels) = dims[1] else { throw refuse("whose channel count is unknown") }
+        guard channels == slope.count else { return node }
         var node = node
-        let reshaped = names.fresh(node.inputs[1] + "_per_channel")
-        graph.initializers[reshaped] = slope.reshaped([slope.count] + Array(repeating: 1, count: rank - 2))
-        node.inputs[1] = reshaped
+        node.inputs[1] = addTrailingOnes(slope, rank: dims.count - 1, named: node.inputs[1] + "_per_channel", graph: &graph, names: &names)
         return node
+    }
+
+    /// The value of `name` when the file gives it: an initializer or a Constant node's output (exporters
+    /// put Upsample scales in Constant nodes; this pass runs before they are folded).
+    private func constant(_ name: String, in graph: Graph) -> Tensor? {
+        guard !name.isEmpty else { return nil }
+        return graph.initializers[name] ?? graph.nodes.first { $0.outputs.first == name }?.constantValue()
+    }
+
+    /// A new initializer holding `tensor` with 1s appended to its shape up to `rank` dims; its name.
+    private func addTrailingOnes(_ tensor: Tensor, rank: Int, named base: String, graph: inout Graph, names: inout NameScope) -> String {
+        let name = names.fresh(base)
+        graph.initializers[name] = tensor.reshaped(tensor.shape + Array(repeating: 1, count: rank - tensor.rank))
+        return name
     }
 
     /// Opset < 13 Softmax: coerce the input to 2-D [prod(d[..<axis]), prod(d[axis...])] and normalise

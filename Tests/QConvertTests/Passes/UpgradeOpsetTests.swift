@@ -162,4 +162,34 @@ import Testing
         #expect(try PassChecks.outputAgreement(shrink, after, feeds: ["x": r.normal([1, 1, 5, 5])]) == .infinity)
         #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: model([1, 1, 2, 0.6])) }
     }
+
+    /// PyTorch's opset-9 exports hold Upsample scales in a Constant node, which this pass sees before
+    /// constants are folded.
+    @Test func upsampleScalesFromAConstantNode() throws {
+        var b = GraphBuilder(opset: 9)
+        var r = RandomTensors(seed: 9)
+        let x = b.input("x", [1, 2, 3, 3])
+        let scales = b.node("Constant", [], ["value": .tensor(Tensor(shape: [4], scalars: [Float](arrayLiteral: 1, 1, 2, 2)))])
+        b.output(b.node("Upsample", [x, scales]))
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: b.model)
+        #expect(PassChecks.ops(after) == ["Constant", "Resize"])
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([1, 2, 3, 3])]) == .infinity)
+    }
+
+    /// Only a slope as long as axis 1 is per channel before opset 7; another broadcasts from the last
+    /// axis then as now and stays; a computed slope on rank > 2 cannot be told apart and is refused.
+    @Test func legacyPReluOtherSlopes() throws {
+        var b = GraphBuilder(opset: 6)
+        var r = RandomTensors(seed: 10)
+        let x = b.input("x", [2, 3, 4])
+        b.output(b.node("PRelu", [x, b.constant("slope", r.uniform([4], 0.1...0.9))]))
+        let (after, _) = try PassChecks.run(UpgradeOpset(), on: b.model)
+        #expect(after.graph.nodes[0].inputs[1] == "slope")
+        #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal([2, 3, 4])]) == .infinity)
+
+        var computed = GraphBuilder(opset: 6)
+        let y = computed.input("y", [2, 3, 4])
+        computed.output(computed.node("PRelu", [y, computed.node("Abs", [computed.input("s", [3])])]))
+        #expect(throws: QConvertError.self) { try PassChecks.run(UpgradeOpset(), on: computed.model) }
+    }
 }
