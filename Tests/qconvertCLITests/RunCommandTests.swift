@@ -10,6 +10,12 @@ import Testing
 @Suite struct RunCommandTests {
     let temporary = TemporaryDirectories()
 
+    /// The one output a `run --json` wrote, read back.
+    func onlyOutput(_ result: CLIRunner.Result) throws -> Tensor {
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        return try Npy.read(path: try #require((report["outputs"] as? [String: String])?.values.first))
+    }
+
     /// conv_bn_relu has two BatchNormalizations after Convs.
     @Test(arguments: [false, true])
     func matchesONNXRuntimeEitherWay(asWritten: Bool) throws {
@@ -18,10 +24,7 @@ import Testing
         let result = CLIRunner.run(["run", fixture.modelPath, fixture.directory + "/input_0.npy", "-o", output, "--json", "--time"]
                                    + (asWritten ? ["--as-written"] : []))
         #expect(result.status == 0, "\(result.stderr)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let files = try #require(report["outputs"] as? [String: String])
-        let path = try #require(files.values.first)
-        #expect(Closeness.mismatch(try Npy.read(path: path), try #require(fixture.expectedOutputs().first)) == nil)
+        #expect(Closeness.mismatch(try onlyOutput(result), try #require(fixture.expectedOutputs().first)) == nil)
         // The per-op table (stderr) names the ops that ran.
         #expect(result.stderr.contains("BatchNormalization") == asWritten, "\(result.stderr)")
     }
@@ -32,9 +35,7 @@ import Testing
         let output = temporary.make()
         let result = CLIRunner.run(["run", fixture.modelPath, "-o", output, "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let path = try #require((report["outputs"] as? [String: String])?.values.first)
-        #expect(Closeness.mismatch(try Npy.read(path: path), try #require(fixture.expectedOutputs().first)) == nil)
+        #expect(Closeness.mismatch(try onlyOutput(result), try #require(fixture.expectedOutputs().first)) == nil)
         let given = CLIRunner.run(["run", fixture.modelPath, fixture.modelPath, "-o", output])
         #expect(given.status == 1 && given.stderr.contains("the model takes no inputs; run it without input files"), "\(given.stderr)")
     }
@@ -54,9 +55,7 @@ import Testing
         let result = CLIRunner.run(["run", fixture.modelPath, fixture.directory + "/input_0.npy", "-o", temporary.make(), "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("warning: ran the graph as written, unprepared: "), "\(result.stderr)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        let path = try #require((report["outputs"] as? [String: String])?.values.first)
-        #expect(Closeness.mismatch(try Npy.read(path: path), try #require(fixture.expectedOutputs().first)) == nil)
+        #expect(Closeness.mismatch(try onlyOutput(result), try #require(fixture.expectedOutputs().first)) == nil)
     }
 
     /// A quantized model (here a Q/DQ pair, then a Conv and a BatchNormalization in float) runs as

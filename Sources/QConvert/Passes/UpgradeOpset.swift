@@ -47,21 +47,29 @@ public struct UpgradeOpset: Pass {
     /// Converts `graph`'s nodes and, first, those of their subgraphs.
     private func upgrade(_ graph: inout Graph, from: Int, names: inout NameScope, converted: inout [String: Int]) throws {
         var rewritten: [Node] = []
+        // Looked up by the legacy conversions (Upsample scales, a PRelu slope, a broadcast B), which may
+        // sit in Constant nodes: this pass runs before constants are folded.
+        let constants = graph.constantTensors()
         for var node in graph.nodes {
             try node.updateSubgraphs { try upgrade(&$0, from: from, names: &names, converted: &converted) }
             guard node.isDefaultDomain else { rewritten.append(node); continue }
-            let nodes = try convert(node, from: from, graph: &graph, names: &names)
+            let nodes = try convert(node, from: from, graph: &graph, constants: constants, names: &names)
             if nodes.count != 1 || nodes[0] != node { converted[node.opType, default: 0] += 1 }
             rewritten += nodes
         }
         graph.nodes = rewritten
     }
 
-    private func convert(_ node: Node, from: Int, graph: inout Graph, names: inout NameScope) throws -> [Node] {
+    /// The error for a node this pass cannot convert: "node 'n': `what` cannot be upgraded to opset 14 yet".
+    private func cannotUpgrade(_ node: Node, _ what: String) -> QConvertError {
+        QConvertError("node '\(node.displayName)': \(what) cannot be upgraded to opset \(Self.target) yet")
+    }
+
+    private func convert(_ node: Node, from: Int, graph: inout Graph, constants: [String: Tensor], names: inout NameScope) throws -> [Node] {
         var node = node
         if from < 6 { node.removeAttribute("consumed_inputs") }
         if from < 7, node.attribute("broadcast") != nil {
-            if node.attribute("axis") != nil && node.opType != "Gemm" { node = try alignLegacyAxisBroadcast(node, graph: &graph, names: &names) }
+            if node.attribute("axis") != nil && node.opType != "Gemm" { node = try alignLegacyAxisBroadcast(node, graph: &graph, constants: constants, names: &names) }
             node.removeAttribute("broadcast")
         }
         let rewrites: Set<String> = ["Clip", "Pad", "Slice", "Squeeze", "Unsqueeze", "Split", "ReduceSum", "Softmax", "LogSoftmax", "Hardmax", "TopK"]
@@ -113,17 +121,17 @@ public struct UpgradeOpset: Pass {
         case "Softmax" where from < 13, "LogSoftmax" where from < 13, "Hardmax" where from < 13:
             return try convertSoftmax(node, graph: &graph, names: &names)
         case "PRelu" where from < 7:
-            return [try convertLegacyPRelu(node, graph: &graph, names: &names)]
+            return [try convertLegacyPRelu(node, graph: &graph, constants: constants, names: &names)]
         case "BatchNormalization" where from < 9:
             // Opset 9 dropped `spatial`; its 1 (per channel) is what BatchNormalization means since.
             guard try node.int("spatial", default: 1) == 1 else {
-                throw QConvertError("node '\(node.displayName)': BatchNormalization with spatial = 0 (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
+                throw cannotUpgrade(node, "BatchNormalization with spatial = 0 (opset \(from))")
             }
             node.removeAttribute("spatial")
         case "Upsample", "Resize" where from < 11:
-            return [try convertLegacyResize(node, from: from, graph: &graph, names: &names)]
+            return [try convertLegacyResize(node, from: from, graph: &graph, constants: constants, names: &names)]
         case "Scatter":
-            throw QConvertError("node '\(node.displayName)': \(node.opType) (opset \(from)) cannot be upgraded to opset \(Self.target) yet")
+            throw cannotUpgrade(node, "\(node.opType) (opset \(from))")
         default:
             break
         }
@@ -134,14 +142,14 @@ public struct UpgradeOpset: Pass {
     /// Since opset 7 they line up from the last axis, the same when B reaches A's last axis ([2, 3] +
     /// [3] at axis 1); otherwise a constant B is given trailing 1s ([N, C, H, W] + [C] at axis 1:
     /// [C, 1, 1]). With `broadcast` 0 the shapes are equal and `axis` means nothing.
-    private func alignLegacyAxisBroadcast(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> Node {
+    private func alignLegacyAxisBroadcast(_ node: Node, graph: inout Graph, constants: [String: Tensor], names: inout NameScope) throws -> Node {
         var node = node
         let start = try node.int("axis")
         node.removeAttribute("axis")
         guard try node.int("broadcast", default: 0) == 1 else { return node }
-        let refusal = QConvertError("node '\(node.displayName)': \(node.opType) broadcasting along `axis` (opset < 7) cannot be upgraded to opset \(Self.target) yet")
+        let refusal = cannotUpgrade(node, "\(node.opType) broadcasting along `axis` (opset < 7)")
         guard node.inputs.count == 2, let dimsA = graph.declaredType(of: node.inputs[0])?.shape else { throw refusal }
-        let constantB = constant(node.inputs[1], in: graph)
+        let constantB = constants[node.inputs[1]]
         guard let dimsB = constantB.map({ $0.shape.map(Dim.value) }) ?? graph.declaredType(of: node.inputs[1])?.shape else { throw refusal }
         // Negative axes are not in the legacy rule (the interpreter refuses them too).
         guard start >= 0, start + dimsB.count <= dimsA.count else { throw refusal }
@@ -162,10 +170,8 @@ public struct UpgradeOpset: Pass {
     /// when shrinking. Opset 13's Resize says the same with coordinate_transformation_mode asymmetric
     /// and nearest_mode ceil (no scale above 1) or floor (the others shrinking by powers of two);
     /// constant scales are needed to tell.
-    private func convertLegacyResize(_ node: Node, from: Int, graph: inout Graph, names: inout NameScope) throws -> Node {
-        func refuse(_ why: String) -> QConvertError {
-            QConvertError("node '\(node.displayName)': \(node.opType) (opset \(from)) \(why) cannot be upgraded to opset \(Self.target) yet")
-        }
+    private func convertLegacyResize(_ node: Node, from: Int, graph: inout Graph, constants: [String: Tensor], names: inout NameScope) throws -> Node {
+        func refuse(_ why: String) -> QConvertError { cannotUpgrade(node, "\(node.opType) (opset \(from)) \(why)") }
         // Upsample-1 had height_scale/width_scale and modes of its own.
         guard node.opType == "Resize" || from >= 7 else { throw refuse("with height_scale/width_scale") }
         guard let x = node.inputs.first, !x.isEmpty else { throw refuse("without an input") }
@@ -177,7 +183,7 @@ public struct UpgradeOpset: Pass {
             scales = attribute
             scalesName = names.fresh(node.displayName + "_scales")
             graph.initializers[scalesName] = Tensor(shape: [scales.count], scalars: scales)
-        } else if let constant = constant(scalesName, in: graph)?.floats() {
+        } else if let constant = constants[scalesName]?.floats() {
             scales = constant
         } else {
             throw refuse("with computed scales")
@@ -202,12 +208,10 @@ public struct UpgradeOpset: Pass {
     /// it broadcasts from the last axis, so a constant slope is reshaped to [C, 1, ..., 1] for an input
     /// of rank 3 or more (rank 2, [N, C], and a single value mean the same either way). Other slopes
     /// broadcast from the last axis before opset 7 too (as the interpreter runs them).
-    private func convertLegacyPRelu(_ node: Node, graph: inout Graph, names: inout NameScope) throws -> Node {
-        func refuse(_ why: String) -> QConvertError {
-            QConvertError("node '\(node.displayName)': PRelu (opset < 7) \(why) cannot be upgraded to opset \(Self.target) yet")
-        }
+    private func convertLegacyPRelu(_ node: Node, graph: inout Graph, constants: [String: Tensor], names: inout NameScope) throws -> Node {
+        func refuse(_ why: String) -> QConvertError { cannotUpgrade(node, "PRelu (opset < 7) \(why)") }
         guard node.inputs.count == 2 else { throw refuse("without a slope") }
-        let slope = constant(node.inputs[1], in: graph)
+        let slope = constants[node.inputs[1]]
         if slope?.count == 1 { return node }
         guard let dims = graph.declaredType(of: node.inputs[0])?.shape else { throw refuse("whose input rank is unknown") }
         guard dims.count > 2 else { return node }
@@ -218,13 +222,6 @@ public struct UpgradeOpset: Pass {
         var node = node
         node.inputs[1] = addTrailingOnes(slope, rank: dims.count - 1, named: node.inputs[1] + "_per_channel", graph: &graph, names: &names)
         return node
-    }
-
-    /// The value of `name` when the file gives it: an initializer or a Constant node's output (exporters
-    /// put Upsample scales in Constant nodes; this pass runs before they are folded).
-    private func constant(_ name: String, in graph: Graph) -> Tensor? {
-        guard !name.isEmpty else { return nil }
-        return graph.initializers[name] ?? graph.nodes.first { $0.outputs.first == name }?.constantValue()
     }
 
     /// A new initializer holding `tensor` with 1s appended to its shape up to `rank` dims; its name.
