@@ -68,8 +68,8 @@ struct RunCommand: ParsableCommand {
             return (nil, spec)
         }
         let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time,
-                                                            repeats: `repeat`, requantization: requantization, asWritten: asWritten))
-        for warning in result.warnings { Terminal.note("warning: " + warning) }
+                                                       repeats: `repeat`, requantization: requantization, asWritten: asWritten),
+                                      warn: { Terminal.note("warning: " + $0) })
         if json {
             print(try JSONText.encode(Report(outputs: result.outputs, medianRunSeconds: result.medianRunSeconds)))
         } else {

@@ -49,13 +49,37 @@ import Testing
     }
 
     /// Opset 7's BatchNormalization with spatial = 0 has no opset-14 form in preparation yet: the graph
-    /// runs as written, said so.
+    /// runs as written, said so before it runs (so also when the run then fails).
     @Test func unpreparableGraphRunsAsWritten() throws {
         let fixture = try #require(Fixtures.ops().first { $0.name == "batchnorm_spatial0_opset7" })
         let result = CLIRunner.run(["run", fixture.modelPath, fixture.directory + "/input_0.npy", "-o", temporary.make(), "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("warning: ran the graph as written, unprepared: "), "\(result.stderr)")
+        let warning = "warning: running the graph as written, unprepared: "
+        #expect(result.stderr.contains(warning), "\(result.stderr)")
         #expect(Closeness.mismatch(try onlyOutput(result), try #require(fixture.expectedOutputs().first)) == nil)
+        let wrongShape = temporary.make() + "/x.npy"
+        FileChecks.write(try Npy.encode(Tensor(shape: [3], scalars: [Float(1), 2, 3])), to: wrongShape)
+        let failed = CLIRunner.run(["run", fixture.modelPath, wrongShape, "-o", temporary.make()])
+        #expect(failed.status == 1, "\(failed.stderr)")
+        #expect(failed.stderr.hasPrefix(warning) && failed.stderr.contains("\nerror: "), "\(failed.stderr)")
+    }
+
+    /// A run that fails in the prepared graph says so, since a node preparation made is not in the
+    /// file; --as-written then fails on the file's own graph, without that note. (A Reshape to [2, 3]
+    /// of an input of any length: preparation cannot know it fails, the run can.)
+    @Test(arguments: [false, true])
+    func failureSaysWhichGraph(asWritten: Bool) throws {
+        var b = GraphBuilder()
+        let x = b.input("x", [.param("n")])
+        b.output(b.node("Reshape", [x, b.constant("shape", Tensor(shape: [2], scalars: [Int64(2), 3]))]))
+        let work = temporary.make()
+        try ONNXWriter.write(b.model, to: work + "/m.onnx")
+        FileChecks.write(try Npy.encode(Tensor(shape: [5], scalars: [Float](repeating: 1, count: 5))), to: work + "/x.npy")
+        let result = CLIRunner.run(["run", work + "/m.onnx", work + "/x.npy", "-o", work + "/out"] + (asWritten ? ["--as-written"] : []))
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: " + work + "/m.onnx: ") && result.stderr.contains("Reshape"), "\(result.stderr)")
+        #expect(result.stderr.contains("in the graph as prepared for running; --as-written runs it") != asWritten, "\(result.stderr)")
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
     }
 
     /// A quantized model (here a Q/DQ pair, then a Conv and a BatchNormalization in float) runs as

@@ -42,9 +42,6 @@ public struct ModelRun {
         public var opCalls: [String: Int]?
         /// Median wall time of one run, when the model ran more than once.
         public var medianRunSeconds: Double?
-        /// What the user should know about this run: options that had no effect on this model (said so
-        /// that nobody trusts a result they did not shape), a graph that ran unprepared.
-        public var warnings: [String] = []
     }
 
     /// Unless `asWritten`, a float model runs prepared (the `prepare` pipeline: BatchNorm folded into
@@ -55,8 +52,13 @@ public struct ModelRun {
     /// rounding. A quantized model runs as written: a float rounding before a QuantizeLinear could
     /// move a value by a step, and preparation is made for float models. A graph that cannot be
     /// prepared runs as written, with a warning.
-    public static func run(_ options: Options) throws -> Result {
-        var warnings: [String] = []
+    ///
+    /// `warn` hears what the user should know about this run as soon as it is known, before the model
+    /// runs: options that have no effect on this model (said so that nobody trusts a result they did
+    /// not shape), a graph that runs unprepared.
+    public static func run(_ options: Options, warn: (String) -> Void = { _ in }) throws -> Result {
+        var prepared = false
+        var unprepared: QConvertError?
         let interpreter: Interpreter
         do {
             var model = try ONNXReader.read(path: options.model)
@@ -65,13 +67,21 @@ public struct ModelRun {
                 // still runs, as written.
                 do {
                     model = try Preparation.run(model).model
+                    prepared = true
                 } catch let error as QConvertError {
-                    warnings.append("ran the graph as written, unprepared: \(error)")
+                    unprepared = error
                 }
             }
             interpreter = try Interpreter(model: model, threads: options.threads, requantization: options.requantization)
         } catch let error as QConvertError {
-            throw error.context(options.model)
+            throw explained(error, prepared: prepared, model: options.model)
+        }
+        // Only once the graph loads: one the interpreter refuses too (opset 99) gets just the error.
+        if let unprepared { warn("running the graph as written, unprepared: \(unprepared)") }
+        if options.requantization != .float && !Requantization.matters(in: interpreter.model.graph) {
+            warn("--requantization \(options.requantization.rawValue) changes nothing here: \(options.model) has no integer op "
+                 + "that requantizes (QLinearConv, QLinearMatMul, ...); QuantizeLinear/DequantizeLinear pairs and dynamic mode's "
+                 + "MatMulInteger/ConvInteger run the same in both modes. A static quantization with --format qoperator has such ops")
         }
         var feeds: [String: Tensor] = [:]
         let expected = interpreter.runtimeInputs
@@ -101,7 +111,7 @@ public struct ModelRun {
             do {
                 outputs = try interpreter.run(feeds, profile: profile)
             } catch let error as QConvertError {
-                throw error.context(options.model)
+                throw explained(error, prepared: prepared, model: options.model)
             }
             runSeconds.append(OpProfile.now() - started)
         }
@@ -129,14 +139,18 @@ public struct ModelRun {
             throw error
         }
         let median = runSeconds.count > 1 ? runSeconds.sorted()[runSeconds.count / 2] : nil
-        if options.requantization != .float && !Requantization.matters(in: interpreter.model.graph) {
-            warnings.append("--requantization \(options.requantization.rawValue) changes nothing here: \(options.model) has no integer op "
-                            + "that requantizes (QLinearConv, QLinearMatMul, ...); QuantizeLinear/DequantizeLinear pairs and dynamic mode's "
-                            + "MatMulInteger/ConvInteger run the same in both modes. A static quantization with --format qoperator has such ops")
-        }
         let runs = Double(runSeconds.count)
         return Result(outputs: written, opSeconds: profile.map { $0.seconds.mapValues { $0 / runs } },
                       opCalls: profile.map { $0.calls.mapValues { $0 / runSeconds.count } },
-                      medianRunSeconds: median, warnings: warnings)
+                      medianRunSeconds: median)
+    }
+
+    /// Names the model, and says when the failing graph is the prepared one: a node preparation made
+    /// or renamed (a folded Conv, a HardSwish made of other ops) is not in the file, and --as-written
+    /// tells whether preparation is to blame.
+    static func explained(_ error: QConvertError, prepared: Bool, model: String) -> QConvertError {
+        let located = error.context(model)
+        guard prepared else { return located }
+        return QConvertError(located.description + " (in the graph as prepared for running; --as-written runs it as the file writes it)")
     }
 }
