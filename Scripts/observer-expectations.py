@@ -41,6 +41,11 @@ def two_sided_counts():
     return {v: n for v, n in c.items() if n > 0}
 
 
+def small_negative_side_counts():
+    """Values -40...1200: count floor(500 exp(-|v|/5)) + 1."""
+    return {v: math.floor(500 * math.exp(-abs(v) / 5)) + 1 for v in range(-40, 1201)}
+
+
 def mse_two_sided_counts():
     """Values -40...1100: count floor(300 exp(-|v|/80)) + 1."""
     return {v: math.floor(300 * math.exp(-abs(v) / 80)) + 1 for v in range(-40, 1101)}
@@ -243,6 +248,13 @@ def main():
     hi = side_threshold(side_bins(two, +1), 192, 1200)
     lo = side_threshold(side_bins(two, -1), 64, 400)
     print("entropy, two-sided data, asymmetric: lo", -lo, "hi", hi)
+
+    small = small_negative_side_counts()
+    check_unit_bins(small)
+    negative_levels = round(256 * 40 / 1240)
+    print("entropy, small negative side: its", negative_levels, "levels (under 16) leave it unclipped: lo -40 hi",
+          side_threshold(side_bins(small, +1), 256 - negative_levels, 1200),
+          "(KL over", negative_levels, "target bins would put lo at", -side_threshold(side_bins(small, -1), negative_levels, 40), end=")\n")
 
     int8, uint8 = (-128, 127, True), (0, 255, False)
     print("mse, decay data, int8 symmetric: T =", mse_symmetric(decay, int8))

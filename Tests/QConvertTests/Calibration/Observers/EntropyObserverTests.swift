@@ -68,6 +68,14 @@ import Testing
         #expect(EntropyObserver().range(h, scheme: .uint8Asymmetric) == -156.5...952.5)
     }
 
+    /// Extents 40 and 1200: the negative side's 8 levels are under 16, so it is not clipped (KL over 8
+    /// target bins would start the grid at -23.5, the script says).
+    @Test func sideWithFewLevelsIsNotClipped() {
+        let h = ObserverTestData.histogram(ObserverTestData.smallNegativeSide)
+        #expect(h.exponent == 0)
+        #expect(EntropyObserver().range(h, scheme: .uint8Asymmetric) == -40...1200)
+    }
+
     @Test func fewBinsAreNotClipped() {
         #expect(EntropyObserver.threshold(MagnitudeCounts([0: 3, 1: 2, 2: 1]), targetBins: 128, width: 1, extent: 2.5) == 2.5)
         var h = Histogram()

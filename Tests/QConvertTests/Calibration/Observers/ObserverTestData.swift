@@ -34,6 +34,9 @@ enum ObserverTestData {
         decayed(500, v, 25) + (v % 50 == 0 ? 1 : 0)
     }
 
+    /// Values -40...1200: count floor(500 exp(-|v|/5)) + 1.
+    static let smallNegativeSide: [Int: Int] = counts(-40...1200) { v in decayed(500, v, 5) + 1 }
+
     /// Values -40...1100: count floor(300 exp(-|v|/80)) + 1.
     static let mseTwoSided: [Int: Int] = counts(-40...1100) { v in decayed(300, v, 80) + 1 }
 
