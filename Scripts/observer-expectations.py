@@ -129,6 +129,21 @@ def side_threshold(bins, target, extent):
     return min(best_bin_count(zero_spike_removed(bins), target) + 0.5, extent)
 
 
+MINIMUM_SIDE_LEVELS = 16
+
+
+def asymmetric_range(counts, levels=256):
+    """Each side of zero calibrated on its own with its share of the levels (in proportion to its
+    extent); a side with under MINIMUM_SIDE_LEVELS of them keeps its extent."""
+    positive, negative = max(max(counts), 0), max(-min(counts), 0)
+    positive_levels = math.floor(levels * positive / (positive + negative) + 0.5)
+    sides = []
+    for sign, extent, share in ((+1, positive, positive_levels), (-1, negative, levels - positive_levels)):
+        keep = share < MINIMUM_SIDE_LEVELS or extent == 0
+        sides.append(extent if keep else side_threshold(side_bins(counts, sign), share, extent))
+    return -sides[1], sides[0]
+
+
 def side_bins(counts, sign):
     """Magnitude bins of one side with unit width: positive m <- value m; negative m <- value -m-1."""
     if sign > 0:
@@ -245,16 +260,15 @@ def main():
 
     two = two_sided_counts()
     check_unit_bins(two)
-    hi = side_threshold(side_bins(two, +1), 192, 1200)
-    lo = side_threshold(side_bins(two, -1), 64, 400)
-    print("entropy, two-sided data, asymmetric: lo", -lo, "hi", hi)
+    print("entropy, two-sided data, asymmetric: lo %s hi %s" % asymmetric_range(two))
 
     small = small_negative_side_counts()
     check_unit_bins(small)
-    negative_levels = round(256 * 40 / 1240)
-    print("entropy, small negative side: its", negative_levels, "levels (under 16) leave it unclipped: lo -40 hi",
-          side_threshold(side_bins(small, +1), 256 - negative_levels, 1200),
-          "(KL over", negative_levels, "target bins would put lo at", -side_threshold(side_bins(small, -1), negative_levels, 40), end=")\n")
+    print("entropy, small negative side, asymmetric: lo %s hi %s" % asymmetric_range(small),
+          "(KL over its 8 levels would put lo at", -side_threshold(side_bins(small, -1), 8, 40), end=")\n")
+    steep = [math.floor(500 * math.exp(-m / 3)) + 1 for m in range(40)]
+    print("entropy, side floor(500 exp(-m/3)) + 1, m < 40: KL over 16 target bins", side_threshold(steep, 16, 40),
+          "(over 15:", side_threshold(steep, 15, 40), "but under 16 levels the side keeps its extent, 40)")
 
     int8, uint8 = (-128, 127, True), (0, 255, False)
     print("mse, decay data, int8 symmetric: T =", mse_symmetric(decay, int8))

@@ -53,10 +53,12 @@ public struct ModelRun {
     /// move a value by a step, and preparation is made for float models. A graph that cannot be
     /// prepared runs as written, with a warning.
     ///
-    /// `warn` hears what the user should know about this run as soon as it is known, before the model
-    /// runs: options that have no effect on this model (said so that nobody trusts a result they did
-    /// not shape), a graph that runs unprepared.
-    public static func run(_ options: Options, warn: (String) -> Void = { _ in }) throws -> Result {
+    /// `warn` hears what the user should know about this run: options that have no effect on this
+    /// model (said so that nobody trusts a result they did not shape), a graph that runs unprepared.
+    /// It hears it once everything that can be checked before the run is checked (the graph loads, the
+    /// inputs fit, no output would replace an input), so a mistake in the command stays a one-line
+    /// error, and before the model runs, so a long run or one that fails comes after the warning.
+    public static func run(_ options: Options, warn: (String) -> Void) throws -> Result {
         var prepared = false
         var unprepared: QConvertError?
         let interpreter: Interpreter
@@ -76,13 +78,43 @@ public struct ModelRun {
         } catch let error as QConvertError {
             throw explained(error, prepared: prepared, model: options.model)
         }
-        // Only once the graph loads: one the interpreter refuses too (opset 99) gets just the error.
+        let feeds = try self.feeds(options, for: interpreter)
+        var written: [String: String] = [:]
+        for name in interpreter.model.graph.outputs.map(\.name) {
+            written[name] = options.outputDirectory + "/" + SafeFileName.escape(name) + ".npy"
+        }
+        // All checked before any is written: `-o .` beside x.npy must not replace the input x.npy.
+        let inputs = [options.model] + options.inputs.map(\.path)
+        for path in written.values { try OutputPaths.checkNotAnInput(path, inputs: inputs) }
         if let unprepared { warn("running the graph as written, unprepared: \(unprepared)") }
         if options.requantization != .float && !Requantization.matters(in: interpreter.model.graph) {
             warn("--requantization \(options.requantization.rawValue) changes nothing here: \(options.model) has no integer op "
                  + "that requantizes (QLinearConv, QLinearMatMul, ...); QuantizeLinear/DequantizeLinear pairs and dynamic mode's "
                  + "MatMulInteger/ConvInteger run the same in both modes. A static quantization with --format qoperator has such ops")
         }
+        let profile = options.profile ? OpProfile() : nil
+        var outputs: [String: Tensor] = [:]
+        var runSeconds: [Double] = []
+        for _ in 0..<max(1, options.repeats) {
+            let started = OpProfile.now()
+            do {
+                outputs = try interpreter.run(feeds, profile: profile)
+            } catch let error as QConvertError {
+                throw explained(error, prepared: prepared, model: options.model)
+            }
+            runSeconds.append(OpProfile.now() - started)
+        }
+        try write(outputs, to: written, directory: options.outputDirectory)
+        let median = runSeconds.count > 1 ? runSeconds.sorted()[runSeconds.count / 2] : nil
+        let runs = Double(runSeconds.count)
+        return Result(outputs: written, opSeconds: profile.map { $0.seconds.mapValues { $0 / runs } },
+                      opCalls: profile.map { $0.calls.mapValues { $0 / runSeconds.count } },
+                      medianRunSeconds: median)
+    }
+
+    /// The input tensors by name, each .npy checked against its input (a wrong dtype or shape names
+    /// the .npy to fix, not the model), and every input the model needs given.
+    static func feeds(_ options: Options, for interpreter: Interpreter) throws -> [String: Tensor] {
         var feeds: [String: Tensor] = [:]
         let expected = interpreter.runtimeInputs
         for (name, path) in options.inputs {
@@ -98,36 +130,25 @@ public struct ModelRun {
             }
             guard feeds[resolved] == nil else { throw QConvertError("input '\(resolved)' is given twice") }
             let value = try Npy.read(path: path)
-            // Checked here, so that a wrong dtype or shape names the .npy to fix, not the model. (NaN,
-            // infinity and empty tensors are valid inputs to run, unlike calibration samples.)
+            // NaN, infinity and empty tensors are valid inputs to run, unlike calibration samples.
             if let input = expected.first(where: { $0.name == resolved }) { try Interpreter.check(value, against: input, source: path) }
             feeds[resolved] = value
         }
-        let profile = options.profile ? OpProfile() : nil
-        var outputs: [String: Tensor] = [:]
-        var runSeconds: [Double] = []
-        for _ in 0..<max(1, options.repeats) {
-            let started = OpProfile.now()
-            do {
-                outputs = try interpreter.run(feeds, profile: profile)
-            } catch let error as QConvertError {
-                throw explained(error, prepared: prepared, model: options.model)
-            }
-            runSeconds.append(OpProfile.now() - started)
+        do {
+            try interpreter.checkInputs(feeds)
+        } catch let error as QConvertError {
+            throw error.context(options.model)
         }
-        var written: [String: String] = [:]
-        for name in interpreter.model.graph.outputs.map(\.name) {
-            written[name] = options.outputDirectory + "/" + SafeFileName.escape(name) + ".npy"
-        }
-        // All checked before any is written: `-o .` beside x.npy must not replace the input x.npy.
-        let inputs = [options.model] + options.inputs.map(\.path)
-        for path in written.values { try OutputPaths.checkNotAnInput(path, inputs: inputs) }
-        // Every output is written under its temporary name before any is renamed into place, so a
-        // failure (a full disk, a name too long) leaves no partial set, nor a folder made for it.
-        let created = try Directory.create(options.outputDirectory)
+        return feeds
+    }
+
+    /// Every output is written under its temporary name before any is renamed into place, so a
+    /// failure (a full disk, a name too long) leaves no partial set, nor a folder made for it.
+    static func write(_ outputs: [String: Tensor], to paths: [String: String], directory: String) throws {
+        let created = try Directory.create(directory)
         do {
             var files: [AtomicFile] = []
-            for (name, path) in written.sorted(by: { $0.key < $1.key }) {
+            for (name, path) in paths.sorted(by: { $0.key < $1.key }) {
                 let file = try AtomicFile(destination: path)
                 try file.write(try Npy.encode(outputs[name]!))
                 try file.finishWriting()
@@ -138,11 +159,6 @@ public struct ModelRun {
             for folder in created.reversed() { rmdir(folder) }
             throw error
         }
-        let median = runSeconds.count > 1 ? runSeconds.sorted()[runSeconds.count / 2] : nil
-        let runs = Double(runSeconds.count)
-        return Result(outputs: written, opSeconds: profile.map { $0.seconds.mapValues { $0 / runs } },
-                      opCalls: profile.map { $0.calls.mapValues { $0 / runSeconds.count } },
-                      medianRunSeconds: median)
     }
 
     /// Names the model, and says when the failing graph is the prepared one: a node preparation made

@@ -51,14 +51,14 @@ public struct EntropyObserver: RangeObserver {
     }
 
     /// Fewer levels than this on one side of an asymmetric grid and that side is not clipped. Why:
-    /// clipping such a side can give the grid back at most 1/16 of its step (0.5 dB of rounding noise),
-    /// while the search over so few target bins drifts to clipping as much as it may (half the side's
-    /// values): yolov8n_320's /model.8/m.0/Add, a sum of two SiLU outputs reaching -0.56 beside a
-    /// maximum near 12 (12 levels below zero), had its grid start at -0.28, 30% of its values clipped
-    /// and clipping 99% of its error. Not clipping such sides, measured with `--method entropy` on the
-    /// eval split: yolov8n_320 33.7 -> 35.0 dB, ppocrv4_det 13.4 -> 13.7, ppocrv4_rec 12.8 -> 12.9,
-    /// ppocr_cls 27.2 -> 25.4 (two uncertain samples of its 64 carry that figure; 29.5 -> 29.0 on its
-    /// calibration samples).
+    /// clipping such a side can give the unclipped grid back at most 1/16 of its step (0.5 dB of
+    /// rounding noise), while the search over so few target bins drifts to clipping as much as it may
+    /// (half the side's values): yolov8n_320's /model.8/m.0/Add, a sum of two SiLU outputs reaching
+    /// -0.56 beside a maximum near 12 (12 levels below zero), had its grid start at -0.28, 30% of its
+    /// values clipped and clipping 99% of its error. Not clipping such sides, measured with
+    /// `--method entropy` (which yolov8n_320's default run also picks) on the eval split: yolov8n_320
+    /// 33.7 -> 35.0 dB, ppocrv4_det 13.4 -> 13.7, ppocrv4_rec 12.8 -> 12.9, ppocr_cls 27.2 -> 25.4 (two
+    /// uncertain samples of its 64 carry that figure; on all 64 calibration samples 29.5 -> 29.0).
     static let minimumSideLevels = 16
 
     /// The TensorRT threshold for one side's magnitudes, at most `extent`.

@@ -76,6 +76,14 @@ import Testing
         #expect(EntropyObserver().range(h, scheme: .uint8Asymmetric) == -40...1200)
     }
 
+    /// The boundary: a side of 40 unit bins, floor(500 exp(-m/3)) + 1, is clipped at 31.5 with 16
+    /// levels (the script) and keeps its extent with 15.
+    @Test func sixteenLevelsAreClippedFifteenAreNot() {
+        let side = MagnitudeCounts(Dictionary(uniqueKeysWithValues: (0..<40).map { ($0, (500 * exp(-Double($0) / 3)).rounded(.down) + 1) }))
+        #expect(EntropyObserver.threshold(side, targetBins: 16, width: 1, extent: 40) == 31.5)
+        #expect(EntropyObserver.threshold(side, targetBins: 15, width: 1, extent: 40) == 40)
+    }
+
     @Test func fewBinsAreNotClipped() {
         #expect(EntropyObserver.threshold(MagnitudeCounts([0: 3, 1: 2, 2: 1]), targetBins: 128, width: 1, extent: 2.5) == 2.5)
         var h = Histogram()
