@@ -14,6 +14,9 @@ public enum CLIRunner {
         public let status: Int32
         public let stdout: String
         public let stderr: String
+
+        /// Lines written to stderr: a failure must be exactly one (`error: ...`).
+        public var stderrLineCount: Int { stderr.filter { $0 == "\n" }.count }
     }
 
     public static var binary: String {

@@ -27,7 +27,7 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.hasPrefix("error: ") && result.stderr.hasSuffix("\n"))
-        #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+        #expect(result.stderrLineCount == 1)
         #expect(try Directory.entries(outDir).isEmpty, "something was written")
         return String(result.stderr.dropFirst(7).dropLast())
     }

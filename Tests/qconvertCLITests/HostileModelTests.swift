@@ -28,7 +28,7 @@ import Testing
     func expectFailure(_ result: CLIRunner.Result, naming path: String, _ label: String) {
         #expect(result.status == 1, "\(label): \(result.stderr)")
         #expect(result.stderr.hasPrefix("error: \(path): "), "\(label): \(result.stderr)")
-        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(label): \(result.stderr)")
+        #expect(result.stderrLineCount == 1, "\(label): \(result.stderr)")
     }
 
     /// The list comes from the folder: make sure it was found, so the test below is not vacuous.

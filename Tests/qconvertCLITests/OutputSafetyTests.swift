@@ -67,7 +67,7 @@ import Testing
     func expectOneLineError(_ result: CLIRunner.Result, _ words: String, _ command: CustomStringConvertible) {
         #expect(result.status == 1, "\(command): \(result.stderr)")
         #expect(result.stdout.isEmpty, "\(command)")
-        #expect(result.stderr.hasPrefix("error: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(command): \(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: ") && result.stderrLineCount == 1, "\(command): \(result.stderr)")
         #expect(result.stderr.contains(words), "\(command): \(result.stderr)")
     }
 
@@ -156,7 +156,7 @@ import Testing
         let before = try snapshot(work)
         let result = CLIRunner.run([work + "/model.onnx", "--calib", Self.fixture.directory + "/calib", "--quiet", "-o", work + "/q.onnx",
                                     "--external-data", "always", "--save-stats", work + "/s.json"])
-        #expect(result.status == 1 && result.stderr.hasPrefix("error: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        #expect(result.status == 1 && result.stderr.hasPrefix("error: ") && result.stderrLineCount == 1, "\(result.stderr)")
         #expect(try snapshot(work) == before)
     }
 

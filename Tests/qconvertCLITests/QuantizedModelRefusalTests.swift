@@ -15,7 +15,7 @@ import Testing
 
     func expectOneError(_ result: CLIRunner.Result, _ prefix: String) {
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix(prefix) && result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix(prefix) && result.stderrLineCount == 1, "\(result.stderr)")
     }
 
     /// `prepare` would fold its int8 weights back into float ones.

@@ -62,7 +62,7 @@ import Testing
         FileChecks.write(try Npy.encode(Tensor(shape: [3], scalars: [Float(1), 2, 3])), to: wrongShape)
         let failed = CLIRunner.run(["run", fixture.modelPath, wrongShape, "-o", temporary.make()])
         #expect(failed.status == 1, "\(failed.stderr)")
-        #expect(failed.stderr.hasPrefix("error: " + wrongShape + ": ") && failed.stderr.filter { $0 == "\n" }.count == 1, "\(failed.stderr)")
+        #expect(failed.stderr.hasPrefix("error: " + wrongShape + ": ") && failed.stderrLineCount == 1, "\(failed.stderr)")
     }
 
     /// A run that fails in the prepared graph says so, since a node preparation made is not in the
@@ -80,7 +80,7 @@ import Testing
         #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.hasPrefix("error: " + work + "/m.onnx: ") && result.stderr.contains("Reshape"), "\(result.stderr)")
         #expect(result.stderr.contains("in the graph as prepared for running; --as-written runs it") != asWritten, "\(result.stderr)")
-        #expect(result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        #expect(result.stderrLineCount == 1, "\(result.stderr)")
     }
 
     /// A quantized model (here a Q/DQ pair, then a Conv and a BatchNormalization in float) runs as

@@ -52,7 +52,7 @@ import Testing
         let expanded = arguments.map { $0 == "MODEL" ? Self.fixture.modelPath : $0 == "CALIB" ? Self.fixture.directory + "/calib" : $0 }
         let result = CLIRunner.run(expanded)
         #expect(result.status == 64, "\(result.stderr)")
-        #expect(result.stderr.hasPrefix("error: ") && result.stderr.filter { $0 == "\n" }.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("error: ") && result.stderrLineCount == 1, "\(result.stderr)")
         #expect(result.stderr.contains(words), "\(result.stderr)")
     }
 

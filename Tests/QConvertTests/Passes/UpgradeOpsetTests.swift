@@ -82,7 +82,6 @@ import Testing
         #expect(try PassChecks.outputAgreement(b.model, after, feeds: ["x": r.normal(shape)]) == .infinity)
     }
 
-
     /// Opset 7's BatchNormalization: `spatial` 1 is dropped (per channel is all opset 9 knows); 0
     /// (statistics per value, [C, H, W] flattened) has no opset-14 form here and is refused.
     @Test(arguments: [Int64(1), 0])
