@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Every fixture and real model quantized in each mode and format (static as qdq and qoperator;
-dynamic and weight-only, which have one form each) loads and runs in ONNX Runtime with finite
-outputs (issue 6, acceptance 1).
+"""Every fixture and real model quantized in each mode and format (static as qdq and qoperator, and as
+qdq with --integer-hardswish; dynamic and weight-only, which have one form each) loads and runs in
+ONNX Runtime with finite outputs (issue 6, acceptance 1).
 
 Prints one row per model and combination: file size against the float model's, and the output SQNR
 against the float model in ORT on one calibration sample. Fixtures without calibration samples (an op
@@ -22,7 +22,9 @@ import onnxruntime as ort
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL_MODELS = ["ppocr_cls", "ppocrv4_rec", "yolov8n_320", "ppocrv4_det"]
-COMBINATIONS = [("static", "qdq"), ("static", "qoperator"), ("dynamic", "qdq"), ("weight-only", "qdq")]
+# (mode, format, extra flags): the rows' "format" column shows the flags as "+ihs".
+COMBINATIONS = [("static", "qdq", []), ("static", "qoperator", []), ("static", "qdq", ["--integer-hardswish"]),
+                ("dynamic", "qdq", []), ("weight-only", "qdq", [])]
 
 
 def session(path):
@@ -76,11 +78,12 @@ def main():
                 continue
             feeds = first_sample(calib, [i.name for i in float_session.get_inputs()])
             reference = float_session.run(None, feeds) if feeds is not None else None
-            for mode, fmt in COMBINATIONS:
+            for mode, form, flags in COMBINATIONS:
                 if mode == "static" and feeds is None:
                     continue
+                fmt = form + ("+ihs" if flags else "")
                 out = os.path.join(scratch, f"{name}-{mode}-{fmt}.onnx")
-                command = [args.qconvert, path, "--mode", mode, "--format", fmt, "-o", out, "--quiet"]
+                command = [args.qconvert, path, "--mode", mode, "--format", form, "-o", out, "--quiet"] + flags
                 if feeds is not None:
                     command += ["--calib", calib]
                 result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -170,6 +170,9 @@ struct SchemeOptions: ParsableArguments {
     @Flag(help: "Symmetric activation ranges: real zero at the grid's middle (zero point 0 for int8, 128 for uint8). Static mode only.")
     var symmetricActivations = false
 
+    @Flag(help: "Run HardSwish in integer arithmetic (an Add and a Mul ONNX Runtime fuses into QLinearAdd/QLinearMul) instead of in float between a DequantizeLinear and a QuantizeLinear, and do not equalize activations that come out of one. Faster in ONNX Runtime on MobileNetV3 / PP-LCNet models, less accurate (README: Latency). Static mode only.")
+    var integerHardswish = false
+
     @Option(help: ArgumentHelp(
         "Weight bits: 8, 7, or auto (8 on CPUs with VNNI, else 7: without VNNI, ONNX Runtime's u8 x s8 kernels add pairs of products in 16 bits, which 8-bit weights can overflow).",
         valueName: "bits"))
@@ -211,6 +214,7 @@ struct SchemeOptions: ParsableArguments {
                 ? "dynamic mode's activations are asymmetric uint8, chosen at run time" : "weight-only mode keeps activations float"))
         }
         if let conflict = QuantizationOptions.formatConflict(mode: mode, format: format) { throw ValidationError(conflict) }
+        if integerHardswish && mode != .static { throw ValidationError("--integer-hardswish applies to --mode static, where activations are quantized") }
     }
 
     func options() throws -> QuantizationOptions {
@@ -219,6 +223,7 @@ struct SchemeOptions: ParsableArguments {
         options.format = format
         options.activationType = activationType
         options.symmetricActivations = symmetricActivations
+        options.integerHardSwish = integerHardswish
         options.weightBits = Int(weightBits) ?? CPUFeatures.safeWeightBits
         options.perChannel = !perTensor
         options.weightRounding = weightRounding

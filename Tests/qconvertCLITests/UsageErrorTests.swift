@@ -32,6 +32,7 @@ import Testing
         (["MODEL", "--calib", "CALIB", "--method", "foo"], "--method must be auto, minmax, percentile, entropy, mse; got 'foo'"),
         (["MODEL", "--mode", "weight-only", "--activation-type", "int8"], "--activation-type applies to --mode static"),
         (["MODEL", "--mode", "dynamic", "--symmetric-activations"], "--symmetric-activations applies to --mode static"),
+        (["MODEL", "--mode", "dynamic", "--integer-hardswish"], "--integer-hardswish applies to --mode static"),
         (["MODEL", "--mode", "weight-only", "--format", "qoperator"], "--format qoperator applies to --mode static; weight-only"),
         (["MODEL", "--mode", "dynamic", "--format", "qoperator"], "--format qoperator applies to --mode static; dynamic"),
         // An unset variable in -o "$OUT" is named as such, not blamed on the input model.

@@ -380,7 +380,8 @@ final class QuantizationJob {
             try ChannelMaxima.collect(model: prepared.model, values: candidates, samples: samples, threads: options.threads)
         }
         let outcome = try step("equalize") {
-            try PassManager(verify: true, printer: { _ in }).run([EqualizeActivations(maxima: maxima)], on: &prepared.model, context: prepared.context)
+            try PassManager(verify: true, printer: { _ in }).run([EqualizeActivations(maxima: maxima, throughHardSwish: !options.quantization.integerHardSwish)],
+                                                                 on: &prepared.model, context: prepared.context)
         }
         prepared.outcomes += outcome
     }
@@ -517,6 +518,7 @@ final class QuantizationJob {
         // finds only those left, the others having become integer ops; the plan has no activation pairs).
         var passes: [any Pass] = options.quantization.mode == .dynamic ? [MaterializeDynamic(plan: plan), MaterializeQDQ(plan: plan)]
                                                                        : [MaterializeQDQ(plan: plan, weights: rounded)]
+        if options.quantization.mode == .static && options.quantization.integerHardSwish { passes.append(IntegerHardSwish()) }
         if options.quantization.mode == .static && options.quantization.format == .qoperator { passes.append(ConvertToQOperator()) }
         _ = try PassManager(verify: true, printer: { _ in }).run(passes + [EliminateDeadNodes()], on: &quantized, context: prepared.context)
         // Shapes inferred during preparation are not written: runtimes infer them again, and on
@@ -638,7 +640,7 @@ final class QuantizationJob {
     /// calibration samples GPTQ did not fit (else the search samples); the shifts fold unless keeping
     /// them separate is better sample by sample beyond noise (PairedComparison) and by
     /// `separateShiftsMargin`, since the folded model runs faster (no float Add between the Conv and
-    /// its activation). One calibration serves
+    /// its activation); with `integerHardSwish` they always fold. One calibration serves
     /// both: it observes the Conv's output and the shifted value, and the Conv's weights, which GPTQ
     /// rounded, are unchanged. A Relu/Clip that folding puts right after its Conv is fused with it,
     /// as preparation would have. Nodes and op types the options name keep their shifts.
@@ -667,7 +669,9 @@ final class QuantizationJob {
         let foldedPlan = try step("choose folding") { try makePlan(ranges: try ranges(for: method)) }
         let foldedAgreement = try agreement(of: foldedPlan, on: probe, step: "choose folding")
         let t = PairedComparison.t(separate.perSample, minus: foldedAgreement.perSample)
-        let fold = Self.foldsShifts(t: t, separateSQNR: separate.worst, foldedSQNR: foldedAgreement.worst)
+        // A float Add left before a HardSwish would keep that HardSwish float (IntegerHardSwish reads
+        // a dequantized input), undoing what --integer-hardswish asks for.
+        let fold = q.integerHardSwish || Self.foldsShifts(t: t, separateSQNR: separate.worst, foldedSQNR: foldedAgreement.worst)
         shiftFolding = .init(shifts: shifts, folded: fold, samples: probe.samples.count, foldedSQNR: foldedAgreement.worst,
                              separateSQNR: separate.worst, t: t)
         if fold {

@@ -159,7 +159,9 @@ public struct QuantizationSummary: Codable, Sendable {
                 + "separate \(Formatting.fixed(shiftFolding.separateSQNR, digits: 1)) dB; separate against folded sample by sample: "
                 + "t = \(Formatting.fixed(shiftFolding.t, digits: 1)); kept separate from t = \(Formatting.fixed(PairedComparison.threshold, digits: 0)) and "
                 + "\(Formatting.fixed(QuantizationJob.separateShiftsMargin, digits: 1)) dB better"
-            lines.append("shifts after a biased Conv: \(shiftFolding.shifts) " + (shiftFolding.folded ? "folded into its bias" : "kept separate") + " (\(scores))")
+            let forced = shiftFolding.folded && !QuantizationJob.foldsShifts(t: shiftFolding.t, separateSQNR: shiftFolding.separateSQNR, foldedSQNR: shiftFolding.foldedSQNR)
+            lines.append("shifts after a biased Conv: \(shiftFolding.shifts) " + (shiftFolding.folded ? "folded into its bias" : "kept separate") + " (\(scores))"
+                         + (forced ? "; folded for --integer-hardswish, as a float Add would keep the HardSwish after it float" : ""))
         }
         if !plan.floors.isEmpty {
             lines.append("grids from the readers' floor: \(Formatting.count(plan.floors.count, "value")) read only by ops that give one result "

@@ -10,7 +10,7 @@ import QConvertIR
 ///     Result: yq = QLinearMatMul(xq, sx, zx, Wq, sW, zW, s, zp)
 ///     Given:  y = Reshape|Transpose|...(DQ(xq)); yq = QuantizeLinear(y, same s, same zp)
 ///     Result: yq = Reshape|Transpose|...(xq)             (run on the integers directly)
-///     Given:  y = Add|Mul(DQ(aq), DQ(bq)); [z = Relu(y)]; zq = QuantizeLinear(z, s, zp)
+///     Given:  y = Add|Mul(DQ(aq), DQ(bq)); [z = Relu(y)]; zq = QuantizeLinear(z, s, zp)   (bq maybe an 8-bit scalar constant)
 ///     Result: zq = com.microsoft QLinearAdd|QLinearMul(aq, sa, za, bq, sb, zb, s, zp)
 ///     Given:  y = Concat|GlobalAveragePool|Sigmoid|LeakyRelu(DQ(xq)...); yq = QuantizeLinear(y, s, zp)
 ///     Result: yq = com.microsoft QLinearConcat|QLinearGlobalAveragePool|QLinearSigmoid|QLinearLeakyRelu
@@ -74,6 +74,12 @@ public struct ConvertToQOperator: Pass {
             guard let x = dequantized(value), node(producing: x.q)?.opType == "QuantizeLinear" else { return nil }
             return x
         }
+        /// A DequantizeLinear of a one-element 8-bit constant, with its zero point.
+        func integerScalar(_ value: String) -> (q: String, scale: String, zero: String, index: Int)? {
+            guard let x = dequantized(value), !x.zero.isEmpty, let constant = graph.initializers[x.q], constant.count == 1,
+                  [.uint8, .int8].contains(constant.dataType) else { return nil }
+            return x
+        }
         /// Puts `node`, writing the QuantizeLinear's output, in place of node `index`; that
         /// QuantizeLinear (and a Relu/Clip its grid implies) go.
         func replace(_ index: Int, with node: Node, output: (q: Node, qIndex: Int, skipped: Int?)) {
@@ -105,7 +111,8 @@ public struct ConvertToQOperator: Pass {
                 replace(index, with: Node(name: n.name, opType: n.opType == "Conv" ? "QLinearConv" : "QLinearMatMul", inputs: inputs, outputs: [],
                                           attributes: n.opType == "Conv" ? n.attributes : []), output: out)
             case "Add", "Mul":
-                guard n.inputs.count == 2, let a = activation(n.inputs[0]), let b = activation(n.inputs[1]),
+                // One operand may be an integer scalar constant (IntegerHardSwish's 3).
+                guard n.inputs.count == 2, let a = activation(n.inputs[0]), let b = activation(n.inputs[1]) ?? integerScalar(n.inputs[1]),
                       let out = quantizeAfter(n.outputs[0]) else { continue }
                 replace(index, with: microsoft(index, "QLinear" + n.opType, [a.q, a.scale, a.zero, b.q, b.scale, b.zero, out.q.inputs[1], out.q.inputs[2]]),
                         output: out)

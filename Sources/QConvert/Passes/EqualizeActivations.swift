@@ -14,9 +14,13 @@ import QConvertIR
 /// a Conv/Gemm/MatMul producing X directly (or through a Relu, which commutes with s > 0). After a
 /// HardSwish (float between quantized neighbours anyway) a Mul by 1/s does it. Elsewhere the
 /// activation is left as it is.
+/// With `throughHardSwish` false, an activation computed from a HardSwish (through constant
+/// Mul/Div/Add/Sub only) is left as it is too, so that `IntegerHardSwish` can run that HardSwish in
+/// integers: a per-channel 1/s after it has no integer form ONNX Runtime runs fast.
 struct EqualizeActivations: Pass {
     let name = "equalize-activations"
     let maxima: [String: ChannelMaxima.Observed]
+    var throughHardSwish = true
 
     /// Readers of a candidate value, with how its channel c maps into their weights.
     struct Reader {
@@ -30,7 +34,8 @@ struct EqualizeActivations: Pass {
         var equalized = 0
         var producers = graph.producers(), consumers = graph.consumers()
         for (value, observed) in maxima.sorted(by: { $0.key < $1.key }) {
-            guard !graph.isOutput(value), let readers = readers(of: value, graph: graph, consumers: consumers),
+            guard !graph.isOutput(value), throughHardSwish || !computedFromHardSwish(value, graph: graph, producers: producers),
+                  let readers = readers(of: value, graph: graph, consumers: consumers),
                   let scales = factors(observed.maxima, readers: readers, graph: graph)
             else { continue }
             var trial = graph
@@ -58,6 +63,21 @@ struct EqualizeActivations: Pass {
         }
         model.graph = graph
         return equalized == 0 ? .unchanged : PassReport(changes: equalized, summary: "\(equalized) activations equalized")
+    }
+
+    /// Whether `value` is a HardSwish's output, or one after Mul/Div/Add/Sub by constants following it.
+    func computedFromHardSwish(_ value: String, graph: Graph, producers: [String: Int]) -> Bool {
+        var current = value
+        while let p = producers[current] {
+            let node = graph.nodes[p]
+            if node.opType == "HardSwish" { return true }
+            guard ["Mul", "Div", "Add", "Sub"].contains(node.opType), node.inputs.count == 2,
+                  let variable = node.inputs.first(where: { graph.initializers[$0] == nil }),
+                  node.inputs.contains(where: { graph.initializers[$0] != nil })
+            else { return false }
+            current = variable
+        }
+        return false
     }
 
     /// Every reader must be a Conv (any groups), MatMul or Gemm (not transposed A) taking `value` as

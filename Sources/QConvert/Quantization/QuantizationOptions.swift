@@ -52,6 +52,10 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
     /// Rescale activation channels feeding quantized layers so one scale fits them (see
     /// EqualizeActivations); static mode with calibration samples only.
     public var equalizeActivations = true
+    /// Run HardSwish between quantized tensors as integer Add and Mul (see IntegerHardSwish), and so
+    /// leave activations computed from a HardSwish unequalized (equalizing them would put a
+    /// per-channel float Mul after it); static mode only.
+    public var integerHardSwish = false
     /// Node names and op types kept in float.
     public var excludeNodes: [String] = []
     public var excludeOpTypes: [String] = []

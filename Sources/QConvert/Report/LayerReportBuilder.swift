@@ -69,7 +69,8 @@ public enum LayerReportBuilder {
             if let observed = accumulated.observed[k], observed > 0 {
                 row.saturationPercent = 100 * Double(accumulated.saturated[k] ?? 0) / Double(observed)
             }
-            let output = unit.outputGrid.flatMap { graph.params($0, in: inputs.quantized.graph) }
+            // The grid the float value is compared on, and the one a reader sees.
+            let output = (unit.valueGrid ?? unit.outputGrid).flatMap { graph.params($0, in: inputs.quantized.graph) }
             row.scale = output?.scales.first
             row.zeroPoint = output?.zeroPoints.first
             if let output, output.axis == nil, let value = unit.value {

@@ -18,6 +18,16 @@ public struct QuantizedGraph: Sendable {
     public struct Grid: Sendable, Equatable {
         public var scale: String
         public var zeroPoint: String?
+
+        public init(scale: String, zeroPoint: String?) {
+            self.scale = scale
+            self.zeroPoint = zeroPoint
+        }
+
+        /// The grid of a QuantizeLinear or DequantizeLinear (inputs 1 and 2, the zero point optional).
+        init(of node: Node) {
+            self.init(scale: node.inputs[1], zeroPoint: node.inputs.count > 2 && !node.inputs[2].isEmpty ? node.inputs[2] : nil)
+        }
     }
 
     /// An integer activation a unit reads, and the float-model value it stands for.
@@ -56,6 +66,9 @@ public struct QuantizedGraph: Sendable {
         /// What enters the output's QuantizeLinear (saturation is counted there) and its grid.
         public var quantizeInput: String?
         public var outputGrid: Grid?
+        /// The grid `value` is read back on: the DequantizeLinear's after that QuantizeLinear. Only
+        /// where a quantizer took in an affine (IntegerHardSwish) does it differ from `outputGrid`.
+        public var valueGrid: Grid?
         public var inputs: [Activation]
         /// Its quantized constants, in input order: one for most layers; W and R for an LSTM or GRU.
         public var weights: [Weight]
@@ -170,10 +183,11 @@ public struct QuantizedGraph: Sendable {
         let quantize = graph.nodes[q]
         unit.members += chain + [q]
         unit.quantizeInput = quantize.inputs[0]
-        unit.outputGrid = Grid(scale: quantize.inputs[1], zeroPoint: quantize.inputs.count > 2 && !quantize.inputs[2].isEmpty ? quantize.inputs[2] : nil)
+        unit.outputGrid = Grid(of: quantize)
         if let d = consumers[quantize.outputs[0]]?.first(where: { graph.nodes[$0].opType == "DequantizeLinear" }) {
             unit.members.append(d)
             unit.readAt = graph.nodes[d].outputs[0]
+            unit.valueGrid = Grid(of: graph.nodes[d])
             // A graph output keeps its name on the dequantized value (the producer writes a new one).
             unit.value = names.resolve(quantize.inputs[0]) ?? names.resolve(graph.nodes[d].outputs[0])
         } else {
@@ -223,7 +237,7 @@ public struct QuantizedGraph: Sendable {
     private static func integerGather(_ node: Node, _ index: Int, graph: Graph, names: FloatNames, consumers: [String: [Int]]) -> Unit? {
         guard let d = dequantizerOfIntegerGather(node, graph: graph, consumers: consumers), let table = graph.initializers[node.inputs[0]] else { return nil }
         let dq = graph.nodes[d]
-        let grid = Grid(scale: dq.inputs[1], zeroPoint: dq.inputs.count > 2 && !dq.inputs[2].isEmpty ? dq.inputs[2] : nil)
+        let grid = Grid(of: dq)
         // A per-axis grid on the rows gathered does not say which table axis it runs along.
         let weight = (graph.initializers[grid.scale]?.count ?? 0) == 1
             ? Weight(quantized: node.inputs[0], grid: grid, axis: nil, source: names.resolveConstant(node.inputs[0], shape: table.shape)) : nil
@@ -233,6 +247,17 @@ public struct QuantizedGraph: Sendable {
 
     /// Activations a quantizer may fold into the node before them (their output is what gets quantized).
     static let fusableActivations: Set<String> = ["Relu", "Clip", "LeakyRelu"]
+
+    /// The grid an integer op reading `value` declares for it, if one does.
+    private static func integerReaderGrid(of value: String, graph: Graph, consumers: [String: [Int]]) -> Grid? {
+        for reader in consumers[value] ?? [] {
+            let node = graph.nodes[reader]
+            guard let slot = QOperatorLayout.of(node)?.inputs.first(where: { $0.data < node.inputs.count && node.inputs[$0.data] == value })
+            else { continue }
+            return Grid(scale: node.inputs[slot.scale], zeroPoint: slot.zeroPoint.flatMap { node.inputs.count > $0 && !node.inputs[$0].isEmpty ? node.inputs[$0] : nil })
+        }
+        return nil
+    }
 
     private static func qoperatorUnit(_ node: Node, _ index: Int, _ layout: QOperatorLayout, graph: Graph, names: FloatNames,
                                       producers: [String: Int], consumers: [String: [Int]], source: (String) -> String?) -> Unit {
@@ -281,9 +306,13 @@ public struct QuantizedGraph: Sendable {
         if let d = consumers[output]?.first(where: { graph.nodes[$0].opType == "DequantizeLinear" }) {
             unit.members.append(d)
             unit.readAt = graph.nodes[d].outputs[0]
+            unit.valueGrid = Grid(of: graph.nodes[d])
             unit.value = names.resolve(output) ?? names.resolve(graph.nodes[d].outputs[0])
         } else {
-            unit.readGrid = outputGrid
+            // Integer readers take the value on their own input grid, which differs from this op's
+            // output grid only where a quantizer took in an affine (IntegerHardSwish).
+            unit.readGrid = integerReaderGrid(of: output, graph: graph, consumers: consumers) ?? outputGrid
+            unit.valueGrid = unit.readGrid
             unit.value = names.resolve(output)
         }
         // ONNX Runtime drops a Relu after a QLinearConv (its output grid starting at 0 does the
