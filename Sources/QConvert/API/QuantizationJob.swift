@@ -138,6 +138,11 @@ final class QuantizationJob {
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
         if holdout == nil { summary.noHoldoutReason = noHoldoutReason }
         summary.idleExclusions = idle
+        if options.quantization.integerHardSwish && options.quantization.mode == .static {
+            func hardSwishes(_ m: Model) -> Int { m.graph.nodes.filter { $0.opType == "HardSwish" }.count }
+            let total = hardSwishes(model!)
+            if total > 0 { summary.integerHardSwish = .init(rewritten: total - hardSwishes(quantized), hardSwish: total) }
+        }
         let subgraphs = SubgraphContent(prepared.model.graph)
         if !subgraphs.owners.isEmpty { summary.subgraphs = subgraphs }
         if let reportPath = options.reportPath {
@@ -671,7 +676,8 @@ final class QuantizationJob {
         let t = PairedComparison.t(separate.perSample, minus: foldedAgreement.perSample)
         // A float Add left before a HardSwish would keep that HardSwish float (IntegerHardSwish reads
         // a dequantized input), undoing what --integer-hardswish asks for.
-        let fold = q.integerHardSwish || Self.foldsShifts(t: t, separateSQNR: separate.worst, foldedSQNR: foldedAgreement.worst)
+        let fold = q.integerHardSwish && folded.graph.nodes.contains { $0.opType == "HardSwish" }
+            || Self.foldsShifts(t: t, separateSQNR: separate.worst, foldedSQNR: foldedAgreement.worst)
         shiftFolding = .init(shifts: shifts, folded: fold, samples: probe.samples.count, foldedSQNR: foldedAgreement.worst,
                              separateSQNR: separate.worst, t: t)
         if fold {

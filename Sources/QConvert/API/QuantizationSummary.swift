@@ -38,6 +38,13 @@ public struct QuantizationSummary: Codable, Sendable {
     public var shiftFolding: ShiftFolding?
     /// Exclusions without which the plan is the same (the flag or config entry, with the name), each said in a note.
     public var idleExclusions: [String] = []
+    /// With `--integer-hardswish`: how many of the model's HardSwish nodes run in integers.
+    public var integerHardSwish: IntegerHardSwishCount?
+
+    public struct IntegerHardSwishCount: Codable, Sendable {
+        public var rewritten: Int
+        public var hardSwish: Int
+    }
     public var floatBytes: Int
     public var quantizedBytes: Int
     public var seconds: Double
@@ -153,6 +160,10 @@ public struct QuantizationSummary: Codable, Sendable {
                     + "which GPTQ fits on; there are \(calibrationSamples) in all"
                 : "GPTQ needs calibration samples"
             lines.append("weight rounding: \(weightRounding) (\(why))")
+        }
+        if let integerHardSwish {
+            lines.append("integer HardSwish: \(integerHardSwish.rewritten) of \(integerHardSwish.hardSwish) run as an integer Add and Mul"
+                         + (integerHardSwish.rewritten < integerHardSwish.hardSwish ? " (the others are not between quantized values with at most a scalar Mul and Add after them)" : ""))
         }
         if let shiftFolding {
             let scores = "output SQNR on \(Formatting.count(shiftFolding.samples, "calibration sample")): folded \(Formatting.fixed(shiftFolding.foldedSQNR, digits: 1)) dB, "

@@ -74,10 +74,10 @@ public struct ConvertToQOperator: Pass {
             guard let x = dequantized(value), node(producing: x.q)?.opType == "QuantizeLinear" else { return nil }
             return x
         }
-        /// A DequantizeLinear of a one-element 8-bit constant, with its zero point.
-        func integerScalar(_ value: String) -> (q: String, scale: String, zero: String, index: Int)? {
+        /// A DequantizeLinear of a one-element constant of `type` (the other operand's), with its zero point.
+        func integerScalar(_ value: String, type: DataType?) -> (q: String, scale: String, zero: String, index: Int)? {
             guard let x = dequantized(value), !x.zero.isEmpty, let constant = graph.initializers[x.q], constant.count == 1,
-                  [.uint8, .int8].contains(constant.dataType) else { return nil }
+                  constant.dataType == type else { return nil }
             return x
         }
         /// Puts `node`, writing the QuantizeLinear's output, in place of node `index`; that
@@ -112,7 +112,8 @@ public struct ConvertToQOperator: Pass {
                                           attributes: n.opType == "Conv" ? n.attributes : []), output: out)
             case "Add", "Mul":
                 // One operand may be an integer scalar constant (IntegerHardSwish's 3).
-                guard n.inputs.count == 2, let a = activation(n.inputs[0]), let b = activation(n.inputs[1]) ?? integerScalar(n.inputs[1]),
+                guard n.inputs.count == 2, let a = activation(n.inputs[0]),
+                      let b = activation(n.inputs[1]) ?? integerScalar(n.inputs[1], type: graph.initializers[a.zero]?.dataType),
                       let out = quantizeAfter(n.outputs[0]) else { continue }
                 replace(index, with: microsoft(index, "QLinear" + n.opType, [a.q, a.scale, a.zero, b.q, b.scale, b.zero, out.q.inputs[1], out.q.inputs[2]]),
                         output: out)

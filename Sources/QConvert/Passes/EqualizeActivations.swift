@@ -14,9 +14,9 @@ import QConvertIR
 /// a Conv/Gemm/MatMul producing X directly (or through a Relu, which commutes with s > 0). After a
 /// HardSwish (float between quantized neighbours anyway) a Mul by 1/s does it. Elsewhere the
 /// activation is left as it is.
-/// With `throughHardSwish` false, an activation computed from a HardSwish (through constant
-/// Mul/Div/Add/Sub only) is left as it is too, so that `IntegerHardSwish` can run that HardSwish in
-/// integers: a per-channel 1/s after it has no integer form ONNX Runtime runs fast.
+/// With `throughHardSwish` false, an activation computed from a HardSwish (through a Mul and an Add
+/// by constants, the affine `IntegerHardSwish` takes in) is left as it is too, so that that pass can
+/// run the HardSwish in integers: a per-channel 1/s after it has no integer form ONNX Runtime runs fast.
 struct EqualizeActivations: Pass {
     let name = "equalize-activations"
     let maxima: [String: ChannelMaxima.Observed]
@@ -65,13 +65,13 @@ struct EqualizeActivations: Pass {
         return equalized == 0 ? .unchanged : PassReport(changes: equalized, summary: "\(equalized) activations equalized")
     }
 
-    /// Whether `value` is a HardSwish's output, or one after Mul/Div/Add/Sub by constants following it.
+    /// Whether `value` is a HardSwish's output, or one after a Mul and an Add by constants following it.
     func computedFromHardSwish(_ value: String, graph: Graph, producers: [String: Int]) -> Bool {
         var current = value
         while let p = producers[current] {
             let node = graph.nodes[p]
             if node.opType == "HardSwish" { return true }
-            guard ["Mul", "Div", "Add", "Sub"].contains(node.opType), node.inputs.count == 2,
+            guard ["Mul", "Add"].contains(node.opType), node.inputs.count == 2,
                   let variable = node.inputs.first(where: { graph.initializers[$0] == nil }),
                   node.inputs.contains(where: { graph.initializers[$0] != nil })
             else { return false }

@@ -12,10 +12,11 @@ import QConvertIR
 ///     Given:  y = Conv(x, W); z = Add(y, d)         (or Add(d, y), Sub(y, d); the Conv has no bias)
 ///     Result: z = Conv(x, W, d)
 /// A shift after a Conv that has a bias of its own (PP-LCNetV3's affine after a folded BatchNorm)
-/// stays a separate Add unless `shiftsAfterBias`: whether folding it helps depends on the model
-/// (eval split: ppocrv4_rec reads 59.4% of strings folded against 85.9% separate, while
-/// ppocrv4_det's mask is better folded and the model runs about 6% faster without the float Adds), so
-/// quantization measures both and keeps the better (QuantizationJob.chooseShiftFolding).
+/// stays a separate Add unless `shiftsAfterBias`: whether folding it helps depends on the model and
+/// its grids (README, step 8: ppocrv4_rec read 59.4% of strings folded against 85.9% separate before
+/// grids started at their readers' floor, 85.9% folded against 76.6% since), and the folded model
+/// runs about 6% faster without the float Adds (ppocrv4_det), so quantization measures both and
+/// keeps the better (QuantizationJob.chooseShiftFolding).
 /// A constant is per channel when, aligned to the output's rank, every dimension but the channel
 /// axis (1) is 1. y must be read by that node alone and not be a graph output; chains (Mul then
 /// Add) fold one after the other.

@@ -16,7 +16,7 @@ import QConvertIR
 /// the readers of yq keep their DequantizeLinear(yq, s, zp).
 /// Two roundings cost accuracy: the gate's, which moves h by at most |x|/510 (only for |x| < 3),
 /// and the zero point's, which takes b in whole steps, so the grid holds y shifted by up to s/2.
-/// On ppocrv4_det the second is what costs (README: Latency).
+/// On ppocrv4_det the second is what costs (README: Results, `--integer-hardswish`).
 public struct IntegerHardSwish: Pass {
     public let name = "integer-hardswish"
 
@@ -45,8 +45,11 @@ public struct IntegerHardSwish: Pass {
         guard !chains.isEmpty else { return .unchanged }
         var replacements: [Int: [Node]] = [:]
         var removed = Set<Int>()
+        var constants: [QuantType: GateConstants] = [:]
         for chain in chains {
-            replacements[chain.nodes[0]] = rewritten(chain, graph: &graph, names: &names)
+            let shared = constants[chain.type] ?? GateConstants(chain.type, graph: &graph, names: &names)
+            constants[chain.type] = shared
+            replacements[chain.nodes[0]] = rewritten(chain, constants: shared, graph: &graph, names: &names)
             removed.formUnion(chain.nodes.dropFirst())
         }
         var nodes: [Node] = []
@@ -79,8 +82,9 @@ public struct IntegerHardSwish: Pass {
                 break
             }
             // At most one Mul, then at most one Add, each by a scalar constant.
+            // A constant of higher rank would broadcast the output to it.
             guard node.isDefaultDomain, node.inputs.count == 2, let k = node.inputs.firstIndex(where: { graph.initializers[$0] != nil }),
-                  let value = scalar(node.inputs[k], graph), node.inputs[1 - k] == current
+                  let value = scalar(node.inputs[k], graph), graph.initializers[node.inputs[k]]!.rank <= 1, node.inputs[1 - k] == current
             else { return nil }
             if node.opType == "Mul", chain.nodes.count == 2, value > 0 {
                 chain.a = value
@@ -91,7 +95,11 @@ public struct IntegerHardSwish: Pass {
             }
             current = node.outputs[0]
         }
-        guard (chain.b / chain.scale).magnitude < 256, (type.min...type.max).contains(Int64(chain.zero) + Int64(chain.shift)) else { return nil }
+        // Readers must take yq through their own DequantizeLinear(yq, s, zp), which stays.
+        guard (chain.b / chain.scale).magnitude < 256, (type.min...type.max).contains(Int64(chain.zero) + Int64(chain.shift)),
+              (chain.scale / chain.a).isNormal,
+              consumers[chain.quantize.outputs[0]]?.allSatisfy({ graph.nodes[$0].opType == "DequantizeLinear" }) == true
+        else { return nil }
         return chain
     }
 
@@ -108,29 +116,49 @@ public struct IntegerHardSwish: Pass {
         return v
     }
 
+    /// The constants every chain of one integer type shares: the type's lowest code (the gate's
+    /// zero point), 3 on a grid of 3/255 from it, and the gate's grids, 6/255 to quantize x + 3 onto
+    /// [0, 6] and 1/255 to read it back as [0, 1].
+    struct GateConstants {
+        let zero: String, three: String, threeScale: String, gateQuantizeScale: String, gateScale: String
+
+        init(_ type: QuantType, graph: inout Graph, names: inout NameScope) {
+            func constant(_ suffix: String, _ tensor: Tensor) -> String {
+                let name = names.fresh("hardswish_\(type)" + suffix)
+                graph.initializers[name] = tensor
+                return name
+            }
+            let low = Int32(type.min)
+            zero = constant("_z0", type.scalar(low))
+            three = constant("_3q", type.scalar(low + 255))
+            threeScale = constant("_3s", Tensor(scalar: Float(3) / 255))
+            gateQuantizeScale = constant("_gate_qs", Tensor(scalar: Float(6) / 255))
+            gateScale = constant("_gate_s", Tensor(scalar: Float(1) / 255))
+        }
+    }
+
     /// The integer form of `chain` (see the type's comment), whose output keeps the QuantizeLinear's name.
-    func rewritten(_ chain: Chain, graph: inout Graph, names: inout NameScope) -> [Node] {
+    func rewritten(_ chain: Chain, constants c: GateConstants, graph: inout Graph, names: inout NameScope) -> [Node] {
         let base = graph.nodes[chain.nodes[0]].displayName
-        let low = Int32(chain.type.min)
-        func constant(_ suffix: String, _ tensor: Tensor) -> String {
-            let name = names.fresh(base + suffix)
-            graph.initializers[name] = tensor
-            return name
-        }
-        func integer(_ value: Int32, _ suffix: String) -> String {
-            constant(suffix, chain.type == .uint8 ? Tensor(scalar: UInt8(value)) : Tensor(scalar: Int8(value)))
-        }
-        let zero = integer(low, "_z0"), three = integer(low + 255, "_3q")
         func value(_ suffix: String) -> String { names.fresh(base + suffix) }
-        let (threeValue, sum, gateQ, gate, product) = (value("_3"), value("_gate_in"), value("_gate_q"), value("_gate"), value("_product"))
+        let (three, sum, gateQ, gate, product) = (value("_3"), value("_gate_in"), value("_gate_q"), value("_gate"), value("_product"))
+        let (scale, zero) = (value("_s"), value("_z"))
+        graph.initializers[scale] = Tensor(scalar: chain.scale / chain.a)
+        graph.initializers[zero] = chain.type.scalar(chain.zero + chain.shift)
         return [
-            Node(name: "", opType: "DequantizeLinear", inputs: [three, constant("_3s", Tensor(scalar: Float(3) / 255)), zero], outputs: [threeValue]),
-            Node(name: value("_gate_add"), opType: "Add", inputs: [chain.input, threeValue], outputs: [sum]),
-            Node(name: value("_gate_Q"), opType: "QuantizeLinear", inputs: [sum, constant("_gate_qs", Tensor(scalar: Float(6) / 255)), zero], outputs: [gateQ]),
-            Node(name: value("_gate_DQ"), opType: "DequantizeLinear", inputs: [gateQ, constant("_gate_s", Tensor(scalar: Float(1) / 255)), zero], outputs: [gate]),
+            Node(name: "", opType: "DequantizeLinear", inputs: [c.three, c.threeScale, c.zero], outputs: [three]),
+            Node(name: value("_gate_add"), opType: "Add", inputs: [chain.input, three], outputs: [sum]),
+            Node(name: value("_gate_Q"), opType: "QuantizeLinear", inputs: [sum, c.gateQuantizeScale, c.zero], outputs: [gateQ]),
+            Node(name: value("_gate_DQ"), opType: "DequantizeLinear", inputs: [gateQ, c.gateScale, c.zero], outputs: [gate]),
             Node(name: value("_mul"), opType: "Mul", inputs: [chain.input, gate], outputs: [product]),
-            Node(name: chain.quantize.name, opType: "QuantizeLinear",
-                 inputs: [product, constant("_s", Tensor(scalar: chain.scale / chain.a)), integer(chain.zero + chain.shift, "_z")], outputs: chain.quantize.outputs),
+            Node(name: chain.quantize.name, opType: "QuantizeLinear", inputs: [product, scale, zero], outputs: chain.quantize.outputs),
         ]
+    }
+}
+
+extension QuantType {
+    /// A one-element tensor of this 8-bit type holding `value` (in range).
+    func scalar(_ value: Int32) -> Tensor {
+        self == .uint8 ? Tensor(scalar: UInt8(value)) : Tensor(scalar: Int8(value))
     }
 }

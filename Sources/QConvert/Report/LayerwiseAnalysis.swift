@@ -53,7 +53,9 @@ public enum LayerwiseAnalysis {
             readAt[unit.readAt, default: []].append(k)
             if let grid = unit.readGrid { readParams[k] = graph.params(grid, in: quantized.graph) }
             if let input = unit.quantizeInput, let params = unit.outputGrid.flatMap({ graph.params($0, in: quantized.graph) }), params.axis == nil {
-                quantizeInput[input] = (k, clippingBounds(params, floor: graph.floor(of: unit)))
+                // The value's floor is on the value's scale: not the quantizer's where that took in an affine.
+                let floor = unit.valueGrid == nil || unit.valueGrid == unit.outputGrid ? graph.floor(of: unit) : nil
+                quantizeInput[input] = (k, clippingBounds(params, floor: floor))
             }
         }
         var opTypeOf: [String: String] = [:]

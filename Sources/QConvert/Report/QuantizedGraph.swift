@@ -248,10 +248,15 @@ public struct QuantizedGraph: Sendable {
     /// Activations a quantizer may fold into the node before them (their output is what gets quantized).
     static let fusableActivations: Set<String> = ["Relu", "Clip", "LeakyRelu"]
 
-    /// The grid an integer op reading `value` declares for it, if one does.
+    /// The grid an integer op reading `value` declares for it, if one does: directly, or after
+    /// ops that move integers unchanged (a Reshape the QOperator form runs on them).
     private static func integerReaderGrid(of value: String, graph: Graph, consumers: [String: [Int]]) -> Grid? {
         for reader in consumers[value] ?? [] {
             let node = graph.nodes[reader]
+            if ConvertToQOperator.integerPassThrough.contains(node.opType), node.inputs.first == value,
+               let grid = integerReaderGrid(of: node.outputs[0], graph: graph, consumers: consumers) {
+                return grid
+            }
             guard let slot = QOperatorLayout.of(node)?.inputs.first(where: { $0.data < node.inputs.count && node.inputs[$0.data] == value })
             else { continue }
             return Grid(scale: node.inputs[slot.scale], zeroPoint: slot.zeroPoint.flatMap { node.inputs.count > $0 && !node.inputs[$0].isEmpty ? node.inputs[$0] : nil })

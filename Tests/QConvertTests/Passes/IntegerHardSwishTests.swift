@@ -73,14 +73,14 @@ import Testing
         #expect(!after.graph.nodes.contains { $0.opType == "HardSwish" })
     }
 
-    /// A HardSwish whose output also feeds something else, or whose affine is per channel, stays.
+    /// A HardSwish whose output also feeds something else, or whose affine is not one value, stays.
     @Test func otherFormsAreLeftAlone() throws {
         var shared = chain(.uint8, zx: 128, zy: 40, affine: false)
         shared.graph.nodes.append(Node(name: "side", opType: "Relu", inputs: ["hs"], outputs: ["side"]))
         shared.graph.outputs.append(ValueInfo(name: "side"))
         #expect(try PassChecks.run(IntegerHardSwish(), on: shared).1.changes == 0)
         var perChannel = chain(.uint8, zx: 128, zy: 40)
-        perChannel.graph.initializers["a"] = Tensor(shape: [2], scalars: [Float](arrayLiteral: 0.8, 0.9))
+        perChannel.graph.initializers["a"] = Tensor(shape: [256], scalars: [Float](repeating: 0.8, count: 256))
         #expect(try PassChecks.run(IntegerHardSwish(), on: perChannel).1.changes == 0)
     }
 
@@ -96,7 +96,10 @@ import Testing
         let x = b.input("x", [1, 4, 8, 8])
         var w = r.normal([6, 4, 1, 1]).floats()!
         for o in 0..<6 { for i in 0..<4 { w[o * 4 + i] *= [0.05, 4, 0.3, 1, 2.5, 0.1][o] } }   // channels 80x apart: equalization's case
-        let h = b.node("HardSwish", [b.node("Conv", [x, b.constant("w1", Tensor(shape: [6, 4, 1, 1], scalars: w))])])
+        // A shift after a biased Conv, as PP-LCNetV3 has before each HardSwish: it must fold for the
+        // HardSwish to read a dequantized value.
+        let conv = b.node("Conv", [x, b.constant("w1", Tensor(shape: [6, 4, 1, 1], scalars: w)), b.constant("b1", r.normal([6]))])
+        let h = b.node("HardSwish", [b.node("Add", [conv, b.constant("shift", Tensor(shape: [1, 6, 1, 1], scalars: r.normal([6]).floats()!))])])
         let affine = b.node("Add", [b.node("Mul", [h, b.constant("a", Tensor(scalar: Float(0.7)))]), b.constant("c", Tensor(scalar: Float(0.2)))], name: "lab")
         b.output(b.node("Conv", [affine, b.constant("w2", r.normal([4, 6, 1, 1])), b.constant("b2", r.normal([4]))]))
         try ONNXWriter.write(b.model, to: folder + "/m.onnx")
@@ -111,7 +114,14 @@ import Testing
         let quantized = try ONNXReader.read(path: folder + "/q.onnx")
         let ops = Set(quantized.graph.nodes.map(\.opType))
         #expect(!ops.contains("HardSwish"))
+        #expect(summary.integerHardSwish?.rewritten == 1 && summary.integerHardSwish?.hardSwish == 1)
+        #expect(summary.shiftFolding?.folded == true)
         #expect(!quantized.graph.nodes.flatMap(\.outputs).contains { $0.hasSuffix("_eq") })
+        // Without the flag the same activation is equalized.
+        options.quantization.integerHardSwish = false
+        options.output = folder + "/plain.onnx"
+        _ = try ModelQuantization.run(options)
+        #expect(try ONNXReader.read(path: folder + "/plain.onnx").graph.nodes.flatMap(\.outputs).contains { $0.hasSuffix("_eq") })
         // The report compares the float "lab" on the grid its reader takes it on, not on the
         // quantizer's (input 1 of a QuantizeLinear, 6 of a QLinearMul), which took in the affine.
         let quantizer = try #require(quantized.graph.nodes.first { $0.opType == "QLinearMul" || $0.opType == "QuantizeLinear" && $0.inputs[0].hasSuffix("_product") })
