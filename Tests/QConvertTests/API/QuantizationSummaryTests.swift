@@ -10,14 +10,7 @@ import Testing
 
     /// Quantizes `model` (static, default options) on 12 samples of input shape `inputShape` drawn from `random`.
     func quantize(_ model: Model, inputShape: [Int], random: inout RandomTensors) throws -> QuantizationSummary {
-        let folder = directories.make()
-        try ONNXWriter.write(model, to: folder + "/m.onnx")
-        try Directory.create(folder + "/calib")
-        for k in 0..<12 { try Npy.write(random.normal(inputShape), to: folder + "/calib/\(k + 10).npy") }
-        var options = ModelQuantization.Options(model: folder + "/m.onnx")
-        options.calibrationDirectory = folder + "/calib"
-        options.output = folder + "/q.onnx"
-        return try ModelQuantization.run(options)
+        try QuantizationCase(model, in: directories.make(), samples: 12, inputShape: inputShape, random: &random).run()
     }
 
     /// A residual block: the Add reads two int8 layers' outputs and its Relu feeds an int8 layer, so

@@ -23,17 +23,11 @@ import Testing
         if undo { shifted = b.node("Sub", [b.constant("back", Tensor(scalar: shift)), shifted]) }
         let activated = b.node("Relu", [shifted])
         b.output(b.node("Conv", [activated, b.constant("w2", r.normal([2, 4, 1, 1]))]))
-        let folder = directories.make()
-        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
-        try Directory.create(folder + "/calib")
-        for k in 0..<samples { try Npy.write(r.normal([1, 3, 6, 6]), to: folder + "/calib/\(k + 10).npy") }
-        var options = ModelQuantization.Options(model: folder + "/m.onnx")
-        options.calibrationDirectory = folder + "/calib"
-        options.output = folder + "/q.onnx"
-        options.quantization.excludeNodes = exclude
-        options.quantization.excludeOpTypes = excludeOps
-        let summary = try ModelQuantization.run(options)
-        return (summary, try ONNXReader.read(path: folder + "/q.onnx").graph.nodes.map(\.opType))
+        var run = try QuantizationCase(b.model, in: directories.make(), samples: samples, inputShape: [1, 3, 6, 6], random: &r)
+        run.options.quantization.excludeNodes = exclude
+        run.options.quantization.excludeOpTypes = excludeOps
+        let summary = try run.run()
+        return (summary, try ONNXReader.read(path: run.folder + "/q.onnx").graph.nodes.map(\.opType))
     }
 
     /// The file follows the measurement: kept separate only when t >= 2. Folding puts the Relu right

@@ -33,16 +33,10 @@ import Testing
     }
 
     @Test func groupsBecomeIntegerOpsComputingTheSameIntegers() throws {
-        let folder = directories.make()
-        try ONNXWriter.write(floatModel(), to: folder + "/m.onnx")
-        try Directory.create(folder + "/calib")
         var r = RandomTensors(seed: 9)
-        for k in 0..<12 { try Npy.write(r.normal([1, 4, 6, 6]), to: folder + "/calib/\(k + 10).npy") }
-        var options = ModelQuantization.Options(model: folder + "/m.onnx")
-        options.calibrationDirectory = folder + "/calib"
-        options.output = folder + "/qdq.onnx"
-        _ = try ModelQuantization.run(options)
-        let qdq = try ONNXReader.read(path: folder + "/qdq.onnx")
+        let run = try QuantizationCase(floatModel(), in: directories.make(), samples: 12, inputShape: [1, 4, 6, 6], random: &r)
+        _ = try run.run()
+        let qdq = try ONNXReader.read(path: run.folder + "/q.onnx")
         let (converted, report) = try PassChecks.run(ConvertToQOperator(), on: qdq)
         let ops = Set(converted.graph.nodes.filter { $0.domain == "com.microsoft" }.map(\.opType))
         #expect(ops == ["QLinearAdd", "QLinearMul", "QLinearSigmoid", "QLinearConcat", "QLinearGlobalAveragePool", "QLinearLeakyRelu"], "\(report.summary)")

@@ -102,15 +102,10 @@ import Testing
         let h = b.node("HardSwish", [b.node("Add", [conv, b.constant("shift", Tensor(shape: [1, 6, 1, 1], scalars: r.normal([6]).floats()!))])])
         let affine = b.node("Add", [b.node("Mul", [h, b.constant("a", Tensor(scalar: Float(0.7)))]), b.constant("c", Tensor(scalar: Float(0.2)))], name: "lab")
         b.output(b.node("Conv", [affine, b.constant("w2", r.normal([4, 6, 1, 1])), b.constant("b2", r.normal([4]))]))
-        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
-        try Directory.create(folder + "/calib")
-        for k in 0..<12 { try Npy.write(r.normal([1, 4, 8, 8]), to: folder + "/calib/\(k + 10).npy") }
-        var options = ModelQuantization.Options(model: folder + "/m.onnx")
-        options.calibrationDirectory = folder + "/calib"
-        options.output = folder + "/q.onnx"
-        options.quantization.integerHardSwish = true
-        options.quantization.format = format
-        let summary = try ModelQuantization.run(options)
+        var run = try QuantizationCase(b.model, in: folder, samples: 12, inputShape: [1, 4, 8, 8], random: &r)
+        run.options.quantization.integerHardSwish = true
+        run.options.quantization.format = format
+        let summary = try run.run()
         let quantized = try ONNXReader.read(path: folder + "/q.onnx")
         let ops = Set(quantized.graph.nodes.map(\.opType))
         #expect(!ops.contains("HardSwish"))
@@ -118,9 +113,9 @@ import Testing
         #expect(summary.shiftFolding?.folded == true)
         #expect(!quantized.graph.nodes.flatMap(\.outputs).contains { $0.hasSuffix("_eq") })
         // Without the flag the same activation is equalized.
-        options.quantization.integerHardSwish = false
-        options.output = folder + "/plain.onnx"
-        _ = try ModelQuantization.run(options)
+        run.options.quantization.integerHardSwish = false
+        run.options.output = folder + "/plain.onnx"
+        _ = try run.run()
         #expect(try ONNXReader.read(path: folder + "/plain.onnx").graph.nodes.flatMap(\.outputs).contains { $0.hasSuffix("_eq") })
         // The report compares the float "lab" on the grid its reader takes it on, not on the
         // quantizer's (input 1 of a QuantizeLinear, 6 of a QLinearMul), which took in the affine.

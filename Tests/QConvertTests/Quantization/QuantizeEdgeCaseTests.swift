@@ -104,18 +104,12 @@ import Testing
     /// Quantizes `model` (static, 24 random calibration samples for input "x" of `inputShape`, 3 of
     /// them held out); returns the written model and the held-out output SQNR.
     func quantize(_ model: Model, inputShape: [Int], extra: (inout ModelQuantization.Options) -> Void = { _ in }) throws -> (Model, Double) {
-        let folder = directories.make()
-        try ONNXWriter.write(model, to: folder + "/m.onnx")
         var random = RandomTensors(seed: 11)
-        try Directory.create(folder + "/calib")
-        for k in 0..<24 { try Npy.write(random.normal(inputShape), to: folder + "/calib/\(k + 10).npy") }
-        var options = ModelQuantization.Options(model: folder + "/m.onnx")
-        options.calibrationDirectory = folder + "/calib"
-        options.output = folder + "/q.onnx"
-        options.threads = 1
-        extra(&options)
-        let summary = try ModelQuantization.run(options)
-        return (try ONNXReader.read(path: folder + "/q.onnx"), try #require(summary.agreement?.worst))
+        var run = try QuantizationCase(model, in: directories.make(), samples: 24, inputShape: inputShape, random: &random)
+        run.options.threads = 1
+        extra(&run.options)
+        let summary = try run.run()
+        return (try ONNXReader.read(path: run.folder + "/q.onnx"), try #require(summary.agreement?.worst))
     }
 
     /// A pruned output channel (denormal weights, zero bias) reading a tiny activation: its bias
