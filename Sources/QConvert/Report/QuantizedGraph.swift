@@ -24,9 +24,11 @@ public struct QuantizedGraph: Sendable {
             self.zeroPoint = zeroPoint
         }
 
-        /// The grid of a QuantizeLinear or DequantizeLinear (inputs 1 and 2, the zero point optional).
-        init(of node: Node) {
-            self.init(scale: node.inputs[1], zeroPoint: node.inputs.count > 2 && !node.inputs[2].isEmpty ? node.inputs[2] : nil)
+        /// The grid whose scale and (optional) zero point are `node`'s inputs `scale` and `zeroPoint`:
+        /// 1 and 2 for a QuantizeLinear or DequantizeLinear.
+        init(of node: Node, scale: Int = 1, zeroPoint: Int? = 2) {
+            self.init(scale: node.inputs[scale],
+                      zeroPoint: zeroPoint.flatMap { node.inputs.count > $0 && !node.inputs[$0].isEmpty ? node.inputs[$0] : nil })
         }
     }
 
@@ -89,9 +91,6 @@ public struct QuantizedGraph: Sendable {
         let names = FloatNames(float, extraConstants: floatWeights)
         let producers = quantized.producers(), consumers = quantized.consumers()
         func producer(_ value: String) -> Node? { producers[value].map { quantized.nodes[$0] } }
-        func grid(_ node: Node, scale: Int, zero: Int) -> Grid {
-            Grid(scale: node.inputs[scale], zeroPoint: node.inputs.count > zero && !node.inputs[zero].isEmpty ? node.inputs[zero] : nil)
-        }
         /// The float-model value an integer tensor stands for: a QuantizeLinear's input, or the value
         /// another unit's integer output holds.
         func source(ofInteger value: String) -> String? {
@@ -123,10 +122,10 @@ public struct QuantizedGraph: Sendable {
                     let axis = try? dq.int("axis", default: 1)
                     let perAxis = (quantized.initializers[dq.inputs[1]]?.count ?? 1) > 1
                     let floatName = [dq.inputs[0], dq.outputs[0]].lazy.compactMap { names.resolveConstant($0, shape: constant.shape) }.first
-                    weights.append(Weight(quantized: dq.inputs[0], grid: grid(dq, scale: 1, zero: 2),
+                    weights.append(Weight(quantized: dq.inputs[0], grid: Grid(of: dq),
                                           axis: perAxis ? axis.map { $0 < 0 ? $0 + constant.rank : $0 } : nil, source: floatName))
                 } else {
-                    inputs.append(Activation(quantized: dq.inputs[0], grid: grid(dq, scale: 1, zero: 2), source: source(ofInteger: dq.inputs[0])))
+                    inputs.append(Activation(quantized: dq.inputs[0], grid: Grid(of: dq), source: source(ofInteger: dq.inputs[0])))
                 }
             }
             guard !members.isEmpty else { continue }
@@ -259,16 +258,14 @@ public struct QuantizedGraph: Sendable {
             }
             guard let slot = QOperatorLayout.of(node)?.inputs.first(where: { $0.data < node.inputs.count && node.inputs[$0.data] == value })
             else { continue }
-            return Grid(scale: node.inputs[slot.scale], zeroPoint: slot.zeroPoint.flatMap { node.inputs.count > $0 && !node.inputs[$0].isEmpty ? node.inputs[$0] : nil })
+            return Grid(of: node, scale: slot.scale, zeroPoint: slot.zeroPoint)
         }
         return nil
     }
 
     private static func qoperatorUnit(_ node: Node, _ index: Int, _ layout: QOperatorLayout, graph: Graph, names: FloatNames,
                                       producers: [String: Int], consumers: [String: [Int]], source: (String) -> String?) -> Unit {
-        func grid(_ pair: (Int, Int?)) -> Grid {
-            Grid(scale: node.inputs[pair.0], zeroPoint: pair.1.flatMap { node.inputs.count > $0 && !node.inputs[$0].isEmpty ? node.inputs[$0] : nil })
-        }
+        func grid(_ pair: (Int, Int?)) -> Grid { Grid(of: node, scale: pair.0, zeroPoint: pair.1) }
         var inputs: [Activation] = [], weight: Weight?
         for slot in layout.inputs where slot.data < node.inputs.count && !node.inputs[slot.data].isEmpty {
             let value = node.inputs[slot.data]
