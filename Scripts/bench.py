@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Benchmarks qconvert against ONNX Runtime's quantize_static on the four real models: wall time, peak RSS,
 # output SQNR and task metric of both results, and the ORT latency of both emitted models; prints a table, writes JSON.
-# Needs: a release qconvert; the real-model cache (../shared/real-models/setup.sh) with its venv; ~14 GB free RAM.
+# Needs: a release qconvert; the real-model cache (../shared/real-models/setup.sh) with its venv; 24 GB free RAM for the default
+# --method entropy (ORT's Entropy holds every activation of every sample: about 22 GB on ppocrv4_det).
 # Usage: bench.py [--qconvert BIN] [--method entropy|minmax|percentile|default] [--models NAME ...] [--json PATH] [--keep DIR]
 """qconvert vs ONNX Runtime quantize_static, one row per real model.
 

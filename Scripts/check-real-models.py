@@ -55,6 +55,9 @@ def main():
     ap.add_argument("--real", required=True, help="setup.sh cache folder with models/ and data/")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
+    if not os.path.isdir(os.path.join(a.real, "models")):
+        sys.exit(f"error: real models missing: need {a.real}/models (fetch with ../shared/real-models/setup.sh {a.real}; "
+                 "Scripts/test.sh does on its first run)")
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         for name in MODELS:
