@@ -17,7 +17,7 @@ public struct ModelRun {
         public var repeats: Int
         /// How integer kernels requantize (QOperator models).
         public var requantization: Requantization
-        /// Run the graph as the file writes it, not prepared first (see run(_:)).
+        /// Run the graph as the file writes it, not prepared first (see run(_:warn:)).
         public var asWritten: Bool
 
         public init(model: String, inputs: [(name: String?, path: String)], outputDirectory: String, threads: Int, profile: Bool,

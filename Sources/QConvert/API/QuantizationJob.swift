@@ -227,12 +227,12 @@ final class QuantizationJob {
         prepared.outcomes += outcome
     }
 
-    /// Statistics from calibration (or a file), on all samples but the held-out ones.
     /// Static mode without samples or statistics; `run` says so once the model is known to be a
     /// float model it can quantize (an already-quantized model is refused first, more usefully).
     static let noSamples = QConvertError(
         "static quantization needs calibration samples: pass --calib DIR (or --load-stats FILE, or --mode dynamic / weight-only)")
 
+    /// Statistics from calibration (or a file), on all samples but the held-out ones.
     func calibrate() throws {
         if let path = options.loadStats {
             let loaded = try CalibrationStats.load(path: path)
@@ -339,7 +339,6 @@ final class QuantizationJob {
         return quantized
     }
 
-    /// Output agreement and the layerwise report on the held-out samples.
     /// The output SQNR on the held-out samples, and the layerwise report, of the file as written
     /// (read back, so a writer fault shows here) against the model as loaded (so a preparation fault
     /// does too); the report's intermediate values are matched in the prepared model, whose names

@@ -15,11 +15,7 @@ extension Ops {
         static var vectorized: qc_binary_op? { QC_ADD }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            let legacy = try LegacyBroadcast(node, context)
-            return Kernel { inputs, context in
-                let a = try inputs.required(0, "A"), b = try legacy.align(a, inputs.required(1, "B"))
-                return [try Broadcast.arithmetic(Add.self, a, b, threads: context.threads)]
-            }
+            try broadcastingKernel(node, context)
         }
     }
 }

@@ -15,13 +15,10 @@ extension Ops {
         static var vectorized: qc_binary_op? { QC_DIV }
 
         static func compile(_ node: Node, _ context: CompileContext) throws -> Kernel {
-            let legacy = try LegacyBroadcast(node, context)
-            return Kernel { inputs, context in
-                let a = try inputs.required(0, "A"), b = try legacy.align(a, inputs.required(1, "B"))
+            try broadcastingKernel(node, context) { _, b in
                 if b.dataType == .int32 || b.dataType == .int64, b.integers()?.contains(0) == true {
                     throw QConvertError("integer division by zero")
                 }
-                return [try Broadcast.arithmetic(Div.self, a, b, threads: context.threads)]
             }
         }
     }

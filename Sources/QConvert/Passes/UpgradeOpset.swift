@@ -128,7 +128,9 @@ public struct UpgradeOpset: Pass {
                 throw cannotUpgrade(node, "BatchNormalization with spatial = 0 (opset \(from))")
             }
             node.removeAttribute("spatial")
-        case "Upsample", "Resize" where from < 11:
+        case "Upsample", "Resize":
+            // Upsample (deprecated since opset 10) always; Resize as opsets before 11 define it.
+            guard node.opType == "Upsample" || from < 11 else { break }
             return [try convertLegacyResize(node, from: from, graph: &graph, constants: constants, names: &names)]
         case "Scatter":
             throw cannotUpgrade(node, "\(node.opType) (opset \(from))")

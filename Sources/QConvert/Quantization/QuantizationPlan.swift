@@ -47,7 +47,7 @@ public struct QuantizationPlan: Codable, Sendable, Equatable {
     /// Names of the quantized nodes.
     public var quantizedNodes: Set<String> { Set(nodes.filter(\.quantized).map(\.node)) }
 
-    /// The plan with `node` (and the activation fused into it) kept float, everything else as it was.
+    /// The plan with the nodes in `names` (and the activations fused into them) kept float, everything else as it was.
     public func keepingFloat(_ names: Set<String>) -> QuantizationPlan {
         let dropped = Set(nodes.filter { names.contains($0.node) || $0.fusedInto.map(names.contains) == true }.map(\.node))
         var plan = restricted(to: quantizedNodes.subtracting(dropped))

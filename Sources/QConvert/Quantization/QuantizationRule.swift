@@ -1,6 +1,6 @@
 import QConvertIR
 
-/// How a node is quantized, declared by its op in `Ops/<Op>.swift` (`quantizationRule(for:)`). The
+/// How a node is quantized, declared by its op in `Ops/<Op>.swift` (`quantizationRule(for:isConstant:)`). The
 /// quantizer never special-cases op types: it reads these values, and one materialisation pass does
 /// all graph surgery from them.
 public struct QuantizationRule: Sendable, Equatable {
@@ -38,12 +38,6 @@ public struct QuantizationRule: Sendable, Equatable {
         self.kind = kind
         self.activationInputs = activationInputs
         self.floatReason = floatReason
-    }
-
-    /// Whether quantizing this op makes the model faster by itself (the ops worth an int8 kernel).
-    public var isComputeHeavy: Bool {
-        if case .compute = kind { return true }
-        return false
     }
 
     /// The rule `node`'s op declares, or nil when the op has none (or is unknown).

@@ -14,7 +14,8 @@ import QConvertIR
 ///       "samples": {"count": 8, "sources": ["calib/0056.npy", ...]},
 ///       "ranges_from": "calibration" | "samples",
 ///       "kept_float": [{"node": "n", "op_type": "Add", "reason": "..."}],
-///       "fallback": null | {"initial_sqnr", "final_sqnr", "target_sqnr", "candidates", "max_float", "steps": [{"node", "replaces", "gain", "sqnr"}]},
+///       "fallback": {"initial_sqnr", "final_sqnr", "target_sqnr", "candidates", "max_float", "steps": [{"node", "replaces", "gain", "sqnr"}]},  // with --target-sqnr
+///       "notes": ["..."],                        // what explains the figures (compare)
 ///       "runtime": {"has_vnni": true, "warnings": ["..."], "pair_saturation": {"has_vnni", "checked", "layers": [...]}},
 ///       "rows": [{"node", "op_type", "output", "matched", "reason", "scale", "zero_point", "floor",
 ///                 "local": {"sqnr", "cosine", "max_abs"}, "accumulated": {...}, "saturation_percent",
@@ -114,7 +115,4 @@ public struct ReportDocument: Codable, Sendable {
     public var diagnosed: [LayerReport.Row] {
         rows.filter { $0.diagnosis != nil }.sorted { ($0.accumulated?.sqnr ?? .infinity, $0.node) < ($1.accumulated?.sqnr ?? .infinity, $1.node) }
     }
-
-    /// The worst output SQNR.
-    public var worstOutputSQNR: Double? { outputSQNR.values.min() }
 }

@@ -18,6 +18,18 @@ protocol BinaryArithmetic {
 
 extension BinaryArithmetic {
     static var vectorized: qc_binary_op? { nil }
+
+    /// The kernel of Add, Sub, Mul and Div: C = F(A, B) with numpy broadcasting, B first aligned as
+    /// opsets before 7 place it (`LegacyBroadcast`); `check` sees both inputs before the arithmetic.
+    static func broadcastingKernel(_ node: Node, _ context: CompileContext,
+                                   check: @escaping @Sendable (_ a: Tensor, _ b: Tensor) throws -> Void = { _, _ in }) throws -> Kernel {
+        let legacy = try LegacyBroadcast(node, context)
+        return Kernel { inputs, context in
+            let a = try inputs.required(0, "A"), b = try legacy.align(a, inputs.required(1, "B"))
+            try check(a, b)
+            return [try Broadcast.arithmetic(Self.self, a, b, threads: context.threads)]
+        }
+    }
 }
 
 extension Broadcast {

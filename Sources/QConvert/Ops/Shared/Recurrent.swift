@@ -7,7 +7,7 @@ import QConvertIR
 struct Recurrent {
     /// Whether each direction runs backwards in time: [false], [true] or [false, true].
     let reversed: [Bool]
-    /// Gate activations, `functionsPerDirection` for each direction in turn.
+    /// Gate activations, the op's number of them (`defaultActivations.count`) for each direction in turn.
     let activations: [RecurrentActivation]
     let clip: Float?
     let hiddenSize: Int?

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import QConvertIR
 
-/// An activation function of a recurrent cell (LSTM, GRU), as named in their `activations` attribute.
+/// An activation function of a recurrent cell (LSTM, GRU, RNN), as named in their `activations` attribute.
 ///
 /// Why its own type: recurrent ops name their gate functions by string and pass the parameters of
 /// those that take any (`activation_alpha`/`activation_beta`, consumed in order by the functions that

@@ -55,7 +55,5 @@ import Testing
         let message = "percentile must be above 50 and at most 100, got \(percentile)"
         #expect(throws: QConvertError(message)) { try PercentileObserver(percentile: percentile) }
         #expect(throws: QConvertError(message)) { try CalibrationMethod(name: "percentile", percentile: percentile) }
-        let weight = Tensor(shape: [2, 2], scalars: [Float(1), 2, 3, 4])
-        #expect(throws: QConvertError(message)) { try WeightRanges.perChannel(weight, axis: 0, method: .percentile(percentile)) }
     }
 }
