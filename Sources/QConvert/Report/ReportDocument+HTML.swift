@@ -13,9 +13,8 @@ extension ReportDocument {
             // Collapsed: the list can name every layer of the model and would push the chart off the first screen.
             if let layers = runtime.pairSaturation?.layers, !layers.isEmpty {
                 body += "<details><summary>Layers that can saturate (\(layers.count))</summary>\n"
-                body += Self.htmlTable(["node", "op", "largest pair sum", "channels over 32767", "input codes"], layers.map {
-                    [$0.node, $0.opType, String($0.bound), String($0.channels), "\($0.inputCodes.first ?? 0)…\($0.inputCodes.last ?? 255)"]
-                }, id: "pair-saturation") + "</details>\n"
+                let saturating = ReportTable.pairSaturation(layers)
+                body += Self.htmlTable(saturating.header, saturating.rows, id: "pair-saturation") + "</details>\n"
             }
             body += "</section>\n"
         }
@@ -23,9 +22,8 @@ extension ReportDocument {
         let diagnosed = self.diagnosed
         if !diagnosed.isEmpty {
             body += "<h2>Diagnosis of the worst layers</h2>\n"
-            body += Self.htmlTable(["node", "op", "accum dB", "local dB", "reason", "suggestion"], diagnosed.map {
-                [$0.node, $0.opType, ReportTable.db($0.accumulated?.sqnr), ReportTable.db($0.local?.sqnr), $0.diagnosis ?? "", $0.suggestion ?? ""]
-            }, id: "diagnosis")
+            let table = ReportTable.diagnosis(diagnosed)
+            body += Self.htmlTable(table.header, table.rows, id: "diagnosis")
         }
         if let fallback, !fallback.steps.isEmpty {
             body += "<h2>Kept float by --target-sqnr</h2>\n"

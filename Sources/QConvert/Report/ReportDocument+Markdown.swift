@@ -8,16 +8,15 @@ extension ReportDocument {
             out += "\n## Warnings\n\n"
             for warning in runtime.warnings { out += "- \(Self.escaped(warning))\n" }
             if let layers = runtime.pairSaturation?.layers, !layers.isEmpty {
-                out += "\n" + Self.table(["node", "op", "largest pair sum", "channels over 32767", "input codes"],
-                                         layers.map { [$0.node, $0.opType, String($0.bound), String($0.channels), "\($0.inputCodes.first ?? 0)…\($0.inputCodes.last ?? 255)"] })
+                let saturating = ReportTable.pairSaturation(layers)
+                out += "\n" + Self.table(saturating.header, saturating.rows)
             }
         }
         let diagnosed = self.diagnosed
         if !diagnosed.isEmpty {
             out += "\n## Diagnosis of the worst layers\n\n"
-            out += Self.table(["node", "op", "accum dB", "local dB", "reason", "suggestion"], diagnosed.map {
-                [$0.node, $0.opType, ReportTable.db($0.accumulated?.sqnr), ReportTable.db($0.local?.sqnr), $0.diagnosis ?? "", $0.suggestion ?? ""]
-            })
+            let table = ReportTable.diagnosis(diagnosed)
+            out += Self.table(table.header, table.rows)
         }
         if let fallback, !fallback.steps.isEmpty {
             out += "\n## Kept float by --target-sqnr\n\n"

@@ -49,6 +49,18 @@ enum ReportTable {
         return names.count == 1 ? first : "\(first) … \(last)"
     }
 
+    /// The layers whose u8 x s8 pair sums can saturate without VNNI: header and one row per layer.
+    static func pairSaturation(_ layers: [PairSaturation.Layer]) -> (header: [String], rows: [[String]]) {
+        (["node", "op", "largest pair sum", "channels over 32767", "input codes"],
+         layers.map { [$0.node, $0.opType, String($0.bound), String($0.channels), "\($0.inputCodes.first ?? 0)…\($0.inputCodes.last ?? 255)"] })
+    }
+
+    /// The diagnosed layers (worst first): header and one row per layer.
+    static func diagnosis(_ rows: [LayerReport.Row]) -> (header: [String], rows: [[String]]) {
+        (["node", "op", "accum dB", "local dB", "reason", "suggestion"],
+         rows.map { [$0.node, $0.opType, db($0.accumulated?.sqnr), db($0.local?.sqnr), $0.diagnosis ?? "", $0.suggestion ?? ""] })
+    }
+
     /// The --target-sqnr steps as a table: header and one row per step.
     static func fallbackSteps(_ fallback: SensitivityFallback.Result) -> (header: [String], rows: [[String]]) {
         (["node", "in place of", "gain (dB: alone, on those kept, or by the exchange)", "output SQNR after (dB)"],
