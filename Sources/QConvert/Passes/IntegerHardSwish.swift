@@ -129,8 +129,8 @@ public struct IntegerHardSwish: Pass {
                 return name
             }
             let low = Int32(type.min)
-            zero = constant("_z0", type.scalar(low))
-            three = constant("_3q", type.scalar(low + 255))
+            zero = constant("_z0", type.tensor(shape: [], [low]))
+            three = constant("_3q", type.tensor(shape: [], [low + 255]))
             threeScale = constant("_3s", Tensor(scalar: Float(3) / 255))
             gateQuantizeScale = constant("_gate_qs", Tensor(scalar: Float(6) / 255))
             gateScale = constant("_gate_s", Tensor(scalar: Float(1) / 255))
@@ -144,7 +144,7 @@ public struct IntegerHardSwish: Pass {
         let (three, sum, gateQ, gate, product) = (value("_3"), value("_gate_in"), value("_gate_q"), value("_gate"), value("_product"))
         let (scale, zero) = (value("_s"), value("_z"))
         graph.initializers[scale] = Tensor(scalar: chain.scale / chain.a)
-        graph.initializers[zero] = chain.type.scalar(chain.zero + chain.shift)
+        graph.initializers[zero] = chain.type.tensor(shape: [], [chain.zero + chain.shift])
         return [
             Node(name: "", opType: "DequantizeLinear", inputs: [c.three, c.threeScale, c.zero], outputs: [three]),
             Node(name: value("_gate_add"), opType: "Add", inputs: [chain.input, three], outputs: [sum]),
@@ -153,12 +153,5 @@ public struct IntegerHardSwish: Pass {
             Node(name: value("_mul"), opType: "Mul", inputs: [chain.input, gate], outputs: [product]),
             Node(name: chain.quantize.name, opType: "QuantizeLinear", inputs: [product, scale, zero], outputs: chain.quantize.outputs),
         ]
-    }
-}
-
-extension QuantType {
-    /// A one-element tensor of this 8-bit type holding `value` (in range).
-    func scalar(_ value: Int32) -> Tensor {
-        self == .uint8 ? Tensor(scalar: UInt8(value)) : Tensor(scalar: Int8(value))
     }
 }

@@ -134,11 +134,7 @@ public struct MaterializeQDQ: Pass {
         if let shared = sharedZeroPoints.names[key] { return (scaleName, shared) }
         let zeroName = names.fresh(params.zeroPoints.allSatisfy { $0 == params.zeroPoints.first } ?
                                    Self.zeroPointName(params.type, params.zeroPoints.first ?? 0, shape: shape) : base + "_z")
-        switch params.type {
-        case .uint8: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints.map { UInt8($0) })
-        case .int8: graph.initializers[zeroName] = Tensor(shape: shape, scalars: params.zeroPoints.map { Int8($0) })
-        case .int32: break
-        }
+        graph.initializers[zeroName] = params.type.tensor(shape: shape, params.zeroPoints)
         sharedZeroPoints.names[key] = zeroName
         return (scaleName, zeroName)
     }

@@ -79,6 +79,15 @@ public enum QuantType: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// A tensor of this type holding `values` (each in range), e.g. zero points.
+    func tensor(shape: [Int], _ values: [Int32]) -> Tensor {
+        switch self {
+        case .uint8: Tensor(shape: shape, scalars: values.map { UInt8($0) })
+        case .int8: Tensor(shape: shape, scalars: values.map { Int8($0) })
+        case .int32: Tensor(shape: shape, scalars: values)
+        }
+    }
+
     /// Largest magnitude of a symmetric grid: 127 for int8 (so -127...127, keeping the grid symmetric).
     public var symmetricMax: Int64 {
         switch self {
