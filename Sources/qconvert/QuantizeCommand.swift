@@ -207,17 +207,11 @@ struct SchemeOptions: ParsableArguments {
         if !["auto", "7", "8"].contains(weightBits) { throw ValidationError("--weight-bits must be 7, 8 or auto") }
         if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
         if maxFloatLayers != nil && targetSqnr == nil { throw ValidationError("--max-float-layers limits --target-sqnr, which is not given") }
-        // Only static mode chooses activation grids: dynamic mode's DynamicQuantizeLinear picks an
-        // asymmetric uint8 grid at run time, weight-only mode keeps activations float.
-        if mode != .static, let flag = activationType != .uint8 ? "--activation-type" : symmetricActivations ? "--symmetric-activations" : nil {
-            throw ValidationError("\(flag) applies to --mode static; " + (mode == .dynamic
-                ? "dynamic mode's activations are asymmetric uint8, chosen at run time" : "weight-only mode keeps activations float"))
-        }
-        if let conflict = QuantizationOptions.formatConflict(mode: mode, format: format) { throw ValidationError(conflict) }
-        if integerHardswish && mode != .static { throw ValidationError("--integer-hardswish applies to --mode static, where activations are quantized") }
+        if let conflict = flagOptions().staticOnlyConflict { throw ValidationError(conflict) }
     }
 
-    func options() throws -> QuantizationOptions {
+    /// The options the flags set, before `--config` overrides them.
+    func flagOptions() -> QuantizationOptions {
         var options = QuantizationOptions()
         options.mode = mode
         options.format = format
@@ -229,6 +223,11 @@ struct SchemeOptions: ParsableArguments {
         options.weightRounding = weightRounding
         options.excludeNodes = exclude
         options.excludeOpTypes = excludeOp
+        return options
+    }
+
+    func options() throws -> QuantizationOptions {
+        var options = flagOptions()
         if let config { try QuantizationConfig.load(path: config, into: &options) }
         return options
     }

@@ -52,9 +52,7 @@ final class QuantizationJob {
     }
 
     func run() throws -> QuantizationSummary {
-        if let conflict = QuantizationOptions.formatConflict(mode: options.quantization.mode, format: options.quantization.format) {
-            throw QConvertError(conflict)
-        }
+        if let conflict = options.quantization.staticOnlyConflict { throw QConvertError(conflict) }
         let output = options.outputPath
         let inputs = [options.model] + [options.calibrationDirectory, options.loadStats, options.configFile].compactMap { $0 }
         try OutputPaths.checkNotAnInput(output, inputs: inputs)

@@ -26,12 +26,23 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
         case qoperator
     }
 
-    /// Why `format` cannot go with `mode`, or nil. QOperator is a static-mode form; dynamic and
-    /// weight-only mode have one form each, so the request would otherwise be silently ignored.
-    public static func formatConflict(mode: Mode, format: Format) -> String? {
-        guard mode != .static, format == .qoperator else { return nil }
-        return "--format qoperator applies to --mode static; " + (mode == .dynamic
-            ? "dynamic mode writes DynamicQuantizeLinear with ConvInteger/MatMulInteger" : "weight-only mode writes DequantizeLinear before float ops")
+    /// Why these options ask dynamic or weight-only mode for something only static mode does, or nil:
+    /// the request would otherwise be silently ignored. Only static mode chooses activation grids
+    /// (dynamic mode's DynamicQuantizeLinear picks an asymmetric uint8 grid at run time, weight-only
+    /// mode keeps activations float), and QOperator is a static-mode form (the other modes have one
+    /// form each).
+    public var staticOnlyConflict: String? {
+        guard mode != .static else { return nil }
+        let activations = mode == .dynamic ? "dynamic mode's activations are asymmetric uint8, chosen at run time"
+            : "weight-only mode keeps activations float"
+        if format == .qoperator {
+            return "--format qoperator applies to --mode static; " + (mode == .dynamic
+                ? "dynamic mode writes DynamicQuantizeLinear with ConvInteger/MatMulInteger" : "weight-only mode writes DequantizeLinear before float ops")
+        }
+        if activationType != .uint8 { return "--activation-type applies to --mode static; " + activations }
+        if symmetricActivations { return "--symmetric-activations applies to --mode static; " + activations }
+        if integerHardSwish { return "--integer-hardswish applies to --mode static, where activations are quantized" }
+        return nil
     }
 
     public var mode: Mode = .static

@@ -1,4 +1,5 @@
 @testable import QConvert
+import Foundation
 import QConvertIR
 import QConvertONNX
 import QConvertTestSupport
@@ -218,6 +219,30 @@ import Testing
         #expect(dequantize.opType == "DequantizeLinear" && quantized.graph.initializers[dequantize.inputs[0]]?.dataType == .int8)
         let feeds = ["x": r.normal([1, 3, 6, 6])]
         #expect(try PassChecks.outputAgreement(b.model, quantized, feeds: feeds) > 25)
+    }
+
+    /// A library caller asking dynamic or weight-only mode for something only static mode does gets
+    /// the CLI's error, not a model written without it (integer HardSwish was silently dropped).
+    @Test(arguments: [QuantizationOptions.Mode.dynamic, .weightOnly])
+    func staticOnlyOptionsAreRefusedInOtherModes(mode: QuantizationOptions.Mode) throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 9)
+        b.output(b.node("Conv", [b.input("x", [1, 3, 4, 4]), b.constant("w", r.normal([2, 3, 1, 1]))], name: "conv"))
+        let folder = directories.make()
+        try ONNXWriter.write(b.model, to: folder + "/m.onnx")
+        let requests: [(String, (inout QuantizationOptions) -> Void)] = [
+            ("--integer-hardswish", { $0.integerHardSwish = true }), ("--symmetric-activations", { $0.symmetricActivations = true }),
+            ("--activation-type", { $0.activationType = .int8 }), ("--format qoperator", { $0.format = .qoperator }),
+        ]
+        for (flag, request) in requests {
+            var options = ModelQuantization.Options(model: folder + "/m.onnx")
+            options.output = folder + "/q.onnx"
+            options.quantization.mode = mode
+            request(&options.quantization)
+            let error = #expect(throws: QConvertError.self) { try ModelQuantization.run(options) }
+            #expect(error?.description.hasPrefix("\(flag) applies to --mode static") == true, "\(error?.description ?? "")")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/q.onnx"))
+        }
     }
 
     /// LSTM, GRU and RNN have no integer kernel in ONNX, but their W and R are most of a recurrent model's
