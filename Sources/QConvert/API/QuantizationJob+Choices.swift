@@ -244,7 +244,8 @@ extension QuantizationJob {
         // A bar per pass (a pass over the candidates, or a round of exchanges), named for what it counts.
         var bar: (@Sendable (Int) -> Void)?
         (plan, fallback) = try step("fallback", samples: holdout) {
-            try SensitivityFallback.run(plan: plan, targetSQNR: target, maxFloat: limit, measure: { candidate in
+            try SensitivityFallback.run(plan: plan, groups: SensitivityFallback.inputGroups(plan, graph: model.graph), targetSQNR: target,
+                                        maxFloat: limit, measure: { candidate in
                 try OutputAgreement.measure(reference: reference, test: Interpreter(model: self.materialize(candidate), threads: self.options.threads),
                                             dataset: holdout).worst
             }, progress: { phase, done, total in

@@ -201,7 +201,8 @@ public struct QuantizationSummary: Codable, Sendable {
             lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: already met (\(Formatting.fixed(fallback.initialSQNR, digits: 1)) dB), no layer kept float")
         } else if let fallback {
             let kept = fallback.steps.map { step in
-                (step.replaces.map { "then \(step.node) in place of \($0)" } ?? step.node) + " (+\(Formatting.fixed(step.gain, digits: 1)) dB)"
+                let name = step.nodes.map { "\(step.node) (\($0.joined(separator: ", ")))" } ?? step.node
+                return (step.replaces.map { "then \(name) in place of \($0)" } ?? name) + " (+\(Formatting.fixed(step.gain, digits: 1)) dB)"
             }
             lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
             if let shortfall = fallback.shortfall { lines.append("target not reached: " + shortfall) }

@@ -64,7 +64,9 @@ enum ReportTable {
     /// The --target-sqnr steps as a table: header and one row per step.
     static func fallbackSteps(_ fallback: SensitivityFallback.Result) -> (header: [String], rows: [[String]]) {
         (["node", "in place of", "gain (dB: alone, on those kept, or by the exchange)", "output SQNR after (dB)"],
-         fallback.steps.map { [$0.node, $0.replaces ?? "", db($0.gain), db($0.sqnr)] })
+         fallback.steps.map { step in
+             [step.nodes.map { "\(step.node): " + $0.joined(separator: ", ") } ?? step.node, step.replaces ?? "", db(step.gain), db(step.sqnr)]
+         })
     }
 
     /// Float nodes grouped by reason: (reason, count, "2 Add, 1 Mul").

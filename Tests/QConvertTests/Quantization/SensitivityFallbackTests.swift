@@ -1,3 +1,5 @@
+import QConvertIR
+import QConvertTestSupport
 import Testing
 @testable import QConvert
 
@@ -97,5 +99,45 @@ struct SensitivityFallbackTests {
         #expect(empty.shortfall == "no quantized compute layer to keep float")
         let (_, nan) = try SensitivityFallback.run(plan: plan(), targetSQNR: 30, maxFloat: 3, measure: { _ in .nan })
         #expect(nan.shortfall == "the output SQNR could not be measured (not a number)")
+    }
+
+    /// A group whose layers gain nothing one at a time but much together (as yolov8n_320's first
+    /// layers do) joins as one step; its layers count against the limit, so it is not tried where
+    /// it would pass it.
+    @Test func aGroupJoinsWhereNoneOfItsLayersHelpsAlone() throws {
+        let group = SensitivityFallback.Group(name: "first", nodes: ["a", "b", "sig"], layers: ["a", "b"])
+        var table = self.table
+        table[["a"]] = 9
+        table[["b"]] = 9
+        table[["a", "b"]] = 25   // the plan has no "sig": the table sees the float compute layers
+        let (result, log) = try SensitivityFallback.run(plan: plan(), groups: [group], targetSQNR: 24, maxFloat: 2, measure: measure(table))
+        #expect(log.steps.map(\.node) == ["first"] && log.steps.first?.nodes == ["a", "b"] && log.finalSQNR == 25)
+        #expect(log.floatNodes == ["a", "b"])
+        #expect(Set(result.nodes.filter { !$0.quantized }.map(\.node)) == ["a", "b"])
+        let (_, limited) = try SensitivityFallback.run(plan: plan(), groups: [group], targetSQNR: 24, maxFloat: 1, measure: measure(table))
+        #expect(limited.steps.map(\.node) == ["c"] && limited.finalSQNR == 11)
+    }
+
+    /// x -> c1 -> Sigmoid, Mul (SiLU) -> c2 -> c3 -> Add(SiLU output, c3): to depth 1 every node
+    /// touching x, c1's output or the SiLU's (c2 and the far Add read it); to depth 2 c3 too (it reads
+    /// c2's output); depth 3 adds no layer, so no third group.
+    @Test func inputGroupsHoldEveryNodeTouchingAShallowValue() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 3)
+        let x = b.input("x", [1, 2, 4, 4])
+        let c1 = b.node("Conv", [x, b.constant("w1", r.normal([2, 2, 1, 1]))], name: "c1")
+        let silu = b.node("Mul", [c1, b.node("Sigmoid", [c1], name: "sig")], name: "mul")
+        let c2 = b.node("Conv", [silu, b.constant("w2", r.normal([2, 2, 1, 1]))], name: "c2")
+        let c3 = b.node("Conv", [c2, b.constant("w3", r.normal([2, 2, 1, 1]))], name: "c3")
+        b.output(b.node("Add", [silu, c3], name: "add"))
+        var plan = QuantizationPlan()
+        for (node, op, inputs, output) in [("c1", "Conv", [x], c1), ("sig", "Sigmoid", [c1], "s"), ("mul", "Mul", [c1, "s"], silu),
+                                           ("c2", "Conv", [silu], c2), ("c3", "Conv", [c2], c3), ("add", "Add", [silu, c3], "y")] {
+            plan.nodes.append(.init(node: node, opType: op, quantized: true, reason: "int8", inputs: inputs, output: output))
+        }
+        for layer in ["c1", "c2", "c3"] { plan.weights[layer] = .init(bits: 8, perChannel: true) }
+        let groups = SensitivityFallback.inputGroups(plan, graph: b.model.graph)
+        #expect(groups.map(\.layers) == [["c1", "c2"], ["c1", "c2", "c3"]])
+        #expect(groups.map(\.nodes) == [["c1", "sig", "mul", "c2", "add"], ["c1", "sig", "mul", "c2", "c3", "add"]])
     }
 }
