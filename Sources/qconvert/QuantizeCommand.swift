@@ -170,7 +170,7 @@ struct SchemeOptions: ParsableArguments {
     @Flag(help: "Symmetric activation ranges: real zero at the grid's middle (zero point 0 for int8, 128 for uint8). Static mode only.")
     var symmetricActivations = false
 
-    @Flag(help: "Run HardSwish in integer arithmetic (an Add and a Mul ONNX Runtime fuses into QLinearAdd/QLinearMul) instead of in float between a DequantizeLinear and a QuantizeLinear, and do not equalize activations that come out of one. Faster in ONNX Runtime, less accurate (ppocrv4_det: 1.4x faster than ORT's own model, 13.7 against 16.3 dB; README: Results). Static mode only.")
+    @Flag(help: "Run HardSwish in integer arithmetic (an Add and a Mul ONNX Runtime fuses into QLinearAdd/QLinearMul) instead of in float between a DequantizeLinear and a QuantizeLinear, and do not equalize activations that come out of one. Faster in ONNX Runtime, less accurate (ppocrv4_det: 1.4x faster than ORT's own model, 14.5 against 18.0 dB; README: Results). Static mode only.")
     var integerHardswish = false
 
     @Option(help: ArgumentHelp(

@@ -18,6 +18,13 @@ extension QuantizationJob {
         return checkReference!
     }
 
+    /// The calibration samples GPTQ did not fit, else the search samples: where a choice made after
+    /// the rounding is measured. Nil without calibration samples.
+    func unfittedSamples(_ stepName: String) throws -> Probe? {
+        if let slice = checkSlice, let calibration { return try checkSamples(slice, calibration, step: stepName) }
+        return try searchSamples(stepName)
+    }
+
     /// `samples` with the float model's outputs on them.
     func probe(_ samples: CalibrationDataset, step stepName: String) throws -> Probe {
         (samples, try step(stepName, samples: samples) {
@@ -162,14 +169,7 @@ extension QuantizationJob {
                 on: &folded, context: foldedContext)
         }
         guard let shifts = outcome.first?.report.changes, shifts > 0 else { return }
-        let probe: Probe
-        if let slice = checkSlice, let calibration {
-            probe = try checkSamples(slice, calibration, step: "choose folding")
-        } else if let search = try searchSamples("choose folding") {
-            probe = search
-        } else {
-            return
-        }
+        guard let probe = try unfittedSamples("choose folding") else { return }
         let separate = try planCheck ?? agreement(of: plan, on: probe, step: "choose folding")
         let (separateModel, separateContext) = (model!, prepared.context)
         (model, prepared.context) = (folded, foldedContext)
@@ -226,6 +226,50 @@ extension QuantizationJob {
                 terminalOutputs.remove(value)
             }
         }
+    }
+
+    /// The model's first layers (SensitivityFallback.inputGroups, the deepest group that measures
+    /// best) kept float when that beats the all-int8 plan on the calibration samples GPTQ did not fit
+    /// (else the search samples), sample by sample beyond noise (PairedComparison) and by
+    /// `inputLayersMargin` on the worst sample's SQNR: their grids can clip the raw input's heavy
+    /// tails where no range method does better (yolov8n_320: every other method's ranges for its
+    /// first two layers cost 5-7 dB on the eval split), and a few float layers at the input cost
+    /// little latency (in ONNX Runtime yolov8n_320 and ppocrv4_det ran as fast or faster with them
+    /// float). A group is tried only if it holds at most one in ten of the compute layers, as
+    /// `--target-sqnr` keeps at most by default: what stays float is a deep model's input end.
+    func chooseInputLayers() throws {
+        let limit = SensitivityFallback.candidates(plan).count / 10
+        let groups = SensitivityFallback.inputGroups(plan, graph: model.graph).filter { $0.layers.count <= limit }
+        guard !groups.isEmpty else { return }
+        guard let probe = try unfittedSamples("input layers") else { return }
+        let quantized = try agreement(of: plan, on: probe, step: "input layers")
+        var best: (group: SensitivityFallback.Group, plan: QuantizationPlan, agreement: OutputAgreement)?
+        for group in groups {
+            let candidate = plan.keepingFloat(group.nodes)
+            let measured = try agreement(of: candidate, on: probe, step: "input layers")
+            if measured.worst > best?.agreement.worst ?? -.infinity { best = (group, candidate, measured) }
+        }
+        guard let best else { return }
+        let t = PairedComparison.t(best.agreement.perSample, minus: quantized.perSample)
+        let keep = Self.keepsInputLayersFloat(t: t, floatSQNR: best.agreement.worst, quantizedSQNR: quantized.worst)
+        inputLayers = .init(layers: best.group.layers, kept: keep, samples: probe.samples.count, floatSQNR: best.agreement.worst,
+                            quantizedSQNR: quantized.worst, t: t)
+        guard keep else { return }
+        plan = best.plan
+        for index in plan.nodes.indices where best.group.nodes.contains(plan.nodes[index].node) {
+            plan.nodes[index].reason = "kept float: first layers, measured better float"
+        }
+        planCheck = nil
+    }
+
+    /// How much better (worst-sample output SQNR, dB) the first layers must measure float, beyond
+    /// noise, to be kept float: they cost latency.
+    static let inputLayersMargin = 1.0
+
+    /// Whether the first layers stay float: better float sample by sample beyond noise (`t` of float
+    /// minus int8) and by `inputLayersMargin` on the worst sample's SQNR.
+    static func keepsInputLayersFloat(t: Double, floatSQNR: Double, quantizedSQNR: Double) -> Bool {
+        t >= PairedComparison.threshold && floatSQNR - quantizedSQNR >= inputLayersMargin
     }
 
     /// `--target-sqnr`: keeps the most sensitive layers float, measured on the held-out samples as

@@ -45,6 +45,7 @@ final class QuantizationJob {
     /// The chosen plan's agreement on the samples GPTQ did not fit, when rounding was chosen on them.
     var planCheck: OutputAgreement?
     var shiftFolding: QuantizationSummary.ShiftFolding?
+    var inputLayers: QuantizationSummary.InputLayers?
 
     init(options: ModelQuantization.Options, progress: @escaping ModelQuantization.Progress) {
         self.options = options
@@ -115,6 +116,7 @@ final class QuantizationJob {
         if options.quantization.mode == .static {
             try chooseShiftFolding()
             try quantizeTerminalOutputs()
+            try chooseInputLayers()
         }
         if let target = options.targetSQNR { try keepSensitiveLayersFloat(target: target) }
         let quantized = try step("materialize") { try materialize(plan) }
@@ -132,7 +134,7 @@ final class QuantizationJob {
             model: options.model, outputs: written, options: options.quantization, method: methodText, methodScores: methodScores,
             methodCheck: methodCheck, weightRounding: roundingText, roundingScores: roundingScores, roundingT: roundingT,
             plan: plan, preparation: prepared.outcomes, calibrationSamples: stats?.sampleCount ?? 0, agreement: agreement, report: report,
-            fallback: fallback, shiftFolding: shiftFolding,
+            fallback: fallback, shiftFolding: shiftFolding, inputLayers: inputLayers,
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
         if holdout == nil { summary.noHoldoutReason = noHoldoutReason }

@@ -36,6 +36,7 @@ public struct QuantizationSummary: Codable, Sendable {
     /// made (the model has none, the options name Add or Sub, or no samples to measure on). The
     /// range method's and the rounding's scores above were measured before it, on the separate plan.
     public var shiftFolding: ShiftFolding?
+    public var inputLayers: InputLayers?
     /// Exclusions without which the plan is the same (the flag or config entry, with the name), each said in a note.
     public var idleExclusions: [String] = []
     /// With `--integer-hardswish`: how many of the model's HardSwish nodes run in integers.
@@ -60,6 +61,20 @@ public struct QuantizationSummary: Codable, Sendable {
         public var foldedSQNR: Double
         public var separateSQNR: Double
         /// Paired t of separate against folded on those samples: kept separate only from 2 up.
+        public var t: Double
+    }
+
+    /// The measured choice between keeping the model's first layers float and quantizing them
+    /// (QuantizationJob.chooseInputLayers).
+    public struct InputLayers: Codable, Sendable {
+        /// The compute layers of the group that measured best float.
+        public var layers: [String]
+        public var kept: Bool
+        /// Calibration samples both were measured on, and the output SQNR each gave there.
+        public var samples: Int
+        public var floatSQNR: Double
+        public var quantizedSQNR: Double
+        /// Paired t of float against quantized on those samples.
         public var t: Double
     }
 
@@ -174,6 +189,12 @@ public struct QuantizationSummary: Codable, Sendable {
             lines.append("shifts after a biased Conv: \(shiftFolding.shifts) " + (shiftFolding.folded ? "folded into its bias" : "kept separate") + " (\(scores))"
                          + (forced ? "; folded for --integer-hardswish, as a float Add would keep the HardSwish after it float" : ""))
         }
+        if let inputLayers {
+            lines.append("first layers: " + (inputLayers.kept ? "kept float" : "quantized") + " (\(inputLayers.layers.joined(separator: ", "))); output SQNR on "
+                         + "\(Formatting.count(inputLayers.samples, "calibration sample")): float \(Formatting.fixed(inputLayers.floatSQNR, digits: 1)) dB, "
+                         + "int8 \(Formatting.fixed(inputLayers.quantizedSQNR, digits: 1)) dB; float against int8 sample by sample: t = \(Formatting.fixed(inputLayers.t, digits: 1)); "
+                         + "kept float from t = \(Formatting.fixed(PairedComparison.threshold, digits: 0)) and \(Formatting.fixed(QuantizationJob.inputLayersMargin, digits: 1)) dB better)")
+        }
         if !plan.floors.isEmpty {
             lines.append("grids from the readers' floor: \(Formatting.count(plan.floors.count, "value")) read only by ops that give one result "
                          + "below some point (HardSwish below -3, Relu below 0) start their grid there, not at their minimum")
@@ -216,7 +237,7 @@ public struct QuantizationSummary: Codable, Sendable {
             if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
         }
         if let reportFile { lines.append("report: \(reportFile)") }
-        let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "choose rounding", "choose folding", "last layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
+        let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "choose rounding", "choose folding", "last layers", "input layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in
             stepSeconds[step].map { "\(step) \(Formatting.fixed($0, digits: 2)) s" }
         }
         lines.append("time: \(Formatting.fixed(seconds, digits: 2)) s (" + steps.joined(separator: ", ") + ")")
