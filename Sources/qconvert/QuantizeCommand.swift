@@ -70,6 +70,7 @@ struct QuantizeCommand: ParsableCommand {
         options.configFile = scheme.config
         options.targetSQNR = scheme.targetSqnr
         options.maxFloatLayers = scheme.maxFloatLayers
+        options.floatFirstLayers = scheme.floatFirstLayers
         let quiet = calibration.quiet
         var bars: [ProgressBar] = []
         let summary = try ModelQuantization.run(options) { label, total in
@@ -195,10 +196,13 @@ struct SchemeOptions: ParsableArguments {
         valueName: "q.json"))
     var config: String?
 
+    @Flag(inversion: .prefixedNo, help: "Keep the model's first layers float where that measures better than int8 on calibration samples (by default; README: How it works, step 9). --no-float-first-layers quantizes them whatever the measurement.")
+    var floatFirstLayers = true
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Keep the most sensitive layers float until the held-out output SQNR reaches this.", valueName: "dB"))
     var targetSqnr: Double?
 
-    @Option(parsing: .unconditional, help: "At most this many layers kept float by --target-sqnr (default: one in ten compute layers).")
+    @Option(parsing: .unconditional, help: "At most this many layers kept float by --target-sqnr, counting the first layers kept float (default: one in ten compute layers).")
     var maxFloatLayers: Int?
 
     func validate() throws {

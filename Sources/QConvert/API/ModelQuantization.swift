@@ -31,8 +31,12 @@ public enum ModelQuantization {
         public var reportPath: String?
         /// Keep the most sensitive layers float until the output SQNR on held-out samples reaches this.
         public var targetSQNR: Double?
-        /// At most this many layers kept float by --target-sqnr (nil: one in ten compute layers).
+        /// At most this many layers kept float by --target-sqnr (nil: one in ten compute layers),
+        /// counting the first layers kept float.
         public var maxFloatLayers: Int?
+        /// Keep the model's first layers float where that measures better (static mode with samples;
+        /// QuantizationJob.chooseInputLayers).
+        public var floatFirstLayers = true
 
         public init(model: String) {
             self.model = model

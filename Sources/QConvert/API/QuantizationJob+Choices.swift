@@ -228,24 +228,30 @@ extension QuantizationJob {
         }
     }
 
-    /// The model's first layers (SensitivityFallback.inputGroups, the deepest group that measures
-    /// best) kept float when that beats the all-int8 plan on the calibration samples GPTQ did not fit
-    /// (else the search samples), sample by sample beyond noise (PairedComparison) and by
-    /// `inputLayersMargin` on the worst sample's SQNR: their grids can clip the raw input's heavy
-    /// tails where no range method does better (yolov8n_320: every other method's ranges for its
-    /// first two layers cost 5-7 dB on the eval split), and a few float layers at the input cost
-    /// little latency (in ONNX Runtime yolov8n_320 and ppocrv4_det ran as fast or faster with them
-    /// float). A group is tried only if it holds at most one in ten of the compute layers, as
-    /// `--target-sqnr` keeps at most by default: what stays float is a deep model's input end.
+    /// The model's first layers (the SensitivityFallback.inputGroups group that measures best, the
+    /// shallowest on a tie) kept float when that beats the all-int8 plan on the calibration samples
+    /// GPTQ did not fit (else the search samples), sample by sample beyond noise (PairedComparison)
+    /// and by `inputLayersMargin` on the output SQNR over those samples (the worst output's): their
+    /// grids can clip the raw input's heavy tails where no range method does better (yolov8n_320:
+    /// every other method's ranges for its first two layers cost 5-7 dB on the eval split), and a
+    /// few float layers at the input cost little latency (in ONNX Runtime yolov8n_320 and
+    /// ppocrv4_det ran as fast or faster with them float). The best of up to three groups is then
+    /// tested on the samples that chose it, which favours keeping it; the margin is there for that
+    /// too. A group is tried only if it holds at most one in ten of the compute layers (and no more
+    /// than `--max-float-layers`), so what stays float is a deep model's input end, and not if it
+    /// holds a node the config file names (its settings say how the user wants it quantized).
+    /// `--no-float-first-layers` skips the step.
     func chooseInputLayers() throws {
-        let limit = SensitivityFallback.candidates(plan).count / 10
-        let groups = SensitivityFallback.inputGroups(plan, graph: model.graph).filter { $0.layers.count <= limit }
+        guard options.floatFirstLayers else { return }
+        let limit = min(SensitivityFallback.candidates(plan).count / 10, options.maxFloatLayers ?? .max)
+        let named = Set(options.quantization.nodeOverrides.keys)
+        let groups = SensitivityFallback.inputGroups(plan, graph: model.graph).filter { $0.layers.count <= limit && $0.nodes.isDisjoint(with: named) }
         guard !groups.isEmpty else { return }
         guard let probe = try unfittedSamples("input layers") else { return }
         let quantized = try agreement(of: plan, on: probe, step: "input layers")
         var best: (group: SensitivityFallback.Group, plan: QuantizationPlan, agreement: OutputAgreement)?
         for group in groups {
-            let candidate = plan.keepingFloat(group.nodes)
+            let candidate = plan.keepingFloat(group.nodes, reason: "kept float: first layers, measured better float")
             let measured = try agreement(of: candidate, on: probe, step: "input layers")
             if measured.worst > best?.agreement.worst ?? -.infinity { best = (group, candidate, measured) }
         }
@@ -256,18 +262,15 @@ extension QuantizationJob {
                             quantizedSQNR: quantized.worst, t: t)
         guard keep else { return }
         plan = best.plan
-        for index in plan.nodes.indices where best.group.nodes.contains(plan.nodes[index].node) {
-            plan.nodes[index].reason = "kept float: first layers, measured better float"
-        }
         planCheck = nil
     }
 
-    /// How much better (worst-sample output SQNR, dB) the first layers must measure float, beyond
-    /// noise, to be kept float: they cost latency.
+    /// How much better (output SQNR over the samples, dB) the first layers must measure float,
+    /// beyond noise, to be kept float.
     static let inputLayersMargin = 1.0
 
     /// Whether the first layers stay float: better float sample by sample beyond noise (`t` of float
-    /// minus int8) and by `inputLayersMargin` on the worst sample's SQNR.
+    /// minus int8) and by `inputLayersMargin` on the output SQNR over the samples.
     static func keepsInputLayersFloat(t: Double, floatSQNR: Double, quantizedSQNR: Double) -> Bool {
         t >= PairedComparison.threshold && floatSQNR - quantizedSQNR >= inputLayersMargin
     }
@@ -283,13 +286,16 @@ extension QuantizationJob {
         let reference = try step("fallback", samples: holdout) {
             try OutputAgreement.Reference(Interpreter(model: model, threads: options.threads), dataset: holdout)
         }
-        let candidates = SensitivityFallback.candidates(plan).count
+        // First layers the default kept float count against the limit, and the groups of first
+        // layers are not tried again (on the plan without them they would be the next layers).
+        let keptBefore = inputLayers?.kept == true ? inputLayers!.layers : []
+        let candidates = SensitivityFallback.candidates(plan).count + keptBefore.count
         let limit = options.maxFloatLayers ?? max(1, candidates / 10)
+        let groups = keptBefore.isEmpty ? SensitivityFallback.inputGroups(plan, graph: model.graph) : []
         // A bar per pass (a pass over the candidates, or a round of exchanges), named for what it counts.
         var bar: (@Sendable (Int) -> Void)?
         (plan, fallback) = try step("fallback", samples: holdout) {
-            try SensitivityFallback.run(plan: plan, groups: SensitivityFallback.inputGroups(plan, graph: model.graph), targetSQNR: target,
-                                        maxFloat: limit, measure: { candidate in
+            try SensitivityFallback.run(plan: plan, groups: groups, keptBefore: keptBefore, targetSQNR: target, maxFloat: limit, measure: { candidate in
                 try OutputAgreement.measure(reference: reference, test: Interpreter(model: self.materialize(candidate), threads: self.options.threads),
                                             dataset: holdout).worst
             }, progress: { phase, done, total in

@@ -190,7 +190,7 @@ public struct QuantizationSummary: Codable, Sendable {
                          + (forced ? "; folded for --integer-hardswish, as a float Add would keep the HardSwish after it float" : ""))
         }
         if let inputLayers {
-            lines.append("first layers: " + (inputLayers.kept ? "kept float" : "quantized") + " (\(inputLayers.layers.joined(separator: ", "))); output SQNR on "
+            lines.append("first layers: " + (inputLayers.kept ? "kept float" : "quantized") + " \(inputLayers.layers.joined(separator: ", ")) (output SQNR on "
                          + "\(Formatting.count(inputLayers.samples, "calibration sample")): float \(Formatting.fixed(inputLayers.floatSQNR, digits: 1)) dB, "
                          + "int8 \(Formatting.fixed(inputLayers.quantizedSQNR, digits: 1)) dB; float against int8 sample by sample: t = \(Formatting.fixed(inputLayers.t, digits: 1)); "
                          + "kept float from t = \(Formatting.fixed(PairedComparison.threshold, digits: 0)) and \(Formatting.fixed(QuantizationJob.inputLayersMargin, digits: 1)) dB better)")

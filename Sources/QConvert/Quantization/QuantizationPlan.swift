@@ -48,11 +48,11 @@ public struct QuantizationPlan: Codable, Sendable, Equatable {
     public var quantizedNodes: Set<String> { Set(nodes.filter(\.quantized).map(\.node)) }
 
     /// The plan with the nodes in `names` (and the activations fused into them) kept float, everything else as it was.
-    public func keepingFloat(_ names: Set<String>) -> QuantizationPlan {
+    public func keepingFloat(_ names: Set<String>, reason: String = "kept float: sensitive") -> QuantizationPlan {
         let dropped = Set(nodes.filter { names.contains($0.node) || $0.fusedInto.map(names.contains) == true }.map(\.node))
         var plan = restricted(to: quantizedNodes.subtracting(dropped))
         for index in plan.nodes.indices where dropped.contains(plan.nodes[index].node) {
-            plan.nodes[index].reason = "kept float: sensitive"
+            plan.nodes[index].reason = reason
         }
         return plan
     }

@@ -18,8 +18,8 @@ import QConvertIR
 /// Besides single layers, the search tries groups (`inputGroups`): the model's first layers with
 /// every value between them kept float. Keeping one compute layer float leaves its output quantized
 /// whenever its readers are, and the errors of the first grids can cancel: on yolov8n_320 no one of
-/// its first layers gains alone, while the first two with the layer reading them take the eval
-/// split from 35.0 to 39.7 dB (detection F1 0.92 to 1.0).
+/// its first layers gains alone, while the group to depth 3 (4 layers) takes the eval split from
+/// 35.0 to 39.8 dB (detection F1 0.916 to 0.988).
 ///
 /// All of it is measured on the held-out samples, which the final SQNR is also measured on: the more
 /// it searches, the more that figure flatters the model (ppocrv4_rec at 30.1 dB there reads 19.4 dB
@@ -44,19 +44,22 @@ public enum SensitivityFallback {
         public var finalSQNR: Double
         public var targetSQNR: Double
         public var steps: [Step]
-        /// How many compute nodes were candidates.
+        /// How many compute nodes were candidates (with those kept float before).
         public var candidates: Int
         /// The most layers it could keep float (`--max-float-layers`).
         public var maxFloat: Int
+        /// Compute layers already float when the search began (the first layers the default run
+        /// kept float): they count against the limit.
+        public var keptBefore: [String] = []
 
-        /// The compute layers kept float in the end, in the order they joined.
+        /// The compute layers kept float in the end, in the order they joined (those kept before first).
         public var floatNodes: [String] {
             let kept = steps.reduce(into: [(name: String, layers: [String])]()) { kept, step in
                 kept.removeAll { $0.name == step.replaces }
                 kept.append((step.node, step.nodes ?? [step.node]))
             }
             var seen = Set<String>()
-            return kept.flatMap(\.layers).filter { seen.insert($0).inserted }
+            return (keptBefore + kept.flatMap(\.layers)).filter { seen.insert($0).inserted }
         }
 
         /// Why the target was not reached, for the summary; nil when it was.
@@ -86,18 +89,32 @@ public enum SensitivityFallback {
     /// The model's first layers as groups, one per depth 1...`maxDepth`: the quantized nodes that
     /// write or read a value at most that many compute layers from the graph's inputs (counted on
     /// the deepest path), so every such value stays float; the layers reading them compute in float
-    /// and quantize their own outputs. A group with the same layers as a shallower one is left out.
+    /// and quantize their own outputs. A value no compute layer lies before counts only on the way
+    /// into a first layer: an attention mask or an image-size input read deep in the model, and
+    /// what is computed from it alone, is not the model's input end. A group with the same layers as
+    /// a shallower one is left out.
     public static func inputGroups(_ plan: QuantizationPlan, graph: Graph, maxDepth: Int = 3) -> [Group] {
         let layers = Set(candidates(plan))
         var depth: [String: Int] = [:]
+        var producers: [String: Node] = [:]
         for input in graph.inputs where graph.initializers[input.name] == nil { depth[input.name] = 0 }
         for node in graph.nodes {
             guard let deepest = node.inputs.compactMap({ depth[$0] }).max() else { continue }
-            for output in node.outputs where !output.isEmpty { depth[output] = deepest + (layers.contains(node.name) ? 1 : 0) }
+            for output in node.outputs where !output.isEmpty {
+                depth[output] = deepest + (layers.contains(node.displayName) ? 1 : 0)
+                producers[output] = node
+            }
+        }
+        // Depth-0 values that lead into a first layer (through ops before it), walked back from its inputs.
+        var entry = Set<String>()
+        var pending = graph.nodes.filter { layers.contains($0.displayName) }.flatMap(\.inputs).filter { depth[$0] == 0 }
+        while let value = pending.popLast() {
+            guard entry.insert(value).inserted else { continue }
+            pending += (producers[value]?.inputs ?? []).filter { depth[$0] == 0 }
         }
         var groups: [Group] = []
         for k in 1...max(1, maxDepth) {
-            let shallow = { (value: String) in depth[value].map { $0 <= k } ?? false }
+            let shallow = { (value: String) in depth[value].map { $0 == 0 ? entry.contains(value) : $0 <= k } ?? false }
             let members = plan.nodes.filter { decision in
                 decision.quantized && decision.fusedInto == nil && (decision.inputs.contains(where: shallow) || decision.output.map(shallow) == true)
             }.map(\.node)
@@ -119,17 +136,19 @@ public enum SensitivityFallback {
     static let exchangeCandidates = 8
 
     public static func run(
-        plan: QuantizationPlan, groups: [Group] = [], targetSQNR: Double, maxFloat: Int, measure: Measure, progress: Progress? = nil
+        plan: QuantizationPlan, groups: [Group] = [], keptBefore: [String] = [], targetSQNR: Double, maxFloat: Int, measure: Measure,
+        progress: Progress? = nil
     ) throws -> (QuantizationPlan, Result) {
         let candidates = Self.candidates(plan)
         // Each move is a candidate layer alone or a group; sets of moves are kept by index.
         let moves = candidates.map { Group(name: $0, nodes: [$0], layers: [$0]) } + groups
         let initial = try measure(plan)
-        var result = Result(initialSQNR: initial, finalSQNR: initial, targetSQNR: targetSQNR, steps: [], candidates: candidates.count,
-                            maxFloat: maxFloat)
-        guard initial < targetSQNR, maxFloat > 0 else { return (plan, result) }
-        func floatPlan(_ set: Set<Int>) -> QuantizationPlan { plan.keepingFloat(set.reduce(into: Set<String>()) { $0.formUnion(moves[$1].nodes) }) }
-        func layerCount(_ set: Set<Int>) -> Int { set.reduce(into: Set<String>()) { $0.formUnion(moves[$1].layers) }.count }
+        var result = Result(initialSQNR: initial, finalSQNR: initial, targetSQNR: targetSQNR, steps: [], candidates: candidates.count + keptBefore.count,
+                            maxFloat: maxFloat, keptBefore: keptBefore)
+        guard initial < targetSQNR, maxFloat > keptBefore.count else { return (plan, result) }
+        func nodes(_ set: Set<Int>) -> Set<String> { set.reduce(into: Set<String>()) { $0.formUnion(moves[$1].nodes) } }
+        func floatPlan(_ set: Set<Int>) -> QuantizationPlan { plan.keepingFloat(nodes(set)) }
+        func layerCount(_ set: Set<Int>) -> Int { set.reduce(into: Set<String>()) { $0.formUnion(moves[$1].layers) }.count + keptBefore.count }
         func step(_ move: Int, replacing: Int? = nil, gain: Double, sqnr: Double) -> Step {
             Step(node: moves[move].name, nodes: move < candidates.count ? nil : moves[move].layers, replaces: replacing.map { moves[$0].name },
                  gain: gain, sqnr: sqnr)
@@ -143,7 +162,11 @@ public enum SensitivityFallback {
             // far (the first pass: alone), then tries them best first. A layer that did nothing alone
             // can help once others are float (ppocrv4_rec's first pass once stopped at 24.8 dB with 9).
             while result.finalSQNR < targetSQNR, layerCount(floatSet) < maxFloat {
-                let remaining = moves.indices.filter { !floatSet.contains($0) && layerCount(floatSet.union([$0])) <= maxFloat }
+                // Moves the float set already holds whole (a layer inside a kept group) change nothing.
+                let floatNodes = nodes(floatSet)
+                let remaining = moves.indices.filter {
+                    !floatSet.contains($0) && !moves[$0].nodes.isSubset(of: floatNodes) && layerCount(floatSet.union([$0])) <= maxFloat
+                }
                 let kept = floatSet, base = result.finalSQNR
                 var gains: [(move: Int, gain: Double, sqnr: Double)] = []
                 for (index, move) in remaining.enumerated() {
@@ -170,7 +193,8 @@ public enum SensitivityFallback {
             // exchanges in all, so the search ends in bounded time whatever the measurements.
             guard result.finalSQNR < targetSQNR, !floatSet.isEmpty, exchanges < maxFloat else { break }
             let inside = floatSet.sorted { moves[$0].name < moves[$1].name }
-            let outside = moves.indices.filter { !floatSet.contains($0) }
+            let floatNodes = nodes(floatSet)
+            let outside = moves.indices.filter { !floatSet.contains($0) && !moves[$0].nodes.isSubset(of: floatNodes) }
                 .sorted { (lastGains[$0] ?? -.infinity, moves[$1].name) > (lastGains[$1] ?? -.infinity, moves[$0].name) }.prefix(exchangeCandidates)
             var best: (out: Int, move: Int, sqnr: Double)?, done = 0
             for out in inside {

@@ -14,7 +14,7 @@ import QConvertIR
 ///       "samples": {"count": 8, "sources": ["calib/0056.npy", ...]},
 ///       "ranges_from": "calibration" | "samples",
 ///       "kept_float": [{"node": "n", "op_type": "Add", "reason": "..."}],
-///       "fallback": {"initial_sqnr", "final_sqnr", "target_sqnr", "candidates", "max_float", "steps": [{"node", "replaces", "gain", "sqnr"}]},  // with --target-sqnr
+///       "fallback": {"initial_sqnr", "final_sqnr", "target_sqnr", "candidates", "max_float", "kept_before", "steps": [{"node", "nodes", "replaces", "gain", "sqnr"}]},  // with --target-sqnr
 ///       "notes": ["..."],                        // what explains the figures (compare)
 ///       "runtime": {"has_vnni": true, "warnings": ["..."], "pair_saturation": {"has_vnni", "checked", "layers": [...]}},
 ///       "rows": [{"node", "op_type", "output", "matched", "reason", "scale", "zero_point", "floor",

@@ -12,7 +12,7 @@ import Testing
 
     /// A chain of `depth` 3x3 Conv + Relu layers on [1, 3, 6, 6], quantized on 24 random samples; the
     /// summary and the file written.
-    func quantize(depth: Int) throws -> (QuantizationSummary, Model) {
+    func quantize(depth: Int, floatFirstLayers: Bool = true) throws -> (QuantizationSummary, Model) {
         var b = GraphBuilder()
         var r = RandomTensors(seed: 5)
         var h = b.input("x", [1, 3, 6, 6])
@@ -21,7 +21,8 @@ import Testing
             h = b.node("Relu", [b.node("Conv", [h, w], ["pads": .ints([1, 1, 1, 1])], name: "conv\(k)")])
         }
         b.output(h)
-        let run = try QuantizationCase(b.model, in: directories.make(), samples: 24, inputShape: [1, 3, 6, 6], random: &r)
+        var run = try QuantizationCase(b.model, in: directories.make(), samples: 24, inputShape: [1, 3, 6, 6], random: &r)
+        run.options.floatFirstLayers = floatFirstLayers
         let summary = try run.run()
         return (summary, try ONNXReader.read(path: run.folder + "/q.onnx"))
     }
@@ -34,23 +35,30 @@ import Testing
         #expect(!summary.text.contains("first layers:"))
     }
 
-    /// Twenty layers: the shallowest group (two layers, a tenth of twenty) is measured, and the file
-    /// follows the measurement: kept float, the first Conv reads the float input, the second the
-    /// first's float output, and both weights are float; quantized, each reads a DequantizeLinear. (On
-    /// these samples float measures better: 23.8 against 20.6 dB, t = 5.2.)
+    /// Twenty layers: the shallowest group (two layers, a tenth of twenty) is measured, and on these
+    /// samples float measures better (23.8 against 20.6 dB, t = 5.2): the file has the first Conv
+    /// reading the float input, the second the first's float output, both weights float, and the
+    /// plan says why each of them (and the Relus fused into them) stayed float.
     @Test func theFileFollowsTheMeasurement() throws {
         let (summary, quantized) = try quantize(depth: 20)
         let choice = try #require(summary.inputLayers)
         #expect(choice.layers == ["conv0", "conv1"] && choice.samples == 5)
-        #expect(choice.kept == QuantizationJob.keepsInputLayersFloat(t: choice.t, floatSQNR: choice.floatSQNR, quantizedSQNR: choice.quantizedSQNR))
+        #expect(choice.kept && QuantizationJob.keepsInputLayersFloat(t: choice.t, floatSQNR: choice.floatSQNR, quantizedSQNR: choice.quantizedSQNR))
         let producers = quantized.graph.producers()
         for name in choice.layers {
             let conv = try #require(quantized.graph.nodes.first { $0.name == name })
             let reader = producers[conv.inputs[0]].map { quantized.graph.nodes[$0].opType }
-            #expect((reader != "DequantizeLinear") == choice.kept, "\(name) reads \(reader ?? "the graph input")")
-            #expect((quantized.graph.initializers[conv.inputs[1]]?.dataType == .float) == choice.kept)
+            #expect(reader != "DequantizeLinear", "\(name) reads \(reader ?? "the graph input")")
+            #expect(quantized.graph.initializers[conv.inputs[1]]?.dataType == .float)
         }
-        #expect(summary.text.contains("first layers: " + (choice.kept ? "kept float" : "quantized") + " (conv0, conv1)"))
+        #expect(summary.text.contains("first layers: kept float conv0, conv1 (output SQNR on 5 calibration samples"))
+        #expect(summary.plan.nodes.filter { !$0.quantized }.allSatisfy { $0.reason == "kept float: first layers, measured better float" })
+    }
+
+    /// `--no-float-first-layers`: the same model, every layer int8, no measurement made.
+    @Test func theStepCanBeTurnedOff() throws {
+        let (summary, _) = try quantize(depth: 20, floatFirstLayers: false)
+        #expect(summary.inputLayers == nil && summary.plan.nodes.allSatisfy(\.quantized))
     }
 
     /// Kept float only when better beyond noise (t >= 2) and by at least 1 dB.

@@ -140,4 +140,35 @@ struct SensitivityFallbackTests {
         #expect(groups.map(\.layers) == [["c1", "c2"], ["c1", "c2", "c3"]])
         #expect(groups.map(\.nodes) == [["c1", "sig", "mul", "c2", "add"], ["c1", "sig", "mul", "c2", "c3", "add"]])
     }
+
+    /// Unnamed layers (the plan knows them by display name) count towards depth, and a second input
+    /// read deep in the model (a mask added to the last layer's output) is not the input end: the Add
+    /// reading it joins no group.
+    @Test func inputGroupsFollowUnnamedLayersAndSkipInputsReadDeep() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 4)
+        let x = b.input("x", [1, 2, 4, 4]), mask = b.input("m", [1, 2, 4, 4])
+        var h = x
+        for k in 1...3 { h = b.node("Conv", [h, b.constant("w\(k)", r.normal([2, 2, 1, 1]))], name: "c\(k)") }
+        b.output(b.node("Add", [h, mask], name: "add"))
+        var graph = b.model.graph
+        for index in graph.nodes.indices where graph.nodes[index].opType == "Conv" { graph.nodes[index].name = "" }
+        var plan = QuantizationPlan()
+        for (node, op, inputs, output) in [("Conv -> c1", "Conv", [x], "c1"), ("Conv -> c2", "Conv", ["c1"], "c2"),
+                                           ("Conv -> c3", "Conv", ["c2"], "c3"), ("add", "Add", ["c3", mask], "y")] {
+            plan.nodes.append(.init(node: node, opType: op, quantized: true, reason: "int8", inputs: inputs, output: output))
+            if op == "Conv" { plan.weights[node] = .init(bits: 8, perChannel: true) }
+        }
+        let groups = SensitivityFallback.inputGroups(plan, graph: graph)
+        #expect(groups.map(\.layers) == [["Conv -> c1", "Conv -> c2"], ["Conv -> c1", "Conv -> c2", "Conv -> c3"]])
+        #expect(groups.allSatisfy { !$0.nodes.contains("add") })
+    }
+
+    /// Layers kept float before the search (the default's first layers) count against the limit and
+    /// lead the float nodes; the candidates count them.
+    @Test func layersKeptBeforeCountAgainstTheLimit() throws {
+        let (_, log) = try SensitivityFallback.run(plan: plan(), keptBefore: ["z"], targetSQNR: 30, maxFloat: 2, measure: measure(table))
+        #expect(log.steps.map(\.node) == ["b"] && log.floatNodes == ["z", "b"] && log.candidates == 4)
+        #expect(log.shortfall == "stopped at the --max-float-layers limit (2); no exchange of a float layer raised the output SQNR")
+    }
 }
