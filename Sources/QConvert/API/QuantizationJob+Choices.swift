@@ -183,7 +183,8 @@ extension QuantizationJob {
         shiftFolding = .init(shifts: shifts, folded: fold, samples: probe.samples.count, foldedSQNR: foldedAgreement.worst,
                              separateSQNR: separate.worst, t: t)
         if fold {
-            (plan, planCheck) = (foldedPlan, nil)
+            // Measured on the samples GPTQ did not fit (when there are some), as planCheck is.
+            (plan, planCheck) = (foldedPlan, checkSlice == nil ? nil : foldedAgreement)
         } else {
             (model, prepared.context) = (separateModel, separateContext)
         }
@@ -199,7 +200,7 @@ extension QuantizationJob {
     /// Whether the shifts fold: unless separate shifts are better sample by sample beyond noise
     /// (`t` of separate minus folded) and by `separateShiftsMargin` on the worst sample's SQNR.
     static func foldsShifts(t: Double, separateSQNR: Double, foldedSQNR: Double) -> Bool {
-        t < PairedComparison.threshold || separateSQNR - foldedSQNR < separateShiftsMargin
+        !PairedComparison.isBetter(t: t, gain: separateSQNR - foldedSQNR, margin: separateShiftsMargin)
     }
 
     /// The current plan's output SQNR on the search samples, when `choose` measured it (not once
@@ -221,7 +222,7 @@ extension QuantizationJob {
             terminalOutputs.insert(value)
             let candidate = try makePlan(ranges: ranges)
             if try searchScore(candidate, search, step: "last layers") >= floor {
-                plan = candidate
+                (plan, planCheck) = (candidate, nil)
             } else {
                 terminalOutputs.remove(value)
             }
@@ -248,7 +249,7 @@ extension QuantizationJob {
         let groups = SensitivityFallback.inputGroups(plan, graph: model.graph).filter { $0.layers.count <= limit && $0.nodes.isDisjoint(with: named) }
         guard !groups.isEmpty else { return }
         guard let probe = try unfittedSamples("input layers") else { return }
-        let quantized = try agreement(of: plan, on: probe, step: "input layers")
+        let quantized = try planCheck ?? agreement(of: plan, on: probe, step: "input layers")
         var best: (group: SensitivityFallback.Group, plan: QuantizationPlan, agreement: OutputAgreement)?
         for group in groups {
             let candidate = plan.keepingFloat(group.nodes, reason: "kept float: first layers, measured better float")
@@ -272,7 +273,7 @@ extension QuantizationJob {
     /// Whether the first layers stay float: better float sample by sample beyond noise (`t` of float
     /// minus int8) and by `inputLayersMargin` on the output SQNR over the samples.
     static func keepsInputLayersFloat(t: Double, floatSQNR: Double, quantizedSQNR: Double) -> Bool {
-        t >= PairedComparison.threshold && floatSQNR - quantizedSQNR >= inputLayersMargin
+        PairedComparison.isBetter(t: t, gain: floatSQNR - quantizedSQNR, margin: inputLayersMargin)
     }
 
     /// `--target-sqnr`: keeps the most sensitive layers float, measured on the held-out samples as

@@ -42,7 +42,8 @@ final class QuantizationJob {
     /// Samples and the float model's outputs on them, which quantized candidates are measured against.
     typealias Probe = (samples: CalibrationDataset, reference: OutputAgreement.Reference)
     var fallback: SensitivityFallback.Result?
-    /// The chosen plan's agreement on the samples GPTQ did not fit, when rounding was chosen on them.
+    /// The current plan's agreement on the samples GPTQ did not fit, when it was measured there (nil
+    /// once a step changes the plan without measuring it).
     var planCheck: OutputAgreement?
     var shiftFolding: QuantizationSummary.ShiftFolding?
     var inputLayers: QuantizationSummary.InputLayers?

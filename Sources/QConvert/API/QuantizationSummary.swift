@@ -181,19 +181,16 @@ public struct QuantizationSummary: Codable, Sendable {
                          + (integerHardSwish.rewritten < integerHardSwish.hardSwish ? " (the others are not between quantized values with at most a scalar Mul and Add after them)" : ""))
         }
         if let shiftFolding {
-            let scores = "output SQNR on \(Formatting.count(shiftFolding.samples, "calibration sample")): folded \(Formatting.fixed(shiftFolding.foldedSQNR, digits: 1)) dB, "
-                + "separate \(Formatting.fixed(shiftFolding.separateSQNR, digits: 1)) dB; separate against folded sample by sample: "
-                + "t = \(Formatting.fixed(shiftFolding.t, digits: 1)); kept separate from t = \(Formatting.fixed(PairedComparison.threshold, digits: 0)) and "
-                + "\(Formatting.fixed(QuantizationJob.separateShiftsMargin, digits: 1)) dB better"
+            let scores = PairedComparison.choiceText(samples: shiftFolding.samples, scores: [("folded", shiftFolding.foldedSQNR), ("separate", shiftFolding.separateSQNR)],
+                                                     b: "separate", a: "folded", t: shiftFolding.t, margin: QuantizationJob.separateShiftsMargin)
             let forced = shiftFolding.folded && !QuantizationJob.foldsShifts(t: shiftFolding.t, separateSQNR: shiftFolding.separateSQNR, foldedSQNR: shiftFolding.foldedSQNR)
             lines.append("shifts after a biased Conv: \(shiftFolding.shifts) " + (shiftFolding.folded ? "folded into its bias" : "kept separate") + " (\(scores))"
                          + (forced ? "; folded for --integer-hardswish, as a float Add would keep the HardSwish after it float" : ""))
         }
         if let inputLayers {
-            lines.append("first layers: " + (inputLayers.kept ? "kept float" : "quantized") + " \(inputLayers.layers.joined(separator: ", ")) (output SQNR on "
-                         + "\(Formatting.count(inputLayers.samples, "calibration sample")): float \(Formatting.fixed(inputLayers.floatSQNR, digits: 1)) dB, "
-                         + "int8 \(Formatting.fixed(inputLayers.quantizedSQNR, digits: 1)) dB; float against int8 sample by sample: t = \(Formatting.fixed(inputLayers.t, digits: 1)); "
-                         + "kept float from t = \(Formatting.fixed(PairedComparison.threshold, digits: 0)) and \(Formatting.fixed(QuantizationJob.inputLayersMargin, digits: 1)) dB better)")
+            let scores = PairedComparison.choiceText(samples: inputLayers.samples, scores: [("float", inputLayers.floatSQNR), ("int8", inputLayers.quantizedSQNR)],
+                                                     b: "float", a: "int8", t: inputLayers.t, margin: QuantizationJob.inputLayersMargin)
+            lines.append("first layers: " + (inputLayers.kept ? "kept float" : "quantized") + " \(inputLayers.layers.joined(separator: ", ")) (\(scores))")
         }
         if !plan.floors.isEmpty {
             lines.append("grids from the readers' floor: \(Formatting.count(plan.floors.count, "value")) read only by ops that give one result "
