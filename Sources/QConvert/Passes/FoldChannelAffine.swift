@@ -59,10 +59,7 @@ public struct FoldChannelAffine: Pass {
             index = p   // the producer may now be followed by the next map of a chain
         }
         model.graph = graph
-        let total = folded.values.reduce(0, +)
-        guard total > 0 else { return .unchanged }
-        let parts = folded.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-        return PassReport(changes: total, summary: "\(total) constant maps folded (" + parts.joined(separator: ", ") + ")")
+        return .counted(folded, "constant maps folded")
     }
 
     /// The activation `node` reads and the per-channel map it applies to it, if it is a Mul, Div,
@@ -77,21 +74,13 @@ public struct FoldChannelAffine: Pass {
                   graph.initializers[node.inputs[x]] == nil, let p = producers[node.inputs[x]],
                   let channels = try ChannelAffine.outputChannels(of: graph.nodes[p], graph: graph),
                   let rank = outputRank(of: graph.nodes[p], graph: graph),
-                  let perChannel = broadcast(values, shape: constant.shape, channels: channels, rank: rank)
+                  let perChannel = ChannelAffine.perChannel(values, shape: constant.shape, channels: channels, rank: rank)
             else { continue }
-            let ones = [Float](repeating: 1, count: channels), zeros = [Float](repeating: 0, count: channels)
             let producer = graph.nodes[p]
             let hasBias = producer.inputs.count > 2 && !producer.inputs[2].isEmpty
             let isShift = node.opType == "Add" || node.opType == "Sub"
             if shiftsAfterBias != (isShift && hasBias) { return nil }
-            switch node.opType {
-            case "Mul": return (node.inputs[x], ChannelAffine(f: perChannel, t: zeros))
-            case "Div":
-                guard perChannel.allSatisfy({ $0 != 0 }) else { return nil }
-                return (node.inputs[x], ChannelAffine(f: perChannel.map { 1 / $0 }, t: zeros))
-            case "Add": return (node.inputs[x], ChannelAffine(f: ones, t: perChannel))
-            default: return (node.inputs[x], ChannelAffine(f: ones, t: perChannel.map { -$0 }))
-            }
+            return ChannelAffine(opType: node.opType, perChannel).map { (node.inputs[x], $0) }
         }
         return nil
     }
@@ -99,15 +88,5 @@ public struct FoldChannelAffine: Pass {
     /// Rank of a Conv/ConvTranspose output (its weight's rank) or a Gemm output (2).
     private func outputRank(of node: Node, graph: Graph) -> Int? {
         node.opType == "Gemm" ? 2 : graph.initializers[node.inputs[1]]?.rank
-    }
-
-    /// One value per channel from a constant of `shape`, or nil when it would broadcast along
-    /// another axis or widen the output's rank.
-    private func broadcast(_ values: [Float], shape: [Int], channels: Int, rank: Int) -> [Float]? {
-        guard shape.count <= rank else { return nil }
-        if values.count == 1 { return Array(repeating: values[0], count: channels) }
-        let aligned = Array(repeating: 1, count: rank - shape.count) + shape
-        guard aligned[1] == channels, aligned.enumerated().allSatisfy({ $0.offset == 1 || $0.element == 1 }) else { return nil }
-        return values
     }
 }

@@ -21,6 +21,18 @@ public struct PassReport: Codable, Sendable, Equatable {
     }
 
     public static let unchanged = PassReport(changes: 0, summary: "no change")
+
+    /// "N <what> (2 Add, 1 Mul)" from counts by kind, or `unchanged` when they add up to none.
+    static func counted(_ counts: [String: Int], _ what: String) -> PassReport {
+        let total = counts.values.reduce(0, +)
+        guard total > 0 else { return .unchanged }
+        return PassReport(changes: total, summary: "\(total) \(what) (\(listing(counts)))")
+    }
+
+    /// "2 Add, 1 Mul": counts by kind, in the kinds' order.
+    static func listing(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    }
 }
 
 /// Facts passes hand to later passes and to quantization, beyond the graph itself.

@@ -39,9 +39,8 @@ public struct UpgradeOpset: Pass {
         try upgrade(&graph, from: from, names: &names, converted: &converted)
         model.graph = graph
         model.setOpsetVersion(Self.target)
-        let parts = converted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
         return PassReport(changes: converted.values.reduce(0, +) + 1,
-                          summary: "opset \(from) -> \(Self.target)" + (parts.isEmpty ? "" : " (converted " + parts.joined(separator: ", ") + ")"))
+                          summary: "opset \(from) -> \(Self.target)" + (converted.isEmpty ? "" : " (converted \(PassReport.listing(converted)))"))
     }
 
     /// Converts `graph`'s nodes and, first, those of their subgraphs.

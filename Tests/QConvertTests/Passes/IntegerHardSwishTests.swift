@@ -101,7 +101,9 @@ import Testing
         let conv = b.node("Conv", [x, b.constant("w1", Tensor(shape: [6, 4, 1, 1], scalars: w)), b.constant("b1", r.normal([6]))])
         let h = b.node("HardSwish", [b.node("Add", [conv, b.constant("shift", Tensor(shape: [1, 6, 1, 1], scalars: r.normal([6]).floats()!))])])
         let affine = b.node("Add", [b.node("Mul", [h, b.constant("a", Tensor(scalar: Float(0.7)))]), b.constant("c", Tensor(scalar: Float(0.2)))], name: "lab")
-        b.output(b.node("Conv", [affine, b.constant("w2", r.normal([4, 6, 1, 1])), b.constant("b2", r.normal([4]))]))
+        // A padding reader, so the affine stays for the HardSwish to take in (fold-input-affine
+        // would fold it into a pointwise Conv).
+        b.output(b.node("Conv", [affine, b.constant("w2", r.normal([4, 6, 3, 3], std: 0.3)), b.constant("b2", r.normal([4]))], ["pads": .ints([1, 1, 1, 1])]))
         var run = try QuantizationCase(b.model, in: folder, samples: 12, inputShape: [1, 4, 8, 8], random: &r)
         run.options.quantization.integerHardSwish = true
         run.options.quantization.format = format

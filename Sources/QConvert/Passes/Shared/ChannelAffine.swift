@@ -1,15 +1,42 @@
 import QConvertIR
 
-/// A per-output-channel affine map y' = y * f[c] + t[c] applied to the output of a Conv,
-/// ConvTranspose, Gemm or MatMul, and how to absorb it into that node's weights (FoldBatchNorm,
-/// FoldChannelAffine).
+/// A per-channel affine map y' = y * f[c] + t[c], and how to absorb it into the weights of the node
+/// that produces y (FoldBatchNorm, FoldChannelAffine) or of the Conv that reads y' (FoldInputAffine).
 ///     Conv:           W[c, ...] * f[c], b * f + t            (W's axis 0 is the output channel)
 ///     ConvTranspose:  W scaled along its output-channel axis 1 (per group), b * f + t
 ///     Gemm:           B's output columns * f, C' = C * f + t / beta'
 ///     MatMul:         constant [K, N] weight, 2-D input: columns * f, then an Add of t
+///     Conv reading y': see foldIntoReader
 struct ChannelAffine {
     var f: [Float]
     var t: [Float]
+
+    init(f: [Float], t: [Float]) {
+        (self.f, self.t) = (f, t)
+    }
+
+    /// The map a Mul, Div, Add or Sub by a per-channel constant applies to its other input (for Sub
+    /// and Div, the first), or nil for another op or a division by zero.
+    init?(opType: String, _ perChannel: [Float]) {
+        let ones = [Float](repeating: 1, count: perChannel.count), zeros = [Float](repeating: 0, count: perChannel.count)
+        switch opType {
+        case "Mul": self.init(f: perChannel, t: zeros)
+        case "Div" where perChannel.allSatisfy({ $0 != 0 }): self.init(f: perChannel.map { 1 / $0 }, t: zeros)
+        case "Add": self.init(f: ones, t: perChannel)
+        case "Sub": self.init(f: ones, t: perChannel.map { -$0 })
+        default: return nil
+        }
+    }
+
+    /// One value per channel (axis 1 of a value of `rank`) from a constant of `shape`, or nil when
+    /// it would broadcast along another axis or widen the value's rank.
+    static func perChannel(_ values: [Float], shape: [Int], channels: Int, rank: Int) -> [Float]? {
+        guard shape.count <= rank else { return nil }
+        if values.count == 1 { return Array(repeating: values[0], count: channels) }
+        let aligned = Array(repeating: 1, count: rank - shape.count) + shape
+        guard aligned[1] == channels, aligned.enumerated().allSatisfy({ $0.offset == 1 || $0.element == 1 }) else { return nil }
+        return values
+    }
 
     /// Output channels of a node whose output this map could follow, from its constant weight.
     static func outputChannels(of node: Node, graph: Graph) throws -> Int? {
@@ -79,6 +106,56 @@ struct ChannelAffine {
         graph.initializers[bName] = Tensor(shape: [channels], scalars: newBias)
         if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
         return node.opType
+    }
+
+    /// Rewrites Conv `p`, which reads y' as its input X, to absorb the map instead:
+    ///     Conv(y * f + t, W, b) = Conv(y, W[o, j, ...] * f[i], b[o] + Σ_j,... W[o, j, ...] * t[i])
+    /// where i is the input channel W[o, j] reads (group of o, then j). Returns false, changing
+    /// nothing, when the weight is not a float constant, the channel counts differ, or the map
+    /// shifts and the Conv pads: its border reads 0 where the map would give t.
+    func foldIntoReader(_ p: Int, suffix: String, graph: inout Graph, names: inout NameScope) throws -> Bool {
+        let node = graph.nodes[p]
+        guard node.isDefaultDomain, node.opType == "Conv", node.inputs.count >= 2,
+              let weight = graph.initializers[node.inputs[1]], weight.dataType == .float, weight.rank >= 3, let w = weight.floats()
+        else { return false }
+        let groups = try node.int("group", default: 1)
+        let (outputs, perGroupIn) = (weight.shape[0], weight.shape[1])
+        guard perGroupIn * groups == f.count, outputs % groups == 0 else { return false }
+        let shifts = t.contains { $0 != 0 }
+        if shifts {
+            let pads = try node.ints("pads") ?? []
+            guard pads.allSatisfy({ $0 == 0 }), ["NOTSET", "VALID"].contains(try node.string("auto_pad", default: "NOTSET")) else { return false }
+        }
+        var bias = [Float](repeating: 0, count: outputs)
+        let hasBias = node.inputs.count >= 3 && !node.inputs[2].isEmpty
+        if hasBias {
+            guard let b = graph.initializers[node.inputs[2]]?.floats(), b.count == outputs else { return false }
+            bias = b
+        }
+        var newWeight = w
+        let inner = weight.count / (outputs * perGroupIn), perGroupOut = outputs / groups
+        for o in 0..<outputs {
+            var added: Double = 0
+            for j in 0..<perGroupIn {
+                let i = (o / perGroupOut) * perGroupIn + j
+                for k in 0..<inner {
+                    let at = (o * perGroupIn + j) * inner + k
+                    added += Double(w[at]) * Double(t[i])
+                    newWeight[at] = w[at] * f[i]
+                }
+            }
+            bias[o] += Float(added)
+        }
+        let readers = graph.consumers()
+        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
+        graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
+        graph.nodes[p].inputs[1] = wName
+        guard shifts else { return true }
+        let bName = hasBias ? Self.name(rewriting: node.inputs[2], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
+                            : names.fresh(node.displayName + suffix)
+        graph.initializers[bName] = Tensor(shape: [outputs], scalars: bias)
+        if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
+        return true
     }
 
     /// Where node `p`'s rewritten constant `name` is stored: under `name` itself when only `p` reads it.

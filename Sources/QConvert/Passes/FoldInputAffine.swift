@@ -1,0 +1,72 @@
+import QConvertIR
+
+/// Folds a multiplication, division, addition or subtraction by a per-channel constant whose
+/// output only a Conv reads into that Conv's weights and bias.
+///
+/// Why: PP-LCNetV3 (ppocrv4_det, ppocrv4_rec) ends its layers with HardSwish and then a learnable
+/// affine a·h + b. FoldChannelAffine cannot take the affine into the Conv before it (the HardSwish
+/// lies between), so it stays: two float passes over the activation between quantized layers,
+/// and the quantized tensor is the affine's output. The Conv after it is linear in its input, so
+/// it can absorb the affine instead (ChannelAffine.foldIntoReader):
+///     Given:  z = Add(Mul(h, a), b); y = Conv(z, W, B)      (a, b one value or one per channel)
+///     Result: y = Conv(h, W * a[i], B + Σ W · b[i])         (i: the input channel a weight reads)
+/// A shift (Add, Sub) folds only into a Conv that pads nothing, whose every window reads real
+/// values; a scale (Mul, Div) folds into any Conv, since a padded 0 scales to 0. Maps fold from
+/// the Conv backwards, so a chain folds one after the other, and a scale before a shift that
+/// stays stays too. On ppocrv4_det this folds 23 maps: 4-5% faster in ONNX Runtime, and the
+/// text-mask IoU 0.971 -> 0.972 (README, step 1).
+/// Runs after FuseConvActivation, so a Div of a HardSwish's spelled-out form is already part of
+/// the HardSwish. The map's output must be read by that Conv alone, as its input X, and not be a
+/// graph output.
+public struct FoldInputAffine: Pass {
+    public let name = "fold-input-affine"
+
+    public init() {}
+
+    public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
+        var graph = model.graph
+        var names = NameScope(graph)
+        var folded: [String: Int] = [:]
+        var index = 0
+        var consumers = graph.consumers()
+        while index < graph.nodes.count {
+            let node = graph.nodes[index]
+            guard let readers = consumers[node.outputs.first ?? ""], readers.count == 1, let reader = readers.first,
+                  !graph.isOutput(node.outputs[0]), graph.nodes[reader].inputs.firstIndex(of: node.outputs[0]) == 0,
+                  graph.nodes[reader].inputs.dropFirst().allSatisfy({ $0 != node.outputs[0] }),
+                  let (input, map) = try affine(node, reader: graph.nodes[reader], graph: graph),
+                  try map.foldIntoReader(reader, suffix: "_f", graph: &graph, names: &names)
+            else {
+                index += 1
+                continue
+            }
+            graph.nodes[reader].inputs[0] = input
+            graph.nodes.remove(at: index)
+            folded[node.opType, default: 0] += 1
+            consumers = graph.consumers()
+            // The node before this one (a Mul before the Add just folded) is now read by the Conv alone.
+            if let producer = graph.nodes[..<index].lastIndex(where: { $0.outputs.contains(input) }) { index = producer }
+        }
+        model.graph = graph
+        return .counted(folded, "constant maps folded into the Conv that reads them")
+    }
+
+    /// The activation `node` reads and the map it applies to it, if it is a Mul, Div, Add or Sub by
+    /// a float constant with one value or one per input channel of the Conv `reader`.
+    private func affine(_ node: Node, reader: Node, graph: Graph) throws -> (String, ChannelAffine)? {
+        guard node.isDefaultDomain, node.inputs.count == 2, node.outputs.count == 1,
+              ["Mul", "Div", "Add", "Sub"].contains(node.opType), reader.isDefaultDomain, reader.opType == "Conv",
+              reader.inputs.count >= 2, let weight = graph.initializers[reader.inputs[1]], weight.rank >= 3
+        else { return nil }
+        let channels = weight.shape[1] * (try reader.int("group", default: 1))
+        let commutes = node.opType == "Mul" || node.opType == "Add"
+        for (x, k) in (commutes ? [(0, 1), (1, 0)] : [(0, 1)]) {
+            guard let constant = graph.initializers[node.inputs[k]], constant.dataType == .float, let values = constant.floats(),
+                  graph.initializers[node.inputs[x]] == nil,
+                  let perChannel = ChannelAffine.perChannel(values, shape: constant.shape, channels: channels, rank: weight.rank)
+            else { continue }
+            return ChannelAffine(opType: node.opType, perChannel).map { (node.inputs[x], $0) }
+        }
+        return nil
+    }
+}
