@@ -33,7 +33,6 @@ public struct FoldInputAffine: Pass {
             let node = graph.nodes[index]
             guard let readers = consumers[node.outputs.first ?? ""], readers.count == 1, let reader = readers.first,
                   !graph.isOutput(node.outputs[0]), graph.nodes[reader].inputs.firstIndex(of: node.outputs[0]) == 0,
-                  graph.nodes[reader].inputs.dropFirst().allSatisfy({ $0 != node.outputs[0] }),
                   let (input, map) = try affine(node, reader: graph.nodes[reader], graph: graph),
                   try map.foldIntoReader(reader, suffix: "_f", graph: &graph, names: &names)
             else {
@@ -42,6 +41,8 @@ public struct FoldInputAffine: Pass {
             }
             graph.nodes[reader].inputs[0] = input
             graph.nodes.remove(at: index)
+            graph.valueInfo.removeValue(forKey: node.outputs[0])
+            context.units = context.units.map { $0.renaming(node.outputs[0], to: input) }
             folded[node.opType, default: 0] += 1
             consumers = graph.consumers()
             // The node before this one (a Mul before the Add just folded) is now read by the Conv alone.
@@ -52,7 +53,10 @@ public struct FoldInputAffine: Pass {
     }
 
     /// The activation `node` reads and the map it applies to it, if it is a Mul, Div, Add or Sub by
-    /// a float constant with one value or one per input channel of the Conv `reader`.
+    /// a float constant with one value or one per input channel of the Conv `reader`, and that
+    /// activation already has the shape the Conv reads (rank and channels: a constant can broadcast
+    /// a narrower one, as a [1, 3, 1, 1] mean does a grayscale image, and the Conv would then read
+    /// the narrower one). An activation of unknown shape stays.
     private func affine(_ node: Node, reader: Node, graph: Graph) throws -> (String, ChannelAffine)? {
         guard node.isDefaultDomain, node.inputs.count == 2, node.outputs.count == 1,
               ["Mul", "Div", "Add", "Sub"].contains(node.opType), reader.isDefaultDomain, reader.opType == "Conv",
@@ -62,7 +66,8 @@ public struct FoldInputAffine: Pass {
         let commutes = node.opType == "Mul" || node.opType == "Add"
         for (x, k) in (commutes ? [(0, 1), (1, 0)] : [(0, 1)]) {
             guard let constant = graph.initializers[node.inputs[k]], constant.dataType == .float, let values = constant.floats(),
-                  graph.initializers[node.inputs[x]] == nil,
+                  graph.initializers[node.inputs[x]] == nil, let shape = graph.declaredType(of: node.inputs[x])?.shape,
+                  shape.count == weight.rank, shape[1] == .value(channels),
                   let perChannel = ChannelAffine.perChannel(values, shape: constant.shape, channels: channels, rank: weight.rank)
             else { continue }
             return ChannelAffine(opType: node.opType, perChannel).map { (node.inputs[x], $0) }

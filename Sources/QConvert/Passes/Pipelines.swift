@@ -6,7 +6,7 @@ public enum Pipelines {
     /// constants (so BatchNorm parameters and Clip bounds held in Constant nodes become known),
     /// then identities out of the way (so patterns are adjacent), then BatchNorm and constant
     /// per-channel Mul/Add folded into the weights they follow, then activations recognised as units
-    /// with the op they clip, then per-channel Mul/Add that only a Conv reads folded into it (after
+    /// with the op they clip, then per-channel scales and shifts that only a Conv reads folded into it (after
     /// the activations, so none of theirs is taken), then dead code removed;
     /// shapes are inferred first (so Shape of a statically shaped value folds) and again last (so the
     /// prepared model declares the shapes of the values it now has).

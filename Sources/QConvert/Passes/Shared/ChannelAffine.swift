@@ -111,8 +111,8 @@ struct ChannelAffine {
     /// Rewrites Conv `p`, which reads y' as its input X, to absorb the map instead:
     ///     Conv(y * f + t, W, b) = Conv(y, W[o, j, ...] * f[i], b[o] + Σ_j,... W[o, j, ...] * t[i])
     /// where i is the input channel W[o, j] reads (group of o, then j). Returns false, changing
-    /// nothing, when the weight is not a float constant, the channel counts differ, or the map
-    /// shifts and the Conv pads: its border reads 0 where the map would give t.
+    /// nothing, when the weight or bias is not a float constant, the channel counts differ, or the
+    /// map shifts and the Conv pads: its border reads 0 where the map would give t.
     func foldIntoReader(_ p: Int, suffix: String, graph: inout Graph, names: inout NameScope) throws -> Bool {
         let node = graph.nodes[p]
         guard node.isDefaultDomain, node.opType == "Conv", node.inputs.count >= 2,
