@@ -174,6 +174,9 @@ struct SchemeOptions: ParsableArguments {
     @Flag(help: "Run HardSwish in integer arithmetic (an Add and a Mul ONNX Runtime fuses into QLinearAdd/QLinearMul) instead of in float between a DequantizeLinear and a QuantizeLinear, and do not equalize activations that come out of one. Faster in ONNX Runtime, less accurate (ppocrv4_det: 1.4x faster than ORT's own model, 14.5 against 18.0 dB; README: Results). Static mode only.")
     var integerHardswish = false
 
+    @Flag(inversion: .prefixedNo, help: "Run an Add or Mul of two activations in int8 where its output is quantized anyway (by default; QLinearAdd/QLinearMul in ONNX Runtime: squeeze-and-excitation gates, residual and feature-pyramid sums). One more rounding for each input not quantized before, such as an SE gate (README: How it works, step 4). --no-integer-arithmetic runs them in float between a DequantizeLinear and a QuantizeLinear. Static mode only.")
+    var integerArithmetic = true
+
     @Option(help: ArgumentHelp(
         "Weight bits: 8, 7, or auto (8 on CPUs with VNNI, else 7: without VNNI, ONNX Runtime's u8 x s8 kernels add pairs of products in 16 bits, which 8-bit weights can overflow).",
         valueName: "bits"))
@@ -222,6 +225,7 @@ struct SchemeOptions: ParsableArguments {
         options.activationType = activationType
         options.symmetricActivations = symmetricActivations
         options.integerHardSwish = integerHardswish
+        options.integerArithmetic = integerArithmetic
         options.weightBits = Int(weightBits) ?? CPUFeatures.safeWeightBits
         options.perChannel = !perTensor
         options.weightRounding = weightRounding

@@ -67,6 +67,11 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
     /// leave activations computed from a HardSwish unequalized (equalizing them would put a
     /// per-channel float Mul after it); static mode only.
     public var integerHardSwish = false
+    /// Run an Add or Mul of two activations in int8 where its output is quantized anyway (see
+    /// QuantizationPlanner, step 2): ONNX Runtime then fuses QLinearAdd/QLinearMul instead of
+    /// dequantizing both inputs; one more rounding per input not quantized before. Static mode
+    /// quantizes activations; other modes have no activations to run in int8 and ignore it.
+    public var integerArithmetic = true
     /// Node names and op types kept in float.
     public var excludeNodes: [String] = []
     public var excludeOpTypes: [String] = []

@@ -5,7 +5,8 @@ import QConvertIR
 ///
 /// Default policy: compute-heavy ops (Conv, ConvTranspose, Gemm, MatMul by a constant) are quantized,
 /// with a fused Relu/Clip setting their output range; ops that only move values (MaxPool, Reshape,
-/// Transpose...) join a quantized chain at no cost in accuracy; arithmetic ops stay float. A
+/// Transpose...) join a quantized chain at no cost in accuracy; an Add or Mul of two activations
+/// joins where its output is quantized anyway (`integerArithmetic`); other arithmetic stays float. A
 /// compute node's output that is a model output stays float.
 public struct QuantizationPlanner {
     public let model: Model
@@ -162,7 +163,11 @@ public struct QuantizationPlanner {
         //      ONNX Runtime then runs QLinearConcat;
         //    - an op with a known output range (Softmax) whose output is quantized: its input gets
         //      calibrated parameters where nothing else reads it (one more rounding, of its input),
-        //      so ONNX Runtime runs its integer kernel (QLinearSoftmax).
+        //      so ONNX Runtime runs its integer kernel (QLinearSoftmax);
+        //    - an Add or Mul of two activations whose output is quantized (joinsAsIntegerArithmetic):
+        //      ONNX Runtime runs QLinearAdd/QLinearMul on 1-byte values instead of dequantizing both
+        //      inputs and running float on 4-byte ones, which is what made ppocrv4_det's model slower
+        //      than ORT's when the machine's memory was busy (README, step 4).
         /// Where a value's chain of single-output pass-through ops (Reshape -> Transpose) begins: a
         /// quantized pair there lets the whole chain run on integers, and lets ONNX Runtime move the
         /// Transposes of that chain (its DFL Softmax in yolov8n ran 5x faster so).
@@ -174,6 +179,47 @@ public struct QuantizationPlanner {
                 value = input
             }
             return value
+        }
+        /// The known range of a value a fixed-range op (HardSigmoid: [0, 1]) produces.
+        func fixedRange(of value: String) -> PointSource? {
+            guard let p = producers[value], case .fixedRange(let lower, let upper)? = rules[p]?.kind else { return nil }
+            return .fixed(lower: lower, upper: upper)
+        }
+        /// With --integer-arithmetic: whether the Add or Mul of two activations at `index` runs in int8.
+        /// Its output must be quantized anyway (a point there, or read only by a pass-through op whose
+        /// output has one: a nearest Resize before a Conv), and each input must reach int8 without a
+        /// QuantizeLinear after a float op (feedsFromInt8), which would be slower, not faster.
+        /// A Relu or Clip reader does not count: DequantizeLinear -> Add -> Relu -> QuantizeLinear
+        /// already runs as one QLinearAdd on the Relu's grid in ONNX Runtime (which drops a Relu
+        /// whose QuantizeLinear clips at 0 anyway), and an Add quantized before it would spend half
+        /// its grid on the negative values the Relu removes.
+        func joinsAsIntegerArithmetic(_ index: Int, output: String) -> Bool {
+            let readers = consumers[output] ?? []
+            let wanted = points[output] != nil || readers.count == 1 && !graph.isOutput(output)
+                && rules[readers[0]]?.kind == .passThrough && !["Relu", "Clip"].contains(graph.nodes[readers[0]].opType)
+                && graph.nodes[readers[0]].outputs.contains { points[$0] != nil }
+            return wanted && ranges[output] != nil && integerArithmeticInputs(index)
+        }
+        /// Whether node `index` is an Add or Mul whose two activation inputs each feed it from int8.
+        func integerArithmeticInputs(_ index: Int) -> Bool {
+            let node = graph.nodes[index]
+            return node.isDefaultDomain && ["Add", "Mul"].contains(node.opType) && node.inputs.count == 2
+                && options.resolved(for: node).quantize && node.inputs.allSatisfy { feedsFromInt8($0, reader: index) }
+        }
+        /// Whether `value` is quantized already, or read by `reader` alone and produced by an op that
+        /// joins int8 once its output is quantized: a fixed-range op (an SE block's HardSigmoid gate,
+        /// on its known range) or a pass-through op whose input feeds from int8, or an Add or Mul
+        /// whose inputs do.
+        func feedsFromInt8(_ value: String, reader: Int) -> Bool {
+            if points[value] != nil { return true }
+            guard !constants.contains(value), !graph.isOutput(value), consumers[value] == [reader], let p = producers[value],
+                  let kind = rules[p]?.kind, options.resolved(for: graph.nodes[p]).quantize, ranges[value] != nil || fixedRange(of: value) != nil
+            else { return false }
+            switch kind {
+            case .fixedRange, .passThrough: return graph.nodes[p].inputs.first.map { feedsFromInt8($0, reader: p) } ?? false
+            case .arithmetic: return integerArithmeticInputs(p)
+            default: return false
+            }
         }
         var changed = true
         while changed {
@@ -210,6 +256,11 @@ public struct QuantizationPlanner {
                     guard let input = node.inputs.first, points[output] != nil, ranges[input] != nil, points[input] != nil || onlyHere(input) else { continue }
                     if points[input] == nil { points[chainStart(of: input)] = .observed }
                     decide(index, true, "int8, output range [\(Formatting.fixed(Double(lower), digits: 0)), \(Formatting.fixed(Double(upper), digits: 0))] by definition", inputs: [input], output: output)
+                case .arithmetic where options.integerArithmetic:
+                    guard joinsAsIntegerArithmetic(index, output: output) else { continue }
+                    let inputs = rule.activationInputs.map { node.inputs[$0] }
+                    for value in inputs + [output] where points[value] == nil { points[value] = fixedRange(of: value) ?? .observed }
+                    decide(index, true, "int8 \(node.opType) of two activations (--integer-arithmetic)", inputs: inputs, output: output)
                 default:
                     continue
                 }

@@ -63,6 +63,46 @@ import Testing
         #expect(plan.points[swish] != nil)
     }
 
+    /// A squeeze-and-excitation block between int8 layers: x · HardSigmoid(c2(GAP(x))) + x.
+    func seBlock(_ b: inout GraphBuilder, _ r: inout RandomTensors, gateOp: String = "HardSigmoid") -> (gate: String, scaled: String, sum: String) {
+        let x = conv(&b, b.input("x", [1, 4, 3, 3]), &r, name: "c1")
+        let gate = b.node(gateOp, [conv(&b, b.node("GlobalAveragePool", [x], name: "gap"), &r, name: "c2")], name: "gate")
+        let scaled = b.node("Mul", [x, gate], name: "scale")
+        let sum = b.node("Add", [x, scaled], name: "residual")
+        b.output(conv(&b, sum, &r, name: "c3"))
+        return (gate, scaled, sum)
+    }
+
+    /// The gate joins on [0, 1], the Mul and Add in int8 (ONNX Runtime's QLinearMul/QLinearAdd);
+    /// --no-integer-arithmetic leaves the three float.
+    @Test func squeezeAndExcitationRunsInInt8() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 11)
+        let (gate, scaled, sum) = seBlock(&b, &r)
+        let plan = try plan(b.model)
+        #expect(try ["gate", "scale", "residual"].allSatisfy { try decision(plan, $0).quantized })
+        let gateParams = try #require(plan.points[gate])
+        #expect(gateParams.scales == [1 / 255] && gateParams.zeroPoints == [0])
+        #expect(plan.points[scaled] != nil && plan.points[sum] != nil)
+        var options = QuantizationOptions()
+        options.integerArithmetic = false
+        let float = try self.plan(b.model, options: options)
+        #expect(try ["gate", "scale", "residual"].allSatisfy { try !decision(float, $0).quantized })
+        #expect(float.points[scaled] == nil)
+    }
+
+    /// A gate from a float op (Exp, no int8 form) would need a QuantizeLinear of its own: the Mul
+    /// stays float, and so does the Add that reads it.
+    @Test func arithmeticOnAFloatOpsOutputStaysFloat() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 12)
+        let (_, scaled, _) = seBlock(&b, &r, gateOp: "Exp")
+        let plan = try plan(b.model)
+        #expect(try decision(plan, "scale").reason == "arithmetic op kept float by default")
+        #expect(try !decision(plan, "residual").quantized)
+        #expect(plan.points[scaled] == nil)
+    }
+
     /// sum = Add(c1(x), c2(x)); join = Concat(sum, c3(x)); output c4(join), and Relu(sum) too when
     /// `sumReadElsewhere`.
     func concatModel(seed: UInt64, sumReadElsewhere: Bool = false) -> (model: Model, sum: String, joined: String) {
@@ -80,8 +120,9 @@ import Testing
         let (model, sum, joined) = concatModel(seed: 2)
         let plan = try plan(model)
         #expect(try decision(plan, "join").quantized)
-        #expect(try !decision(plan, "sum").quantized)
         #expect(plan.points[sum] == plan.points[joined])
+        // An Add of two int8 Conv outputs, on the Concat's grid: QLinearAdd.
+        #expect(try decision(plan, "sum").quantized)
     }
 
     /// An excluded Concat does not join (its inputs keep their own grids) and says it was excluded:
