@@ -42,6 +42,7 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
         if activationType != .uint8 { return "--activation-type applies to --mode static; " + activations }
         if symmetricActivations { return "--symmetric-activations applies to --mode static; " + activations }
         if integerHardSwish { return "--integer-hardswish applies to --mode static, where activations are quantized" }
+        if !integerArithmetic { return "--no-integer-arithmetic applies to --mode static, where activations are quantized" }
         return nil
     }
 
@@ -69,8 +70,8 @@ public struct QuantizationOptions: Codable, Sendable, Equatable {
     public var integerHardSwish = false
     /// Run an Add or Mul of two activations in int8 where its output is quantized anyway (see
     /// QuantizationPlanner, step 2): ONNX Runtime then fuses QLinearAdd/QLinearMul instead of
-    /// dequantizing both inputs; one more rounding per input not quantized before. Static mode
-    /// quantizes activations; other modes have no activations to run in int8 and ignore it.
+    /// dequantizing both inputs; one more rounding per input not quantized before; static mode
+    /// only (turning it off elsewhere is refused, as other static-only requests are).
     public var integerArithmetic = true
     /// Node names and op types kept in float.
     public var excludeNodes: [String] = []

@@ -164,7 +164,7 @@ public struct QuantizationPlanner {
         //    - an op with a known output range (Softmax) whose output is quantized: its input gets
         //      calibrated parameters where nothing else reads it (one more rounding, of its input),
         //      so ONNX Runtime runs its integer kernel (QLinearSoftmax);
-        //    - an Add or Mul of two activations whose output is quantized (joinsAsIntegerArithmetic):
+        //    - an Add or Mul of two activations whose output is quantized (integerArithmeticPoints):
         //      ONNX Runtime runs QLinearAdd/QLinearMul on 1-byte values instead of dequantizing both
         //      inputs and running float on 4-byte ones, which is what made ppocrv4_det's model slower
         //      than ORT's when the machine's memory was busy (README, step 4).
@@ -185,41 +185,58 @@ public struct QuantizationPlanner {
             guard let p = producers[value], case .fixedRange(let lower, let upper)? = rules[p]?.kind else { return nil }
             return .fixed(lower: lower, upper: upper)
         }
-        /// With --integer-arithmetic: whether the Add or Mul of two activations at `index` runs in int8.
-        /// Its output must be quantized anyway (a point there, or read only by a pass-through op whose
-        /// output has one: a nearest Resize before a Conv), and each input must reach int8 without a
-        /// QuantizeLinear after a float op (feedsFromInt8), which would be slower, not faster.
+        /// With --integer-arithmetic: the values to give points so that the Add or Mul of two
+        /// activations at `index` runs in int8, or nil when it should not. Its output must be
+        /// quantized anyway (a point there, or read only, as input, by a pass-through op that is
+        /// free to join and whose output has one: a nearest Resize before a Conv), and each input
+        /// must reach it from int8 without a QuantizeLinear after a float op (int8Path), which
+        /// would be slower, not faster.
         /// A Relu or Clip reader does not count: DequantizeLinear -> Add -> Relu -> QuantizeLinear
         /// already runs as one QLinearAdd on the Relu's grid in ONNX Runtime (which drops a Relu
         /// whose QuantizeLinear clips at 0 anyway), and an Add quantized before it would spend half
         /// its grid on the negative values the Relu removes.
-        func joinsAsIntegerArithmetic(_ index: Int, output: String) -> Bool {
-            let readers = consumers[output] ?? []
-            let wanted = points[output] != nil || readers.count == 1 && !graph.isOutput(output)
-                && rules[readers[0]]?.kind == .passThrough && !["Relu", "Clip"].contains(graph.nodes[readers[0]].opType)
-                && graph.nodes[readers[0]].outputs.contains { points[$0] != nil }
-            return wanted && ranges[output] != nil && integerArithmeticInputs(index)
-        }
-        /// Whether node `index` is an Add or Mul whose two activation inputs each feed it from int8.
-        func integerArithmeticInputs(_ index: Int) -> Bool {
-            let node = graph.nodes[index]
-            return node.isDefaultDomain && ["Add", "Mul"].contains(node.opType) && node.inputs.count == 2
-                && options.resolved(for: node).quantize && node.inputs.allSatisfy { feedsFromInt8($0, reader: index) }
-        }
-        /// Whether `value` is quantized already, or read by `reader` alone and produced by an op that
-        /// joins int8 once its output is quantized: a fixed-range op (an SE block's HardSigmoid gate,
-        /// on its known range) or a pass-through op whose input feeds from int8, or an Add or Mul
-        /// whose inputs do.
-        func feedsFromInt8(_ value: String, reader: Int) -> Bool {
-            if points[value] != nil { return true }
-            guard !constants.contains(value), !graph.isOutput(value), consumers[value] == [reader], let p = producers[value],
-                  let kind = rules[p]?.kind, options.resolved(for: graph.nodes[p]).quantize, ranges[value] != nil || fixedRange(of: value) != nil
-            else { return false }
-            switch kind {
-            case .fixedRange, .passThrough: return graph.nodes[p].inputs.first.map { feedsFromInt8($0, reader: p) } ?? false
-            case .arithmetic: return integerArithmeticInputs(p)
-            default: return false
+        func integerArithmeticPoints(_ index: Int, output: String) -> [String]? {
+            var wanted = points[output] != nil
+            if !wanted, let readers = consumers[output], readers.count == 1, !graph.isOutput(output) {
+                let reader = graph.nodes[readers[0]]
+                wanted = rules[readers[0]]?.kind == .passThrough && !["Relu", "Clip"].contains(reader.opType) && decisions[readers[0]] == nil
+                    && options.resolved(for: reader).quantize && reader.inputs.first == output && reader.outputs.contains { points[$0] != nil }
             }
+            guard wanted, ranges[output] != nil, let inputs = int8Inputs(index) else { return nil }
+            return inputs + [output]
+        }
+        /// The values node `index`'s two activation inputs need points on to reach it from int8, if
+        /// it is an Add or Mul, not excluded, whose inputs can.
+        func int8Inputs(_ index: Int) -> [String]? {
+            let node = graph.nodes[index]
+            guard node.isDefaultDomain, ["Add", "Mul"].contains(node.opType), node.inputs.count == 2, options.resolved(for: node).quantize
+            else { return nil }
+            var values: [String] = []
+            for input in node.inputs {
+                guard let path = int8Path(input, reader: index) else { return nil }
+                values += path
+            }
+            return values
+        }
+        /// The values that need points for `value` to reach `reader` from int8: none when it is
+        /// quantized already; else, when only `reader` reads it, itself and those its producer needs,
+        /// if that producer is undecided and joins once its output is quantized: a fixed-range op
+        /// (an SE block's HardSigmoid gate, which then runs float on its known range between a
+        /// DequantizeLinear and a QuantizeLinear) or a pass-through op whose input reaches it from
+        /// int8, or an Add or Mul whose inputs do. nil when it cannot.
+        func int8Path(_ value: String, reader: Int) -> [String]? {
+            if points[value] != nil { return [] }
+            guard !constants.contains(value), !graph.isOutput(value), (consumers[value] ?? []).allSatisfy({ $0 == reader }),
+                  let p = producers[value], decisions[p] == nil, let kind = rules[p]?.kind, options.resolved(for: graph.nodes[p]).quantize,
+                  ranges[value] != nil || fixedRange(of: value) != nil
+            else { return nil }
+            let upstream: [String]?
+            switch kind {
+            case .fixedRange, .passThrough: upstream = graph.nodes[p].inputs.first.flatMap { int8Path($0, reader: p) }
+            case .arithmetic: upstream = int8Inputs(p)
+            default: upstream = nil
+            }
+            return upstream.map { [value] + $0 }
         }
         var changed = true
         while changed {
@@ -257,10 +274,11 @@ public struct QuantizationPlanner {
                     if points[input] == nil { points[chainStart(of: input)] = .observed }
                     decide(index, true, "int8, output range [\(Formatting.fixed(Double(lower), digits: 0)), \(Formatting.fixed(Double(upper), digits: 0))] by definition", inputs: [input], output: output)
                 case .arithmetic where options.integerArithmetic:
-                    guard joinsAsIntegerArithmetic(index, output: output) else { continue }
-                    let inputs = rule.activationInputs.map { node.inputs[$0] }
-                    for value in inputs + [output] where points[value] == nil { points[value] = fixedRange(of: value) ?? .observed }
-                    decide(index, true, "int8 \(node.opType) of two activations (--integer-arithmetic)", inputs: inputs, output: output)
+                    // The values on the way in get points too, so the gate and pass-through ops
+                    // there join on the following rounds.
+                    guard let values = integerArithmeticPoints(index, output: output) else { continue }
+                    for value in values where points[value] == nil { points[value] = fixedRange(of: value) ?? .observed }
+                    decide(index, true, "int8 \(node.opType) of two activations", inputs: rule.activationInputs.map { node.inputs[$0] }, output: output)
                 default:
                     continue
                 }

@@ -103,6 +103,46 @@ import Testing
         #expect(plan.points[scaled] == nil)
     }
 
+    /// The fully connected SE form: the gate reaches the Mul through a Reshape. The Reshape and the
+    /// gate join too, so the only new grid is the gate's [0, 1]; excluding the gate keeps all float.
+    @Test func gateThroughAReshapeJoinsAndAnExcludedGateStaysFloat() throws {
+        var b = GraphBuilder()
+        var r = RandomTensors(seed: 13)
+        let x = conv(&b, b.input("x", [1, 4, 3, 3]), &r, name: "c1")
+        let pooled = b.node("Flatten", [b.node("GlobalAveragePool", [x], name: "gap")], name: "flat")
+        let fc = b.node("Gemm", [pooled, b.constant("g", r.normal([4, 4])), b.constant("gb", r.normal([4]))], ["transB": .int(1)], name: "fc")
+        let gate = b.node("HardSigmoid", [fc], name: "gate")
+        let shaped = b.node("Reshape", [gate, b.constant("shape", Tensor(shape: [4], scalars: [Int64(1), 4, 1, 1]))], name: "reshape")
+        b.output(conv(&b, b.node("Mul", [x, shaped], name: "scale"), &r, name: "c2"))
+        let plan = try plan(b.model)
+        #expect(try ["gate", "reshape", "scale"].allSatisfy { try decision(plan, $0).quantized })
+        #expect(plan.points[shaped] == plan.points[gate] && plan.points[gate]?.scales == [1 / 255])
+        var options = QuantizationOptions()
+        options.excludeNodes = ["gate"]
+        let excluded = try self.plan(b.model, options: options)
+        #expect(try ["gate", "reshape", "scale"].allSatisfy { try !decision(excluded, $0).quantized })
+        #expect(excluded.points[gate] == nil && excluded.points[shaped] == nil)
+    }
+
+    /// A feature-pyramid sum: Add(a, c) read by a nearest Resize whose output a Conv reads joins,
+    /// and the Resize with it; the same Add read by a Relu stays float (ONNX Runtime fuses that
+    /// form on the Relu's grid already).
+    @Test func sumBeforeANearestResizeJoinsButNotBeforeARelu() throws {
+        for reader in ["Resize", "Relu"] {
+            var b = GraphBuilder()
+            var r = RandomTensors(seed: 14)
+            let x = b.input("x", [1, 4, 3, 3])
+            let sum = b.node("Add", [conv(&b, x, &r, name: "c1"), conv(&b, x, &r, name: "c2")], name: "sum")
+            let read = reader == "Resize"
+                ? b.node("Resize", [sum, "", b.constant("scales", Tensor(shape: [4], scalars: [Float(1), 1, 2, 2]))], ["mode": .string(Array("nearest".utf8))], name: "read")
+                : b.node("Relu", [sum], name: "read")
+            b.output(conv(&b, read, &r, name: "c3"))
+            let plan = try plan(b.model)
+            #expect(try decision(plan, "sum").quantized == (reader == "Resize"), "\(reader)")
+            #expect(try decision(plan, "read").quantized == (reader == "Resize"), "\(reader)")
+        }
+    }
+
     /// sum = Add(c1(x), c2(x)); join = Concat(sum, c3(x)); output c4(join), and Relu(sum) too when
     /// `sumReadElsewhere`.
     func concatModel(seed: UInt64, sumReadElsewhere: Bool = false) -> (model: Model, sum: String, joined: String) {

@@ -233,6 +233,7 @@ import Testing
         let requests: [(String, (inout QuantizationOptions) -> Void)] = [
             ("--integer-hardswish", { $0.integerHardSwish = true }), ("--symmetric-activations", { $0.symmetricActivations = true }),
             ("--activation-type", { $0.activationType = .int8 }), ("--format qoperator", { $0.format = .qoperator }),
+            ("--no-integer-arithmetic", { $0.integerArithmetic = false }),
         ]
         for (flag, request) in requests {
             var options = ModelQuantization.Options(model: folder + "/m.onnx")
