@@ -65,22 +65,17 @@ public struct FoldChannelAffine: Pass {
     /// The activation `node` reads and the per-channel map it applies to it, if it is a Mul, Div,
     /// Add or Sub by a float constant whose shape fits the channel axis of that activation's producer.
     private func affine(_ node: Node, graph: Graph, producers: [String: Int]) throws -> (String, ChannelAffine)? {
-        guard node.isDefaultDomain, node.inputs.count == 2, node.outputs.count == 1,
-              ["Mul", "Div", "Add", "Sub"].contains(node.opType), !keep.contains(node.displayName)
-        else { return nil }
-        let commutes = node.opType == "Mul" || node.opType == "Add"
-        for (x, k) in (commutes ? [(0, 1), (1, 0)] : [(0, 1)]) {
-            guard let constant = graph.initializers[node.inputs[k]], constant.dataType == .float, let values = constant.floats(),
-                  graph.initializers[node.inputs[x]] == nil, let p = producers[node.inputs[x]],
-                  let channels = try ChannelAffine.outputChannels(of: graph.nodes[p], graph: graph),
+        guard !keep.contains(node.displayName) else { return nil }
+        for (x, values, shape) in ChannelAffine.operands(of: node, graph: graph) {
+            guard let p = producers[x], let channels = try ChannelAffine.outputChannels(of: graph.nodes[p], graph: graph),
                   let rank = outputRank(of: graph.nodes[p], graph: graph),
-                  let perChannel = ChannelAffine.perChannel(values, shape: constant.shape, channels: channels, rank: rank)
+                  let perChannel = ChannelAffine.perChannel(values, shape: shape, channels: channels, rank: rank)
             else { continue }
             let producer = graph.nodes[p]
             let hasBias = producer.inputs.count > 2 && !producer.inputs[2].isEmpty
             let isShift = node.opType == "Add" || node.opType == "Sub"
             if shiftsAfterBias != (isShift && hasBias) { return nil }
-            return ChannelAffine(opType: node.opType, perChannel).map { (node.inputs[x], $0) }
+            return ChannelAffine(opType: node.opType, perChannel).map { (x, $0) }
         }
         return nil
     }

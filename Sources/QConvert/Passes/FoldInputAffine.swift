@@ -58,19 +58,15 @@ public struct FoldInputAffine: Pass {
     /// a narrower one, as a [1, 3, 1, 1] mean does a grayscale image, and the Conv would then read
     /// the narrower one). An activation of unknown shape stays.
     private func affine(_ node: Node, reader: Node, graph: Graph) throws -> (String, ChannelAffine)? {
-        guard node.isDefaultDomain, node.inputs.count == 2, node.outputs.count == 1,
-              ["Mul", "Div", "Add", "Sub"].contains(node.opType), reader.isDefaultDomain, reader.opType == "Conv",
-              reader.inputs.count >= 2, let weight = graph.initializers[reader.inputs[1]], weight.rank >= 3
+        guard reader.isDefaultDomain, reader.opType == "Conv", reader.inputs.count >= 2,
+              let weight = graph.initializers[reader.inputs[1]], weight.rank >= 3
         else { return nil }
         let channels = weight.shape[1] * (try reader.int("group", default: 1))
-        let commutes = node.opType == "Mul" || node.opType == "Add"
-        for (x, k) in (commutes ? [(0, 1), (1, 0)] : [(0, 1)]) {
-            guard let constant = graph.initializers[node.inputs[k]], constant.dataType == .float, let values = constant.floats(),
-                  graph.initializers[node.inputs[x]] == nil, let shape = graph.declaredType(of: node.inputs[x])?.shape,
-                  shape.count == weight.rank, shape[1] == .value(channels),
-                  let perChannel = ChannelAffine.perChannel(values, shape: constant.shape, channels: channels, rank: weight.rank)
+        for (x, values, constantShape) in ChannelAffine.operands(of: node, graph: graph) {
+            guard let shape = graph.declaredType(of: x)?.shape, shape.count == weight.rank, shape[1] == .value(channels),
+                  let perChannel = ChannelAffine.perChannel(values, shape: constantShape, channels: channels, rank: weight.rank)
             else { continue }
-            return ChannelAffine(opType: node.opType, perChannel).map { (node.inputs[x], $0) }
+            return ChannelAffine(opType: node.opType, perChannel).map { (x, $0) }
         }
         return nil
     }

@@ -28,6 +28,20 @@ struct ChannelAffine {
         }
     }
 
+    /// The ways `node` can be a constant map of one activation: a Mul, Div, Add or Sub with a float
+    /// constant operand (on either side of a Mul or Add, second for a Div or Sub), each as the
+    /// activation it reads and the constant.
+    static func operands(of node: Node, graph: Graph) -> [(activation: String, values: [Float], shape: [Int])] {
+        guard node.isDefaultDomain, node.inputs.count == 2, node.outputs.count == 1, ["Mul", "Div", "Add", "Sub"].contains(node.opType) else { return [] }
+        let commutes = node.opType == "Mul" || node.opType == "Add"
+        return (commutes ? [(0, 1), (1, 0)] : [(0, 1)]).compactMap { x, k in
+            guard let constant = graph.initializers[node.inputs[k]], constant.dataType == .float, let values = constant.floats(),
+                  graph.initializers[node.inputs[x]] == nil
+            else { return nil }
+            return (node.inputs[x], values, constant.shape)
+        }
+    }
+
     /// One value per channel (axis 1 of a value of `rank`) from a constant of `shape`, or nil when
     /// it would broadcast along another axis or widen the value's rank.
     static func perChannel(_ values: [Float], shape: [Int], channels: Int, rank: Int) -> [Float]? {
@@ -96,15 +110,10 @@ struct ChannelAffine {
         default:
             return nil
         }
-        let readers = graph.consumers()
-        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
-        graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
-        graph.nodes[p].inputs[1] = wName
         // A node without a bias keeps none when the map adds no shift (a pure scale).
-        guard bias != nil || t.contains(where: { $0 != 0 }) else { return node.opType }
-        let bName = bias == nil ? names.fresh(node.displayName + suffix) : Self.name(rewriting: node.inputs[2], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
-        graph.initializers[bName] = Tensor(shape: [channels], scalars: newBias)
-        if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
+        let keepsNoBias = bias == nil && !t.contains { $0 != 0 }
+        Self.store(weight: Tensor(shape: weight.shape, scalars: newWeight), bias: keepsNoBias ? nil : newBias, in: p, suffix: suffix,
+                   graph: &graph, names: &names)
         return node.opType
     }
 
@@ -146,16 +155,25 @@ struct ChannelAffine {
             }
             bias[o] += Float(added)
         }
-        let readers = graph.consumers()
-        let wName = Self.name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
-        graph.initializers[wName] = Tensor(shape: weight.shape, scalars: newWeight)
-        graph.nodes[p].inputs[1] = wName
-        guard shifts else { return true }
-        let bName = hasBias ? Self.name(rewriting: node.inputs[2], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
-                            : names.fresh(node.displayName + suffix)
-        graph.initializers[bName] = Tensor(shape: [outputs], scalars: bias)
-        if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
+        Self.store(weight: Tensor(shape: weight.shape, scalars: newWeight), bias: shifts ? bias : nil, in: p, suffix: suffix,
+                   graph: &graph, names: &names)
         return true
+    }
+
+    /// Gives node `p` its rewritten weight (input 1) and, unless `bias` is nil, bias (input 2): each
+    /// under its old name when only `p` reads it, else a copy named after it plus `suffix`; a bias
+    /// the node lacked is named after the node.
+    private static func store(weight: Tensor, bias: [Float]?, in p: Int, suffix: String, graph: inout Graph, names: inout NameScope) {
+        let node = graph.nodes[p], readers = graph.consumers()
+        let wName = name(rewriting: node.inputs[1], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
+        graph.initializers[wName] = weight
+        graph.nodes[p].inputs[1] = wName
+        guard let bias else { return }
+        let hasBias = node.inputs.count >= 3 && !node.inputs[2].isEmpty
+        let bName = hasBias ? name(rewriting: node.inputs[2], of: p, suffix: suffix, graph: graph, readers: readers, names: &names)
+                            : names.fresh(node.displayName + suffix)
+        graph.initializers[bName] = Tensor(shape: [bias.count], scalars: bias)
+        if graph.nodes[p].inputs.count >= 3 { graph.nodes[p].inputs[2] = bName } else { graph.nodes[p].inputs.append(bName) }
     }
 
     /// Where node `p`'s rewritten constant `name` is stored: under `name` itself when only `p` reads it.
