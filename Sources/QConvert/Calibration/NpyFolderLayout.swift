@@ -13,7 +13,7 @@ struct NpyFolderLayout: SampleLayout {
         for file in files where entries.count < wanted {
             let path = directory + "/" + file
             // Reads only the header; the data stays mapped, untouched.
-            let parts = try BatchSplit.parts(of: Npy.read(path: path), for: input, path: path)
+            let parts = try BatchSplit.parts(of: Npy.map(path: path).shape, for: input, path: path)
             for part in 0..<parts where entries.count < wanted {
                 entries.append(SampleEntry(path: path, part: parts > 1 ? part : nil))
             }
@@ -22,8 +22,8 @@ struct NpyFolderLayout: SampleLayout {
     }
 
     func load(_ entry: SampleEntry) throws -> [LoadedInput] {
-        let whole = try Npy.read(path: entry.path)
-        let tensor = try entry.part.map { try BatchSplit.part($0, of: whole, for: input, path: entry.path) } ?? whole
+        let whole = try Npy.map(path: entry.path)
+        let tensor = try entry.part.map { try BatchSplit.part($0, of: whole, for: input, path: entry.path) } ?? whole.tensor()
         return [LoadedInput(name: input.name, tensor: tensor, file: entry.source)]
     }
 }

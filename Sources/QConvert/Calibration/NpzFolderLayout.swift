@@ -11,14 +11,14 @@ struct NpzFolderLayout: SampleLayout {
     let inputs: [ValueInfo]
     let lastArchive = LastDecodedArchive()
 
-    /// Opens every archive and decodes its arrays' shapes, so a corrupt, mis-keyed or unevenly
-    /// batched file fails before calibration starts.
+    /// Opens every archive, reads its arrays' shapes and checks its members' CRC-32s, so a corrupt,
+    /// mis-keyed or unevenly batched file fails before calibration starts.
     func entries(limit: Int?) throws -> [SampleEntry] {
         var entries: [SampleEntry] = []
         let wanted = limit ?? Int.max
         for file in files where entries.count < wanted {
             let path = directory + "/" + file
-            let parts = try self.parts(of: arrays(path), path: path)
+            let parts = try self.parts(of: arrays(path, verify: true), path: path)
             for part in 0..<parts where entries.count < wanted {
                 entries.append(SampleEntry(path: path, part: parts > 1 ? part : nil))
             }
@@ -28,8 +28,8 @@ struct NpzFolderLayout: SampleLayout {
 
     /// The samples an archive holds: the same count k for every input, else an error naming two
     /// arrays that disagree.
-    func parts(of arrays: [String: Tensor], path: String) throws -> Int {
-        let counts = try inputs.map { input in (input.name, try BatchSplit.parts(of: arrays[input.name]!, for: input, path: path)) }
+    func parts(of arrays: [String: NpyArray], path: String) throws -> Int {
+        let counts = try inputs.map { input in (input.name, try BatchSplit.parts(of: arrays[input.name]!.shape, for: input, path: path)) }
         guard let most = counts.max(by: { $0.1 < $1.1 }), let fewest = counts.min(by: { $0.1 < $1.1 }), most.1 != fewest.1 else { return counts.first?.1 ?? 1 }
         // Only a multi-input model gets here, and its arrays are named after its inputs.
         throw QConvertError("\(path): array '\(most.0)' holds \(most.1) batches of input '\(most.0)' but '\(fewest.0)' holds \(fewest.1) of '\(fewest.0)'; give every input the same number")
@@ -50,34 +50,45 @@ struct NpzFolderLayout: SampleLayout {
     }
 
     func load(_ entry: SampleEntry) throws -> [LoadedInput] {
-        let arrays = try arrays(entry.path)
+        let arrays = try arrays(entry.path, verify: false)
         return try inputs.map { input in
             let whole = arrays[input.name]!
-            let tensor = try entry.part.map { try BatchSplit.part($0, of: whole, for: input, path: entry.path) } ?? whole
+            let tensor = try entry.part.map { try BatchSplit.part($0, of: whole, for: input, path: entry.path) } ?? whole.tensor()
             return LoadedInput(name: input.name, tensor: tensor, file: entry.source)
         }
     }
 
-    /// The archive's array for each input, decoded once for all the samples cut from it.
-    private func arrays(_ path: String) throws -> [String: Tensor] {
-        try lastArchive.arrays(of: path) {
-            let archive = try Npz(path: path)
-            let names = try arrayNames(archive, path: path)
-            return try Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, try archive.array(named: names[$0.name]!)) })
+    /// The archive's array for each input, located. A stored member stays in a memory map of its
+    /// own, so a sample reads (and keeps resident) only its batch; it is checked against its CRC-32
+    /// with `verify`, a piece at a time, once when the folder is listed. Deflated members are
+    /// inflated and checked whole, once for all the samples cut from the archive.
+    private func arrays(_ path: String, verify: Bool) throws -> [String: NpyArray] {
+        let archive = try Npz(path: path)
+        let names = try arrayNames(archive, path: path)
+        var stored: [String: NpyArray] = [:]
+        for input in inputs where try archive.isStored(names[input.name]!) {
+            if verify { try archive.verify(named: names[input.name]!) }
+            stored[input.name] = try archive.locate(named: names[input.name]!, check: false)
         }
+        let deflated = try lastArchive.arrays(of: path) {
+            try Dictionary(uniqueKeysWithValues: inputs.filter { stored[$0.name] == nil }.map {
+                ($0.name, try archive.locate(named: names[$0.name]!, check: true))
+            })
+        }
+        return stored.merging(deflated) { kept, _ in kept }
     }
 }
 
-/// The arrays of the archive decoded last. Why: a split archive's k samples each decoded it whole (a
-/// deflated member is inflated, a stored one checksummed), so reading 4,000 samples from one
-/// `np.savez_compressed` file took 132 s against 0.3 s for the same `.npy`, quadratic in k. Samples
-/// are read in order, so one archive kept is enough; the lock serves calibration's threads.
+/// The deflated arrays of the archive inflated last. Why: a split archive's k samples each inflated
+/// it whole, so reading 4,000 samples from one `np.savez_compressed` file took 132 s against 0.3 s
+/// for the same `.npy`, quadratic in k. Samples are read in order, so one archive kept is enough;
+/// the lock serves calibration's threads.
 final class LastDecodedArchive: @unchecked Sendable {
     private let lock = NSLock()
     private var path: String?
-    private var arrays: [String: Tensor] = [:]
+    private var arrays: [String: NpyArray] = [:]
 
-    func arrays(of path: String, decode: () throws -> [String: Tensor]) throws -> [String: Tensor] {
+    func arrays(of path: String, decode: () throws -> [String: NpyArray]) throws -> [String: NpyArray] {
         lock.lock()
         defer { lock.unlock() }
         if path != self.path {

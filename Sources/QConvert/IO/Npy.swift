@@ -11,9 +11,14 @@ public enum Npy {
 
     /// Reads the array in `path`; errors name the file.
     public static func read(path: String) throws -> Tensor {
+        try map(path: path).tensor()
+    }
+
+    /// Locates the array in `path` without reading its data, which stays mapped; errors name the file.
+    public static func map(path: String) throws -> NpyArray {
         do {
             let file = try MappedFile(path: path)
-            return try decode(file.bytes, owner: file)
+            return try NpyArray(file.bytes, owner: file)
         } catch let error as QConvertError {
             throw error.context(path)
         }
@@ -21,55 +26,7 @@ public enum Npy {
 
     /// Decodes an in-memory `.npy` whose bytes stay valid as long as `owner` lives (nil: copy them).
     public static func decode(_ bytes: UnsafeRawBufferPointer, owner: AnyObject?) throws -> Tensor {
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw QConvertError("not a .npy file (no \\x93NUMPY magic)")
-        }
-        let major = bytes[6]
-        let headerLength: Int
-        let headerStart: Int
-        switch major {
-        case 1:
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            headerStart = 10
-        case 2, 3:
-            guard bytes.count >= 12 else { throw QConvertError("truncated .npy header") }
-            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            headerStart = 12
-        default:
-            throw QConvertError(".npy format version \(major) is not supported (1, 2 and 3 are)")
-        }
-        guard headerStart + headerLength <= bytes.count else { throw QConvertError("truncated .npy header") }
-        let header = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[headerStart..<(headerStart + headerLength)]), as: UTF8.self)
-        let fields = try NpyHeader(parsing: header)
-        let count = try elementCount(fields.shape)
-        let dataStart = headerStart + headerLength
-        if fields.dataType == .string { throw QConvertError("string arrays are not supported") }
-        guard let byteCount = fields.dataType.byteCount(elements: count) else {
-            throw QConvertError("array of \(Formatting.grouped(count)) elements is too large")
-        }
-        guard bytes.count - dataStart >= byteCount else {
-            throw QConvertError("truncated: holds \(bytes.count - dataStart) bytes of data, shape \(fields.shape) of \(fields.dataType) needs \(byteCount)")
-        }
-        // Bytes past the array mean the header does not describe the data (a shape edited smaller,
-        // two arrays joined): reading only the first part would lose the rest without a word.
-        guard bytes.count - dataStart == byteCount else {
-            throw QConvertError("holds \(bytes.count - dataStart - byteCount) bytes after the array its header describes (shape \(fields.shape) of \(fields.dataType), \(byteCount) bytes)")
-        }
-        let data = UnsafeRawBufferPointer(rebasing: bytes[dataStart..<(dataStart + byteCount)])
-        let itemSize = max(1, fields.dataType.bitWidth / 8)
-        let storage: TensorStorage
-        if fields.bigEndian && itemSize > 1 {
-            storage = TensorStorage(byteCount: byteCount) { out in
-                for index in stride(from: 0, to: byteCount, by: itemSize) {
-                    for k in 0..<itemSize { out[index + k] = data[index + itemSize - 1 - k] }
-                }
-            }
-        } else if let owner {
-            storage = TensorStorage(borrowing: data, owner: owner, alignment: itemSize)
-        } else {
-            storage = TensorStorage(byteCount: byteCount) { $0.copyMemory(from: data) }
-        }
-        return Tensor(dataType: fields.dataType, shape: fields.shape, storage: storage)
+        try NpyArray(bytes, owner: owner).tensor()
     }
 
     /// The `.npy` (version 1) bytes of a tensor.

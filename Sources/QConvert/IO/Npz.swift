@@ -29,14 +29,42 @@ public struct Npz {
 
     /// The array stored under `name`.
     public func array(named name: String) throws -> Tensor {
-        guard let member = archive.members.first(where: { $0.name == name + ".npy" }) else {
-            throw QConvertError("\(path): no array named '\(name)' (has \(names.joined(separator: ", ")))")
+        try locate(named: name, check: true).tensor()
+    }
+
+    /// The array stored under `name`, its header read and its data left where it is: a stored
+    /// member's in the archive's memory map, and checked against its CRC-32 only with `check` (a
+    /// split archive is checked once by `verify`, not for each sample cut from it); a deflated
+    /// member is inflated whole and always checked.
+    public func locate(named name: String, check: Bool) throws -> NpyArray {
+        let member = try self.member(named: name)
+        let (bytes, owner): (UnsafeRawBufferPointer, AnyObject)
+        if !check, let stored = try archive.storedBytes(of: member) {
+            (bytes, owner) = (stored, archive)
+        } else {
+            (bytes, owner) = try archive.contents(of: member)
         }
-        let contents = try archive.contents(of: member)
         do {
-            return try Npy.decode(contents.bytes, owner: contents.owner)
+            return try NpyArray(bytes, owner: owner)
         } catch let error as QConvertError {
             throw error.context("\(path): member '\(member.name)'")
         }
+    }
+
+    /// Whether `name` is stored rather than deflated (and so can be read a sample at a time).
+    public func isStored(_ name: String) throws -> Bool {
+        try archive.storedBytes(of: member(named: name)) != nil
+    }
+
+    /// Checks the stored member `name` against its CRC-32 without keeping it in memory.
+    public func verify(named name: String) throws {
+        try archive.verify(storedMember: member(named: name))
+    }
+
+    private func member(named name: String) throws -> ZipArchive.Member {
+        guard let member = archive.members.first(where: { $0.name == name + ".npy" }) else {
+            throw QConvertError("\(path): no array named '\(name)' (has \(names.joined(separator: ", ")))")
+        }
+        return member
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import CZlib
 import QConvertIR
 import QConvertONNX
@@ -37,18 +42,10 @@ public final class ZipArchive {
 
     /// The uncompressed bytes of `member`, valid as long as the returned owner lives.
     public func contents(of member: Member) throws -> (bytes: UnsafeRawBufferPointer, owner: AnyObject) {
-        do {
-            let bytes = file.bytes
-            let local = member.localHeaderOffset
-            guard local + 30 <= bytes.count, bytes.u32(local) == 0x0403_4b50 else {
-                throw QConvertError("local header missing (corrupt archive)")
-            }
-            let start = local + 30 + Int(bytes.u16(local + 26)) + Int(bytes.u16(local + 28))
-            guard start + member.compressedSize <= bytes.count else { throw QConvertError("truncated archive") }
-            let stored = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + member.compressedSize)])
+        try naming(member) {
+            let stored = try compressedBytes(of: member)
             let result: (bytes: UnsafeRawBufferPointer, owner: AnyObject)
             if member.method == 0 {
-                guard member.compressedSize == member.uncompressedSize else { throw QConvertError("stored sizes disagree (corrupt archive)") }
                 result = (stored, file)
             } else {
                 // The declared size is allocated before inflating, so bound it by what the compressed
@@ -64,6 +61,58 @@ public final class ZipArchive {
             }
             guard Self.checksum(result.bytes) == member.crc else { throw QConvertError("CRC-32 mismatch (corrupt archive)") }
             return result
+        }
+    }
+
+    /// A stored member's bytes in the memory map (owned by this archive), not checked against its
+    /// CRC-32: `verify` does that once, so that reading a sample does not read the whole member
+    /// again. Nil for a deflated member.
+    public func storedBytes(of member: Member) throws -> UnsafeRawBufferPointer? {
+        try naming(member) { member.method == 0 ? try compressedBytes(of: member) : nil }
+    }
+
+    /// Checks a stored member against its CRC-32 a piece at a time, handing each piece's pages back
+    /// to the kernel after it: checking a 2 GB member leaves none of it resident.
+    public func verify(storedMember member: Member) throws {
+        try naming(member) {
+            guard let bytes = try storedBytes(of: member) else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            var crc: uLong = 0, at = 0
+            while at < bytes.count {
+                let n = Swift.min(Self.verifyPiece, bytes.count - at)
+                let piece = bytes.baseAddress! + at
+                crc = crc32(crc, piece.assumingMemoryBound(to: Bytef.self), uInt(n))
+                // The map is private and read-only: dropped pages are read from the file again if needed.
+                let start = Int(bitPattern: piece) / page * page
+                madvise(UnsafeMutableRawPointer(bitPattern: start), Int(bitPattern: piece) + n - start, MADV_DONTNEED)
+                at += n
+            }
+            guard UInt32(crc) == member.crc else { throw QConvertError("CRC-32 mismatch (corrupt archive)") }
+        }
+    }
+
+    /// How much of a stored member `verify` reads before releasing it.
+    static let verifyPiece = 8 << 20
+
+    /// The member's bytes as the archive holds them (deflated or not), after its local header.
+    private func compressedBytes(of member: Member) throws -> UnsafeRawBufferPointer {
+        let bytes = file.bytes
+        let local = member.localHeaderOffset
+        guard local + 30 <= bytes.count, bytes.u32(local) == 0x0403_4b50 else {
+            throw QConvertError("local header missing (corrupt archive)")
+        }
+        let start = local + 30 + Int(bytes.u16(local + 26)) + Int(bytes.u16(local + 28))
+        guard start + member.compressedSize <= bytes.count else { throw QConvertError("truncated archive") }
+        if member.method == 0 && member.compressedSize != member.uncompressedSize {
+            throw QConvertError("stored sizes disagree (corrupt archive)")
+        }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + member.compressedSize)])
+    }
+
+    /// `body`'s errors, prefixed with the archive and member.
+    private func naming<T>(_ member: Member, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch let error as QConvertError {
             throw error.context("\(path): member '\(member.name)'")
         }

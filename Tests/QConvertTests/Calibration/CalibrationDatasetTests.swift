@@ -109,6 +109,39 @@ import Testing
         }
     }
 
+    /// A split stored archive is checked against its CRC-32 when the folder is listed (each sample
+    /// then reads only its batch), so a byte corrupted in the last batch fails before any sample is
+    /// used. The member name "x.npy" puts the data at offset 99 (30 + 5 + 64), which a sample copies.
+    @Test func splitStoredArchiveIsCheckedWhenListed() throws {
+        let inputs = [ValueInfo(name: "x", elementType: .float, shape: [.value(1), .value(2)])]
+        let x = Tensor(shape: [3, 2], scalars: (0..<6).map { Float($0) + 0.5 })
+        var bytes = ZipFixture.stored([("x.npy", try Npy.encode(x))])
+        let dir = temporary.make()
+        FileChecks.write(bytes, to: dir + "/a.npz")
+        let dataset = try CalibrationDataset(directory: dir, inputs: inputs)
+        #expect(try (0..<3).map { try dataset.sample($0)["x"]!.scalars(of: Float.self) } == [[0.5, 1.5], [2.5, 3.5], [4.5, 5.5]])
+        let lastValue = bytes.count - 46 - 5 - 22 - 1   // before the central entry and end record
+        bytes[lastValue] ^= 0x01
+        let corrupt = temporary.make()
+        FileChecks.write(bytes, to: corrupt + "/a.npz")
+        #expect(throws: QConvertError("\(corrupt)/a.npz: member 'x.npy': CRC-32 mismatch (corrupt archive)")) {
+            _ = try CalibrationDataset(directory: corrupt, inputs: inputs)
+        }
+    }
+
+    /// A big-endian batched .npy: each sample is its own batch, byte-swapped.
+    @Test func bigEndianBatchedNpyIsSplit() throws {
+        let header = "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }"
+        let padded = header + String(repeating: " ", count: 128 - 10 - header.utf8.count - 1) + "\n"
+        let values: [Float] = [1, -2, 3.25, 4]
+        let data = values.flatMap { value in withUnsafeBytes(of: value.bitPattern.bigEndian) { Array($0) } }
+        let dir = temporary.make()
+        FileChecks.write(Npy.magic + [1, 0, UInt8(padded.utf8.count), 0] + Array(padded.utf8) + data, to: dir + "/a.npy")
+        let dataset = try CalibrationDataset(directory: dir, inputs: [ValueInfo(name: "x", elementType: .float, shape: [.value(1), .value(2)])])
+        #expect(try dataset.sample(1)["x"]?.scalars(of: Float.self) == [3.25, 4])
+        #expect(try dataset.sample(0)["x"]?.scalars(of: Float.self) == [1, -2])
+    }
+
     @Test func layoutErrors() throws {
         let mixed = try CalibrationTestModels.npyFolder(CalibrationTestModels.randomSamples(1), in: temporary)
         FileChecks.write([0], to: mixed + "/b.npz")
