@@ -42,6 +42,18 @@ public final class MappedFile: @unchecked Sendable {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
         }
     }
+
+    /// Hands the pages under `region` of this map (whole pages around it) back to the kernel. Why:
+    /// a large file read once front to back (an archive checked against its CRC, a deflate stream
+    /// inflated) would otherwise stay resident as long as its map lives. The map is private and
+    /// read-only, so a page touched again is read from the file again.
+    public func release(_ region: UnsafeRawBufferPointer) {
+        guard let base = region.baseAddress, let start = bytes.baseAddress, !region.isEmpty else { return }
+        precondition(base >= start && base + region.count <= start + bytes.count, "release: region outside the map")
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = max(Int(bitPattern: base) / page * page, Int(bitPattern: start))
+        madvise(UnsafeMutableRawPointer(bitPattern: first), Int(bitPattern: base) + region.count - first, MADV_DONTNEED)
+    }
 }
 
 /// strerror as a Swift string ("No such file or directory").

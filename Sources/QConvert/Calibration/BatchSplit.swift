@@ -28,6 +28,6 @@ enum BatchSplit {
         guard let batch = batch(of: input), let leading = whole.shape.first, leading % batch == 0, leading >= (part + 1) * batch else {
             throw QConvertError("\(path): changed while calibrating (its leading dimension is now \(whole.shape.first ?? 0))")
         }
-        return whole.rows((part * batch)..<((part + 1) * batch))
+        return try whole.rows((part * batch)..<((part + 1) * batch))
     }
 }

@@ -60,26 +60,26 @@ struct NpzFolderLayout: SampleLayout {
 
     /// The archive's array for each input, located. A stored member stays in a memory map of its
     /// own, so a sample reads (and keeps resident) only its batch; it is checked against its CRC-32
-    /// with `verify`, a piece at a time, once when the folder is listed. Deflated members are
-    /// inflated and checked whole, once for all the samples cut from the archive.
+    /// with `verify`, a piece at a time, once when the folder is listed. A deflated member is
+    /// indexed (inflated once, and checked) for all the samples cut from the archive, then each
+    /// sample inflates its batch alone.
     private func arrays(_ path: String, verify: Bool) throws -> [String: NpyArray] {
         let archive = try Npz(path: path)
         let names = try arrayNames(archive, path: path)
         var stored: [String: NpyArray] = [:]
         for input in inputs where try archive.isStored(names[input.name]!) {
-            if verify { try archive.verify(named: names[input.name]!) }
-            stored[input.name] = try archive.locate(named: names[input.name]!, check: false)
+            stored[input.name] = try archive.locate(named: names[input.name]!, verify: verify)
         }
         let deflated = try lastArchive.arrays(of: path) {
             try Dictionary(uniqueKeysWithValues: inputs.filter { stored[$0.name] == nil }.map {
-                ($0.name, try archive.locate(named: names[$0.name]!, check: true))
+                ($0.name, try archive.locate(named: names[$0.name]!, verify: true))
             })
         }
         return stored.merging(deflated) { kept, _ in kept }
     }
 }
 
-/// The deflated arrays of the archive inflated last. Why: a split archive's k samples each inflated
+/// The deflated arrays of the archive indexed last. Why: a split archive's k samples each inflated
 /// it whole, so reading 4,000 samples from one `np.savez_compressed` file took 132 s against 0.3 s
 /// for the same `.npy`, quadratic in k. Samples are read in order, so one archive kept is enough;
 /// the lock serves calibration's threads.

@@ -5,7 +5,8 @@ import QConvertIR
 /// way.
 ///
 /// Arrays are decoded on demand: stored members borrow the memory map, deflated ones
-/// (`np.savez_compressed`) are inflated into one buffer each. Errors name the file and the member.
+/// (`np.savez_compressed`) are read through an index of their deflate stream. Errors name the file
+/// and the member.
 public struct Npz {
     public let path: String
     private let archive: ZipArchive
@@ -27,27 +28,27 @@ public struct Npz {
     /// Array names (member names without `.npy`), in archive order.
     public var names: [String] { archive.members.map { String($0.name.dropLast(4)) } }
 
-    /// The array stored under `name`.
+    /// The array stored under `name`, read whole and checked against its CRC-32.
     public func array(named name: String) throws -> Tensor {
-        try locate(named: name, check: true).tensor()
+        try locate(named: name, verify: true).tensor()
     }
 
-    /// The array stored under `name`, its header read and its data left where it is: a stored
-    /// member's in the archive's memory map, and checked against its CRC-32 only with `check` (a
-    /// split archive is checked once by `verify`, not for each sample cut from it); a deflated
-    /// member is inflated whole and always checked.
-    public func locate(named name: String, check: Bool) throws -> NpyArray {
+    /// The array stored under `name`, its header read and its data left where it is. A stored
+    /// member's stays in the archive's memory map, checked against its CRC-32 (a piece at a time,
+    /// none of it kept resident) only with `verify`: a split archive is checked once, not for each
+    /// sample cut from it. A deflated member is inflated once to index it (`DeflateIndex`), which
+    /// checks it, and then read a range at a time.
+    public func locate(named name: String, verify: Bool) throws -> NpyArray {
         let member = try self.member(named: name)
-        let (bytes, owner): (UnsafeRawBufferPointer, AnyObject)
-        if !check, let stored = try archive.storedBytes(of: member) {
-            (bytes, owner) = (stored, archive)
-        } else {
-            (bytes, owner) = try archive.contents(of: member)
+        let context = "\(path): member '\(member.name)'"
+        if let stored = try archive.storedBytes(of: member) {
+            if verify { try archive.verify(storedMember: member) }
+            do { return try NpyArray(stored, owner: archive) } catch let error as QConvertError { throw error.context(context) }
         }
         do {
-            return try NpyArray(bytes, owner: owner)
+            return try NpyArray(archive.index(of: member))
         } catch let error as QConvertError {
-            throw error.context("\(path): member '\(member.name)'")
+            throw error.context(context)
         }
     }
 

@@ -1,14 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CZlib
 import QConvertIR
 import QConvertONNX
 
 /// The members of a zip archive, read through its central directory; stored and deflated members
-/// only, each checked against its CRC-32.
+/// only, each checked against its CRC-32 (`verify`, `index`).
 ///
 /// Why a reader of our own: `.npz` calibration files are zip archives (numpy's `savez` stores,
 /// `savez_compressed` deflates), and a small reader over a memory map keeps stored members zero-copy.
@@ -40,27 +35,16 @@ public final class ZipArchive {
         }
     }
 
-    /// The uncompressed bytes of `member`, valid as long as the returned owner lives.
-    public func contents(of member: Member) throws -> (bytes: UnsafeRawBufferPointer, owner: AnyObject) {
+    /// An index of the deflated `member` (it is inflated once to build it, and checked).
+    func index(of member: Member) throws -> DeflateIndex {
         try naming(member) {
-            let stored = try compressedBytes(of: member)
-            let result: (bytes: UnsafeRawBufferPointer, owner: AnyObject)
-            if member.method == 0 {
-                result = (stored, file)
-            } else {
-                // The declared size is allocated before inflating, so bound it by what the compressed
-                // bytes can produce: deflate's densest code is 1 bit per 258-byte match, 1032:1.
-                let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: 1032)
-                guard overflow || member.uncompressedSize <= limit + 258 else {
-                    throw QConvertError("declares \(member.uncompressedSize) bytes inflated from \(member.compressedSize), more than deflate can produce (corrupt archive)")
-                }
-                let storage = try TensorStorage(byteCount: member.uncompressedSize) { out in
-                    try Self.inflate(stored, into: out)
-                }
-                result = (storage.bytes, storage)
+            // Bound the declared size by what the compressed bytes can produce (deflate's densest
+            // code is 1 bit per 258-byte match, 1032:1), so a corrupt size fails before any work.
+            let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: 1032)
+            guard overflow || member.uncompressedSize <= limit + 258 else {
+                throw QConvertError("declares \(member.uncompressedSize) bytes inflated from \(member.compressedSize), more than deflate can produce (corrupt archive)")
             }
-            guard Self.checksum(result.bytes) == member.crc else { throw QConvertError("CRC-32 mismatch (corrupt archive)") }
-            return result
+            return try DeflateIndex(compressed: compressedBytes(of: member), in: file, size: member.uncompressedSize, crc: member.crc)
         }
     }
 
@@ -76,22 +60,19 @@ public final class ZipArchive {
     public func verify(storedMember member: Member) throws {
         try naming(member) {
             guard let bytes = try storedBytes(of: member) else { return }
-            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
             var crc: uLong = 0, at = 0
             while at < bytes.count {
                 let n = Swift.min(Self.verifyPiece, bytes.count - at)
                 let piece = bytes.baseAddress! + at
                 crc = crc32(crc, piece.assumingMemoryBound(to: Bytef.self), uInt(n))
-                // The map is private and read-only: dropped pages are read from the file again if needed.
-                let start = Int(bitPattern: piece) / page * page
-                madvise(UnsafeMutableRawPointer(bitPattern: start), Int(bitPattern: piece) + n - start, MADV_DONTNEED)
+                file.release(UnsafeRawBufferPointer(start: piece, count: n))
                 at += n
             }
             guard UInt32(crc) == member.crc else { throw QConvertError("CRC-32 mismatch (corrupt archive)") }
         }
     }
 
-    /// How much of a stored member `verify` reads before releasing it.
+    /// How much of a stored member `verify` reads before releasing it (less than `zlibPiece`).
     static let verifyPiece = 8 << 20
 
     /// The member's bytes as the archive holds them (deflated or not), after its local header.
@@ -118,58 +99,9 @@ public final class ZipArchive {
         }
     }
 
-    /// zlib counts bytes in 32-bit `uInt`s: a zip64 member past 4 GiB is checksummed and inflated in
+    /// zlib counts bytes in 32-bit `uInt`s: members past 4 GiB are checksummed and inflated in
     /// pieces of at most this many bytes (a single call trapped converting its size).
     static let zlibPiece = 1 << 30
-
-    /// CRC-32 of `bytes`, fed to zlib `piece` bytes at a time.
-    static func checksum(_ bytes: UnsafeRawBufferPointer, piece: Int = zlibPiece) -> UInt32 {
-        var crc: uLong = 0
-        var at = 0
-        while at < bytes.count {
-            let n = Swift.min(piece, bytes.count - at)
-            crc = crc32(crc, bytes.baseAddress!.assumingMemoryBound(to: Bytef.self) + at, uInt(n))
-            at += n
-        }
-        return UInt32(crc)
-    }
-
-    /// Raw-deflate decompression of exactly `out.count` bytes, input and output handed to zlib
-    /// `piece` bytes at a time.
-    static func inflate(_ input: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer, piece: Int = zlibPiece) throws {
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw QConvertError("cannot start zlib")
-        }
-        defer { inflateEnd(&stream) }
-        var fed = 0, given = 0   // input bytes handed to zlib, output room handed to it
-        var status = Z_OK
-        while status != Z_STREAM_END {
-            if stream.avail_in == 0, fed < input.count {
-                let n = Swift.min(piece, input.count - fed)
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self) + fed)
-                stream.avail_in = uInt(n)
-                fed += n
-            }
-            if stream.avail_out == 0, given < out.count {
-                let n = Swift.min(piece, out.count - given)
-                stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self) + given
-                stream.avail_out = uInt(n)
-                given += n
-            }
-            let before = (stream.total_in, stream.total_out)
-            status = CZlib.inflate(&stream, Z_NO_FLUSH)
-            // Z_BUF_ERROR means no progress was possible: the input ended early, or the output is
-            // full and the stream goes on (longer than declared).
-            guard status == Z_OK || status == Z_STREAM_END || (status == Z_BUF_ERROR && (stream.total_in, stream.total_out) != before) else {
-                let reason = stream.msg.map { String(cString: $0) } ?? (status == Z_BUF_ERROR ? "data ends early or is longer than declared" : "zlib status \(status)")
-                throw QConvertError("corrupt deflate data (\(reason))")
-            }
-        }
-        guard Int(stream.total_out) == out.count else {
-            throw QConvertError("corrupt deflate data (data ends early or is longer than declared)")
-        }
-    }
 
     /// Where the central directory is and how many entries it holds: from the end record, or from
     /// the zip64 end record its locator points to.

@@ -129,6 +129,19 @@ import Testing
         }
     }
 
+    /// A split deflated archive: each sample inflates its own batch from the index, in any order.
+    @Test func splitDeflatedArchiveReadsEachBatch() throws {
+        let inputs = [ValueInfo(name: "x", elementType: .float, shape: [.value(2), .value(2)])]
+        let x = Tensor(shape: [8, 2], scalars: (0..<16).map { Float($0) - 7.5 })
+        let dir = temporary.make()
+        FileChecks.write(ZipFixture.stored([("x.npy", try Npy.encode(x))], deflate: true), to: dir + "/a.npz")
+        let dataset = try CalibrationDataset(directory: dir, inputs: inputs)
+        #expect(dataset.count == 4)
+        for k in [3, 0, 2, 1, 3] {
+            #expect(try dataset.sample(k)["x"]?.scalars(of: Float.self) == (0..<4).map { Float(4 * k + $0) - 7.5 })
+        }
+    }
+
     /// A big-endian batched .npy: each sample is its own batch, byte-swapped.
     @Test func bigEndianBatchedNpyIsSplit() throws {
         let header = "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 2), }"
@@ -172,23 +185,40 @@ enum ZipFixture {
         stored([(name, contents)])
     }
 
-    /// Members in order, each stored (not deflated), with local headers, central directory and end record.
-    static func stored(_ members: [(name: String, contents: [UInt8])]) -> [UInt8] {
+    /// Members in order, with local headers, central directory and end record: stored, or with
+    /// `deflate` as deflate streams of stored blocks (valid deflate that any inflater reads).
+    static func stored(_ members: [(name: String, contents: [UInt8])], deflate: Bool = false) -> [UInt8] {
         func le(_ value: Int, _ bytes: Int) -> [UInt8] { (0..<bytes).map { UInt8((value >> (8 * $0)) & 0xFF) } }
         var locals: [UInt8] = [], central: [UInt8] = []
         for (name, contents) in members {
             let crc = Int(contents.withUnsafeBufferPointer { CRC32.of($0) })
             let nameBytes = Array(name.utf8)
             let offset = locals.count
-            locals += [0x50, 0x4B, 0x03, 0x04] + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
-                + le(contents.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 2) + nameBytes + contents
-            central += [0x50, 0x4B, 0x01, 0x02] + le(20, 2) + le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4)
-                + le(contents.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 6) + le(0, 2) + le(0, 4)
+            let data = deflate ? storedBlocks(contents) : contents
+            let method = deflate ? 8 : 0
+            locals += [0x50, 0x4B, 0x03, 0x04] + le(20, 2) + le(0, 2) + le(method, 2) + le(0, 4) + le(crc, 4)
+                + le(data.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 2) + nameBytes + data
+            central += [0x50, 0x4B, 0x01, 0x02] + le(20, 2) + le(20, 2) + le(0, 2) + le(method, 2) + le(0, 4) + le(crc, 4)
+                + le(data.count, 4) + le(contents.count, 4) + le(nameBytes.count, 2) + le(0, 6) + le(0, 2) + le(0, 4)
                 + le(offset, 4) + nameBytes
         }
         let end = [0x50, 0x4B, 0x05, 0x06] + le(0, 4) + le(members.count, 2) + le(members.count, 2) + le(central.count, 4)
             + le(locals.count, 4) + le(0, 2)
         return locals + central + end
+    }
+
+    /// A raw deflate stream of stored blocks (RFC 1951, 3.2.4) of at most `block` bytes each: a
+    /// header byte (BFINAL on the last, BTYPE 00), then LEN and its complement, then the bytes.
+    static func storedBlocks(_ bytes: [UInt8], block: Int = 7) -> [UInt8] {
+        var out: [UInt8] = []
+        var at = 0
+        repeat {
+            let n = min(block, bytes.count - at)
+            out += [at + n == bytes.count ? 1 : 0, UInt8(n & 0xFF), UInt8(n >> 8), UInt8(~n & 0xFF), UInt8((~n >> 8) & 0xFF)]
+            out += bytes[at..<(at + n)]
+            at += n
+        } while at < bytes.count
+        return out
     }
 }
 
