@@ -79,10 +79,13 @@ struct ModelEncoder {
 
     func attribute(_ attribute: Attribute, into a: qc_attr) throws {
         withBytes(attribute.name) { qc_attr_set_name(a, $0) }
+        // A reference to a function's attribute (`ref_attr_name`) carries no value of its own: the
+        // zero the decoder read for its absent field is not written back (a round trip added `f: 0`).
+        let reference = !attribute.refAttrName.isEmpty
         switch attribute.value {
-        case .float(let f): qc_attr_set_f(a, f)
-        case .int(let i): qc_attr_set_i(a, i)
-        case .string(let s): withBytes(s) { qc_attr_set_s(a, $0) }
+        case .float(let f): if !(reference && f == 0) { qc_attr_set_f(a, f) }
+        case .int(let i): if !(reference && i == 0) { qc_attr_set_i(a, i) }
+        case .string(let s): if !(reference && s.isEmpty) { withBytes(s) { qc_attr_set_s(a, $0) } }
         case .tensor(let t): try tensor(t, name: "", into: qc_attr_t(a))
         case .graph(let g): try graph(g, into: qc_attr_g(a))
         case .floats(let fs): fs.withUnsafeBufferPointer { qc_attr_set_floats(a, $0.baseAddress, Int32($0.count)) }

@@ -44,6 +44,7 @@ public enum ONNXWriter {
         case .never: external = false
         case .automatic: external = tensorBytes(model.graph) >= embeddedLimit
         }
+        if external { try checkLinkKeepsItsFolder(path) }
         let (dataPath, location) = externalDataFile(for: path)
         for destination in [path] + (external ? [dataPath] : []) {
             if options.inputs.contains(where: { AtomicFile.isSameFile($0, destination) }) {
@@ -88,13 +89,29 @@ public enum ONNXWriter {
         return bytes
     }
 
+    /// Refuses `path` when it is a symbolic link to a file in another folder. Why: ONNX Runtime, the
+    /// onnx package and qconvert find external data relative to the folder a model is opened from,
+    /// which differs for the link and its target, so one of the two would open without its data
+    /// (the data was written beside the target, and opening the link failed).
+    public static func checkLinkKeepsItsFolder(_ path: String) throws {
+        let target = try AtomicFile.followingLink(path)
+        func folder(_ file: String) -> String {
+            let directory = ONNXReader.directory(of: file)
+            guard let resolved = realpath(directory, nil) else { return directory }
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        guard target != path, folder(target) != folder(path) else { return }
+        throw QConvertError("\(path): is a symbolic link into another folder (to \(target)); a model's external data is found from the folder it is opened in, which differs for the two: give -o \(target)")
+    }
+
     /// `out/model.int8.onnx` -> `out/model.int8.data`: where the tensors go when written outside.
     public static func dataFilePath(for path: String) -> String {
         externalDataFile(for: path).path
     }
 
     /// `out/model.int8.onnx` -> (`out/model.int8.data`, location `model.int8.data`), beside the file a
-    /// link at `path` leads to: the model is written there, and its relative location must find the data.
+    /// link at `path` leads to (in the same folder: `checkLinkKeepsItsFolder`), named after it.
     static func externalDataFile(for path: String) -> (path: String, location: String) {
         let target = (try? AtomicFile.followingLink(path)) ?? path
         var base = target.split(separator: "/").last.map(String.init) ?? target

@@ -64,6 +64,15 @@ import Testing
         #expect(!FileChecks.exists(ONNXWriter.dataFilePath(for: folder + "/m.onnx")))
     }
 
+    /// A function body's attribute that refers to the caller's (`ref_attr_name`, no value of its
+    /// own) is written back without one: the file comes back byte for byte (it gained `f: 0`).
+    @Test func attributeReferenceGainsNoValue() throws {
+        let source = Fixtures.root + "/ops/local_function_called_twice/model.onnx"
+        let path = FileChecks.temporaryDirectory() + "/copy.onnx"
+        try ONNXWriter.write(try ONNXReader.read(path: source), to: path)
+        #expect(FileChecks.read(path) == FileChecks.read(source))
+    }
+
     @Test func writerIsDeterministic() throws {
         let model = try Fixtures.model("matmul_transformer_block").model()
         let folder = FileChecks.temporaryDirectory()

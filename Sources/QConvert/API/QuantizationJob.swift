@@ -79,6 +79,7 @@ final class QuantizationJob {
         // Every output, before the work: a statistics file or report that cannot be written should
         // not cost a whole run (and its error names that file alone).
         for path in [output] + [options.saveStats, options.reportPath].compactMap({ $0 }) { try OutputPaths.checkWritable(path) }
+        if options.externalData == .always { try ONNXWriter.checkLinkKeepsItsFolder(output) }
         loaded = try ONNXReader.load(path: options.model)
         // The model's external data files are inputs too, known once it is read; and the output's own
         // data file is no place for the statistics or the report.
@@ -134,7 +135,7 @@ final class QuantizationJob {
         var summary = QuantizationSummary(
             model: options.model, outputs: written, options: options.quantization, method: methodText, methodScores: methodScores,
             methodCheck: methodCheck, weightRounding: roundingText, roundingScores: roundingScores, roundingT: roundingT,
-            plan: plan, preparation: prepared.outcomes, calibrationSamples: stats?.sampleCount ?? 0, agreement: agreement, report: report,
+            plan: plan, preparation: prepared.outcomes, calibrationSamples: calibration?.count ?? 0, agreement: agreement, report: report,
             fallback: fallback, shiftFolding: shiftFolding, inputLayers: inputLayers,
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
