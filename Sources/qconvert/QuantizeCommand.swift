@@ -171,10 +171,10 @@ struct SchemeOptions: ParsableArguments {
     @Flag(help: "Symmetric activation ranges: real zero at the grid's middle (zero point 0 for int8, 128 for uint8). Static mode only.")
     var symmetricActivations = false
 
-    @Flag(help: "Run HardSwish in integer arithmetic (an Add and a Mul ONNX Runtime fuses into QLinearAdd/QLinearMul) instead of in float between a DequantizeLinear and a QuantizeLinear, and do not equalize activations that come out of one. Faster in ONNX Runtime, less accurate (ppocrv4_det: 1.4x faster than ORT's own model, 14.5 against 18.0 dB; README: Results). Static mode only.")
+    @Flag(help: "Run HardSwish in integer arithmetic (an Add and a Mul ONNX Runtime fuses into QLinearAdd/QLinearMul) instead of in float between a DequantizeLinear and a QuantizeLinear, and do not equalize activations that come out of one. Faster in ONNX Runtime, less accurate (ppocrv4_det: 1.5x as fast as ORT's own model in a slow spell, 12.6 against 18.1 dB; README: Results). Static mode only.")
     var integerHardswish = false
 
-    @Flag(inversion: .prefixedNo, help: "Run an Add or Mul of two activations in int8 where its output is quantized anyway (by default; QLinearAdd/QLinearMul in ONNX Runtime: squeeze-and-excitation gates, residual and feature-pyramid sums). One more rounding for each input not quantized before, such as an SE gate (README: How it works, step 4). --no-integer-arithmetic runs them in float between a DequantizeLinear and a QuantizeLinear. Static mode only.")
+    @Flag(inversion: .prefixedNo, help: "Run an Add or Mul of two activations in int8 where its output is quantized anyway (by default; QLinearAdd/QLinearMul in ONNX Runtime: squeeze-and-excitation gates, residual and feature-pyramid sums). One more rounding for each input not quantized before, such as an SE gate (README: What the default run does, step 4). --no-integer-arithmetic runs them in float between a DequantizeLinear and a QuantizeLinear. Static mode only.")
     var integerArithmetic = true
 
     @Option(help: ArgumentHelp(
@@ -199,7 +199,7 @@ struct SchemeOptions: ParsableArguments {
         valueName: "q.json"))
     var config: String?
 
-    @Flag(inversion: .prefixedNo, help: "Keep the model's first layers float where that measures better than int8 on calibration samples (by default; README: How it works, step 9). --no-float-first-layers quantizes them whatever the measurement.")
+    @Flag(inversion: .prefixedNo, help: "Keep the model's first layers float where that measures better than int8 on calibration samples (by default; README: What the default run does, step 9). --no-float-first-layers quantizes them whatever the measurement.")
     var floatFirstLayers = true
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Keep the most sensitive layers float until the held-out output SQNR reaches this.", valueName: "dB"))
