@@ -135,7 +135,7 @@ final class QuantizationJob {
         var summary = QuantizationSummary(
             model: options.model, outputs: written, options: options.quantization, method: methodText, methodScores: methodScores,
             methodCheck: methodCheck, weightRounding: roundingText, roundingScores: roundingScores, roundingT: roundingT,
-            plan: plan, preparation: prepared.outcomes, calibrationSamples: calibration?.count ?? 0, agreement: agreement, report: report,
+            plan: plan, preparation: prepared.outcomes, calibrationSamples: calibration?.count ?? stats?.sampleCount ?? 0, agreement: agreement, report: report,
             fallback: fallback, shiftFolding: shiftFolding, inputLayers: inputLayers,
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)

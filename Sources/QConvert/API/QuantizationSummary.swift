@@ -21,8 +21,8 @@ public struct QuantizationSummary: Codable, Sendable {
     public var roundingT: Double?
     public var plan: QuantizationPlan
     public var preparation: [PassManager.Outcome]
-    /// Calibration samples at hand (not held out), whether or not the mode calibrates: weight-only
-    /// runs fit GPTQ on them too.
+    /// Calibration samples at hand (not held out), whether or not the mode calibrates (weight-only
+    /// runs fit GPTQ on them too); without `--calib`, those the loaded statistics came from.
     public var calibrationSamples: Int
     /// Output agreement with the float model on held-out samples (nil when none were held out).
     public var agreement: OutputAgreement?

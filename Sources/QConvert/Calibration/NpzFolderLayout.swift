@@ -49,12 +49,17 @@ struct NpzFolderLayout: SampleLayout {
         return Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, $0.name) })
     }
 
+    /// A whole archive's arrays are read whole (a deflated one inflated in one pass); a split
+    /// archive's are located and only the sample's batch is read.
     func load(_ entry: SampleEntry) throws -> [LoadedInput] {
+        guard let part = entry.part else {
+            let archive = try Npz(path: entry.path)
+            let names = try arrayNames(archive, path: entry.path)
+            return try inputs.map { LoadedInput(name: $0.name, tensor: try archive.array(named: names[$0.name]!), file: entry.source) }
+        }
         let arrays = try arrays(entry.path, verify: false)
         return try inputs.map { input in
-            let whole = arrays[input.name]!
-            let tensor = try entry.part.map { try BatchSplit.part($0, of: whole, for: input, path: entry.path) } ?? whole.tensor()
-            return LoadedInput(name: input.name, tensor: tensor, file: entry.source)
+            LoadedInput(name: input.name, tensor: try BatchSplit.part(part, of: arrays[input.name]!, for: input, path: entry.path), file: entry.source)
         }
     }
 
@@ -70,32 +75,39 @@ struct NpzFolderLayout: SampleLayout {
         for input in inputs where try archive.isStored(names[input.name]!) {
             stored[input.name] = try archive.locate(named: names[input.name]!, verify: verify)
         }
-        let deflated = try lastArchive.arrays(of: path) {
-            try Dictionary(uniqueKeysWithValues: inputs.filter { stored[$0.name] == nil }.map {
-                ($0.name, try archive.locate(named: names[$0.name]!, verify: true))
-            })
+        let deflated = inputs.filter { stored[$0.name] == nil }
+        let members = try deflated.map { try archive.member(named: names[$0.name]!) }
+        let indexed = try lastArchive.arrays(of: path, members: members) {
+            try Dictionary(uniqueKeysWithValues: deflated.map { ($0.name, try archive.locate(named: names[$0.name]!, verify: true)) })
         }
-        return stored.merging(deflated) { kept, _ in kept }
+        return stored.merging(indexed) { kept, _ in kept }
     }
 }
 
 /// The deflated arrays of the archive indexed last. Why: a split archive's k samples each inflated
 /// it whole, so reading 4,000 samples from one `np.savez_compressed` file took 132 s against 0.3 s
 /// for the same `.npy`, quadratic in k. Samples are read in order, so one archive kept is enough;
-/// the lock serves calibration's threads.
+/// the lock serves calibration's threads. The directory entries they were indexed from are kept
+/// too: an archive rewritten since (the index would read the old bytes, or past the end of a
+/// shorter file) is an error, not read.
 final class LastDecodedArchive: @unchecked Sendable {
     private let lock = NSLock()
     private var path: String?
+    private var members: [ZipArchive.Member] = []
     private var arrays: [String: NpyArray] = [:]
 
-    func arrays(of path: String, decode: () throws -> [String: NpyArray]) throws -> [String: NpyArray] {
+    func arrays(of path: String, members: [ZipArchive.Member], decode: () throws -> [String: NpyArray]) throws -> [String: NpyArray] {
         lock.lock()
         defer { lock.unlock() }
-        if path != self.path {
-            self.path = nil
-            arrays = try decode()
-            self.path = path
+        if path == self.path {
+            guard members == self.members else {
+                throw QConvertError("\(path): changed while calibrating (its deflated arrays are not those it held when the folder was listed)")
+            }
+            return arrays
         }
+        self.path = nil
+        arrays = try decode()
+        (self.path, self.members) = (path, members)
         return arrays
     }
 }

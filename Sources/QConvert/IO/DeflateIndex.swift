@@ -19,31 +19,37 @@ final class DeflateIndex: @unchecked Sendable {
     /// caller keeps `input` alive itself.
     private let file: MappedFile?
     private let piece: Int
+    /// The archive and member, for errors when reading (the build's errors are named by its caller).
+    private let label: String?
     /// zlib's state when `output` bytes had come out, the first at 0.
     private var points: [(stream: UnsafeMutablePointer<z_stream>, output: Int)] = []
 
     /// Inflates `compressed` (raw deflate, in `file`'s map if given), which must produce exactly
     /// `size` bytes with CRC-32 `crc`; a state every `spacing` bytes (by default 4 MB, or more so
-    /// that at most 256 are kept: 10 MB of zlib state at most).
+    /// that at most 256 are kept: 10 MB of zlib state at most). The bytes go to `output` when given
+    /// (`size` bytes: the whole member read in the same pass), else nowhere.
     /// `piece`: the most bytes handed to zlib at once (tests make it small).
-    init(compressed: UnsafeRawBufferPointer, in file: MappedFile?, size: Int, crc: UInt32, spacing: Int? = nil,
-         piece: Int = ZipArchive.zlibPiece) throws {
+    init(compressed: UnsafeRawBufferPointer, in file: MappedFile?, size: Int, crc: UInt32, label: String? = nil,
+         spacing: Int? = nil, piece: Int = ZipArchive.zlibPiece, output: UnsafeMutableRawBufferPointer? = nil) throws {
+        precondition(output == nil || output!.count == size)
         self.input = compressed
         self.piece = piece
         self.file = file
         self.size = size
+        self.label = label
         guard !compressed.isEmpty else { throw QConvertError("corrupt deflate data (no data)") }
-        let spacing = max(1, spacing ?? max(4 << 20, size / 256))
+        let spacing = max(1, spacing ?? max(4 << 20, (size + 255) / 256))
         let stream = try Self.start()
         defer { Self.end(stream) }
         points.append((try Self.copy(stream), 0))
-        var scratch = [UInt8](repeating: 0, count: min(1 << 20, piece, max(1, size)))
+        var scratch = [UInt8](repeating: 0, count: output == nil ? min(1 << 20, piece, max(1, size)) : 0)
         var checksum: uLong = 0
         var produced = 0
         try scratch.withUnsafeMutableBytes { buffer in
             while produced < size {
-                let wanted = min(buffer.count, (produced / spacing + 1) * spacing - produced, size - produced)
-                let out = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted])
+                let wanted = min(output == nil ? buffer.count : size, (produced / spacing + 1) * spacing - produced, size - produced)
+                let out = output.map { UnsafeMutableRawBufferPointer(rebasing: $0[produced..<(produced + wanted)]) }
+                    ?? UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted])
                 try inflate(stream, into: out)
                 checksum = crc32(checksum, out.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(wanted))
                 produced += wanted
@@ -52,13 +58,16 @@ final class DeflateIndex: @unchecked Sendable {
         }
         // Declared size reached: the stream must end there, neither early (inflate threw) nor later.
         var probe: UInt8 = 0
-        let ended = withUnsafeMutablePointer(to: &probe) { byte in
+        let status = withUnsafeMutablePointer(to: &probe) { byte in
             stream.pointee.next_out = byte
             stream.pointee.avail_out = 1
             refill(stream)
-            return CZlib.inflate(stream, Z_NO_FLUSH) == Z_STREAM_END && stream.pointee.avail_out == 1
+            return CZlib.inflate(stream, Z_NO_FLUSH)
         }
-        guard ended else { throw QConvertError("corrupt deflate data (longer than declared)") }
+        guard status == Z_STREAM_END && stream.pointee.avail_out == 1 else {
+            let longer = stream.pointee.avail_out == 0
+            throw QConvertError("corrupt deflate data (\(longer ? "longer than declared" : "no end of stream after the declared size"))")
+        }
         file?.release(input)
         guard UInt32(checksum) == crc else { throw QConvertError("CRC-32 mismatch (corrupt archive)") }
     }
@@ -67,8 +76,16 @@ final class DeflateIndex: @unchecked Sendable {
         for point in points { Self.end(point.stream) }
     }
 
-    /// Inflates bytes `range` of the member into `out` (`range.count` bytes).
+    /// Inflates bytes `range` of the member into `out` (`range.count` bytes); errors name the member.
     func read(_ range: Range<Int>, into out: UnsafeMutableRawBufferPointer) throws {
+        do {
+            try inflate(range, into: out)
+        } catch let error as QConvertError {
+            throw label.map { error.context($0) } ?? error
+        }
+    }
+
+    private func inflate(_ range: Range<Int>, into out: UnsafeMutableRawBufferPointer) throws {
         precondition(range.lowerBound >= 0 && range.upperBound <= size && out.count == range.count)
         let point = points.last { $0.output <= range.lowerBound }!
         let stream = try Self.copy(point.stream)
@@ -108,6 +125,7 @@ final class DeflateIndex: @unchecked Sendable {
             let status = CZlib.inflate(stream, Z_NO_FLUSH)
             let filled = stream.pointee.avail_out == 0 && given == out.count
             guard status == Z_OK || (status == Z_STREAM_END && filled) || (status == Z_BUF_ERROR && stream.pointee.total_out != before) else {
+                if status == Z_MEM_ERROR { throw QConvertError("out of memory inflating") }
                 let reason = stream.pointee.msg.map { String(cString: $0) } ?? "data ends early"
                 throw QConvertError("corrupt deflate data (\(reason))")
             }

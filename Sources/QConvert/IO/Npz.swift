@@ -28,9 +28,17 @@ public struct Npz {
     /// Array names (member names without `.npy`), in archive order.
     public var names: [String] { archive.members.map { String($0.name.dropLast(4)) } }
 
-    /// The array stored under `name`, read whole and checked against its CRC-32.
+    /// The array stored under `name`, read whole and checked against its CRC-32 (a deflated member
+    /// inflated in one pass, without an index).
     public func array(named name: String) throws -> Tensor {
-        try locate(named: name, verify: true).tensor()
+        let member = try self.member(named: name)
+        if try archive.storedBytes(of: member) != nil { return try locate(named: name, verify: true).tensor() }
+        let storage = try archive.inflated(member)
+        do {
+            return try NpyArray(storage.bytes, owner: storage).tensor()
+        } catch let error as QConvertError {
+            throw error.context("\(path): member '\(member.name)'")
+        }
     }
 
     /// The array stored under `name`, its header read and its data left where it is. A stored
@@ -62,7 +70,8 @@ public struct Npz {
         try archive.verify(storedMember: member(named: name))
     }
 
-    private func member(named name: String) throws -> ZipArchive.Member {
+    /// The directory entry of the array `name`.
+    func member(named name: String) throws -> ZipArchive.Member {
         guard let member = archive.members.first(where: { $0.name == name + ".npy" }) else {
             throw QConvertError("\(path): no array named '\(name)' (has \(names.joined(separator: ", ")))")
         }

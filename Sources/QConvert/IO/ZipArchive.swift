@@ -11,8 +11,9 @@ import QConvertONNX
 /// multi-disk archives are rejected with a one-line error. Errors name the archive and, where it
 /// applies, the member.
 public final class ZipArchive {
-    /// A central-directory entry.
-    public struct Member {
+    /// A central-directory entry (equal entries: the same bytes at the same place, as far as the
+    /// directory can tell).
+    public struct Member: Equatable {
         public let name: String
         let method: UInt16
         let crc: UInt32
@@ -38,14 +39,30 @@ public final class ZipArchive {
     /// An index of the deflated `member` (it is inflated once to build it, and checked).
     func index(of member: Member) throws -> DeflateIndex {
         try naming(member) {
-            // Bound the declared size by what the compressed bytes can produce (deflate's densest
-            // code is 1 bit per 258-byte match, 1032:1), so a corrupt size fails before any work.
-            let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: 1032)
-            guard overflow || member.uncompressedSize <= limit + 258 else {
-                throw QConvertError("declares \(member.uncompressedSize) bytes inflated from \(member.compressedSize), more than deflate can produce (corrupt archive)")
-            }
-            return try DeflateIndex(compressed: compressedBytes(of: member), in: file, size: member.uncompressedSize, crc: member.crc)
+            try DeflateIndex(compressed: deflatedBytes(of: member), in: file, size: member.uncompressedSize, crc: member.crc,
+                             label: "\(path): member '\(member.name)'")
         }
+    }
+
+    /// The deflated `member` inflated whole, and checked: for an array read whole, in one pass.
+    func inflated(_ member: Member) throws -> TensorStorage {
+        try naming(member) {
+            let bytes = try deflatedBytes(of: member)
+            return try TensorStorage(uninitializedByteCount: member.uncompressedSize) { out in
+                _ = try DeflateIndex(compressed: bytes, in: file, size: out.count, crc: member.crc, spacing: max(1, out.count), output: out)
+            }
+        }
+    }
+
+    /// A deflated member's compressed bytes, its declared size first bounded by what they can
+    /// produce (deflate's densest code is 1 bit per 258-byte match, 1032:1), so a corrupt size
+    /// fails before any work or allocation.
+    private func deflatedBytes(of member: Member) throws -> UnsafeRawBufferPointer {
+        let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: 1032)
+        guard overflow || member.uncompressedSize <= limit + 258 else {
+            throw QConvertError("declares \(member.uncompressedSize) bytes inflated from \(member.compressedSize), more than deflate can produce (corrupt archive)")
+        }
+        return try compressedBytes(of: member)
     }
 
     /// A stored member's bytes in the memory map (owned by this archive), not checked against its
@@ -156,7 +173,7 @@ public final class ZipArchive {
                 let extra = UnsafeRawBufferPointer(rebasing: bytes[(at + 46 + nameLength)..<(at + 46 + nameLength + Int(bytes.u16(at + 30)))])
                 sizes = try zip64Sizes(sizes, extra: extra, member: name)
             }
-            // Past the file's own size a member cannot lie (deflated sizes are bounded in `contents`).
+            // Past the file's own size a member cannot lie (deflated sizes are bounded in `deflatedBytes`).
             guard sizes.compressed <= UInt64(bytes.count), sizes.local <= UInt64(bytes.count), sizes.uncompressed <= UInt64(Int.max) else {
                 throw QConvertError("member '\(name)': sizes past the end of the file (corrupt archive)")
             }

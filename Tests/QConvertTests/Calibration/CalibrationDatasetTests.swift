@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import QConvert
 import QConvertIR
 import QConvertONNX
@@ -139,6 +142,14 @@ import Testing
         #expect(dataset.count == 4)
         for k in [3, 0, 2, 1, 3] {
             #expect(try dataset.sample(k)["x"]?.scalars(of: Float.self) == (0..<4).map { Float(4 * k + $0) - 7.5 })
+        }
+        // Rewritten since it was listed (a new file renamed over it): an error, not the old index
+        // reading the old bytes (or past the end of a shorter file).
+        let changed = Tensor(shape: [8, 2], scalars: (0..<16).map { Float($0) })
+        FileChecks.write(ZipFixture.stored([("x.npy", try Npy.encode(changed))], deflate: true), to: dir + "/new.tmp")
+        #expect(rename(dir + "/new.tmp", dir + "/a.npz") == 0)
+        #expect(throws: QConvertError("\(dir)/a.npz: changed while calibrating (its deflated arrays are not those it held when the folder was listed)")) {
+            _ = try dataset.sample(2)
         }
     }
 

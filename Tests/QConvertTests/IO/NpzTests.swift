@@ -1,5 +1,6 @@
 @testable import QConvert
 import QConvertIR
+import QConvertONNX
 import QConvertTestSupport
 import Testing
 
@@ -94,23 +95,34 @@ import Testing
 
     /// zlib takes sizes as 32 bits, so members past 4 GiB go to it in pieces (a single call trapped),
     /// and a deflated member is read a range at a time from the states its index kept: with 7-byte
-    /// pieces and a state every 5 bytes, every range reads as the whole member's bytes have it.
-    @Test func deflateIndexReadsRangesInPieces() throws {
+    /// pieces and a state every 5 bytes, every range reads as the whole member's bytes have it,
+    /// from a copy of the compressed bytes and from the archive's own map (whose pages each read
+    /// releases); a whole read in the same pass as the build gives the same bytes.
+    @Test(arguments: [false, true])
+    func deflateIndexReadsRangesInPieces(mapped: Bool) throws {
         let archive = try ZipArchive(path: Self.deflated)
         let member = try #require(archive.members.first)
-        let local = FileChecks.read(Self.deflated)!
-        let start = member.localHeaderOffset + 30 + Int(local[member.localHeaderOffset + 26]) + Int(local[member.localHeaderOffset + 28])
-        let compressed = Array(local[start..<(start + member.compressedSize)])
+        let file = try MappedFile(path: Self.deflated)
+        let local = file.bytes
+        let start = member.localHeaderOffset + 30 + Int(local.u16(member.localHeaderOffset + 26)) + Int(local.u16(member.localHeaderOffset + 28))
+        let copy = Array(local[start..<(start + member.compressedSize)])
         let stored = FileChecks.read(Self.stored)!
         let storedStart = 30 + Int(stored[26]) + Int(stored[28])   // x.npy is the first member in both
         let whole = Array(stored[storedStart..<(storedStart + member.uncompressedSize)])
-        try compressed.withUnsafeBytes { input in
-            let index = try DeflateIndex(compressed: input, in: nil, size: member.uncompressedSize, crc: member.crc, spacing: 5, piece: 7)
-            for range in [0..<whole.count, 0..<1, 3..<17, 5..<10, (whole.count - 9)..<whole.count, 4..<4] {
+        try copy.withUnsafeBytes { copied in
+            let input = mapped ? UnsafeRawBufferPointer(rebasing: local[start..<(start + member.compressedSize)]) : copied
+            let index = try DeflateIndex(compressed: input, in: mapped ? file : nil, size: member.uncompressedSize, crc: member.crc,
+                                         spacing: 5, piece: 7)
+            for range in [0..<whole.count, 0..<1, 3..<17, 5..<10, (whole.count - 9)..<whole.count, 4..<4, 20..<30] {
                 var bytes = [UInt8](repeating: 0, count: range.count)
                 try bytes.withUnsafeMutableBytes { try index.read(range, into: $0) }
                 #expect(bytes == Array(whole[range]), "range \(range)")
             }
+            var inOnePass = [UInt8](repeating: 0, count: whole.count)
+            try inOnePass.withUnsafeMutableBytes {
+                _ = try DeflateIndex(compressed: input, in: nil, size: whole.count, crc: member.crc, spacing: whole.count, piece: 7, output: $0)
+            }
+            #expect(inOnePass == whole)
             #expect(throws: QConvertError("CRC-32 mismatch (corrupt archive)")) {
                 _ = try DeflateIndex(compressed: input, in: nil, size: member.uncompressedSize, crc: member.crc ^ 1, piece: 7)
             }
