@@ -15,8 +15,9 @@ Needs numpy and onnxruntime; exit status 1 if any deciding row differs by more t
 
 Usage: check-report-sqnr.py --qconvert .build/release/qconvert [--root ~/.cache/qconvert-real]
        [--models ppocr_cls ppocrv4_rec ...] [--tolerance 0.5] [--out DIR] [--evaluate EVALUATE.py]
-       [-- EXTRA QCONVERT FLAGS]
---out keeps the quantized models and reports (default: a temporary folder).
+       [--from DIR] [-- EXTRA QCONVERT FLAGS]
+--out keeps the quantized models and reports (default: a temporary folder); --from takes them from a
+folder where crosscheck.py --keep left them.
 """
 import argparse, json, os, subprocess, sys, tempfile
 
@@ -61,12 +62,15 @@ def check_evaluate(qconvert, root, model, evaluate, quant_path, scratch):
              "difference_db": round(abs(report_db(report, output) - db), 3)} for output, db in measured["sqnr_db"].items()]
 
 
-def check(qconvert, root, model, extra, scratch):
+def check(qconvert, root, model, extra, scratch, source):
+    """`source`: a folder holding the model already quantized with its report (NAME.int8.onnx,
+    NAME.report.json), else None and it is quantized here."""
     float_path = os.path.join(root, "models", model + ".onnx")
-    quant_path = os.path.join(scratch, model + ".int8.onnx")
-    report_path = os.path.join(scratch, model + ".report.json")
-    subprocess.run([qconvert, float_path, "--calib", os.path.join(root, "data", model, "calib"), "-o", quant_path,
-                    "--report", report_path, "--quiet"] + extra, check=True, stdout=subprocess.DEVNULL)
+    quant_path = os.path.join(source or scratch, model + ".int8.onnx")
+    report_path = os.path.join(source or scratch, model + ".report.json")
+    if not source:
+        subprocess.run([qconvert, float_path, "--calib", os.path.join(root, "data", model, "calib"), "-o", quant_path,
+                        "--report", report_path, "--quiet"] + extra, check=True, stdout=subprocess.DEVNULL)
     with open(report_path) as f:
         report = json.load(f)
     sources = report["samples"]["sources"]
@@ -93,15 +97,19 @@ def main():
     parser.add_argument("--tolerance", type=float, default=0.5)
     parser.add_argument("--out", help="keep the quantized models and reports here")
     parser.add_argument("--evaluate", help="path of ../shared/real-models/evaluate.py: also check on its eval inputs")
+    parser.add_argument("--from", dest="source", help="take each model's default quantized output and report from here "
+                                                       "(NAME.int8.onnx, NAME.report.json, as crosscheck.py --keep writes them)")
     parser.add_argument("extra", nargs="*", help="flags passed on to qconvert (after --)")
     args = parser.parse_args()
+    if args.source and args.extra:
+        parser.error("--from takes models quantized with the default flags; it cannot apply extra flags")
     failed = False
     qconvert = os.path.abspath(args.qconvert)
     with tempfile.TemporaryDirectory() as temporary:
         scratch = args.out or temporary
         os.makedirs(scratch, exist_ok=True)
         for model in args.models:
-            rows, quant_path = check(qconvert, args.root, model, args.extra, scratch)
+            rows, quant_path = check(qconvert, args.root, model, args.extra, scratch, args.source)
             if args.evaluate:
                 rows += check_evaluate(qconvert, args.root, model, args.evaluate, quant_path, scratch)
             for row in rows:

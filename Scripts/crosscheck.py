@@ -75,9 +75,12 @@ def check_fixture(qconvert, case, scratch):
 
 
 def check_real(qconvert, name, real, evaluate, scratch):
-    """evaluate.py's SQNR per output and task metrics for the model quantized from its calib/ samples."""
+    """evaluate.py's SQNR per output and task metrics for the model quantized from its calib/ samples
+    (written with its report, NAME.int8.onnx and NAME.report.json, which --keep keeps for the other
+    checks; at 2 threads, the first of the determinism runs)."""
     out = os.path.join(scratch, name + ".int8.onnx")
-    quantize(qconvert, os.path.join(real, "models", name + ".onnx"), os.path.join(real, "data", name, "calib"), out)
+    quantize(qconvert, os.path.join(real, "models", name + ".onnx"), os.path.join(real, "data", name, "calib"), out,
+             "--report", os.path.join(scratch, name + ".report.json"), "--threads", "2")
     python = os.path.join(real, "venv", "bin", "python")
     res = json.loads(subprocess.run([python, evaluate, name, out, "--root", real], check=True, capture_output=True, text=True).stdout)
     # Counts (detections found) are context, not metrics with a floor.
@@ -85,12 +88,13 @@ def check_real(qconvert, name, real, evaluate, scratch):
 
 
 def check_determinism(qconvert, real, scratch):
-    """Same model, data and flags give the same bytes, whatever the thread count."""
+    """Same model, data and flags give the same bytes, whatever the thread count: check_real's run at
+    2 threads, then another at 2 and one at 1."""
     model = os.path.join(real, "models", DETERMINISM_MODEL + ".onnx")
     calib = os.path.join(real, "data", DETERMINISM_MODEL, "calib")
-    runs = [("threads 2", ["--threads", "2"]), ("threads 2 again", ["--threads", "2"]), ("threads 1", ["--threads", "1"])]
-    files = []
-    for k, (_, flags) in enumerate(runs):
+    runs = [("threads 2", None), ("threads 2 again", ["--threads", "2"]), ("threads 1", ["--threads", "1"])]
+    files = [os.path.join(scratch, DETERMINISM_MODEL + ".int8.onnx")]
+    for k, (_, flags) in enumerate(runs[1:]):
         files.append(os.path.join(scratch, f"determinism-{k}.onnx"))
         quantize(qconvert, model, calib, files[-1], *flags)
     first = open(files[0], "rb").read()
@@ -140,6 +144,8 @@ def main():
     ap.add_argument("--shared", default=os.environ.get("QCONVERT_SHARED", os.path.join(ROOT, "..", "shared")))
     ap.add_argument("--only", nargs="*", help="check only these fixtures / real models")
     ap.add_argument("--record-floors", action="store_true", help="rewrite the floors file from this run")
+    ap.add_argument("--keep", help="write the real models' quantized outputs and reports here (NAME.int8.onnx, "
+                                   "NAME.report.json), for check-modes.py --static-from and check-report-sqnr.py --from")
     a = ap.parse_args()
     evaluate = os.path.join(a.shared, "real-models", "evaluate.py")
     fixtures = sorted(d for d in os.listdir(os.path.join(ROOT, "Fixtures", "models"))
@@ -152,7 +158,9 @@ def main():
                  f"and {evaluate}; set QCONVERT_REAL / QCONVERT_SHARED or pass --only FIXTURE to skip them")
     floors = json.load(open(FLOORS)) if os.path.exists(FLOORS) else {}
     measured, problems = {}, []
-    with tempfile.TemporaryDirectory(prefix="qconvert-crosscheck-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="qconvert-crosscheck-") as temporary:
+        scratch = a.keep or temporary
+        os.makedirs(scratch, exist_ok=True)
         for name in [f for f in fixtures if wanted(f)] + [m for m in REAL_MODELS if wanted(m)]:
             start = time.time()
             measured[name] = check_real(a.qconvert, name, a.real, evaluate, scratch) if name in REAL_MODELS else check_fixture(a.qconvert, name, scratch)

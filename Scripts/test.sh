@@ -27,10 +27,12 @@ real_args=()
 .venv/bin/python Scripts/check-onnx-light.py --qconvert .build/debug/qconvert
 # The real-model checks below fail, saying what is missing, when the models could not be fetched.
 .venv/bin/python Scripts/check-real-models.py --qconvert .build/release/qconvert --real "$real"
-.venv/bin/python Scripts/crosscheck.py --qconvert .build/release/qconvert --real "$real" --shared "$shared"
-.venv/bin/python Scripts/check-modes.py --qconvert .build/release/qconvert --real "$real"
+# The real models' default outputs and reports, quantized once by the cross-check, serve the two after it.
+rm -rf .build/crosscheck
+.venv/bin/python Scripts/crosscheck.py --qconvert .build/release/qconvert --real "$real" --shared "$shared" --keep .build/crosscheck
+.venv/bin/python Scripts/check-modes.py --qconvert .build/release/qconvert --real "$real" --static-from .build/crosscheck
 .venv/bin/python Scripts/check-report-sqnr.py --qconvert .build/release/qconvert --root "$real" \
-  --evaluate "$shared/real-models/evaluate.py"
+  --evaluate "$shared/real-models/evaluate.py" --from .build/crosscheck
 mkdir -p .build/report-check
 for model in ppocrv4_rec yolov8n_320; do
   .venv/bin/python "$shared/real-models/ort_baseline.py" "$model" ".build/report-check/$model.ort.onnx" --root "$real" >/dev/null
