@@ -54,6 +54,17 @@ struct QuantizeCommand: ParsableCommand {
                              ("--load-stats", calibration.loadStats), ("--config", scheme.config)])
         try calibration.validate(mode: scheme.mode)
         try scheme.validate()
+        // Conflicts between the two groups' flags, refused as usage errors (exit 64) before the model
+        // is read; the library refuses them too, for its own callers.
+        if scheme.weightRounding == .gptq && scheme.mode == .dynamic {
+            throw ValidationError("--weight-rounding gptq does not apply to --mode dynamic, whose weights are uint8 for ConvInteger/MatMulInteger, rounded to nearest")
+        }
+        if scheme.weightRounding == .gptq && calibration.calib == nil {
+            throw ValidationError("--weight-rounding gptq fits the weights to calibration samples: pass --calib DIR")
+        }
+        if scheme.targetSqnr != nil && calibration.holdout == 0 {
+            throw ValidationError("--target-sqnr measures on held-out samples, and --holdout 0 holds none out")
+        }
         if let report, (try? ReportWriter.format(of: report)) == nil {
             throw ValidationError("--report \(report): unknown format; name the file .json, .md or .html")
         }

@@ -35,6 +35,10 @@ import Testing
         (["MODEL", "--mode", "dynamic", "--integer-hardswish"], "--integer-hardswish applies to --mode static"),
         (["MODEL", "--mode", "weight-only", "--format", "qoperator"], "--format qoperator applies to --mode static; weight-only"),
         (["MODEL", "--mode", "dynamic", "--format", "qoperator"], "--format qoperator applies to --mode static; dynamic"),
+        // Conflicts between calibration and scheme flags were found only after the model was read (exit 1).
+        (["MODEL", "--mode", "dynamic", "--weight-rounding", "gptq"], "--weight-rounding gptq does not apply to --mode dynamic"),
+        (["MODEL", "--mode", "weight-only", "--weight-rounding", "gptq"], "--weight-rounding gptq fits the weights to calibration samples: pass --calib DIR"),
+        (["MODEL", "--calib", "CALIB", "--target-sqnr", "30", "--holdout", "0"], "--target-sqnr measures on held-out samples, and --holdout 0 holds none out"),
         // An unset variable in -o "$OUT" is named as such, not blamed on the input model.
         (["MODEL", "--calib", "CALIB", "-o", ""], "--output needs a path, got an empty one"),
         (["prepare", "MODEL", "-o", ""], "--output needs a path, got an empty one"),
