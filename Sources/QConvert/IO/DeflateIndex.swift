@@ -47,7 +47,8 @@ final class DeflateIndex: @unchecked Sendable {
         var produced = 0
         try scratch.withUnsafeMutableBytes { buffer in
             while produced < size {
-                let wanted = min(output == nil ? buffer.count : size, (produced / spacing + 1) * spacing - produced, size - produced)
+                // At most `piece` at a time into `output` too: the CRC-32 below takes a 32-bit count.
+                let wanted = min(output == nil ? buffer.count : piece, (produced / spacing + 1) * spacing - produced, size - produced)
                 let out = output.map { UnsafeMutableRawBufferPointer(rebasing: $0[produced..<(produced + wanted)]) }
                     ?? UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted])
                 try inflate(stream, into: out)
