@@ -32,12 +32,10 @@ public struct Npz {
     /// inflated in one pass, without an index).
     public func array(named name: String) throws -> Tensor {
         let member = try self.member(named: name)
-        if try archive.storedBytes(of: member) != nil { return try locate(named: name, verify: true).tensor() }
-        let storage = try archive.inflated(member)
-        do {
+        return try archive.naming(member) {
+            guard member.isDeflated else { return try locate(named: name, verify: true).tensor() }
+            let storage = try archive.inflated(member)
             return try NpyArray(storage.bytes, owner: storage).tensor()
-        } catch let error as QConvertError {
-            throw error.context("\(path): member '\(member.name)'")
         }
     }
 
@@ -48,26 +46,16 @@ public struct Npz {
     /// checks it, and then read a range at a time.
     public func locate(named name: String, verify: Bool) throws -> NpyArray {
         let member = try self.member(named: name)
-        let context = "\(path): member '\(member.name)'"
-        if let stored = try archive.storedBytes(of: member) {
+        return try archive.naming(member) {
+            guard let stored = try archive.storedBytes(of: member) else { return try NpyArray(archive.index(of: member)) }
             if verify { try archive.verify(storedMember: member) }
-            do { return try NpyArray(stored, owner: archive) } catch let error as QConvertError { throw error.context(context) }
-        }
-        do {
-            return try NpyArray(archive.index(of: member))
-        } catch let error as QConvertError {
-            throw error.context(context)
+            return try NpyArray(stored, owner: archive)
         }
     }
 
     /// Whether `name` is stored rather than deflated (and so can be read a sample at a time).
     public func isStored(_ name: String) throws -> Bool {
-        try archive.storedBytes(of: member(named: name)) != nil
-    }
-
-    /// Checks the stored member `name` against its CRC-32 without keeping it in memory.
-    public func verify(named name: String) throws {
-        try archive.verify(storedMember: member(named: name))
+        try !member(named: name).isDeflated
     }
 
     /// The directory entry of the array `name`.

@@ -20,6 +20,9 @@ public final class ZipArchive {
         let compressedSize: Int
         let uncompressedSize: Int
         let localHeaderOffset: Int
+
+        /// Deflated (method 8) rather than stored (0); the directory admits no other method.
+        var isDeflated: Bool { method == 8 }
     }
 
     public let path: String
@@ -69,7 +72,7 @@ public final class ZipArchive {
     /// CRC-32: `verify` does that once, so that reading a sample does not read the whole member
     /// again. Nil for a deflated member.
     public func storedBytes(of member: Member) throws -> UnsafeRawBufferPointer? {
-        try naming(member) { member.method == 0 ? try compressedBytes(of: member) : nil }
+        try naming(member) { member.isDeflated ? nil : try compressedBytes(of: member) }
     }
 
     /// Checks a stored member against its CRC-32 a piece at a time, handing each piece's pages back
@@ -101,14 +104,15 @@ public final class ZipArchive {
         }
         let start = local + 30 + Int(bytes.u16(local + 26)) + Int(bytes.u16(local + 28))
         guard start + member.compressedSize <= bytes.count else { throw QConvertError("truncated archive") }
-        if member.method == 0 && member.compressedSize != member.uncompressedSize {
+        if !member.isDeflated && member.compressedSize != member.uncompressedSize {
             throw QConvertError("stored sizes disagree (corrupt archive)")
         }
         return UnsafeRawBufferPointer(rebasing: bytes[start..<(start + member.compressedSize)])
     }
 
-    /// `body`'s errors, prefixed with the archive and member.
-    private func naming<T>(_ member: Member, _ body: () throws -> T) throws -> T {
+    /// `body`'s errors, prefixed with the archive and member (once: an error already named so is
+    /// left as it is).
+    func naming<T>(_ member: Member, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as QConvertError {

@@ -185,7 +185,7 @@ public struct QuantizationPlanner {
             guard let p = producers[value], case .fixedRange(let lower, let upper)? = rules[p]?.kind else { return nil }
             return .fixed(lower: lower, upper: upper)
         }
-        /// With --integer-arithmetic: the values to give points so that the Add or Mul of two
+        /// Unless --no-integer-arithmetic: the values to give points so that the Add or Mul of two
         /// activations at `index` runs in int8, or nil when it should not. Its output must be
         /// quantized anyway (a point there, or read only, as input, by a pass-through op that is
         /// free to join and whose output has one: a nearest Resize before a Conv), and each input
