@@ -22,13 +22,13 @@ public struct ConvertToQOperator: Pass {
 
     public init() {}
 
-    /// Ops that only move or select values, which run on integer tensors unchanged. (MaxPool and
-    /// Resize would too, in ONNX Runtime, but qconvert's own kernels for them are float-only, and
-    /// the report must be able to run the file; they keep their QDQ form.)
     /// ONNX Runtime's contrib domain, where its integer Add, Concat, pooling and activations live.
     static let microsoft = "com.microsoft"
 
-    static let integerPassThrough: Set<String> = ["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Gather", "Identity"]
+    /// Ops that only move or select values, which run on integer tensors unchanged. (MaxPool and
+    /// Resize would too, in ONNX Runtime, but qconvert's own kernels for them are float-only, and
+    /// the report must be able to run the file; they keep their QDQ form.)
+    public static let integerPassThrough: Set<String> = ["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Gather", "Identity"]
 
     public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
         var graph = model.graph
