@@ -185,7 +185,7 @@ struct SchemeOptions: ParsableArguments {
     @Flag(help: "Run HardSwish in integer arithmetic (an Add and a Mul ONNX Runtime fuses into QLinearAdd/QLinearMul) instead of in float between a DequantizeLinear and a QuantizeLinear, and do not equalize activations that come out of one. Faster in ONNX Runtime, less accurate (ppocrv4_det: 1.5x as fast as ORT's own model in a slow spell, 12.6 against 18.1 dB; README: Results). Static mode only.")
     var integerHardswish = false
 
-    @Flag(inversion: .prefixedNo, help: "Run an Add or Mul of two activations, and a GlobalAveragePool, in int8 where its output is quantized anyway (by default; QLinearAdd/QLinearMul/QLinearGlobalAveragePool in ONNX Runtime: squeeze-and-excitation blocks, residual and feature-pyramid sums). One more rounding for each input not quantized before, such as an SE gate (README: What the default run does, step 4). --no-integer-arithmetic runs them in float between a DequantizeLinear and a QuantizeLinear. Static mode only.")
+    @Flag(inversion: .prefixedNo, help: "Run an Add or Mul of two activations in int8 where its output is quantized anyway (by default; QLinearAdd/QLinearMul in ONNX Runtime: squeeze-and-excitation gates, residual and feature-pyramid sums). One more rounding for each input not quantized before, such as an SE gate (README: What the default run does, step 4). --no-integer-arithmetic runs them in float between a DequantizeLinear and a QuantizeLinear. Static mode only.")
     var integerArithmetic = true
 
     @Option(help: ArgumentHelp(

@@ -31,10 +31,10 @@ import Testing
         let compare = CLIRunner.run(["compare", Self.fixture.modelPath, dir + "/q.onnx", "--data", Self.fixture.directory + "/calib",
                                      "--samples", "2", "--report", dir + "/c.md", "--threads", "1"])
         #expect(compare.status == 0, "\(compare.stderr)")
-        // conv_0 and conv_1 (each fused with its Relu), the GlobalAveragePool, the Flatten and the Gemm.
-        #expect(compare.stdout.contains("quantized nodes: 5"))
+        // conv_0 and conv_1 (each fused with its Relu) and the Gemm.
+        #expect(compare.stdout.contains("quantized nodes: 3"))
         let markdown = String(decoding: FileChecks.read(dir + "/c.md") ?? [], as: UTF8.self)
-        #expect(markdown.hasPrefix("# qconvert compare report") && markdown.contains("## Layers (5 quantized nodes"))
+        #expect(markdown.hasPrefix("# qconvert compare report") && markdown.contains("## Layers (3 quantized nodes"))
     }
 
     /// Two float models would report float against float, "0 quantized nodes", and exit 0: refused,

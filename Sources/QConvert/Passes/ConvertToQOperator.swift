@@ -28,7 +28,7 @@ public struct ConvertToQOperator: Pass {
     /// Ops that only move or select values, which run on integer tensors unchanged. (MaxPool and
     /// Resize would too, in ONNX Runtime, but qconvert's own kernels for them are float-only, and
     /// the report must be able to run the file; they keep their QDQ form.)
-    public static let integerPassThrough: Set<String> = ["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Gather", "Identity"]
+    static let integerPassThrough: Set<String> = ["Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Slice", "Gather", "Identity"]
 
     public func run(_ model: inout Model, _ context: PassContext) throws -> PassReport {
         var graph = model.graph

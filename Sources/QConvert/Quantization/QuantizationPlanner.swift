@@ -6,7 +6,7 @@ import QConvertIR
 /// Default policy: compute-heavy ops (Conv, ConvTranspose, Gemm, MatMul by a constant) are quantized,
 /// with a fused Relu/Clip setting their output range; ops that only move values (MaxPool, Reshape,
 /// Transpose...) join a quantized chain at no cost in accuracy; an Add or Mul of two activations
-/// or a GlobalAveragePool joins where its output is quantized anyway (`integerArithmetic`); other arithmetic stays float. A
+/// joins where its output is quantized anyway (`integerArithmetic`); other arithmetic stays float. A
 /// compute node's output that is a model output stays float.
 public struct QuantizationPlanner {
     public let model: Model
@@ -167,9 +167,7 @@ public struct QuantizationPlanner {
         //    - an Add or Mul of two activations whose output is quantized (integerArithmeticPoints):
         //      ONNX Runtime runs QLinearAdd/QLinearMul on 1-byte values instead of dequantizing both
         //      inputs and running float on 4-byte ones, which is what made ppocrv4_det's model slower
-        //      than ORT's when the machine's memory was busy (README, step 4);
-        //    - likewise a GlobalAveragePool whose output is quantized (integerAveragePoints), with its
-        //      input quantized for it: ONNX Runtime runs QLinearGlobalAveragePool.
+        //      than ORT's when the machine's memory was busy (README, step 4).
         /// Where a value's chain of single-output pass-through ops (Reshape -> Transpose) begins: a
         /// quantized pair there lets the whole chain run on integers, and lets ONNX Runtime move the
         /// Transposes of that chain (its DFL Softmax in yolov8n ran 5x faster so).
@@ -198,31 +196,14 @@ public struct QuantizationPlanner {
         /// whose QuantizeLinear clips at 0 anyway), and an Add quantized before it would spend half
         /// its grid on the negative values the Relu removes.
         func integerArithmeticPoints(_ index: Int, output: String) -> [String]? {
-            guard quantizedAnyway(output), ranges[output] != nil, let inputs = int8Inputs(index) else { return nil }
+            var wanted = points[output] != nil
+            if !wanted, let readers = consumers[output], readers.count == 1, !graph.isOutput(output) {
+                let reader = graph.nodes[readers[0]]
+                wanted = rules[readers[0]]?.kind == .passThrough && !["Relu", "Clip"].contains(reader.opType) && decisions[readers[0]] == nil
+                    && options.resolved(for: reader).quantize && reader.inputs.first == output && reader.outputs.contains { points[$0] != nil }
+            }
+            guard wanted, ranges[output] != nil, let inputs = int8Inputs(index) else { return nil }
             return inputs + [output]
-        }
-        /// Whether `output` is quantized whatever its producer does: it has a point, or its only
-        /// reader is a pass-through op (not a Relu or Clip, see above) free to join whose output has one.
-        func quantizedAnyway(_ output: String) -> Bool {
-            if points[output] != nil { return true }
-            guard let readers = consumers[output], readers.count == 1, !graph.isOutput(output) else { return false }
-            let reader = graph.nodes[readers[0]]
-            return rules[readers[0]]?.kind == .passThrough && !["Relu", "Clip"].contains(reader.opType) && decisions[readers[0]] == nil
-                && options.resolved(for: reader).quantize && reader.inputs.first == output && reader.outputs.contains { points[$0] != nil }
-        }
-        /// Unless --no-integer-arithmetic: the values to give points so that the GlobalAveragePool at
-        /// `index` runs in int8 (ONNX Runtime's QLinearGlobalAveragePool), or nil. Its output must be
-        /// quantized anyway; an input without a point gets one, which costs one rounding that the
-        /// average over a channel's positions mostly cancels. Left float, the pool read the float
-        /// output of a float op (a HardSwish) in ONNX Runtime's NCHW layout, while its integer
-        /// convolutions keep activations channels-last: a Transpose of the whole activation each time.
-        func integerAveragePoints(_ index: Int, output: String) -> [String]? {
-            let node = graph.nodes[index]
-            guard node.isDefaultDomain, node.opType == "GlobalAveragePool", let input = node.inputs.first,
-                  quantizedAnyway(output), ranges[output] != nil else { return nil }
-            if points[input] != nil { return [output] }
-            guard ranges[input] != nil, !constants.contains(input), !graph.isOutput(input) else { return nil }
-            return [input, output]
         }
         /// The values node `index`'s two activation inputs need points on to reach it from int8, if
         /// it is an Add or Mul, not excluded, whose inputs can.
@@ -295,15 +276,9 @@ public struct QuantizationPlanner {
                 case .arithmetic where options.integerArithmetic:
                     // The values on the way in get points too, so the gate and pass-through ops
                     // there join on the following rounds.
-                    if let values = integerArithmeticPoints(index, output: output) {
-                        for value in values where points[value] == nil { points[value] = fixedRange(of: value) ?? .observed }
-                        decide(index, true, "int8 \(node.opType) of two activations", inputs: rule.activationInputs.map { node.inputs[$0] }, output: output)
-                    } else if let values = integerAveragePoints(index, output: output) {
-                        for value in values where points[value] == nil { points[value] = .observed }
-                        decide(index, true, "int8 average", inputs: [node.inputs[0]], output: output)
-                    } else {
-                        continue
-                    }
+                    guard let values = integerArithmeticPoints(index, output: output) else { continue }
+                    for value in values where points[value] == nil { points[value] = fixedRange(of: value) ?? .observed }
+                    decide(index, true, "int8 \(node.opType) of two activations", inputs: rule.activationInputs.map { node.inputs[$0] }, output: output)
                 default:
                     continue
                 }

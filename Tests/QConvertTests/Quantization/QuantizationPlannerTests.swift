@@ -103,24 +103,6 @@ import Testing
         #expect(plan.points[scaled] == nil)
     }
 
-    /// A GlobalAveragePool of a float op's output (an Exp here; a HardSwish in the PP-OCR models)
-    /// whose output an int8 layer reads runs in int8, its input quantized for it (ONNX Runtime's
-    /// QLinearGlobalAveragePool, channels-last, instead of a float pool behind a Transpose);
-    /// --no-integer-arithmetic leaves it float and its input unquantized.
-    @Test func averageOfAFloatOpsOutputRunsInInt8() throws {
-        var b = GraphBuilder()
-        var r = RandomTensors(seed: 15)
-        let activated = b.node("Exp", [conv(&b, b.input("x", [1, 4, 3, 3]), &r, name: "c1")], name: "exp")
-        b.output(conv(&b, b.node("GlobalAveragePool", [activated], name: "gap"), &r, name: "c2"))
-        let plan = try plan(b.model)
-        let gap = try decision(plan, "gap")
-        #expect(gap.quantized && gap.inputs == [activated] && plan.points[activated] != nil && gap.output.map { plan.points[$0] != nil } == true)
-        var options = QuantizationOptions()
-        options.integerArithmetic = false
-        let float = try self.plan(b.model, options: options)
-        #expect(try !decision(float, "gap").quantized && float.points[activated] == nil)
-    }
-
     /// The fully connected SE form: the gate reaches the Mul through a Reshape. The Reshape and the
     /// gate join too, so the only new grid is the gate's [0, 1]; excluding the gate keeps all float.
     @Test func gateThroughAReshapeJoinsAndAnExcludedGateStaysFloat() throws {
