@@ -1,5 +1,8 @@
 import ArgumentParser
 import QConvert
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Requantization: ExpressibleByArgument {}
 
@@ -60,13 +63,18 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let parsed = (inputs + namedInputs).map { spec -> (name: String?, path: String) in
-            if let eq = spec.firstIndex(of: "="), !spec[..<eq].hasSuffix(".npy") {
-                return (String(spec[..<eq]), String(spec[spec.index(after: eq)...]))
-            }
-            return (nil, spec)
+    /// NAME=FILE as (NAME, FILE); a spec without '=' before ".npy" is a bare file.
+    static func split(_ spec: String) -> (name: String?, path: String) {
+        if let eq = spec.firstIndex(of: "="), !spec[..<eq].hasSuffix(".npy") {
+            return (String(spec[..<eq]), String(spec[spec.index(after: eq)...]))
         }
+        return (nil, spec)
+    }
+
+    func run() throws {
+        // A bare argument that names an existing file is that file, '=' in its path or not
+        // ("a=b.npy" was read as input 'a' from b.npy); --input always takes NAME=FILE.
+        let parsed = inputs.map { spec in access(spec, F_OK) == 0 ? (nil, spec) : Self.split(spec) } + namedInputs.map(Self.split)
         let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time,
                                                        repeats: `repeat`, requantization: requantization, asWritten: asWritten),
                                       warn: { Terminal.note("warning: " + $0) })

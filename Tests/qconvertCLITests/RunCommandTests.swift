@@ -29,6 +29,18 @@ import Testing
         #expect(result.stderr.contains("BatchNormalization") == asWritten, "\(result.stderr)")
     }
 
+    /// A bare input file whose path holds '=' is that file: "a=b.npy" was taken for input 'a' from
+    /// b.npy, and the error named a file the user never gave.
+    @Test func bareInputPathWithAnEqualsSign() throws {
+        let fixture = Fixtures.model("conv_bn_relu")
+        let folder = temporary.make() + "/x=y"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixture.directory + "/input_0.npy", toPath: folder + "/in=0.npy")
+        let result = CLIRunner.run(["run", fixture.modelPath, folder + "/in=0.npy", "-o", temporary.make(), "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Closeness.mismatch(try onlyOutput(result), try #require(fixture.expectedOutputs().first)) == nil)
+    }
+
     /// range_empty computes its output from constants alone: it takes no input file.
     @Test func modelWithoutInputsRuns() throws {
         let fixture = try #require(Fixtures.ops().first { $0.name == "range_empty" })
