@@ -2,7 +2,11 @@ import ArgumentParser
 import QConvert
 import QConvertONNX
 
-extension WriteOptions.ExternalData: ExpressibleByArgument {}
+extension WriteOptions.ExternalData: ExpressibleByArgument {
+    /// The --external-data help, one text for every command that writes a model.
+    static let help = ArgumentHelp(
+        "Where tensor bytes go: automatic (into NAME.data beside the output NAME.onnx only above 2 GB, the protobuf limit), always (every tensor of 1 KB or more into NAME.data; smaller ones stay inline, so a small model may write none), or never.")
+}
 
 /// `qconvert copy IN -o OUT`: read a model and write it back through qconvert's reader and writer.
 struct CopyCommand: ParsableCommand {
@@ -22,7 +26,7 @@ struct CopyCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the copy.")
     var output: String
 
-    @Option(help: "Where tensor bytes go: automatic (external only above 2 GB), always, or never.")
+    @Option(help: WriteOptions.ExternalData.help)
     var externalData: WriteOptions.ExternalData = .automatic
 
     @Flag(help: "Print the time spent reading and writing.")

@@ -13,7 +13,7 @@ struct PassOptions: ParsableArguments {
     @Option(name: .customLong("stop-after"), help: ArgumentHelp("Stop the pipeline after this pass.", valueName: "pass"))
     var stopAfter: String?
 
-    @Flag(help: "Print what each pass changed and how long it took.")
+    @Flag(help: "Print what each pass changed and how long it took (prepare prints the changes anyway; this adds the times).")
     var stats = false
 
     /// A pass name must be one of the pipeline's: an argument mistake, found before any work by the

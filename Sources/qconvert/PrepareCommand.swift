@@ -22,7 +22,7 @@ struct PrepareCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Where to write the prepared model (default: MODEL.prepared.onnx).")
     var output: String?
 
-    @Option(help: "Where weights go: automatic (external data only above 2 GB), always, or never.")
+    @Option(help: WriteOptions.ExternalData.help)
     var externalData: WriteOptions.ExternalData = .automatic
 
     @OptionGroup var passes: PassOptions

@@ -37,7 +37,7 @@ struct QuantizeCommand: ParsableCommand {
     @OptionGroup(title: "Quantization") var scheme: SchemeOptions
     @OptionGroup(title: "Passes") var passes: PassOptions
 
-    @Option(help: "Where weights go: automatic (external data only above 2 GB), always, or never.")
+    @Option(help: WriteOptions.ExternalData.help)
     var externalData: WriteOptions.ExternalData = .automatic
 
     @Option(help: ArgumentHelp("Also write the layerwise report here: .json (schema in README), .md or .html (one self-contained page with a chart).",
@@ -61,6 +61,9 @@ struct QuantizeCommand: ParsableCommand {
         }
         if scheme.weightRounding == .gptq && calibration.calib == nil {
             throw ValidationError("--weight-rounding gptq fits the weights to calibration samples: pass --calib DIR")
+        }
+        if scheme.targetSqnr != nil && calibration.calib == nil {
+            throw ValidationError("--target-sqnr measures on samples held out of --calib DIR, which is not given")
         }
         if scheme.targetSqnr != nil && calibration.holdout == 0 {
             throw ValidationError("--target-sqnr measures on held-out samples, and --holdout 0 holds none out")
@@ -146,6 +149,10 @@ struct CalibrationOptions: ParsableArguments {
             throw ValidationError("--percentile applies to --method percentile (or auto, which tries it); --method is \(method)")
         }
         if saveStats != nil && loadStats != nil { throw ValidationError("--save-stats and --load-stats exclude each other") }
+        // Without samples these would do nothing, in any mode.
+        if calib == nil, let flag = samples != nil ? "--samples" : holdout != nil ? "--holdout" : nil {
+            throw ValidationError("\(flag) chooses among the samples of --calib DIR, which is not given")
+        }
         // Dynamic and weight-only mode set no activation ranges: these flags would do nothing.
         if mode != .static {
             if let flag = saveStats != nil ? "--save-stats" : loadStats != nil ? "--load-stats" : methodName != "auto" ? "--method" : percentile != nil ? "--percentile" : nil {
@@ -226,6 +233,9 @@ struct SchemeOptions: ParsableArguments {
         if activationType == .int32 { throw ValidationError("--activation-type must be uint8 or int8") }
         if maxFloatLayers != nil && targetSqnr == nil { throw ValidationError("--max-float-layers limits --target-sqnr, which is not given") }
         if let conflict = flagOptions().staticOnlyConflict { throw ValidationError(conflict) }
+        if !floatFirstLayers && mode != .static {
+            throw ValidationError("--no-float-first-layers applies to --mode static; \(mode.rawValue) mode keeps no layer float by measurement")
+        }
     }
 
     /// The options the flags set, before `--config` overrides them.

@@ -39,6 +39,11 @@ import Testing
         (["MODEL", "--mode", "dynamic", "--weight-rounding", "gptq"], "--weight-rounding gptq does not apply to --mode dynamic"),
         (["MODEL", "--mode", "weight-only", "--weight-rounding", "gptq"], "--weight-rounding gptq fits the weights to calibration samples: pass --calib DIR"),
         (["MODEL", "--calib", "CALIB", "--target-sqnr", "30", "--holdout", "0"], "--target-sqnr measures on held-out samples, and --holdout 0 holds none out"),
+        // Sample flags without samples did nothing, in silence (--target-sqnr: exit 1 after the model was read).
+        (["MODEL", "--mode", "weight-only", "--no-float-first-layers"], "--no-float-first-layers applies to --mode static; weight-only"),
+        (["MODEL", "--mode", "dynamic", "--holdout", "3"], "--holdout chooses among the samples of --calib DIR, which is not given"),
+        (["MODEL", "--mode", "weight-only", "--samples", "5"], "--samples chooses among the samples of --calib DIR, which is not given"),
+        (["MODEL", "--load-stats", "stats.json", "--target-sqnr", "30"], "--target-sqnr measures on samples held out of --calib DIR, which is not given"),
         // An unset variable in -o "$OUT" is named as such, not blamed on the input model.
         (["MODEL", "--calib", "CALIB", "-o", ""], "--output needs a path, got an empty one"),
         (["prepare", "MODEL", "-o", ""], "--output needs a path, got an empty one"),
