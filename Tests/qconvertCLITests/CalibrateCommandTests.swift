@@ -24,6 +24,23 @@ import Testing
         try stats.check(against: prepared)
     }
 
+    /// Statistics loaded from a file and samples held out of --calib: held-out samples the file
+    /// was calibrated on are named, since their SQNR is not on unseen data; a file calibrated
+    /// only on the others draws no warning.
+    @Test func heldOutSamplesTheLoadedStatisticsSawAreWarnedOf() throws {
+        let fixture = Fixtures.model("conv_bn_relu"), dir = temporary.make()
+        for (name, samples) in [("all", "16"), ("first", "14")] {
+            let calibrate = CLIRunner.run(["calibrate", fixture.modelPath, "--calib", fixture.directory + "/calib", "--samples", samples,
+                                           "--quiet", "-o", dir + "/\(name).json"])
+            #expect(calibrate.status == 0, "\(calibrate.stderr)")
+            let quantize = CLIRunner.run([fixture.modelPath, "--load-stats", dir + "/\(name).json", "--calib", fixture.directory + "/calib",
+                                          "--holdout", "2", "--quiet", "-o", dir + "/\(name).onnx"])
+            #expect(quantize.status == 0, "\(quantize.stderr)")
+            let warned = quantize.stdout.contains("warning: 2 of the held-out samples are among those the loaded statistics were calibrated on")
+            #expect(warned == (name == "all"), "\(quantize.stdout)")
+        }
+    }
+
     @Test func quietPrintsNothing() {
         let out = temporary.make() + "/stats.json"
         let result = CLIRunner.run(["calibrate", Self.twoInputs + "/model.onnx", "--calib", Self.twoInputs + "/test_data",

@@ -122,6 +122,25 @@ import Testing
         #expect(!result.stdout.contains("--exclude-op MatMul changes nothing") && !result.stdout.contains("--exclude-op Add changes nothing"))
     }
 
+    /// With --weight-bits 7 given, a layer that can overflow 16-bit pair sums has 8-bit weights by
+    /// the config file: the warning points there, not at the flag the user already passed.
+    @Test func pairOverflowWarningPointsAtTheConfigEntry() {
+        let dir = temporary.make()
+        let result = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx", "--quiet",
+                                    "--threads", "1", "--weight-bits", "7", "--config", config(dir, #"{"nodes": {"conv_0": {"weight_bits": 8}}}"#)])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("7-bit weights avoid it (those layers have 8-bit weights by --config"), "\(result.stdout)")
+        #expect(!result.stdout.contains("qconvert --weight-bits 7"), "\(result.stdout)")
+    }
+
+    /// --integer-hardswish on a model without HardSwish writes the same model: said so, as an idle exclusion is.
+    @Test func integerHardSwishWithoutAHardSwishIsSaid() {
+        let result = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", temporary.make() + "/q.onnx",
+                                    "--quiet", "--threads", "1", "--integer-hardswish"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("note: --integer-hardswish changes nothing"), "\(result.stdout)")
+    }
+
     @Test func configuringAFusedOpTypeNamesTheComputeNodes() {
         let dir = temporary.make()
         let result = quantize(dir, ["--config", config(dir, #"{"op_types": {"Relu": {"quantize": false}}}"#)])

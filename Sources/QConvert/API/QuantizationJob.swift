@@ -140,11 +140,16 @@ final class QuantizationJob {
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
         if holdout == nil { summary.noHoldoutReason = noHoldoutReason }
+        summary.heldOutCalibrated = try heldOutCalibrated()
         summary.idleExclusions = idle
         if options.quantization.integerHardSwish && options.quantization.mode == .static {
             func hardSwishes(_ m: Model) -> Int { m.graph.nodes.filter { $0.opType == "HardSwish" }.count }
             let total = hardSwishes(model!)
-            if total > 0 { summary.integerHardSwish = .init(rewritten: total - hardSwishes(quantized), hardSwish: total) }
+            if total > 0 {
+                summary.integerHardSwish = .init(rewritten: total - hardSwishes(quantized), hardSwish: total)
+            } else {
+                summary.idleExclusions.append("--integer-hardswish")   // no HardSwish to run in integers
+            }
         }
         let subgraphs = SubgraphContent(prepared.model.graph)
         if !subgraphs.owners.isEmpty { summary.subgraphs = subgraphs }
@@ -252,6 +257,14 @@ final class QuantizationJob {
             try Calibrator.calibrate(prepared.model, dataset: calibration, options: .init(threads: options.threads),
                                      progress: progress("calibrating", calibration.count))
         }
+    }
+
+    /// How many held-out samples the loaded statistics list among their sample digests, or nil
+    /// for none (or no loaded statistics, or a file without digests).
+    func heldOutCalibrated() throws -> Int? {
+        guard options.loadStats != nil, let digests = stats?.sampleDigests.map(Set.init), let holdout else { return nil }
+        let count = try (0..<holdout.count).filter { index in try holdout.withSample(index) { digests.contains(SampleDigest.of($0)) } }.count
+        return count > 0 ? count : nil
     }
 
     /// The range method as the summary and the diagnosis name it: "auto: mse" when auto chose it.

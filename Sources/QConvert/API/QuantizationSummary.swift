@@ -28,6 +28,9 @@ public struct QuantizationSummary: Codable, Sendable {
     public var agreement: OutputAgreement?
     /// Why no samples were held out, when none were.
     public var noHoldoutReason: String?
+    /// How many held-out samples the statistics of `--load-stats` were calibrated on (nil when
+    /// none, or when the file lists no sample digests): their SQNR is then not on unseen samples.
+    public var heldOutCalibrated: Int?
     /// If/Loop/Scan bodies, left as they are (nil when the model has none).
     public var subgraphs: SubgraphContent?
     public var report: LayerReport?
@@ -39,7 +42,8 @@ public struct QuantizationSummary: Codable, Sendable {
     /// range method's and the rounding's scores above were measured before it, on the separate plan.
     public var shiftFolding: ShiftFolding?
     public var inputLayers: InputLayers?
-    /// Exclusions without which the plan is the same (the flag or config entry, with the name), each said in a note.
+    /// Exclusions without which the plan is the same (the flag or config entry, with the name), and
+    /// `--integer-hardswish` on a model without HardSwish: each said in a note.
     public var idleExclusions: [String] = []
     /// With `--integer-hardswish`: how many of the model's HardSwish nodes run in integers.
     public var integerHardSwish: IntegerHardSwishCount?
@@ -174,7 +178,7 @@ public struct QuantizationSummary: Codable, Sendable {
             // No comparison was made: say why, whichever rounding that left.
             let why = weightRounding == "auto: gptq"
                 ? "nearest rounding not compared: that needs 3 or more calibration samples beyond the first \(options.gptqSamples), "
-                    + "which GPTQ fits on; there are \(calibrationSamples) in all"
+                    + "which GPTQ fits on; \(calibrationSamples == 1 ? "there is 1" : "there are \(calibrationSamples)") in all"
                 : "GPTQ needs calibration samples"
             lines.append("weight rounding: \(weightRounding) (\(why))")
         }
@@ -210,6 +214,10 @@ public struct QuantizationSummary: Codable, Sendable {
         if let agreement {
             let values = OutputAgreement.listing(agreement.sqnr, parts: agreement.parts) { Formatting.fixed($0, digits: 1) }
             lines.append("output SQNR on \(Formatting.count(agreement.samples, "held-out sample")): " + values.joined(separator: ", "))
+            if let heldOutCalibrated {
+                lines.append("warning: \(heldOutCalibrated) of the held-out samples are among those the loaded statistics were calibrated on, "
+                             + "so this SQNR is not on unseen samples (calibrate without them, or hold out others)")
+            }
             for output in agreement.zeroOutputs {
                 lines.append("warning: the float model's output '\(output)' is 0 on every held-out sample, so its SQNR measures nothing "
                              + "(untrained weights, or samples that never reach it?)")
@@ -233,7 +241,8 @@ public struct QuantizationSummary: Codable, Sendable {
         }
         if let report, !report.rows.isEmpty {
             lines += report.worstTable(10).split(separator: "\n").map(String.init)
-            if let warning = report.pairSaturation.flatMap(PairSaturation.warning) { lines.append("warning: " + warning) }
+            let remedy = options.weightBits == 7 ? "those layers have 8-bit weights by --config: give them \"weight_bits\": 7" : "qconvert --weight-bits 7"
+            if let warning = report.pairSaturation.flatMap({ PairSaturation.warning($0, remedy: remedy) }) { lines.append("warning: " + warning) }
         }
         if let reportFile { lines.append("report: \(reportFile)") }
         let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "choose rounding", "choose folding", "last layers", "input layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in

@@ -102,10 +102,11 @@ public enum PairSaturation {
         return result
     }
 
-    /// One line for the report.
-    public static func warning(_ result: Result) -> String? {
+    /// One line for the report. `remedy` says how to get 7-bit weights: the flag, unless it was
+    /// given and the config file set those layers back to 8 bits.
+    public static func warning(_ result: Result, remedy: String = "qconvert --weight-bits 7") -> String? {
         guard !result.layers.isEmpty else { return nil }
         let cpu = result.hasVNNI ? "this CPU has VNNI, so ONNX Runtime is exact here" : "this CPU has no VNNI: expect differences from the Q/DQ graph"
-        return "\(result.layers.count) of \(result.checked) uint8 x int8 layers can overflow ONNX Runtime's 16-bit pair sums on CPUs without VNNI (\(cpu)); 7-bit weights avoid it (qconvert --weight-bits 7)"
+        return "\(result.layers.count) of \(result.checked) uint8 x int8 layers can overflow ONNX Runtime's 16-bit pair sums on CPUs without VNNI (\(cpu)); 7-bit weights avoid it (\(remedy))"
     }
 }

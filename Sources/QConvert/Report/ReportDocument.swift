@@ -95,7 +95,7 @@ public struct ReportDocument: Codable, Sendable {
         self.keptFloat = keptFloat
         self.fallback = fallback
         self.runtime = Runtime(hasVNNI: CPUFeatures.hasVNNI,
-                               warnings: warnings + [report.pairSaturation.flatMap(PairSaturation.warning)].compactMap { $0 },
+                               warnings: warnings + [report.pairSaturation.flatMap { PairSaturation.warning($0) }].compactMap { $0 },
                                pairSaturation: report.pairSaturation)
         self.rows = report.rows
     }
