@@ -18,6 +18,19 @@ import Testing
         #expect(result.stderr.hasPrefix(prefix) && result.stderrLineCount == 1, "\(result.stderr)")
     }
 
+    /// A weight-only output is taken for the float model it stands for (its weights dequantized),
+    /// not refused, but the summary says its weights are rounded a second time; the float original
+    /// draws no such note.
+    @Test func weightOnlyOutputQuantizedAgainIsSaid() throws {
+        let folder = directories.make()
+        let weightOnly = CLIRunner.run([fixture.modelPath, "--mode", "weight-only", "-o", folder + "/w.onnx", "--quiet"])
+        try #require(weightOnly.status == 0, "\(weightOnly.stderr)")
+        #expect(!weightOnly.stdout.contains("quantized already"), "\(weightOnly.stdout)")
+        let again = CLIRunner.run([folder + "/w.onnx", "--calib", fixture.directory + "/calib", "-o", folder + "/q.onnx", "--quiet"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("note: the model stores 3 weights quantized already"), "\(again.stdout)")
+    }
+
     /// `prepare` would fold its int8 weights back into float ones.
     @Test func prepareRefusesIt() throws {
         let folder = directories.make()

@@ -141,6 +141,7 @@ final class QuantizationJob {
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
         if holdout == nil { summary.noHoldoutReason = noHoldoutReason }
         summary.heldOutCalibrated = try heldOutCalibrated()
+        summary.dequantizedWeights = Self.dequantizedWeights(loaded.model.graph)
         summary.idleExclusions = idle
         if options.quantization.integerHardSwish && options.quantization.mode == .static {
             func hardSwishes(_ m: Model) -> Int { m.graph.nodes.filter { $0.opType == "HardSwish" }.count }
@@ -257,6 +258,18 @@ final class QuantizationJob {
             try Calibrator.calibrate(prepared.model, dataset: calibration, options: .init(threads: options.threads),
                                      progress: progress("calibrating", calibration.count))
         }
+    }
+
+    /// DequantizeLinear nodes reading a constant (int8 weights of a weight-only or fake-quantized
+    /// model): preparation takes such a model as the float model they stand for, so its weights are
+    /// rounded a second time. nil when there are none.
+    static func dequantizedWeights(_ graph: Graph) -> Int? {
+        let producers = graph.producers()
+        let count = graph.nodes.filter { node in
+            guard node.opType == "DequantizeLinear", let input = node.inputs.first else { return false }
+            return graph.initializers[input] != nil || producers[input].map { graph.nodes[$0].opType == "Constant" } == true
+        }.count
+        return count > 0 ? count : nil
     }
 
     /// How many held-out samples the loaded statistics list among their sample digests, or nil

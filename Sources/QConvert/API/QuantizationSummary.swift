@@ -31,6 +31,9 @@ public struct QuantizationSummary: Codable, Sendable {
     /// How many held-out samples the statistics of `--load-stats` were calibrated on (nil when
     /// none, or when the file lists no sample digests): their SQNR is then not on unseen samples.
     public var heldOutCalibrated: Int?
+    /// How many constants the input model stored quantized behind a DequantizeLinear (a weight-only
+    /// output given again): quantized a second time from their dequantized values. nil when none.
+    public var dequantizedWeights: Int?
     /// If/Loop/Scan bodies, left as they are (nil when the model has none).
     public var subgraphs: SubgraphContent?
     public var report: LayerReport?
@@ -208,6 +211,11 @@ public struct QuantizationSummary: Codable, Sendable {
         }
         for exclusion in idleExclusions {
             lines.append("note: \(exclusion) changes nothing: the plan is the same without it")
+        }
+        if let dequantizedWeights {
+            lines.append("note: the model stores \(Formatting.count(dequantizedWeights, "weight")) quantized already (a DequantizeLinear of a constant, "
+                         + "as a weight-only model does); they were quantized again from their dequantized values, and the size below compares with "
+                         + "that model: quantize the float original if there is one")
         }
         let ratio = floatBytes > 0 ? Double(quantizedBytes) / Double(floatBytes) : 0
         lines.append("size: \(Formatting.bytes(floatBytes)) -> \(Formatting.bytes(quantizedBytes)) (\(Formatting.fixed(ratio, digits: 2))x)")

@@ -109,6 +109,7 @@ public struct CalibrationStats: Codable, Equatable, Sendable {
         let format = try container.decode(String.self, forKey: .format)
         guard format == Self.formatName else { throw QConvertError("not a qconvert statistics file (format '\(format)')") }
         let version = try container.decode(Int.self, forKey: .version)
+        guard version >= 1 else { throw QConvertError("statistics format version \(version) does not exist (versions start at 1)") }
         guard version <= Self.currentVersion else {
             throw QConvertError("statistics format version \(version) is newer than this qconvert reads (\(Self.currentVersion))")
         }

@@ -148,6 +148,7 @@ import Testing
         // Foundation keeps one of two equal keys; a valid file otherwise.
         (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":1,"samples":["a"],"tensors":[],"sample_count":1}"#, "key 'sample_count' appears twice in one object"),
         (#"{"format":"qconvert-calibration-stats","version":99}"#, "newer"),
+        (#"{"format":"qconvert-calibration-stats","version":0}"#, "version 0 does not exist"),
         (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":2,"samples":["a"],"tensors":[]}"#, "does not match"),
         (#"{"format":"qconvert-calibration-stats","version":1,"model":{"fingerprint":"0","inputs":[]},"sample_count":1,"samples":["a"],"tensors":[{"name":"t","count":1,"non_finite":0,"min":1,"max":1,"exponent":-23,"first":8388608,"counts":[2]}]}"#, "tensor 't': histogram bins do not add up"),
     ])
