@@ -234,7 +234,7 @@ struct SchemeOptions: ParsableArguments {
         if maxFloatLayers != nil && targetSqnr == nil { throw ValidationError("--max-float-layers limits --target-sqnr, which is not given") }
         if let conflict = flagOptions().staticOnlyConflict { throw ValidationError(conflict) }
         if !floatFirstLayers && mode != .static {
-            throw ValidationError("--no-float-first-layers applies to --mode static; \(mode.rawValue) mode keeps no layer float by measurement")
+            throw ValidationError("--no-float-first-layers applies to --mode static; \(mode.rawValue) mode does not try its first layers float")
         }
     }
 

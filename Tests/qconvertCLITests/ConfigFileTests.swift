@@ -127,10 +127,13 @@ import Testing
     @Test func pairOverflowWarningPointsAtTheConfigEntry() {
         let dir = temporary.make()
         let result = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx", "--quiet",
-                                    "--threads", "1", "--weight-bits", "7", "--config", config(dir, #"{"nodes": {"conv_0": {"weight_bits": 8}}}"#)])
+                                    "--threads", "1", "--weight-bits", "7", "--config", config(dir, #"{"nodes": {"conv_0": {"weight_bits": 8}}}"#),
+                                    "--report", dir + "/r.json"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("7-bit weights avoid it (those layers have 8-bit weights by --config"), "\(result.stdout)")
         #expect(!result.stdout.contains("qconvert --weight-bits 7"), "\(result.stdout)")
+        let report = String(decoding: FileChecks.read(dir + "/r.json") ?? [], as: UTF8.self)
+        #expect(report.contains("those layers have 8-bit weights by --config") && !report.contains("qconvert --weight-bits 7"), "\(report)")
     }
 
     /// --integer-hardswish on a model without HardSwish writes the same model: said so, as an idle exclusion is.

@@ -19,6 +19,11 @@ final class QuantizationJob {
     /// written so that a sample the model cannot run fails the run with nothing written.
     var holdoutReference: OutputAgreement.Reference?
     var stats: CalibrationStats?
+    /// How many held-out samples the statistics of `--load-stats` were calibrated on (nil: none known).
+    var heldOutCalibrated: Int?
+    /// For each weight the loaded model stored quantized and preparation dequantized, the nodes
+    /// reading it (names survive equalization, which may rename the weight itself).
+    var dequantizedWeightReaders: [Set<String>] = []
     var plan = QuantizationPlan()
     var method: CalibrationMethod = .minMax
     var methodScores: [String: Double] = [:]
@@ -90,6 +95,7 @@ final class QuantizationJob {
         }
         guard !loaded.model.graph.outputs.isEmpty else { throw QConvertError("\(options.model): the graph has no outputs, so nothing to quantize") }
         prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
+        dequantizedWeightReaders = Self.dequantizedWeightReaders(loaded: loaded.model.graph, prepared: prepared.model.graph)
         try checkNodeNames()
         try ModelQuantization.withContext(options.model) { try Preparation.refuseQuantized(prepared.model.graph) }
         try checkFloat32()
@@ -140,8 +146,8 @@ final class QuantizationJob {
             floatBytes: ModelQuantization.fileBytes([options.model] + loaded.externalDataFiles.map { ModelQuantization.sibling(options.model, $0) }),
             quantizedBytes: ModelQuantization.fileBytes(written), seconds: clock.seconds, stepSeconds: timings)
         if holdout == nil { summary.noHoldoutReason = noHoldoutReason }
-        summary.heldOutCalibrated = try heldOutCalibrated()
-        summary.dequantizedWeights = Self.dequantizedWeights(loaded.model.graph)
+        summary.heldOutCalibrated = heldOutCalibrated
+        summary.dequantizedWeights = dequantizedWeights()
         summary.idleExclusions = idle
         if options.quantization.integerHardSwish && options.quantization.mode == .static {
             func hardSwishes(_ m: Model) -> Int { m.graph.nodes.filter { $0.opType == "HardSwish" }.count }
@@ -251,6 +257,7 @@ final class QuantizationJob {
                 throw error.context(path)
             }
             stats = loaded
+            heldOutCalibrated = try samplesCalibrated(in: loaded)
             return
         }
         guard let calibration else { throw Self.noSamples }
@@ -260,22 +267,28 @@ final class QuantizationJob {
         }
     }
 
-    /// DequantizeLinear nodes reading a constant (int8 weights of a weight-only or fake-quantized
-    /// model): preparation takes such a model as the float model they stand for, so its weights are
-    /// rounded a second time. nil when there are none.
-    static func dequantizedWeights(_ graph: Graph) -> Int? {
-        let producers = graph.producers()
-        let count = graph.nodes.filter { node in
-            guard node.opType == "DequantizeLinear", let input = node.inputs.first else { return false }
-            return graph.initializers[input] != nil || producers[input].map { graph.nodes[$0].opType == "Constant" } == true
-        }.count
+    /// The readers of each weight `loaded` stored quantized (a DequantizeLinear of a constant, as in
+    /// a weight-only model) that preparation dequantized into a float initializer of `prepared`. A
+    /// DequantizeLinear it left (a large weight, kept as it is) is not one.
+    static func dequantizedWeightReaders(loaded: Graph, prepared: Graph) -> [Set<String>] {
+        let readers = prepared.consumers()
+        return loaded.nodes.compactMap { node in
+            guard node.opType == "DequantizeLinear", let value = node.outputs.first, prepared.initializers[value] != nil else { return nil }
+            return Set((readers[value] ?? []).map { prepared.nodes[$0].displayName })
+        }
+    }
+
+    /// How many of those weights the plan quantizes again (nil for none).
+    func dequantizedWeights() -> Int? {
+        let quantized = plan.quantizedNodes
+        let count = dequantizedWeightReaders.filter { !$0.isDisjoint(with: quantized) }.count
         return count > 0 ? count : nil
     }
 
-    /// How many held-out samples the loaded statistics list among their sample digests, or nil
-    /// for none (or no loaded statistics, or a file without digests).
-    func heldOutCalibrated() throws -> Int? {
-        guard options.loadStats != nil, let digests = stats?.sampleDigests.map(Set.init), let holdout else { return nil }
+    /// How many held-out samples `stats` lists among its sample digests, or nil for none (or no
+    /// held-out samples, or a file without digests).
+    func samplesCalibrated(in stats: CalibrationStats) throws -> Int? {
+        guard let digests = stats.sampleDigests.map(Set.init), let holdout else { return nil }
         let count = try (0..<holdout.count).filter { index in try holdout.withSample(index) { digests.contains(SampleDigest.of($0)) } }.count
         return count > 0 ? count : nil
     }

@@ -223,7 +223,7 @@ public struct QuantizationSummary: Codable, Sendable {
             let values = OutputAgreement.listing(agreement.sqnr, parts: agreement.parts) { Formatting.fixed($0, digits: 1) }
             lines.append("output SQNR on \(Formatting.count(agreement.samples, "held-out sample")): " + values.joined(separator: ", "))
             if let heldOutCalibrated {
-                lines.append("warning: \(heldOutCalibrated) of the held-out samples are among those the loaded statistics were calibrated on, "
+                lines.append("warning: \(heldOutCalibrated) of the held-out samples \(heldOutCalibrated == 1 ? "is" : "are") among those the loaded statistics were calibrated on, "
                              + "so this SQNR is not on unseen samples (calibrate without them, or hold out others)")
             }
             for output in agreement.zeroOutputs {
@@ -249,8 +249,7 @@ public struct QuantizationSummary: Codable, Sendable {
         }
         if let report, !report.rows.isEmpty {
             lines += report.worstTable(10).split(separator: "\n").map(String.init)
-            let remedy = options.weightBits == 7 ? "those layers have 8-bit weights by --config: give them \"weight_bits\": 7" : "qconvert --weight-bits 7"
-            if let warning = report.pairSaturation.flatMap({ PairSaturation.warning($0, remedy: remedy) }) { lines.append("warning: " + warning) }
+            if let warning = report.pairSaturation.flatMap({ PairSaturation.warning($0, weightBits: options.weightBits) }) { lines.append("warning: " + warning) }
         }
         if let reportFile { lines.append("report: \(reportFile)") }
         let steps = ["prepare", "equalize", "calibrate", "ranges", "quantize", "gptq", "choose method", "choose rounding", "choose folding", "last layers", "input layers", "fallback", "materialize", "write", "evaluate", "report"].compactMap { step in

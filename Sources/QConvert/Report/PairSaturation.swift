@@ -102,11 +102,13 @@ public enum PairSaturation {
         return result
     }
 
-    /// One line for the report. `remedy` says how to get 7-bit weights: the flag, unless it was
-    /// given and the config file set those layers back to 8 bits.
-    public static func warning(_ result: Result, remedy: String = "qconvert --weight-bits 7") -> String? {
+    /// One line for the report. `weightBits`, the run's setting where known: at 7 (given, or `auto`
+    /// on a CPU without VNNI) only a config entry can have set a layer to 8 bits, so the remedy
+    /// points there rather than at the flag.
+    public static func warning(_ result: Result, weightBits: Int? = nil) -> String? {
         guard !result.layers.isEmpty else { return nil }
         let cpu = result.hasVNNI ? "this CPU has VNNI, so ONNX Runtime is exact here" : "this CPU has no VNNI: expect differences from the Q/DQ graph"
+        let remedy = weightBits == 7 ? "those layers have 8-bit weights by --config: give them \"weight_bits\": 7" : "qconvert --weight-bits 7"
         return "\(result.layers.count) of \(result.checked) uint8 x int8 layers can overflow ONNX Runtime's 16-bit pair sums on CPUs without VNNI (\(cpu)); 7-bit weights avoid it (\(remedy))"
     }
 }

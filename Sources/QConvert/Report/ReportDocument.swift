@@ -75,10 +75,11 @@ public struct ReportDocument: Codable, Sendable {
     public var notes: [String]?
     public var rows: [LayerReport.Row]
 
-    /// Assembles the document; `warnings` are added to the pair-saturation warning, if any.
+    /// Assembles the document; `warnings` are added to the pair-saturation warning, if any, whose
+    /// remedy depends on the run's `weightBits` where known.
     public init(kind: String, floatModel: String, quantizedModel: String, settings: String?, nodeCount: Int, floatBytes: Int,
                 quantizedBytes: Int, report: LayerReport, keptFloat: [KeptFloat], fallback: SensitivityFallback.Result?, warnings: [String] = [],
-                notes: [String] = []) {
+                notes: [String] = [], weightBits: Int? = nil) {
         self.notes = notes.isEmpty ? nil : notes
         self.kind = kind
         self.floatModel = floatModel
@@ -95,7 +96,7 @@ public struct ReportDocument: Codable, Sendable {
         self.keptFloat = keptFloat
         self.fallback = fallback
         self.runtime = Runtime(hasVNNI: CPUFeatures.hasVNNI,
-                               warnings: warnings + [report.pairSaturation.flatMap { PairSaturation.warning($0) }].compactMap { $0 },
+                               warnings: warnings + [report.pairSaturation.flatMap { PairSaturation.warning($0, weightBits: weightBits) }].compactMap { $0 },
                                pairSaturation: report.pairSaturation)
         self.rows = report.rows
     }
@@ -108,7 +109,7 @@ public struct ReportDocument: Codable, Sendable {
         let kept = summary.plan.nodes.filter { !$0.quantized }.map { KeptFloat(node: $0.node, opType: $0.opType, reason: $0.reason) }
         self.init(kind: "quantize", floatModel: summary.model, quantizedModel: summary.outputs.first ?? "", settings: settings,
                   nodeCount: nodeCount, floatBytes: summary.floatBytes, quantizedBytes: summary.quantizedBytes, report: report,
-                  keptFloat: kept, fallback: summary.fallback)
+                  keptFloat: kept, fallback: summary.fallback, weightBits: options.weightBits)
     }
 
     /// The rows with a diagnosis, worst accumulated SQNR first.
