@@ -29,6 +29,9 @@ struct PrepareCommand: ParsableCommand {
 
     func validate() throws {
         try requireNonEmpty([("<model>", model), ("--output", output)])
+        if let name = passes.printAfter.first(where: Pipelines.afterPreparation.contains) {
+            throw ValidationError("--print-after \(name): that pass runs in quantize, on calibration samples, not in prepare")
+        }
     }
 
     func run() throws {

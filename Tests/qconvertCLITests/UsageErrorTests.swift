@@ -21,6 +21,8 @@ import Testing
         (["MODEL", "--calib", "CALIB", "--max-float-layers", "3"], "--max-float-layers limits --target-sqnr"),
         (["MODEL", "--calib", "CALIB", "--percentile", "101"], "--percentile must be above 50 and at most 100"),
         (["MODEL", "--calib", "CALIB", "--stop-after", "bogus"], "no pass named 'bogus'"),
+        (["MODEL", "--calib", "CALIB", "--stop-after", "equalize-activations"], "no pass named 'equalize-activations'"),
+        (["prepare", "MODEL", "--print-after", "equalize-activations"], "--print-after equalize-activations: that pass runs in quantize"),
         (["run", "MODEL", "x="], "input 'x=' names no file"),
         // A negative number is the option's value, checked as such (it read as a missing value).
         (["MODEL", "--calib", "CALIB", "--samples", "-1"], "--samples must be at least 1"),

@@ -94,7 +94,9 @@ final class QuantizationJob {
             for data in dataFile { try OutputPaths.checkDistinct(path, from: data, role: "the model's external data file") }
         }
         guard !loaded.model.graph.outputs.isEmpty else { throw QConvertError("\(options.model): the graph has no outputs, so nothing to quantize") }
-        prepared = try step("prepare") { try Preparation.run(loaded.model, options: options.preparation) }
+        var preparation = options.preparation
+        preparation.printAfter.subtract(Pipelines.afterPreparation)
+        prepared = try step("prepare") { try Preparation.run(loaded.model, options: preparation) }
         dequantizedWeightReaders = Self.dequantizedWeightReaders(loaded: loaded.model.graph, prepared: prepared.model.graph)
         try checkNodeNames()
         try ModelQuantization.withContext(options.model) { try Preparation.refuseQuantized(prepared.model.graph) }
@@ -235,8 +237,8 @@ final class QuantizationJob {
             try ChannelMaxima.collect(model: prepared.model, values: candidates, samples: samples, threads: options.threads)
         }
         let outcome = try step("equalize") {
-            try PassManager(verify: true, printer: { _ in }).run([EqualizeActivations(maxima: maxima, throughHardSwish: !options.quantization.integerHardSwish)],
-                                                                 on: &prepared.model, context: prepared.context)
+            try PassManager(verify: true, printAfter: options.preparation.printAfter.intersection(Pipelines.afterPreparation))
+                .run([EqualizeActivations(maxima: maxima, throughHardSwish: !options.quantization.integerHardSwish)], on: &prepared.model, context: prepared.context)
         }
         prepared.outcomes += outcome
     }

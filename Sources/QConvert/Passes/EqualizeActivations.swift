@@ -18,7 +18,8 @@ import QConvertIR
 /// by constants, the affine `IntegerHardSwish` takes in) is left as it is too, so that that pass can
 /// run the HardSwish in integers: a per-channel 1/s after it has no integer form ONNX Runtime runs fast.
 struct EqualizeActivations: Pass {
-    let name = "equalize-activations"
+    static let passName = "equalize-activations"
+    let name = Self.passName
     let maxima: [String: ChannelMaxima.Observed]
     var throughHardSwish = true
 

@@ -27,4 +27,8 @@ public enum Pipelines {
             InferShapes(),
         ]
     }
+
+    /// Passes that `quantize` runs on the prepared model, from calibration samples, which
+    /// `--print-after` takes there too (and `--stats` lists).
+    public static var afterPreparation: Set<String> { [EqualizeActivations.passName] }
 }
