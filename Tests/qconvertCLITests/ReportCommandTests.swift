@@ -10,6 +10,15 @@ import Testing
     static let fixture = Fixtures.model("conv_bn_relu")
     let temporary = TemporaryDirectories()
 
+    /// --target-sqnr's figures are against the prepared float model, the output SQNR line's against
+    /// the original: the summary says so (one run read "inf" next to 137.9 dB, unexplained).
+    @Test func targetSQNRNamesWhatItComparesWith() {
+        let result = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", temporary.make() + "/q.onnx",
+                                    "--quiet", "--threads", "1", "--target-sqnr", "10"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("target 10.0 dB (held-out samples, against the prepared float model): already met ("), "\(result.stdout)")
+    }
+
     @Test func unknownReportFormatIsRefusedBeforeWork() {
         let dir = temporary.make()
         let result = CLIRunner.run([Self.fixture.modelPath, "--calib", Self.fixture.directory + "/calib", "-o", dir + "/q.onnx",

@@ -31,6 +31,10 @@ public struct QuantizationSummary: Codable, Sendable {
     /// How many held-out samples the statistics of `--load-stats` were calibrated on (nil when
     /// none, or when the file lists no sample digests): their SQNR is then not on unseen samples.
     public var heldOutCalibrated: Int?
+    /// What --target-sqnr's figures compare with: the model as prepared (BatchNorm folded, and
+    /// equalized), whose float outputs differ from the original's by float rounding, which the
+    /// output SQNR line compares with (a run read "inf" against 137.9 dB there).
+    static let fallbackReference = " (held-out samples, against the prepared float model)"
     /// How many constants the input model stored quantized behind a DequantizeLinear (a weight-only
     /// output given again): quantized a second time from their dequantized values. nil when none.
     public var dequantizedWeights: Int?
@@ -234,13 +238,13 @@ public struct QuantizationSummary: Codable, Sendable {
             lines.append("output SQNR: no samples held out (\(noHoldoutReason ?? "fewer than 4 calibration samples, or --holdout 0"))")
         }
         if let fallback, fallback.steps.isEmpty, fallback.initialSQNR >= fallback.targetSQNR {
-            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: already met (\(Formatting.fixed(fallback.initialSQNR, digits: 1)) dB), no layer kept float")
+            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB\(Self.fallbackReference): already met (\(Formatting.fixed(fallback.initialSQNR, digits: 1)) dB), no layer kept float")
         } else if let fallback {
             let kept = fallback.steps.map { step in
                 let name = step.nodes.map { "\(step.node) (\($0.joined(separator: ", ")))" } ?? step.node
                 return (step.replaces.map { "then \(name) in place of \($0)" } ?? name) + " (+\(Formatting.fixed(step.gain, digits: 1)) dB)"
             }
-            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB: \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
+            lines.append("target \(Formatting.fixed(fallback.targetSQNR, digits: 1)) dB\(Self.fallbackReference): \(Formatting.fixed(fallback.initialSQNR, digits: 1)) -> \(Formatting.fixed(fallback.finalSQNR, digits: 1)) dB with \(fallback.floatNodes.count) of \(fallback.candidates) layers kept float" + (kept.isEmpty ? "" : ": " + kept.joined(separator: ", ")))
             if let shortfall = fallback.shortfall { lines.append("target not reached: " + shortfall) }
             if !fallback.steps.isEmpty {
                 lines.append("note: the held-out samples chose these layers and measure the result, which flatters it; "
