@@ -63,12 +63,6 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    /// Whether `path` names a regular file (following links).
-    static func isFile(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-    }
-
     /// NAME=FILE as (NAME, FILE); a spec without '=' before ".npy" is a bare file.
     static func split(_ spec: String) -> (name: String?, path: String) {
         if let eq = spec.firstIndex(of: "="), !spec[..<eq].hasSuffix(".npy") {
@@ -80,7 +74,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // A bare argument that names an existing file is that file, '=' in its path or not
         // ("a=b.npy" was read as input 'a' from b.npy); --input always takes NAME=FILE.
-        let parsed = inputs.map { spec in Self.isFile(spec) ? (nil, spec) : Self.split(spec) } + namedInputs.map(Self.split)
+        let parsed = inputs.map { spec in Directory.type(of: spec) == S_IFREG ? (nil, spec) : Self.split(spec) } + namedInputs.map(Self.split)
         let result = try ModelRun.run(ModelRun.Options(model: model, inputs: parsed, outputDirectory: output, threads: threads, profile: time,
                                                        repeats: `repeat`, requantization: requantization, asWritten: asWritten),
                                       warn: { Terminal.note("warning: " + $0) })

@@ -9,9 +9,8 @@ public enum Directory {
     /// it created, outermost first, for a caller that removes them again when its work fails.
     @discardableResult
     public static func create(_ path: String) throws -> [String] {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard (info.st_mode & S_IFMT) == S_IFDIR else { throw QConvertError("\(path): exists and is not a folder") }
+        if let type = type(of: path) {
+            guard type == S_IFDIR else { throw QConvertError("\(path): exists and is not a folder") }
             return []
         }
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
@@ -27,8 +26,13 @@ public enum Directory {
 
     /// Whether `path` is an existing folder.
     public static func exists(_ path: String) -> Bool {
+        type(of: path) == S_IFDIR
+    }
+
+    /// The file type of `path` (`S_IFDIR`, `S_IFREG`...), links followed; nil when nothing is there.
+    public static func type(of path: String) -> mode_t? {
         var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        return stat(path, &info) == 0 ? info.st_mode & S_IFMT : nil
     }
 
     /// Names of the entries in `path` (not `.`/`..`), sorted bytewise so the order is the same on
